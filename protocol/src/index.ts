@@ -1,0 +1,6 @@
+export * from './limits';
+export * from './errors';
+export * from './models';
+export * from './rest';
+export * from './socket';
+export * from './validate';

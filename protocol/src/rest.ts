@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { CLIENT_ID_PATTERN, LIMITS, USERNAME_PATTERN, codePointLength } from './limits';
+import { Conversation, Id, Message, Person, User } from './models';
+
+/** Marks the one validation failure the contract answers with 413 instead of 400. */
+export const PAYLOAD_TOO_LARGE = 'payload_too_large';
+
+export const Username = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .pipe(
+    z
+      .string()
+      .min(LIMITS.usernameMin)
+      .max(LIMITS.usernameMax)
+      .regex(USERNAME_PATTERN, 'may hold only a-z, 0-9, _, . and -'),
+  );
+
+export const Password = z.string().min(LIMITS.passwordMin).max(LIMITS.passwordMax);
+
+export const DisplayName = z.string().trim().min(LIMITS.displayNameMin).max(LIMITS.displayNameMax);
+
+export const ClientId = z
+  .string()
+  .min(1)
+  .max(LIMITS.clientIdMax)
+  .regex(CLIENT_ID_PATTERN, 'may hold only A-Z, a-z, 0-9, _ and -');
+
+export const MessageBody = z
+  .string()
+  .refine((s) => s.trim().length > 0, 'must contain a non-whitespace character')
+  .refine((s) => codePointLength(s) <= LIMITS.messageBodyMax, {
+    message: `must be at most ${LIMITS.messageBodyMax} characters`,
+    params: { code: PAYLOAD_TOO_LARGE },
+  });
+
+export const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+// ---- Accounts and sessions -------------------------------------------------
+
+export const RegisterRequest = z.object({
+  username: Username,
+  password: Password,
+  displayName: DisplayName.optional(),
+});
+export type RegisterRequest = z.input<typeof RegisterRequest>;
+
+export const LoginRequest = z.object({
+  // Not validated against the username rules: a malformed name is simply unknown (401),
+  // so the login form reveals nothing about which names could exist.
+  username: z.string().max(256),
+  password: z.string().max(1024),
+});
+export type LoginRequest = z.input<typeof LoginRequest>;
+
+export const RefreshRequest = z.object({ refreshToken: z.string().min(1).max(1024) });
+export type RefreshRequest = z.input<typeof RefreshRequest>;
+
+export const AuthResponse = z.object({
+  user: User,
+  accessToken: z.string(),
+  refreshToken: z.string(),
+});
+export type AuthResponse = z.infer<typeof AuthResponse>;
+
+export const TokenPair = z.object({ accessToken: z.string(), refreshToken: z.string() });
+export type TokenPair = z.infer<typeof TokenPair>;
+
+export const HealthResponse = z.object({ status: z.literal('ok') });
+
+// ---- Users -----------------------------------------------------------------
+
+/** Query values arrive as strings; a limit outside its range is refused, not clamped. */
+function intQuery(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d{1,16}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
+export const UserSearchQuery = z.object({
+  q: z
+    .string()
+    .max(LIMITS.usernameMax * 4)
+    .default(''),
+  limit: intQuery(1, LIMITS.userSearchLimitMax).default(LIMITS.userSearchLimitDefault),
+});
+export type UserSearchQuery = z.output<typeof UserSearchQuery>;
+
+export const UserSearchResponse = z.object({ users: z.array(Person) });
+export type UserSearchResponse = z.infer<typeof UserSearchResponse>;
+
+// ---- Conversations ---------------------------------------------------------
+
+export const CreateDirectRequest = z.object({ type: z.literal('direct'), userId: Id });
+export const CreateGroupRequest = z.object({
+  type: z.literal('group'),
+  title: z.string().trim().min(LIMITS.titleMin).max(LIMITS.titleMax),
+  memberIds: z.array(Id).max(LIMITS.groupMembersMax),
+});
+export const CreateConversationRequest = z.discriminatedUnion('type', [
+  CreateDirectRequest,
+  CreateGroupRequest,
+]);
+export type CreateConversationRequest = z.input<typeof CreateConversationRequest>;
+
+export const ConversationListResponse = z.object({ conversations: z.array(Conversation) });
+export type ConversationListResponse = z.infer<typeof ConversationListResponse>;
+
+// ---- Messages --------------------------------------------------------------
+
+export const SendMessageRequest = z.object({ clientId: ClientId, body: MessageBody });
+export type SendMessageRequest = z.input<typeof SendMessageRequest>;
+
+export const HistoryQuery = z
+  .object({
+    limit: intQuery(1, LIMITS.historyLimitMax).default(LIMITS.historyLimitDefault),
+    before: intQuery(0, Number.MAX_SAFE_INTEGER).optional(),
+    after: intQuery(0, Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, {
+    message: 'give either before or after, not both',
+    path: ['before'],
+  });
+export type HistoryQuery = z.output<typeof HistoryQuery>;
+
+export const HistoryResponse = z.object({ messages: z.array(Message) });
+export type HistoryResponse = z.infer<typeof HistoryResponse>;
+
+export const MarkReadRequest = z.object({ seq: Seq });
+export type MarkReadRequest = z.input<typeof MarkReadRequest>;
