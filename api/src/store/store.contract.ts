@@ -1,0 +1,834 @@
+/**
+ * The one behaviour suite every storage adapter must pass. Each adapter's test file calls
+ * `describeStoreContract` with a function that opens a fresh, empty store; the suite
+ * closes it after each test (close must be idempotent) and then calls `cleanup` (to drop
+ * a temp file or database).
+ *
+ * Every rule written in the doc comments of `types.ts` has a test here, so an adapter
+ * that passes can be swapped for another without the services noticing.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreUnavailable, UniqueViolation } from './types';
+import type { ConversationRecord, MessageRecord, Store, UserRecord } from './types';
+
+export type OpenStore = () => Promise<Store>;
+export type CleanupStore = (store: Store) => Promise<void> | void;
+
+/** A real argon2id PHC string shape; the store must keep it byte for byte. */
+const PASSWORD_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA';
+
+/** Ids no adapter ever hands out, in shapes that trip naive backends. */
+const FOREIGN_IDS: readonly string[] = [
+  'not-an-id',
+  '',
+  '0123456789abcdef01234567',
+  'ffffffffffffffffffffffff',
+  '00000000-0000-4000-8000-000000000000',
+  'x'.repeat(10_000),
+  "'; DROP TABLE users; --",
+  '{"$gt":""}',
+  '%',
+  '\u0000',
+];
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function describeStoreContract(name: string, open: OpenStore, cleanup?: CleanupStore): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await open();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await cleanup?.(store);
+    });
+
+    async function user(username: string, displayName = username): Promise<UserRecord> {
+      return store.users.create({ username, displayName, passwordHash: PASSWORD_HASH });
+    }
+
+    async function send(conversationId: string, senderId: string, body = 'hello') {
+      const { message } = await store.messages.append({
+        conversationId,
+        senderId,
+        clientId: randomUUID(),
+        body,
+      });
+      return message;
+    }
+
+    async function direct(a: UserRecord, b: UserRecord): Promise<ConversationRecord> {
+      return (await store.conversations.findOrCreateDirect(a.id, b.id)).conversation;
+    }
+
+    const seqs = (messages: readonly MessageRecord[]) => messages.map((m) => m.seq);
+
+    describe('users', () => {
+      it('creates a user and finds it by id and by username', async () => {
+        const alice = await user('alice', 'Alice Liddell');
+        expect(alice).toMatchObject({
+          username: 'alice',
+          displayName: 'Alice Liddell',
+          passwordHash: PASSWORD_HASH,
+          lastSeenAt: null,
+        });
+        expect(typeof alice.id).toBe('string');
+        expect(alice.id).not.toBe('');
+        expect(alice.createdAt).toBeInstanceOf(Date);
+        expect(Number.isNaN(alice.createdAt.getTime())).toBe(false);
+
+        expect(await store.users.findById(alice.id)).toEqual(alice);
+        expect(await store.users.findByUsername('alice')).toEqual(alice);
+      });
+
+      it('compares usernames as given (callers lower-case them)', async () => {
+        await user('alice');
+        expect(await store.users.findByUsername('ALICE')).toBeNull();
+        expect(await store.users.findByUsername('alic')).toBeNull();
+      });
+
+      it('refuses a taken username with UniqueViolation and keeps the first user', async () => {
+        const first = await user('alice', 'First');
+        const attempt = user('alice', 'Second');
+        await expect(attempt).rejects.toBeInstanceOf(UniqueViolation);
+        await expect(attempt).rejects.toMatchObject({ field: 'username' });
+        expect(await store.users.findByUsername('alice')).toEqual(first);
+      });
+
+      it('lets exactly one of two concurrent registrations of a username win', async () => {
+        const results = await Promise.allSettled([user('bob', 'One'), user('bob', 'Two')]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const rejected = results.filter((r) => r.status === 'rejected');
+        expect(rejected).toHaveLength(1);
+        expect(rejected[0]?.reason).toBeInstanceOf(UniqueViolation);
+      });
+
+      it('finds those of several ids that exist', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        await user('carol');
+        const found = await store.users.findByIds([bob.id, 'not-an-id', alice.id, bob.id]);
+        expect(found.map((u) => u.username).sort()).toEqual(['alice', 'bob']);
+        expect(await store.users.findByIds([])).toEqual([]);
+      });
+
+      it('updates the password hash and the last-seen time', async () => {
+        const alice = await user('alice');
+        const newHash = PASSWORD_HASH.replace('c2FsdHNhbHRzYWx0', 'bmV3c2FsdG5ld3NhbHQ');
+        await store.users.setPasswordHash(alice.id, newHash);
+        const seenAt = new Date('2026-11-26T10:00:00.123Z');
+        await store.users.setLastSeen(alice.id, seenAt);
+        const updated = await store.users.findById(alice.id);
+        expect(updated?.passwordHash).toBe(newHash);
+        expect(updated?.lastSeenAt?.toISOString()).toBe(seenAt.toISOString());
+        // Unknown ids change nothing and do not throw.
+        await store.users.setPasswordHash('not-an-id', newHash);
+        await store.users.setLastSeen('not-an-id', seenAt);
+      });
+    });
+
+    describe('user search', () => {
+      let caller: UserRecord;
+
+      beforeEach(async () => {
+        caller = await user('zed', 'Zed Caller');
+        await user('alice', 'Alice Liddell');
+        await user('albert', 'Bert');
+        await user('bob', 'Alfred Bobson');
+        await user('carol', 'Élodie Carol');
+        await user('dave', 'Dave');
+      });
+
+      const names = (users: readonly UserRecord[]) => users.map((u) => u.username);
+
+      it('matches a prefix of the username or the display name, ordered by username', async () => {
+        const found = await store.users.search('al', { excludeId: caller.id, limit: 50 });
+        expect(names(found)).toEqual(['albert', 'alice', 'bob']);
+      });
+
+      it('ignores case, also beyond ASCII', async () => {
+        const opts = { excludeId: caller.id, limit: 50 };
+        expect(names(await store.users.search('AL', opts))).toEqual(['albert', 'alice', 'bob']);
+        expect(names(await store.users.search('aLiCe', opts))).toEqual(['alice']);
+        expect(names(await store.users.search('élo', opts))).toEqual(['carol']);
+        expect(names(await store.users.search('ÉLODIE', opts))).toEqual(['carol']);
+      });
+
+      it('matches only at the start, not inside a name', async () => {
+        const found = await store.users.search('lic', { excludeId: caller.id, limit: 50 });
+        expect(found).toEqual([]);
+      });
+
+      it('excludes the caller and respects the limit', async () => {
+        const all = await store.users.search('', { excludeId: caller.id, limit: 50 });
+        expect(names(all)).toEqual(['albert', 'alice', 'bob', 'carol', 'dave']);
+        const two = await store.users.search('', { excludeId: caller.id, limit: 2 });
+        expect(names(two)).toEqual(['albert', 'alice']);
+        const self = await store.users.search('zed', { excludeId: caller.id, limit: 50 });
+        expect(self).toEqual([]);
+      });
+
+      it('treats wildcard and pattern characters literally', async () => {
+        await user('x_ray', 'X');
+        await user('xoray', 'X');
+        await user('a.b', 'A');
+        await user('axb', 'A');
+        await user('pct', '50% off');
+        await user('cents', '50 cents');
+        await user('slash', 'back\\slash');
+        await user('noslash', 'backslash');
+        await user('paren', '(round)');
+        await user('star', '*star');
+        const opts = { excludeId: caller.id, limit: 50 };
+        expect(names(await store.users.search('x_', opts))).toEqual(['x_ray']);
+        expect(names(await store.users.search('a.', opts))).toEqual(['a.b']);
+        expect(names(await store.users.search('50%', opts))).toEqual(['pct']);
+        expect(names(await store.users.search('%', opts))).toEqual([]);
+        expect(names(await store.users.search('_', opts))).toEqual([]);
+        expect(names(await store.users.search('back\\', opts))).toEqual(['slash']);
+        expect(names(await store.users.search('\\', opts))).toEqual([]);
+        expect(names(await store.users.search('(', opts))).toEqual(['paren']);
+        expect(names(await store.users.search('*', opts))).toEqual(['star']);
+        expect(names(await store.users.search('[a-z]', opts))).toEqual([]);
+        expect(names(await store.users.search('.*', opts))).toEqual([]);
+      });
+    });
+
+    describe('lookups by ids of any shape', () => {
+      it.each(FOREIGN_IDS.map((id) => [JSON.stringify(id.slice(0, 30)), id]))(
+        'returns nothing and never throws for %s',
+        async (_label, id) => {
+          const alice = await user('alice');
+          const bob = await user('bob');
+          await direct(alice, bob);
+          expect(await store.users.findById(id)).toBeNull();
+          expect(await store.users.findByUsername(id)).toBeNull();
+          expect(await store.users.findByIds([id])).toEqual([]);
+          expect(await store.sessions.findById(id)).toBeNull();
+          expect(await store.sessions.rotate(id, 0, new Date(Date.now() + 60_000))).toBe(false);
+          expect(await store.sessions.revoke(id, new Date())).toBe(false);
+          expect(await store.conversations.findById(id)).toBeNull();
+          expect(await store.conversations.listForMember(id)).toEqual([]);
+          expect(await store.conversations.summaryFor(id, alice.id)).toBeNull();
+          expect(await store.conversations.peerIds(id)).toEqual([]);
+          expect(await store.messages.list(id, { limit: 50 })).toEqual([]);
+          expect(await store.messages.list(id, { limit: 50, after: 0 })).toEqual([]);
+        },
+      );
+    });
+
+    describe('sessions', () => {
+      const inAnHour = () => new Date(Date.now() + 3_600_000);
+
+      it('creates a live session at generation 0', async () => {
+        const alice = await user('alice');
+        const expires = inAnHour();
+        const session = await store.sessions.create({
+          userId: alice.id,
+          refreshExpiresAt: expires,
+        });
+        expect(session).toMatchObject({ userId: alice.id, refreshGeneration: 0, revokedAt: null });
+        expect(session.refreshExpiresAt.toISOString()).toBe(expires.toISOString());
+        expect(session.createdAt).toBeInstanceOf(Date);
+        expect(await store.sessions.findById(session.id)).toEqual(session);
+      });
+
+      it('rotates from the expected generation and sets the new expiry', async () => {
+        const alice = await user('alice');
+        const session = await store.sessions.create({
+          userId: alice.id,
+          refreshExpiresAt: inAnHour(),
+        });
+        const later = new Date(Date.now() + 7_200_000);
+        expect(await store.sessions.rotate(session.id, 0, later)).toBe(true);
+        const rotated = await store.sessions.findById(session.id);
+        expect(rotated?.refreshGeneration).toBe(1);
+        expect(rotated?.refreshExpiresAt.toISOString()).toBe(later.toISOString());
+        expect(await store.sessions.rotate(session.id, 1, later)).toBe(true);
+        expect((await store.sessions.findById(session.id))?.refreshGeneration).toBe(2);
+      });
+
+      it('refuses to rotate from another generation and changes nothing', async () => {
+        const alice = await user('alice');
+        const session = await store.sessions.create({
+          userId: alice.id,
+          refreshExpiresAt: inAnHour(),
+        });
+        expect(await store.sessions.rotate(session.id, 1, inAnHour())).toBe(false);
+        expect(await store.sessions.rotate(session.id, -1, inAnHour())).toBe(false);
+        expect(await store.sessions.findById(session.id)).toEqual(session);
+      });
+
+      it('refuses to rotate a revoked session', async () => {
+        const alice = await user('alice');
+        const session = await store.sessions.create({
+          userId: alice.id,
+          refreshExpiresAt: inAnHour(),
+        });
+        expect(await store.sessions.revoke(session.id, new Date())).toBe(true);
+        expect(await store.sessions.rotate(session.id, 0, inAnHour())).toBe(false);
+        expect((await store.sessions.findById(session.id))?.refreshGeneration).toBe(0);
+      });
+
+      it('refuses to rotate an expired session', async () => {
+        const alice = await user('alice');
+        const session = await store.sessions.create({
+          userId: alice.id,
+          refreshExpiresAt: new Date(Date.now() - 1_000),
+        });
+        expect(await store.sessions.rotate(session.id, 0, inAnHour())).toBe(false);
+        expect(await store.sessions.findById(session.id)).toEqual(session);
+      });
+
+      it('lets exactly one of several concurrent rotations of one generation win', async () => {
+        const alice = await user('alice');
+        const session = await store.sessions.create({
+          userId: alice.id,
+          refreshExpiresAt: inAnHour(),
+        });
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => store.sessions.rotate(session.id, 0, inAnHour())),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await store.sessions.findById(session.id))?.refreshGeneration).toBe(1);
+      });
+
+      it('revokes a live session once', async () => {
+        const alice = await user('alice');
+        const session = await store.sessions.create({
+          userId: alice.id,
+          refreshExpiresAt: inAnHour(),
+        });
+        const other = await store.sessions.create({
+          userId: alice.id,
+          refreshExpiresAt: inAnHour(),
+        });
+        const at = new Date('2026-11-26T10:00:00.000Z');
+        expect(await store.sessions.revoke(session.id, at)).toBe(true);
+        expect(await store.sessions.revoke(session.id, new Date())).toBe(false);
+        expect((await store.sessions.findById(session.id))?.revokedAt?.toISOString()).toBe(
+          at.toISOString(),
+        );
+        // Other sessions of the same user are untouched.
+        expect(await store.sessions.findById(other.id)).toEqual(other);
+      });
+
+      it('reports exactly one winner for concurrent revocations', async () => {
+        const alice = await user('alice');
+        const session = await store.sessions.create({
+          userId: alice.id,
+          refreshExpiresAt: inAnHour(),
+        });
+        const results = await Promise.all(
+          Array.from({ length: 5 }, () => store.sessions.revoke(session.id, new Date())),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
+    describe('conversations', () => {
+      it('creates the direct conversation once and finds it from either side', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const first = await store.conversations.findOrCreateDirect(alice.id, bob.id);
+        expect(first.created).toBe(true);
+        expect(first.conversation).toMatchObject({
+          type: 'direct',
+          title: null,
+          memberIds: [alice.id, bob.id],
+          lastSeq: 0,
+        });
+        expect(first.conversation.lastActivityAt.getTime()).toBe(
+          first.conversation.createdAt.getTime(),
+        );
+        const again = await store.conversations.findOrCreateDirect(alice.id, bob.id);
+        const reverse = await store.conversations.findOrCreateDirect(bob.id, alice.id);
+        expect(again).toEqual({ conversation: first.conversation, created: false });
+        expect(reverse).toEqual({ conversation: first.conversation, created: false });
+        expect(await store.conversations.findById(first.conversation.id)).toEqual(
+          first.conversation,
+        );
+      });
+
+      it('creates the direct conversation once under concurrent calls from both sides', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const results = await Promise.all([
+          store.conversations.findOrCreateDirect(alice.id, bob.id),
+          store.conversations.findOrCreateDirect(bob.id, alice.id),
+          store.conversations.findOrCreateDirect(alice.id, bob.id),
+          store.conversations.findOrCreateDirect(bob.id, alice.id),
+        ]);
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.conversation.id)).size).toBe(1);
+        expect(await store.conversations.listForMember(alice.id)).toHaveLength(1);
+        expect(await store.conversations.listForMember(bob.id)).toHaveLength(1);
+      });
+
+      it('keeps one direct conversation per pair', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const carol = await user('carol');
+        const ab = await direct(alice, bob);
+        const ac = await direct(alice, carol);
+        const bc = await direct(bob, carol);
+        expect(new Set([ab.id, ac.id, bc.id]).size).toBe(3);
+      });
+
+      it('creates a group keeping its title and member order', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const carol = await user('carol');
+        const dave = await user('dave');
+        const memberIds = [carol.id, alice.id, dave.id, bob.id];
+        const group = await store.conversations.createGroup({ title: 'Book club', memberIds });
+        expect(group).toMatchObject({ type: 'group', title: 'Book club', memberIds, lastSeq: 0 });
+        expect(group.createdAt).toBeInstanceOf(Date);
+        expect(group.lastActivityAt.getTime()).toBe(group.createdAt.getTime());
+        expect(await store.conversations.findById(group.id)).toEqual(group);
+        // A second group with the same members is a different conversation.
+        const again = await store.conversations.createGroup({ title: 'Book club', memberIds });
+        expect(again.id).not.toBe(group.id);
+      });
+
+      it('lists a member’s conversations, most recent activity first', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const carol = await user('carol');
+        const first = await direct(alice, bob);
+        await sleep(5);
+        const second = await store.conversations.createGroup({
+          title: 'Trio',
+          memberIds: [alice.id, bob.id, carol.id],
+        });
+        await sleep(5);
+        const third = await direct(alice, carol);
+        await sleep(5);
+        await direct(bob, carol); // alice is no member of this one
+
+        const ids = async () =>
+          (await store.conversations.listForMember(alice.id)).map((s) => s.conversation.id);
+        expect(await ids()).toEqual([third.id, second.id, first.id]);
+
+        await sleep(5);
+        await send(first.id, bob.id);
+        expect(await ids()).toEqual([first.id, third.id, second.id]);
+
+        await sleep(5);
+        await send(second.id, carol.id);
+        expect(await ids()).toEqual([second.id, first.id, third.id]);
+      });
+
+      it('summarises last message, unread count and every member’s watermarks', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const carol = await user('carol');
+        const group = await store.conversations.createGroup({
+          title: 'Trio',
+          memberIds: [alice.id, bob.id, carol.id],
+        });
+
+        const empty = await store.conversations.summaryFor(group.id, alice.id);
+        expect(empty).toEqual({
+          conversation: group,
+          lastMessage: null,
+          watermarks: [
+            { userId: alice.id, deliveredSeq: 0, readSeq: 0 },
+            { userId: bob.id, deliveredSeq: 0, readSeq: 0 },
+            { userId: carol.id, deliveredSeq: 0, readSeq: 0 },
+          ],
+          unreadCount: 0,
+        });
+
+        await send(group.id, bob.id, 'one'); // 1
+        await send(group.id, alice.id, 'two'); // 2
+        await send(group.id, carol.id, 'three'); // 3
+        await send(group.id, bob.id, 'four'); // 4
+        const last = await send(group.id, alice.id, 'five'); // 5
+
+        await store.receipts.advance(group.id, alice.id, 'read', 1);
+        await store.receipts.advance(group.id, bob.id, 'delivered', 4);
+
+        const summary = await store.conversations.summaryFor(group.id, alice.id);
+        expect(summary?.lastMessage).toEqual(last);
+        expect(summary?.conversation.lastSeq).toBe(5);
+        expect(summary?.conversation.lastActivityAt.getTime()).toBe(last.createdAt.getTime());
+        // From others after seq 1: three (carol), four (bob). Alice's own are never unread.
+        expect(summary?.unreadCount).toBe(2);
+        expect(summary?.watermarks).toEqual([
+          { userId: alice.id, deliveredSeq: 1, readSeq: 1 },
+          { userId: bob.id, deliveredSeq: 4, readSeq: 0 },
+          { userId: carol.id, deliveredSeq: 0, readSeq: 0 },
+        ]);
+
+        const bobView = await store.conversations.summaryFor(group.id, bob.id);
+        expect(bobView?.unreadCount).toBe(3); // two, three, five
+        const carolView = await store.conversations.summaryFor(group.id, carol.id);
+        expect(carolView?.unreadCount).toBe(4);
+
+        const listed = await store.conversations.listForMember(alice.id);
+        expect(listed).toEqual([summary]);
+        const bobListed = await store.conversations.listForMember(bob.id);
+        expect(bobListed).toEqual([bobView]);
+      });
+
+      it('gives no summary to a non-member or for a missing conversation', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const carol = await user('carol');
+        const ab = await direct(alice, bob);
+        expect(await store.conversations.summaryFor(ab.id, carol.id)).toBeNull();
+        expect(await store.conversations.summaryFor('not-an-id', alice.id)).toBeNull();
+        expect(await store.conversations.listForMember(carol.id)).toEqual([]);
+      });
+
+      it('lists each peer once, without the user', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const carol = await user('carol');
+        const dave = await user('dave');
+        await user('erin');
+        await direct(alice, bob);
+        await store.conversations.createGroup({
+          title: 'A',
+          memberIds: [alice.id, bob.id, carol.id],
+        });
+        await store.conversations.createGroup({ title: 'B', memberIds: [carol.id, alice.id] });
+        await direct(dave, bob);
+        expect((await store.conversations.peerIds(alice.id)).sort()).toEqual(
+          [bob.id, carol.id].sort(),
+        );
+        expect((await store.conversations.peerIds(bob.id)).sort()).toEqual(
+          [alice.id, carol.id, dave.id].sort(),
+        );
+      });
+    });
+
+    describe('messages', () => {
+      async function pair() {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        return { alice, bob, conversation: await direct(alice, bob) };
+      }
+
+      it('stores messages with seq 1, 2, 3 and moves the conversation along', async () => {
+        const { alice, bob, conversation } = await pair();
+        const first = await store.messages.append({
+          conversationId: conversation.id,
+          senderId: alice.id,
+          clientId: 'c-1',
+          body: 'Hi Bob 👋',
+        });
+        expect(first.created).toBe(true);
+        expect(first.message).toMatchObject({
+          conversationId: conversation.id,
+          seq: 1,
+          senderId: alice.id,
+          clientId: 'c-1',
+          body: 'Hi Bob 👋',
+        });
+        expect(first.message.createdAt).toBeInstanceOf(Date);
+        const second = await send(conversation.id, bob.id);
+        const third = await send(conversation.id, alice.id);
+        expect([second.seq, third.seq]).toEqual([2, 3]);
+        expect(new Set([first.message.id, second.id, third.id]).size).toBe(3);
+
+        const after = await store.conversations.findById(conversation.id);
+        expect(after?.lastSeq).toBe(3);
+        expect(after?.lastActivityAt.getTime()).toBe(third.createdAt.getTime());
+        expect(await store.messages.list(conversation.id, { limit: 50 })).toEqual([
+          first.message,
+          second,
+          third,
+        ]);
+      });
+
+      it('numbers many concurrent appends without gaps or repeats', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const carol = await user('carol');
+        const group = await store.conversations.createGroup({
+          title: 'Busy',
+          memberIds: [alice.id, bob.id, carol.id],
+        });
+        const senders = [alice, bob, carol];
+        const results = await Promise.all(
+          senders.flatMap((sender) =>
+            Array.from({ length: 50 }, (_, i) =>
+              store.messages.append({
+                conversationId: group.id,
+                senderId: sender.id,
+                clientId: `${sender.username}-${i}`,
+                body: `message ${i} from ${sender.username}`,
+              }),
+            ),
+          ),
+        );
+        expect(results.every((r) => r.created)).toBe(true);
+        const allSeqs = results.map((r) => r.message.seq).sort((a, b) => a - b);
+        expect(allSeqs).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+        expect(new Set(results.map((r) => r.message.id)).size).toBe(150);
+
+        const stored = await store.messages.list(group.id, { limit: 200 });
+        expect(seqs(stored)).toEqual(allSeqs);
+        expect((await store.conversations.findById(group.id))?.lastSeq).toBe(150);
+        // What each append resolved with is exactly what was stored.
+        const bySeq = new Map(stored.map((m) => [m.seq, m]));
+        for (const { message } of results) expect(bySeq.get(message.seq)).toEqual(message);
+      });
+
+      it('keeps seq separate per conversation', async () => {
+        const { alice, bob, conversation } = await pair();
+        const carol = await user('carol');
+        const other = await direct(alice, carol);
+        await send(conversation.id, alice.id);
+        await send(conversation.id, bob.id);
+        expect((await send(other.id, carol.id)).seq).toBe(1);
+        expect((await send(conversation.id, bob.id)).seq).toBe(3);
+      });
+
+      it('returns the first message for a repeated clientId and stores nothing', async () => {
+        const { alice, bob, conversation } = await pair();
+        const input = { conversationId: conversation.id, senderId: alice.id, clientId: 'same' };
+        const first = await store.messages.append({ ...input, body: 'original' });
+        await send(conversation.id, bob.id);
+        const repeat = await store.messages.append({ ...input, body: 'changed on retry' });
+        expect(first.created).toBe(true);
+        expect(repeat).toEqual({ message: first.message, created: false });
+        expect((await store.conversations.findById(conversation.id))?.lastSeq).toBe(2);
+        expect(await store.messages.list(conversation.id, { limit: 50 })).toHaveLength(2);
+      });
+
+      it('stores a repeated clientId once also when the repeats arrive together', async () => {
+        const { alice, conversation } = await pair();
+        const input = { conversationId: conversation.id, senderId: alice.id, clientId: 'burst' };
+        const results = await Promise.all(
+          Array.from({ length: 5 }, (_, i) =>
+            store.messages.append({ ...input, body: `try ${i}` }),
+          ),
+        );
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        const created = results.find((r) => r.created);
+        for (const r of results) expect(r.message).toEqual(created?.message);
+        expect(seqs(await store.messages.list(conversation.id, { limit: 50 }))).toEqual([1]);
+      });
+
+      it('scopes clientId to one sender in one conversation', async () => {
+        const { alice, bob, conversation } = await pair();
+        const carol = await user('carol');
+        const other = await direct(alice, carol);
+        const a = await store.messages.append({
+          conversationId: conversation.id,
+          senderId: alice.id,
+          clientId: 'shared',
+          body: 'a',
+        });
+        const b = await store.messages.append({
+          conversationId: conversation.id,
+          senderId: bob.id,
+          clientId: 'shared',
+          body: 'b',
+        });
+        const c = await store.messages.append({
+          conversationId: other.id,
+          senderId: alice.id,
+          clientId: 'shared',
+          body: 'c',
+        });
+        expect([a.created, b.created, c.created]).toEqual([true, true, true]);
+        expect([a.message.seq, b.message.seq, c.message.seq]).toEqual([1, 2, 1]);
+      });
+
+      it('pages history by before and after, always ascending', async () => {
+        const { alice, bob, conversation } = await pair();
+        for (let i = 1; i <= 10; i++)
+          await send(conversation.id, i % 2 ? alice.id : bob.id, `m${i}`);
+        const other = await direct(alice, await user('carol'));
+        await send(other.id, alice.id);
+
+        const list = async (range: Parameters<Store['messages']['list']>[1]) =>
+          seqs(await store.messages.list(conversation.id, range));
+        expect(await list({ limit: 3 })).toEqual([8, 9, 10]);
+        expect(await list({ limit: 50 })).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        expect(await list({ limit: 2, before: 5 })).toEqual([3, 4]);
+        expect(await list({ limit: 10, before: 3 })).toEqual([1, 2]);
+        expect(await list({ limit: 10, before: 1 })).toEqual([]);
+        expect(await list({ limit: 3, before: 100 })).toEqual([8, 9, 10]);
+        expect(await list({ limit: 2, after: 7 })).toEqual([8, 9]);
+        expect(await list({ limit: 3, after: 0 })).toEqual([1, 2, 3]);
+        expect(await list({ limit: 5, after: 8 })).toEqual([9, 10]);
+        expect(await list({ limit: 5, after: 10 })).toEqual([]);
+        expect(await list({ limit: 5, before: undefined, after: undefined })).toEqual([
+          6, 7, 8, 9, 10,
+        ]);
+        const page = await store.messages.list(conversation.id, { limit: 1, before: 2 });
+        expect(page[0]).toMatchObject({ seq: 1, body: 'm1', senderId: alice.id });
+      });
+    });
+
+    describe('receipts', () => {
+      async function withMessages(count: number) {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const conversation = await direct(alice, bob);
+        for (let i = 0; i < count; i++) await send(conversation.id, alice.id);
+        return { alice, bob, conversation };
+      }
+
+      it('moves delivered up and never down', async () => {
+        const { bob, conversation } = await withMessages(5);
+        const id = conversation.id;
+        expect(await store.receipts.advance(id, bob.id, 'delivered', 3)).toEqual({
+          userId: bob.id,
+          deliveredSeq: 3,
+          readSeq: 0,
+          moved: true,
+        });
+        expect(await store.receipts.advance(id, bob.id, 'delivered', 2)).toEqual({
+          userId: bob.id,
+          deliveredSeq: 3,
+          readSeq: 0,
+          moved: false,
+        });
+        expect(await store.receipts.advance(id, bob.id, 'delivered', 3)).toMatchObject({
+          deliveredSeq: 3,
+          moved: false,
+        });
+      });
+
+      it('moves delivered along with read, and read never down', async () => {
+        const { bob, conversation } = await withMessages(5);
+        const id = conversation.id;
+        expect(await store.receipts.advance(id, bob.id, 'read', 2)).toEqual({
+          userId: bob.id,
+          deliveredSeq: 2,
+          readSeq: 2,
+          moved: true,
+        });
+        expect(await store.receipts.advance(id, bob.id, 'delivered', 4)).toMatchObject({
+          deliveredSeq: 4,
+          readSeq: 2,
+          moved: true,
+        });
+        // Reading up to 3 leaves the higher delivered watermark alone.
+        expect(await store.receipts.advance(id, bob.id, 'read', 3)).toEqual({
+          userId: bob.id,
+          deliveredSeq: 4,
+          readSeq: 3,
+          moved: true,
+        });
+        expect(await store.receipts.advance(id, bob.id, 'read', 1)).toEqual({
+          userId: bob.id,
+          deliveredSeq: 4,
+          readSeq: 3,
+          moved: false,
+        });
+        // A delivered receipt below read moves nothing either.
+        expect(await store.receipts.advance(id, bob.id, 'delivered', 1)).toMatchObject({
+          deliveredSeq: 4,
+          readSeq: 3,
+          moved: false,
+        });
+      });
+
+      it('clamps to the last seq of the conversation', async () => {
+        const { bob, conversation } = await withMessages(5);
+        expect(await store.receipts.advance(conversation.id, bob.id, 'read', 1_000)).toEqual({
+          userId: bob.id,
+          deliveredSeq: 5,
+          readSeq: 5,
+          moved: true,
+        });
+        expect(await store.receipts.advance(conversation.id, bob.id, 'read', 1_000)).toMatchObject({
+          readSeq: 5,
+          moved: false,
+        });
+        await send(conversation.id, bob.id);
+        expect(
+          await store.receipts.advance(conversation.id, bob.id, 'delivered', 1_000),
+        ).toMatchObject({
+          deliveredSeq: 6,
+          readSeq: 5,
+          moved: true,
+        });
+      });
+
+      it('moves nothing in an empty conversation', async () => {
+        const { bob, conversation } = await withMessages(0);
+        expect(await store.receipts.advance(conversation.id, bob.id, 'read', 3)).toEqual({
+          userId: bob.id,
+          deliveredSeq: 0,
+          readSeq: 0,
+          moved: false,
+        });
+      });
+
+      it('keeps each member’s watermarks apart and feeds the unread count', async () => {
+        const { alice, bob, conversation } = await withMessages(4);
+        await store.receipts.advance(conversation.id, bob.id, 'read', 3);
+        const bobView = await store.conversations.summaryFor(conversation.id, bob.id);
+        expect(bobView?.unreadCount).toBe(1);
+        expect(bobView?.watermarks).toEqual([
+          { userId: alice.id, deliveredSeq: 0, readSeq: 0 },
+          { userId: bob.id, deliveredSeq: 3, readSeq: 3 },
+        ]);
+      });
+
+      it('moves nothing and does not throw for a non-member or a missing conversation', async () => {
+        const { conversation } = await withMessages(3);
+        const carol = await user('carol');
+        expect(await store.receipts.advance(conversation.id, carol.id, 'read', 2)).toEqual({
+          userId: carol.id,
+          deliveredSeq: 0,
+          readSeq: 0,
+          moved: false,
+        });
+        expect(await store.receipts.advance('not-an-id', carol.id, 'delivered', 2)).toMatchObject({
+          moved: false,
+        });
+        expect(await store.conversations.summaryFor(conversation.id, carol.id)).toBeNull();
+      });
+    });
+
+    describe('close', () => {
+      it('stores appends that are still pending when the store closes', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const conversation = await direct(alice, bob);
+        const pending = Array.from({ length: 10 }, (_, i) =>
+          store.messages.append({
+            conversationId: conversation.id,
+            senderId: alice.id,
+            clientId: `pending-${i}`,
+            body: `pending ${i}`,
+          }),
+        );
+        const closing = store.close();
+        const results = await Promise.all(pending);
+        await closing;
+        expect(results.map((r) => r.message.seq).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 10 }, (_, i) => i + 1),
+        );
+        const afterClose = await store.messages
+          .list(conversation.id, { limit: 50 })
+          .catch((e: unknown) => e);
+        expect(afterClose).toBeInstanceOf(StoreUnavailable);
+      });
+
+      it('rejects work after close with StoreUnavailable', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const conversation = await direct(alice, bob);
+        await store.close();
+        await expect(send(conversation.id, alice.id)).rejects.toBeInstanceOf(StoreUnavailable);
+        await expect(store.users.findById(alice.id)).rejects.toBeInstanceOf(StoreUnavailable);
+        // A second close is harmless (afterEach closes again).
+        await store.close();
+      });
+    });
+  });
+}
