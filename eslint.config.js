@@ -4,6 +4,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { builtinModules } from 'node:module';
 
 export default tseslint.config(
   {
@@ -45,6 +46,37 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The desktop client core and the bridge contract run in Electron's main process, in
+    // Node and in a browser page: nothing environment-specific may leak in.
+    files: ['desktop/src/core/**', 'desktop/src/shared/**'],
+    ignores: ['desktop/src/core/**/*.test.ts', 'desktop/src/core/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['electron', 'electron/*', 'node:*'],
+              message: 'The client core is environment-neutral.',
+            },
+            {
+              group: ['**/main', '**/main/**', '**/renderer', '**/renderer/**'],
+              message: 'The client core may not import shell or UI code.',
+            },
+            {
+              group: ['**/preload', '**/preload/**', '**/web', '**/web/**'],
+              message: 'The client core may not import bridge implementations.',
+            },
+          ],
+          paths: builtinModules.map((name) => ({
+            name,
+            message: 'Node built-ins are not available in the browser.',
+          })),
+        },
+      ],
+    },
   },
   prettier,
 );
