@@ -1,0 +1,370 @@
+import { fork } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from './sqlite';
+import type { SqliteStore } from './sqlite';
+import { MIGRATIONS, migrate } from './sqlite/migrations';
+import { escapeLike } from './sqlite/users';
+import { describeStoreContract } from './store.contract';
+import { StoreUnavailable } from './types';
+import type { Store } from './types';
+
+const PASSWORD_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'chat-sqlite-'));
+}
+
+const contractDirs = new Map<Store, string>();
+describeStoreContract(
+  'sqlite',
+  async () => {
+    const dir = await tempDir();
+    const store = openSqliteStore(join(dir, 'chat.db'));
+    contractDirs.set(store, dir);
+    return store;
+  },
+  async (store) => {
+    const dir = contractDirs.get(store);
+    contractDirs.delete(store);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  },
+);
+
+describe('sqlite store', () => {
+  let dir: string;
+  let path: string;
+  const opened: SqliteStore[] = [];
+
+  const open = (options?: Parameters<typeof openSqliteStore>[1]) => {
+    const store = openSqliteStore(path, options);
+    opened.push(store);
+    return store;
+  };
+
+  async function seed(store: Store) {
+    const alice = await store.users.create({
+      username: 'alice',
+      displayName: 'Alice',
+      passwordHash: PASSWORD_HASH,
+    });
+    const bob = await store.users.create({
+      username: 'bob',
+      displayName: 'Bob',
+      passwordHash: PASSWORD_HASH,
+    });
+    const { conversation } = await store.conversations.findOrCreateDirect(alice.id, bob.id);
+    return { alice, bob, conversation };
+  }
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    path = join(dir, 'chat.db');
+  });
+
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps everything across close and reopen', async () => {
+    const first = open();
+    const { alice, bob, conversation } = await seed(first);
+    const session = await first.sessions.create({
+      userId: alice.id,
+      refreshExpiresAt: new Date(Date.now() + 60_000),
+    });
+    const sent = await first.messages.append({
+      conversationId: conversation.id,
+      senderId: alice.id,
+      clientId: 'c1',
+      body: 'survives',
+    });
+    await first.receipts.advance(conversation.id, bob.id, 'read', 1);
+    await first.close();
+
+    const second = open();
+    expect(await second.users.findById(alice.id)).toEqual(alice);
+    expect(await second.sessions.findById(session.id)).toEqual(session);
+    expect(await second.messages.list(conversation.id, { limit: 10 })).toEqual([sent.message]);
+    const summary = await second.conversations.summaryFor(conversation.id, bob.id);
+    expect(summary?.conversation.lastSeq).toBe(1);
+    expect(summary?.watermarks).toEqual([
+      { userId: alice.id, deliveredSeq: 0, readSeq: 0 },
+      { userId: bob.id, deliveredSeq: 1, readSeq: 1 },
+    ]);
+    // The seq carries on from the file, not from a fresh counter.
+    const next = await second.messages.append({
+      conversationId: conversation.id,
+      senderId: bob.id,
+      clientId: 'c2',
+      body: 'next',
+    });
+    expect(next.message.seq).toBe(2);
+  });
+
+  it('records each migration once and does not re-run it on reopen', async () => {
+    const applied = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db
+          .prepare<[], { version: number; name: string; applied_at: number }>(
+            'SELECT version, name, applied_at FROM schema_migrations ORDER BY version',
+          )
+          .all();
+      } finally {
+        db.close();
+      }
+    };
+    await open().close();
+    const first = applied();
+    expect(first.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    await open().close();
+    expect(applied()).toEqual(first);
+  });
+
+  it('applies only the new step when a migration is added', async () => {
+    await open().close();
+    const db = new Database(path);
+    try {
+      const next = {
+        version: MIGRATIONS.length + 1,
+        name: 'add a test table',
+        sql: 'CREATE TABLE later_step (id INTEGER PRIMARY KEY)',
+      };
+      migrate(db, [...MIGRATIONS, next]);
+      migrate(db, [...MIGRATIONS, next]);
+      const versions = db
+        .prepare<[], { version: number }>('SELECT version FROM schema_migrations ORDER BY version')
+        .all()
+        .map((r) => r.version);
+      expect(versions).toEqual([...MIGRATIONS.map((m) => m.version), next.version]);
+      // Now newer than this build: opening refuses with a clear message instead of guessing.
+    } finally {
+      db.close();
+    }
+    expect(() => open()).toThrow(/newer than this build/);
+  });
+
+  it('rolls back a failing migration step entirely', () => {
+    const db = new Database(path);
+    try {
+      const broken = {
+        version: MIGRATIONS.length + 1,
+        name: 'broken',
+        sql: 'CREATE TABLE half_done (id INTEGER); SELECT no_such_function()',
+      };
+      expect(() => migrate(db, [...MIGRATIONS, broken])).toThrow();
+      const tables = db
+        .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE name = 'half_done'")
+        .all();
+      expect(tables).toEqual([]);
+      const versions = db
+        .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+        .all()
+        .map((r) => r.version);
+      expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('runs with WAL, synchronous=FULL, foreign keys and a busy timeout', () => {
+    const store = open({ busyTimeoutMs: 1234 });
+    const db = store.database;
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // 2 = FULL
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(1234);
+    // WAL is a property of the file: a plain new connection sees it too.
+    const other = new Database(path);
+    try {
+      expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('writes a burst of appends in one transaction and a lone append right away', async () => {
+    const store = open();
+    const { alice, conversation } = await seed(store);
+    const before = store.appendBatches;
+    const burst = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        store.messages.append({
+          conversationId: conversation.id,
+          senderId: alice.id,
+          clientId: `burst-${i}`,
+          body: `burst ${i}`,
+        }),
+      ),
+    );
+    expect(burst.map((r) => r.message.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(store.appendBatches - before).toBe(1);
+
+    const lone = await store.messages.append({
+      conversationId: conversation.id,
+      senderId: alice.id,
+      clientId: 'lone',
+      body: 'lone',
+    });
+    expect(lone.message.seq).toBe(101);
+    expect(store.appendBatches - before).toBe(2);
+  });
+
+  it('rejects only the bad append of a batch and stores the rest', async () => {
+    const store = open();
+    const { alice, conversation } = await seed(store);
+    const append = (conversationId: string, clientId: string) =>
+      store.messages.append({ conversationId, senderId: alice.id, clientId, body: clientId });
+    const results = await Promise.allSettled([
+      append(conversation.id, 'a'),
+      append('no-such-conversation', 'b'),
+      append(conversation.id, 'c'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const stored = await store.messages.list(conversation.id, { limit: 10 });
+    expect(stored.map((m) => [m.seq, m.clientId])).toEqual([
+      [1, 'a'],
+      [2, 'c'],
+    ]);
+  });
+
+  it('keeps seq gapless when two store instances append into one conversation', async () => {
+    const one = open();
+    const two = open();
+    const { alice, bob, conversation } = await seed(one);
+    const rounds = await Promise.all(
+      [one, two].flatMap((store, s) =>
+        Array.from({ length: 60 }, (_, i) =>
+          store.messages.append({
+            conversationId: conversation.id,
+            senderId: s === 0 ? alice.id : bob.id,
+            clientId: `p${s}-${i}`,
+            body: `from instance ${s}`,
+          }),
+        ),
+      ),
+    );
+    const seqs = rounds.map((r) => r.message.seq).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    expect((await two.conversations.findById(conversation.id))?.lastSeq).toBe(120);
+  });
+
+  it('keeps seq gapless when two OS processes append into one conversation', async () => {
+    const store = open();
+    const { alice, bob, conversation } = await seed(store);
+    const fixture = fileURLToPath(new URL('./sqlite/append-worker.fixture.ts', import.meta.url));
+    const rounds = 5;
+    const perRound = 20;
+    const workers = [alice.id, bob.id].map((senderId) =>
+      fork(fixture, [path, conversation.id, senderId, String(rounds), String(perRound)], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+    const ready = workers.map(
+      (worker) => new Promise<void>((resolve) => worker.once('message', () => resolve())),
+    );
+    const done = workers.map(
+      (worker) =>
+        new Promise<number[]>((resolve, reject) => {
+          worker.on('message', (message: unknown) => {
+            if (typeof message === 'object' && message !== null && 'seqs' in message) {
+              resolve((message as { seqs: number[] }).seqs);
+            }
+          });
+          worker.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+          worker.once('error', reject);
+        }),
+    );
+    await Promise.all(ready);
+    for (const worker of workers) worker.send('go');
+    const seqs = (await Promise.all(done)).flat().sort((a, b) => a - b);
+    const total = 2 * rounds * perRound;
+    expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const stored = await store.messages.list(conversation.id, { limit: 200 });
+    expect(stored.map((m) => m.seq)).toEqual(seqs);
+  }, 60_000);
+
+  it('rejects appends on a read-only file with StoreUnavailable and stores nothing', async () => {
+    const writer = open();
+    const { alice, conversation } = await seed(writer);
+    await writer.close();
+    await chmod(path, 0o444);
+    // root ignores file modes, so also ask SQLite for a read-only connection there.
+    const runningAsRoot = process.getuid?.() === 0;
+    const reader = open({ readonly: runningAsRoot });
+    const attempts = await Promise.allSettled([
+      reader.messages.append({
+        conversationId: conversation.id,
+        senderId: alice.id,
+        clientId: 'ro-1',
+        body: 'lost?',
+      }),
+      reader.messages.append({
+        conversationId: conversation.id,
+        senderId: alice.id,
+        clientId: 'ro-2',
+        body: 'lost?',
+      }),
+    ]);
+    for (const attempt of attempts) {
+      expect(attempt.status).toBe('rejected');
+      if (attempt.status === 'rejected') expect(attempt.reason).toBeInstanceOf(StoreUnavailable);
+    }
+    await expect(
+      reader.users.create({ username: 'carol', displayName: 'Carol', passwordHash: PASSWORD_HASH }),
+    ).rejects.toBeInstanceOf(StoreUnavailable);
+    // Reads still work, and show nothing was stored.
+    expect(await reader.messages.list(conversation.id, { limit: 10 })).toEqual([]);
+    expect((await reader.conversations.findById(conversation.id))?.lastSeq).toBe(0);
+    await reader.close();
+    await chmod(path, 0o644);
+  });
+
+  it('rejects appends with StoreUnavailable while another process holds the write lock', async () => {
+    const store = open({ busyTimeoutMs: 50 });
+    const { alice, conversation } = await seed(store);
+    const other = new Database(path);
+    try {
+      other.prepare('BEGIN IMMEDIATE').run();
+      const blocked = store.messages.append({
+        conversationId: conversation.id,
+        senderId: alice.id,
+        clientId: 'blocked',
+        body: 'waits',
+      });
+      await expect(blocked).rejects.toBeInstanceOf(StoreUnavailable);
+      other.prepare('ROLLBACK').run();
+    } finally {
+      other.close();
+    }
+    expect(await store.messages.list(conversation.id, { limit: 10 })).toEqual([]);
+    // The same clientId goes through once the lock is gone: the retry loses nothing.
+    const retried = await store.messages.append({
+      conversationId: conversation.id,
+      senderId: alice.id,
+      clientId: 'blocked',
+      body: 'waits',
+    });
+    expect(retried).toMatchObject({ created: true, message: { seq: 1 } });
+  });
+
+  it('refuses to open a file that is not a database with StoreUnavailable', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path, 'this is not a database, just text that is long enough'.repeat(20));
+    expect(() => open()).toThrow(StoreUnavailable);
+  });
+});
+
+describe('escapeLike', () => {
+  it('makes LIKE wildcards and the escape character literal', () => {
+    expect(escapeLike('50%_off\\')).toBe('50\\%\\_off\\\\');
+    expect(escapeLike('plain')).toBe('plain');
+  });
+});

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { ConversationRecord, ConversationStore, ConversationSummary } from '../types';
+import type { SqliteContext } from './context';
+import { CONVERSATION_COLUMNS, toConversation, toMessage, toWatermark } from './rows';
+import type { ConversationRow, MemberRow } from './rows';
+
+interface SummaryRow extends ConversationRow {
+  unread_count: number;
+  m_id: string | null;
+  m_sender_id: string;
+  m_client_id: string;
+  m_body: string;
+  m_created_at: number;
+}
+
+/**
+ * The conversation, its newest message and the member's unread count in one pass. The
+ * unread count walks the (conversation_id, seq) index from the member's read watermark,
+ * so it costs what is unread, not the conversation's length.
+ */
+const SUMMARY_SELECT = `
+  SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.last_activity_at,
+         m.id AS m_id, m.sender_id AS m_sender_id, m.client_id AS m_client_id,
+         m.body AS m_body, m.created_at AS m_created_at,
+         (SELECT count(*) FROM messages u
+           WHERE u.conversation_id = c.id AND u.seq > me.read_seq AND u.sender_id <> me.user_id
+         ) AS unread_count
+  FROM conversation_members me
+  JOIN conversations c ON c.id = me.conversation_id
+  LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq`;
+
+const MEMBERS_SELECT = `
+  SELECT cm.conversation_id, cm.user_id, cm.delivered_seq, cm.read_seq
+  FROM conversation_members me
+  JOIN conversation_members cm ON cm.conversation_id = me.conversation_id`;
+
+/** The unordered pair as one key, the same whichever side asks. */
+export function directKey(userA: string, userB: string): string {
+  return JSON.stringify(userA < userB ? [userA, userB] : [userB, userA]);
+}
+
+export function createConversationStore({ db, run }: SqliteContext): ConversationStore {
+  const insert = db.prepare<[ConversationRow & { direct_key: string | null }]>(
+    `INSERT INTO conversations (id, type, title, direct_key, created_at, last_seq, last_activity_at)
+     VALUES (@id, @type, @title, @direct_key, @created_at, @last_seq, @last_activity_at)
+     ON CONFLICT (direct_key) DO NOTHING`,
+  );
+  const insertMember = db.prepare<[string, string, number]>(
+    'INSERT INTO conversation_members (conversation_id, user_id, position) VALUES (?, ?, ?)',
+  );
+  const byId = db.prepare<[string], ConversationRow>(
+    `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`,
+  );
+  const byDirectKey = db.prepare<[string], ConversationRow>(
+    `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE direct_key = ?`,
+  );
+  const memberIdsOf = db.prepare<[string], { user_id: string }>(
+    'SELECT user_id FROM conversation_members WHERE conversation_id = ? ORDER BY position',
+  );
+  const summariesFor = db.prepare<[string], SummaryRow>(
+    `${SUMMARY_SELECT}
+     WHERE me.user_id = ?
+     ORDER BY c.last_activity_at DESC, c.created_at DESC, c.id DESC`,
+  );
+  const membersForUser = db.prepare<[string], MemberRow>(
+    `${MEMBERS_SELECT} WHERE me.user_id = ? ORDER BY cm.conversation_id, cm.position`,
+  );
+  const summaryOne = db.prepare<[string, string], SummaryRow>(
+    `${SUMMARY_SELECT} WHERE me.conversation_id = ? AND me.user_id = ?`,
+  );
+  const membersOne = db.prepare<[string], MemberRow>(
+    `SELECT conversation_id, user_id, delivered_seq, read_seq
+     FROM conversation_members WHERE conversation_id = ? ORDER BY position`,
+  );
+  const peers = db.prepare<[string, string], { user_id: string }>(
+    `SELECT DISTINCT cm.user_id
+     FROM conversation_members me
+     JOIN conversation_members cm ON cm.conversation_id = me.conversation_id
+     WHERE me.user_id = ? AND cm.user_id <> ?`,
+  );
+
+  const load = (row: ConversationRow): ConversationRecord =>
+    toConversation(
+      row,
+      memberIdsOf.all(row.id).map((m) => m.user_id),
+    );
+
+  const create = (
+    type: ConversationRecord['type'],
+    title: string | null,
+    key: string | null,
+    memberIds: readonly string[],
+  ): ConversationRecord | null => {
+    const now = Date.now();
+    const row: ConversationRow = {
+      id: randomUUID(),
+      type,
+      title,
+      created_at: now,
+      last_seq: 0,
+      last_activity_at: now,
+    };
+    if (insert.run({ ...row, direct_key: key }).changes === 0) return null;
+    memberIds.forEach((userId, position) => insertMember.run(row.id, userId, position));
+    return toConversation(row, [...memberIds]);
+  };
+
+  // BEGIN IMMEDIATE serialises writers across processes; the unique direct_key (with
+  // ON CONFLICT DO NOTHING) stays the last word should two ever get past the lookup.
+  const findOrCreateDirect = db.transaction((userA: string, userB: string) => {
+    const key = directKey(userA, userB);
+    const existing = byDirectKey.get(key);
+    if (existing) return { conversation: load(existing), created: false };
+    const created = create('direct', null, key, [userA, userB]);
+    if (created) return { conversation: created, created: true };
+    const winner = byDirectKey.get(key);
+    if (!winner) throw new Error('direct conversation vanished while being created');
+    return { conversation: load(winner), created: false };
+  });
+
+  const createGroup = db.transaction((title: string, memberIds: readonly string[]) => {
+    const created = create('group', title, null, memberIds);
+    if (!created) throw new Error('group conversation could not be inserted');
+    return created;
+  });
+
+  const assemble = (rows: SummaryRow[], members: MemberRow[]): ConversationSummary[] => {
+    const byConversation = new Map<string, MemberRow[]>();
+    for (const member of members) {
+      const list = byConversation.get(member.conversation_id);
+      if (list) list.push(member);
+      else byConversation.set(member.conversation_id, [member]);
+    }
+    return rows.map((row) => {
+      const memberRows = byConversation.get(row.id) ?? [];
+      return {
+        conversation: toConversation(
+          row,
+          memberRows.map((m) => m.user_id),
+        ),
+        lastMessage:
+          row.m_id === null
+            ? null
+            : toMessage({
+                id: row.m_id,
+                conversation_id: row.id,
+                seq: row.last_seq,
+                sender_id: row.m_sender_id,
+                client_id: row.m_client_id,
+                body: row.m_body,
+                created_at: row.m_created_at,
+              }),
+        watermarks: memberRows.map(toWatermark),
+        unreadCount: row.unread_count,
+      };
+    });
+  };
+
+  // A read transaction gives both queries the same snapshot (WAL keeps readers consistent
+  // while other connections write).
+  const listForMember = db.transaction((userId: string) =>
+    assemble(summariesFor.all(userId), membersForUser.all(userId)),
+  );
+  const summaryFor = db.transaction((conversationId: string, userId: string) => {
+    const row = summaryOne.get(conversationId, userId);
+    return row ? (assemble([row], membersOne.all(conversationId))[0] ?? null) : null;
+  });
+  const findById = db.transaction((id: string) => {
+    const row = byId.get(id);
+    return row ? load(row) : null;
+  });
+
+  return {
+    findOrCreateDirect: (userA, userB) =>
+      run(() => {
+        if (userA === userB) throw new Error('a direct conversation needs two distinct users');
+        return findOrCreateDirect.immediate(userA, userB);
+      }),
+    createGroup: ({ title, memberIds }) =>
+      run(() => {
+        if (new Set(memberIds).size !== memberIds.length) {
+          throw new Error('group member ids must not repeat');
+        }
+        return createGroup.immediate(title, memberIds);
+      }),
+    findById: (id) => run(() => findById(id)),
+    listForMember: (userId) => run(() => listForMember(userId)),
+    summaryFor: (conversationId, userId) => run(() => summaryFor(conversationId, userId)),
+    peerIds: (userId) => run(() => peers.all(userId, userId).map((p) => p.user_id)),
+  };
+}

@@ -1,0 +1,91 @@
+import Database from 'better-sqlite3';
+import type { Store } from '../types';
+import { createContext } from './context';
+import { createConversationStore } from './conversations';
+import { toStoreError } from './errors';
+import { createMessageStore } from './messages';
+import { migrate } from './migrations';
+import { createReceiptStore } from './receipts';
+import { createSessionStore } from './sessions';
+import { createUserStore } from './users';
+
+export interface SqliteStoreOptions {
+  /**
+   * How long a write waits for another connection's write lock (several API processes
+   * share one file) before failing with StoreUnavailable. Default 5000 ms.
+   */
+  busyTimeoutMs?: number;
+  /** Open the file read-only: reads work, every write rejects with StoreUnavailable. */
+  readonly?: boolean;
+}
+
+export interface SqliteStore extends Store {
+  readonly kind: 'sqlite';
+  /** The underlying connection, for tests and maintenance (pragmas, backups). */
+  readonly database: Database.Database;
+  /** Write transactions used for appends so far: fewer than appends means group commit. */
+  readonly appendBatches: number;
+}
+
+/**
+ * Opens (creating if needed) the SQLite file at `path` and brings its schema up to date.
+ * The parent folder must exist.
+ */
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: options.readonly ?? false, timeout: busyTimeoutMs });
+  } catch (error) {
+    throw toStoreError(error);
+  }
+  try {
+    configure(db, busyTimeoutMs, options.readonly ?? false);
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw toStoreError(error);
+  }
+
+  let closed = false;
+  const context = createContext(db, () => closed);
+  const messages = createMessageStore(context);
+
+  return {
+    kind: 'sqlite',
+    database: db,
+    users: createUserStore(context),
+    sessions: createSessionStore(context),
+    conversations: createConversationStore(context),
+    messages,
+    receipts: createReceiptStore(context),
+    get appendBatches() {
+      return messages.batchesWritten;
+    },
+    close() {
+      if (closed) return Promise.resolve();
+      // Whatever was accepted into the append queue is written (or rejected) before the
+      // connection goes away; nothing is left waiting forever.
+      messages.flush();
+      closed = true;
+      try {
+        if (!db.readonly) db.pragma('optimize');
+      } catch {
+        // Only a planner hint; failing to store it loses nothing.
+      }
+      db.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+function configure(db: Database.Database, busyTimeoutMs: number, readonly: boolean): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  // WAL lets readers (other processes too) go on while one connection writes; it is a
+  // property of the file, so a read-only connection can only use what is already there.
+  if (!readonly) db.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk (WAL fsynced) before it returns, so an acknowledged message
+  // survives a power cut, not only a process crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+}

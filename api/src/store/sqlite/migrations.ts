@@ -1,0 +1,127 @@
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The schema, as numbered steps. A step is never edited once released: change the schema
+ * by appending a step, so every existing database moves forward the same way.
+ *
+ * Times are epoch milliseconds; ids are random UUID strings.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        -- JavaScript's toLowerCase of display_name: SQLite's own case folding stops at ASCII.
+        display_name_lower TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER
+      ) STRICT;
+      CREATE UNIQUE INDEX users_username ON users (username);
+      -- Callers lower-case usernames; this keeps 'Alice' and 'alice' apart even if one does not.
+      CREATE UNIQUE INDEX users_username_lower ON users (lower(username));
+
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id),
+        refresh_generation INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        refresh_expires_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE INDEX sessions_user ON sessions (user_id);
+
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (type IN ('direct', 'group')),
+        title TEXT,
+        -- Both member ids, sorted: the unique index is what makes one direct conversation
+        -- per pair hold across processes.
+        direct_key TEXT UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        last_activity_at INTEGER NOT NULL,
+        CHECK ((type = 'direct') = (direct_key IS NOT NULL))
+      ) STRICT;
+
+      CREATE TABLE conversation_members (
+        conversation_id TEXT NOT NULL REFERENCES conversations (id),
+        user_id TEXT NOT NULL REFERENCES users (id),
+        position INTEGER NOT NULL,
+        delivered_seq INTEGER NOT NULL DEFAULT 0,
+        read_seq INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (conversation_id, user_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX conversation_members_user ON conversation_members (user_id);
+
+      CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id),
+        seq INTEGER NOT NULL,
+        sender_id TEXT NOT NULL REFERENCES users (id),
+        client_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (conversation_id, seq),
+        UNIQUE (conversation_id, sender_id, client_id)
+      ) STRICT;
+    `,
+  },
+];
+
+/**
+ * Brings the schema up to date. Each step runs in its own BEGIN IMMEDIATE transaction and
+ * re-checks whether it is still pending inside it, so several processes opening the same
+ * file at once apply every step exactly once.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): void {
+  const latest = migrations.at(-1)?.version ?? 0;
+  const applied = appliedVersions(db);
+  const newest = Math.max(0, ...applied);
+  if (newest > latest) {
+    throw new Error(
+      `the database schema is at version ${newest}, newer than this build knows (${latest}); ` +
+        'run a newer build of the API',
+    );
+  }
+  if (migrations.every((m) => applied.has(m.version))) return;
+
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT`);
+  const isApplied = db.prepare<[number], { version: number }>(
+    'SELECT version FROM schema_migrations WHERE version = ?',
+  );
+  const record = db.prepare<[number, string, number]>(
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+  );
+  for (const migration of migrations) {
+    db.transaction(() => {
+      if (isApplied.get(migration.version)) return;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    }).immediate();
+  }
+}
+
+/** Versions recorded in schema_migrations; empty for a new file. Works on a read-only file. */
+export function appliedVersions(db: Database): Set<number> {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  if (!table) return new Set();
+  const rows = db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all();
+  return new Set(rows.map((r) => r.version));
+}

@@ -1,0 +1,113 @@
+import type {
+  ConversationKind,
+  ConversationRecord,
+  MessageRecord,
+  SessionRecord,
+  UserRecord,
+  WatermarkRecord,
+} from '../types';
+
+/** Row shapes as SQLite returns them (times are epoch ms) and their mapping to records. */
+
+export interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  created_at: number;
+  last_seen_at: number | null;
+}
+
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  refresh_generation: number;
+  created_at: number;
+  refresh_expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface ConversationRow {
+  id: string;
+  type: ConversationKind;
+  title: string | null;
+  created_at: number;
+  last_seq: number;
+  last_activity_at: number;
+}
+
+export interface MemberRow {
+  conversation_id: string;
+  user_id: string;
+  delivered_seq: number;
+  read_seq: number;
+}
+
+export interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  client_id: string;
+  body: string;
+  created_at: number;
+}
+
+export const USER_COLUMNS = 'id, username, display_name, password_hash, created_at, last_seen_at';
+export const SESSION_COLUMNS =
+  'id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at';
+export const CONVERSATION_COLUMNS = 'id, type, title, created_at, last_seq, last_activity_at';
+export const MESSAGE_COLUMNS = 'id, conversation_id, seq, sender_id, client_id, body, created_at';
+
+const date = (ms: number) => new Date(ms);
+const optionalDate = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+export function toUser(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    passwordHash: row.password_hash,
+    createdAt: date(row.created_at),
+    lastSeenAt: optionalDate(row.last_seen_at),
+  };
+}
+
+export function toSession(row: SessionRow): SessionRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    refreshGeneration: row.refresh_generation,
+    createdAt: date(row.created_at),
+    refreshExpiresAt: date(row.refresh_expires_at),
+    revokedAt: optionalDate(row.revoked_at),
+  };
+}
+
+export function toConversation(row: ConversationRow, memberIds: string[]): ConversationRecord {
+  return {
+    id: row.id,
+    type: row.type,
+    title: row.title,
+    memberIds,
+    createdAt: date(row.created_at),
+    lastSeq: row.last_seq,
+    lastActivityAt: date(row.last_activity_at),
+  };
+}
+
+export function toWatermark(row: MemberRow): WatermarkRecord {
+  return { userId: row.user_id, deliveredSeq: row.delivered_seq, readSeq: row.read_seq };
+}
+
+export function toMessage(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: row.seq,
+    senderId: row.sender_id,
+    clientId: row.client_id,
+    body: row.body,
+    createdAt: date(row.created_at),
+  };
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { SessionStore } from '../types';
+import type { SqliteContext } from './context';
+import { SESSION_COLUMNS, toSession } from './rows';
+import type { SessionRow } from './rows';
+
+export function createSessionStore({ db, run }: SqliteContext): SessionStore {
+  const insert = db.prepare<[SessionRow]>(
+    `INSERT INTO sessions (id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at)
+     VALUES (@id, @user_id, @refresh_generation, @created_at, @refresh_expires_at, @revoked_at)`,
+  );
+  const byId = db.prepare<[string], SessionRow>(
+    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`,
+  );
+  // Compare-and-set in one statement: the WHERE clause is the whole check, so two
+  // processes presenting the same refresh token cannot both move it on.
+  const rotate = db.prepare<[{ id: string; expected: number; expiresAt: number; now: number }]>(
+    `UPDATE sessions
+     SET refresh_generation = refresh_generation + 1, refresh_expires_at = @expiresAt
+     WHERE id = @id AND refresh_generation = @expected AND revoked_at IS NULL
+       AND refresh_expires_at > @now`,
+  );
+  const revoke = db.prepare<[number, string]>(
+    'UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+  );
+
+  return {
+    create: ({ userId, refreshExpiresAt }) =>
+      run(() => {
+        const row: SessionRow = {
+          id: randomUUID(),
+          user_id: userId,
+          refresh_generation: 0,
+          created_at: Date.now(),
+          refresh_expires_at: refreshExpiresAt.getTime(),
+          revoked_at: null,
+        };
+        insert.run(row);
+        return toSession(row);
+      }),
+    findById: (id) =>
+      run(() => {
+        const row = byId.get(id);
+        return row ? toSession(row) : null;
+      }),
+    rotate: (id, expectedGeneration, refreshExpiresAt) =>
+      run(
+        () =>
+          rotate.run({
+            id,
+            expected: expectedGeneration,
+            expiresAt: refreshExpiresAt.getTime(),
+            now: Date.now(),
+          }).changes === 1,
+      ),
+    revoke: (id, at) => run(() => revoke.run(at.getTime(), id).changes === 1),
+  };
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { UniqueViolation } from '../types';
+import type { NewUser, UserRecord, UserStore } from '../types';
+import type { SqliteContext } from './context';
+import { isUniqueViolation } from './errors';
+import { toUser, USER_COLUMNS } from './rows';
+import type { UserRow } from './rows';
+
+/** LIKE treats % and _ as wildcards; with ESCAPE '\' these make them (and \ itself) literal. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function createUserStore({ db, run }: SqliteContext): UserStore {
+  const insert = db.prepare<[UserRow & { display_name_lower: string }]>(
+    `INSERT INTO users (id, username, display_name, display_name_lower, password_hash, created_at, last_seen_at)
+     VALUES (@id, @username, @display_name, @display_name_lower, @password_hash, @created_at, @last_seen_at)`,
+  );
+  const byId = db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
+  const byUsername = db.prepare<[string], UserRow>(
+    `SELECT ${USER_COLUMNS} FROM users WHERE username = ?`,
+  );
+  // One statement for any number of ids: they travel as one JSON array.
+  const byIds = db.prepare<[string], UserRow>(
+    `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))`,
+  );
+  // LIKE folds ASCII case (usernames are ASCII); display names are compared lower-cased by
+  // JavaScript so that 'É' finds 'é' too.
+  const search = db.prepare<[{ pattern: string; excludeId: string; limit: number }], UserRow>(
+    `SELECT ${USER_COLUMNS} FROM users
+     WHERE id <> @excludeId
+       AND (username LIKE @pattern ESCAPE '\\' OR display_name_lower LIKE @pattern ESCAPE '\\')
+     ORDER BY username
+     LIMIT @limit`,
+  );
+  const setPasswordHash = db.prepare<[string, string]>(
+    'UPDATE users SET password_hash = ? WHERE id = ?',
+  );
+  const setLastSeen = db.prepare<[number, string]>(
+    'UPDATE users SET last_seen_at = ? WHERE id = ?',
+  );
+
+  return {
+    create: (input: NewUser) =>
+      run((): UserRecord => {
+        const row: UserRow = {
+          id: randomUUID(),
+          username: input.username,
+          display_name: input.displayName,
+          password_hash: input.passwordHash,
+          created_at: Date.now(),
+          last_seen_at: null,
+        };
+        try {
+          insert.run({ ...row, display_name_lower: input.displayName.toLowerCase() });
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new UniqueViolation('username');
+          throw error;
+        }
+        return toUser(row);
+      }),
+    findById: (id) => run(() => nullable(byId.get(id))),
+    findByUsername: (username) => run(() => nullable(byUsername.get(username))),
+    findByIds: (ids) =>
+      run(() => (ids.length === 0 ? [] : byIds.all(JSON.stringify(ids)).map(toUser))),
+    search: (prefix, { excludeId, limit }) =>
+      run(() =>
+        search
+          .all({ pattern: `${escapeLike(prefix.toLowerCase())}%`, excludeId, limit })
+          .map(toUser),
+      ),
+    setPasswordHash: (id, passwordHash) =>
+      run(() => {
+        setPasswordHash.run(passwordHash, id);
+      }),
+    setLastSeen: (id, at) =>
+      run(() => {
+        setLastSeen.run(at.getTime(), id);
+      }),
+  };
+}
+
+function nullable(row: UserRow | undefined): UserRecord | null {
+  return row ? toUser(row) : null;
+}
