@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import * as argon2 from 'argon2';
+import type { Argon2Params } from '../config';
+import { ApiError } from '../http/errors';
+
+/**
+ * A counting semaphore with a bounded waiting line. argon2 runs in libuv's thread pool,
+ * which it shares with fs and dns; letting a login burst start hundreds of hashes at
+ * once would starve those (and memory: each hash holds `memoryCost` KiB).
+ */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly slots: number,
+    private readonly maxWaiting: number = Number.POSITIVE_INFINITY,
+  ) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.slots) {
+      if (this.waiting.length >= this.maxWaiting) {
+        throw new ApiError('rate_limited', 'The server is busy. Try again shortly.', undefined, 1);
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter, so `active` stays the same.
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+const PHC_ARGON2 = /^\$(argon2(?:id|i|d))\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$/;
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** False for a wrong password and for a hash this build cannot read. */
+  verify(passwordHash: string, password: string): Promise<boolean>;
+  /**
+   * Spends the same work as a real verify against a hash of the configured cost, so an
+   * unknown username takes as long to refuse as a wrong password.
+   */
+  verifyDummy(password: string): Promise<void>;
+  /** True when the stored hash is weaker than the configured parameters (or not argon2id). */
+  needsRehash(passwordHash: string): boolean;
+}
+
+export function createPasswordHasher(
+  params: Argon2Params,
+  options: { concurrency: number; maxWaiting?: number },
+): PasswordHasher {
+  const gate = new Semaphore(options.concurrency, options.maxWaiting);
+  const hashOptions = {
+    type: argon2.argon2id,
+    memoryCost: params.memoryCost,
+    timeCost: params.timeCost,
+    parallelism: params.parallelism,
+  } as const;
+
+  let dummyHash: Promise<string> | undefined;
+  const dummy = (): Promise<string> => {
+    dummyHash ??= argon2.hash(randomBytes(32), hashOptions);
+    return dummyHash;
+  };
+
+  return {
+    hash: (password) => gate.run(() => argon2.hash(password, hashOptions)),
+    verify: (passwordHash, password) =>
+      gate.run(async () => {
+        try {
+          return await argon2.verify(passwordHash, password);
+        } catch {
+          // A malformed stored hash must not turn a login into a 500 or leak its shape.
+          return false;
+        }
+      }),
+    verifyDummy: async (password) => {
+      const hash = await dummy();
+      await gate.run(() => argon2.verify(hash, password));
+    },
+    needsRehash: (passwordHash) => {
+      const m = PHC_ARGON2.exec(passwordHash);
+      if (!m) return true;
+      const [, type, version, memoryCost, timeCost, parallelism] = m;
+      return (
+        type !== 'argon2id' ||
+        Number(version) < 0x13 ||
+        Number(memoryCost) < params.memoryCost ||
+        Number(timeCost) < params.timeCost ||
+        Number(parallelism) < params.parallelism
+      );
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+import { LIMITS } from '@chat/protocol';
+import type { Clock } from '../clock';
+import { ApiError } from '../http/errors';
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+export interface AccessTokens {
+  sign(userId: string, sessionId: string): Promise<{ token: string; exp: number }>;
+  /** @throws ApiError('unauthorized') for anything but a well-formed, current access token. */
+  verify(token: string): Promise<AccessClaims>;
+}
+
+const ALGORITHM = 'HS256';
+const TYP_ACCESS = 'access';
+
+export function unauthorized(message = 'The access token is missing, invalid or expired.') {
+  return new ApiError('unauthorized', message);
+}
+
+export function createAccessTokens(options: {
+  secret: string;
+  ttlSeconds: number;
+  clock: Clock;
+}): AccessTokens {
+  const key = new TextEncoder().encode(options.secret);
+  // The contract caps access tokens at 15 minutes whatever the configuration says.
+  const ttl = Math.min(options.ttlSeconds, LIMITS.accessTokenMaxSeconds);
+  const nowSeconds = () => Math.floor(options.clock() / 1000);
+
+  return {
+    async sign(userId, sessionId) {
+      const iat = nowSeconds();
+      const exp = iat + ttl;
+      const token = await new SignJWT({ sid: sessionId, typ: TYP_ACCESS })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+        .setSubject(userId)
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(key);
+      return { token, exp };
+    },
+
+    async verify(token) {
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, key, {
+          // Pinned: never let the token's header choose (`none`, HS512, RS256 with our
+          // secret as a "public key"...).
+          algorithms: [ALGORITHM],
+          currentDate: new Date(options.clock()),
+          requiredClaims: ['sub', 'sid', 'exp', 'iat'],
+        }));
+      } catch {
+        throw unauthorized();
+      }
+      const { sub, sid, exp, iat, typ } = payload;
+      if (
+        typeof sub !== 'string' ||
+        typeof sid !== 'string' ||
+        typeof exp !== 'number' ||
+        typeof iat !== 'number' ||
+        typ !== TYP_ACCESS ||
+        sub === '' ||
+        sid === '' ||
+        // A token claiming a longer life than the contract allows was not made by us.
+        exp - iat > LIMITS.accessTokenMaxSeconds
+      ) {
+        throw unauthorized();
+      }
+      return { userId: sub, sessionId: sid, exp };
+    },
+  };
+}
+
+/**
+ * Refresh tokens: `<sessionId>.<generation>.<mac>`, mac = HMAC-SHA256 over the session id
+ * and generation with a key derived from JWT_SECRET. Checking the mac needs no database;
+ * whether the generation is the session's current one is the store's job (see
+ * AuthService.refresh), which is what makes a replayed token detectable.
+ */
+export interface RefreshTokens {
+  issue(sessionId: string, generation: number): string;
+  /** null when the token was not made by us (tampered, truncated, another secret). */
+  read(token: string): { sessionId: string; generation: number } | null;
+}
+
+export function createRefreshTokens(secret: string): RefreshTokens {
+  // A separate key, so an access-token signature can never pass as a refresh mac.
+  const key = Buffer.from(hkdfSync('sha256', secret, 'chat-api', 'refresh-token-mac-v1', 32));
+  const mac = (sessionId: string, generation: number): Buffer =>
+    createHmac('sha256', key).update(`${sessionId}\u0000${generation}`).digest();
+
+  return {
+    issue(sessionId, generation) {
+      return `${sessionId}.${generation}.${mac(sessionId, generation).toString('base64url')}`;
+    },
+    read(token) {
+      // Session ids are opaque and might contain dots, so split from the right.
+      const macDot = token.lastIndexOf('.');
+      const genDot = token.lastIndexOf('.', macDot - 1);
+      if (macDot < 0 || genDot <= 0) return null;
+      const sessionId = token.slice(0, genDot);
+      const generationText = token.slice(genDot + 1, macDot);
+      if (!/^\d{1,15}$/.test(generationText)) return null;
+      const generation = Number(generationText);
+      const given = Buffer.from(token.slice(macDot + 1), 'base64url');
+      const expected = mac(sessionId, generation);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      return { sessionId, generation };
+    },
+  };
+}

@@ -1,0 +1,258 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LIMITS } from '@chat/protocol';
+
+/** argon2id cost. The parameters are stored in every hash, so they may change over time. */
+export interface Argon2Params {
+  /** KiB */
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Normalized: `sqlite:<absolute path>` or `sqlite::memory:`, or the MongoDB URL as given. */
+  databaseUrl: string;
+  databaseKind: 'sqlite' | 'mongodb';
+  jwtSecret: string;
+  /** Where the secret came from, so startup can say so (never the secret itself). */
+  jwtSecretSource: 'env' | 'file' | 'generated-file' | 'generated-ephemeral';
+  redisUrl: string | null;
+  rateLimits: boolean;
+  logLevel: LogLevel;
+  argon2: Argon2Params;
+  /** At most one argon2 computation per slot runs at once; the rest wait in line. */
+  passwordHashConcurrency: number;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  production: boolean;
+  /** Problems that did not stop the start but must be logged. */
+  warnings: string[];
+}
+
+/** OWASP's minimum recommendation for argon2id (2024): m=19 MiB, t=2, p=1. */
+export const ARGON2_MINIMUM: Readonly<Argon2Params> = {
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+};
+
+export const JWT_SECRET_MIN_BYTES = 32;
+
+/** A configuration value is wrong; the message is one line a person can act on. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const API_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_SQLITE_PATH = resolve(API_ROOT, 'data', 'chat.sqlite');
+
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function parseDatabaseUrl(raw: string | undefined): { url: string; kind: 'sqlite' | 'mongodb' } {
+  if (raw === undefined) return { url: `sqlite:${DEFAULT_SQLITE_PATH}`, kind: 'sqlite' };
+  if (raw.startsWith('mongodb://') || raw.startsWith('mongodb+srv://')) {
+    if (!/^mongodb(\+srv)?:\/\/[^/?#]+/.test(raw)) {
+      throw new ConfigError('DATABASE_URL is not a valid MongoDB URL (mongodb://host/db)');
+    }
+    return { url: raw, kind: 'mongodb' };
+  }
+  if (raw.startsWith('sqlite:')) {
+    let path = raw.slice('sqlite:'.length);
+    // Accept the common `sqlite:///abs/path` spelling as well as `sqlite:/abs/path`.
+    if (path.startsWith('//')) path = path.slice(2);
+    if (path === '') throw new ConfigError('DATABASE_URL "sqlite:" needs a file path: sqlite:PATH');
+    if (path === ':memory:') return { url: 'sqlite::memory:', kind: 'sqlite' };
+    return { url: `sqlite:${resolve(path)}`, kind: 'sqlite' };
+  }
+  throw new ConfigError(
+    'DATABASE_URL must start with sqlite:, mongodb:// or mongodb+srv:// (see README, Configuration)',
+  );
+}
+
+function sqlitePathOf(url: string): string | null {
+  if (!url.startsWith('sqlite:') || url === 'sqlite::memory:') return null;
+  return url.slice('sqlite:'.length);
+}
+
+export function jwtSecretFileFor(sqlitePath: string): string {
+  return `${sqlitePath}.jwt-secret`;
+}
+
+function checkSecret(secret: string, origin: string): string {
+  if (Buffer.byteLength(secret, 'utf8') < JWT_SECRET_MIN_BYTES) {
+    throw new ConfigError(`${origin} must be at least ${JWT_SECRET_MIN_BYTES} bytes long`);
+  }
+  return secret;
+}
+
+/**
+ * Reads the secret kept beside the SQLite file, creating it on first start. The file is
+ * created with O_EXCL so two processes starting together cannot each write their own.
+ */
+function persistentSecret(sqlitePath: string): { secret: string; created: boolean } {
+  const file = jwtSecretFileFor(sqlitePath);
+  const read = (): string =>
+    checkSecret(readFileSync(file, 'utf8').trim(), `the secret in ${file}`);
+  try {
+    return { secret: read(), created: false };
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) {
+      if (err instanceof ConfigError) throw err;
+      throw new ConfigError(`cannot read ${file}: ${errorText(err)}`);
+    }
+  }
+  const secret = randomBytes(48).toString('base64url');
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    // The umask may have widened the mode; the secret signs every session.
+    chmodSync(file, 0o600);
+    return { secret, created: true };
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return { secret: read(), created: false };
+    throw new ConfigError(`cannot create ${file}: ${errorText(err)}`);
+  }
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Builds the configuration from environment variables. Throws ConfigError (one line) on
+ * any invalid value. With SQLite and no JWT_SECRET it creates the secret file beside the
+ * database file, which is the only side effect.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const warnings: string[] = [];
+  const production = env.NODE_ENV === 'production';
+  const testing = env.NODE_ENV === 'test';
+
+  const port = integer(env, 'PORT', 4000, 0, 65_535);
+  const host = nonEmpty(env, 'HOST') ?? '127.0.0.1';
+  if (/\s/.test(host)) throw new ConfigError(`HOST must be an address or host name, got "${host}"`);
+
+  const { url: databaseUrl, kind: databaseKind } = parseDatabaseUrl(nonEmpty(env, 'DATABASE_URL'));
+
+  const redisUrl = nonEmpty(env, 'REDIS_URL') ?? null;
+  if (redisUrl !== null && !/^rediss?:\/\/.+/.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL must look like redis://host:6379 or rediss://host:6379');
+  }
+
+  const rateLimitsRaw = nonEmpty(env, 'CHAT_RATE_LIMITS')?.toLowerCase() ?? 'on';
+  if (rateLimitsRaw !== 'on' && rateLimitsRaw !== 'off') {
+    throw new ConfigError(`CHAT_RATE_LIMITS must be "on" or "off", got "${rateLimitsRaw}"`);
+  }
+  const rateLimits = rateLimitsRaw === 'on';
+  if (!rateLimits) {
+    const note = 'CHAT_RATE_LIMITS=off: every rate limit is disabled (benchmarks only)';
+    if (production) throw new ConfigError(`${note}, refused with NODE_ENV=production`);
+    warnings.push(note);
+  }
+
+  const logLevelRaw = nonEmpty(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info';
+  if (!LOG_LEVELS.includes(logLevelRaw as LogLevel)) {
+    throw new ConfigError(
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelRaw}"`,
+    );
+  }
+  const logLevel = logLevelRaw as LogLevel;
+
+  const argon2: Argon2Params = {
+    memoryCost: integer(env, 'ARGON2_MEMORY_KIB', ARGON2_MINIMUM.memoryCost, 8, 4_194_304),
+    timeCost: integer(env, 'ARGON2_TIME_COST', ARGON2_MINIMUM.timeCost, 1, 100),
+    parallelism: integer(env, 'ARGON2_PARALLELISM', ARGON2_MINIMUM.parallelism, 1, 16),
+  };
+  if (
+    argon2.memoryCost < ARGON2_MINIMUM.memoryCost ||
+    argon2.timeCost < ARGON2_MINIMUM.timeCost ||
+    argon2.parallelism < ARGON2_MINIMUM.parallelism
+  ) {
+    // Weak hashing must never reach production through a stray variable.
+    if (!testing) {
+      throw new ConfigError(
+        `argon2 parameters below the minimum (m=${ARGON2_MINIMUM.memoryCost}, t=${ARGON2_MINIMUM.timeCost}, p=${ARGON2_MINIMUM.parallelism}) are accepted only with NODE_ENV=test`,
+      );
+    }
+    warnings.push('argon2 parameters below the recommended minimum (NODE_ENV=test)');
+  }
+  const passwordHashConcurrency = integer(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64);
+
+  let jwtSecret: string;
+  let jwtSecretSource: Config['jwtSecretSource'];
+  const envSecret = env.JWT_SECRET;
+  const sqlitePath = sqlitePathOf(databaseUrl);
+  if (envSecret !== undefined && envSecret !== '') {
+    jwtSecret = checkSecret(envSecret, 'JWT_SECRET');
+    jwtSecretSource = 'env';
+  } else if (sqlitePath !== null) {
+    const persisted = persistentSecret(sqlitePath);
+    jwtSecret = persisted.secret;
+    jwtSecretSource = persisted.created ? 'generated-file' : 'file';
+  } else {
+    if (databaseKind === 'mongodb' && production) {
+      throw new ConfigError('JWT_SECRET is required with MongoDB when NODE_ENV=production');
+    }
+    jwtSecret = randomBytes(48).toString('base64url');
+    jwtSecretSource = 'generated-ephemeral';
+    warnings.push(
+      'JWT_SECRET is not set: using a secret for this process only; sessions end when it stops and other instances cannot verify its tokens',
+    );
+  }
+
+  return {
+    port,
+    host,
+    databaseUrl,
+    databaseKind,
+    jwtSecret,
+    jwtSecretSource,
+    redisUrl,
+    rateLimits,
+    logLevel,
+    argon2,
+    passwordHashConcurrency,
+    accessTokenTtlSeconds: LIMITS.accessTokenMaxSeconds,
+    refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
+    production,
+    warnings,
+  };
+}

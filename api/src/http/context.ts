@@ -1,0 +1,11 @@
+import type { ParameterizedContext } from 'koa';
+import type { AccessClaims } from '../auth/tokens';
+
+/** What middleware leaves on `ctx.state` for the handlers after it. */
+export interface AppState {
+  requestId: string;
+  /** Set by `requireAuth` on routes that need a caller. */
+  auth?: AccessClaims;
+}
+
+export type AppContext = ParameterizedContext<AppState>;

@@ -1,0 +1,165 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { Logger } from 'pino';
+import { CLIENT_EVENT_SCHEMAS, LIMITS, UNAUTHORIZED, parse, type Ack } from '@chat/protocol';
+import type { AuthService } from '../auth/service';
+import type { SessionStatus } from '../auth/session-status';
+import type { Clock } from '../clock';
+import { ApiError, toApiError } from '../http/errors';
+import {
+  sessionRoom,
+  userRoom,
+  type ChatServer,
+  type ChatSocket,
+  type ClientEvent,
+  type EventHandler,
+  type SocketFeature,
+  type SocketHelpers,
+} from './types';
+
+export interface RealtimeDeps {
+  httpServer: HttpServer;
+  auth: AuthService;
+  sessionStatus: SessionStatus;
+  logger: Logger;
+  clock: Clock;
+}
+
+export interface Realtime {
+  io: ChatServer;
+  /** Adds a feature for sockets that connect from now on (register features before listen). */
+  use: (feature: SocketFeature) => void;
+  close: () => Promise<void>;
+}
+
+type RawListener = (...args: unknown[]) => void;
+
+/**
+ * The Socket.IO side of the API: handshake authentication, per-socket token expiry,
+ * `auth:renew`, disconnecting revoked sessions, and the ack discipline every client
+ * event follows. Features add their events through `use`.
+ */
+export function createRealtime(deps: RealtimeDeps): Realtime {
+  const { auth, sessionStatus, logger, clock } = deps;
+  const io: ChatServer = new Server(deps.httpServer, {
+    maxHttpBufferSize: LIMITS.payloadBytesMax,
+    perMessageDeflate: false,
+    serveClient: false,
+  });
+  const features: SocketFeature[] = [];
+  const expiryTimers = new WeakMap<ChatSocket, NodeJS.Timeout>();
+
+  io.use((socket, next) => {
+    const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+    if (typeof token !== 'string' || token === '' || token.length > 4096) {
+      next(new Error(UNAUTHORIZED));
+      return;
+    }
+    auth.authenticate(token).then(
+      (claims) => {
+        socket.data = { userId: claims.userId, sessionId: claims.sessionId, tokenExp: claims.exp };
+        next();
+      },
+      (err: unknown) => {
+        const { error, known } = toApiError(err);
+        if (!known) logger.error({ err }, 'socket handshake failed');
+        next(new Error(error.code === 'unauthorized' ? UNAUTHORIZED : error.code));
+      },
+    );
+  });
+
+  const scheduleExpiry = (socket: ChatSocket) => {
+    clearTimeout(expiryTimers.get(socket));
+    const delay = Math.max(0, socket.data.tokenExp * 1000 - clock());
+    const timer = setTimeout(() => {
+      socket.disconnect(true);
+    }, delay);
+    // An idle test or shutdown should not wait for a token to run out.
+    timer.unref();
+    expiryTimers.set(socket, timer);
+  };
+
+  const helpersFor = (socket: ChatSocket): SocketHelpers => ({
+    logger,
+    on: <E extends ClientEvent>(event: E, handler: EventHandler<E>) => {
+      const listener: RawListener = (...args) => {
+        // Clients may omit the ack or the payload; neither may crash or hang the server.
+        const last = args.at(-1);
+        const ack = typeof last === 'function' ? (last as (response: Ack) => void) : undefined;
+        const payload = ack && args.length === 1 ? undefined : args[0];
+        void answer(socket, event, handler, payload).then((response) => ack?.(response));
+      };
+      (socket.on as (event: string, listener: RawListener) => unknown).call(
+        socket,
+        event,
+        listener,
+      );
+    },
+  });
+
+  const answer = async <E extends ClientEvent>(
+    socket: ChatSocket,
+    event: E,
+    handler: EventHandler<E>,
+    payload: unknown,
+  ): Promise<Ack> => {
+    try {
+      const parsed = parse(CLIENT_EVENT_SCHEMAS[event], payload);
+      if (!parsed.ok) return { ok: false, error: parsed.error };
+      const result = await handler(parsed.value as Parameters<EventHandler<E>>[0], socket);
+      return { ...result, ok: true };
+    } catch (err) {
+      const { error, known } = toApiError(err);
+      if (!known) logger.error({ err, event, userId: socket.data.userId }, 'socket event failed');
+      return { ok: false, error: error.toBody() };
+    }
+  };
+
+  const coreFeature: SocketFeature = (socket, helpers) => {
+    helpers.on('auth:renew', async ({ token }) => {
+      const claims = await auth.authenticate(token);
+      if (claims.sessionId !== socket.data.sessionId || claims.userId !== socket.data.userId) {
+        throw new ApiError('unauthorized', 'The token belongs to another session.');
+      }
+      socket.data.tokenExp = claims.exp;
+      scheduleExpiry(socket);
+      return {};
+    });
+  };
+
+  io.on('connection', (socket) => {
+    const { userId, sessionId } = socket.data;
+    void socket.join([userRoom(userId), sessionRoom(sessionId)]);
+    scheduleExpiry(socket);
+    socket.on('disconnect', () => clearTimeout(expiryTimers.get(socket)));
+    const helpers = helpersFor(socket);
+    for (const feature of [coreFeature, ...features]) feature(socket, helpers);
+    // A logout that landed between the handshake check and the room join would have
+    // missed this socket; the status is cached, so this costs no database read.
+    void sessionStatus.isLive(sessionId).then(
+      (live) => {
+        if (!live) socket.disconnect(true);
+      },
+      (err: unknown) => logger.error({ err }, 'session re-check failed'),
+    );
+  });
+
+  const stopListening = sessionStatus.onRevoked((sessionId, origin) => {
+    // A local revocation reaches every instance through the adapter; one heard from
+    // another instance only needs this instance's sockets.
+    const target =
+      origin === 'local' ? io.in(sessionRoom(sessionId)) : io.local.in(sessionRoom(sessionId));
+    target.disconnectSockets(true);
+  });
+
+  return {
+    io,
+    use: (feature) => features.push(feature),
+    close: async () => {
+      stopListening();
+      // Disconnects every socket, closes the adapter and engine, then calls close() on
+      // the http server; the app waits for that server to finish closing.
+      await io.close();
+    },
+  };
+}

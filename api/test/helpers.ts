@@ -1,0 +1,298 @@
+/**
+ * Shared test helpers: a real API on 127.0.0.1 port 0 with a fresh SQLite file in a temp
+ * folder, a small typed REST client, and socket.io-client helpers. Any suite (API
+ * features, desktop client core, end-to-end) can use them.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
+import type { Logger } from 'pino';
+import type {
+  Ack,
+  AuthResponse,
+  ClientToServerEvents,
+  ErrorBody,
+  ServerToClientEvents,
+} from '@chat/protocol';
+import { createApp, type App } from '../src/app';
+import type { Clock } from '../src/clock';
+import { loadConfig, type Config } from '../src/config';
+import { createLogger } from '../src/http/logging';
+import { openStore } from '../src/store/index';
+import type { Store } from '../src/store/types';
+
+export type ChatClientSocket = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Cheap argon2 so suites that register many users stay fast. Never for production. */
+export const TEST_ARGON2 = { memoryCost: 256, timeCost: 1, parallelism: 1 } as const;
+
+export interface TestApiOptions {
+  /** Config fields to override (e.g. `accessTokenTtlSeconds`, `rateLimits`, `argon2`). */
+  config?: Partial<Config>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Reuse an open store (e.g. a second instance on one file); it is not closed by close(). */
+  store?: Store;
+}
+
+export interface TestApi {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  app: App;
+  store: Store;
+  config: Config;
+  /** The temp folder holding the SQLite file; removed by close(). */
+  dir: string;
+  http: RestClient;
+  /** Connects a socket that close() disconnects. Rejects with the connect_error. */
+  connect(token: string | undefined): Promise<ChatClientSocket>;
+  close(): Promise<void>;
+}
+
+/** A config for tests: a temp SQLite file, a fixed secret, low argon2 cost, quiet logs. */
+export function testConfig(dir: string, overrides: Partial<Config> = {}): Config {
+  const base = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `sqlite:${join(dir, 'chat.sqlite')}`,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'silent',
+  });
+  return { ...base, argon2: { ...TEST_ARGON2 }, warnings: [], ...overrides };
+}
+
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-api-test-'));
+  const config = testConfig(dir, options.config);
+  const ownStore = options.store === undefined;
+  const store = options.store ?? (await openStore(config.databaseUrl));
+  const app = createApp({
+    config,
+    store,
+    logger: options.logger ?? createLogger(config.logLevel),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const address = await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${address.port}`;
+  const sockets = new Set<ChatClientSocket>();
+
+  return {
+    url,
+    port: address.port,
+    app,
+    store,
+    config,
+    dir,
+    http: new RestClient(url),
+    async connect(token) {
+      const socket = await connectSocket(url, token);
+      sockets.add(socket);
+      return socket;
+    },
+    async close() {
+      for (const socket of sockets) socket.disconnect();
+      await app.close();
+      if (ownStore) await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---- REST -------------------------------------------------------------------
+
+export interface RestResponse<T> {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or null for an empty body (204). */
+  body: T;
+}
+
+export interface RequestOptions {
+  /** Sent as JSON, unless `rawBody` is given. */
+  body?: unknown;
+  /** Sent as-is (for malformed or oversized bodies). */
+  rawBody?: string | Uint8Array;
+  token?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string | number>;
+}
+
+export class RestClient {
+  constructor(readonly baseUrl: string) {}
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<RestResponse<T>> {
+    const url = new URL(path, this.baseUrl);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | Uint8Array | undefined;
+    if (options.rawBody !== undefined) {
+      body = options.rawBody;
+      headers['content-type'] ??= 'application/json';
+    } else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    const response = await fetch(url, { method, headers, body });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text === '' ? null : JSON.parse(text)) as T,
+    };
+  }
+
+  get<T = unknown>(path: string, options?: RequestOptions) {
+    return this.request<T>('GET', path, options);
+  }
+
+  post<T = unknown>(path: string, options?: RequestOptions) {
+    return this.request<T>('POST', path, options);
+  }
+}
+
+/** The error body of a failed response, for assertions. */
+export function errorOf(response: RestResponse<unknown>): ErrorBody['error'] {
+  return (response.body as ErrorBody).error;
+}
+
+// ---- accounts ---------------------------------------------------------------
+
+let counter = 0;
+
+/** A valid username nobody else in this process has used. */
+export function uniqueUsername(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}_${process.pid}_${counter}`.slice(0, 32).toLowerCase();
+}
+
+export interface RegisteredUser extends AuthResponse {
+  password: string;
+}
+
+export async function registerUser(
+  api: { http: RestClient },
+  input: { username?: string; password?: string; displayName?: string } = {},
+): Promise<RegisteredUser> {
+  const password = input.password ?? `pw-${randomBytes(8).toString('hex')}`;
+  const response = await api.http.post<AuthResponse>('/api/auth/register', {
+    body: {
+      username: input.username ?? uniqueUsername(),
+      password,
+      displayName: input.displayName,
+    },
+  });
+  if (response.status !== 201) {
+    throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return { ...response.body, password };
+}
+
+export async function login(
+  api: { http: RestClient },
+  username: string,
+  password: string,
+): Promise<AuthResponse> {
+  const response = await api.http.post<AuthResponse>('/api/auth/login', {
+    body: { username, password },
+  });
+  if (response.status !== 200) {
+    throw new Error(`login failed: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return response.body;
+}
+
+// ---- sockets ----------------------------------------------------------------
+
+/**
+ * Connects over WebSocket only (no polling upgrade), so tests see one transport.
+ * Resolves once connected; rejects with the connect_error (message 'unauthorized' for a
+ * refused token). The caller disconnects the socket.
+ */
+export function connectSocket(url: string, token: string | undefined): Promise<ChatClientSocket> {
+  const socket: ChatClientSocket = ioClient(url, {
+    auth: token === undefined ? {} : { token },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    timeout: 5_000,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.disconnect();
+      reject(err);
+    });
+  });
+}
+
+/** The message of the connect_error a refused handshake produces. */
+export async function connectError(url: string, token: string | undefined): Promise<string> {
+  try {
+    const socket = await connectSocket(url, token);
+    socket.disconnect();
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  throw new Error('the socket connected, but a refusal was expected');
+}
+
+/** Emits a client event and resolves with its ack; rejects after `timeoutMs` without one. */
+export async function emitWithAck(
+  socket: ChatClientSocket,
+  event: keyof ClientToServerEvents,
+  payload: unknown,
+  timeoutMs = 5_000,
+): Promise<Ack<Record<string, unknown>>> {
+  const emitter = socket.timeout(timeoutMs) as unknown as {
+    emitWithAck(event: string, payload: unknown): Promise<Ack<Record<string, unknown>>>;
+  };
+  return emitter.emitWithAck(event, payload);
+}
+
+/** Resolves with the next `event` payload; rejects after `timeoutMs`. */
+export function nextEvent<E extends keyof ServerToClientEvents>(
+  socket: ChatClientSocket,
+  event: E,
+  timeoutMs = 5_000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, listener as never);
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+      clearTimeout(timer);
+      resolve(payload);
+    };
+    socket.once(event, listener as never);
+  });
+}
+
+/** Resolves with the disconnect reason; rejects if the socket stays connected `timeoutMs`. */
+export function disconnection(socket: ChatClientSocket, timeoutMs = 5_000): Promise<string> {
+  if (socket.disconnected) return Promise.resolve('already disconnected');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`still connected after ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('disconnect', (reason) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
