@@ -1,0 +1,196 @@
+import { Types, trusted } from 'mongoose';
+import type { ConversationStore, ConversationSummary, WatermarkRecord } from '../types';
+import { isDuplicateKeyOn } from './errors';
+import { directKey, idString, parseId, requireId } from './ids';
+import type { OperationGate } from './gate';
+import type { ConversationDoc, Models } from './models';
+import { toConversationRecord, toMessageRecord, toWatermarkRecord } from './records';
+
+/**
+ * Two first messages to each other at the same moment can race two upserts on the same
+ * directKey; the unique index lets one insert and fails the other with E11000, whose
+ * retry then finds the winner. More than a couple of rounds would mean something else
+ * is wrong, so the retries are bounded.
+ */
+const DIRECT_UPSERT_ATTEMPTS = 3;
+
+export function mongoConversationStore(models: Models, gate: OperationGate): ConversationStore {
+  const { conversations } = models;
+
+  return {
+    findOrCreateDirect: (userA, userB) =>
+      gate.run(async () => {
+        const a = requireId(userA, 'userA');
+        const b = requireId(userB, 'userB');
+        if (a.equals(b)) throw new TypeError('a direct conversation needs two distinct users');
+        const key = directKey(userA, userB);
+        const now = new Date();
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const result = await conversations.findOneAndUpdate(
+              { type: 'direct', directKey: key },
+              {
+                $setOnInsert: {
+                  _id: new Types.ObjectId(),
+                  title: null,
+                  memberIds: [a, b],
+                  createdAt: now,
+                  lastSeq: 0,
+                  lastActivityAt: now,
+                },
+              },
+              {
+                upsert: true,
+                returnDocument: 'after',
+                includeResultMetadata: true,
+                lean: true,
+                // Every field is set explicitly above; Mongoose adding defaults to
+                // $setOnInsert could only collide with them.
+                setDefaultsOnInsert: false,
+              },
+            );
+            const doc = result.value;
+            if (!doc) throw new Error('the direct conversation upsert returned no document');
+            // The server reports `upserted` only to the call whose upsert inserted.
+            const created = result.lastErrorObject?.upserted != null;
+            return { conversation: toConversationRecord(doc), created };
+          } catch (err) {
+            if (attempt < DIRECT_UPSERT_ATTEMPTS && isDuplicateKeyOn(err, 'directKey')) continue;
+            throw err;
+          }
+        }
+      }),
+
+    createGroup: ({ title, memberIds }) =>
+      gate.run(async () => {
+        const now = new Date();
+        const doc: ConversationDoc = {
+          _id: new Types.ObjectId(),
+          type: 'group',
+          title,
+          memberIds: memberIds.map((id) => requireId(id, 'memberId')),
+          createdAt: now,
+          lastSeq: 0,
+          lastActivityAt: now,
+        };
+        await conversations.insertOne(doc);
+        return toConversationRecord(doc);
+      }),
+
+    findById: (id) =>
+      gate.run(async () => {
+        const _id = parseId(id);
+        if (!_id) return null;
+        const doc = await conversations.findById(_id).lean();
+        return doc ? toConversationRecord(doc) : null;
+      }),
+
+    listForMember: (userId) =>
+      gate.run(async () => {
+        const member = parseId(userId);
+        if (!member) return [];
+        const docs = await conversations
+          .find({ memberIds: member })
+          .sort({ lastActivityAt: -1, _id: -1 })
+          .lean();
+        return summarize(models, docs, member);
+      }),
+
+    summaryFor: (conversationId, userId) =>
+      gate.run(async () => {
+        const _id = parseId(conversationId);
+        const member = parseId(userId);
+        if (!_id || !member) return null;
+        const doc = await conversations.findOne({ _id, memberIds: member }).lean();
+        if (!doc) return null;
+        const [summary] = await summarize(models, [doc], member);
+        return summary ?? null;
+      }),
+
+    peerIds: (userId) =>
+      gate.run(async () => {
+        const member = parseId(userId);
+        if (!member) return [];
+        const ids: unknown[] = await conversations.distinct('memberIds', { memberIds: member });
+        return ids
+          .filter((id): id is Types.ObjectId => id instanceof Types.ObjectId && !id.equals(member))
+          .map(idString);
+      }),
+  };
+}
+
+/**
+ * Summaries for many conversations in three round trips whatever their number: the last
+ * messages in one query, every member's watermarks in one, and the unread counts in one
+ * aggregation that only visits conversations with something unread.
+ */
+async function summarize(
+  { messages, watermarks }: Models,
+  docs: readonly ConversationDoc[],
+  member: Types.ObjectId,
+): Promise<ConversationSummary[]> {
+  if (docs.length === 0) return [];
+  const conversationIds = docs.map((doc) => doc._id);
+
+  const withMessages = docs.filter((doc) => doc.lastSeq > 0);
+  const [lastMessages, marks] = await Promise.all([
+    withMessages.length === 0
+      ? Promise.resolve([])
+      : messages
+          .find({
+            $or: withMessages.map((doc) => ({ conversationId: doc._id, seq: doc.lastSeq })),
+          })
+          .lean(),
+    watermarks.find({ conversationId: trusted({ $in: conversationIds }) }).lean(),
+  ]);
+
+  const lastByConversation = new Map(
+    lastMessages.map((message) => [idString(message.conversationId), message]),
+  );
+  const marksByConversation = new Map<string, Map<string, WatermarkRecord>>();
+  for (const mark of marks) {
+    const key = idString(mark.conversationId);
+    let byUser = marksByConversation.get(key);
+    if (!byUser) marksByConversation.set(key, (byUser = new Map<string, WatermarkRecord>()));
+    byUser.set(idString(mark.userId), toWatermarkRecord(mark));
+  }
+
+  const memberKey = idString(member);
+  const readSeqOf = (doc: ConversationDoc): number =>
+    marksByConversation.get(idString(doc._id))?.get(memberKey)?.readSeq ?? 0;
+
+  const unreadCandidates = docs.filter((doc) => doc.lastSeq > readSeqOf(doc));
+  const unreadByConversation = new Map<string, number>();
+  if (unreadCandidates.length > 0) {
+    // Aggregation filters are not cast or sanitized by Mongoose: every value here is
+    // an ObjectId or a number this function built.
+    const counts = await messages.aggregate<{ _id: Types.ObjectId; count: number }>([
+      {
+        $match: {
+          $or: unreadCandidates.map((doc) => ({
+            conversationId: doc._id,
+            seq: { $gt: readSeqOf(doc) },
+          })),
+          senderId: { $ne: member },
+        },
+      },
+      { $group: { _id: '$conversationId', count: { $sum: 1 } } },
+    ]);
+    for (const { _id, count } of counts) unreadByConversation.set(idString(_id), count);
+  }
+
+  return docs.map((doc) => {
+    const key = idString(doc._id);
+    const byUser = marksByConversation.get(key);
+    const last = lastByConversation.get(key);
+    return {
+      conversation: toConversationRecord(doc),
+      lastMessage: last ? toMessageRecord(last) : null,
+      watermarks: doc.memberIds.map((id) => {
+        const userId = idString(id);
+        return byUser?.get(userId) ?? { userId, deliveredSeq: 0, readSeq: 0 };
+      }),
+      unreadCount: unreadByConversation.get(key) ?? 0,
+    };
+  });
+}

@@ -1,0 +1,191 @@
+import { Schema, mongo, type Connection, type Model, type Types } from 'mongoose';
+import type { ConversationKind } from '../types';
+
+// Raw document shapes, as stored. References are ObjectIds (not hex strings) so they
+// compare and index like the `_id`s they point at; records turn them into strings.
+
+export interface UserDoc {
+  _id: Types.ObjectId;
+  /** Lower-cased by the caller; unique. */
+  username: string;
+  displayName: string;
+  /** displayName lower-cased, so a prefix search can use an index case-insensitively. */
+  displayNameLower: string;
+  passwordHash: string;
+  createdAt: Date;
+  lastSeenAt: Date | null;
+}
+
+export interface SessionDoc {
+  _id: Types.ObjectId;
+  userId: Types.ObjectId;
+  refreshGeneration: number;
+  createdAt: Date;
+  refreshExpiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface ConversationDoc {
+  _id: Types.ObjectId;
+  type: ConversationKind;
+  title: string | null;
+  memberIds: Types.ObjectId[];
+  /** Direct conversations only: the sorted member pair, unique among them. */
+  directKey?: string;
+  createdAt: Date;
+  lastSeq: number;
+  lastActivityAt: Date;
+}
+
+export interface MessageDoc {
+  _id: Types.ObjectId;
+  conversationId: Types.ObjectId;
+  seq: number;
+  senderId: Types.ObjectId;
+  clientId: string;
+  body: string;
+  createdAt: Date;
+}
+
+export interface WatermarkDoc {
+  _id: Types.ObjectId;
+  conversationId: Types.ObjectId;
+  userId: Types.ObjectId;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+// Paths are declared in the shorthand form: the adapter writes every field of a document
+// explicitly from the typed shapes above, so Mongoose defaults and `required` would add
+// nothing, and the long form trips typescript-eslint (SchemaTypeOptions is a class).
+//
+// Every schema: no `__v` (nothing here uses optimistic versioning; writes are atomic
+// updates), `strict: 'throw'` so a misspelt field is a bug report rather than lost data,
+// and index creation left to `openMongoStore`, which awaits it.
+const schemaOptions = {
+  versionKey: false,
+  strict: 'throw',
+  autoIndex: false,
+  autoCreate: false,
+} as const;
+
+const userSchema = new Schema<UserDoc>(
+  {
+    username: String,
+    displayName: String,
+    displayNameLower: String,
+    passwordHash: String,
+    createdAt: Date,
+    lastSeenAt: Date,
+  },
+  { ...schemaOptions, collection: 'users' },
+);
+userSchema.index({ username: 1 }, { unique: true, name: 'username_unique' });
+userSchema.index({ displayNameLower: 1 }, { name: 'display_name_lower' });
+
+const sessionSchema = new Schema<SessionDoc>(
+  {
+    userId: Schema.Types.ObjectId,
+    refreshGeneration: Number,
+    createdAt: Date,
+    refreshExpiresAt: Date,
+    revokedAt: Date,
+  },
+  { ...schemaOptions, collection: 'sessions' },
+);
+// For revoking or listing a user's sessions.
+sessionSchema.index({ userId: 1 }, { name: 'session_user' });
+
+const conversationSchema = new Schema<ConversationDoc>(
+  {
+    type: String,
+    title: String,
+    memberIds: [Schema.Types.ObjectId],
+    directKey: String,
+    createdAt: Date,
+    lastSeq: Number,
+    lastActivityAt: Date,
+  },
+  { ...schemaOptions, collection: 'conversations' },
+);
+// A member's conversation list, newest activity first, straight from the index
+// (multikey on memberIds).
+conversationSchema.index({ memberIds: 1, lastActivityAt: -1 }, { name: 'member_activity' });
+// At most one direct conversation per pair; groups carry no directKey and are exempt.
+conversationSchema.index(
+  { directKey: 1 },
+  {
+    unique: true,
+    name: 'direct_key_unique',
+    partialFilterExpression: { type: 'direct' },
+  },
+);
+
+const messageSchema = new Schema<MessageDoc>(
+  {
+    conversationId: Schema.Types.ObjectId,
+    seq: Number,
+    senderId: Schema.Types.ObjectId,
+    clientId: String,
+    body: String,
+    createdAt: Date,
+  },
+  { ...schemaOptions, collection: 'messages' },
+);
+// The seq allocator's arbiter (see messages.ts) and the history index, both directions.
+messageSchema.index({ conversationId: 1, seq: 1 }, { unique: true, name: 'message_seq_unique' });
+// Idempotent sending: one message per (conversation, sender, clientId).
+messageSchema.index(
+  { conversationId: 1, senderId: 1, clientId: 1 },
+  { unique: true, name: 'message_client_unique' },
+);
+
+const watermarkSchema = new Schema<WatermarkDoc>(
+  {
+    conversationId: Schema.Types.ObjectId,
+    userId: Schema.Types.ObjectId,
+    deliveredSeq: Number,
+    readSeq: Number,
+  },
+  { ...schemaOptions, collection: 'watermarks' },
+);
+watermarkSchema.index({ conversationId: 1, userId: 1 }, { unique: true, name: 'watermark_unique' });
+
+export interface Models {
+  users: Model<UserDoc>;
+  sessions: Model<SessionDoc>;
+  conversations: Model<ConversationDoc>;
+  messages: Model<MessageDoc>;
+  watermarks: Model<WatermarkDoc>;
+}
+
+/** Compiles the models on one dedicated connection (never the global mongoose one). */
+export function compileModels(connection: Connection): Models {
+  return {
+    users: connection.model<UserDoc>('User', userSchema),
+    sessions: connection.model<SessionDoc>('Session', sessionSchema),
+    conversations: connection.model<ConversationDoc>('Conversation', conversationSchema),
+    messages: connection.model<MessageDoc>('Message', messageSchema),
+    watermarks: connection.model<WatermarkDoc>('Watermark', watermarkSchema),
+  };
+}
+
+/**
+ * Makes the collections and indexes match the schemas, and waits for them: the unique
+ * indexes are what make usernames, direct pairs, seqs and clientIds unique, so no
+ * request may be served before they exist. Indexes that are not in the schema are
+ * dropped (the database belongs to this adapter).
+ */
+export async function syncIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models) as Model<unknown>[]) {
+    try {
+      await model.createCollection();
+    } catch (err) {
+      // Another API instance starting at the same time may have created it first.
+      if (!(err instanceof mongo.MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
+    }
+    await model.syncIndexes();
+  }
+}
+
+const NAMESPACE_EXISTS = 48;
