@@ -78,5 +78,85 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The renderer is an untrusted web page: it reaches the app only through window.chat
+    // (the types in desktop/src/shared/bridge.ts), never main-process, preload or core code.
+    files: ['desktop/src/renderer/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['electron', 'electron/*', 'node:*'],
+              message: 'The renderer runs sandboxed; use window.chat.',
+            },
+            {
+              group: [
+                '**/main',
+                '**/main/**',
+                '**/preload',
+                '**/preload/**',
+                '**/core',
+                '**/core/**',
+              ],
+              message: 'The renderer talks only to window.chat (types: shared/bridge).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The Electron main process and the preload never import UI code; the preload (a
+    // sandboxed script) imports neither main-process code nor the core.
+    files: ['desktop/src/main/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/renderer',
+                '**/renderer/**',
+                '**/preload',
+                '**/preload/**',
+                '**/web',
+                '**/web/**',
+              ],
+              message: 'The main process may not import renderer, preload or web-bridge code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['desktop/src/preload/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/renderer',
+                '**/renderer/**',
+                '**/main',
+                '**/main/**',
+                '**/core',
+                '**/core/**',
+                '**/web',
+                '**/web/**',
+              ],
+              message: 'The preload only forwards window.chat calls over IPC (shared/bridge).',
+            },
+            { group: ['node:*'], message: 'The preload runs sandboxed: no Node.' },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

@@ -1,0 +1,119 @@
+import type { ConversationView, LocalMessage } from '../shared/bridge';
+
+export interface NotifyContext {
+  windowFocused: boolean;
+  /** The conversation the renderer shows, if any. */
+  activeConversationId: string | null;
+  doNotDisturb: boolean;
+  isMuted(conversationId: string): boolean;
+  /** Current time, ms since the epoch. */
+  now: number;
+}
+
+/**
+ * Older messages arrive too (history pages, catch-up after a long sleep); announcing each
+ * of those would be a flood of stale pop-ups. The unread badge still counts them.
+ */
+export const NOTIFY_MAX_AGE_MS = 10 * 60 * 1000;
+
+export type NotifyDecision =
+  | { notify: true }
+  | { notify: false; why: 'own' | 'not-stored' | 'stale' | 'dnd' | 'muted' | 'visible' };
+
+/**
+ * Whether a message deserves a native notification: someone else's stored message, not
+ * recent, not silenced (do-not-disturb, muted), and not already in front of the user (the window is
+ * focused on that very conversation).
+ */
+export function decideNotification(
+  message: Pick<LocalMessage, 'conversationId' | 'mine' | 'seq' | 'createdAt'>,
+  context: NotifyContext,
+): NotifyDecision {
+  if (message.mine) return { notify: false, why: 'own' };
+  if (message.seq === null) return { notify: false, why: 'not-stored' };
+  const age = context.now - Date.parse(message.createdAt);
+  if (!(age <= NOTIFY_MAX_AGE_MS)) return { notify: false, why: 'stale' };
+  if (context.doNotDisturb) return { notify: false, why: 'dnd' };
+  if (context.isMuted(message.conversationId)) return { notify: false, why: 'muted' };
+  if (context.windowFocused && context.activeConversationId === message.conversationId) {
+    return { notify: false, why: 'visible' };
+  }
+  return { notify: true };
+}
+
+export interface NotificationContent {
+  title: string;
+  body: string;
+}
+
+const BODY_LIMIT = 200;
+
+/** "Alice" for a direct message, "Alice in Team" for a group. */
+export function notificationContent(
+  message: Pick<LocalMessage, 'senderId' | 'body'>,
+  conversation: Pick<ConversationView, 'type' | 'title' | 'members'> | undefined,
+): NotificationContent {
+  const sender = conversation?.members.find((member) => member.id === message.senderId);
+  const who = sender?.displayName ?? 'New message';
+  const title =
+    conversation?.type === 'group' && conversation.title ? `${who} in ${conversation.title}` : who;
+  const chars = Array.from(message.body.trim());
+  const body =
+    chars.length > BODY_LIMIT ? `${chars.slice(0, BODY_LIMIT - 1).join('')}…` : chars.join('');
+  return { title, body };
+}
+
+/** The part of a native notification the service drives (Electron's `Notification`). */
+export interface NativeNotification {
+  on(event: 'click', listener: () => void): unknown;
+  show(): void;
+  close(): void;
+}
+
+export interface NotifierDeps {
+  isSupported(): boolean;
+  create(content: NotificationContent): NativeNotification;
+  context(): NotifyContext;
+  conversation(conversationId: string): ConversationView | undefined;
+  /** Brings the window forward and opens the conversation. */
+  openConversation(conversationId: string): void;
+}
+
+/**
+ * Shows notifications for new messages from others. Message events repeat (a message is
+ * re-sent when its state changes, catch-up replays), so each conversation remembers the
+ * highest seq already announced; one notification per conversation is kept on screen.
+ */
+export function createNotifier(deps: NotifierDeps): {
+  onMessage(message: LocalMessage): void;
+  reset(): void;
+} {
+  const announcedSeq = new Map<string, number>();
+  const shown = new Map<string, NativeNotification>();
+
+  return {
+    onMessage(message) {
+      if (message.seq === null) return;
+      const previous = announcedSeq.get(message.conversationId) ?? 0;
+      if (message.seq <= previous) return;
+      announcedSeq.set(message.conversationId, message.seq);
+      if (!decideNotification(message, deps.context()).notify) return;
+      if (!deps.isSupported()) return;
+      const notification = deps.create(
+        notificationContent(message, deps.conversation(message.conversationId)),
+      );
+      shown.get(message.conversationId)?.close();
+      shown.set(message.conversationId, notification);
+      notification.on('click', () => {
+        shown.delete(message.conversationId);
+        deps.openConversation(message.conversationId);
+      });
+      notification.show();
+    },
+    reset() {
+      for (const notification of shown.values()) notification.close();
+      shown.clear();
+      announcedSeq.clear();
+    },
+  };
+}
