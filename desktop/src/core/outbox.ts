@@ -1,0 +1,214 @@
+/**
+ * The outbox: every message the user writes is persisted here BEFORE `sendMessage`
+ * returns, and stays until the server has acknowledged it (or refused it for good).
+ *
+ * Exactly once: a message keeps the clientId it was written with through every resend
+ * (timeouts, reconnects, restarts), and the server stores one message per clientId.
+ *
+ * Order: per conversation, ONE message is in flight at a time; the next is sent only
+ * after the previous one is acknowledged, so the server's seq order is the writing
+ * order. No pipelining: a chat outbox is short and the socket round trip is small,
+ * while pipelining would need the server to order concurrent sends by arrival, which
+ * the contract does not promise. Conversations drain independently.
+ *
+ * Errors: network, timeout, 5xx, 401 (the session refreshes) → resend later with the
+ * same clientId; 429 → wait Retry-After; any other 4xx → the message is marked failed
+ * with the server's reason and kept (the user may retry or discard it); a failed
+ * message does not block the ones written after it.
+ */
+import type { Message } from '@chat/protocol';
+import type { BridgeError } from '../shared/bridge';
+import { backoffDelay, sleep, type Clock } from './clock';
+import { ClientError, clientError, isTransient, toBridgeError } from './errors';
+
+export interface OutboxEntry {
+  /** Whose message this is (`serverUrl` + user id), so a later sign-in as someone else never sends it. */
+  account: string;
+  clientId: string;
+  conversationId: string;
+  body: string;
+  /** Local time of writing. */
+  createdAt: string;
+  /** Increasing in writing order, across restarts. */
+  order: number;
+  /** Set when the server refused it for good. */
+  failed: BridgeError | null;
+}
+
+/** Persistence of the outbox (electron-store in Electron, localStorage on the web). */
+export interface OutboxStorage {
+  load(): Promise<OutboxEntry[]>;
+  put(entry: OutboxEntry): Promise<void>;
+  delete(clientId: string): Promise<void>;
+}
+
+export interface OutboxTransport {
+  /** Whether a send can be attempted now (connected). */
+  ready(): boolean;
+  /** Sends one message; resolves with the stored message or throws a `ClientError`. */
+  send(entry: OutboxEntry): Promise<Message>;
+}
+
+export interface OutboxListener {
+  /** New, retried or failed: the entry as it now is. */
+  changed(entry: OutboxEntry): void;
+  /** The server stored it; the entry has left the outbox. */
+  stored(entry: OutboxEntry, message: Message): void;
+  removed(entry: OutboxEntry): void;
+}
+
+export function accountKey(serverUrl: string, userId: string): string {
+  return `${serverUrl} ${userId}`;
+}
+
+export class Outbox {
+  private readonly entries = new Map<string, OutboxEntry>();
+  private readonly draining = new Set<string>();
+  private account: string | null = null;
+  private loaded: Promise<void> | null = null;
+  private nextOrder = 1;
+  private stopped = false;
+
+  constructor(
+    private readonly storage: OutboxStorage,
+    private readonly transport: OutboxTransport,
+    private readonly clock: Clock,
+    private readonly listener: OutboxListener,
+  ) {}
+
+  load(): Promise<void> {
+    this.loaded ??= this.storage.load().then((entries) => {
+      for (const entry of entries) {
+        this.entries.set(entry.clientId, entry);
+        this.nextOrder = Math.max(this.nextOrder, entry.order + 1);
+      }
+    });
+    return this.loaded;
+  }
+
+  /** Only the signed-in account's messages are sent; others wait for their owner. */
+  setAccount(account: string | null): void {
+    this.account = account;
+  }
+
+  /** The current account's unsent messages, in writing order. */
+  pending(conversationId?: string): OutboxEntry[] {
+    return [...this.entries.values()]
+      .filter(
+        (e) =>
+          e.account === this.account &&
+          (conversationId === undefined || e.conversationId === conversationId),
+      )
+      .sort((a, b) => a.order - b.order);
+  }
+
+  async enqueue(conversationId: string, body: string, now: Date): Promise<OutboxEntry> {
+    await this.load();
+    if (this.account === null) throw clientError('not_signed_in', 'Not signed in.');
+    const entry: OutboxEntry = {
+      account: this.account,
+      clientId: crypto.randomUUID(),
+      conversationId,
+      body,
+      createdAt: now.toISOString(),
+      order: this.nextOrder++,
+      failed: null,
+    };
+    // Persisted before anyone is told: a crash right after still has it.
+    await this.storage.put(entry);
+    this.entries.set(entry.clientId, entry);
+    this.listener.changed(entry);
+    this.kick(conversationId);
+    return entry;
+  }
+
+  async retry(clientId: string): Promise<void> {
+    const entry = this.owned(clientId);
+    if (entry.failed === null) return;
+    // A retried message goes to the back: it is sent after what was written meanwhile.
+    const retried = { ...entry, failed: null, order: this.nextOrder++ };
+    await this.storage.put(retried);
+    this.entries.set(clientId, retried);
+    this.listener.changed(retried);
+    this.kick(retried.conversationId);
+  }
+
+  /** Only a failed message may be discarded: a pending one may be stored at this very moment. */
+  async discard(clientId: string): Promise<void> {
+    const entry = this.owned(clientId);
+    if (entry.failed === null) {
+      throw clientError('conflict', 'Only a message that failed can be discarded.');
+    }
+    await this.storage.delete(clientId);
+    this.entries.delete(clientId);
+    this.listener.removed(entry);
+  }
+
+  /** Starts sending every conversation that has something to send (e.g. after connecting). */
+  kickAll(): void {
+    for (const conversationId of new Set(this.pending().map((e) => e.conversationId))) {
+      this.kick(conversationId);
+    }
+  }
+
+  kick(conversationId: string): void {
+    if (this.draining.has(conversationId) || this.stopped) return;
+    this.draining.add(conversationId);
+    void this.drain(conversationId).catch((err: unknown) => {
+      console.error('outbox: drain stopped unexpectedly', err);
+    });
+  }
+
+  /** Stops sending (the client is closing); entries stay persisted. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private owned(clientId: string): OutboxEntry {
+    const entry = this.entries.get(clientId);
+    if (entry?.account !== this.account) {
+      throw clientError('not_found', 'No unsent message with that clientId.');
+    }
+    return entry;
+  }
+
+  private async drain(conversationId: string): Promise<void> {
+    let attempt = 0;
+    try {
+      await this.load();
+      while (!this.stopped) {
+        const head = this.pending(conversationId).find((e) => e.failed === null);
+        if (head === undefined || !this.transport.ready()) return;
+        let message: Message;
+        try {
+          message = await this.transport.send(head);
+        } catch (err) {
+          if (this.entries.get(head.clientId) !== head) continue;
+          if (!isTransient(err)) {
+            const failed = { ...head, failed: toBridgeError(err) };
+            await this.storage.put(failed);
+            this.entries.set(head.clientId, failed);
+            this.listener.changed(failed);
+            attempt = 0;
+            continue;
+          }
+          attempt++;
+          const retryAfter =
+            err instanceof ClientError && err.info.retryAfterSeconds !== undefined
+              ? err.info.retryAfterSeconds * 1000
+              : 0;
+          await sleep(this.clock, Math.max(retryAfter, backoffDelay(attempt - 1, 250, 15_000)));
+          continue;
+        }
+        attempt = 0;
+        // State first (the UI shows it sent), then forget it; a crash in between only
+        // resends the same clientId, which the server answers with the stored message.
+        this.listener.stored(head, message);
+        this.entries.delete(head.clientId);
+        await this.storage.delete(head.clientId);
+      }
+    } finally {
+      this.draining.delete(conversationId);
+    }
+  }
+}

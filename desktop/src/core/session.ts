@@ -1,0 +1,209 @@
+/**
+ * The signed-in session. The access token lives only in memory; what survives a restart
+ * (`serverUrl`, `user`, `refreshToken`) goes through `SessionStorage`, which the shell
+ * implements (safeStorage + electron-store in Electron, sessionStorage on the web).
+ *
+ * Refresh tokens are single use and a reused one revokes the whole session, so every
+ * refresh goes through ONE in-flight promise, and the rotated token is persisted before
+ * the new access token is handed out.
+ */
+import type { AuthResponse, User } from '@chat/protocol';
+import type { SessionChangeReason, SessionInfo } from '../shared/bridge';
+import type { ApiClient, TokenSource } from './api-client';
+import { ClientError, clientError } from './errors';
+
+export interface PersistedSession {
+  serverUrl: string;
+  user: User;
+  refreshToken: string;
+}
+
+export interface SessionStorage {
+  load(): Promise<PersistedSession | null>;
+  save(session: PersistedSession): Promise<void>;
+  clear(): Promise<void>;
+}
+
+interface Current extends PersistedSession {
+  accessToken: string | null;
+}
+
+export type SessionListener = (session: SessionInfo | null, reason: SessionChangeReason) => void;
+export type TokenListener = (accessToken: string) => void;
+
+/** Reads a JWT's `exp`/`iat` (seconds) without verifying it: only to schedule renewals. */
+export function readJwtTimes(token: string): { exp: number; iat: number | null } | null {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return null;
+  try {
+    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const json: unknown = JSON.parse(atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4)));
+    if (typeof json !== 'object' || json === null) return null;
+    const { exp, iat } = json as { exp?: unknown; iat?: unknown };
+    if (typeof exp !== 'number') return null;
+    return { exp, iat: typeof iat === 'number' ? iat : null };
+  } catch {
+    return null;
+  }
+}
+
+export class Session implements TokenSource {
+  private current: Current | null = null;
+  private refreshing: Promise<string> | null = null;
+  /** Bumped on every sign-in/out, so a refresh that outlives its session is discarded. */
+  private generation = 0;
+  private readonly sessionListeners = new Set<SessionListener>();
+  private readonly tokenListeners = new Set<TokenListener>();
+  private api: ApiClient | null = null;
+
+  constructor(
+    private readonly storage: SessionStorage,
+    private readonly now: () => number,
+  ) {}
+
+  /** Late-bound: the API client needs the session for tokens, the session needs it to refresh. */
+  attach(api: ApiClient): void {
+    this.api = api;
+  }
+
+  info(): SessionInfo | null {
+    return this.current && { user: this.current.user, serverUrl: this.current.serverUrl };
+  }
+
+  userId(): string | null {
+    return this.current?.user.id ?? null;
+  }
+
+  /** The access token held right now, possibly expired or null. */
+  currentAccessToken(): string | null {
+    return this.current?.accessToken ?? null;
+  }
+
+  onChange(listener: SessionListener): () => void {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
+  }
+
+  /** Called after every successful refresh with the new access token. */
+  onToken(listener: TokenListener): () => void {
+    this.tokenListeners.add(listener);
+    return () => this.tokenListeners.delete(listener);
+  }
+
+  async begin(serverUrl: string, auth: AuthResponse, reason: SessionChangeReason): Promise<void> {
+    this.generation++;
+    this.refreshing = null;
+    const next: Current = {
+      serverUrl,
+      user: auth.user,
+      refreshToken: auth.refreshToken,
+      accessToken: auth.accessToken,
+    };
+    await this.storage.save({ serverUrl, user: auth.user, refreshToken: auth.refreshToken });
+    this.current = next;
+    this.emit(reason);
+  }
+
+  /**
+   * Restores a persisted session and refreshes it. Unreachable server: the session stays
+   * (offline, without an access token) so the user keeps their conversations and outbox;
+   * the connection refreshes once the server is back. Refused refresh: signed out.
+   */
+  async restore(): Promise<SessionInfo | null> {
+    const saved = await this.storage.load();
+    if (saved === null) return null;
+    this.generation++;
+    this.current = { ...saved, accessToken: null };
+    this.emit('restored');
+    try {
+      await this.refresh(null);
+    } catch {
+      // Refused: refresh() already ended the session. Unreachable: stay signed in offline.
+    }
+    return this.info();
+  }
+
+  /** Forgets the session locally and tells listeners why. */
+  async end(reason: SessionChangeReason): Promise<void> {
+    if (this.current === null) return;
+    this.generation++;
+    this.current = null;
+    this.refreshing = null;
+    await this.storage.clear();
+    this.emit(reason);
+  }
+
+  // ---- TokenSource ---------------------------------------------------------
+
+  serverUrl(): string {
+    if (this.current === null) throw clientError('not_signed_in', 'Not signed in.');
+    return this.current.serverUrl;
+  }
+
+  /** A token that is still valid for at least `marginSeconds`, refreshing if needed. */
+  async accessToken(marginSeconds = 10): Promise<string> {
+    if (this.current === null) throw clientError('not_signed_in', 'Not signed in.');
+    const token = this.current.accessToken;
+    if (token !== null) {
+      const times = readJwtTimes(token);
+      if (times === null || times.exp * 1000 - this.now() > marginSeconds * 1000) return token;
+    }
+    return this.refresh(token);
+  }
+
+  refreshAfterRejection(rejected: string): Promise<string> {
+    return this.refresh(rejected);
+  }
+
+  /**
+   * Single flight: concurrent callers share one refresh. A caller whose rejected token
+   * was already replaced gets the replacement without another refresh.
+   */
+  refresh(stale: string | null): Promise<string> {
+    const current = this.current;
+    if (current === null) return Promise.reject(clientError('not_signed_in', 'Not signed in.'));
+    if (current.accessToken !== null && current.accessToken !== stale) {
+      return Promise.resolve(current.accessToken);
+    }
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<string> {
+    const api = this.api;
+    const current = this.current;
+    if (api === null || current === null) throw clientError('not_signed_in', 'Not signed in.');
+    const generation = this.generation;
+    let pair;
+    try {
+      pair = await api.refresh(current.serverUrl, current.refreshToken);
+    } catch (err) {
+      if (err instanceof ClientError && err.status === 401 && generation === this.generation) {
+        await this.end('expired');
+        throw clientError('not_signed_in', 'The session has ended; sign in again.');
+      }
+      throw err;
+    }
+    if (generation !== this.generation || this.current !== current) {
+      throw clientError('not_signed_in', 'The session changed during the refresh.');
+    }
+    // Persist the rotated refresh token first: the old one is now spent, and presenting it
+    // again after a crash would revoke the session.
+    await this.storage.save({
+      serverUrl: current.serverUrl,
+      user: current.user,
+      refreshToken: pair.refreshToken,
+    });
+    current.refreshToken = pair.refreshToken;
+    current.accessToken = pair.accessToken;
+    for (const listener of this.tokenListeners) listener(pair.accessToken);
+    return pair.accessToken;
+  }
+
+  private emit(reason: SessionChangeReason): void {
+    const info = this.info();
+    for (const listener of this.sessionListeners) listener(info, reason);
+  }
+}
