@@ -1,0 +1,67 @@
+/**
+ * How fast the SQLite store acknowledges messages, one at a time versus in concurrent
+ * bursts. With synchronous=FULL every commit is an fsync, so sequential appends are bound
+ * by the disk; group commit lets concurrent appends share one transaction and one fsync.
+ *
+ *   node --import tsx api/bench/store-append.ts [messages=2000] [concurrency=100]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from '../src/store/sqlite';
+
+const total = Number(process.argv[2] ?? 2000);
+const concurrency = Number(process.argv[3] ?? 100);
+if (!Number.isInteger(total) || total < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+  throw new Error('usage: store-append.ts [messages >= 1] [concurrency >= 1]');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'chat-bench-append-'));
+const store = openSqliteStore(join(dir, 'bench.db'));
+
+try {
+  const alice = await store.users.create({
+    username: 'alice',
+    displayName: 'A',
+    passwordHash: 'x',
+  });
+  const bob = await store.users.create({ username: 'bob', displayName: 'B', passwordHash: 'x' });
+  const { conversation } = await store.conversations.findOrCreateDirect(alice.id, bob.id);
+  let n = 0;
+  const append = () =>
+    store.messages.append({
+      conversationId: conversation.id,
+      senderId: n % 2 ? alice.id : bob.id,
+      clientId: `bench-${n++}`,
+      body: 'The quick brown fox jumps over the lazy dog.',
+    });
+
+  const measure = async (label: string, run: () => Promise<void>) => {
+    const batchesBefore = store.appendBatches;
+    const started = process.hrtime.bigint();
+    await run();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const batches = store.appendBatches - batchesBefore;
+    console.log(
+      `${label.padEnd(34)} ${String(Math.round(total / seconds)).padStart(8)} appends/s` +
+        `  (${total} messages, ${batches} transactions, ${(total / batches).toFixed(1)} per fsync)`,
+    );
+  };
+
+  await measure('sequential (await each)', async () => {
+    for (let i = 0; i < total; i++) await append();
+  });
+  await measure(`concurrent (${concurrency} in flight)`, async () => {
+    let next = 0;
+    const worker = async () => {
+      while (next < total) {
+        next++;
+        await append();
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  });
+} finally {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
