@@ -37,7 +37,22 @@ export class Semaphore {
   }
 }
 
-const PHC_ARGON2 = /^\$(argon2(?:id|i|d))\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$/;
+/** `$argon2id$v=19$m=19456,t=2,p=1$salt$hash`; the order of m/t/p varies between encoders. */
+const PHC_ARGON2 = /^\$(argon2(?:id|i|d))\$v=(\d+)\$([a-z]=\d+(?:,[a-z]=\d+)*)\$/;
+
+function phcParams(passwordHash: string) {
+  const match = PHC_ARGON2.exec(passwordHash);
+  if (!match) return null;
+  const [, type, version, list] = match;
+  const params = new Map((list ?? '').split(',').map((pair) => [pair[0], Number(pair.slice(2))]));
+  return {
+    type,
+    version: Number(version),
+    memoryCost: params.get('m') ?? 0,
+    timeCost: params.get('t') ?? 0,
+    parallelism: params.get('p') ?? 0,
+  };
+}
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -86,15 +101,14 @@ export function createPasswordHasher(
       await gate.run(() => argon2.verify(hash, password));
     },
     needsRehash: (passwordHash) => {
-      const m = PHC_ARGON2.exec(passwordHash);
-      if (!m) return true;
-      const [, type, version, memoryCost, timeCost, parallelism] = m;
+      const stored = phcParams(passwordHash);
+      if (!stored) return true;
       return (
-        type !== 'argon2id' ||
-        Number(version) < 0x13 ||
-        Number(memoryCost) < params.memoryCost ||
-        Number(timeCost) < params.timeCost ||
-        Number(parallelism) < params.parallelism
+        stored.type !== 'argon2id' ||
+        stored.version < 0x13 ||
+        stored.memoryCost < params.memoryCost ||
+        stored.timeCost < params.timeCost ||
+        stored.parallelism < params.parallelism
       );
     },
   };

@@ -1,0 +1,60 @@
+import * as argon2 from 'argon2';
+import { describe, expect, test } from 'vitest';
+import { ApiError } from '../http/errors';
+import { Semaphore, createPasswordHasher } from './passwords';
+
+describe('Semaphore', () => {
+  test('never runs more tasks at once than it has slots, and runs them all', async () => {
+    const gate = new Semaphore(2);
+    let running = 0;
+    let peak = 0;
+    const task = async (n: number) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running--;
+      return n;
+    };
+    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => gate.run(() => task(n))));
+    expect(results).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(peak).toBe(2);
+  });
+
+  test('refuses with rate_limited once the waiting line is full, and frees slots after errors', async () => {
+    const gate = new Semaphore(1, 1);
+    let release = () => {};
+    const blocker = gate.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const waiting = gate.run(() => Promise.reject(new Error('boom')));
+    await expect(gate.run(() => Promise.resolve('x'))).rejects.toSatisfy(
+      (err) => err instanceof ApiError && err.code === 'rate_limited',
+    );
+    release();
+    await blocker;
+    await expect(waiting).rejects.toThrow('boom');
+    await expect(gate.run(() => Promise.resolve('after'))).resolves.toBe('after');
+  });
+});
+
+describe('password hasher', () => {
+  const params = { memoryCost: 512, timeCost: 2, parallelism: 1 };
+  const hasher = createPasswordHasher(params, { concurrency: 2 });
+
+  test('hashes with argon2id at the configured cost and verifies', async () => {
+    const hash = await hasher.hash('correct horse');
+    expect(hash).toMatch(/^\$argon2id\$v=19\$/);
+    expect(hash).toContain('m=512');
+    expect(await hasher.verify(hash, 'correct horse')).toBe(true);
+    expect(await hasher.verify(hash, 'wrong horse')).toBe(false);
+    expect(await hasher.verify('not a hash', 'correct horse')).toBe(false);
+    expect(hasher.needsRehash(hash)).toBe(false);
+  });
+
+  test('asks for a rehash only when the stored hash is weaker or not argon2id', async () => {
+    const make = (options: argon2.HashOptions) => argon2.hash('pw', { ...params, ...options });
+    expect(hasher.needsRehash(await make({ memoryCost: 256 }))).toBe(true);
+    expect(hasher.needsRehash(await make({ timeCost: 1 }))).toBe(true);
+    expect(hasher.needsRehash(await make({ type: argon2.argon2i }))).toBe(true);
+    expect(hasher.needsRehash(await make({ memoryCost: 1024, timeCost: 3 }))).toBe(false);
+    expect(hasher.needsRehash('$2b$10$bcryptlooking')).toBe(true);
+  });
+});
