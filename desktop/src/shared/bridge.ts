@@ -179,7 +179,23 @@ export type SessionChangeReason =
 export interface ShellSettings {
   doNotDisturb: boolean;
   mutedConversationIds: string[];
+  /**
+   * Whether the session survives a restart. The Electron shell keeps the refresh token
+   * only through the OS key store; without one (Linux without a keyring) it keeps the
+   * session in memory and says why here, so the renderer can tell the user they will
+   * sign in again next launch. Absent where it does not apply.
+   */
+  sessionPersistence?: SessionPersistence;
 }
+
+export type SessionPersistence =
+  | { persistent: true }
+  | {
+      persistent: false;
+      reason: 'encryption-unavailable' | 'no-keyring';
+      /** One sentence for the user. */
+      message: string;
+    };
 
 /** Everything that changes, as small increments. */
 export type ChatEvent =
