@@ -369,6 +369,12 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
         expect(await store.conversations.listForMember(bob.id)).toHaveLength(1);
       });
 
+      it('refuses a direct conversation of a user with themself', async () => {
+        const alice = await user('alice');
+        await expect(store.conversations.findOrCreateDirect(alice.id, alice.id)).rejects.toThrow();
+        expect(await store.conversations.listForMember(alice.id)).toEqual([]);
+      });
+
       it('keeps one direct conversation per pair', async () => {
         const alice = await user('alice');
         const bob = await user('bob');
