@@ -333,13 +333,23 @@ describe('sqlite store', () => {
     const other = new Database(path);
     try {
       other.prepare('BEGIN IMMEDIATE').run();
-      const blocked = store.messages.append({
-        conversationId: conversation.id,
-        senderId: alice.id,
-        clientId: 'blocked',
-        body: 'waits',
-      });
-      await expect(blocked).rejects.toBeInstanceOf(StoreUnavailable);
+      // A whole batch waits on the lock; when its transaction fails, every append in it
+      // is rejected, none is acknowledged.
+      const blocked = await Promise.allSettled(
+        ['blocked', 'also-blocked', 'third'].map((clientId) =>
+          store.messages.append({
+            conversationId: conversation.id,
+            senderId: alice.id,
+            clientId,
+            body: 'waits',
+          }),
+        ),
+      );
+      expect(store.appendBatches).toBe(0);
+      for (const result of blocked) {
+        expect(result.status).toBe('rejected');
+        if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(StoreUnavailable);
+      }
       other.prepare('ROLLBACK').run();
     } finally {
       other.close();
