@@ -42,6 +42,22 @@ export function connectionOptions(connectTimeoutMs: number): ConnectOptions {
   };
 }
 
+/** Used when the URL names no database, instead of the driver's `test`. */
+export const DEFAULT_DATABASE = 'chat';
+
+/** The database a MongoDB URL names in its path, or null when it names none. */
+export function databaseNameOf(url: string): string | null {
+  const beforeQuery = url.replace(/^mongodb(\+srv)?:\/\//, '').split('?')[0] ?? '';
+  const slash = beforeQuery.indexOf('/');
+  if (slash === -1 || slash === beforeQuery.length - 1) return null;
+  const name = beforeQuery.slice(slash + 1);
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name; // not percent-encoded after all; the driver will judge it
+  }
+}
+
 /** The URL without its password, fit for an error message or a log line. */
 export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1:***@');
@@ -49,7 +65,7 @@ export function redactUrl(url: string): string {
 
 /**
  * Connects to MongoDB at `url` (`mongodb://` or `mongodb+srv://`, database name in the
- * path) and resolves once the connection is up and every collection and unique index
+ * path, `chat` when it has none) and resolves once the connection is up and every collection and unique index
  * exists. Rejects with StoreUnavailable, naming the URL without its password, when no
  * server answers within `connectTimeoutMs`.
  */
@@ -57,7 +73,10 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
   const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   let connection: mongoose.Connection | undefined;
   try {
-    connection = mongoose.createConnection(url, connectionOptions(timeout));
+    connection = mongoose.createConnection(url, {
+      ...connectionOptions(timeout),
+      ...(databaseNameOf(url) === null ? { dbName: DEFAULT_DATABASE } : {}),
+    });
     await connection.asPromise();
   } catch (err) {
     await connection?.close(true).catch(() => undefined);
