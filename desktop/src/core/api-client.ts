@@ -161,7 +161,9 @@ export interface TokenSource {
    * The server refused `rejected`: refresh once (shared by concurrent callers) and
    * return the new token. A refused refresh ends the session and throws.
    */
-  refreshAfterRejection(rejected: string): Promise<string>;
+  refreshAfterRejection(rejected: string, seenEpoch: number): Promise<string>;
+  /** Changes with every refresh, so a caller can tell whether its token was replaced. */
+  tokenEpoch(): number;
 }
 
 export class ApiClient {
@@ -297,12 +299,13 @@ export class ApiClient {
   private async authed<T>(options: CallOptions<T>): Promise<T> {
     const serverUrl = this.tokens.serverUrl();
     const token = await this.tokens.accessToken();
+    const epoch = this.tokens.tokenEpoch();
     try {
       return await this.http.call(serverUrl, { ...options, token });
     } catch (err) {
       if (!(err instanceof ClientError) || err.status !== 401) throw err;
     }
-    const fresh = await this.tokens.refreshAfterRejection(token);
+    const fresh = await this.tokens.refreshAfterRejection(token, epoch);
     return this.http.call(serverUrl, { ...options, token: fresh });
   }
 }

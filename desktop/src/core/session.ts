@@ -52,6 +52,7 @@ export class Session implements TokenSource {
   private refreshing: Promise<string> | null = null;
   /** Bumped on every sign-in/out, so a refresh that outlives its session is discarded. */
   private generation = 0;
+  private epoch = 0;
   private readonly sessionListeners = new Set<SessionListener>();
   private readonly tokenListeners = new Set<TokenListener>();
   private api: ApiClient | null = null;
@@ -146,23 +147,36 @@ export class Session implements TokenSource {
     const token = this.current.accessToken;
     if (token !== null) {
       const times = readJwtTimes(token);
-      if (times === null || times.exp * 1000 - this.now() > marginSeconds * 1000) return token;
+      if (times === null) return token;
+      // Short-lived tokens (tests, strict deployments) get a proportional margin.
+      const lifetime = times.iat === null ? marginSeconds * 5 : times.exp - times.iat;
+      const margin = Math.min(marginSeconds, lifetime / 5);
+      if (times.exp * 1000 - this.now() > margin * 1000) return token;
     }
     return this.refresh(token);
   }
 
-  refreshAfterRejection(rejected: string): Promise<string> {
-    return this.refresh(rejected);
+  refreshAfterRejection(rejected: string, seenEpoch: number): Promise<string> {
+    return this.refresh(rejected, seenEpoch);
+  }
+
+  /** Bumped by every refresh; see `refresh`. */
+  tokenEpoch(): number {
+    return this.epoch;
   }
 
   /**
    * Single flight: concurrent callers share one refresh. A caller whose rejected token
    * was already replaced gets the replacement without another refresh.
    */
-  refresh(stale: string | null): Promise<string> {
+  refresh(stale: string | null, seenEpoch?: number): Promise<string> {
     const current = this.current;
     if (current === null) return Promise.reject(clientError('not_signed_in', 'Not signed in.'));
-    if (current.accessToken !== null && current.accessToken !== stale) {
+    // Replaced since the caller read it? (The epoch matters: a refresh within the same
+    // second can return a byte-identical JWT, so comparing strings is not enough.)
+    const replaced =
+      seenEpoch !== undefined ? seenEpoch !== this.epoch : current.accessToken !== stale;
+    if (current.accessToken !== null && replaced) {
       return Promise.resolve(current.accessToken);
     }
     this.refreshing ??= this.doRefresh().finally(() => {
@@ -198,6 +212,7 @@ export class Session implements TokenSource {
     });
     current.refreshToken = pair.refreshToken;
     current.accessToken = pair.accessToken;
+    this.epoch++;
     for (const listener of this.tokenListeners) listener(pair.accessToken);
     return pair.accessToken;
   }

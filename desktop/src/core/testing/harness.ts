@@ -1,0 +1,203 @@
+/**
+ * Test harness for the client core: real API instances (SQLite in a temp folder,
+ * loopback, port 0), clients with memory storage, and helpers to await events.
+ * Node-only; never imported by the core itself.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, type App } from '../../../../api/src/app';
+import type { Config } from '../../../../api/src/config';
+import { createLogger } from '../../../../api/src/http/logging';
+import { openStore, type Store } from '../../../../api/src/store/index';
+import { testConfig } from '../../../../api/test/helpers';
+import type { ChatEvent, ConnectionStatus, Result } from '../../shared/bridge';
+import { createChatClient, type ChatClient, type ChatClientOptions } from '../client';
+import { MemoryOutboxStorage, MemorySessionStorage } from '../memory-storage';
+import type { FetchLike } from '../api-client';
+
+/** An API that can be stopped and started again on the same port and SQLite file. */
+export interface RestartableApi {
+  url: string;
+  port: number;
+  config: Config;
+  app(): App;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRestartableApi(
+  overrides: Partial<Config> = {},
+): Promise<RestartableApi> {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-desktop-core-'));
+  // One secret for every incarnation, so tokens survive the restart like in production.
+  const config = testConfig(dir, { rateLimits: false, ...overrides });
+  let store: Store | null = null;
+  let app: App | null = null;
+  let port = 0;
+
+  const api: RestartableApi = {
+    url: '',
+    port: 0,
+    config,
+    app() {
+      if (app === null) throw new Error('the API is stopped');
+      return app;
+    },
+    async start() {
+      store = await openStore(config.databaseUrl);
+      app = createApp({ config, store, logger: createLogger('silent') });
+      const address = await app.listen(port, '127.0.0.1');
+      port = address.port;
+      api.port = port;
+      api.url = `http://127.0.0.1:${port}`;
+    },
+    async stop() {
+      await app?.close();
+      await store?.close();
+      app = null;
+      store = null;
+    },
+    async close() {
+      await api.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await api.start();
+  return api;
+}
+
+export interface TestClient {
+  client: ChatClient;
+  sessionStorage: MemorySessionStorage;
+  outboxStorage: MemoryOutboxStorage;
+  events: ChatEvent[];
+  /** Resolves with the first event (past or future) matching `predicate`. */
+  waitFor<T extends ChatEvent>(
+    predicate: (event: ChatEvent) => event is T,
+    timeoutMs?: number,
+  ): Promise<T>;
+  waitFor(predicate: (event: ChatEvent) => boolean, timeoutMs?: number): Promise<ChatEvent>;
+  /** Resolves once `check()` holds (polled on every event and every 20 ms). */
+  until(check: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+}
+
+export function makeClient(
+  options: Partial<ChatClientOptions> & {
+    sessionStorage?: MemorySessionStorage;
+    outboxStorage?: MemoryOutboxStorage;
+  } = {},
+): TestClient {
+  const sessionStorage = options.sessionStorage ?? new MemorySessionStorage();
+  const outboxStorage = options.outboxStorage ?? new MemoryOutboxStorage();
+  const client = createChatClient({ ...options, sessionStorage, outboxStorage });
+  const events: ChatEvent[] = [];
+  const waiters = new Set<() => void>();
+  client.onEvent((event) => {
+    events.push(event);
+    for (const waiter of [...waiters]) waiter();
+  });
+
+  function waitFor(
+    predicate: (event: ChatEvent) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<ChatEvent> {
+    return new Promise((resolve, reject) => {
+      let seen = 0;
+      const check = () => {
+        for (; seen < events.length; seen++) {
+          const event = events[seen];
+          if (event !== undefined && predicate(event)) {
+            cleanup();
+            resolve(event);
+            return;
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no matching event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+  }
+
+  function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const poll = setInterval(tick, 20);
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for: ${what}`));
+      }, timeoutMs);
+      function tick() {
+        if (!check()) return;
+        cleanup();
+        resolve();
+      }
+      function cleanup() {
+        clearInterval(poll);
+        clearTimeout(timer);
+        waiters.delete(tick);
+      }
+      waiters.add(tick);
+      tick();
+    });
+  }
+
+  return {
+    client,
+    sessionStorage,
+    outboxStorage,
+    events,
+    waitFor: waitFor,
+    until,
+  };
+}
+
+/** The value of a successful result; fails the test with the error otherwise. */
+export function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+/** Wraps fetch to count requests by path (e.g. how many refreshes happened). */
+export function countingFetch(): { fetch: FetchLike; count(pathPart: string): number } {
+  const paths: string[] = [];
+  return {
+    fetch: async (input, init) => {
+      paths.push(new URL(input).pathname);
+      return fetch(input, init as RequestInit);
+    },
+    count: (pathPart) => paths.filter((p) => p.includes(pathPart)).length,
+  };
+}
+
+/** Statuses with a live socket ('catching-up' may last while the API lacks an endpoint). */
+export const CONNECTED: readonly ConnectionStatus[] = ['catching-up', 'online'];
+
+let seq = 0;
+export function uniqueName(prefix = 'u'): string {
+  seq += 1;
+  return `${prefix}${process.pid}_${seq}_${Math.floor(Math.random() * 1e6)}`
+    .slice(0, 32)
+    .toLowerCase();
+}
+
+/** Registers a fresh user through the client and waits until it is online. */
+export async function signUp(
+  test: TestClient,
+  serverUrl: string,
+  name = uniqueName(),
+): Promise<string> {
+  const session = unwrap(
+    await test.client.register({ serverUrl, username: name, password: 'correct horse battery' }),
+  );
+  await test.waitFor((e) => e.type === 'connection' && CONNECTED.includes(e.status));
+  return session.user.id;
+}
