@@ -23,12 +23,15 @@ import type { Store } from './store/types';
 import { offlinePresence, type PresenceReader } from './users/presence';
 import { usersRoutes } from './users/routes';
 import { UsersService } from './users/service';
+import { webClient } from './web/static';
 
 export interface AppDeps {
   config: Config;
   store: Store;
   logger?: Logger;
   clock?: Clock;
+  /** The built web client to serve at `/`; defaults to desktop/dist/web. */
+  webRoot?: string;
 }
 
 export interface App {
@@ -108,7 +111,9 @@ export function createApp(deps: AppDeps): App {
     )
     .use(health.routes())
     .use(authRoutes(auth).routes())
-    .use(usersRoutes(auth, users).routes());
+    .use(usersRoutes(auth, users).routes())
+    // Last: only what no API route answered reaches the web client.
+    .use(webClient({ root: deps.webRoot }));
 
   const handle = koa.callback();
   const server = createServer((req, res) => {
