@@ -18,8 +18,8 @@ export function sleep(clock: Clock, ms: number): Promise<void> {
 }
 
 /**
- * Exponential backoff with full jitter ("Exponential Backoff And Jitter", AWS
- * Architecture Blog): spreads reconnecting clients so a restarted server is not hit by
+ * Exponential backoff with "equal jitter" (AWS Architecture Blog, "Exponential Backoff
+ * And Jitter"): spreads reconnecting clients so a restarted server is not hit by
  * all of them at the same instant.
  */
 export function backoffDelay(
