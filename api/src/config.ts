@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIMITS } from '@chat/protocol';
+import { parseDatabaseUrl } from './store/index';
 
 /** argon2id cost. The parameters are stored in every hash, so they may change over time. */
 export interface Argon2Params {
@@ -82,25 +83,18 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return Number(raw);
 }
 
-function parseDatabaseUrl(raw: string | undefined): { url: string; kind: 'sqlite' | 'mongodb' } {
+function databaseOf(raw: string | undefined): { url: string; kind: 'sqlite' | 'mongodb' } {
   if (raw === undefined) return { url: `sqlite:${DEFAULT_SQLITE_PATH}`, kind: 'sqlite' };
-  if (raw.startsWith('mongodb://') || raw.startsWith('mongodb+srv://')) {
-    if (!/^mongodb(\+srv)?:\/\/[^/?#]+/.test(raw)) {
-      throw new ConfigError('DATABASE_URL is not a valid MongoDB URL (mongodb://host/db)');
-    }
-    return { url: raw, kind: 'mongodb' };
+  let target;
+  try {
+    target = parseDatabaseUrl(raw);
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
   }
-  if (raw.startsWith('sqlite:')) {
-    let path = raw.slice('sqlite:'.length);
-    // Accept the common `sqlite:///abs/path` spelling as well as `sqlite:/abs/path`.
-    if (path.startsWith('//')) path = path.slice(2);
-    if (path === '') throw new ConfigError('DATABASE_URL "sqlite:" needs a file path: sqlite:PATH');
-    if (path === ':memory:') return { url: 'sqlite::memory:', kind: 'sqlite' };
-    return { url: `sqlite:${resolve(path)}`, kind: 'sqlite' };
-  }
-  throw new ConfigError(
-    'DATABASE_URL must start with sqlite:, mongodb:// or mongodb+srv:// (see README, Configuration)',
-  );
+  // Normalized so the secret file and the store agree on one absolute path.
+  return target.kind === 'sqlite'
+    ? { url: `sqlite:${target.path}`, kind: 'sqlite' }
+    : { url: target.url, kind: 'mongodb' };
 }
 
 function sqlitePathOf(url: string): string | null {
@@ -170,7 +164,7 @@ export function loadConfig(env: Env = process.env): Config {
   const host = nonEmpty(env, 'HOST') ?? '127.0.0.1';
   if (/\s/.test(host)) throw new ConfigError(`HOST must be an address or host name, got "${host}"`);
 
-  const { url: databaseUrl, kind: databaseKind } = parseDatabaseUrl(nonEmpty(env, 'DATABASE_URL'));
+  const { url: databaseUrl, kind: databaseKind } = databaseOf(nonEmpty(env, 'DATABASE_URL'));
 
   const redisUrl = nonEmpty(env, 'REDIS_URL') ?? null;
   if (redisUrl !== null && !/^rediss?:\/\/.+/.test(redisUrl)) {

@@ -1,0 +1,162 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import {
+  ARGON2_MINIMUM,
+  ConfigError,
+  DEFAULT_SQLITE_PATH,
+  jwtSecretFileFor,
+  loadConfig,
+} from './config';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'chat-config-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const SECRET = 's'.repeat(32);
+const sqlite = () => `sqlite:${join(dir, 'chat.sqlite')}`;
+
+describe('loadConfig', () => {
+  test('defaults: port 4000 on loopback, SQLite in the API data folder, limits on, OWASP argon2', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET });
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      databaseUrl: `sqlite:${DEFAULT_SQLITE_PATH}`,
+      databaseKind: 'sqlite',
+      redisUrl: null,
+      rateLimits: true,
+      logLevel: 'info',
+      argon2: ARGON2_MINIMUM,
+      accessTokenTtlSeconds: 900,
+    });
+    expect(DEFAULT_SQLITE_PATH).toMatch(/api[\\/]data[\\/]chat\.sqlite$/);
+  });
+
+  test('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'mongodb://db.example:27017/chat',
+      JWT_SECRET: SECRET,
+      REDIS_URL: 'redis://cache:6379',
+      CHAT_RATE_LIMITS: 'off',
+      LOG_LEVEL: 'warn',
+      ARGON2_MEMORY_KIB: '65536',
+      ARGON2_TIME_COST: '3',
+      ARGON2_PARALLELISM: '2',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'mongodb://db.example:27017/chat',
+      databaseKind: 'mongodb',
+      jwtSecret: SECRET,
+      jwtSecretSource: 'env',
+      redisUrl: 'redis://cache:6379',
+      rateLimits: false,
+      logLevel: 'warn',
+      argon2: { memoryCost: 65536, timeCost: 3, parallelism: 2 },
+    });
+    expect(config.warnings.join('\n')).toContain('CHAT_RATE_LIMITS=off');
+  });
+
+  test('normalizes sqlite paths to absolute ones', () => {
+    expect(
+      loadConfig({ DATABASE_URL: 'sqlite:///tmp/x/chat.sqlite', JWT_SECRET: SECRET }).databaseUrl,
+    ).toBe('sqlite:/tmp/x/chat.sqlite');
+    expect(
+      loadConfig({ DATABASE_URL: 'sqlite:rel/chat.sqlite', JWT_SECRET: SECRET }).databaseUrl,
+    ).toBe(`sqlite:${join(process.cwd(), 'rel/chat.sqlite')}`);
+  });
+
+  test.each([
+    ['PORT', { PORT: 'eighty' }, /PORT/],
+    ['PORT out of range', { PORT: '70000' }, /PORT/],
+    ['negative PORT', { PORT: '-1' }, /PORT/],
+    ['DATABASE_URL scheme', { DATABASE_URL: 'postgres://x/y' }, /DATABASE_URL/],
+    ['empty sqlite path', { DATABASE_URL: 'sqlite:' }, /DATABASE_URL/],
+    ['mongodb without host', { DATABASE_URL: 'mongodb://' }, /DATABASE_URL/],
+    ['short JWT_SECRET', { JWT_SECRET: 'short' }, /JWT_SECRET.*32 bytes/],
+    ['REDIS_URL', { REDIS_URL: 'localhost:6379' }, /REDIS_URL/],
+    ['CHAT_RATE_LIMITS', { CHAT_RATE_LIMITS: 'maybe' }, /CHAT_RATE_LIMITS/],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    ['weak argon2 outside tests', { ARGON2_MEMORY_KIB: '1024' }, /argon2/],
+    ['argon2 garbage', { ARGON2_TIME_COST: 'x' }, /ARGON2_TIME_COST/],
+    [
+      'rate limits off in production',
+      { CHAT_RATE_LIMITS: 'off', NODE_ENV: 'production' },
+      /CHAT_RATE_LIMITS/,
+    ],
+    [
+      'MongoDB without JWT_SECRET in production',
+      { DATABASE_URL: 'mongodb://db:27017/chat', JWT_SECRET: '', NODE_ENV: 'production' },
+      /JWT_SECRET is required/,
+    ],
+  ])('refuses a bad %s with one clear line', (_name, env, message) => {
+    const base = { JWT_SECRET: SECRET, DATABASE_URL: sqlite() };
+    let error: unknown;
+    try {
+      loadConfig({ ...base, ...env });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  test('weak argon2 parameters are accepted with NODE_ENV=test, with a warning', () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      JWT_SECRET: SECRET,
+      ARGON2_MEMORY_KIB: '1024',
+      ARGON2_TIME_COST: '1',
+    });
+    expect(config.argon2).toEqual({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+    expect(config.warnings.join('\n')).toMatch(/argon2/);
+  });
+});
+
+describe('JWT secret', () => {
+  test('with SQLite and no JWT_SECRET: generated once, kept beside the file with mode 0600', () => {
+    const first = loadConfig({ DATABASE_URL: sqlite() });
+    expect(first.jwtSecretSource).toBe('generated-file');
+    expect(Buffer.byteLength(first.jwtSecret)).toBeGreaterThanOrEqual(32);
+    const file = jwtSecretFileFor(join(dir, 'chat.sqlite'));
+    expect(readFileSync(file, 'utf8').trim()).toBe(first.jwtSecret);
+    if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const second = loadConfig({ DATABASE_URL: sqlite() });
+    expect(second.jwtSecretSource).toBe('file');
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+
+    // Another database gets its own secret.
+    const other = loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'other', 'db.sqlite')}` });
+    expect(other.jwtSecret).not.toBe(first.jwtSecret);
+  });
+
+  test('JWT_SECRET wins over the file and writes nothing', () => {
+    const config = loadConfig({ DATABASE_URL: sqlite(), JWT_SECRET: SECRET });
+    expect(config.jwtSecret).toBe(SECRET);
+    expect(() => statSync(jwtSecretFileFor(join(dir, 'chat.sqlite')))).toThrow();
+  });
+
+  test('a too-short secret in the file is refused, not silently replaced', () => {
+    writeFileSync(jwtSecretFileFor(join(dir, 'chat.sqlite')), 'tiny\n');
+    expect(() => loadConfig({ DATABASE_URL: sqlite() })).toThrow(/at least 32 bytes/);
+  });
+
+  test('with MongoDB outside production: a per-process secret and a warning', () => {
+    const a = loadConfig({ DATABASE_URL: 'mongodb://db:27017/chat' });
+    const b = loadConfig({ DATABASE_URL: 'mongodb://db:27017/chat' });
+    expect(a.jwtSecretSource).toBe('generated-ephemeral');
+    expect(a.jwtSecret).not.toBe(b.jwtSecret);
+    expect(a.warnings.join('\n')).toMatch(/JWT_SECRET/);
+  });
+});

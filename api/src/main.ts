@@ -1,0 +1,109 @@
+import type { Logger } from 'pino';
+import { createApp, type App } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger } from './http/logging';
+import { openStore } from './store/index';
+import type { Store } from './store/types';
+
+/** How long a graceful stop may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 4_500;
+
+/** Startup failures are one line on stderr, for a person reading a terminal or a unit log. */
+function fail(message: string): never {
+  process.stderr.write(`chat-api: ${message}\n`);
+  process.exit(1);
+}
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+}
+
+/** The database URL without credentials, for messages. */
+function describeDatabase(url: string): string {
+  return url.replace(/^(mongodb(?:\+srv)?:\/\/)[^@/]*@/, '$1***@');
+}
+
+async function openDatabase(config: Config): Promise<Store> {
+  try {
+    return await openStore(config.databaseUrl);
+  } catch (err) {
+    fail(`cannot open the database ${describeDatabase(config.databaseUrl)}: ${errorText(err)}`);
+  }
+}
+
+/** Logging must never be the reason a shutdown stalls (e.g. EPIPE on a closed stdout). */
+function safeLog(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // Nothing sensible to do: the log destination is gone.
+  }
+}
+
+function stopOnSignals(app: App, store: Store, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.exit(1);
+    }
+    stopping = true;
+    // Armed before anything else: even a logger that throws (stdout closed under us)
+    // must not keep the process alive past the deadline.
+    setTimeout(() => {
+      process.stderr.write('chat-api: shutdown took too long; exiting anyway\n');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    safeLog(() => logger.info({ signal }, 'shutting down'));
+    // Order matters: stop taking requests and sockets, then flush and close the store.
+    app
+      .close()
+      .then(() => store.close())
+      .then(
+        () => {
+          safeLog(() => logger.info('stopped'));
+          process.exit(0);
+        },
+        (err: unknown) => {
+          safeLog(() => logger.error({ err }, 'shutdown failed'));
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`configuration error: ${err.message}`);
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
+  if (config.jwtSecretSource === 'generated-file') {
+    logger.info('generated a JWT secret and stored it beside the database file');
+  }
+
+  const store = await openDatabase(config);
+  const app = createApp({ config, store, logger });
+  let address;
+  try {
+    address = await app.listen();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    fail(`cannot listen on ${config.host}:${config.port}: ${errorText(err)}`);
+  }
+  stopOnSignals(app, store, logger);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  logger.info(
+    { url: `http://${host}:${address.port}`, database: config.databaseKind },
+    `API listening on http://${host}:${address.port}`,
+  );
+}
+
+main().catch((err: unknown) => {
+  fail(`failed to start: ${errorText(err)}`);
+});
