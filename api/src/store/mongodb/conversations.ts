@@ -1,7 +1,7 @@
 import { Types, trusted } from 'mongoose';
 import type { ConversationStore, ConversationSummary, WatermarkRecord } from '../types';
 import { isDuplicateKeyOn } from './errors';
-import { directKey, idString, parseId, requireId } from './ids';
+import { directKey, idString, isStoreId, parseId, requireId } from './ids';
 import type { OperationGate } from './gate';
 import type { ConversationDoc, Models } from './models';
 import { toConversationRecord, toMessageRecord, toWatermarkRecord } from './records';
@@ -30,8 +30,8 @@ export function mongoConversationStore(models: Models, gate: OperationGate): Con
             const result = await conversations.findOneAndUpdate(
               { type: 'direct', directKey: key },
               {
+                // The server gives the inserted document its _id.
                 $setOnInsert: {
-                  _id: new Types.ObjectId(),
                   title: null,
                   memberIds: [a, b],
                   createdAt: now,
@@ -112,9 +112,9 @@ export function mongoConversationStore(models: Models, gate: OperationGate): Con
         const member = parseId(userId);
         if (!member) return [];
         const ids: unknown[] = await conversations.distinct('memberIds', { memberIds: member });
-        return ids
-          .filter((id): id is Types.ObjectId => id instanceof Types.ObjectId && !id.equals(member))
-          .map(idString);
+        const self = idString(member);
+        // ObjectId's string form is its hex id.
+        return ids.map(String).filter((id) => isStoreId(id) && id !== self);
       }),
   };
 }
