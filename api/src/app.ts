@@ -14,13 +14,27 @@ import { SessionStatus } from './auth/session-status';
 import { createAccessTokens, createRefreshTokens } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { Membership } from './conversations/membership';
+import { conversationsRoutes } from './conversations/routes';
+import { ConversationsService } from './conversations/service';
+import { routesOf, type RouteInfo } from './docs/route-list';
+import { docsRoutes } from './docs/routes';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/errors';
 import { createLogger, requestLogging } from './http/logging';
+import { ReceiptsService } from './messages/receipts';
+import { messagesRoutes } from './messages/routes';
+import { createSendLimiter } from './messages/send-limiter';
+import { MessagesService } from './messages/service';
+import { messagingSocketFeature } from './messages/socket';
+import { TypingService } from './messages/typing';
+import { PresenceService } from './presence/service';
+import { presenceSocketFeature } from './presence/socket';
+import { InMemoryPresenceTracker, type PresenceTracker } from './presence/tracker';
+import { createSocketNotifier } from './realtime/notifier';
 import { createRealtime } from './realtime/server';
 import type { ChatServer, SocketFeature } from './realtime/types';
 import type { Store } from './store/types';
-import { offlinePresence, type PresenceReader } from './users/presence';
 import { usersRoutes } from './users/routes';
 import { UsersService } from './users/service';
 import { webClient } from './web/static';
@@ -30,6 +44,10 @@ export interface AppDeps {
   store: Store;
   logger?: Logger;
   clock?: Clock;
+  /** Defaults to one instance's in-memory tracker. */
+  presenceTracker?: PresenceTracker;
+  /** Shorter timings for tests; the defaults are the contract's. */
+  timings?: { presenceOfflineGraceMs?: number; typingExpiryMs?: number };
   /** The built web client to serve at `/`; defaults to desktop/dist/web. */
   webRoot?: string;
 }
@@ -39,6 +57,8 @@ export interface App {
   io: ChatServer;
   /** Built parts, for features that plug in and for tests. */
   services: AppServices;
+  /** Every REST route served (method and OpenAPI path), for the docs and their test. */
+  routes: readonly RouteInfo[];
   /** Resolves with the bound address; defaults to config.port / config.host. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, disconnects sockets, ends keep-alive connections. The store stays open. */
@@ -49,6 +69,9 @@ export interface AppServices {
   auth: AuthService;
   users: UsersService;
   sessionStatus: SessionStatus;
+  conversations: ConversationsService;
+  messages: MessagesService;
+  presence: PresenceService;
   /** Socket features registered here apply to sockets that connect afterwards. */
   useSocketFeature(feature: SocketFeature): void;
 }
@@ -84,9 +107,38 @@ export function createApp(deps: AppDeps): App {
     refreshTtlSeconds: config.refreshTokenTtlSeconds,
     logger,
   });
-  // Presence comes from the socket layer once it tracks connections.
-  const presence: PresenceReader = offlinePresence;
+  // The http server exists before Koa's handler is composed (below), so the socket layer,
+  // and the services that notify through it, can be built first.
+  const server = createServer((req, res) => {
+    // Koa answers its own errors; the promise only settles after the response.
+    void handle(req, res);
+  });
+  const realtime = createRealtime({ httpServer: server, auth, sessionStatus, logger, clock });
+  const notifier = createSocketNotifier(realtime.io);
+  const membership = new Membership(store.conversations);
+  const presence = new PresenceService({
+    tracker: deps.presenceTracker ?? new InMemoryPresenceTracker(),
+    store,
+    notifier,
+    clock,
+    logger,
+    offlineGraceMs: deps.timings?.presenceOfflineGraceMs,
+  });
+  const typing = new TypingService(membership, notifier, {
+    expiryMs: deps.timings?.typingExpiryMs,
+  });
+  const receipts = new ReceiptsService(store.receipts, membership, notifier);
+  const conversations = new ConversationsService({ store, membership, notifier });
+  const messages = new MessagesService({
+    messages: store.messages,
+    membership,
+    limiter: createSendLimiter({ enabled: config.rateLimits }),
+    notifier,
+    typing,
+  });
   const users = new UsersService(store.users, presence);
+  realtime.use(presenceSocketFeature(presence));
+  realtime.use(messagingSocketFeature({ messages, typing, receipts }));
 
   const koa = new Koa<AppState>();
   // Behind a proxy X-Forwarded-For would matter; this API binds to loopback by default.
@@ -96,6 +148,14 @@ export function createApp(deps: AppDeps): App {
   health.get('/api/health', (ctx) => {
     ctx.body = { status: 'ok' };
   });
+  const routers = [
+    health,
+    docsRoutes(),
+    authRoutes(auth),
+    usersRoutes(auth, users),
+    conversationsRoutes(auth, conversations),
+    messagesRoutes(auth, messages, receipts),
+  ];
 
   koa
     .use(requestLogging(logger))
@@ -108,24 +168,26 @@ export function createApp(deps: AppDeps): App {
         // Only objects and arrays; the schemas then refuse anything but an object.
         jsonStrict: true,
       }),
-    )
-    .use(health.routes())
-    .use(authRoutes(auth).routes())
-    .use(usersRoutes(auth, users).routes())
-    // Last: only what no API route answered reaches the web client.
-    .use(webClient({ root: deps.webRoot }));
+    );
+  for (const router of routers) koa.use(router.routes());
+  // Last: only what no API route answered reaches the web client.
+  koa.use(webClient({ root: deps.webRoot }));
 
   const handle = koa.callback();
-  const server = createServer((req, res) => {
-    // Koa answers its own errors; the promise only settles after the response.
-    void handle(req, res);
-  });
-  const realtime = createRealtime({ httpServer: server, auth, sessionStatus, logger, clock });
 
   return {
     server,
     io: realtime.io,
-    services: { auth, users, sessionStatus, useSocketFeature: realtime.use },
+    services: {
+      auth,
+      users,
+      sessionStatus,
+      conversations,
+      messages,
+      presence,
+      useSocketFeature: realtime.use,
+    },
+    routes: routesOf(routers),
     listen(port = config.port, host = config.host) {
       return new Promise<AddressInfo>((resolve, reject) => {
         const onError = (err: Error) => reject(err);
@@ -142,6 +204,8 @@ export function createApp(deps: AppDeps): App {
         else server.once('close', () => resolve());
       });
       await realtime.close();
+      typing.close();
+      await presence.close();
       // Idle keep-alive connections would otherwise hold close() open for seconds.
       server.closeAllConnections();
       await closed;

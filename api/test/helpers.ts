@@ -16,7 +16,7 @@ import type {
   ErrorBody,
   ServerToClientEvents,
 } from '@chat/protocol';
-import { createApp, type App } from '../src/app';
+import { createApp, type App, type AppDeps } from '../src/app';
 import type { Clock } from '../src/clock';
 import { loadConfig, type Config } from '../src/config';
 import { createLogger } from '../src/http/logging';
@@ -35,6 +35,8 @@ export interface TestApiOptions {
   logger?: Logger;
   /** Reuse an open store (e.g. a second instance on one file); it is not closed by close(). */
   store?: Store;
+  /** Shorter presence grace / typing expiry, so tests need not wait the contract's 5 s. */
+  timings?: AppDeps['timings'];
 }
 
 export interface TestApi {
@@ -75,6 +77,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     store,
     logger: options.logger ?? createLogger(config.logLevel),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.timings ? { timings: options.timings } : {}),
   });
   const address = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}`;

@@ -1,0 +1,51 @@
+import type { Conversation, User } from '@chat/protocol';
+import { toUser } from '../auth/service';
+import { toMessage } from '../messages/views';
+import type { ConversationRecord, ConversationSummary, UserRecord } from '../store/types';
+
+/** A conversation as `viewerId` sees it: their read watermark and unread count. */
+export function toConversation(
+  summary: ConversationSummary,
+  viewerId: string,
+  users: ReadonlyMap<string, UserRecord>,
+): Conversation {
+  const { conversation } = summary;
+  const members: User[] = [];
+  for (const id of conversation.memberIds) {
+    const user = users.get(id);
+    if (user) members.push(toUser(user));
+  }
+  const receipts = conversation.memberIds.map(
+    (userId) =>
+      summary.watermarks.find((w) => w.userId === userId) ?? {
+        userId,
+        deliveredSeq: 0,
+        readSeq: 0,
+      },
+  );
+  return {
+    id: conversation.id,
+    type: conversation.type,
+    title: conversation.title,
+    members,
+    createdAt: conversation.createdAt.toISOString(),
+    lastMessage: summary.lastMessage ? toMessage(summary.lastMessage) : null,
+    lastReadSeq: receipts.find((r) => r.userId === viewerId)?.readSeq ?? 0,
+    unreadCount: summary.unreadCount,
+    receipts: receipts.map(({ userId, deliveredSeq, readSeq }) => ({
+      userId,
+      deliveredSeq,
+      readSeq,
+    })),
+  };
+}
+
+/** The summary of a conversation that was just created: no messages, nothing read. */
+export function freshSummary(conversation: ConversationRecord): ConversationSummary {
+  return {
+    conversation,
+    lastMessage: null,
+    watermarks: conversation.memberIds.map((userId) => ({ userId, deliveredSeq: 0, readSeq: 0 })),
+    unreadCount: 0,
+  };
+}

@@ -1,0 +1,93 @@
+import { LIMITS } from '@chat/protocol';
+import type { Membership } from '../conversations/membership';
+import type { Notifier } from '../realtime/notifier';
+
+interface Typist {
+  conversationId: string;
+  userId: string;
+  /** The socket that said so: when it goes, so does the indicator. */
+  socketId: string | undefined;
+  members: readonly string[];
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Who is typing where. `typing: true` is relayed to the other members and holds for
+ * `expiryMs` unless renewed; it ends with `typing: false`, a sent message, the typing
+ * socket closing, or expiry, and each of those tells the others `typing: false` once.
+ * Per instance, like the socket that typed.
+ */
+export class TypingService {
+  private readonly typists = new Map<string, Typist>();
+  private readonly expiryMs: number;
+
+  constructor(
+    private readonly membership: Membership,
+    private readonly notifier: Notifier,
+    options: { expiryMs?: number | undefined } = {},
+  ) {
+    this.expiryMs = options.expiryMs ?? LIMITS.typingExpiryMs;
+  }
+
+  /** @throws ApiError('not_found') when `userId` is not a member. */
+  async set(
+    userId: string,
+    conversationId: string,
+    typing: boolean,
+    socketId?: string,
+  ): Promise<void> {
+    const members = await this.membership.requireMember(conversationId, userId);
+    const key = keyOf(conversationId, userId);
+    if (!typing) {
+      this.stop(key);
+      return;
+    }
+    const previous = this.typists.get(key);
+    if (previous) clearTimeout(previous.timer);
+    const timer = setTimeout(() => this.stop(key), this.expiryMs);
+    timer.unref();
+    this.typists.set(key, { conversationId, userId, socketId, members, timer });
+    // Renewals are relayed too: they let the others' own expiry timers start over.
+    this.notifyOthers(members, { conversationId, userId, typing: true });
+  }
+
+  /** The user sent a message: whatever they were typing is no longer being typed. */
+  clear(conversationId: string, userId: string): void {
+    this.stop(keyOf(conversationId, userId));
+  }
+
+  socketClosed(socketId: string): void {
+    for (const [key, typist] of this.typists) {
+      if (typist.socketId === socketId) this.stop(key);
+    }
+  }
+
+  close(): void {
+    for (const typist of this.typists.values()) clearTimeout(typist.timer);
+    this.typists.clear();
+  }
+
+  private stop(key: string): void {
+    const typist = this.typists.get(key);
+    if (!typist) return;
+    clearTimeout(typist.timer);
+    this.typists.delete(key);
+    this.notifyOthers(typist.members, {
+      conversationId: typist.conversationId,
+      userId: typist.userId,
+      typing: false,
+    });
+  }
+
+  private notifyOthers(
+    members: readonly string[],
+    event: { conversationId: string; userId: string; typing: boolean },
+  ): void {
+    const others = members.filter((id) => id !== event.userId);
+    this.notifier.toUsers(others, 'typing', event);
+  }
+}
+
+function keyOf(conversationId: string, userId: string): string {
+  return `${conversationId}\u0000${userId}`;
+}
