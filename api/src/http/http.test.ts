@@ -72,7 +72,7 @@ describe('request bodies', () => {
 
 describe('errors', () => {
   test('an unknown route is 404 not_found in the contract shape', async () => {
-    for (const path of ['/api/nope', '/', '/api/auth/register/extra', '/api']) {
+    for (const path of ['/api/nope', '/api/auth/register/extra', '/api', '/api/users/me/extra']) {
       const response = await api.http.get(path);
       expect(response.status).toBe(404);
       expect(response.body).toEqual({ error: { code: 'not_found', message: 'Not found.' } });

@@ -11,24 +11,11 @@ import {
   startTestApi,
   type TestApi,
 } from '../../test/helpers';
-import { ApiError } from '../http/errors';
 
 let api: TestApi;
-const handled: unknown[] = [];
 
 beforeAll(async () => {
   api = await startTestApi();
-  // A stand-in feature on an event the product leaves to chat-core, to exercise the
-  // ack discipline every feature handler gets.
-  api.app.services.useSocketFeature((socket, helpers) => {
-    helpers.on('typing', (payload) => {
-      handled.push(payload);
-      if (payload.conversationId === 'forbidden') throw new ApiError('forbidden');
-      if (payload.conversationId === 'crash') throw new Error('database exploded at /var/x');
-      return {};
-    });
-    socket.on('disconnect', () => handled.push('disconnected'));
-  });
 });
 afterAll(async () => {
   await api.close();
@@ -91,9 +78,9 @@ describe('revocation', () => {
     expect(await Promise.all(gone)).toEqual(['io server disconnect', 'io server disconnect']);
     await sleep(100);
     expect(theirs.connected).toBe(true);
-    expect((await emitWithAck(theirs, 'typing', { conversationId: 'c1', typing: true })).ok).toBe(
-      true,
-    );
+    expect(await emitWithAck(theirs, 'auth:renew', { token: other.accessToken })).toEqual({
+      ok: true,
+    });
   });
 
   test('refresh-token reuse disconnects the session sockets', async () => {
@@ -182,65 +169,12 @@ describe('token expiry', () => {
   });
 });
 
-describe('event handlers', () => {
-  test('validate the payload before the handler runs', async () => {
-    const { accessToken } = await registerUser(api);
-    const socket = await api.connect(accessToken);
-    handled.length = 0;
-    for (const payload of [
-      undefined,
-      null,
-      'text',
-      { conversationId: 'c' },
-      { conversationId: { $gt: '' }, typing: true },
-    ]) {
-      const ack = await emitWithAck(socket, 'typing', payload);
-      expect(ack).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    }
-    expect(handled).toEqual([]);
-    expect(await emitWithAck(socket, 'typing', { conversationId: 'c', typing: true })).toEqual({
-      ok: true,
-    });
-    expect(handled).toEqual([{ conversationId: 'c', typing: true }]);
-  });
-
-  test('turn thrown errors into error acks; internal errors say nothing about internals', async () => {
-    const { accessToken } = await registerUser(api);
-    const socket = await api.connect(accessToken);
-    expect(
-      await emitWithAck(socket, 'typing', { conversationId: 'forbidden', typing: true }),
-    ).toEqual({ ok: false, error: { code: 'forbidden', message: 'This action is not allowed.' } });
-    expect(await emitWithAck(socket, 'typing', { conversationId: 'crash', typing: true })).toEqual({
-      ok: false,
-      error: { code: 'internal', message: 'Something went wrong on our side.' },
-    });
-  });
-
-  test('tolerate a missing ack callback', async () => {
-    const { accessToken } = await registerUser(api);
-    const socket = await api.connect(accessToken);
-    handled.length = 0;
-    const untyped = socket as unknown as { emit(event: string, ...args: unknown[]): void };
-    untyped.emit('typing', { conversationId: 'no-ack', typing: true }, undefined);
-    untyped.emit('typing', {
-      conversationId: 'no-ack-2',
-      typing: false,
-    });
-    untyped.emit('typing');
-    expect(await emitWithAck(socket, 'typing', { conversationId: 'after', typing: true })).toEqual({
-      ok: true,
-    });
-    expect(handled).toContainEqual({ conversationId: 'no-ack-2', typing: false });
-    expect(socket.connected).toBe(true);
-  });
-
+describe('packets', () => {
   test('an oversized packet closes the socket instead of being processed', async () => {
     const { accessToken } = await registerUser(api);
     const socket = await api.connect(accessToken);
-    handled.length = 0;
     const gone = disconnection(socket, 3_000);
-    socket.emit('typing', { conversationId: 'x'.repeat(70 * 1024), typing: true }, () => {});
+    socket.emit('auth:renew', { token: 'x'.repeat(70 * 1024) }, () => {});
     expect(await gone).toBe('transport close');
-    expect(handled.filter((entry) => entry !== 'disconnected')).toEqual([]);
   });
 });

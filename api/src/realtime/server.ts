@@ -1,20 +1,18 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Logger } from 'pino';
-import { CLIENT_EVENT_SCHEMAS, LIMITS, UNAUTHORIZED, parse, type Ack } from '@chat/protocol';
+import { LIMITS, UNAUTHORIZED } from '@chat/protocol';
 import type { AuthService } from '../auth/service';
 import type { SessionStatus } from '../auth/session-status';
 import type { Clock } from '../clock';
 import { ApiError, toApiError } from '../http/errors';
+import { createSocketHelpers } from './handlers';
 import {
   sessionRoom,
   userRoom,
   type ChatServer,
   type ChatSocket,
-  type ClientEvent,
-  type EventHandler,
   type SocketFeature,
-  type SocketHelpers,
 } from './types';
 
 export interface RealtimeDeps {
@@ -31,8 +29,6 @@ export interface Realtime {
   use: (feature: SocketFeature) => void;
   close: () => Promise<void>;
 }
-
-type RawListener = (...args: unknown[]) => void;
 
 /**
  * The Socket.IO side of the API: handshake authentication, per-socket token expiry,
@@ -79,42 +75,6 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
     expiryTimers.set(socket, timer);
   };
 
-  const helpersFor = (socket: ChatSocket): SocketHelpers => ({
-    logger,
-    on: <E extends ClientEvent>(event: E, handler: EventHandler<E>) => {
-      const listener: RawListener = (...args) => {
-        // Clients may omit the ack or the payload; neither may crash or hang the server.
-        const last = args.at(-1);
-        const ack = typeof last === 'function' ? (last as (response: Ack) => void) : undefined;
-        const payload = ack && args.length === 1 ? undefined : args[0];
-        void answer(socket, event, handler, payload).then((response) => ack?.(response));
-      };
-      (socket.on as (event: string, listener: RawListener) => unknown).call(
-        socket,
-        event,
-        listener,
-      );
-    },
-  });
-
-  const answer = async <E extends ClientEvent>(
-    socket: ChatSocket,
-    event: E,
-    handler: EventHandler<E>,
-    payload: unknown,
-  ): Promise<Ack> => {
-    try {
-      const parsed = parse(CLIENT_EVENT_SCHEMAS[event], payload);
-      if (!parsed.ok) return { ok: false, error: parsed.error };
-      const result = await handler(parsed.value as Parameters<EventHandler<E>>[0], socket);
-      return { ...result, ok: true };
-    } catch (err) {
-      const { error, known } = toApiError(err);
-      if (!known) logger.error({ err, event, userId: socket.data.userId }, 'socket event failed');
-      return { ok: false, error: error.toBody() };
-    }
-  };
-
   const coreFeature: SocketFeature = (socket, helpers) => {
     helpers.on('auth:renew', async ({ token }) => {
       const claims = await auth.authenticate(token);
@@ -132,7 +92,7 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
     void socket.join([userRoom(userId), sessionRoom(sessionId)]);
     scheduleExpiry(socket);
     socket.on('disconnect', () => clearTimeout(expiryTimers.get(socket)));
-    const helpers = helpersFor(socket);
+    const helpers = createSocketHelpers(socket, logger);
     for (const feature of [coreFeature, ...features]) feature(socket, helpers);
     // A logout that landed between the handshake check and the room join would have
     // missed this socket; the status is cached, so this costs no database read.
