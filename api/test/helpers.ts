@@ -13,7 +13,9 @@ import type {
   Ack,
   AuthResponse,
   ClientToServerEvents,
+  Conversation,
   ErrorBody,
+  Message,
   ServerToClientEvents,
 } from '@chat/protocol';
 import { createApp, type App, type AppDeps } from '../src/app';
@@ -298,4 +300,109 @@ export function disconnection(socket: ChatClientSocket, timeoutMs = 5_000): Prom
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---- chat -------------------------------------------------------------------
+
+/** Opens (or finds) the direct conversation between the token's user and `userId`. */
+export async function openDirect(
+  api: { http: RestClient },
+  token: string,
+  userId: string,
+): Promise<Conversation> {
+  const response = await api.http.post<Conversation>('/api/conversations', {
+    token,
+    body: { type: 'direct', userId },
+  });
+  if (response.status !== 201 && response.status !== 200) {
+    throw new Error(`direct failed: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return response.body;
+}
+
+export async function createGroup(
+  api: { http: RestClient },
+  token: string,
+  memberIds: string[],
+  title = 'A group',
+): Promise<Conversation> {
+  const response = await api.http.post<Conversation>('/api/conversations', {
+    token,
+    body: { type: 'group', title, memberIds },
+  });
+  if (response.status !== 201) {
+    throw new Error(`group failed: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return response.body;
+}
+
+/** Sends over REST and returns the stored message; throws unless 201 or 200. */
+export async function postMessage(
+  api: { http: RestClient },
+  token: string,
+  conversationId: string,
+  body: string,
+  clientId: string = randomBytes(8).toString('hex'),
+): Promise<Message> {
+  const response = await api.http.post<Message>(`/api/conversations/${conversationId}/messages`, {
+    token,
+    body: { clientId, body },
+  });
+  if (response.status !== 201 && response.status !== 200) {
+    throw new Error(`send failed: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return response.body;
+}
+
+/**
+ * Records every `event` a socket receives from now on, so a test can assert both what
+ * arrived and what did not.
+ */
+export class EventLog<E extends keyof ServerToClientEvents> {
+  readonly events: Parameters<ServerToClientEvents[E]>[0][] = [];
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    readonly socket: ChatClientSocket,
+    readonly event: E,
+  ) {
+    const listener = (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+      this.events.push(payload);
+      for (const wake of this.waiters) wake();
+    };
+    socket.on(event, listener as never);
+  }
+
+  /** Resolves with the first recorded event (past or future) that matches. */
+  waitFor(
+    match: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean = () => true,
+    timeoutMs = 5_000,
+  ): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.events.find(match);
+        if (found === undefined) return false;
+        this.waiters.delete(check);
+        clearTimeout(timer);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`no matching ${this.event} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      if (!check()) this.waiters.add(check);
+    });
+  }
+
+  /** Resolves once `count` events are recorded. */
+  async waitForCount(count: number, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.events.length < count) {
+      if (Date.now() > deadline) {
+        throw new Error(`${this.events.length} of ${count} ${this.event} within ${timeoutMs} ms`);
+      }
+      await sleep(10);
+    }
+  }
 }
