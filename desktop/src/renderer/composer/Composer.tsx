@@ -1,0 +1,117 @@
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type SyntheticEvent } from 'react';
+import { LIMITS } from '@chat/protocol';
+import { SendIcon } from '../ui/icons';
+import { composerLimit } from './limit';
+import { useTypingSignal } from './useTypingSignal';
+
+/** Unsent text per conversation, so switching conversations never loses what was typed. */
+const drafts = new Map<string, string>();
+
+export function Composer({ conversationId, title }: { conversationId: string; title: string }) {
+  const [text, setText] = useState(() => drafts.get(conversationId) ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const counterId = useId();
+  const typing = useTypingSignal(conversationId);
+  const limit = composerLimit(text);
+
+  useEffect(() => {
+    inputRef.current?.focus();
+  }, [conversationId]);
+
+  const change = (value: string) => {
+    setText(value);
+    setError(null);
+    if (value === '') drafts.delete(conversationId);
+    else drafts.set(conversationId, value);
+    typing.typed(value);
+  };
+
+  const send = async () => {
+    if (!limit.canSend || sending) return;
+    setSending(true);
+    typing.stop();
+    const body = text;
+    const result = await window.chat.sendMessage({ conversationId, body });
+    setSending(false);
+    if (!result.ok) {
+      // The text stays in the field: nothing the user wrote is dropped.
+      setError(`Not sent: ${result.error.message}`);
+      return;
+    }
+    // Only clear what was sent; anything typed meanwhile stays.
+    setText((current) => {
+      const rest = current === body ? '' : current;
+      if (rest === '') drafts.delete(conversationId);
+      else drafts.set(conversationId, rest);
+      return rest;
+    });
+    inputRef.current?.focus();
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    // Enter sends; Shift+Enter is a new line; Enter while composing (IME) is the IME's.
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      void send();
+    }
+  };
+
+  const onSubmit = (event: SyntheticEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    void send();
+  };
+
+  const over = limit.tooLong;
+  return (
+    <form
+      onSubmit={onSubmit}
+      className="border-t border-zinc-200 bg-white px-4 py-3 dark:border-zinc-800 dark:bg-zinc-900"
+    >
+      {(error !== null || over) && (
+        <p role="alert" className="mb-2 text-sm text-red-600 dark:text-red-400">
+          {over
+            ? `This message is ${-limit.remaining} character${limit.remaining === -1 ? '' : 's'} over the ${LIMITS.messageBodyMax}-character limit. Shorten it to send.`
+            : error}
+        </p>
+      )}
+      <div className="flex items-end gap-2">
+        <label className="sr-only" htmlFor={`${counterId}-input`}>
+          Message {title}
+        </label>
+        <textarea
+          id={`${counterId}-input`}
+          ref={inputRef}
+          rows={1}
+          value={text}
+          onChange={(e) => change(e.target.value)}
+          onKeyDown={onKeyDown}
+          onBlur={typing.stop}
+          placeholder={`Message ${title}`}
+          aria-invalid={over}
+          aria-describedby={limit.showCounter ? counterId : undefined}
+          className="field-sizing-content max-h-48 min-h-10 flex-1 resize-none rounded-2xl border border-zinc-300 bg-zinc-50 px-4 py-2 text-[15px] leading-snug placeholder:text-zinc-400 focus:border-blue-500 focus:ring-2 focus:ring-blue-500/30 focus:outline-none focus-visible:outline-none dark:border-zinc-700 dark:bg-zinc-800 dark:placeholder:text-zinc-500"
+        />
+        <button
+          type="submit"
+          disabled={!limit.canSend || sending}
+          aria-label="Send"
+          title={over ? 'Too long to send' : 'Send (Enter)'}
+          className="inline-flex size-10 shrink-0 items-center justify-center rounded-full bg-blue-600 text-white hover:bg-blue-700 disabled:cursor-not-allowed disabled:bg-zinc-300 dark:disabled:bg-zinc-700"
+        >
+          <SendIcon />
+        </button>
+      </div>
+      {limit.showCounter && (
+        <p
+          id={counterId}
+          aria-live="polite"
+          className={`mt-1 text-right text-xs tabular-nums ${over ? 'font-semibold text-red-600 dark:text-red-400' : 'text-zinc-500'}`}
+        >
+          {limit.length} / {LIMITS.messageBodyMax}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,159 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Virtuoso, type ListRange, type VirtuosoHandle } from 'react-virtuoso';
+import type { ConversationView, LocalMessage } from '../../shared/bridge';
+import type { MessageList as MessageListState } from '../store/reducer';
+import { useNow, useWindowFocused } from '../ui/hooks';
+import { memberName } from '../ui/names';
+import { firstUnreadKey, rowLayout } from './grouping';
+import { loadOlder } from './history';
+import { MessageRow } from './MessageRow';
+
+interface ListContext {
+  loadingOlder: boolean;
+  atBeginning: boolean;
+  error: string | null;
+}
+
+function Header({ context }: { context?: ListContext }) {
+  if (context === undefined) return null;
+  return (
+    <div className="flex justify-center px-4 pt-4 pb-2 text-xs text-zinc-500">
+      {context.error !== null
+        ? `Could not load older messages: ${context.error}`
+        : context.loadingOlder
+          ? 'Loading older messages…'
+          : context.atBeginning
+            ? 'This is the beginning of the conversation.'
+            : ' '}
+    </div>
+  );
+}
+
+const COMPONENTS = { Header };
+
+/** The highest stored seq among the rows on screen (pending rows have none). */
+function highestVisibleSeq(
+  items: readonly LocalMessage[],
+  range: ListRange,
+  first: number,
+): number {
+  for (let i = range.endIndex - first; i >= range.startIndex - first && i >= 0; i--) {
+    const seq = items[i]?.seq;
+    if (seq !== null && seq !== undefined) return seq;
+  }
+  return 0;
+}
+
+export function MessageList({
+  conversation,
+  list,
+}: {
+  conversation: ConversationView;
+  list: MessageListState;
+}) {
+  const { items, firstItemIndex } = list;
+  const ref = useRef<VirtuosoHandle>(null);
+  const now = useNow(60_000);
+  const focused = useWindowFocused();
+  const [atBottom, setAtBottom] = useState(true);
+
+  // Fixed when the conversation opens: messages arriving while it is open are not "new"
+  // in the divider's sense, and reading must not make the divider jump.
+  const [unreadKey] = useState(() => firstUnreadKey(items, conversation.lastReadSeq));
+  const [initialIndex] = useState(() => {
+    const at = unreadKey === null ? -1 : items.findIndex((m) => m.key === unreadKey);
+    return at === -1 ? Math.max(0, items.length - 1) : at;
+  });
+
+  const itemsRef = useRef(items);
+  itemsRef.current = items;
+  const rangeRef = useRef<ListRange | null>(null);
+  const readRef = useRef(conversation.lastReadSeq);
+
+  const markVisibleRead = useCallback(() => {
+    const range = rangeRef.current;
+    if (range === null || !focused) return;
+    const seq = highestVisibleSeq(itemsRef.current, range, firstItemIndex);
+    if (seq <= Math.max(readRef.current, conversation.lastReadSeq)) return;
+    readRef.current = seq;
+    void window.chat.markRead({ conversationId: conversation.id, seq });
+  }, [focused, firstItemIndex, conversation.id, conversation.lastReadSeq]);
+
+  // Focus coming back, or new messages landing on screen, count as seeing them.
+  useEffect(() => {
+    markVisibleRead();
+  }, [markVisibleRead, items]);
+
+  const followOutput = useCallback((isAtBottom: boolean) => {
+    const last = itemsRef.current.at(-1);
+    // The user's own new message always brings them to the bottom.
+    if (last?.mine === true && last.state === 'pending') return 'auto';
+    return isAtBottom ? 'smooth' : false;
+  }, []);
+
+  const showSender = conversation.type === 'group';
+
+  return (
+    <div className="relative min-h-0 flex-1">
+      <Virtuoso
+        ref={ref}
+        style={{ height: '100%' }}
+        data={items}
+        firstItemIndex={firstItemIndex}
+        initialTopMostItemIndex={{
+          index: initialIndex,
+          align: unreadKey === null ? 'end' : 'start',
+        }}
+        computeItemKey={(_, message) => message.key}
+        increaseViewportBy={{ top: 600, bottom: 300 }}
+        followOutput={followOutput}
+        alignToBottom
+        atBottomThreshold={80}
+        atBottomStateChange={setAtBottom}
+        startReached={() => void loadOlder(conversation.id)}
+        rangeChanged={(range) => {
+          rangeRef.current = range;
+          markVisibleRead();
+        }}
+        context={{
+          loadingOlder: list.loading,
+          atBeginning: !list.hasMore,
+          error: list.error,
+        }}
+        components={COMPONENTS}
+        itemContent={(index, message) => (
+          <MessageRow
+            message={message}
+            layout={rowLayout(items, index - firstItemIndex, unreadKey)}
+            showSender={showSender}
+            senderName={memberName(conversation, message.senderId)}
+            now={now}
+          />
+        )}
+      />
+      {!atBottom && (
+        <button
+          type="button"
+          onClick={() =>
+            ref.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'smooth' })
+          }
+          aria-label="Scroll to the latest message"
+          className="absolute right-5 bottom-4 inline-flex size-10 items-center justify-center rounded-full bg-white text-zinc-700 shadow-lg ring-1 ring-zinc-200 hover:bg-zinc-50 dark:bg-zinc-800 dark:text-zinc-200 dark:ring-zinc-700"
+        >
+          <svg viewBox="0 0 20 20" className="size-5" fill="currentColor" aria-hidden="true">
+            <path
+              fillRule="evenodd"
+              d="M10 3a.75.75 0 0 1 .75.75v10.638l3.96-4.158a.75.75 0 1 1 1.08 1.04l-5.25 5.5a.75.75 0 0 1-1.08 0l-5.25-5.5a.75.75 0 1 1 1.08-1.04l3.96 4.158V3.75A.75.75 0 0 1 10 3Z"
+              clipRule="evenodd"
+            />
+          </svg>
+          {conversation.unreadCount > 0 && (
+            <span className="absolute -top-1 -right-1 inline-flex min-w-5 items-center justify-center rounded-full bg-blue-600 px-1 text-xs font-semibold text-white">
+              {conversation.unreadCount}
+            </span>
+          )}
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,150 @@
+import { memo, useState } from 'react';
+import type { LocalMessage } from '../../shared/bridge';
+import { MessageText } from '../text/MessageText';
+import { Avatar } from '../ui/Avatar';
+import { AlertIcon, ClockIcon, Ticks } from '../ui/icons';
+import { clockTime, dayLabel, exactTime } from '../ui/time';
+import type { RowLayout } from './grouping';
+
+const STATE_LABELS = {
+  pending: 'Sending',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+  failed: 'Not sent',
+} as const;
+
+function DeliveryMark({ message }: { message: LocalMessage }) {
+  const label = STATE_LABELS[message.state];
+  const mark =
+    message.state === 'pending' ? (
+      <ClockIcon className="size-3" />
+    ) : message.state === 'sent' ? (
+      <Ticks count={1} />
+    ) : message.state === 'delivered' ? (
+      <Ticks count={2} />
+    ) : message.state === 'read' ? (
+      <Ticks count={2} className="h-3 w-4 text-cyan-200" />
+    ) : (
+      <AlertIcon className="size-3.5 text-red-200" />
+    );
+  return (
+    <span role="img" aria-label={label} title={label} className="inline-flex">
+      {mark}
+    </span>
+  );
+}
+
+function FailedActions({ message }: { message: LocalMessage }) {
+  const [busy, setBusy] = useState(false);
+  const act = async (action: 'retry' | 'discard') => {
+    setBusy(true);
+    const args = { conversationId: message.conversationId, clientId: message.clientId };
+    if (action === 'retry') await window.chat.retryMessage(args);
+    else await window.chat.discardMessage(args);
+    setBusy(false);
+  };
+  return (
+    <div
+      className="mt-1 flex items-center gap-2 text-xs text-red-600 dark:text-red-400"
+      role="alert"
+    >
+      <span>Not sent{message.error ? `: ${message.error.message}` : ''}</span>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => void act('retry')}
+        className="rounded px-1.5 py-0.5 font-semibold text-blue-600 hover:bg-blue-50 dark:text-blue-400 dark:hover:bg-blue-950"
+      >
+        Retry
+      </button>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => void act('discard')}
+        className="rounded px-1.5 py-0.5 text-zinc-500 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+      >
+        Delete
+      </button>
+    </div>
+  );
+}
+
+export interface MessageRowProps {
+  message: LocalMessage;
+  layout: RowLayout;
+  /** Groups show the sender's name and avatar; direct chats do not need them. */
+  showSender: boolean;
+  senderName: string;
+  now: Date;
+}
+
+export const MessageRow = memo(function MessageRow({
+  message,
+  layout,
+  showSender,
+  senderName,
+  now,
+}: MessageRowProps) {
+  const mine = message.mine;
+  const bubble = mine
+    ? `bg-blue-600 text-white ${layout.groupEnd ? 'rounded-br-md' : ''}`
+    : `bg-white text-zinc-900 shadow-sm dark:bg-zinc-800 dark:text-zinc-100 ${layout.groupEnd ? 'rounded-bl-md' : ''}`;
+  const failed = message.state === 'failed';
+  return (
+    // Padding, not margins: the virtual list measures each item's box.
+    <div className={`px-4 ${layout.groupEnd ? 'pb-2' : 'pb-0.5'}`}>
+      {layout.newDay && (
+        <div className="flex justify-center py-3">
+          <span className="rounded-full bg-zinc-200/80 px-3 py-1 text-xs font-medium text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
+            {dayLabel(message.createdAt, now)}
+          </span>
+        </div>
+      )}
+      {layout.unreadDivider && (
+        <div className="flex items-center gap-3 py-2" role="separator" aria-label="New messages">
+          <span className="h-px flex-1 bg-red-400/60" />
+          <span className="text-xs font-semibold text-red-600 uppercase dark:text-red-400">
+            New messages
+          </span>
+          <span className="h-px flex-1 bg-red-400/60" />
+        </div>
+      )}
+      <div className={`flex items-end gap-2 ${mine ? 'justify-end' : 'justify-start'}`}>
+        {!mine && showSender && (
+          <span className="w-8 shrink-0">
+            {layout.groupEnd && <Avatar id={message.senderId} name={senderName} size="sm" />}
+          </span>
+        )}
+        <div
+          className={`flex max-w-[min(75%,40rem)] min-w-0 flex-col ${mine ? 'items-end' : 'items-start'}`}
+        >
+          {!mine && showSender && layout.groupStart && (
+            <span className="mb-0.5 ml-3 text-xs font-medium text-zinc-500">{senderName}</span>
+          )}
+          <div
+            className={`rounded-2xl px-3 py-1.5 text-[15px] leading-snug ${bubble} ${failed ? 'opacity-70' : ''}`}
+          >
+            <span className="break-words whitespace-pre-wrap [overflow-wrap:anywhere]">
+              <MessageText
+                body={message.body}
+                linkClassName={`underline underline-offset-2 ${mine ? 'text-white' : 'text-blue-600 dark:text-blue-400'}`}
+              />
+            </span>
+            <span
+              className={`float-right mt-1.5 ml-2 inline-flex translate-y-0.5 items-center gap-1 text-[11px] leading-none ${
+                mine ? 'text-white/75' : 'text-zinc-500 dark:text-zinc-400'
+              }`}
+            >
+              <time dateTime={message.createdAt} title={exactTime(message.createdAt)}>
+                {clockTime(message.createdAt)}
+              </time>
+              {mine && <DeliveryMark message={message} />}
+            </span>
+          </div>
+          {failed && <FailedActions message={message} />}
+        </div>
+      </div>
+    </div>
+  );
+});

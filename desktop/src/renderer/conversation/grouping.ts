@@ -1,0 +1,64 @@
+/**
+ * How a message row is drawn depends on its neighbours: a day separator before the first
+ * message of a day, the sender's name and avatar on the first message of a run, the tail
+ * on the last, and the "new messages" divider before the first unread one.
+ */
+import type { LocalMessage } from '../../shared/bridge';
+import { isSameDay } from '../ui/time';
+
+/** Messages from one sender further apart than this start a new group. */
+export const GROUP_GAP_MS = 5 * 60_000;
+
+export interface RowLayout {
+  /** The first message of its (local) day. */
+  newDay: boolean;
+  /** The "new messages" divider goes above this row. */
+  unreadDivider: boolean;
+  /** First of a run by one sender: show the name (groups) and the gap above. */
+  groupStart: boolean;
+  /** Last of a run: show the avatar and the time. */
+  groupEnd: boolean;
+}
+
+/** The first message from someone else the user had not read when they opened the chat. */
+export function firstUnreadKey(
+  messages: readonly LocalMessage[],
+  lastReadSeq: number,
+): string | null {
+  for (const m of messages) {
+    if (!m.mine && m.seq !== null && m.seq > lastReadSeq) return m.key;
+  }
+  return null;
+}
+
+function continues(
+  previous: LocalMessage | undefined,
+  next: LocalMessage,
+  dividerBetween: boolean,
+): boolean {
+  if (previous === undefined || dividerBetween) return false;
+  if (previous.senderId !== next.senderId) return false;
+  if (!isSameDay(previous.createdAt, next.createdAt)) return false;
+  const gap = Date.parse(next.createdAt) - Date.parse(previous.createdAt);
+  return gap <= GROUP_GAP_MS;
+}
+
+export function rowLayout(
+  messages: readonly LocalMessage[],
+  index: number,
+  unreadKey: string | null,
+): RowLayout {
+  const message = messages[index];
+  if (message === undefined) {
+    return { newDay: false, unreadDivider: false, groupStart: true, groupEnd: true };
+  }
+  const previous = messages[index - 1];
+  const next = messages[index + 1];
+  const unreadDivider = message.key === unreadKey;
+  return {
+    newDay: previous === undefined || !isSameDay(previous.createdAt, message.createdAt),
+    unreadDivider,
+    groupStart: !continues(previous, message, unreadDivider),
+    groupEnd: next === undefined || !continues(message, next, next.key === unreadKey),
+  };
+}

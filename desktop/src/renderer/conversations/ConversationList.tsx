@@ -1,0 +1,197 @@
+import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { ConversationView } from '../../shared/bridge';
+import { sortedConversations } from '../store/reducer';
+import { useChat } from '../store/store';
+import { Avatar } from '../ui/Avatar';
+import { PRIMARY_BUTTON, TEXT_INPUT } from '../ui/buttons';
+import { useNow } from '../ui/hooks';
+import { SearchIcon } from '../ui/icons';
+import { conversationTitle, otherMember } from '../ui/names';
+import { listTime } from '../ui/time';
+
+function preview(conversation: ConversationView): string {
+  const last = conversation.lastMessage;
+  if (last === null) return 'No messages yet';
+  const body = last.body.replace(/\s+/gu, ' ').trim();
+  if (last.state === 'failed') return `Not sent: ${body}`;
+  return last.mine ? `You: ${body}` : body;
+}
+
+interface RowProps {
+  conversation: ConversationView;
+  selfId: string;
+  selected: boolean;
+  tabbable: boolean;
+  now: Date;
+  onSelect: () => void;
+}
+
+function ConversationRow({ conversation, selfId, selected, tabbable, now, onSelect }: RowProps) {
+  const title = conversationTitle(conversation, selfId);
+  const other = conversation.type === 'direct' ? otherMember(conversation, selfId) : null;
+  const online = useChat((s) =>
+    other === null ? undefined : (s.presence[other.id]?.online ?? false),
+  );
+  const unread = conversation.unreadCount;
+  return (
+    <li>
+      <button
+        type="button"
+        data-conversation-id={conversation.id}
+        tabIndex={tabbable ? 0 : -1}
+        aria-current={selected ? 'true' : undefined}
+        onClick={onSelect}
+        className={`flex w-full items-center gap-3 px-3 py-2.5 text-left -outline-offset-2 ${
+          selected
+            ? 'bg-blue-50 dark:bg-blue-950/60'
+            : 'hover:bg-zinc-100 dark:hover:bg-zinc-800/60'
+        }`}
+      >
+        <Avatar id={other?.id ?? conversation.id} name={title} online={online} />
+        <span className="min-w-0 flex-1">
+          <span className="flex items-baseline justify-between gap-2">
+            <span className={`truncate text-sm ${unread > 0 ? 'font-semibold' : 'font-medium'}`}>
+              {title}
+            </span>
+            <time
+              dateTime={conversation.lastActivityAt}
+              className={`shrink-0 text-xs ${unread > 0 ? 'font-semibold text-blue-600 dark:text-blue-400' : 'text-zinc-500'}`}
+            >
+              {listTime(conversation.lastActivityAt, now)}
+            </time>
+          </span>
+          <span className="mt-0.5 flex items-center justify-between gap-2">
+            <span
+              className={`truncate text-sm ${
+                conversation.lastMessage?.state === 'failed'
+                  ? 'text-red-600 dark:text-red-400'
+                  : unread > 0
+                    ? 'text-zinc-800 dark:text-zinc-200'
+                    : 'text-zinc-500'
+              }`}
+            >
+              {preview(conversation)}
+            </span>
+            {unread > 0 && (
+              <span
+                className="inline-flex min-w-5 shrink-0 items-center justify-center rounded-full bg-blue-600 px-1.5 text-xs font-semibold text-white"
+                aria-label={`${unread} unread`}
+              >
+                {unread > 99 ? '99+' : unread}
+              </span>
+            )}
+          </span>
+        </span>
+      </button>
+    </li>
+  );
+}
+
+export function ConversationList({
+  selfId,
+  activeId,
+  onSelect,
+  onNewChat,
+}: {
+  selfId: string;
+  activeId: string | null;
+  onSelect: (conversationId: string) => void;
+  onNewChat: () => void;
+}) {
+  const conversations = useChat((s) => s.conversations);
+  const loaded = useChat((s) => s.conversationsLoaded);
+  const [filter, setFilter] = useState('');
+  const now = useNow();
+  const listRef = useRef<HTMLUListElement>(null);
+
+  const shown = useMemo(() => {
+    const sorted = sortedConversations(conversations);
+    const q = filter.trim().toLocaleLowerCase();
+    if (q === '') return sorted;
+    return sorted.filter((c) => {
+      if (conversationTitle(c, selfId).toLocaleLowerCase().includes(q)) return true;
+      return c.members.some((m) => m.id !== selfId && m.username.includes(q));
+    });
+  }, [conversations, filter, selfId]);
+
+  // Roving tabindex: Tab enters the list once; arrows, Home and End move inside it.
+  const tabbableId = shown.some((c) => c.id === activeId) ? activeId : (shown[0]?.id ?? null);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLUListElement>) => {
+    const buttons = [
+      ...(listRef.current?.querySelectorAll<HTMLButtonElement>('button[data-conversation-id]') ??
+        []),
+    ];
+    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    let next: number | null = null;
+    if (event.key === 'ArrowDown') next = Math.min(buttons.length - 1, at + 1);
+    else if (event.key === 'ArrowUp') next = Math.max(0, at - 1);
+    else if (event.key === 'Home') next = 0;
+    else if (event.key === 'End') next = buttons.length - 1;
+    if (next === null || buttons.length === 0) return;
+    event.preventDefault();
+    const target = buttons[next];
+    target?.focus();
+    const id = target?.dataset.conversationId;
+    if (id !== undefined) onSelect(id);
+  };
+
+  return (
+    <div className="flex min-h-0 flex-1 flex-col">
+      <div className="p-3">
+        <label className="relative block">
+          <span className="sr-only">Search conversations</span>
+          <SearchIcon className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-zinc-400" />
+          <input
+            type="search"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'ArrowDown') {
+                e.preventDefault();
+                listRef.current
+                  ?.querySelector<HTMLButtonElement>('button[data-conversation-id]')
+                  ?.focus();
+              } else if (e.key === 'Escape') {
+                setFilter('');
+              }
+            }}
+            placeholder="Search"
+            className={`${TEXT_INPUT} rounded-full bg-zinc-100 pl-9 dark:bg-zinc-800`}
+          />
+        </label>
+      </div>
+      <div className="min-h-0 flex-1 overflow-y-auto">
+        {loaded && Object.keys(conversations).length === 0 ? (
+          <div className="flex flex-col items-center gap-3 px-6 py-10 text-center">
+            <p className="text-sm font-medium text-zinc-700 dark:text-zinc-300">
+              No conversations yet
+            </p>
+            <p className="text-sm text-zinc-500">Find someone by their name and say hello.</p>
+            <button type="button" className={PRIMARY_BUTTON} onClick={onNewChat}>
+              Start a chat
+            </button>
+          </div>
+        ) : shown.length === 0 && filter !== '' ? (
+          <p className="px-6 py-10 text-center text-sm text-zinc-500">
+            No conversations match “{filter}”.
+          </p>
+        ) : (
+          <ul ref={listRef} onKeyDown={onKeyDown} aria-label="Conversation list">
+            {shown.map((c) => (
+              <ConversationRow
+                key={c.id}
+                conversation={c}
+                selfId={selfId}
+                selected={c.id === activeId}
+                tabbable={c.id === tabbableId}
+                now={now}
+                onSelect={() => onSelect(c.id)}
+              />
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}

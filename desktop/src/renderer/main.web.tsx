@@ -1,0 +1,11 @@
+// The web entry: the client core runs in this page, so the bridge is installed before the
+// app mounts; the API that served the page is the default server.
+import { createWebBridge } from '../web/bridge.web';
+import { mount } from './mount';
+
+const bridge = createWebBridge();
+window.chat = bridge;
+mount({ defaultServerUrl: window.location.origin });
+// After mounting: the app asks for the session once it has subscribed to events, so a
+// session restored in between is seen either way.
+void bridge.client.start();

@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import type { ConversationView, LocalMessage, SessionInfo } from '../../shared/bridge';
+import {
+  FIRST_ITEM_INDEX,
+  initialState,
+  reducer,
+  sortedConversations,
+  type Action,
+  type ChatUiState,
+} from './reducer';
+
+function stored(seq: number, senderId = 'other', extra: Partial<LocalMessage> = {}): LocalMessage {
+  return {
+    key: `${senderId}:c${seq}`,
+    conversationId: 'c1',
+    clientId: `c${seq}`,
+    senderId,
+    body: `message ${seq}`,
+    createdAt: new Date(Date.UTC(2026, 10, 26, 10, seq)).toISOString(),
+    id: `m${seq}`,
+    seq,
+    outboxOrder: null,
+    mine: senderId === 'me',
+    state: 'sent',
+    error: null,
+    ...extra,
+  };
+}
+
+function pending(order: number): LocalMessage {
+  return {
+    ...stored(0, 'me'),
+    key: `me:p${order}`,
+    clientId: `p${order}`,
+    id: null,
+    seq: null,
+    outboxOrder: order,
+    state: 'pending',
+  };
+}
+
+function run(actions: Action[], state: ChatUiState = initialState): ChatUiState {
+  return actions.reduce(reducer, state);
+}
+
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => stored(from + i));
+
+const keys = (state: ChatUiState) => state.messages.c1?.items.map((m) => m.key) ?? [];
+
+describe('reducer: messages', () => {
+  it('prepending older history lowers firstItemIndex by exactly the messages added', () => {
+    const state = run([
+      {
+        type: 'history-loaded',
+        conversationId: 'c1',
+        page: { messages: range(51, 100), hasMore: true },
+        older: false,
+      },
+      {
+        type: 'history-loaded',
+        conversationId: 'c1',
+        page: { messages: range(1, 50), hasMore: false },
+        older: true,
+      },
+    ]);
+    const list = state.messages.c1;
+    expect(list?.items).toHaveLength(100);
+    expect(list?.items.map((m) => m.seq)).toEqual(range(1, 100).map((m) => m.seq));
+    expect(list?.firstItemIndex).toBe(FIRST_ITEM_INDEX - 50);
+    expect(list?.hasMore).toBe(false);
+  });
+
+  it('a page overlapping what is held adds no duplicates and counts only new older ones', () => {
+    const state = run([
+      {
+        type: 'history-loaded',
+        conversationId: 'c1',
+        page: { messages: range(10, 20), hasMore: true },
+        older: false,
+      },
+      {
+        type: 'history-loaded',
+        conversationId: 'c1',
+        page: { messages: range(5, 12), hasMore: true },
+        older: true,
+      },
+    ]);
+    expect(state.messages.c1?.items).toHaveLength(16);
+    expect(state.messages.c1?.firstItemIndex).toBe(FIRST_ITEM_INDEX - 5);
+  });
+
+  it('a pending message becomes the stored one in place (same key), unsent ones stay last', () => {
+    const mine = pending(1);
+    const state = run([
+      {
+        type: 'history-loaded',
+        conversationId: 'c1',
+        page: { messages: range(1, 3), hasMore: false },
+        older: false,
+      },
+      { type: 'event', event: { type: 'message', message: mine } },
+      { type: 'event', event: { type: 'message', message: pending(2) } },
+      {
+        type: 'event',
+        event: {
+          type: 'message',
+          message: { ...mine, seq: 4, id: 'm4', state: 'sent', outboxOrder: null },
+        },
+      },
+    ]);
+    expect(keys(state)).toEqual(['other:c1', 'other:c2', 'other:c3', 'me:p1', 'me:p2']);
+    expect(state.messages.c1?.items[3]?.state).toBe('sent');
+  });
+
+  it('a message arriving before the history page is kept when the page lands', () => {
+    const state = run([
+      { type: 'event', event: { type: 'message', message: stored(11) } },
+      {
+        type: 'history-loaded',
+        conversationId: 'c1',
+        page: { messages: range(1, 10), hasMore: false },
+        older: false,
+      },
+    ]);
+    expect(state.messages.c1?.items.map((m) => m.seq)).toEqual(range(1, 11).map((m) => m.seq));
+  });
+
+  it('delivery watermarks raise own messages’ ticks and never lower them', () => {
+    const own = [1, 2, 3].map((seq) => stored(seq, 'me'));
+    const state = run([
+      {
+        type: 'history-loaded',
+        conversationId: 'c1',
+        page: { messages: own, hasMore: false },
+        older: false,
+      },
+      {
+        type: 'event',
+        event: { type: 'delivery', conversationId: 'c1', upToSeq: 2, state: 'read' },
+      },
+      {
+        type: 'event',
+        event: { type: 'delivery', conversationId: 'c1', upToSeq: 3, state: 'delivered' },
+      },
+    ]);
+    expect(state.messages.c1?.items.map((m) => m.state)).toEqual(['read', 'read', 'delivered']);
+  });
+
+  it('a discarded failed message disappears', () => {
+    const failed = { ...pending(1), state: 'failed' as const };
+    const state = run([
+      { type: 'event', event: { type: 'message', message: failed } },
+      { type: 'event', event: { type: 'message-removed', conversationId: 'c1', key: failed.key } },
+    ]);
+    expect(keys(state)).toEqual([]);
+  });
+});
+
+describe('reducer: session and list', () => {
+  const alice: SessionInfo = {
+    user: {
+      id: 'a',
+      username: 'alice',
+      displayName: 'Alice',
+      createdAt: '2026-11-26T10:00:00.000Z',
+    },
+    serverUrl: 'http://127.0.0.1:4000',
+  };
+
+  it('forgets the previous user’s conversations when the session ends', () => {
+    const state = run([
+      { type: 'event', event: { type: 'session', session: alice, reason: 'signed-in' } },
+      { type: 'event', event: { type: 'message', message: stored(1) } },
+      { type: 'select', conversationId: 'c1' },
+      { type: 'event', event: { type: 'session', session: null, reason: 'expired' } },
+    ]);
+    expect(state.session).toBeNull();
+    expect(state.sessionEnded).toBe('expired');
+    expect(state.messages).toEqual({});
+    expect(state.activeId).toBeNull();
+  });
+
+  it('sorts conversations by last activity, newest first', () => {
+    const conversation = (id: string, at: string): ConversationView => ({
+      id,
+      type: 'group',
+      title: id,
+      members: [],
+      createdAt: at,
+      lastMessage: null,
+      lastReadSeq: 0,
+      unreadCount: 0,
+      receipts: [],
+      lastActivityAt: at,
+    });
+    const state = run([
+      {
+        type: 'conversations-loaded',
+        conversations: [
+          conversation('old', '2026-01-01T00:00:00.000Z'),
+          conversation('new', '2026-02-01T00:00:00.000Z'),
+        ],
+      },
+      {
+        type: 'event',
+        event: {
+          type: 'conversation',
+          conversation: conversation('old', '2026-03-01T00:00:00.000Z'),
+        },
+      },
+    ]);
+    expect(sortedConversations(state.conversations).map((c) => c.id)).toEqual(['old', 'new']);
+  });
+});

@@ -1,0 +1,303 @@
+/**
+ * The renderer's state: what the bridge told it, folded by one pure reducer. The bridge
+ * sends small increments (`ChatEvent`s); the UI adds the answers to its own requests
+ * (conversation list, history pages, people).
+ */
+import { compareLocalMessages } from '../../shared/bridge';
+import type {
+  ChatEvent,
+  ConnectionStatus,
+  ConversationView,
+  DeliveryState,
+  HistoryPage,
+  LocalMessage,
+  Person,
+  SessionChangeReason,
+  SessionInfo,
+  ShellSettings,
+} from '../../shared/bridge';
+
+/**
+ * Virtuoso's `firstItemIndex` starts high and goes down by the number of messages
+ * prepended, so loading older history does not move what the user is looking at.
+ */
+export const FIRST_ITEM_INDEX = 10_000_000;
+
+export interface MessageList {
+  /** Ascending, as `compareLocalMessages` orders them. */
+  items: LocalMessage[];
+  firstItemIndex: number;
+  /** Older messages exist on the server. */
+  hasMore: boolean;
+  /** The latest page has been loaded at least once. */
+  loaded: boolean;
+  loading: boolean;
+  error: string | null;
+}
+
+export interface Presence {
+  online: boolean;
+  lastSeenAt: string | null;
+}
+
+export interface ChatUiState {
+  /** False until the bridge said whether a session exists. */
+  ready: boolean;
+  session: SessionInfo | null;
+  /** Why the last session ended, so the sign-in screen can say it. */
+  sessionEnded: SessionChangeReason | null;
+  connection: ConnectionStatus;
+  conversations: Record<string, ConversationView>;
+  /** Whether the conversation list has been fetched for this session. */
+  conversationsLoaded: boolean;
+  messages: Record<string, MessageList>;
+  presence: Record<string, Presence>;
+  typing: Record<string, string[]>;
+  settings: ShellSettings | null;
+  activeId: string | null;
+}
+
+export type Action =
+  | { type: 'event'; event: ChatEvent }
+  | {
+      type: 'started';
+      session: SessionInfo | null;
+      connection: ConnectionStatus;
+      settings: ShellSettings | null;
+    }
+  | { type: 'conversations-loaded'; conversations: ConversationView[] }
+  | { type: 'history-loading'; conversationId: string }
+  | { type: 'history-loaded'; conversationId: string; page: HistoryPage; older: boolean }
+  | { type: 'history-failed'; conversationId: string; message: string }
+  | { type: 'people'; people: Person[] }
+  | { type: 'select'; conversationId: string | null };
+
+export const initialState: ChatUiState = {
+  ready: false,
+  session: null,
+  sessionEnded: null,
+  connection: 'offline',
+  conversations: {},
+  conversationsLoaded: false,
+  messages: {},
+  presence: {},
+  typing: {},
+  settings: null,
+  activeId: null,
+};
+
+const EMPTY_LIST: MessageList = {
+  items: [],
+  firstItemIndex: FIRST_ITEM_INDEX,
+  hasMore: true,
+  loaded: false,
+  loading: false,
+  error: null,
+};
+
+const DELIVERY_RANK: Readonly<Record<DeliveryState, number>> = {
+  failed: -1,
+  pending: 0,
+  sent: 1,
+  delivered: 2,
+  read: 3,
+};
+
+/**
+ * Merges messages into a sorted list (replacing by key) and says how many new ones landed
+ * before the previous first message.
+ */
+export function mergeMessages(
+  existing: readonly LocalMessage[],
+  incoming: readonly LocalMessage[],
+): { items: LocalMessage[]; prepended: number } {
+  if (incoming.length === 0) return { items: [...existing], prepended: 0 };
+  const byKey = new Map<string, LocalMessage>();
+  for (const m of existing) byKey.set(m.key, m);
+  const first = existing[0];
+  let prepended = 0;
+  for (const m of incoming) {
+    if (!byKey.has(m.key) && first !== undefined && compareLocalMessages(m, first) < 0) {
+      prepended++;
+    }
+    byKey.set(m.key, m);
+  }
+  const items = [...byKey.values()].sort(compareLocalMessages);
+  // A stored copy can arrive for a seq the list holds under another key only if the server
+  // broke its contract; seq order still decides, so nothing is dropped.
+  return { items, prepended };
+}
+
+/** One message in or replaced: the common case, done without re-sorting the whole list. */
+function upsertMessage(items: readonly LocalMessage[], message: LocalMessage): LocalMessage[] {
+  const next = [...items];
+  const at = next.findLastIndex((m) => m.key === message.key);
+  if (at !== -1) next.splice(at, 1);
+  let insertAt = next.length;
+  while (insertAt > 0) {
+    const before = next[insertAt - 1];
+    if (before === undefined || compareLocalMessages(before, message) <= 0) break;
+    insertAt--;
+  }
+  next.splice(insertAt, 0, message);
+  return next;
+}
+
+function applyDelivery(
+  items: readonly LocalMessage[],
+  upToSeq: number,
+  state: 'delivered' | 'read',
+): LocalMessage[] | null {
+  const raised = (m: LocalMessage) =>
+    m.mine && m.seq !== null && m.seq <= upToSeq && DELIVERY_RANK[m.state] < DELIVERY_RANK[state];
+  if (!items.some(raised)) return null;
+  return items.map((m) => (raised(m) ? { ...m, state } : m));
+}
+
+function withList(
+  state: ChatUiState,
+  conversationId: string,
+  update: (list: MessageList) => MessageList,
+): ChatUiState {
+  const list = state.messages[conversationId] ?? EMPTY_LIST;
+  return { ...state, messages: { ...state.messages, [conversationId]: update(list) } };
+}
+
+/** Everything that belonged to the previous session. */
+function cleared(state: ChatUiState): ChatUiState {
+  return {
+    ...state,
+    conversations: {},
+    conversationsLoaded: false,
+    messages: {},
+    presence: {},
+    typing: {},
+    activeId: null,
+  };
+}
+
+function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
+  switch (event.type) {
+    case 'message': {
+      const { message } = event;
+      return withList(state, message.conversationId, (list) => ({
+        ...list,
+        items: upsertMessage(list.items, message),
+      }));
+    }
+    case 'message-removed': {
+      const list = state.messages[event.conversationId];
+      if (list === undefined) return state;
+      return withList(state, event.conversationId, () => ({
+        ...list,
+        items: list.items.filter((m) => m.key !== event.key),
+      }));
+    }
+    case 'delivery': {
+      const list = state.messages[event.conversationId];
+      if (list === undefined) return state;
+      const items = applyDelivery(list.items, event.upToSeq, event.state);
+      return items === null
+        ? state
+        : withList(state, event.conversationId, () => ({ ...list, items }));
+    }
+    case 'conversation':
+      return {
+        ...state,
+        conversations: { ...state.conversations, [event.conversation.id]: event.conversation },
+      };
+    case 'presence':
+      return {
+        ...state,
+        presence: {
+          ...state.presence,
+          [event.userId]: { online: event.online, lastSeenAt: event.lastSeenAt },
+        },
+      };
+    case 'typing':
+      return { ...state, typing: { ...state.typing, [event.conversationId]: event.userIds } };
+    case 'receipt':
+      // The matching `conversation` event carries the receipts; `delivery` the ticks.
+      return state;
+    case 'connection':
+      return { ...state, connection: event.status };
+    case 'session': {
+      const sameUser = event.session !== null && state.session?.user.id === event.session.user.id;
+      const base = sameUser ? state : cleared(state);
+      return {
+        ...base,
+        ready: true,
+        session: event.session,
+        sessionEnded: event.session === null ? event.reason : null,
+      };
+    }
+    case 'open-conversation':
+      return { ...state, activeId: event.conversationId };
+    case 'settings':
+      return { ...state, settings: event.settings };
+  }
+}
+
+export function reducer(state: ChatUiState, action: Action): ChatUiState {
+  switch (action.type) {
+    case 'event':
+      return applyEvent(state, action.event);
+    case 'started':
+      return {
+        ...state,
+        ready: true,
+        session: action.session,
+        connection: action.connection,
+        settings: action.settings ?? state.settings,
+      };
+    case 'conversations-loaded': {
+      const conversations = { ...state.conversations };
+      for (const c of action.conversations) conversations[c.id] = c;
+      return { ...state, conversations, conversationsLoaded: true };
+    }
+    case 'history-loading':
+      return withList(state, action.conversationId, (list) => ({
+        ...list,
+        loading: true,
+        error: null,
+      }));
+    case 'history-loaded':
+      return withList(state, action.conversationId, (list) => {
+        const { items, prepended } = mergeMessages(list.items, action.page.messages);
+        return {
+          items,
+          firstItemIndex: list.firstItemIndex - prepended,
+          // Only a page of older messages says how far back the history goes; the latest
+          // page says so only the first time.
+          hasMore: action.older || !list.loaded ? action.page.hasMore : list.hasMore,
+          loaded: true,
+          loading: false,
+          error: null,
+        };
+      });
+    case 'history-failed':
+      return withList(state, action.conversationId, (list) => ({
+        ...list,
+        loading: false,
+        error: action.message,
+      }));
+    case 'people': {
+      const presence = { ...state.presence };
+      for (const p of action.people) {
+        presence[p.id] = { online: p.online, lastSeenAt: p.lastSeenAt };
+      }
+      return { ...state, presence };
+    }
+    case 'select':
+      return { ...state, activeId: action.conversationId };
+  }
+}
+
+/** The conversation list's order: most recent activity first. */
+export function sortedConversations(
+  conversations: Readonly<Record<string, ConversationView>>,
+): ConversationView[] {
+  return Object.values(conversations).sort((a, b) =>
+    a.lastActivityAt < b.lastActivityAt ? 1 : a.lastActivityAt > b.lastActivityAt ? -1 : 0,
+  );
+}
