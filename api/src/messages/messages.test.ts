@@ -170,7 +170,7 @@ describe('GET /api/conversations/:id/messages', () => {
 
   test('a limit out of 1-200, a bad cursor or both cursors is 400, not clamped', async () => {
     expect(await seqs({ limit: 200 })).toHaveLength(12);
-    for (const query of [
+    const bad: Record<string, string | number>[] = [
       { limit: 0 },
       { limit: 201 },
       { limit: -1 },
@@ -179,7 +179,8 @@ describe('GET /api/conversations/:id/messages', () => {
       { before: -1 },
       { after: 'x' },
       { before: 3, after: 1 },
-    ]) {
+    ];
+    for (const query of bad) {
       const response = await history(ben.accessToken, convo.id, query);
       expect(response.status, JSON.stringify(query)).toBe(400);
       expect(codeOf(response)).toBe('invalid_request');

@@ -56,7 +56,7 @@ describe('message:send', () => {
     };
     const ack = await sendOver(annA, direct.id, 'hi from the socket');
     expect(ack.ok).toBe(true);
-    const message = Message.strict().parse((ack as { message: unknown }).message);
+    const message = Message.strict().parse((ack as unknown as { message: unknown }).message);
     expect(message).toMatchObject({ senderId: ann.user.id, body: 'hi from the socket' });
     // Stored before the ack.
     const stored = HistoryResponse.parse(
@@ -154,7 +154,7 @@ describe('message:send', () => {
     const acked = acks.map((list) =>
       list.map((ack) => {
         expect(ack.ok).toBe(true);
-        return Message.parse((ack as { message: unknown }).message);
+        return Message.parse((ack as unknown as { message: unknown }).message);
       }),
     );
     await Promise.all(logs.map((log) => log.waitForCount(100)));

@@ -31,8 +31,6 @@ interface PendingOffline {
 export class PresenceService implements PresenceReader {
   private readonly graceMs: number;
   private readonly pending = new Map<string, PendingOffline>();
-  /** Users whose last announcement was "online". */
-  private readonly announced = new Set<string>();
   /** One transition at a time per user, so announcements cannot overtake each other. */
   private readonly chains = new Map<string, Promise<void>>();
   private closed = false;
@@ -42,6 +40,17 @@ export class PresenceService implements PresenceReader {
       deps.offlineGraceMs ?? LIMITS.presenceOfflineGraceMs,
       LIMITS.presenceOfflineGraceMs,
     );
+    deps.tracker.watch?.({
+      away: (userId, since) => {
+        void this.serially(userId, () => {
+          if (!this.closed) this.startGrace(userId, since);
+          return Promise.resolve();
+        });
+      },
+      back: (userId) => {
+        void this.serially(userId, () => this.announce(userId, true, null));
+      },
+    });
   }
 
   /** Online while a socket is connected, and during the grace after the last one closed. */
@@ -51,17 +60,15 @@ export class PresenceService implements PresenceReader {
 
   socketConnected(userId: string, socketId: string): Promise<void> {
     return this.serially(userId, async () => {
-      const first = await this.deps.tracker.add(userId, socketId);
-      if (!first) return;
+      const announce = await this.deps.tracker.add(userId, socketId);
       const pending = this.pending.get(userId);
       if (pending) {
-        // Back within the grace: the others never saw this user go, so tell them nothing.
+        // Back within the grace: the others never saw this user go, so the tracker says
+        // there is nothing to announce.
         clearTimeout(pending.timer);
         this.pending.delete(userId);
       }
-      if (this.announced.has(userId)) return;
-      this.announced.add(userId);
-      await this.announce(userId, true, null);
+      if (announce) await this.announce(userId, true, null);
     });
   }
 
@@ -69,17 +76,21 @@ export class PresenceService implements PresenceReader {
     return this.serially(userId, async () => {
       const last = await this.deps.tracker.remove(userId, socketId);
       if (!last || this.closed) return;
-      const since = new Date(this.deps.clock());
-      const entry: PendingOffline = {
-        since,
-        timer: setTimeout(() => {
-          void this.serially(userId, () => this.goOffline(userId, entry));
-        }, this.graceMs),
-      };
-      // Shutdown and idle tests should not wait for an announcement nobody will hear.
-      entry.timer.unref();
-      this.pending.set(userId, entry);
+      this.startGrace(userId, new Date(this.deps.clock()));
     });
+  }
+
+  private startGrace(userId: string, since: Date): void {
+    clearTimeout(this.pending.get(userId)?.timer);
+    const entry: PendingOffline = {
+      since,
+      timer: setTimeout(() => {
+        void this.serially(userId, () => this.goOffline(userId, entry));
+      }, this.graceMs),
+    };
+    // Shutdown and idle tests should not wait for an announcement nobody will hear.
+    entry.timer.unref();
+    this.pending.set(userId, entry);
   }
 
   /**
@@ -105,8 +116,9 @@ export class PresenceService implements PresenceReader {
     // Superseded by a reconnect (and perhaps a later disconnect with its own timer).
     if (this.pending.get(userId) !== entry) return;
     this.pending.delete(userId);
-    if (this.deps.tracker.isOnline(userId)) return;
-    this.announced.delete(userId);
+    // Decided once for the whole deployment: a reconnect elsewhere, or another instance
+    // having announced it already, makes this false.
+    if (!(await this.deps.tracker.settleOffline(userId))) return;
     await this.deps.store.users.setLastSeen(userId, entry.since);
     await this.announce(userId, false, entry.since.toISOString());
   }
