@@ -280,6 +280,35 @@ describe('access tokens', () => {
   });
 });
 
+describe('token lifetime', () => {
+  test('a real access token stops working after 15 minutes; a refreshed one works', async () => {
+    let now = Date.now();
+    const timed = await startTestApi({ clock: () => now });
+    try {
+      const registered = await registerUser(timed);
+      const check = (token: string) => timed.http.get('/api/users/me', { token });
+      expect((await check(registered.accessToken)).status).toBe(200);
+      now += 15 * 60 * 1000 - 2_000;
+      expect((await check(registered.accessToken)).status).toBe(200);
+      now += 3_000;
+      expectError(await check(registered.accessToken), 401, 'unauthorized');
+      const refreshed = await timed.http.post('/api/auth/refresh', {
+        body: { refreshToken: registered.refreshToken },
+      });
+      expect(refreshed.status).toBe(200);
+      expect((await check(TokenPair.parse(refreshed.body).accessToken)).status).toBe(200);
+      // Refresh tokens end after 30 days without use.
+      now += 31 * 24 * 60 * 60 * 1000;
+      const late = await timed.http.post('/api/auth/refresh', {
+        body: { refreshToken: TokenPair.parse(refreshed.body).refreshToken },
+      });
+      expectError(late, 401, 'unauthorized');
+    } finally {
+      await timed.close();
+    }
+  });
+});
+
 describe('refresh', () => {
   const refresh = (refreshToken: unknown) =>
     api.http.post('/api/auth/refresh', { body: { refreshToken } });
