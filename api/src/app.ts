@@ -34,6 +34,7 @@ import { InMemoryPresenceTracker, type PresenceTracker } from './presence/tracke
 import { createSocketNotifier } from './realtime/notifier';
 import { createRealtime } from './realtime/server';
 import type { ChatServer, SocketFeature } from './realtime/types';
+import type { ScaleOut } from './scale/index';
 import type { Store } from './store/types';
 import { usersRoutes } from './users/routes';
 import { UsersService } from './users/service';
@@ -50,6 +51,11 @@ export interface AppDeps {
   timings?: { presenceOfflineGraceMs?: number; typingExpiryMs?: number };
   /** The built web client to serve at `/`; defaults to desktop/dist/web. */
   webRoot?: string;
+  /**
+   * Several instances acting as one (REDIS_URL): adapter, presence, rate limits and
+   * revocations shared through Redis. The caller starts it and closes it after `close`.
+   */
+  scaleOut?: ScaleOut;
 }
 
 export interface App {
@@ -84,7 +90,7 @@ const PASSWORD_QUEUE_MAX = 256;
  * without listening, so tests can start it on port 0 with a temporary database.
  */
 export function createApp(deps: AppDeps): App {
-  const { config, store } = deps;
+  const { config, store, scaleOut } = deps;
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
 
@@ -102,7 +108,10 @@ export function createApp(deps: AppDeps): App {
     }),
     refreshTokens: createRefreshTokens(config.jwtSecret),
     sessionStatus,
-    loginThrottle: createLoginThrottle({ enabled: config.rateLimits }),
+    loginThrottle: createLoginThrottle({
+      enabled: config.rateLimits,
+      shared: scaleOut?.limiterStore,
+    }),
     clock,
     refreshTtlSeconds: config.refreshTokenTtlSeconds,
     logger,
@@ -117,7 +126,7 @@ export function createApp(deps: AppDeps): App {
   const notifier = createSocketNotifier(realtime.io);
   const membership = new Membership(store.conversations);
   const presence = new PresenceService({
-    tracker: deps.presenceTracker ?? new InMemoryPresenceTracker(),
+    tracker: deps.presenceTracker ?? scaleOut?.presenceTracker ?? new InMemoryPresenceTracker(),
     store,
     notifier,
     clock,
@@ -126,13 +135,15 @@ export function createApp(deps: AppDeps): App {
   });
   const typing = new TypingService(membership, notifier, {
     expiryMs: deps.timings?.typingExpiryMs,
+    relayClear: scaleOut?.relayTypingClear,
   });
+  scaleOut?.attach({ io: realtime.io, sessionStatus, typing });
   const receipts = new ReceiptsService(store.receipts, membership, notifier);
   const conversations = new ConversationsService({ store, membership, notifier });
   const messages = new MessagesService({
     messages: store.messages,
     membership,
-    limiter: createSendLimiter({ enabled: config.rateLimits }),
+    limiter: createSendLimiter({ enabled: config.rateLimits, shared: scaleOut?.limiterStore }),
     notifier,
     typing,
   });
@@ -202,6 +213,11 @@ export function createApp(deps: AppDeps): App {
       const closed = new Promise<void>((resolve) => {
         if (!server.listening) resolve();
         else server.once('close', () => resolve());
+      });
+      // Before sockets close: their users are handed to the other instances, which run
+      // the offline grace while clients reconnect to them.
+      await scaleOut?.detach().catch((err: unknown) => {
+        logger.warn({ err }, 'could not hand presence to the other instances');
       });
       await realtime.close();
       typing.close();

@@ -25,6 +25,13 @@ export interface Config {
   /** Where the secret came from, so startup can say so (never the secret itself). */
   jwtSecretSource: 'env' | 'file' | 'generated-file' | 'generated-ephemeral';
   redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so deployments (and tests) can share one Redis. */
+  redisPrefix: string;
+  /**
+   * How long an instance's presence heartbeat lives in Redis. A crashed instance's users
+   * are announced offline within `crashOfflineBoundMs` of this (see scale/presence).
+   */
+  presenceHeartbeatTtlMs: number;
   rateLimits: boolean;
   logLevel: LogLevel;
   argon2: Argon2Params;
@@ -45,6 +52,13 @@ export const ARGON2_MINIMUM: Readonly<Argon2Params> = {
 };
 
 export const JWT_SECRET_MIN_BYTES = 32;
+
+/**
+ * Presence heartbeat TTL bounds. A crash is noticed at most TTL + TTL/3 (the reap interval)
+ * after it, then the 5 s offline grace runs: 18 s keeps that within the contract's 30 s.
+ */
+export const PRESENCE_HEARTBEAT_TTL_DEFAULT_MS = 15_000;
+export const PRESENCE_HEARTBEAT_TTL_MAX_MS = 18_000;
 
 /** A configuration value is wrong; the message is one line a person can act on. */
 export class ConfigError extends Error {
@@ -171,6 +185,20 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('REDIS_URL must look like redis://host:6379 or rediss://host:6379');
   }
 
+  const redisPrefix = env.REDIS_PREFIX ?? 'chat:';
+  if (!/^[A-Za-z0-9_.:-]{0,64}$/.test(redisPrefix)) {
+    throw new ConfigError(
+      `REDIS_PREFIX must be up to 64 characters of A-Z a-z 0-9 _ . : -, got "${redisPrefix}"`,
+    );
+  }
+  const presenceHeartbeatTtlMs = integer(
+    env,
+    'PRESENCE_HEARTBEAT_TTL_MS',
+    PRESENCE_HEARTBEAT_TTL_DEFAULT_MS,
+    1_000,
+    PRESENCE_HEARTBEAT_TTL_MAX_MS,
+  );
+
   const rateLimitsRaw = nonEmpty(env, 'CHAT_RATE_LIMITS')?.toLowerCase() ?? 'on';
   if (rateLimitsRaw !== 'on' && rateLimitsRaw !== 'off') {
     throw new ConfigError(`CHAT_RATE_LIMITS must be "on" or "off", got "${rateLimitsRaw}"`);
@@ -240,6 +268,8 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret,
     jwtSecretSource,
     redisUrl,
+    redisPrefix,
+    presenceHeartbeatTtlMs,
     rateLimits,
     logLevel,
     argon2,

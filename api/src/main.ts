@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { createApp, type App } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './http/logging';
+import { describeRedis, startScaleOut, type ScaleOut } from './scale/index';
 import { openStore } from './store/index';
 import type { Store } from './store/types';
 
@@ -40,7 +41,26 @@ function safeLog(write: () => void): void {
   }
 }
 
-function stopOnSignals(app: App, store: Store, logger: Logger): void {
+async function startScaleOutOrFail(config: Config, logger: Logger): Promise<ScaleOut | undefined> {
+  if (config.redisUrl === null) return undefined;
+  try {
+    return await startScaleOut({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      presenceHeartbeatTtlMs: config.presenceHeartbeatTtlMs,
+      logger,
+    });
+  } catch (err) {
+    fail(`cannot use Redis at ${describeRedis(config.redisUrl)}: ${errorText(err)}`);
+  }
+}
+
+function stopOnSignals(
+  app: App,
+  store: Store,
+  scaleOut: ScaleOut | undefined,
+  logger: Logger,
+): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -57,6 +77,7 @@ function stopOnSignals(app: App, store: Store, logger: Logger): void {
     // Order matters: stop taking requests and sockets, then flush and close the store.
     app
       .close()
+      .then(() => scaleOut?.close())
       .then(() => store.close())
       .then(
         () => {
@@ -88,18 +109,27 @@ async function main(): Promise<void> {
   }
 
   const store = await openDatabase(config);
-  const app = createApp({ config, store, logger });
+  const scaleOut = await startScaleOutOrFail(config, logger).catch(async (err: unknown) => {
+    await store.close().catch(() => undefined);
+    throw err;
+  });
+  const app = createApp({ config, store, logger, ...(scaleOut ? { scaleOut } : {}) });
   let address;
   try {
     address = await app.listen();
   } catch (err) {
+    await scaleOut?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     fail(`cannot listen on ${config.host}:${config.port}: ${errorText(err)}`);
   }
-  stopOnSignals(app, store, logger);
+  stopOnSignals(app, store, scaleOut, logger);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   logger.info(
-    { url: `http://${host}:${address.port}`, database: config.databaseKind },
+    {
+      url: `http://${host}:${address.port}`,
+      database: config.databaseKind,
+      instanceId: scaleOut?.instanceId,
+    },
     `API listening on http://${host}:${address.port}`,
   );
 }

@@ -1,6 +1,7 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { LIMITS } from '@chat/protocol';
 import { ApiError } from '../http/errors';
+import { createLimiter, type SharedLimiterStore } from '../scale/rate-limits';
 
 /**
  * Failed logins per username: after `loginFailuresMax` failures within the window every
@@ -18,13 +19,20 @@ export interface LoginThrottle {
   succeeded(username: string): Promise<void>;
 }
 
-export function createLoginThrottle(options: { enabled: boolean }): LoginThrottle {
+/** With `shared`, failures are counted across every API instance (Redis). */
+export function createLoginThrottle(options: {
+  enabled: boolean;
+  shared?: SharedLimiterStore | undefined;
+}): LoginThrottle {
   if (!options.enabled) return { begin: async () => {}, succeeded: async () => {} };
-  const limiter = new RateLimiterMemory({
-    keyPrefix: 'login-failures',
-    points: LIMITS.loginFailuresMax,
-    duration: LIMITS.loginFailureWindowSeconds,
-  });
+  const limiter = createLimiter(
+    {
+      keyPrefix: 'login-failures',
+      points: LIMITS.loginFailuresMax,
+      duration: LIMITS.loginFailureWindowSeconds,
+    },
+    options.shared,
+  );
   const keyOf = (username: string) => username.toLowerCase();
 
   return {

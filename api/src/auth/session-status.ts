@@ -58,6 +58,14 @@ export class SessionStatus {
     this.cache.delete(sessionId);
   }
 
+  /**
+   * Drops everything cached: revocations may have been missed (the pub/sub layer was
+   * disconnected), so every session is read from the store again on its next use.
+   */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   onRevoked(listener: RevocationListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -15,7 +15,8 @@ interface Typist {
  * Who is typing where. `typing: true` is relayed to the other members and holds for
  * `expiryMs` unless renewed; it ends with `typing: false`, a sent message, the typing
  * socket closing, or expiry, and each of those tells the others `typing: false` once.
- * Per instance, like the socket that typed.
+ * Per instance, like the socket that typed: that instance alone holds the timer, so expiry
+ * is announced once however many instances there are.
  */
 export class TypingService {
   private readonly typists = new Map<string, Typist>();
@@ -24,7 +25,11 @@ export class TypingService {
   constructor(
     private readonly membership: Membership,
     private readonly notifier: Notifier,
-    options: { expiryMs?: number | undefined } = {},
+    private readonly options: {
+      expiryMs?: number | undefined;
+      /** Tells the other API instances of `clear`: the typist's socket may live on one of them. */
+      relayClear?: ((conversationId: string, userId: string) => void) | undefined;
+    } = {},
   ) {
     this.expiryMs = options.expiryMs ?? LIMITS.typingExpiryMs;
   }
@@ -53,6 +58,12 @@ export class TypingService {
 
   /** The user sent a message: whatever they were typing is no longer being typed. */
   clear(conversationId: string, userId: string): void {
+    this.clearHere(conversationId, userId);
+    this.options.relayClear?.(conversationId, userId);
+  }
+
+  /** `clear` heard from another instance: only the instance holding the typist says so. */
+  clearHere(conversationId: string, userId: string): void {
     this.stop(keyOf(conversationId, userId));
   }
 
