@@ -93,7 +93,14 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
     scheduleExpiry(socket);
     socket.on('disconnect', () => clearTimeout(expiryTimers.get(socket)));
     const helpers = createSocketHelpers(socket, logger);
-    for (const feature of [coreFeature, ...features]) feature(socket, helpers);
+    try {
+      for (const feature of [coreFeature, ...features]) feature(socket, helpers);
+    } catch (err) {
+      // A feature that cannot set itself up would leave the socket half-working.
+      logger.error({ err }, 'socket feature setup failed');
+      socket.disconnect(true);
+      return;
+    }
     // A logout that landed between the handshake check and the room join would have
     // missed this socket; the status is cached, so this costs no database read.
     void sessionStatus.isLive(sessionId).then(
