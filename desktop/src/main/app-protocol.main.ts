@@ -48,3 +48,73 @@ export function resolveAppFile(rootDir: string, requestUrl: string): string | nu
   if (file !== root && !file.startsWith(root + path.sep)) return null;
   return file;
 }
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** Module scripts are refused unless served with a JavaScript type, so types are explicit. */
+export function contentTypeFor(file: string): string {
+  return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export interface AppProtocolOptions {
+  rootDir: string;
+  readFile(file: string): Promise<Uint8Array>;
+  /** Sent on every response (the CSP header). */
+  headers: Record<string, string>;
+}
+
+/**
+ * The `protocol.handle` callback: serves the renderer's files with their type and the
+ * security headers; anything else is a 404 (never a directory listing or a stack trace).
+ */
+export function createAppProtocolHandler(
+  options: AppProtocolOptions,
+): (request: { url: string; method?: string }) => Promise<Response> {
+  const notFound = (): Response =>
+    new Response('Not found', {
+      status: 404,
+      headers: { ...options.headers, 'Content-Type': 'text/plain; charset=utf-8' },
+    });
+
+  return async (request) => {
+    if (request.method !== undefined && request.method !== 'GET' && request.method !== 'HEAD') {
+      return new Response('Method not allowed', { status: 405, headers: options.headers });
+    }
+    let file = resolveAppFile(options.rootDir, request.url);
+    if (file === null) return notFound();
+    // Client-side routes (no file extension) get the app shell.
+    if (path.extname(file) === '') file = path.join(path.resolve(options.rootDir), 'index.html');
+    let body: Uint8Array;
+    try {
+      body = await options.readFile(file);
+    } catch {
+      return notFound();
+    }
+    return new Response(body as Uint8Array<ArrayBuffer>, {
+      status: 200,
+      headers: {
+        ...options.headers,
+        'Content-Type': contentTypeFor(file),
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'no-cache',
+      },
+    });
+  };
+}

@@ -86,7 +86,11 @@ describe('secret store', () => {
     const store = createMemoryKeyValueStore();
     const safeStorage = fakeSafeStorage(opts);
     const secrets = createSecretStore({ safeStorage, store, key: 'session', platform });
-    expect(await secrets.persistence()).toEqual({ persistent: false, reason });
+    expect(await secrets.persistence()).toMatchObject({ persistent: false, reason });
+    expect(await secrets.persistence()).toHaveProperty(
+      'message',
+      expect.stringContaining('sign in again'),
+    );
     await secrets.save(SECRET);
     // This launch keeps working...
     expect(await secrets.load()).toBe(SECRET);

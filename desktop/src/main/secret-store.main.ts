@@ -1,3 +1,4 @@
+import type { SessionPersistence } from '../shared/bridge';
 import type { KeyValueStore } from './key-value-store.main';
 
 /** The parts of Electron's `safeStorage` used here (the async API; the sync one is deprecated). */
@@ -15,8 +16,14 @@ export interface SafeStorageLike {
  * - `no-keyring`: Linux without a keyring (libsecret/kwallet): Chromium's `basic_text`
  *   backend would "encrypt" with a fixed, public key, which is plain text in disguise.
  */
-export type SecretPersistence =
-  { persistent: true } | { persistent: false; reason: 'encryption-unavailable' | 'no-keyring' };
+export type SecretPersistence = SessionPersistence;
+
+const MESSAGES = {
+  'encryption-unavailable':
+    'This system offers no secure storage to the app, so you will be asked to sign in again next time Chat starts.',
+  'no-keyring':
+    'No system keyring (such as GNOME Keyring or KWallet) is available, so you will be asked to sign in again next time Chat starts.',
+} as const;
 
 /** A secret (the serialized session, refresh token included) kept across launches. */
 export interface SecretStore {
@@ -47,12 +54,14 @@ export function createSecretStore(options: SecretStoreOptions): SecretStore {
   function persistence(): Promise<SecretPersistence> {
     decided ??= (async (): Promise<SecretPersistence> => {
       if (!(await safeStorage.isAsyncEncryptionAvailable())) {
-        return { persistent: false, reason: 'encryption-unavailable' };
+        const reason = 'encryption-unavailable';
+        return { persistent: false, reason, message: MESSAGES[reason] };
       }
       if (platform === 'linux') {
         const backend = safeStorage.getSelectedStorageBackend?.() ?? 'unknown';
         if (backend === 'basic_text' || backend === 'unknown') {
-          return { persistent: false, reason: 'no-keyring' };
+          const reason = 'no-keyring';
+          return { persistent: false, reason, message: MESSAGES[reason] };
         }
       }
       return { persistent: true };

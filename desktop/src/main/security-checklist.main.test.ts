@@ -365,7 +365,7 @@ function fakePolicy(): { policy: NavigationPolicy; opened: URL[] } {
   return { policy: { isAppUrl, openExternal: (url) => opened.push(url) }, opened };
 }
 
-type Listener = (event: GuardedEvent, url?: string) => void;
+type Listener = (event: GuardedEvent, url: string) => void;
 
 function fakeContents() {
   const listeners = new Map<string, Listener[]>();
@@ -381,7 +381,7 @@ function fakeContents() {
     fire(event: string, payload: GuardedEvent, url?: string) {
       const found = listeners.get(event) ?? [];
       if (found.length === 0) throw new Error(`no ${event} guard installed`);
-      for (const listener of found) listener(payload, url);
+      for (const listener of found) listener(payload, url ?? '');
     },
   };
   return contents;

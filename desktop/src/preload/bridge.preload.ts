@@ -1,11 +1,13 @@
-import {
-  IPC_CHANNELS,
-  type BridgeMethod,
-  type ChatBridge,
-  type ChatEvent,
-  type ChatEventListener,
-  type Result,
+import type {
+  BridgeMethod,
+  ChatBridge,
+  ChatEvent,
+  ChatEventListener,
+  Result,
 } from '../shared/bridge';
+// Not from bridge.ts: that module builds every zod schema at load, which the preload
+// would then have to bundle.
+import { IPC_CHANNELS } from '../shared/ipc-channels';
 
 /** The parts of `ipcRenderer` the bridge uses; nothing else of it reaches the page. */
 export interface IpcRendererLike {

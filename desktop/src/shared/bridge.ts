@@ -351,37 +351,9 @@ export type ChatCoreCalls = { [M in CoreMethod]: Call<M> };
 
 // ---- IPC -----------------------------------------------------------------
 
-/** One invoke channel per call, plus the single event channel main → renderer. */
-export const IPC_CHANNELS = {
-  invoke: {
-    signIn: 'chat:sign-in',
-    register: 'chat:register',
-    signOut: 'chat:sign-out',
-    getSession: 'chat:get-session',
-    getConnectionStatus: 'chat:get-connection-status',
-    searchUsers: 'chat:search-users',
-    getPeople: 'chat:get-people',
-    openDirect: 'chat:open-direct',
-    createGroup: 'chat:create-group',
-    listConversations: 'chat:list-conversations',
-    loadHistory: 'chat:load-history',
-    sendMessage: 'chat:send-message',
-    retryMessage: 'chat:retry-message',
-    discardMessage: 'chat:discard-message',
-    markRead: 'chat:mark-read',
-    setTyping: 'chat:set-typing',
-    catchUp: 'chat:catch-up',
-    setActiveConversation: 'chat:set-active-conversation',
-    setMuted: 'chat:set-muted',
-    setDoNotDisturb: 'chat:set-do-not-disturb',
-    getSettings: 'chat:get-settings',
-    openExternal: 'chat:open-external',
-  },
-  /** main → renderer, payload: one `ChatEvent`. */
-  event: 'chat:event',
-} as const satisfies { invoke: Record<BridgeMethod, string>; event: string };
-
-export const BRIDGE_METHODS = Object.keys(IPC_CHANNELS.invoke) as BridgeMethod[];
+// The channel table lives in its own zod-free module so the sandboxed preload can import
+// it without bundling every schema; re-exported here, so the contract stays one import.
+export { BRIDGE_METHODS, IPC_CHANNELS } from './ipc-channels';
 
 /**
  * Validates an untrusted bridge argument (from IPC, or from page code) and turns a failure

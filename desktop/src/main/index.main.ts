@@ -1,0 +1,257 @@
+/**
+ * The Electron main process: wires Electron's objects into the adapters of this folder
+ * and the client core. Everything with a decision in it lives in a module with a small
+ * interface and a test; this file only connects them.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  BrowserWindow,
+  Menu,
+  Notification,
+  Tray,
+  app,
+  ipcMain,
+  nativeImage,
+  net,
+  powerMonitor,
+  protocol,
+  safeStorage,
+  session,
+  shell as electronShell,
+} from 'electron';
+import ElectronStore from 'electron-store';
+import { createChatClient } from '../core/client';
+import { APP_ENTRY_URL, APP_SCHEME, createAppProtocolHandler, isAppUrl } from './app-protocol.main';
+import { applyBadge } from './badge.main';
+import { createBridgeHandlers } from './bridge-handlers.main';
+import { watchConnectivity } from './connectivity.main';
+import { CONTENT_SECURITY_POLICY_HEADER } from './csp.main';
+import { openExternalSafely } from './external-links.main';
+import { isTrustedSender, registerBridgeIpc, relayEvent } from './ipc.main';
+import type { KeyValueStore } from './key-value-store.main';
+import { guardNavigation, type NavigationPolicy } from './navigation.main';
+import { createOutboxStorage } from './outbox-storage.main';
+import { installPermissionHandlers } from './permissions.main';
+import { createSecretStore } from './secret-store.main';
+import { createSessionStorage } from './session-storage.main';
+import { createSettingsStore } from './settings.main';
+import { createShell } from './shell.main';
+import { createTrayController, trayIconFile } from './tray.main';
+import { startAutoUpdate } from './updater.main';
+import { buildWindowOptions } from './window.main';
+
+const APP_ID = 'com.example.chat';
+const here = import.meta.dirname;
+const preloadPath = path.join(here, '..', 'preload', 'index.cjs');
+const rendererDir = path.join(here, '..', 'renderer');
+// Icons: packaged under resources/icons (electron-builder extraResources), else the source.
+const iconsDir = app.isPackaged
+  ? path.join(process.resourcesPath, 'icons')
+  : path.join(here, '..', '..', 'build');
+const icon = (file: string): string => path.join(iconsDir, file);
+
+/** Replaced at build time (vite.main.config.ts); empty when no feed was configured. */
+function buildUpdateUrl(): string {
+  return (
+    (import.meta as { env?: Record<string, string | undefined> }).env?.CHAT_BUILD_UPDATE_URL ?? ''
+  );
+}
+
+const log = (message: string, error?: unknown): void => {
+  console.error(`[chat] ${message}`, ...(error === undefined ? [] : [error]));
+};
+
+// Must happen before `ready`: a standard, secure scheme gets a real origin (for CSP
+// 'self' and the IPC sender check) and may load ES modules.
+protocol.registerSchemesAsPrivileged([
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+  },
+]);
+
+if (!app.requestSingleInstanceLock()) {
+  // Another instance owns the profile; it gets `second-instance` and shows its window.
+  app.quit();
+} else {
+  main();
+}
+
+function main(): void {
+  let window: BrowserWindow | null = null;
+  let tray: Tray | null = null;
+  let quitting = false;
+
+  const showWindow = (): void => {
+    if (!window || window.isDestroyed()) {
+      window = createWindow();
+      return;
+    }
+    if (window.isMinimized()) window.restore();
+    window.show();
+    window.focus();
+  };
+
+  const openExternal = (url: string): Promise<boolean> => openExternalSafely(electronShell, url);
+
+  const navigationPolicy: NavigationPolicy = {
+    isAppUrl,
+    openExternal: (url) => {
+      openExternal(url.href).catch((error: unknown) => log('could not open a link', error));
+    },
+  };
+
+  // Every web contents, now or later, gets the same navigation policy.
+  app.on('web-contents-created', (_event, contents) => guardNavigation(contents, navigationPolicy));
+  app.on('second-instance', showWindow);
+  app.on('before-quit', () => {
+    quitting = true;
+  });
+  // Closing the last window keeps the app in the tray; Quit (menu, tray, Cmd+Q) quits.
+  app.on('window-all-closed', () => undefined);
+  app.on('activate', showWindow);
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+
+  function createWindow(): BrowserWindow {
+    const created = new BrowserWindow(
+      buildWindowOptions({ preloadPath, iconPath: icon('icon-512.png') }),
+    );
+    created.once('ready-to-show', () => created.show());
+    created.on('close', (event) => {
+      if (!quitting) {
+        event.preventDefault();
+        created.hide();
+      }
+    });
+    created.on('focus', () => shellController?.refresh());
+    created.loadURL(APP_ENTRY_URL).catch((error: unknown) => log('could not load the UI', error));
+    return created;
+  }
+
+  let shellController: ReturnType<typeof createShell> | null = null;
+
+  app
+    .whenReady()
+    .then(async () => {
+      protocol.handle(
+        APP_SCHEME,
+        createAppProtocolHandler({
+          rootDir: rendererDir,
+          readFile: (file) => readFile(file),
+          headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY_HEADER },
+        }),
+      );
+      installPermissionHandlers(session.defaultSession, isAppUrl);
+
+      const store = new ElectronStore({ name: 'chat' }) as unknown as KeyValueStore;
+      const secrets = createSecretStore({
+        safeStorage,
+        store,
+        key: 'session.encrypted',
+        platform: process.platform,
+      });
+      const settings = createSettingsStore(store);
+      const client = createChatClient({
+        sessionStorage: createSessionStorage(secrets),
+        outboxStorage: createOutboxStorage(store, (message) => log(message)),
+      });
+
+      const trayController = (() => {
+        tray = new Tray(icon(trayIconFile(process.platform, 0)));
+        return createTrayController({
+          tray,
+          platform: process.platform,
+          buildMenu: (template) => Menu.buildFromTemplate(template),
+          iconPath: icon,
+          actions: {
+            open: showWindow,
+            setDoNotDisturb: (enabled) => shellController?.setDoNotDisturb(enabled),
+            signOut: () => {
+              client.signOut().catch((error: unknown) => log('sign-out failed', error));
+            },
+            quit: () => app.quit(),
+          },
+        });
+      })();
+
+      const controller = createShell({
+        settings,
+        sessionPersistence: () => secrets.persistence(),
+        windowFocused: () => window?.isFocused() === true,
+        showWindow,
+        toRenderer: (event) => relayEvent(window?.webContents ?? null, event),
+        notifications: {
+          isSupported: () => Notification.isSupported(),
+          create: (content) => new Notification({ ...content, icon: icon('icon-512.png') }),
+        },
+        updateTray: (state) => trayController.update(state),
+        updateBadge: (unread) =>
+          applyBadge(
+            {
+              platform: process.platform,
+              setBadgeCount: (count) => app.setBadgeCount(count),
+              setOverlayIcon: (iconPath, description) =>
+                window?.setOverlayIcon(
+                  iconPath === null ? null : nativeImage.createFromPath(iconPath),
+                  description,
+                ),
+              overlayIconPath: icon('badge-overlay.png'),
+            },
+            unread,
+          ),
+        openExternal,
+        now: () => Date.now(),
+      });
+      shellController = controller;
+
+      registerBridgeIpc(ipcMain, createBridgeHandlers(client, controller.services), {
+        isTrustedSender: (frame) =>
+          isTrustedSender(frame, window?.webContents.mainFrame ?? null, isAppUrl),
+        onHandlerError: (method, error) => log(`bridge call ${method} failed`, error),
+      });
+      client.onEvent((event) => {
+        controller.onCoreEvent(event);
+        relayEvent(window?.webContents ?? null, event);
+      });
+
+      window = createWindow();
+      controller.refresh();
+
+      watchConnectivity({
+        powerMonitor,
+        isOnline: () => net.isOnline(),
+        catchUp: (reason) => {
+          client.catchUp().then(
+            (result) => {
+              if (!result.ok && result.error.code !== 'not_signed_in') {
+                log(`catch-up after ${reason} failed: ${result.error.message}`);
+              }
+            },
+            (error: unknown) => log('catch-up failed', error),
+          );
+        },
+      });
+
+      app.on('will-quit', () => client.close());
+
+      const restored = await client.start();
+      if (restored === null) {
+        const persistence = await secrets.persistence();
+        if (!persistence.persistent) log(persistence.message);
+      }
+
+      await startAutoUpdate({
+        isPackaged: app.isPackaged,
+        env: {
+          CHAT_UPDATE_URL: process.env.CHAT_UPDATE_URL ?? buildUpdateUrl(),
+        },
+        loadUpdater: async () => (await import('electron-updater')).default.autoUpdater,
+        log,
+      });
+    })
+    .catch((error: unknown) => {
+      log('start-up failed', error);
+      app.exit(1);
+    });
+}
