@@ -1,0 +1,183 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+export interface LatencyStats {
+  cpuMicrosPerMessage: number;
+  p50: number;
+  p99: number;
+  max: number;
+  samples: number;
+  lost: number;
+  errors: number;
+}
+
+export interface Results {
+  machine: {
+    cores: number;
+    cpu: string;
+    node: string;
+    os: string;
+    date: string;
+    loadBefore: number[];
+    loadAfter: number[];
+  };
+  options: Record<string, number | string>;
+  throughput: {
+    api: number;
+    relay: number;
+    ratio: number;
+    apiErrors: number;
+    /** Server CPU time per delivered message: steady even when the machine is shared. */
+    apiCpuMicrosPerMessage: number;
+    relayCpuMicrosPerMessage: number;
+    /** relay CPU / API CPU: the throughput ratio if both were bound by one core. */
+    cpuRatio: number;
+  };
+  latency: { api: LatencyStats; relay: LatencyStats; ratio: number };
+  logins: {
+    alonePerSec: number;
+    aloneFailed: number;
+    burstPerSec: number;
+    p99Without: number;
+    p99During: number;
+    ratio: number;
+  };
+  rest: { requestsPerSec: number; p99: number; errors: number; non2xx: number };
+  idle: {
+    target: number;
+    connected: number;
+    failed: number;
+    firstError: string | null;
+    rssBeforeKiB: number;
+    rssAfterKiB: number;
+    perSocketKiB: number;
+    handshakesPerSec: number;
+  } | null;
+  redis:
+    | {
+        status: 'measured';
+        crossP50: number;
+        crossP99: number;
+        lost: number;
+        singleP99: number;
+        ratio: number;
+      }
+    | { status: 'pending'; reason: string };
+  elapsedSeconds: number;
+}
+
+export const RESULTS_START = '<!-- bench:results:start -->';
+export const RESULTS_END = '<!-- bench:results:end -->';
+
+const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+
+function table(results: Results): string {
+  const { machine: m, throughput: t, latency: l, logins, rest, idle, redis, options: o } = results;
+  const rows: string[][] = [
+    [
+      `Delivered msg/s at saturation (${o.pairs} pairs × ${o.window} in flight)`,
+      `${t.api}`,
+      `${t.relay}`,
+      `${t.ratio} × relay`,
+      `≥ 0.6 × relay: ${verdict(t.ratio >= 0.6)}`,
+    ],
+    [
+      'Server CPU per delivered message at saturation (µs)',
+      `${t.apiCpuMicrosPerMessage}`,
+      `${t.relayCpuMicrosPerMessage}`,
+      `${t.cpuRatio} × relay's efficiency`,
+      '',
+    ],
+    [
+      `Send→receive p50 / p99 at ${o.ratePerSecond} msg/s (ms)`,
+      `${l.api.p50} / ${l.api.p99}`,
+      `${l.relay.p50} / ${l.relay.p99}`,
+      `p99 ${l.ratio} × relay`,
+      `≤ 2 × relay: ${verdict(l.ratio <= 2)}`,
+    ],
+  ];
+  if (idle) {
+    rows.push(
+      [
+        `Idle authenticated sockets on one instance`,
+        `${idle.connected} of ${idle.target}${idle.failed ? ` (${idle.failed} failed: ${idle.firstError ?? ''})` : ''}`,
+        '',
+        `RSS ${Math.round(idle.rssBeforeKiB / 1024)} → ${Math.round(idle.rssAfterKiB / 1024)} MiB`,
+        `20,000: ${verdict(idle.connected >= 20_000)}`,
+      ],
+      [
+        'RSS per idle socket (KiB)',
+        `${idle.perSocketKiB}`,
+        '',
+        '',
+        `≤ 50 KiB: ${verdict(idle.perSocketKiB <= 50)}`,
+      ],
+      ['Authenticated handshakes/s', `${idle.handshakesPerSec}`, '', '', ''],
+    );
+  }
+  rows.push(
+    [
+      'Logins/s at the production argon2 cost (alone / during messaging)',
+      `${logins.alonePerSec} / ${logins.burstPerSec}`,
+      '',
+      '',
+      `≥ 60: ${verdict(logins.alonePerSec >= 60)}`,
+    ],
+    [
+      `Message p99 without / during a login burst (ms)`,
+      `${logins.p99Without} / ${logins.p99During}`,
+      '',
+      `${logins.ratio} ×`,
+      `≤ 2 ×: ${verdict(logins.ratio <= 2)}`,
+    ],
+    [
+      `REST history fetches/s (limit=50, ${o.restConnections} connections)`,
+      `${rest.requestsPerSec} (p99 ${rest.p99} ms)`,
+      '',
+      rest.non2xx + rest.errors > 0 ? `${rest.non2xx} non-2xx, ${rest.errors} errors` : '',
+      '',
+    ],
+  );
+  if (redis.status === 'measured') {
+    rows.push([
+      `Cross-instance p99 on Redis at ${o.ratePerSecond} msg/s vs single instance (ms)`,
+      `${redis.crossP99} vs ${redis.singleP99}`,
+      '',
+      `${redis.ratio} ×`,
+      `≤ 2 ×: ${verdict(redis.ratio <= 2)}`,
+    ]);
+  } else {
+    rows.push(['Two instances on Redis', `pending: ${redis.reason}`, '', '', '']);
+  }
+  const lines = [
+    `Run ${m.date} on ${m.cores} cores (${m.cpu}), Node ${m.node}, ${m.os}; load average ` +
+      `${m.loadBefore.join(' ')} before and ${m.loadAfter.join(' ')} after ` +
+      `(other work shared the machine); ${results.elapsedSeconds} s in all.`,
+    '',
+    '| Measure | API | Relay | Relative | Target |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+const SKELETON = `# Benchmarks
+
+\`npm run bench\` measures the API against a bare Socket.IO relay on the same machine.
+
+## Latest results
+
+${RESULTS_START}
+${RESULTS_END}
+`;
+
+/** Writes the JSON and replaces only the results section of the markdown file. */
+export function writeReport(results: Results, paths: { json: string; markdown: string }): void {
+  writeFileSync(paths.json, `${JSON.stringify(results, null, 2)}\n`);
+  let doc = existsSync(paths.markdown) ? readFileSync(paths.markdown, 'utf8') : SKELETON;
+  if (!doc.includes(RESULTS_START) || !doc.includes(RESULTS_END)) {
+    doc = `${doc.trimEnd()}\n\n## Latest results\n\n${RESULTS_START}\n${RESULTS_END}\n`;
+  }
+  const before = doc.slice(0, doc.indexOf(RESULTS_START) + RESULTS_START.length);
+  const after = doc.slice(doc.indexOf(RESULTS_END));
+  writeFileSync(paths.markdown, `${before}\n${table(results)}\n${after}`);
+}

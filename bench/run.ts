@@ -1,0 +1,497 @@
+/**
+ * `npm run bench`: how close the API comes to a bare Socket.IO relay on this machine.
+ *
+ * Starts the real API (a process, on a temporary SQLite file, CHAT_RATE_LIMITS=off) and
+ * the relay (bench/relay.ts), drives both with socket.io-client load generators in
+ * separate processes, then writes bench/results/latest.json and the results section of
+ * docs/BENCHMARKS.md. Sizes and durations come from the environment (see OPTIONS below);
+ * the defaults finish in well under five minutes on two cores.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { PairSpec, RateResult } from './lib/ipc';
+import {
+  LoadGenerator,
+  cpuSeconds,
+  ROOT,
+  openFilesLimit,
+  rssKiB,
+  startServer,
+  type ServerProcess,
+} from './lib/processes';
+import { writeReport, type LatencyStats, type Results } from './lib/report';
+import { seed, type SeededPair } from './lib/seed';
+import { percentiles, round, split } from './lib/stats';
+
+function option(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number >= 0`);
+  return value;
+}
+
+/** Server fds beyond its sockets: stdio, the database and WAL, the listener, epoll... */
+const FD_HEADROOM = 200;
+
+const OPTIONS = {
+  pairs: option('BENCH_PAIRS', 100),
+  window: option('BENCH_WINDOW', 10),
+  seconds: option('BENCH_SECONDS', 6),
+  warmupSeconds: option('BENCH_WARMUP_SECONDS', 1.5),
+  ratePerSecond: option('BENCH_RATE', 1000),
+  generators: option('BENCH_GENERATORS', 2),
+  idleSockets: option('BENCH_IDLE_SOCKETS', Math.min(20_000, openFilesLimit() - FD_HEADROOM)),
+  idleGenerators: option('BENCH_IDLE_GENERATORS', 4),
+  idleConcurrency: option('BENCH_IDLE_CONCURRENCY', 50),
+  loginConcurrency: option('BENCH_LOGIN_CONCURRENCY', 8),
+  restConnections: option('BENCH_REST_CONNECTIONS', 16),
+  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+};
+
+const started = Date.now();
+function progress(text: string): void {
+  const at = ((Date.now() - started) / 1000).toFixed(1).padStart(6);
+  process.stdout.write(`[bench ${at}s] ${text}\n`);
+}
+
+const ms = (seconds: number) => Math.round(seconds * 1000);
+
+async function openPairs(
+  generators: LoadGenerator[],
+  url: string,
+  pairs: SeededPair[],
+  options: { relay?: boolean; receiverUrl?: string } = {},
+): Promise<void> {
+  const specs: PairSpec[] = pairs.map((pair) => {
+    const rooms = options.relay ? [pair.conversationId] : undefined;
+    return {
+      conversationId: pair.conversationId,
+      sender: { token: pair.senderToken, rooms },
+      receiver: { token: pair.receiverToken, rooms },
+      receiverUrl: options.receiverUrl,
+    };
+  });
+  const parts = split(specs, generators.length);
+  await Promise.all(
+    generators.map((g, i) => g.run({ kind: 'pairs', url, pairs: parts[i] ?? [] }, 'pairs')),
+  );
+}
+
+async function closeAll(generators: LoadGenerator[]): Promise<void> {
+  await Promise.all(generators.map((g) => g.run({ kind: 'close' }, 'closed')));
+}
+
+/** Server CPU microseconds per delivered message over one run. */
+async function withCpu<T extends { total: number }>(
+  pid: number,
+  run: () => Promise<T[]>,
+): Promise<{ results: T[]; cpuMicrosPerMessage: number }> {
+  const before = cpuSeconds(pid);
+  const results = await run();
+  const cpu = cpuSeconds(pid) - before;
+  const total = results.reduce((sum, r) => sum + r.total, 0);
+  return { results, cpuMicrosPerMessage: total > 0 ? Math.round((cpu * 1e6) / total) : Number.NaN };
+}
+
+async function saturate(generators: LoadGenerator[], pid: number) {
+  const { results, cpuMicrosPerMessage } = await withCpu(pid, () =>
+    Promise.all(
+      generators.map((g) =>
+        g.run(
+          {
+            kind: 'saturate',
+            window: OPTIONS.window,
+            warmupMs: ms(OPTIONS.warmupSeconds),
+            durationMs: ms(OPTIONS.seconds),
+          },
+          'saturate',
+        ),
+      ),
+    ),
+  );
+  const perSecond = results.reduce((sum, r) => sum + r.delivered / r.seconds, 0);
+  const errors = results.reduce((sum, r) => sum + r.errors, 0);
+  return { perSecond: Math.round(perSecond), errors, cpuMicrosPerMessage };
+}
+
+async function fixedRate(generators: LoadGenerator[], pid: number) {
+  const { results, cpuMicrosPerMessage } = await withCpu(pid, (): Promise<RateResult[]> =>
+    Promise.all(
+      generators.map((g) =>
+        g.run(
+          {
+            kind: 'rate',
+            perSecond: OPTIONS.ratePerSecond / generators.length,
+            warmupMs: ms(OPTIONS.warmupSeconds),
+            durationMs: ms(OPTIONS.seconds),
+          },
+          'rate',
+        ),
+      ),
+    ),
+  );
+  const stats = percentiles(results.flatMap((r) => r.latencies));
+  return {
+    p50: round(stats.p50, 2),
+    p99: round(stats.p99, 2),
+    max: round(stats.max, 1),
+    samples: stats.samples,
+    lost: results.reduce((sum, r) => sum + r.lost, 0),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    cpuMicrosPerMessage,
+  };
+}
+
+function autocannon(url: string, token: string, seconds: number) {
+  return new Promise<{ requestsPerSec: number; p99: number; errors: number; non2xx: number }>(
+    (done, fail) => {
+      const child = spawn(
+        join(ROOT, 'node_modules', '.bin', 'autocannon'),
+        [
+          '-j',
+          '-c',
+          String(OPTIONS.restConnections),
+          '-d',
+          String(seconds),
+          '-H',
+          `authorization=Bearer ${token}`,
+          url,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.once('error', fail);
+      child.once('exit', (code) => {
+        try {
+          const parsed = JSON.parse(out) as {
+            requests: { average: number };
+            latency: { p99: number };
+            errors: number;
+            non2xx: number;
+          };
+          done({
+            requestsPerSec: Math.round(parsed.requests.average),
+            p99: parsed.latency.p99,
+            errors: parsed.errors,
+            non2xx: parsed.non2xx,
+          });
+        } catch {
+          fail(new Error(`autocannon exited with ${code} and no JSON result`));
+        }
+      });
+    },
+  );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const emptyLatency: LatencyStats = {
+  p50: Number.NaN,
+  p99: Number.NaN,
+  max: Number.NaN,
+  samples: 0,
+  lost: 0,
+  errors: 0,
+  cpuMicrosPerMessage: Number.NaN,
+};
+
+/** BENCH_ONLY=api,relay,logins,rest,idle,redis runs just those parts and writes nothing. */
+const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter((p) => p !== ''));
+const want = (part: string) => only.size === 0 || only.has(part);
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
+  const dbPath = join(dir, 'bench.sqlite');
+  const jwtSecret = randomBytes(48).toString('base64url');
+  const loadBefore = loadavg();
+  const apiEnv = {
+    DATABASE_URL: `sqlite:${dbPath}`,
+    JWT_SECRET: jwtSecret,
+    CHAT_RATE_LIMITS: 'off',
+    NODE_ENV: '',
+    REDIS_URL: '',
+  };
+  const servers: ServerProcess[] = [];
+  const generators: LoadGenerator[] = [];
+  const startApi = async (name: string, env: Record<string, string> = {}) => {
+    const server = await startServer({
+      name,
+      script: 'api/src/main.ts',
+      env: { ...apiEnv, ...env },
+      logFile: join(dir, `${name}.log`),
+    });
+    servers.push(server);
+    return server;
+  };
+  const stop = async (server: ServerProcess) => {
+    await server.stop();
+    servers.splice(servers.indexOf(server), 1);
+  };
+
+  try {
+    progress(
+      `${cpus().length} cores, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; options ${JSON.stringify(OPTIONS)}`,
+    );
+    progress('seeding users, sessions and conversations…');
+    const seeded = await seed({
+      path: dbPath,
+      jwtSecret,
+      pairs: OPTIONS.pairs,
+      idle: OPTIONS.idleSockets,
+      loginUsers: 64,
+    });
+
+    for (let i = 0; i < OPTIONS.generators; i++) generators.push(new LoadGenerator(`gen${i}`));
+    const loginGenerator = new LoadGenerator('gen-login');
+    generators.push(loginGenerator);
+    const messaging = generators.slice(0, OPTIONS.generators);
+
+    // --- The API: saturation, latency, logins, REST -------------------------------------
+    let apiSaturation = { perSecond: Number.NaN, errors: 0, cpuMicrosPerMessage: Number.NaN };
+    let apiLatency = emptyLatency;
+    let loginsAlone = { ok: 0, failed: 0, seconds: 1 };
+    let loginsBurst = { ok: 0, seconds: 1 };
+    let burstLatency = emptyLatency;
+    let rest = { requestsPerSec: Number.NaN, p99: Number.NaN, errors: 0, non2xx: 0 };
+    if (want('api') || want('logins') || want('rest')) {
+      const api = await startApi('api');
+      progress(`API up at ${api.url} (pid ${api.pid}); connecting ${OPTIONS.pairs} pairs`);
+      await openPairs(messaging, api.url, seeded.pairs);
+      if (want('api')) {
+        progress(`API saturation: ${OPTIONS.pairs} pairs × ${OPTIONS.window} in flight…`);
+        apiSaturation = await saturate(messaging, api.pid);
+        progress(
+          `  API delivered ${apiSaturation.perSecond} msg/s, ${apiSaturation.cpuMicrosPerMessage} µs CPU/msg (${apiSaturation.errors} errors)`,
+        );
+      }
+      if (want('api') || want('logins')) {
+        progress(`API latency at ${OPTIONS.ratePerSecond} msg/s…`);
+        apiLatency = await fixedRate(messaging, api.pid);
+        progress(
+          `  API p50 ${apiLatency.p50} ms, p99 ${apiLatency.p99} ms, ${apiLatency.cpuMicrosPerMessage} µs CPU/msg (lost ${apiLatency.lost})`,
+        );
+      }
+      if (want('logins')) {
+        const loginCommand = (durationMs: number) =>
+          ({
+            kind: 'logins',
+            url: api.url,
+            usernames: seeded.loginUsernames,
+            password: seeded.password,
+            concurrency: OPTIONS.loginConcurrency,
+            durationMs,
+          }) as const;
+        progress(`logins alone (${OPTIONS.loginConcurrency} concurrent)…`);
+        loginsAlone = await loginGenerator.run(loginCommand(ms(OPTIONS.seconds)), 'logins');
+        progress(
+          `  ${round(loginsAlone.ok / loginsAlone.seconds)} logins/s (${loginsAlone.failed} failed)`,
+        );
+        progress(`API latency at ${OPTIONS.ratePerSecond} msg/s during a login burst…`);
+        [burstLatency, loginsBurst] = await Promise.all([
+          fixedRate(messaging, api.pid),
+          loginGenerator.run(
+            loginCommand(ms(OPTIONS.warmupSeconds + OPTIONS.seconds + 0.5)),
+            'logins',
+          ),
+        ]);
+        progress(
+          `  p99 ${burstLatency.p99} ms during ${round(loginsBurst.ok / loginsBurst.seconds)} logins/s`,
+        );
+      }
+      await closeAll(messaging);
+
+      if (want('rest')) {
+        progress('REST history fetches (autocannon)…');
+        const firstConversation = seeded.pairs[0]?.conversationId ?? '';
+        rest = await autocannon(
+          `${api.url}/api/conversations/${firstConversation}/messages?limit=50`,
+          seeded.readerToken,
+          Math.max(3, Math.round(OPTIONS.seconds)),
+        );
+        progress(`  ${rest.requestsPerSec} req/s, p99 ${rest.p99} ms (${rest.non2xx} non-2xx)`);
+      }
+      await stop(api);
+    }
+
+    // --- The bare relay, same clients -----------------------------------------------
+    let relaySaturation = { perSecond: Number.NaN, errors: 0, cpuMicrosPerMessage: Number.NaN };
+    let relayLatency = emptyLatency;
+    if (want('relay')) {
+      const relay = await startServer({
+        name: 'relay',
+        script: 'bench/relay.ts',
+        env: {},
+        logFile: join(dir, 'relay.log'),
+      });
+      servers.push(relay);
+      progress(`relay up at ${relay.url}`);
+      await openPairs(messaging, relay.url, seeded.pairs, { relay: true });
+      progress('relay saturation…');
+      relaySaturation = await saturate(messaging, relay.pid);
+      progress(
+        `  relay delivered ${relaySaturation.perSecond} msg/s, ${relaySaturation.cpuMicrosPerMessage} µs CPU/msg`,
+      );
+      progress(`relay latency at ${OPTIONS.ratePerSecond} msg/s…`);
+      relayLatency = await fixedRate(messaging, relay.pid);
+      progress(
+        `  relay p50 ${relayLatency.p50} ms, p99 ${relayLatency.p99} ms, ${relayLatency.cpuMicrosPerMessage} µs CPU/msg`,
+      );
+      await closeAll(messaging);
+      await stop(relay);
+    }
+
+    // --- Idle authenticated sockets on a fresh instance -------------------------------
+    let idle: Results['idle'] = null;
+    if (want('idle') && OPTIONS.idleSockets > 0) {
+      const fresh = await startApi('api-idle');
+      await sleep(1_000);
+      const rssBefore = rssKiB(fresh.pid);
+      const idleGenerators = Array.from(
+        { length: OPTIONS.idleGenerators },
+        (_, i) => new LoadGenerator(`idle${i}`),
+      );
+      generators.push(...idleGenerators);
+      progress(`connecting ${OPTIONS.idleSockets} idle sockets (RSS before ${rssBefore} KiB)…`);
+      const parts = split(seeded.idleTokens, idleGenerators.length);
+      const results = await Promise.all(
+        idleGenerators.map((g, i) =>
+          g.run(
+            {
+              kind: 'idle',
+              url: fresh.url,
+              sockets: (parts[i] ?? []).map((token) => ({ token })),
+              concurrency: OPTIONS.idleConcurrency,
+            },
+            'idle',
+          ),
+        ),
+      );
+      const connected = results.reduce((sum, r) => sum + r.connected, 0);
+      const failed = results.reduce((sum, r) => sum + r.failed, 0);
+      const seconds = Math.max(...results.map((r) => r.seconds));
+      // Let the handshakes' garbage be collected before reading the resident size.
+      await sleep(3_000);
+      const rssAfter = rssKiB(fresh.pid);
+      idle = {
+        target: OPTIONS.idleSockets,
+        connected,
+        failed,
+        firstError: results.find((r) => r.firstError)?.firstError ?? null,
+        rssBeforeKiB: rssBefore,
+        rssAfterKiB: rssAfter,
+        perSocketKiB: connected > 0 ? round((rssAfter - rssBefore) / connected, 2) : Number.NaN,
+        handshakesPerSec: Math.round(connected / seconds),
+      };
+      progress(
+        `  ${connected} connected, ${failed} failed, ${idle.handshakesPerSec} handshakes/s, ` +
+          `${idle.perSocketKiB} KiB RSS per socket`,
+      );
+      await closeAll(idleGenerators);
+      await Promise.all(idleGenerators.map((g) => g.stop()));
+      await stop(fresh);
+    }
+
+    // --- Two instances on Redis ---------------------------------------------------------
+    let redis: Results['redis'] = { status: 'pending', reason: 'not run' };
+    if (want('redis')) {
+      const a = await startApi('api-a', { REDIS_URL: OPTIONS.redisUrl });
+      const b = await startApi('api-b', { REDIS_URL: OPTIONS.redisUrl });
+      progress(`two instances on Redis: ${a.url} → ${b.url}`);
+      await openPairs(messaging, a.url, seeded.pairs, { receiverUrl: b.url });
+      const probes = await Promise.all(
+        messaging.map((g) => g.run({ kind: 'probe', timeoutMs: 3_000 }, 'probe')),
+      );
+      if (probes.every((p) => p.delivered)) {
+        const cross = await fixedRate(messaging, a.pid);
+        redis = {
+          status: 'measured',
+          crossP50: cross.p50,
+          crossP99: cross.p99,
+          lost: cross.lost,
+          singleP99: apiLatency.p99,
+          ratio: round(cross.p99 / apiLatency.p99, 2),
+        };
+        progress(`  cross-instance p99 ${cross.p99} ms vs single ${apiLatency.p99} ms`);
+      } else {
+        redis = {
+          status: 'pending',
+          reason: 'a message sent on one instance did not reach a socket on the other within 3 s',
+        };
+        progress(`  pending: ${redis.reason}`);
+      }
+      await closeAll(messaging);
+      await stop(a);
+      await stop(b);
+    }
+
+    if (only.size > 0) {
+      progress(`partial run (BENCH_ONLY=${[...only].join(',')}): nothing written`);
+      return;
+    }
+    const results: Results = {
+      machine: {
+        cores: cpus().length,
+        cpu: cpus()[0]?.model.trim() ?? 'unknown',
+        node: process.version,
+        os: `${process.platform} ${(await import('node:os')).release()}`,
+        date: new Date().toISOString(),
+        loadBefore: loadBefore.map((l) => round(l, 2)),
+        loadAfter: loadavg().map((l) => round(l, 2)),
+      },
+      options: OPTIONS,
+      throughput: {
+        api: apiSaturation.perSecond,
+        relay: relaySaturation.perSecond,
+        ratio: round(apiSaturation.perSecond / relaySaturation.perSecond, 2),
+        apiErrors: apiSaturation.errors,
+        apiCpuMicrosPerMessage: apiSaturation.cpuMicrosPerMessage,
+        relayCpuMicrosPerMessage: relaySaturation.cpuMicrosPerMessage,
+        cpuRatio: round(relaySaturation.cpuMicrosPerMessage / apiSaturation.cpuMicrosPerMessage, 2),
+      },
+      latency: {
+        api: apiLatency,
+        relay: relayLatency,
+        ratio: round(apiLatency.p99 / relayLatency.p99, 2),
+      },
+      logins: {
+        alonePerSec: round(loginsAlone.ok / loginsAlone.seconds),
+        aloneFailed: loginsAlone.failed,
+        burstPerSec: round(loginsBurst.ok / loginsBurst.seconds),
+        p99Without: apiLatency.p99,
+        p99During: burstLatency.p99,
+        ratio: round(burstLatency.p99 / apiLatency.p99, 2),
+      },
+      rest,
+      idle,
+      redis,
+      elapsedSeconds: Math.round((Date.now() - started) / 1000),
+    };
+    const resultsDir = resolve(ROOT, 'bench', 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    writeReport(results, {
+      json: join(resultsDir, 'latest.json'),
+      markdown: resolve(ROOT, 'docs', 'BENCHMARKS.md'),
+    });
+    progress('wrote bench/results/latest.json and docs/BENCHMARKS.md');
+  } finally {
+    await Promise.all(generators.map((g) => g.stop().catch(() => undefined)));
+    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+    if (process.env.BENCH_KEEP_TMP === '1') progress(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(
+      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
