@@ -288,17 +288,24 @@ describe('rate limits', () => {
   test('a burst past the limit gets 429 with Retry-After, and nothing refused is stored', async () => {
     const [x, y] = await Promise.all([registerUser(api), registerUser(api)]);
     const convo = await openDirect(api, x.accessToken, y.user.id);
-    const responses = await Promise.all(
-      Array.from({ length: 80 }, (_, i) =>
-        send(x.accessToken, convo.id, { clientId: `burst-${i}`, body: `b${i}` }),
-      ),
-    );
+    // Batches until refused: how many pass depends on how fast this machine sends (the
+    // per-second bucket refills meanwhile), but at least the burst of 60 must.
+    const responses: Awaited<ReturnType<typeof send>>[] = [];
+    while (!responses.some((r) => r.status === 429) && responses.length < 600) {
+      const base = responses.length;
+      responses.push(
+        ...(await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            send(x.accessToken, convo.id, { clientId: `burst-${base + i}`, body: `b${base + i}` }),
+          ),
+        )),
+      );
+    }
     const limited = responses.filter((r) => r.status === 429);
     const stored = responses.filter((r) => r.status === 201);
-    // A burst of 60 passes, not much more (the per-second bucket may refill during the run).
-    expect(stored.length).toBeGreaterThanOrEqual(60);
     expect(limited.length).toBeGreaterThan(0);
-    expect(stored.length + limited.length).toBe(80);
+    expect(stored.length).toBeGreaterThanOrEqual(60);
+    expect(stored.length + limited.length).toBe(responses.length);
     for (const response of limited) {
       expect(codeOf(response)).toBe('rate_limited');
       expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -306,8 +313,7 @@ describe('rate limits', () => {
     const kept = HistoryResponse.parse(
       (await history(y.accessToken, convo.id, { limit: 200 })).body,
     );
-    expect(kept.messages).toHaveLength(stored.length);
-    expect(kept.messages.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
+    expect(kept.messages.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1).slice(-200));
     // Another user is not affected by x's limit.
     expect((await send(y.accessToken, convo.id, { clientId: 'y-1', body: 'fine' })).status).toBe(
       201,

@@ -212,9 +212,14 @@ describe('rate limit over the socket', () => {
   test('sends past the burst get a rate_limited ack; with limits off they do not', async () => {
     const socket = await api.connect(eve.accessToken);
     const mine = await openDirect(api, eve.accessToken, ann.user.id);
-    const acks = await Promise.all(
-      Array.from({ length: 75 }, () => sendOver(socket, mine.id, 'spam?')),
-    );
+    const acks: Awaited<ReturnType<typeof sendOver>>[] = [];
+    while (!acks.some((a) => !a.ok) && acks.length < 600) {
+      acks.push(
+        ...(await Promise.all(
+          Array.from({ length: 40 }, () => sendOver(socket, mine.id, 'spam?')),
+        )),
+      );
+    }
     const limited = acks.filter((a) => !a.ok);
     expect(limited.length).toBeGreaterThan(0);
     expect(acks.filter((a) => a.ok).length).toBeGreaterThanOrEqual(60);
