@@ -1,4 +1,4 @@
-// `npm start`: runs the API (and, once it exists, the desktop app) from a fresh checkout.
+// `npm start`: runs the API and the desktop app from a fresh checkout.
 // The API is started as a direct child, not through `npm run api`, so Ctrl-C and
 // SIGTERM reach it and it can shut down cleanly on every platform.
 import { spawn, spawnSync } from 'node:child_process';
@@ -6,7 +6,9 @@ import console from 'node:console';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { FETCH_ELECTRON_COMMAND, electronBinaryPath } from '../desktop/scripts/electron-binary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,6 +45,36 @@ if (builtAt < Math.max(...webSources.map(newestChange))) {
   }
 }
 
+// The desktop app's bundles (main, preload, renderer), the same way.
+const desktopDir = join(root, 'desktop');
+const desktopBuilt = join(desktopDir, 'dist', 'renderer', 'index.html');
+const desktopSources = [
+  ...webSources,
+  join(desktopDir, 'src', 'main'),
+  join(desktopDir, 'src', 'preload'),
+  join(desktopDir, 'vite.main.config.ts'),
+  join(desktopDir, 'vite.preload.config.ts'),
+];
+const desktopBuiltAt = ['main/index.js', 'preload/index.cjs', 'renderer/index.html']
+  .map((file) => join(desktopDir, 'dist', file))
+  .reduce(
+    (oldest, file) => Math.min(oldest, existsSync(file) ? statSync(file).mtimeMs : 0),
+    Infinity,
+  );
+let desktopReady = existsSync(desktopBuilt);
+if (desktopBuiltAt < Math.max(...desktopSources.map(newestChange))) {
+  console.log('chat: building the desktop app (npm run build:electron -w @chat/desktop)…');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const build = spawnSync(npm, ['run', 'build:electron', '-w', '@chat/desktop'], {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
+  desktopReady = build.status === 0;
+  if (!desktopReady)
+    console.error('chat: the desktop app did not build; the API starts without it.');
+}
+
 const api = spawn(process.execPath, ['--import', 'tsx', join('api', 'src', 'main.ts')], {
   cwd: root,
   stdio: 'inherit',
@@ -50,17 +82,73 @@ const api = spawn(process.execPath, ['--import', 'tsx', join('api', 'src', 'main
 });
 
 console.log('chat: starting the API (see README.md, Configuration, for its settings).');
-console.log('chat: the desktop app is not built yet; for now only the API runs.');
+
+const apiUrl = `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '4000'}`;
+/** @type {import('node:child_process').ChildProcess | null} */
+let electron = null;
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    // A terminal's Ctrl-C already reached the API (same process group); relay anyway
+    // A terminal's Ctrl-C already reached the children (same process group); relay anyway
     // for supervisors that signal only this process.
-    if (!stopping) api.kill(signal);
+    if (!stopping) {
+      api.kill(signal);
+      electron?.kill(signal);
+    }
     stopping = true;
   });
 }
+
+async function waitForHealth() {
+  const deadline = Date.now() + 60_000;
+  while (!stopping && Date.now() < deadline) {
+    try {
+      const response = await globalThis.fetch(`${apiUrl}/api/health`);
+      if (response.ok) return true;
+    } catch {
+      // Not listening yet.
+    }
+    await delay(250);
+  }
+  return false;
+}
+
+waitForHealth().then(
+  (healthy) => {
+    if (stopping) return;
+    if (!healthy) {
+      console.error(`chat: the API did not answer at ${apiUrl}/api/health within a minute.`);
+      return;
+    }
+    const binary = electronBinaryPath();
+    if (binary === null || !desktopReady) {
+      console.log(
+        binary === null
+          ? `chat: Electron's binary is not installed, so the desktop app cannot open (fetch it with "${FETCH_ELECTRON_COMMAND}"); the web client is at ${apiUrl}/ and the API keeps running.`
+          : `chat: the desktop app is not built, so it cannot open; the web client is at ${apiUrl}/ and the API keeps running.`,
+      );
+      return;
+    }
+    console.log(`chat: opening the desktop app (API at ${apiUrl}).`);
+    electron = spawn(binary, [desktopDir], {
+      cwd: root,
+      stdio: 'inherit',
+      env: process.env,
+    });
+    electron.on('error', (err) =>
+      console.error(`chat: could not open the desktop app: ${err.message}`),
+    );
+    // Quitting the app ends `npm start`, as closing a dev server's app does.
+    electron.on('exit', () => {
+      if (!stopping) {
+        stopping = true;
+        api.kill('SIGTERM');
+      }
+    });
+  },
+  (err) => console.error(`chat: ${err instanceof Error ? err.message : String(err)}`),
+);
 
 api.on('error', (err) => {
   console.error(`chat: could not start the API: ${err.message}`);
@@ -68,5 +156,11 @@ api.on('error', (err) => {
 });
 
 api.on('exit', (code, signal) => {
+  // The app without its API is useless; close it too, then leave with the API's status.
+  if (electron && electron.exitCode === null && electron.signalCode === null) {
+    electron.once('exit', () => process.exit(code ?? (signal ? 1 : 0)));
+    electron.kill('SIGTERM');
+    return;
+  }
   process.exit(code ?? (signal ? 1 : 0));
 });
