@@ -1,5 +1,6 @@
 // The web entry: the client core runs in this page, so the bridge is installed before the
 // app mounts; the API that served the page is the default server.
+import './csp-safe-zod';
 import { createWebBridge } from '../web/bridge.web';
 import { mount } from './mount';
 

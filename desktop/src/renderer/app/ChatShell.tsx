@@ -37,7 +37,7 @@ export function ChatShell({ session }: { session: SessionInfo }) {
           aria-label="Conversations"
           className={`${active ? 'hidden md:flex' : 'flex'} w-full flex-col border-r border-zinc-200 bg-white md:w-80 md:shrink-0 dark:border-zinc-800 dark:bg-zinc-900`}
         >
-          <header className="flex items-center gap-3 border-b border-zinc-200 px-4 py-3 dark:border-zinc-800">
+          <header className="flex items-center gap-2 border-b border-zinc-200 px-4 py-3 dark:border-zinc-800">
             <Avatar id={selfId} name={session.user.displayName} size="sm" />
             <div className="min-w-0 flex-1">
               <p className="truncate text-sm font-semibold">{session.user.displayName}</p>

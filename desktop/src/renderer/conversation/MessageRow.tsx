@@ -24,7 +24,7 @@ function DeliveryMark({ message }: { message: LocalMessage }) {
     ) : message.state === 'delivered' ? (
       <Ticks count={2} />
     ) : message.state === 'read' ? (
-      <Ticks count={2} className="h-3 w-4 text-cyan-200" />
+      <Ticks count={2} className="h-3 w-4 text-cyan-300" />
     ) : (
       <AlertIcon className="size-3.5 text-red-200" />
     );
@@ -93,7 +93,11 @@ export const MessageRow = memo(function MessageRow({
   const failed = message.state === 'failed';
   return (
     // Padding, not margins: the virtual list measures each item's box.
-    <div className={`px-4 ${layout.groupEnd ? 'pb-2' : 'pb-0.5'}`}>
+    <div
+      data-testid="message"
+      data-seq={message.seq ?? undefined}
+      className={`px-4 ${layout.groupEnd ? 'pb-2' : 'pb-0.5'}`}
+    >
       {layout.newDay && (
         <div className="flex justify-center py-3">
           <span className="rounded-full bg-zinc-200/80 px-3 py-1 text-xs font-medium text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
@@ -125,7 +129,10 @@ export const MessageRow = memo(function MessageRow({
           <div
             className={`rounded-2xl px-3 py-1.5 text-[15px] leading-snug ${bubble} ${failed ? 'opacity-70' : ''}`}
           >
-            <span className="break-words whitespace-pre-wrap [overflow-wrap:anywhere]">
+            <span
+              data-testid="message-body"
+              className="break-words whitespace-pre-wrap [overflow-wrap:anywhere]"
+            >
               <MessageText
                 body={message.body}
                 linkClassName={`underline underline-offset-2 ${mine ? 'text-white' : 'text-blue-600 dark:text-blue-400'}`}

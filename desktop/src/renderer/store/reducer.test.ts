@@ -71,6 +71,42 @@ describe('reducer: messages', () => {
     expect(list?.hasMore).toBe(false);
   });
 
+  it('older messages announced as events before their page lands still count as prepended', () => {
+    const older = range(1, 50);
+    const state = run([
+      {
+        type: 'history-loaded',
+        conversationId: 'c1',
+        page: { messages: range(51, 100), hasMore: true },
+        older: false,
+      },
+      // The core emits a `message` event for each message it merges, then answers the call.
+      ...older.map((message): Action => ({ type: 'event', event: { type: 'message', message } })),
+      {
+        type: 'history-loaded',
+        conversationId: 'c1',
+        page: { messages: older, hasMore: false },
+        older: true,
+      },
+    ]);
+    expect(state.messages.c1?.items).toHaveLength(100);
+    expect(state.messages.c1?.firstItemIndex).toBe(FIRST_ITEM_INDEX - 50);
+  });
+
+  it('new messages at the end do not move firstItemIndex', () => {
+    const state = run([
+      {
+        type: 'history-loaded',
+        conversationId: 'c1',
+        page: { messages: range(1, 10), hasMore: false },
+        older: false,
+      },
+      { type: 'event', event: { type: 'message', message: stored(11) } },
+      { type: 'event', event: { type: 'message', message: pending(1) } },
+    ]);
+    expect(state.messages.c1?.firstItemIndex).toBe(FIRST_ITEM_INDEX);
+  });
+
   it('a page overlapping what is held adds no duplicates and counts only new older ones', () => {
     const state = run([
       {

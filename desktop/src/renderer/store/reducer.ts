@@ -26,7 +26,15 @@ export const FIRST_ITEM_INDEX = 10_000_000;
 export interface MessageList {
   /** Ascending, as `compareLocalMessages` orders them. */
   items: LocalMessage[];
+  /** Virtuoso's index of `items[0]`: goes down by exactly the number of rows added above. */
   firstItemIndex: number;
+  /**
+   * A row whose virtual index never changes (`anchorIndex`). Older messages reach the list
+   * both as `message` events (the core announces what it merged) and in the page itself, so
+   * the prepended count is measured from where the anchor ends up, not from either source.
+   */
+  anchorKey: string | null;
+  anchorIndex: number;
   /** Older messages exist on the server. */
   hasMore: boolean;
   /** The latest page has been loaded at least once. */
@@ -89,6 +97,8 @@ export const initialState: ChatUiState = {
 const EMPTY_LIST: MessageList = {
   items: [],
   firstItemIndex: FIRST_ITEM_INDEX,
+  anchorKey: null,
+  anchorIndex: FIRST_ITEM_INDEX,
   hasMore: true,
   loaded: false,
   loading: false,
@@ -103,29 +113,30 @@ const DELIVERY_RANK: Readonly<Record<DeliveryState, number>> = {
   read: 3,
 };
 
-/**
- * Merges messages into a sorted list (replacing by key) and says how many new ones landed
- * before the previous first message.
- */
+/** Merges messages into a sorted list, replacing by key. */
 export function mergeMessages(
   existing: readonly LocalMessage[],
   incoming: readonly LocalMessage[],
-): { items: LocalMessage[]; prepended: number } {
-  if (incoming.length === 0) return { items: [...existing], prepended: 0 };
+): LocalMessage[] {
+  if (incoming.length === 0) return [...existing];
   const byKey = new Map<string, LocalMessage>();
   for (const m of existing) byKey.set(m.key, m);
-  const first = existing[0];
-  let prepended = 0;
-  for (const m of incoming) {
-    if (!byKey.has(m.key) && first !== undefined && compareLocalMessages(m, first) < 0) {
-      prepended++;
-    }
-    byKey.set(m.key, m);
-  }
-  const items = [...byKey.values()].sort(compareLocalMessages);
-  // A stored copy can arrive for a seq the list holds under another key only if the server
-  // broke its contract; seq order still decides, so nothing is dropped.
-  return { items, prepended };
+  for (const m of incoming) byKey.set(m.key, m);
+  return [...byKey.values()].sort(compareLocalMessages);
+}
+
+/** Recomputes `firstItemIndex` from where the anchor row is now. */
+function withItems(list: MessageList, items: LocalMessage[]): MessageList {
+  const at = list.anchorKey === null ? -1 : items.findIndex((m) => m.key === list.anchorKey);
+  if (at !== -1) return { ...list, items, firstItemIndex: list.anchorIndex - at };
+  // No anchor yet, or it was removed (a discarded message): the first row becomes the
+  // anchor and keeps the index the first row had.
+  return {
+    ...list,
+    items,
+    anchorKey: items[0]?.key ?? null,
+    anchorIndex: list.firstItemIndex,
+  };
 }
 
 /** One message in or replaced: the common case, done without re-sorting the whole list. */
@@ -180,18 +191,19 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
   switch (event.type) {
     case 'message': {
       const { message } = event;
-      return withList(state, message.conversationId, (list) => ({
-        ...list,
-        items: upsertMessage(list.items, message),
-      }));
+      return withList(state, message.conversationId, (list) =>
+        withItems(list, upsertMessage(list.items, message)),
+      );
     }
     case 'message-removed': {
       const list = state.messages[event.conversationId];
       if (list === undefined) return state;
-      return withList(state, event.conversationId, () => ({
-        ...list,
-        items: list.items.filter((m) => m.key !== event.key),
-      }));
+      return withList(state, event.conversationId, () =>
+        withItems(
+          list,
+          list.items.filter((m) => m.key !== event.key),
+        ),
+      );
     }
     case 'delivery': {
       const list = state.messages[event.conversationId];
@@ -263,10 +275,9 @@ export function reducer(state: ChatUiState, action: Action): ChatUiState {
       }));
     case 'history-loaded':
       return withList(state, action.conversationId, (list) => {
-        const { items, prepended } = mergeMessages(list.items, action.page.messages);
+        const merged = withItems(list, mergeMessages(list.items, action.page.messages));
         return {
-          items,
-          firstItemIndex: list.firstItemIndex - prepended,
+          ...merged,
           // Only a page of older messages says how far back the history goes; the latest
           // page says so only the first time.
           hasMore: action.older || !list.loaded ? action.page.hasMore : list.hasMore,
