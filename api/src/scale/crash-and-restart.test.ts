@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import type { Conversation, Message } from '@chat/protocol';
+import { Message, type Conversation } from '@chat/protocol';
 import { emitWithAck, sleep } from '../../test/helpers';
 import { arrives, connect, createConversation, history, person, record } from './clients';
 import { createCluster, privateRedis, type Cluster, type PrivateRedis } from './cluster';
@@ -34,7 +34,7 @@ describe('failures', () => {
       body: 'before the crash',
     });
     expect(first.ok).toBe(true);
-    const annHolds = (first as { message: Message }).message.seq;
+    const annHolds = Message.parse((first as { message?: unknown }).message).seq;
 
     one.kill('SIGKILL');
     const killedAt = Date.now();
@@ -96,7 +96,7 @@ describe('failures', () => {
         body: `message ${n}`,
       });
       if (!ack.ok) throw new Error(JSON.stringify(ack));
-      sent.push((ack as { message: Message }).message);
+      sent.push(Message.parse(ack.message));
     };
     await send();
     await arrives(bobGot, (m) => m.body === 'message 1');

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { LIMITS } from '@chat/protocol';
 import type { PresenceTracker, PresenceWatcher } from '../presence/tracker';
 import { runScript, script } from './redis';
 
@@ -131,6 +132,20 @@ redis.call('DEL', prefix .. 'presence:alive:' .. self)
 redis.call('PUBLISH', channel, 'r')
 return 1`);
 
+/** The heartbeat runs this often, and a reap pass follows each beat. */
+export function beatIntervalMs(heartbeatTtlMs: number): number {
+  return Math.max(250, Math.floor(heartbeatTtlMs / 3));
+}
+
+/**
+ * The longest a crashed instance's users stay online for the others: the heartbeat key
+ * outlives the crash by at most the TTL, the next reap pass comes within one interval,
+ * then the offline grace runs.
+ */
+export function crashOfflineBoundMs(heartbeatTtlMs: number): number {
+  return heartbeatTtlMs + beatIntervalMs(heartbeatTtlMs) + LIMITS.presenceOfflineGraceMs;
+}
+
 export interface RedisPresenceOptions {
   redis: Redis;
   prefix: string;
@@ -166,7 +181,7 @@ export class RedisPresenceTracker implements PresenceTracker {
 
   /** The heartbeat period; a reap pass follows each beat. */
   get beatIntervalMs(): number {
-    return Math.max(250, Math.floor(this.options.heartbeatTtlMs / 3));
+    return beatIntervalMs(this.options.heartbeatTtlMs);
   }
 
   watch(watcher: PresenceWatcher): void {
@@ -332,7 +347,7 @@ export class RedisPresenceTracker implements PresenceTracker {
     for (let i = 0; i + 1 < found.length; i += 2) {
       const userId = found[i] as string;
       const since = new Date(Number(found[i + 1]));
-      this.options.logger.info({ userId }, 'user was on an instance that stopped; grace begins');
+      this.options.logger.debug({ userId }, 'user was on an instance that stopped; grace begins');
       this.grace.set(userId, since);
       this.watcher?.away(userId, since);
     }
