@@ -1,0 +1,240 @@
+/**
+ * One person using the web client in their own browser context (own storage, own
+ * socket), driven through what they see: labels, roles and the text on screen.
+ */
+import { randomBytes } from 'node:crypto';
+import type {
+  Browser,
+  BrowserContext,
+  BrowserContextOptions,
+  Locator,
+  Page,
+} from 'playwright-core';
+import type { ChatServer } from './server';
+
+/** Waits on a loaded machine are long; they end as soon as the state shows. */
+export const UI_TIMEOUT_MS = 20_000;
+
+export interface Account {
+  username: string;
+  displayName: string;
+  password: string;
+}
+
+export function newAccount(displayName: string): Account {
+  return {
+    username: `u_${randomBytes(6).toString('hex')}`,
+    displayName,
+    password: `pw-${randomBytes(8).toString('hex')}`,
+  };
+}
+
+export interface CspViolation {
+  directive: string;
+  blockedURI: string;
+  sample: string;
+}
+
+declare global {
+  interface Window {
+    /** Filled by an init script before any page script runs. */
+    __cspViolations?: CspViolation[];
+  }
+}
+
+/** Resolves once `locator` matches exactly one visible element (strict: a duplicate fails). */
+export async function visible(locator: Locator, timeout = UI_TIMEOUT_MS): Promise<void> {
+  await locator.waitFor({ state: 'visible', timeout });
+}
+
+export async function hidden(locator: Locator, timeout = UI_TIMEOUT_MS): Promise<void> {
+  await locator.waitFor({ state: 'hidden', timeout });
+}
+
+export class ChatUser {
+  /** Every alert/confirm/prompt the page opened (each is dismissed). */
+  readonly dialogs: string[] = [];
+  /** Uncaught exceptions in the page. */
+  readonly pageErrors: string[] = [];
+  page: Page;
+
+  private constructor(
+    readonly context: BrowserContext,
+    page: Page,
+    readonly server: ChatServer,
+    readonly account: Account,
+  ) {
+    this.page = page;
+    this.watch(page);
+  }
+
+  static async open(
+    browser: Browser,
+    server: ChatServer,
+    account: Account,
+    options: BrowserContextOptions = {},
+  ): Promise<ChatUser> {
+    const context = await browser.newContext({
+      viewport: { width: 1100, height: 760 },
+      ...options,
+    });
+    context.setDefaultTimeout(UI_TIMEOUT_MS);
+    await context.addInitScript(() => {
+      const seen: CspViolation[] = [];
+      window.__cspViolations = seen;
+      document.addEventListener('securitypolicyviolation', (event) => {
+        seen.push({
+          directive: event.effectiveDirective,
+          blockedURI: event.blockedURI,
+          sample: event.sample,
+        });
+      });
+    });
+    const page = await context.newPage();
+    const user = new ChatUser(context, page, server, account);
+    await user.load();
+    return user;
+  }
+
+  private watch(page: Page): void {
+    page.on('dialog', (dialog) => {
+      this.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      void dialog.dismiss().catch(() => undefined);
+    });
+    page.on('pageerror', (error) => this.pageErrors.push(error.message));
+  }
+
+  /** Opens the app at the API's origin and waits until it knows whether a session exists. */
+  async load(): Promise<void> {
+    await this.page.goto(this.server.url);
+    await hidden(this.page.getByText('Loading…', { exact: true }));
+  }
+
+  /** A new tab of the same browser profile (the web client keeps its session per tab). */
+  async reopen(): Promise<void> {
+    await this.page.close();
+    this.page = await this.context.newPage();
+    this.watch(this.page);
+    await this.load();
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+
+  // ---- accounts ----------------------------------------------------------------------
+
+  async register(): Promise<void> {
+    const { page, account } = this;
+    await page.getByRole('tab', { name: 'Create account' }).click();
+    await page.getByLabel('Username').fill(account.username);
+    await page.getByLabel('Display name (optional)').fill(account.displayName);
+    await page.getByLabel('Password', { exact: true }).fill(account.password);
+    await page.getByRole('button', { name: 'Create account', exact: true }).click();
+    await this.waitForShell();
+  }
+
+  async signIn(): Promise<void> {
+    const { page, account } = this;
+    await page.getByRole('tab', { name: 'Sign in' }).click();
+    await page.getByLabel('Username').fill(account.username);
+    await page.getByLabel('Password', { exact: true }).fill(account.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await this.waitForShell();
+  }
+
+  private async waitForShell(): Promise<void> {
+    await visible(this.page.getByRole('button', { name: 'New chat' }));
+  }
+
+  // ---- finding and opening conversations ---------------------------------------------
+
+  conversationList(): Locator {
+    return this.page.getByRole('list', { name: 'Conversation list' });
+  }
+
+  conversationRow(title: string): Locator {
+    return this.conversationList().getByRole('button').filter({ hasText: title });
+  }
+
+  /** The open conversation (a region named after its title). */
+  pane(title: string): Locator {
+    return this.page.getByRole('region', { name: title, exact: true });
+  }
+
+  paneStatus(title: string): Locator {
+    return this.pane(title).locator('header p[aria-live]');
+  }
+
+  async startDirect(other: Account): Promise<void> {
+    const { page } = this;
+    await page.getByRole('button', { name: 'New chat' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New chat' });
+    await dialog.getByLabel('Find people').fill(other.username);
+    await dialog
+      .getByRole('list', { name: 'People' })
+      .getByRole('button')
+      .filter({ hasText: `@${other.username}` })
+      .click();
+    await visible(this.pane(other.displayName));
+  }
+
+  async createGroup(title: string, members: readonly Account[]): Promise<void> {
+    const { page } = this;
+    await page.getByRole('button', { name: 'New group' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New group' });
+    await dialog.getByLabel('Group name').fill(title);
+    for (const member of members) {
+      await dialog.getByLabel('Add people').fill(member.username);
+      await dialog
+        .getByRole('list', { name: 'People' })
+        .getByRole('button')
+        .filter({ hasText: `@${member.username}` })
+        .click();
+      await visible(dialog.getByRole('button', { name: `Remove ${member.displayName}` }));
+    }
+    await dialog.getByRole('button', { name: /^Create group/ }).click();
+    await visible(this.pane(title));
+  }
+
+  async openConversation(title: string): Promise<void> {
+    await this.conversationRow(title).click();
+    await visible(this.pane(title));
+  }
+
+  // ---- messages ----------------------------------------------------------------------
+
+  composer(): Locator {
+    return this.page.getByRole('textbox', { name: /^Message / });
+  }
+
+  messages(): Locator {
+    return this.page.getByTestId('message');
+  }
+
+  /** The row of the message whose text contains `text`. */
+  message(text: string): Locator {
+    return this.messages().filter({ hasText: text });
+  }
+
+  /** The delivery mark of one of the user's own messages: Sending, Sent, Delivered, Read. */
+  tick(text: string, state: 'Sending' | 'Sent' | 'Delivered' | 'Read' | 'Not sent'): Locator {
+    return this.message(text).getByRole('img', { name: state, exact: true });
+  }
+
+  /** The text of every message row rendered now, top to bottom. */
+  messageTexts(): Promise<string[]> {
+    return this.page.getByTestId('message-body').allTextContents();
+  }
+
+  /** Types and presses Enter, then waits for the row in this user's own view. */
+  async send(text: string): Promise<void> {
+    await this.composer().fill(text);
+    await this.composer().press('Enter');
+    await visible(this.message(text));
+  }
+
+  async cspViolations(): Promise<CspViolation[]> {
+    return this.page.evaluate(() => window.__cspViolations ?? []);
+  }
+}
