@@ -1,0 +1,153 @@
+/**
+ * The desktop build (`npm run build:desktop`) produces the bundles Electron and
+ * electron-builder expect. Built into a temp folder with the real Vite configs, so it
+ * neither depends on nor disturbs desktop/dist.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from './csp.main';
+
+const desktopDir = path.resolve(import.meta.dirname, '..', '..');
+const repoRoot = path.resolve(desktopDir, '..');
+const hasRenderer = existsSync(path.join(desktopDir, 'src', 'renderer', 'index.html'));
+const out = mkdtempSync(path.join(tmpdir(), 'chat-desktop-build-'));
+
+async function viteBuild(config: string, outDir: string, mode?: string): Promise<void> {
+  await build({
+    configFile: path.join(desktopDir, config),
+    ...(mode ? { mode } : {}),
+    logLevel: 'silent',
+    build: { outDir: path.join(out, outDir), emptyOutDir: true },
+  });
+}
+
+beforeAll(async () => {
+  await viteBuild('vite.main.config.ts', 'main');
+  await viteBuild('vite.preload.config.ts', 'preload');
+  if (hasRenderer) {
+    await viteBuild('vite.renderer.config.ts', 'renderer');
+    await viteBuild('vite.renderer.config.ts', 'web', 'web');
+  }
+}, 240_000);
+
+afterAll(() => {
+  rmSync(out, { recursive: true, force: true });
+});
+
+/** Bare module specifiers a bundle still imports/requires at run time. */
+function runtimeImports(code: string): Set<string> {
+  const found = new Set<string>();
+  const patterns = [
+    /^\s*import\s[^'"]*?from\s*["']([^"']+)["']/gm,
+    /^\s*import\s*["']([^"']+)["']/gm,
+    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
+    /\brequire\(\s*["']([^"']+)["']\s*\)/g,
+  ];
+  for (const pattern of patterns) {
+    for (const match of code.matchAll(pattern)) if (match[1]) found.add(match[1]);
+  }
+  return found;
+}
+
+const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
+
+describe('desktop build', () => {
+  it('bundles the main process as ESM that needs only Electron, its two libraries and Node', () => {
+    const file = path.join(out, 'main', 'index.js');
+    const code = readFileSync(file, 'utf8');
+    const external = [...runtimeImports(code)].filter((name) => !builtins.has(name));
+    expect(external.sort()).toEqual(['electron', 'electron-store', 'electron-updater']);
+    // Those are what electron-builder must ship: production dependencies of the app.
+    const pkg = JSON.parse(readFileSync(path.join(desktopDir, 'package.json'), 'utf8')) as {
+      main: string;
+      dependencies: Record<string, string>;
+    };
+    expect(Object.keys(pkg.dependencies)).toEqual(
+      expect.arrayContaining(['electron-store', 'electron-updater']),
+    );
+    expect(pkg.main).toBe('dist/main/index.js');
+    // Valid syntax for Node's ESM loader (it cannot run here: Electron is absent).
+    execFileSync(process.execPath, ['--check', file]);
+  });
+
+  it('bundles the preload as one small CommonJS file that requires only electron', () => {
+    const code = readFileSync(path.join(out, 'preload', 'index.cjs'), 'utf8');
+    expect([...runtimeImports(code)]).toEqual(['electron']);
+    expect(code).not.toMatch(/^\s*(import|export)\s/m);
+    expect(code).toMatch(/exposeInMainWorld\(\s*["']chat["']/);
+    // No schema library: the preload only forwards calls.
+    expect(code).not.toContain('zod');
+    expect(code.length).toBeLessThan(100_000);
+  });
+
+  it.runIf(hasRenderer)(
+    'builds the desktop renderer with the CSP meta tag and no inline code',
+    () => {
+      const dir = path.join(out, 'renderer');
+      const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+      expect(html).toContain(
+        `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}"`,
+      );
+      // Relative asset URLs: the page is served from app://chat/.
+      expect(html).toMatch(
+        /<script type="module" crossorigin src="\.\/assets\/[^"]+\.js"><\/script>/,
+      );
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(html).not.toMatch(/<style/);
+      expect(readdirSync(path.join(dir, 'assets')).some((f) => f.endsWith('.js'))).toBe(true);
+    },
+  );
+
+  it.runIf(hasRenderer)('builds the web client from the same renderer, with the web entry', () => {
+    const html = readFileSync(path.join(out, 'web', 'index.html'), 'utf8');
+    expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/[^"]+\.js"><\/script>/);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+});
+
+describe('electron-builder.yml', () => {
+  it("passes electron-builder's own schema and sets every fuse", async () => {
+    // Loaded through electron-builder's library, exactly as `npm run dist` reads it.
+    const require = createRequire(path.join(repoRoot, 'package.json'));
+    const { getConfig, validateConfiguration } =
+      require('app-builder-lib/out/util/config/config.js') as {
+        getConfig: (dir: string, file: string, extra: null) => Promise<Record<string, unknown>>;
+        validateConfiguration: (config: unknown, logger: unknown) => Promise<void>;
+      };
+    const config = await getConfig(repoRoot, path.join(repoRoot, 'electron-builder.yml'), null);
+    await validateConfiguration(config, { isEnabled: false, add: () => undefined });
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    expect(config).toMatchObject({
+      appId: 'com.example.chat',
+      productName: 'Chat',
+      asar: true,
+      directories: { app: 'desktop', buildResources: 'desktop/build' },
+      mac: { target: ['dmg', 'zip'] },
+      win: { target: ['nsis'] },
+      linux: { target: ['AppImage', 'deb'] },
+      publish: { provider: 'generic', url: 'https://updates.invalid/chat' },
+    });
+    for (const icon of [
+      'icon.png',
+      'tray-16.png',
+      'tray-32.png',
+      'trayTemplate.png',
+      'trayTemplate@2x.png',
+    ]) {
+      expect(existsSync(path.join(desktopDir, 'build', icon)), icon).toBe(true);
+    }
+  }, 60_000);
+});
