@@ -173,13 +173,23 @@ async function probe(timeoutMs: number): Promise<Reply> {
   return { kind: 'probe', delivered };
 }
 
-async function idle(url: string, specs: SocketSpec[], concurrency: number): Promise<Reply> {
+async function idle(
+  url: string,
+  specs: SocketSpec[],
+  concurrency: number,
+  deadlineMs: number,
+): Promise<Reply> {
   let next = 0;
+  let timedOut = false;
   let failed = 0;
   let firstError: string | null = null;
   const started = performance.now();
   const worker = async () => {
     while (next < specs.length) {
+      if (performance.now() - started > deadlineMs) {
+        timedOut = true;
+        break;
+      }
       const spec = specs[next++];
       if (!spec) break;
       try {
@@ -192,7 +202,7 @@ async function idle(url: string, specs: SocketSpec[], concurrency: number): Prom
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
-  return { kind: 'idle', connected: idleSockets.length, failed, firstError, seconds };
+  return { kind: 'idle', connected: idleSockets.length, failed, firstError, seconds, timedOut };
 }
 
 async function logins(command: Extract<Command, { kind: 'logins' }>): Promise<Reply> {
@@ -248,7 +258,7 @@ async function handle(command: Command): Promise<Reply> {
     case 'probe':
       return probe(command.timeoutMs);
     case 'idle':
-      return idle(command.url, command.sockets, command.concurrency);
+      return idle(command.url, command.sockets, command.concurrency, command.deadlineMs);
     case 'logins':
       return logins(command);
     case 'close':

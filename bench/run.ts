@@ -47,6 +47,8 @@ const OPTIONS = {
   idleSockets: option('BENCH_IDLE_SOCKETS', Math.min(20_000, openFilesLimit() - FD_HEADROOM)),
   idleGenerators: option('BENCH_IDLE_GENERATORS', 4),
   idleConcurrency: option('BENCH_IDLE_CONCURRENCY', 50),
+  /** Connecting stops after this long, so a busy machine cannot push the run past 5 min. */
+  idleMaxSeconds: option('BENCH_IDLE_MAX_SECONDS', 90),
   loginConcurrency: option('BENCH_LOGIN_CONCURRENCY', 8),
   restConnections: option('BENCH_REST_CONNECTIONS', 16),
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -224,6 +226,8 @@ async function main(): Promise<void> {
       script: 'api/src/main.ts',
       env: { ...apiEnv, ...env },
       logFile: join(dir, `${name}.log`),
+      // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the API.
+      nodeArgs: (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
     });
     servers.push(server);
     return server;
@@ -366,6 +370,7 @@ async function main(): Promise<void> {
               url: fresh.url,
               sockets: (parts[i] ?? []).map((token) => ({ token })),
               concurrency: OPTIONS.idleConcurrency,
+              deadlineMs: ms(OPTIONS.idleMaxSeconds),
             },
             'idle',
           ),
@@ -386,6 +391,7 @@ async function main(): Promise<void> {
         rssAfterKiB: rssAfter,
         perSocketKiB: connected > 0 ? round((rssAfter - rssBefore) / connected, 2) : Number.NaN,
         handshakesPerSec: Math.round(connected / seconds),
+        timedOut: results.some((r) => r.timedOut),
       };
       progress(
         `  ${connected} connected, ${failed} failed, ${idle.handshakesPerSec} handshakes/s, ` +

@@ -20,7 +20,7 @@ export type Command =
   | { kind: 'saturate'; window: number; warmupMs: number; durationMs: number }
   | { kind: 'rate'; perSecond: number; warmupMs: number; durationMs: number }
   | { kind: 'probe'; timeoutMs: number }
-  | { kind: 'idle'; url: string; sockets: SocketSpec[]; concurrency: number }
+  | { kind: 'idle'; url: string; sockets: SocketSpec[]; concurrency: number; deadlineMs: number }
   | {
       kind: 'logins';
       url: string;
@@ -57,6 +57,8 @@ export interface IdleResult {
   failed: number;
   firstError: string | null;
   seconds: number;
+  /** True when the deadline stopped the run before every socket was tried. */
+  timedOut: boolean;
 }
 
 export interface LoginsResult {

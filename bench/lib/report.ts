@@ -51,6 +51,7 @@ export interface Results {
     rssAfterKiB: number;
     perSocketKiB: number;
     handshakesPerSec: number;
+    timedOut: boolean;
   } | null;
   redis:
     | {
@@ -99,7 +100,9 @@ function table(results: Results): string {
     rows.push(
       [
         `Idle authenticated sockets on one instance`,
-        `${idle.connected} of ${idle.target}${idle.failed ? ` (${idle.failed} failed: ${idle.firstError ?? ''})` : ''}`,
+        `${idle.connected} of ${idle.target}` +
+          (idle.timedOut ? ` (stopped at BENCH_IDLE_MAX_SECONDS)` : '') +
+          (idle.failed ? ` (${idle.failed} failed: ${idle.firstError ?? ''})` : ''),
         '',
         `RSS ${Math.round(idle.rssBeforeKiB / 1024)} → ${Math.round(idle.rssAfterKiB / 1024)} MiB`,
         `20,000: ${verdict(idle.connected >= 20_000)}`,
