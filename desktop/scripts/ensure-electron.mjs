@@ -9,8 +9,14 @@
 // - If the download fails (offline, blocked host), the install still succeeds and one
 //   line says how to fetch it later: the rest of the project is usable without Electron.
 import { spawnSync } from 'node:child_process';
+import console from 'node:console';
 import path from 'node:path';
-import { FETCH_ELECTRON_COMMAND, electronBinaryPath, electronPackageDir } from './electron-binary.mjs';
+import process from 'node:process';
+import {
+  FETCH_ELECTRON_COMMAND,
+  electronBinaryPath,
+  electronPackageDir,
+} from './electron-binary.mjs';
 
 const skip = /^(1|true|yes)$/i.test(process.env.ELECTRON_SKIP_BINARY_DOWNLOAD ?? '');
 const dir = electronPackageDir();

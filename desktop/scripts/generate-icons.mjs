@@ -3,6 +3,8 @@
 // Plain Node only: shapes are tested per sub-pixel (4x4 supersampling for smooth edges)
 // and encoded with a minimal PNG writer over zlib. Run it after changing a shape; the
 // resulting files are committed, so builds do not depend on this script.
+import { Buffer } from 'node:buffer';
+import console from 'node:console';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -37,7 +39,11 @@ function bubble(x0, y0, x1, y1) {
   const bodyBottom = y0 + h * 0.76;
   return union(
     roundedRect(x0, y0, x1, bodyBottom, Math.min(w, h) * 0.24),
-    triangle([x0 + w * 0.16, bodyBottom - h * 0.05], [x0 + w * 0.42, bodyBottom - h * 0.05], [x0 + w * 0.08, y1]),
+    triangle(
+      [x0 + w * 0.16, bodyBottom - h * 0.05],
+      [x0 + w * 0.42, bodyBottom - h * 0.05],
+      [x0 + w * 0.08, y1],
+    ),
   );
 }
 
@@ -46,7 +52,11 @@ function dots(x0, y0, x1, y1) {
   const h = y1 - y0;
   const cy = y0 + h * 0.38;
   const r = w * 0.075;
-  return union(circle(x0 + w * 0.28, cy, r), circle(x0 + w * 0.5, cy, r), circle(x0 + w * 0.72, cy, r));
+  return union(
+    circle(x0 + w * 0.28, cy, r),
+    circle(x0 + w * 0.5, cy, r),
+    circle(x0 + w * 0.72, cy, r),
+  );
 }
 
 // ---- rendering -----------------------------------------------------------
@@ -81,7 +91,12 @@ function render(size, layers) {
             ];
           }
           // Accumulate premultiplied so edges blend without dark fringes.
-          acc = [acc[0] + pixel[0] * (pixel[3] / 255), acc[1] + pixel[1] * (pixel[3] / 255), acc[2] + pixel[2] * (pixel[3] / 255), acc[3] + pixel[3]];
+          acc = [
+            acc[0] + pixel[0] * (pixel[3] / 255),
+            acc[1] + pixel[1] * (pixel[3] / 255),
+            acc[2] + pixel[2] * (pixel[3] / 255),
+            acc[3] + pixel[3],
+          ];
         }
       }
       const n = SAMPLES * SAMPLES;
@@ -147,7 +162,8 @@ const BLUE = [47, 111, 235, 255];
 const RED = [229, 72, 77, 255];
 const WHITE = [255, 255, 255, 255];
 const BLACK = [0, 0, 0, 255];
-const gradient = (_x, y) => BLUE_TOP.map((c, i) => Math.round(c + (BLUE_BOTTOM[i] - c) * y)).concat(255);
+const gradient = (_x, y) =>
+  BLUE_TOP.map((c, i) => Math.round(c + (BLUE_BOTTOM[i] - c) * y)).concat(255);
 
 function appIcon(size) {
   return render(size, [
