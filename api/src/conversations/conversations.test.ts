@@ -9,6 +9,7 @@ import {
 import {
   EventLog,
   createGroup,
+  login,
   openDirect,
   postMessage,
   registerUser,
@@ -84,25 +85,26 @@ describe('direct conversations', () => {
     }
   });
 
-  test('the other user receives conversation:new only when it is newly created', async () => {
+  test('both users receive conversation:new only when it is newly created', async () => {
     const [x, y] = await Promise.all([registerUser(api), registerUser(api)]);
     const ySocket = await api.connect(y.accessToken);
     const xSocket = await api.connect(x.accessToken);
     const yLog = new EventLog(ySocket, 'conversation:new');
     const xLog = new EventLog(xSocket, 'conversation:new');
     const created = await openDirect(api, x.accessToken, y.user.id);
-    const received = Conversation.strict().parse(await yLog.waitFor());
-    expect(received).toEqual(created);
+    expect(Conversation.strict().parse(await yLog.waitFor())).toEqual(created);
+    // The creator's sockets hear of it too, so their other devices list it at once.
+    expect(Conversation.strict().parse(await xLog.waitFor())).toEqual(created);
     await openDirect(api, y.accessToken, x.user.id);
     await openDirect(api, x.accessToken, y.user.id);
     await sleep(150);
     expect(yLog.events).toHaveLength(1);
-    expect(xLog.events).toHaveLength(0);
+    expect(xLog.events).toHaveLength(1);
   });
 });
 
 describe('group conversations', () => {
-  test('include the caller, drop repeats, and reach the other members with conversation:new', async () => {
+  test('include the caller, drop repeats, and reach every member with conversation:new', async () => {
     const sockets = await Promise.all([ann, ben, cat].map((u) => api.connect(u.accessToken)));
     const logs = sockets.map((s) => new EventLog(s, 'conversation:new'));
     const response = await create(ann.accessToken, {
@@ -118,11 +120,11 @@ describe('group conversations', () => {
     expect(group.receipts).toEqual(
       [ann, ben, cat].map((u) => ({ userId: u.user.id, deliveredSeq: 0, readSeq: 0 })),
     );
-    for (const log of logs.slice(1)) {
+    for (const log of logs) {
       expect(await log.waitFor((c) => c.id === group.id)).toEqual(group);
     }
     await sleep(100);
-    expect(logs[0]?.events.filter((c) => c.id === group.id)).toEqual([]);
+    for (const log of logs) expect(log.events.filter((c) => c.id === group.id)).toHaveLength(1);
   });
 
   test('need 2 to 256 members in all, a title of 1 to 100 characters, and known members', async () => {
@@ -205,6 +207,49 @@ describe('group conversations', () => {
       expect(response.status).toBe(400);
       expect(codeOf(response)).toBe('invalid_request');
     }
+  });
+});
+
+describe("the creator's other devices", () => {
+  test('learn of a conversation created on one device, each member seeing their own view', async () => {
+    const [x, y, outsider] = await Promise.all([
+      registerUser(api),
+      registerUser(api),
+      registerUser(api),
+    ]);
+    // Two sessions of one user: a laptop that creates, a phone that only listens.
+    const phone = await login(api, x.user.username, x.password);
+    const [laptopSocket, phoneSocket, ySocket, outsiderSocket] = await Promise.all([
+      api.connect(x.accessToken),
+      api.connect(phone.accessToken),
+      api.connect(y.accessToken),
+      api.connect(outsider.accessToken),
+    ]);
+    const [laptopLog, phoneLog, yLog, outsiderLog] = [
+      laptopSocket,
+      phoneSocket,
+      ySocket,
+      outsiderSocket,
+    ].map((s) => new EventLog(s, 'conversation:new'));
+
+    const direct = await openDirect(api, x.accessToken, y.user.id);
+    const group = await createGroup(api, x.accessToken, [y.user.id], 'Weekend');
+    // A message before the phone looks: its view must still be the fresh conversation.
+    await postMessage(api, y.accessToken, group.id, 'hi');
+
+    for (const log of [laptopLog, phoneLog, yLog]) {
+      expect(Conversation.strict().parse(await log.waitFor((c) => c.id === direct.id))).toEqual(
+        direct,
+      );
+      const view = Conversation.strict().parse(await log.waitFor((c) => c.id === group.id));
+      expect(view).toMatchObject({ title: 'Weekend', lastMessage: null, unreadCount: 0 });
+      expect(view.members.map((m) => m.id)).toEqual([x.user.id, y.user.id]);
+    }
+    // What the phone got is exactly what the creating request answered.
+    expect(phoneLog.events.find((c) => c.id === group.id)).toEqual(group);
+    await sleep(100);
+    expect(outsiderLog.events).toEqual([]);
+    expect(phoneLog.events.map((c) => c.id)).toEqual([direct.id, group.id]);
   });
 });
 

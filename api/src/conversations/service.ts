@@ -81,7 +81,13 @@ export class ConversationsService {
     return this.view(summary, callerId);
   }
 
-  /** Tells the other members, each with their own view, and returns the creator's view. */
+  /**
+   * Tells every member, each with their own view, and returns the creator's view. The
+   * creator's sockets are told too (an extension of the contract, documented in
+   * docs/realtime.md): creation happens over REST, so no socket made the request, and the
+   * creator's other devices would otherwise learn of the conversation only at their next
+   * catch-up. The creating client also gets it in the response; clients upsert by id.
+   */
   private async announceNew(
     conversation: ConversationRecord,
     creatorId: string,
@@ -91,7 +97,6 @@ export class ConversationsService {
       knownUsers ?? usersById(await this.deps.store.users.findByIds(conversation.memberIds));
     const summary = freshSummary(conversation);
     for (const memberId of conversation.memberIds) {
-      if (memberId === creatorId) continue;
       this.deps.notifier.toUsers(
         [memberId],
         'conversation:new',
