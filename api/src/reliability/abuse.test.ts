@@ -97,7 +97,11 @@ describe('oversized input', () => {
     const big = await api.connect(flooder.accessToken);
     const other = await api.connect(bystander.accessToken);
     const gone = disconnection(big, 10_000);
-    big.emit('message:send', { conversationId, clientId: randomUUID(), body: 'x'.repeat(TEN_MB) });
+    big.emit(
+      'message:send',
+      { conversationId, clientId: randomUUID(), body: 'x'.repeat(TEN_MB) },
+      () => undefined,
+    );
     expect(await gone).toBe('transport close');
     const ack = await emitWithAck(other, 'message:send', {
       conversationId,
