@@ -3,13 +3,14 @@
  * electron-builder expect. Built into a temp folder with the real Vite configs, so it
  * neither depends on nor disturbs desktop/dist.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IPC_CHANNELS } from '../shared/ipc-channels';
 import { CONTENT_SECURITY_POLICY } from './csp.main';
 
 const desktopDir = path.resolve(import.meta.dirname, '..', '..');
@@ -73,6 +74,62 @@ describe('desktop build', () => {
     expect(pkg.main).toBe('dist/main/index.js');
     // Valid syntax for Node's ESM loader (it cannot run here: Electron is absent).
     execFileSync(process.execPath, ['--check', file]);
+  });
+
+  it('starts the built main process: secure window, app protocol, every IPC channel, tray', () => {
+    // The bundle runs under Node with a recording stand-in for 'electron' (no binary here),
+    // which catches wiring mistakes the unit tests of each module cannot.
+    const report = path.join(out, 'fake-electron-report.json');
+    const userData = mkdtempSync(path.join(out, 'user-data-'));
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        path.join(import.meta.dirname, 'testing', 'register-fake-electron.mjs'),
+        path.join(out, 'main', 'index.js'),
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          CHAT_FAKE_ELECTRON_REPORT: report,
+          CHAT_FAKE_ELECTRON_USER_DATA: userData,
+        },
+        timeout: 20_000,
+      },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('start-up failed');
+    const calls = JSON.parse(readFileSync(report, 'utf8')) as { name: string; args: unknown[] }[];
+    const args = (name: string) => calls.filter((c) => c.name === name).map((c) => c.args);
+
+    expect(args('protocol.registerSchemesAsPrivileged')).toMatchObject([
+      [[{ scheme: 'app', privileges: { standard: true, secure: true } }]],
+    ]);
+    expect(args('requestSingleInstanceLock')).toHaveLength(1);
+    expect(args('app.on').flat()).toEqual(
+      expect.arrayContaining(['web-contents-created', 'second-instance', 'window-all-closed']),
+    );
+    expect(args('protocol.handle')).toEqual([['app']]);
+    expect(args('setPermissionRequestHandler')).toHaveLength(1);
+    expect(args('setPermissionCheckHandler')).toHaveLength(1);
+    expect(args('ipcMain.handle').flat().sort()).toEqual(Object.values(IPC_CHANNELS.invoke).sort());
+    const [windowOptions] = args('BrowserWindow')[0] ?? [];
+    expect(windowOptions).toMatchObject({
+      webPreferences: {
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        preload: path.join(out, 'preload', 'index.cjs'),
+      },
+    });
+    expect(args('loadURL')).toEqual([['app://chat/index.html']]);
+    expect(args('tray.setContextMenu')[0]).toEqual([
+      ['Open Chat', 'separator', 'Do not disturb', 'Sign out', 'separator', 'Quit Chat'],
+    ]);
+    expect(args('powerMonitor.on').flat()).toContain('resume');
+    expect(args('app.exit')).toEqual([]);
   });
 
   it('bundles the preload as one small CommonJS file that requires only electron', () => {

@@ -1,0 +1,132 @@
+// A recording stand-in for the 'electron' module, so the built main bundle can be started
+// under plain Node (no Electron binary here). It records what the entry does with
+// Electron's APIs, then writes the record to CHAT_FAKE_ELECTRON_REPORT and exits.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
+
+const calls = [];
+const record = (name, ...args) =>
+  calls.push({ name, args: JSON.parse(JSON.stringify(args ?? null) ?? 'null') });
+const noop = () => undefined;
+
+class FakeWebContents {
+  mainFrame = { url: 'app://chat/index.html', parent: null, processId: 1, routingId: 1 };
+  on = noop;
+  once = noop;
+  send = noop;
+  isDestroyed = () => false;
+  setWindowOpenHandler = noop;
+}
+
+export class BrowserWindow {
+  constructor(options) {
+    record('BrowserWindow', options);
+    this.webContents = new FakeWebContents();
+  }
+  on = noop;
+  once = noop;
+  loadURL(url) {
+    record('loadURL', url);
+    return Promise.resolve();
+  }
+  isDestroyed = () => false;
+  isFocused = () => false;
+  isMinimized = () => false;
+  show = noop;
+  focus = noop;
+  restore = noop;
+  hide = noop;
+  setOverlayIcon = noop;
+}
+
+export class Tray {
+  constructor(image) {
+    record('Tray', image);
+  }
+  setContextMenu = (menu) => record('tray.setContextMenu', menu);
+  setToolTip = (text) => record('tray.setToolTip', text);
+  setImage = (image) => record('tray.setImage', image);
+  setTitle = noop;
+  on = noop;
+}
+
+export class Notification {
+  static isSupported = () => true;
+  on = noop;
+  show = noop;
+  close = noop;
+}
+
+export const app = {
+  isPackaged: false,
+  requestSingleInstanceLock: () => {
+    record('requestSingleInstanceLock');
+    return true;
+  },
+  on: (event) => record('app.on', event),
+  whenReady: () => Promise.resolve(),
+  getPath: () => process.env.CHAT_FAKE_ELECTRON_USER_DATA ?? tmpdir(),
+  getVersion: () => '0.0.0-test',
+  getName: () => 'chat-test',
+  setAppUserModelId: noop,
+  setBadgeCount: (count) => record('app.setBadgeCount', count),
+  quit: noop,
+  exit: (code) => record('app.exit', code),
+};
+export const ipcMain = {
+  handle: (channel) => record('ipcMain.handle', channel),
+  on: noop,
+  removeHandler: noop,
+};
+export const Menu = {
+  buildFromTemplate: (template) => template.map((item) => item.label ?? item.type),
+};
+export const nativeImage = { createFromPath: (p) => p };
+export const net = { isOnline: () => true };
+export const powerMonitor = {
+  on: (event) => record('powerMonitor.on', event),
+  removeListener: noop,
+};
+export const protocol = {
+  registerSchemesAsPrivileged: (schemes) => record('protocol.registerSchemesAsPrivileged', schemes),
+  handle: (scheme) => record('protocol.handle', scheme),
+};
+export const safeStorage = {
+  isAsyncEncryptionAvailable: () => Promise.resolve(false),
+  encryptStringAsync: () => Promise.reject(new Error('not available')),
+  decryptStringAsync: () => Promise.reject(new Error('not available')),
+  getSelectedStorageBackend: () => 'basic_text',
+};
+export const session = {
+  defaultSession: {
+    setPermissionRequestHandler: () => record('setPermissionRequestHandler'),
+    setPermissionCheckHandler: () => record('setPermissionCheckHandler'),
+  },
+};
+export const shell = { openExternal: () => Promise.resolve() };
+
+export default {
+  app,
+  BrowserWindow,
+  ipcMain,
+  Menu,
+  nativeImage,
+  net,
+  Notification,
+  powerMonitor,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  Tray,
+};
+
+setTimeout(
+  () => {
+    writeFileSync(process.env.CHAT_FAKE_ELECTRON_REPORT, JSON.stringify(calls));
+    process.exit(0);
+  },
+  Number(process.env.CHAT_FAKE_ELECTRON_RUN_MS ?? 1500),
+);
