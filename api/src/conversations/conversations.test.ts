@@ -225,12 +225,10 @@ describe("the creator's other devices", () => {
       api.connect(y.accessToken),
       api.connect(outsider.accessToken),
     ]);
-    const [laptopLog, phoneLog, yLog, outsiderLog] = [
-      laptopSocket,
-      phoneSocket,
-      ySocket,
-      outsiderSocket,
-    ].map((s) => new EventLog(s, 'conversation:new'));
+    const laptopLog = new EventLog(laptopSocket, 'conversation:new');
+    const phoneLog = new EventLog(phoneSocket, 'conversation:new');
+    const yLog = new EventLog(ySocket, 'conversation:new');
+    const outsiderLog = new EventLog(outsiderSocket, 'conversation:new');
 
     const direct = await openDirect(api, x.accessToken, y.user.id);
     const group = await createGroup(api, x.accessToken, [y.user.id], 'Weekend');
