@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ChatEvent, ConversationView, LocalMessage } from '../shared/bridge';
 import { createMemoryKeyValueStore } from './key-value-store.main';
-import type { NativeNotification } from './notifications.main';
+import type { NativeNotification } from '../shared/notifications';
 import { createSettingsStore } from './settings.main';
 import { createShell, type ShellDeps } from './shell.main';
 import type { TrayState } from './tray.main';

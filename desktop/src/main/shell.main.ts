@@ -9,7 +9,7 @@ import {
   createNotifier,
   type NativeNotification,
   type NotificationContent,
-} from './notifications.main';
+} from '../shared/notifications';
 import type { SettingsStore } from './settings.main';
 import type { TrayState } from './tray.main';
 import { createUnreadCounter } from './unread.main';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ConversationView, LocalMessage } from '../shared/bridge';
+import type { ConversationView, LocalMessage } from './bridge';
 import {
   createNotifier,
   decideNotification,
@@ -7,7 +7,7 @@ import {
   NOTIFY_MAX_AGE_MS,
   type NativeNotification,
   type NotifyContext,
-} from './notifications.main';
+} from './notifications';
 
 const NOW = Date.parse('2026-11-26T10:00:00.000Z');
 

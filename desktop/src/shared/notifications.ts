@@ -1,4 +1,11 @@
-import type { ConversationView, LocalMessage } from '../shared/bridge';
+/**
+ * When a new message deserves a notification, and what it says: one rule for every shell.
+ * The Electron main process drives native notifications with it, the web bridge the
+ * browser's `Notification`; each supplies only its own `NotifyContext` and pop-up factory.
+ *
+ * Environment-neutral: no DOM, Node or Electron imports here.
+ */
+import type { ConversationView, LocalMessage } from './bridge';
 
 export interface NotifyContext {
   windowFocused: boolean;
@@ -63,7 +70,7 @@ export function notificationContent(
   return { title, body };
 }
 
-/** The part of a native notification the service drives (Electron's `Notification`). */
+/** The part of a notification the notifier drives (Electron's, or an adapter over the DOM's). */
 export interface NativeNotification {
   on(event: 'click', listener: () => void): unknown;
   show(): void;
