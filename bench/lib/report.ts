@@ -105,7 +105,9 @@ function table(results: Results): string {
           (idle.failed ? ` (${idle.failed} failed: ${idle.firstError ?? ''})` : ''),
         '',
         `RSS ${Math.round(idle.rssBeforeKiB / 1024)} → ${Math.round(idle.rssAfterKiB / 1024)} MiB`,
-        `20,000: ${verdict(idle.connected >= 20_000)}`,
+        idle.target < 20_000
+          ? `20,000 (the open files limit allows ${idle.target}): ${verdict(idle.connected >= idle.target)} for ${idle.target}`
+          : `20,000: ${verdict(idle.connected >= 20_000)}`,
       ],
       [
         'RSS per idle socket (KiB)',
