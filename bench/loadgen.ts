@@ -145,7 +145,7 @@ async function fixedRate(perSecond: number, warmupMs: number, durationMs: number
     };
     tick();
   });
-  // Stragglers get two seconds; whatever has not arrived by then counts as lost.
+  // Stragglers get two seconds; whatever has not arrived by then is counted (as `lost`).
   for (let waited = 0; sentAt.size > 0 && waited < 2_000; waited += 50) await sleep(50);
   const lost = sentAt.size;
   onReceive = () => undefined;

@@ -89,12 +89,14 @@ async function closeAll(generators: LoadGenerator[]): Promise<void> {
 
 /** Server CPU microseconds per delivered message over one run. */
 async function withCpu<T extends { total: number }>(
-  pid: number,
+  pid: number | number[],
   run: () => Promise<T[]>,
 ): Promise<{ results: T[]; cpuMicrosPerMessage: number }> {
-  const before = cpuSeconds(pid);
+  // Two instances: their CPU is added up, since both work on every message.
+  const cpuNow = () => [pid].flat().reduce((sum, p) => sum + cpuSeconds(p), 0);
+  const before = cpuNow();
   const results = await run();
-  const cpu = cpuSeconds(pid) - before;
+  const cpu = cpuNow() - before;
   const total = results.reduce((sum, r) => sum + r.total, 0);
   return { results, cpuMicrosPerMessage: total > 0 ? Math.round((cpu * 1e6) / total) : Number.NaN };
 }
@@ -120,7 +122,7 @@ async function saturate(generators: LoadGenerator[], pid: number) {
   return { perSecond: Math.round(perSecond), errors, cpuMicrosPerMessage };
 }
 
-async function fixedRate(generators: LoadGenerator[], pid: number) {
+async function fixedRate(generators: LoadGenerator[], pid: number | number[]) {
   const { results, cpuMicrosPerMessage } = await withCpu(pid, (): Promise<RateResult[]> =>
     Promise.all(
       generators.map((g) =>
@@ -413,16 +415,20 @@ async function main(): Promise<void> {
         messaging.map((g) => g.run({ kind: 'probe', timeoutMs: 3_000 }, 'probe')),
       );
       if (probes.every((p) => p.delivered)) {
-        const cross = await fixedRate(messaging, a.pid);
+        const cross = await fixedRate(messaging, [a.pid, b.pid]);
         redis = {
           status: 'measured',
           crossP50: cross.p50,
           crossP99: cross.p99,
           lost: cross.lost,
+          cpuMicrosPerMessage: cross.cpuMicrosPerMessage,
           singleP99: apiLatency.p99,
           ratio: round(cross.p99 / apiLatency.p99, 2),
         };
-        progress(`  cross-instance p99 ${cross.p99} ms vs single ${apiLatency.p99} ms`);
+        progress(
+          `  cross-instance p99 ${cross.p99} ms vs single ${apiLatency.p99} ms, ` +
+            `${cross.cpuMicrosPerMessage} µs CPU/msg (both instances), ${cross.lost} late`,
+        );
       } else {
         redis = {
           status: 'pending',

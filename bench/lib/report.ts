@@ -58,7 +58,9 @@ export interface Results {
         status: 'measured';
         crossP50: number;
         crossP99: number;
+        /** Not received within 2 s after sending stopped (a backlog, not necessarily lost). */
         lost: number;
+        cpuMicrosPerMessage: number;
         singleP99: number;
         ratio: number;
       }
@@ -147,7 +149,8 @@ function table(results: Results): string {
       `Cross-instance p99 on Redis at ${o.ratePerSecond} msg/s vs single instance (ms)`,
       `${redis.crossP99} vs ${redis.singleP99}`,
       '',
-      `${redis.ratio} ×`,
+      `${redis.ratio} ×; ${redis.cpuMicrosPerMessage} µs CPU/msg over both` +
+        (redis.lost > 0 ? `; ${redis.lost} still queued 2 s after sending stopped` : ''),
       `≤ 2 ×: ${verdict(redis.ratio <= 2)}`,
     ]);
   } else {
