@@ -25,6 +25,7 @@ afterAll(async () => {
 /** Every payload sets a global (and alerts) if it ever runs. */
 const IMG_NAME = `<img src=x onerror="window.__xssName=1;alert('name')">`;
 const SCRIPT_NAME = `<script>window.__xssName2=1;alert(2)</script>`;
+const LINK_NAME = `javascript:window.__xssName3=1;alert(3)`;
 const GROUP_TITLE = `<img src=x onerror="window.__xssTitle=1;alert('title')">`;
 const MESSAGES = [
   `<img src=x onerror="window.__xssImg=1;alert('img')">`,
@@ -44,6 +45,7 @@ describe('hostile text from other people', () => {
   it('is shown verbatim as text in messages, names and titles, and never runs', async () => {
     const mallory = await registerUser(server, { displayName: IMG_NAME });
     const eve = await registerUser(server, { displayName: SCRIPT_NAME });
+    const jay = await registerUser(server, { displayName: LINK_NAME });
     const victimAccount = newAccount('Victim');
     const victim = await ChatUser.open(browser, server, victimAccount);
     await victim.register();
@@ -61,10 +63,11 @@ describe('hostile text from other people', () => {
     const group = await createGroup(
       server,
       eve.accessToken,
-      [mallory.user.id, victimId],
+      [mallory.user.id, jay.user.id, victimId],
       GROUP_TITLE,
     );
     await postMessage(server, eve.accessToken, group.id, 'Hello from the group');
+    await postMessage(server, jay.accessToken, group.id, 'Hello from Jay');
 
     // Names and titles: in the list, in the conversation header, as a sender's name.
     await visible(victim.conversationRow(IMG_NAME));
@@ -86,7 +89,9 @@ describe('hostile text from other people', () => {
     await visible(dialog.getByText(SCRIPT_NAME, { exact: true }));
     await dialog.getByRole('button', { name: 'Close' }).click();
 
-    // Only the http URL became a link; no javascript: link, no injected element exists.
+    // The CSP would stop an injected handler from running, so the checks that catch a
+    // renderer turning text into markup are these: no element was made from the text
+    // (and, below, no CSP violation was reported). Only the http URL became a link.
     const page = victim.page;
     expect(await page.locator('a[href^="javascript:" i]').count()).toBe(0);
     expect(await page.locator('img[src="x"], svg[onload], [onerror]').count()).toBe(0);
