@@ -1,13 +1,21 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { SessionInfo } from '../../shared/bridge';
 import { ConversationPane } from '../conversation/ConversationPane';
 import { ConversationList } from '../conversations/ConversationList';
 import { NewChatDialog } from '../conversations/NewChatDialog';
 import { NewGroupDialog } from '../conversations/NewGroupDialog';
+import { NotificationPanel } from '../preferences/NotificationSettings';
 import { getAppStore, useChat } from '../store/store';
 import { Avatar } from '../ui/Avatar';
 import { ICON_BUTTON } from '../ui/buttons';
-import { ChatBubblesIcon, ComposeIcon, GroupIcon, SignOutIcon } from '../ui/icons';
+import {
+  BellIcon,
+  BellSlashIcon,
+  ChatBubblesIcon,
+  ComposeIcon,
+  GroupIcon,
+  SignOutIcon,
+} from '../ui/icons';
 import { ConnectionBanner, SessionPersistenceNotice } from './ConnectionBanner';
 import { useSessionData } from './useSessionData';
 
@@ -19,6 +27,10 @@ export function ChatShell({ session }: { session: SessionInfo }) {
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),
   );
   const [dialog, setDialog] = useState<'direct' | 'group' | null>(null);
+  const doNotDisturb = useChat((s) => s.settings?.doNotDisturb ?? false);
+  const [notificationsOpen, setNotificationsOpen] = useState(false);
+  const notificationsButton = useRef<HTMLButtonElement>(null);
+  const notificationsPanelId = useId();
 
   // The shell uses it to skip notifications for the conversation on screen.
   useEffect(() => {
@@ -41,8 +53,25 @@ export function ChatShell({ session }: { session: SessionInfo }) {
             <Avatar id={selfId} name={session.user.displayName} size="sm" />
             <div className="min-w-0 flex-1">
               <p className="truncate text-sm font-semibold">{session.user.displayName}</p>
-              <p className="truncate text-xs text-zinc-500">@{session.user.username}</p>
+              <p className="truncate text-xs text-zinc-500">
+                @{session.user.username}
+                {doNotDisturb && (
+                  <span className="text-amber-600 dark:text-amber-400"> · Do not disturb</span>
+                )}
+              </p>
             </div>
+            <button
+              ref={notificationsButton}
+              type="button"
+              className={`${ICON_BUTTON} ${doNotDisturb ? 'text-amber-600 dark:text-amber-400' : ''}`}
+              onClick={() => setNotificationsOpen((open) => !open)}
+              aria-expanded={notificationsOpen}
+              aria-controls={notificationsPanelId}
+              aria-label="Notifications"
+              title={doNotDisturb ? 'Notifications (do not disturb is on)' : 'Notifications'}
+            >
+              {doNotDisturb ? <BellSlashIcon /> : <BellIcon />}
+            </button>
             <button
               type="button"
               className={ICON_BUTTON}
@@ -71,6 +100,13 @@ export function ChatShell({ session }: { session: SessionInfo }) {
               <SignOutIcon />
             </button>
           </header>
+          {notificationsOpen && (
+            <NotificationPanel
+              id={notificationsPanelId}
+              onClose={() => setNotificationsOpen(false)}
+              returnFocusTo={notificationsButton}
+            />
+          )}
           <ConversationList
             selfId={selfId}
             activeId={activeId}

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import type { ConversationView } from '../../shared/bridge';
 import { Composer } from '../composer/Composer';
+import { MuteButton } from '../preferences/MuteButton';
 import { useChat } from '../store/store';
 import { Avatar } from '../ui/Avatar';
 import { ICON_BUTTON, SECONDARY_BUTTON } from '../ui/buttons';
@@ -83,6 +84,7 @@ export function ConversationPane({
             <Subtitle conversation={conversation} selfId={selfId} />
           </p>
         </div>
+        <MuteButton conversationId={conversation.id} />
       </header>
 
       {list?.loaded === true ? (

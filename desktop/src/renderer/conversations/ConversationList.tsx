@@ -1,11 +1,12 @@
 import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { ConversationView } from '../../shared/bridge';
 import { sortedConversations } from '../store/reducer';
+import { isMuted } from '../preferences/preferences';
 import { useChat } from '../store/store';
 import { Avatar } from '../ui/Avatar';
 import { PRIMARY_BUTTON, TEXT_INPUT } from '../ui/buttons';
 import { useNow } from '../ui/hooks';
-import { SearchIcon } from '../ui/icons';
+import { BellSlashIcon, SearchIcon } from '../ui/icons';
 import { conversationTitle, otherMember } from '../ui/names';
 import { listTime } from '../ui/time';
 
@@ -32,6 +33,7 @@ function ConversationRow({ conversation, selfId, selected, tabbable, now, onSele
   const online = useChat((s) =>
     other === null ? undefined : (s.presence[other.id]?.online ?? false),
   );
+  const muted = useChat((s) => isMuted(s.settings, conversation.id));
   const unread = conversation.unreadCount;
   return (
     <li>
@@ -50,8 +52,16 @@ function ConversationRow({ conversation, selfId, selected, tabbable, now, onSele
         <Avatar id={other?.id ?? conversation.id} name={title} online={online} />
         <span className="min-w-0 flex-1">
           <span className="flex items-baseline justify-between gap-2">
-            <span className={`truncate text-sm ${unread > 0 ? 'font-semibold' : 'font-medium'}`}>
-              {title}
+            <span className="flex min-w-0 items-center gap-1">
+              <span className={`truncate text-sm ${unread > 0 ? 'font-semibold' : 'font-medium'}`}>
+                {title}
+              </span>
+              {muted && (
+                <span className="shrink-0 text-zinc-400" title="Muted">
+                  <BellSlashIcon className="size-3.5" />
+                  <span className="sr-only">(muted)</span>
+                </span>
+              )}
             </span>
             <time
               dateTime={conversation.lastActivityAt}
@@ -74,7 +84,10 @@ function ConversationRow({ conversation, selfId, selected, tabbable, now, onSele
             </span>
             {unread > 0 && (
               <span
-                className="inline-flex min-w-5 shrink-0 items-center justify-center rounded-full bg-blue-600 px-1.5 text-xs font-semibold text-white"
+                className={`inline-flex min-w-5 shrink-0 items-center justify-center rounded-full px-1.5 text-xs font-semibold text-white ${
+                  // A muted conversation still counts, but does not call for attention.
+                  muted ? 'bg-zinc-400 dark:bg-zinc-600' : 'bg-blue-600'
+                }`}
                 aria-label={`${unread} unread`}
               >
                 {unread > 99 ? '99+' : unread}

@@ -4,6 +4,7 @@
  * (conversation list, history pages, people).
  */
 import { compareLocalMessages } from '../../shared/bridge';
+import { withDoNotDisturb, withMuted } from '../preferences/preferences';
 import type {
   ChatEvent,
   ConnectionStatus,
@@ -67,18 +68,16 @@ export interface ChatUiState {
 
 export type Action =
   | { type: 'event'; event: ChatEvent }
-  | {
-      type: 'started';
-      session: SessionInfo | null;
-      connection: ConnectionStatus;
-      settings: ShellSettings | null;
-    }
+  | { type: 'started'; session: SessionInfo | null; connection: ConnectionStatus }
   | { type: 'conversations-loaded'; conversations: ConversationView[] }
   | { type: 'history-loading'; conversationId: string }
   | { type: 'history-loaded'; conversationId: string; page: HistoryPage; older: boolean }
   | { type: 'history-failed'; conversationId: string; message: string }
   | { type: 'people'; people: Person[] }
-  | { type: 'select'; conversationId: string | null };
+  | { type: 'select'; conversationId: string | null }
+  /** The user flipped a control: shown at once; the shell's `settings` event confirms it. */
+  | { type: 'set-muted'; conversationId: string; muted: boolean }
+  | { type: 'set-do-not-disturb'; enabled: boolean };
 
 export const initialState: ChatUiState = {
   ready: false,
@@ -260,7 +259,6 @@ export function reducer(state: ChatUiState, action: Action): ChatUiState {
         ready: true,
         session: action.session,
         connection: action.connection,
-        settings: action.settings ?? state.settings,
       };
     case 'conversations-loaded': {
       const conversations = { ...state.conversations };
@@ -301,6 +299,10 @@ export function reducer(state: ChatUiState, action: Action): ChatUiState {
     }
     case 'select':
       return { ...state, activeId: action.conversationId };
+    case 'set-muted':
+      return { ...state, settings: withMuted(state.settings, action.conversationId, action.muted) };
+    case 'set-do-not-disturb':
+      return { ...state, settings: withDoNotDisturb(state.settings, action.enabled) };
   }
 }
 

@@ -35,18 +35,27 @@ export function createChatStore(state: ChatUiState = initialState): ChatStore {
  * Subscribes to the bridge's events first and asks for the current state second, so
  * nothing that happens in between is missed.
  */
-export async function connectStore(store: ChatStore, bridge: ChatBridge): Promise<() => void> {
+export async function connectStore(
+  store: ChatStore,
+  bridge: Pick<ChatBridge, 'onEvent' | 'getSession' | 'getConnectionStatus' | 'getSettings'>,
+): Promise<() => void> {
   const unsubscribe = bridge.onEvent((event) => store.dispatch({ type: 'event', event }));
-  const [session, connection, settings] = await Promise.all([
+  // Preferences are applied the moment they answer, not after the other calls: a `settings`
+  // event (the tray's do-not-disturb) that arrives after this answer is newer and must win.
+  const settingsLoaded = bridge.getSettings().then((settings) => {
+    if (settings.ok) {
+      store.dispatch({ type: 'event', event: { type: 'settings', settings: settings.value } });
+    }
+  });
+  const [session, connection] = await Promise.all([
     bridge.getSession(),
     bridge.getConnectionStatus(),
-    bridge.getSettings(),
+    settingsLoaded,
   ]);
   store.dispatch({
     type: 'started',
     session: session.ok ? session.value : null,
     connection: connection.ok ? connection.value : 'offline',
-    settings: settings.ok ? settings.value : null,
   });
   return unsubscribe;
 }

@@ -1,0 +1,142 @@
+import { useCallback, useEffect, useId, useState, type KeyboardEvent, type RefObject } from 'react';
+import type { NotificationPermissionState } from '../../shared/notifications';
+import { getAppStore, useChat } from '../store/store';
+import { SECONDARY_BUTTON } from '../ui/buttons';
+import { changeDoNotDisturb } from './preferences';
+
+/** The bridge's permission state, re-read when the user comes back (site settings may change). */
+function useNotificationPermission(): {
+  state: NotificationPermissionState | null;
+  request: () => void;
+} {
+  const control = window.chat.notificationPermission;
+  const [state, setState] = useState(() => control?.current() ?? null);
+
+  useEffect(() => {
+    if (control === undefined) return;
+    const reread = () => setState(control.current());
+    window.addEventListener('focus', reread);
+    document.addEventListener('visibilitychange', reread);
+    return () => {
+      window.removeEventListener('focus', reread);
+      document.removeEventListener('visibilitychange', reread);
+    };
+  }, [control]);
+
+  // Called from the button's click: browsers accept a permission prompt only then.
+  const request = useCallback(() => {
+    if (control !== undefined) void control.request().then(setState);
+  }, [control]);
+
+  return { state, request };
+}
+
+function DoNotDisturbSwitch() {
+  const enabled = useChat((s) => s.settings?.doNotDisturb ?? false);
+  const [error, setError] = useState<string | null>(null);
+  const labelId = useId();
+  const hintId = useId();
+
+  return (
+    <div className="flex items-start gap-3">
+      <div className="min-w-0 flex-1">
+        <p id={labelId} className="text-sm font-medium">
+          Do not disturb
+        </p>
+        <p id={hintId} className="text-xs text-zinc-500">
+          No notifications from any conversation until you turn it off.
+        </p>
+      </div>
+      <button
+        type="button"
+        role="switch"
+        aria-checked={enabled}
+        aria-labelledby={labelId}
+        aria-describedby={hintId}
+        onClick={() => {
+          setError(null);
+          void changeDoNotDisturb(getAppStore(), window.chat, !enabled).then(setError);
+        }}
+        className={`relative mt-0.5 inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors ${
+          enabled ? 'bg-blue-600' : 'bg-zinc-300 dark:bg-zinc-600'
+        }`}
+      >
+        <span
+          aria-hidden="true"
+          className={`inline-block size-5 rounded-full bg-white shadow transition-transform ${
+            enabled ? 'translate-x-5.5' : 'translate-x-0.5'
+          }`}
+        />
+      </button>
+      {error !== null && (
+        <p role="alert" className="basis-full text-xs text-red-600 dark:text-red-400">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+const PERMISSION_TEXT: Record<Exclude<NotificationPermissionState, 'default'>, string> = {
+  granted: 'Browser notifications are on for this site.',
+  denied:
+    'This browser blocks notifications from this site. Allow them in the site settings (the icon left of the address), then come back.',
+  unsupported: 'This browser cannot show notifications.',
+};
+
+function BrowserPermission() {
+  const { state, request } = useNotificationPermission();
+  // The desktop app needs no permission: the shell shows native notifications itself.
+  if (state === null) return null;
+  return (
+    <div className="flex flex-col items-start gap-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
+      {state === 'default' ? (
+        <>
+          <p className="text-xs text-zinc-500">
+            Get a notification for new messages while this tab is in the background.
+          </p>
+          <button type="button" className={SECONDARY_BUTTON} onClick={request}>
+            Enable browser notifications
+          </button>
+        </>
+      ) : (
+        <p role="status" className="text-xs text-zinc-500">
+          {PERMISSION_TEXT[state]}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The sidebar's notification panel, opened from the header's bell: do-not-disturb and, in
+ * a browser, the notification permission. Escape closes it and returns focus to the bell.
+ */
+export function NotificationPanel({
+  id,
+  onClose,
+  returnFocusTo,
+}: {
+  id: string;
+  onClose: () => void;
+  returnFocusTo: RefObject<HTMLButtonElement | null>;
+}) {
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    onClose();
+    returnFocusTo.current?.focus();
+  };
+  return (
+    <div
+      id={id}
+      role="region"
+      aria-label="Notifications"
+      onKeyDown={onKeyDown}
+      className="flex flex-col gap-3 border-b border-zinc-200 bg-zinc-50 px-4 py-3 dark:border-zinc-800 dark:bg-zinc-900/60"
+    >
+      <DoNotDisturbSwitch />
+      <BrowserPermission />
+    </div>
+  );
+}
