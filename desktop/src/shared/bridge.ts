@@ -38,6 +38,7 @@ import type {
   Person,
   User,
 } from '@chat/protocol';
+import type { NotificationPermissionControl } from './notifications';
 
 // ---- results -------------------------------------------------------------
 
@@ -333,6 +334,8 @@ export type BridgeCalls = { [M in BridgeMethod]: Call<M> };
 export interface ChatBridge extends BridgeCalls {
   /** Subscribe to incremental events; returns the unsubscribe function. */
   onEvent(listener: ChatEventListener): () => void;
+  /** Present only where notifications need the user's permission first (a browser). */
+  readonly notificationPermission?: NotificationPermissionControl;
 }
 
 /** Calls the shell (Electron main, or the web bridge) implements itself, not the core. */

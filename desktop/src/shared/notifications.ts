@@ -124,3 +124,22 @@ export function createNotifier(deps: NotifierDeps): {
     },
   };
 }
+
+// ---- permission (browsers only) --------------------------------------------
+
+/** The browser's `Notification.permission`, or `unsupported` where there is no API. */
+export type NotificationPermissionState = 'default' | 'granted' | 'denied' | 'unsupported';
+
+/**
+ * Offered on the bridge (`window.chat.notificationPermission`) by shells whose
+ * notifications need the user's consent first: the web client. Electron's native
+ * notifications need none, so the desktop bridge leaves it out and the UI shows no prompt.
+ */
+export interface NotificationPermissionControl {
+  current(): NotificationPermissionState;
+  /**
+   * Asks the user. Call it only from a click: browsers refuse (or remember as a refusal)
+   * prompts a page raises on its own. Resolves with the outcome; never rejects.
+   */
+  request(): Promise<NotificationPermissionState>;
+}

@@ -2,24 +2,36 @@
  * The web bridge: `window.chat` for the web client, with the client core running in the
  * page. The session lives in `sessionStorage` (per tab, gone when the tab closes: the
  * page has no safeStorage to protect a long-lived refresh token), the outbox in
- * `localStorage` (unsent messages survive a reload or a crash). Shell preferences
- * (mute, do-not-disturb) are kept in memory.
+ * `localStorage` (unsent messages survive a reload or a crash), and so do the shell
+ * preferences (mute, do-not-disturb), shared by the tabs of one browser profile. With the
+ * user's permission, new messages are announced with browser notifications.
  */
+import { z } from 'zod';
 import {
   done,
+  fail,
   ok,
   parseBridgeArgs,
   type ChatBridge,
   type ChatEvent,
   type ChatEventListener,
+  type Result,
   type ShellSettings,
 } from '../shared/bridge';
 import { createChatClient, type ChatClient } from '../core/client';
 import type { OutboxEntry, OutboxStorage } from '../core/outbox';
 import type { PersistedSession, SessionStorage } from '../core/session';
+import {
+  browserNotificationApi,
+  browserPage,
+  createWebNotifications,
+  type NotificationApi,
+  type PageLike,
+} from './notifications.web';
 
 const SESSION_KEY = 'chat.session.v1';
 const OUTBOX_KEY = 'chat.outbox.v1';
+export const SETTINGS_KEY = 'chat.settings.v1';
 
 export function browserSessionStorage(store: Storage = window.sessionStorage): SessionStorage {
   return {
@@ -75,9 +87,60 @@ export function browserOutboxStorage(store: Storage = window.localStorage): Outb
   };
 }
 
+const StoredSettings = z.object({
+  doNotDisturb: z.boolean().catch(false),
+  mutedConversationIds: z.array(z.string().min(1).max(256)).max(10_000).catch([]),
+});
+
+const DEFAULT_SETTINGS: ShellSettings = { doNotDisturb: false, mutedConversationIds: [] };
+
+/** Mute and do-not-disturb under one key; an unreadable value reads as the defaults. */
+export function browserSettingsStorage(store: Storage = window.localStorage): {
+  load(): ShellSettings;
+  /** Throws when the browser refuses the write (quota, storage disabled). */
+  save(settings: ShellSettings): void;
+} {
+  return {
+    load() {
+      const raw = store.getItem(SETTINGS_KEY);
+      if (raw === null) return { ...DEFAULT_SETTINGS, mutedConversationIds: [] };
+      try {
+        const parsed = StoredSettings.safeParse(JSON.parse(raw));
+        if (parsed.success) return parsed.data;
+      } catch {
+        // Not JSON: fall through to the defaults.
+      }
+      return { ...DEFAULT_SETTINGS, mutedConversationIds: [] };
+    },
+    save(settings) {
+      const { doNotDisturb, mutedConversationIds } = settings;
+      store.setItem(SETTINGS_KEY, JSON.stringify({ doNotDisturb, mutedConversationIds }));
+    },
+  };
+}
+
 export interface WebBridge extends ChatBridge {
   /** The core, for the page's own wiring (e.g. calling `start()` once). */
   readonly client: ChatClient;
+}
+
+/** `window`'s `storage` events: another tab of this origin wrote to `localStorage`. */
+export interface StorageEventSource {
+  addEventListener(
+    type: 'storage',
+    listener: (event: Pick<StorageEvent, 'key' | 'storageArea'>) => void,
+  ): void;
+}
+
+export interface WebBridgeOptions {
+  /** Where preferences live (default `localStorage`). */
+  storage?: Storage;
+  /** The `Notification` class (default: the browser's, if any). */
+  notifications?: NotificationApi | undefined;
+  page?: PageLike;
+  /** Where other tabs' writes are announced (default `window`); null to not follow them. */
+  storageEvents?: StorageEventSource | null;
+  now?: () => number;
 }
 
 export function createWebBridge(
@@ -85,20 +148,62 @@ export function createWebBridge(
     sessionStorage: browserSessionStorage(),
     outboxStorage: browserOutboxStorage(),
   }),
+  options: WebBridgeOptions = {},
 ): WebBridge {
-  const settings: ShellSettings = { doNotDisturb: false, mutedConversationIds: [] };
+  const storage = options.storage ?? window.localStorage;
+  const settingsStore = browserSettingsStorage(storage);
+  let settings: ShellSettings = settingsStore.load();
+  let activeConversationId: string | null = null;
   const shellListeners = new Set<ChatEventListener>();
   const emitShell = (event: ChatEvent) => {
     for (const listener of shellListeners) listener(event);
   };
-  const settingsChanged = () =>
-    emitShell({
-      type: 'settings',
-      settings: { ...settings, mutedConversationIds: [...settings.mutedConversationIds] },
+  const copy = (): ShellSettings => ({
+    ...settings,
+    mutedConversationIds: [...settings.mutedConversationIds],
+  });
+  const settingsChanged = () => emitShell({ type: 'settings', settings: copy() });
+
+  /** Stores first, so the UI never shows a preference the next page load would not have. */
+  function commit(next: ShellSettings): Result<null> {
+    try {
+      settingsStore.save(next);
+    } catch {
+      return fail('internal', 'This browser would not save the preference; it is unchanged.');
+    }
+    settings = next;
+    settingsChanged();
+    return done();
+  }
+
+  const storageEvents: StorageEventSource | null =
+    options.storageEvents === undefined ? window : options.storageEvents;
+  if (storageEvents !== null) {
+    // Another tab changed a preference: follow it, so every tab behaves alike. (A null key
+    // means that tab cleared the whole storage.)
+    storageEvents.addEventListener('storage', (event) => {
+      if (event.storageArea !== storage || (event.key !== SETTINGS_KEY && event.key !== null)) {
+        return;
+      }
+      settings = settingsStore.load();
+      settingsChanged();
     });
+  }
+
+  const notifications = createWebNotifications({
+    api: 'notifications' in options ? options.notifications : browserNotificationApi(),
+    page: options.page ?? browserPage(),
+    settings: () => settings,
+    activeConversationId: () => activeConversationId,
+    openConversation: (conversationId) => emitShell({ type: 'open-conversation', conversationId }),
+    now: options.now ?? (() => Date.now()),
+  });
+  // For the page's lifetime, like the bridge itself.
+  client.onEvent((event) => notifications.onEvent(event));
 
   const bridge: WebBridge = {
     client,
+    notificationPermission: notifications.permission,
     onEvent(listener) {
       shellListeners.add(listener);
       const unsubscribe = client.onEvent(listener);
@@ -128,7 +233,9 @@ export function createWebBridge(
 
     setActiveConversation(args) {
       const parsed = parseBridgeArgs('setActiveConversation', args);
-      return Promise.resolve(parsed.ok ? done() : parsed);
+      if (!parsed.ok) return Promise.resolve(parsed);
+      activeConversationId = parsed.value.conversationId;
+      return Promise.resolve(done());
     },
 
     setMuted(args) {
@@ -136,23 +243,18 @@ export function createWebBridge(
       if (!parsed.ok) return Promise.resolve(parsed);
       const { conversationId, muted } = parsed.value;
       const others = settings.mutedConversationIds.filter((id) => id !== conversationId);
-      settings.mutedConversationIds = muted ? [...others, conversationId] : others;
-      settingsChanged();
-      return Promise.resolve(done());
+      return Promise.resolve(
+        commit({ ...settings, mutedConversationIds: muted ? [...others, conversationId] : others }),
+      );
     },
 
     setDoNotDisturb(args) {
       const parsed = parseBridgeArgs('setDoNotDisturb', args);
       if (!parsed.ok) return Promise.resolve(parsed);
-      settings.doNotDisturb = parsed.value.enabled;
-      settingsChanged();
-      return Promise.resolve(done());
+      return Promise.resolve(commit({ ...settings, doNotDisturb: parsed.value.enabled }));
     },
 
-    getSettings: () =>
-      Promise.resolve(
-        ok({ ...settings, mutedConversationIds: [...settings.mutedConversationIds] }),
-      ),
+    getSettings: () => Promise.resolve(ok(copy())),
 
     openExternal(args) {
       // The schema admits only http(s) URLs; anything else never reaches window.open.

@@ -1,0 +1,148 @@
+/**
+ * Browser notifications for the web client: the same rule and announce-once notifier as the
+ * Electron shell (`shared/notifications`), shown with the DOM's `Notification`. The page
+ * counts as "in front" only while the tab is visible and the window has focus, so a
+ * message in the open conversation is announced when the user is in another tab or app.
+ */
+import type { ChatEvent, ConversationView, ShellSettings } from '../shared/bridge';
+import {
+  createNotifier,
+  type NativeNotification,
+  type NotificationPermissionControl,
+  type NotificationPermissionState,
+} from '../shared/notifications';
+
+/** The part of a DOM `Notification` used here. */
+export interface DomNotificationLike {
+  addEventListener(type: 'click', listener: () => void): void;
+  close(): void;
+}
+
+/** The part of the DOM's `Notification` class used here (injectable, so tests need no DOM). */
+export interface NotificationApi {
+  readonly permission: NotificationPermission;
+  requestPermission(): Promise<NotificationPermission>;
+  new (title: string, options?: NotificationOptions): DomNotificationLike;
+}
+
+export interface PageLike {
+  /** The tab is visible and its window focused: the user is looking at the app. */
+  inFront(): boolean;
+  /** Brings the tab forward (browsers allow it from a notification click). */
+  focus(): void;
+}
+
+export interface WebNotificationsDeps {
+  /** `globalThis.Notification`, or undefined where the browser has none. */
+  api: NotificationApi | undefined;
+  page: PageLike;
+  settings(): ShellSettings;
+  activeConversationId(): string | null;
+  /** Tells the renderer to show the conversation (an `open-conversation` event). */
+  openConversation(conversationId: string): void;
+  now(): number;
+}
+
+export interface WebNotifications {
+  /** Feed every core event: conversations name the sender, messages are announced. */
+  onEvent(event: ChatEvent): void;
+  permission: NotificationPermissionControl;
+}
+
+const SILENT: NativeNotification = {
+  on: () => undefined,
+  show: () => undefined,
+  close: () => undefined,
+};
+
+export function createWebNotifications(deps: WebNotificationsDeps): WebNotifications {
+  const { api } = deps;
+  const conversations = new Map<string, ConversationView>();
+
+  const notifier = createNotifier({
+    // Checked at every message: the user may grant or revoke it in the browser at any time.
+    isSupported: () => api?.permission === 'granted',
+    create(content) {
+      if (api === undefined) return SILENT;
+      let shown: DomNotificationLike;
+      try {
+        // A DOM notification shows as soon as it is constructed.
+        shown = new api(content.title, { body: content.body });
+      } catch {
+        // Some browsers (Chrome on Android) allow notifications only from a service worker;
+        // the unread count still tells the user, so a refused pop-up is not worth an error.
+        return SILENT;
+      }
+      return {
+        on: (_event, listener) =>
+          shown.addEventListener('click', () => {
+            shown.close();
+            listener();
+          }),
+        show: () => undefined,
+        close: () => shown.close(),
+      };
+    },
+    context: () => {
+      const settings = deps.settings();
+      return {
+        windowFocused: deps.page.inFront(),
+        activeConversationId: deps.activeConversationId(),
+        doNotDisturb: settings.doNotDisturb,
+        isMuted: (id) => settings.mutedConversationIds.includes(id),
+        now: deps.now(),
+      };
+    },
+    conversation: (id) => conversations.get(id),
+    openConversation(conversationId) {
+      deps.page.focus();
+      deps.openConversation(conversationId);
+    },
+  });
+
+  const current = (): NotificationPermissionState => api?.permission ?? 'unsupported';
+
+  return {
+    onEvent(event) {
+      switch (event.type) {
+        case 'conversation':
+          conversations.set(event.conversation.id, event.conversation);
+          break;
+        case 'message':
+          notifier.onMessage(event.message);
+          break;
+        case 'session':
+          // Another account (or none): nothing of the last one may pop up.
+          conversations.clear();
+          notifier.reset();
+          break;
+        default:
+          break;
+      }
+    },
+    permission: {
+      current,
+      async request() {
+        if (api === undefined) return 'unsupported';
+        try {
+          return await api.requestPermission();
+        } catch {
+          return current();
+        }
+      },
+    },
+  };
+}
+
+/** The live page: `document` visibility and focus. */
+export function browserPage(): PageLike {
+  return {
+    inFront: () => document.visibilityState === 'visible' && document.hasFocus(),
+    focus: () => window.focus(),
+  };
+}
+
+/** The browser's `Notification` class, where it exists. */
+export function browserNotificationApi(): NotificationApi | undefined {
+  return typeof Notification === 'undefined' ? undefined : Notification;
+}
