@@ -127,7 +127,8 @@ export class AuthService {
   /** Verifies an access token and that its session is still live. */
   async authenticate(token: string): Promise<AccessClaims> {
     const claims = await this.deps.accessTokens.verify(token);
-    if (!(await this.deps.sessionStatus.isLive(claims.sessionId))) throw unauthorized();
+    const owner = await this.deps.sessionStatus.liveOwner(claims.sessionId);
+    if (owner !== claims.userId) throw unauthorized();
     return claims;
   }
 

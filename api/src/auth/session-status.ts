@@ -11,9 +11,12 @@ export type RevocationListener = (sessionId: string, origin: RevocationOrigin) =
  * that calls `markRevoked(id, 'remote')` (and listens for 'local' ones to publish).
  */
 export class SessionStatus {
-  /** true = live, false = revoked or unknown. Map order doubles as recency order. */
-  private readonly cache = new Map<string, boolean>();
-  private readonly pending = new Map<string, Promise<boolean>>();
+  /**
+   * The owning user id while live; false when revoked or unknown. Map order doubles as
+   * recency order.
+   */
+  private readonly cache = new Map<string, string | false>();
+  private readonly pending = new Map<string, Promise<string | false>>();
   private readonly listeners = new Set<RevocationListener>();
 
   constructor(
@@ -23,6 +26,15 @@ export class SessionStatus {
 
   /** Only call with a session id from a verified token: entries are made on first sight. */
   async isLive(sessionId: string): Promise<boolean> {
+    return (await this.liveOwner(sessionId)) !== false;
+  }
+
+  /**
+   * The user a live session belongs to, or false. Lets a caller check that a token's
+   * `sub` and `sid` belong together, so even a token forged with a leaked secret cannot
+   * pair someone's live session with another user.
+   */
+  async liveOwner(sessionId: string): Promise<string | false> {
     const cached = this.cache.get(sessionId);
     if (cached !== undefined) {
       this.cache.delete(sessionId);
@@ -34,7 +46,9 @@ export class SessionStatus {
     if (!lookup) {
       lookup = this.sessions
         .findById(sessionId)
-        .then((session) => session !== null && session.revokedAt === null);
+        .then((session) =>
+          session !== null && session.revokedAt === null ? session.userId : false,
+        );
       this.pending.set(sessionId, lookup);
     }
     try {
@@ -71,7 +85,7 @@ export class SessionStatus {
     return () => this.listeners.delete(listener);
   }
 
-  private remember(sessionId: string, live: boolean): void {
+  private remember(sessionId: string, live: string | false): void {
     this.cache.delete(sessionId);
     this.cache.set(sessionId, live);
     while (this.cache.size > this.maxEntries) {

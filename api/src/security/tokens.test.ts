@@ -127,6 +127,18 @@ describe('forged and stale access tokens are refused on every door', () => {
     socket.disconnect();
   });
 
+  test("a validly signed token pairing one user with another user's live session is refused", async () => {
+    // Only possible with a leaked secret; the session must still vouch for its own user.
+    const mixed = handmade(
+      { alg: 'HS256', typ: 'JWT' },
+      claimsOf(alice, { sub: bob.user.id }),
+      (d) => hmac('sha256', d, api.config.jwtSecret),
+    );
+    const response = await api.http.get('/api/users/me', { token: mixed });
+    expect(response.status).toBe(401);
+    expect(await connectError(api.url, mixed)).toBe('unauthorized');
+  });
+
   test('REST answers 401 unauthorized', async () => {
     for (const [name, token] of await forgedTokens()) {
       const response = await api.http.get('/api/users/me', { token });
