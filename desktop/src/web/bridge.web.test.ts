@@ -1,0 +1,325 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatEvent, LocalMessage } from '../shared/bridge';
+import {
+  makeClient,
+  signUp,
+  startRestartableApi,
+  unwrap,
+  type RestartableApi,
+  type TestClient,
+} from '../core/testing/harness';
+import {
+  createWebBridge,
+  SETTINGS_KEY,
+  type StorageEventSource,
+  type WebBridge,
+  type WebBridgeOptions,
+} from './bridge.web';
+import type { DomNotificationLike, NotificationApi } from './notifications.web';
+
+/** `localStorage` as a Map; `failWrites` plays a browser over its quota. */
+class MemoryStorage implements Storage {
+  [name: string]: unknown;
+  private readonly items = new Map<string, string>();
+  failWrites = false;
+  get length() {
+    return this.items.size;
+  }
+  clear() {
+    this.items.clear();
+  }
+  getItem(key: string) {
+    return this.items.get(key) ?? null;
+  }
+  key(index: number) {
+    return [...this.items.keys()][index] ?? null;
+  }
+  removeItem(key: string) {
+    this.items.delete(key);
+  }
+  setItem(key: string, value: string) {
+    if (this.failWrites) throw new Error('QuotaExceededError');
+    this.items.set(key, value);
+  }
+}
+
+interface Shown {
+  title: string;
+  body: string | undefined;
+  click(): void;
+  closed: boolean;
+}
+
+/** A stand-in for the DOM's `Notification` class that records what the page shows. */
+function fakeNotificationApi(permission: NotificationPermission) {
+  const shown: Shown[] = [];
+  const state = { permission, requests: 0, answer: 'granted' as NotificationPermission };
+  class FakeNotification implements DomNotificationLike {
+    static get permission() {
+      return state.permission;
+    }
+    static requestPermission() {
+      state.requests += 1;
+      state.permission = state.answer;
+      return Promise.resolve(state.answer);
+    }
+    private readonly listeners: (() => void)[] = [];
+    constructor(title: string, options?: NotificationOptions) {
+      const entry: Shown = {
+        title,
+        body: options?.body,
+        closed: false,
+        click: () => {
+          for (const listener of this.listeners) listener();
+        },
+      };
+      this.entry = entry;
+      shown.push(entry);
+    }
+    private readonly entry: Shown;
+    addEventListener(_type: 'click', listener: () => void) {
+      this.listeners.push(listener);
+    }
+    close() {
+      this.entry.closed = true;
+    }
+  }
+  const api: NotificationApi = FakeNotification;
+  return { api, shown, state };
+}
+
+function storageEvents() {
+  const listeners: Parameters<StorageEventSource['addEventListener']>[1][] = [];
+  const source: StorageEventSource = {
+    addEventListener: (_type, listener) => listeners.push(listener),
+  };
+  return {
+    source,
+    fire: (event: { key: string | null; storageArea: Storage }) => {
+      for (const listener of listeners) listener(event);
+    },
+  };
+}
+
+function webBridge(client = makeClient().client, options: WebBridgeOptions = {}) {
+  const storage = options.storage ?? new MemoryStorage();
+  const bridge = createWebBridge(client, { storageEvents: null, ...options, storage });
+  const events: ChatEvent[] = [];
+  bridge.onEvent((event) => events.push(event));
+  return { bridge, events, storage };
+}
+
+describe('web bridge notifications, against the real API', () => {
+  let api: RestartableApi;
+  let ann: TestClient;
+  let bob: TestClient;
+  let bobName: string;
+  let directId: string;
+  let groupId: string;
+  const page = { front: false, focused: 0 };
+  let notifications: ReturnType<typeof fakeNotificationApi>;
+  let web: { bridge: WebBridge; events: ChatEvent[] };
+
+  beforeAll(async () => {
+    api = await startRestartableApi();
+    ann = makeClient();
+    bob = makeClient();
+    notifications = fakeNotificationApi('granted');
+    web = webBridge(ann.client, {
+      notifications: notifications.api,
+      page: { inFront: () => page.front, focus: () => (page.focused += 1) },
+    });
+    const annId = await signUp(ann, api.url);
+    await signUp(bob, api.url);
+    bobName = unwrap(await bob.client.getSession())?.user.displayName ?? '';
+    directId = unwrap(await bob.client.openDirect({ userId: annId })).id;
+    groupId = unwrap(await bob.client.createGroup({ title: 'Team', memberIds: [annId] })).id;
+    for (const id of [directId, groupId]) {
+      await ann.waitFor((e) => e.type === 'conversation' && e.conversation.id === id);
+    }
+  });
+
+  afterAll(async () => {
+    ann.client.close();
+    bob.client.close();
+    await api.close();
+  });
+
+  beforeEach(async () => {
+    page.front = false;
+    notifications.shown.length = 0;
+    notifications.state.permission = 'granted';
+    unwrap(await web.bridge.setActiveConversation({ conversationId: null }));
+    unwrap(await web.bridge.setDoNotDisturb({ enabled: false }));
+    for (const conversationId of [directId, groupId]) {
+      unwrap(await web.bridge.setMuted({ conversationId, muted: false }));
+    }
+  });
+
+  let counter = 0;
+  /** Bob sends; resolves once Ann's client holds it (her notifications are decided by then). */
+  async function bobSends(conversationId: string): Promise<LocalMessage> {
+    counter += 1;
+    const body = `ping ${counter}`;
+    unwrap(await bob.client.sendMessage({ conversationId, body }));
+    const event = await ann.waitFor(
+      (e) => e.type === 'message' && e.message.body === body && e.message.seq !== null,
+    );
+    if (event.type !== 'message') throw new Error('unreachable');
+    return event.message;
+  }
+
+  it('announces a message from someone else while the tab is in the background; a click opens it', async () => {
+    const message = await bobSends(directId);
+    expect(notifications.shown).toEqual([
+      expect.objectContaining({ title: bobName, body: message.body }),
+    ]);
+    await bobSends(groupId);
+    expect(notifications.shown[1]?.title).toBe(`${bobName} in Team`);
+
+    notifications.shown[0]?.click();
+    expect(page.focused).toBe(1);
+    expect(notifications.shown[0]?.closed).toBe(true);
+    expect(web.events).toContainEqual({ type: 'open-conversation', conversationId: directId });
+  });
+
+  it('stays quiet for the conversation on screen, but not for another one or a hidden tab', async () => {
+    page.front = true;
+    unwrap(await web.bridge.setActiveConversation({ conversationId: directId }));
+    await bobSends(directId);
+    expect(notifications.shown).toEqual([]);
+
+    await bobSends(groupId);
+    expect(notifications.shown.map((n) => n.title)).toEqual([`${bobName} in Team`]);
+
+    page.front = false;
+    await bobSends(directId);
+    expect(notifications.shown).toHaveLength(2);
+  });
+
+  it('honours mute and do-not-disturb', async () => {
+    unwrap(await web.bridge.setMuted({ conversationId: groupId, muted: true }));
+    await bobSends(groupId);
+    expect(notifications.shown).toEqual([]);
+    await bobSends(directId);
+    expect(notifications.shown).toHaveLength(1);
+
+    unwrap(await web.bridge.setDoNotDisturb({ enabled: true }));
+    await bobSends(directId);
+    await bobSends(groupId);
+    expect(notifications.shown).toHaveLength(1);
+  });
+
+  it('shows nothing and asks nothing until the user grants permission from the UI', async () => {
+    notifications.state.permission = 'default';
+    const requestsBefore = notifications.state.requests;
+    await bobSends(directId);
+    expect(notifications.shown).toEqual([]);
+    expect(notifications.state.requests).toBe(requestsBefore);
+
+    const permission = web.bridge.notificationPermission;
+    expect(permission?.current()).toBe('default');
+    expect(await permission?.request()).toBe('granted');
+    expect(notifications.state.requests).toBe(requestsBefore + 1);
+    await bobSends(directId);
+    expect(notifications.shown).toHaveLength(1);
+  });
+
+  it('never announces the user’s own messages, even sent from another device', async () => {
+    const annElsewhere = makeClient();
+    const session = unwrap(await ann.client.getSession());
+    if (session === null) throw new Error('ann is signed in');
+    // A second device of Ann's: a fresh sign-in with the same account.
+    const password = 'correct horse battery';
+    unwrap(
+      await annElsewhere.client.signIn({
+        serverUrl: api.url,
+        username: session.user.username,
+        password,
+      }),
+    );
+    try {
+      unwrap(await annElsewhere.client.listConversations());
+      unwrap(
+        await annElsewhere.client.sendMessage({ conversationId: directId, body: 'from my phone' }),
+      );
+      await ann.waitFor(
+        (e) => e.type === 'message' && e.message.body === 'from my phone' && e.message.seq !== null,
+      );
+      expect(notifications.shown).toEqual([]);
+    } finally {
+      annElsewhere.client.close();
+    }
+  });
+});
+
+describe('web bridge preferences', () => {
+  it('are kept in localStorage and read back by the next page load', async () => {
+    const storage = new MemoryStorage();
+    const first = webBridge(undefined, { storage, notifications: undefined });
+    unwrap(await first.bridge.setMuted({ conversationId: 'c1', muted: true }));
+    unwrap(await first.bridge.setDoNotDisturb({ enabled: true }));
+    expect(first.events.filter((e) => e.type === 'settings')).toHaveLength(2);
+
+    const reloaded = webBridge(undefined, { storage, notifications: undefined });
+    expect(unwrap(await reloaded.bridge.getSettings())).toEqual({
+      doNotDisturb: true,
+      mutedConversationIds: ['c1'],
+    });
+  });
+
+  it('an unreadable stored value reads as the defaults', async () => {
+    for (const raw of ['{not json', '{"doNotDisturb":"yes","mutedConversationIds":[1]}', '[]']) {
+      const storage = new MemoryStorage();
+      storage.setItem(SETTINGS_KEY, raw);
+      const { bridge } = webBridge(undefined, { storage, notifications: undefined });
+      expect(unwrap(await bridge.getSettings())).toEqual({
+        doNotDisturb: false,
+        mutedConversationIds: [],
+      });
+    }
+  });
+
+  it('a write the browser refuses is an error, and nothing changes', async () => {
+    const storage = new MemoryStorage();
+    const { bridge, events } = webBridge(undefined, { storage, notifications: undefined });
+    storage.failWrites = true;
+    const result = await bridge.setMuted({ conversationId: 'c1', muted: true });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? null : result.error.message).toMatch(/would not save/);
+    expect(unwrap(await bridge.getSettings()).mutedConversationIds).toEqual([]);
+    expect(events.filter((e) => e.type === 'settings')).toEqual([]);
+  });
+
+  it('follow a change made in another tab', async () => {
+    const storage = new MemoryStorage();
+    const tabs = storageEvents();
+    const here = webBridge(undefined, {
+      storage,
+      notifications: undefined,
+      storageEvents: tabs.source,
+    });
+    const otherTab = webBridge(undefined, { storage, notifications: undefined });
+    unwrap(await otherTab.bridge.setDoNotDisturb({ enabled: true }));
+    tabs.fire({ key: 'chat.outbox.v1', storageArea: storage });
+    expect(here.events).toEqual([]);
+    tabs.fire({ key: SETTINGS_KEY, storageArea: storage });
+    expect(here.events).toEqual([
+      { type: 'settings', settings: { doNotDisturb: true, mutedConversationIds: [] } },
+    ]);
+    expect(unwrap(await here.bridge.getSettings()).doNotDisturb).toBe(true);
+  });
+
+  it('invalid arguments are refused without a change', async () => {
+    const { bridge } = webBridge(undefined, { notifications: undefined });
+    const result = await bridge.setMuted({ conversationId: '', muted: true });
+    expect(result.ok ? null : result.error.code).toBe('invalid_request');
+    expect(unwrap(await bridge.getSettings()).mutedConversationIds).toEqual([]);
+  });
+
+  it('a browser without notifications says so, and asking is harmless', async () => {
+    const { bridge } = webBridge(undefined, { notifications: undefined });
+    expect(bridge.notificationPermission?.current()).toBe('unsupported');
+    expect(await bridge.notificationPermission?.request()).toBe('unsupported');
+  });
+});
