@@ -263,7 +263,13 @@ async function main(): Promise<void> {
     let loginsAlone = { ok: 0, failed: 0, seconds: 1 };
     let loginsBurst = { ok: 0, seconds: 1 };
     let burstLatency = emptyLatency;
-    let rest = { requestsPerSec: Number.NaN, p99: Number.NaN, errors: 0, non2xx: 0 };
+    let rest = {
+      requestsPerSec: Number.NaN,
+      p99: Number.NaN,
+      errors: 0,
+      non2xx: 0,
+      cpuMicrosPerRequest: Number.NaN,
+    };
     if (want('api') || want('logins') || want('rest')) {
       const api = await startApi('api');
       progress(`API up at ${api.url} (pid ${api.pid}); connecting ${OPTIONS.pairs} pairs`);
@@ -319,12 +325,20 @@ async function main(): Promise<void> {
       if (want('rest')) {
         progress('REST history fetches (autocannon)…');
         const firstConversation = seeded.pairs[0]?.conversationId ?? '';
-        rest = await autocannon(
+        const cpuBefore = cpuSeconds(api.pid);
+        const seconds = Math.max(3, Math.round(OPTIONS.seconds));
+        const fetched = await autocannon(
           `${api.url}/api/conversations/${firstConversation}/messages?limit=50`,
           seeded.readerToken,
-          Math.max(3, Math.round(OPTIONS.seconds)),
+          seconds,
         );
-        progress(`  ${rest.requestsPerSec} req/s, p99 ${rest.p99} ms (${rest.non2xx} non-2xx)`);
+        const cpuMicrosPerRequest = Math.round(
+          ((cpuSeconds(api.pid) - cpuBefore) * 1e6) / (fetched.requestsPerSec * seconds),
+        );
+        rest = { ...fetched, cpuMicrosPerRequest };
+        progress(
+          `  ${rest.requestsPerSec} req/s, p99 ${rest.p99} ms, ${cpuMicrosPerRequest} µs CPU/request (${rest.non2xx} non-2xx)`,
+        );
       }
       await stop(api);
     }

@@ -41,7 +41,13 @@ export interface Results {
     p99During: number;
     ratio: number;
   };
-  rest: { requestsPerSec: number; p99: number; errors: number; non2xx: number };
+  rest: {
+    requestsPerSec: number;
+    p99: number;
+    errors: number;
+    non2xx: number;
+    cpuMicrosPerRequest: number;
+  };
   idle: {
     target: number;
     connected: number;
@@ -138,7 +144,7 @@ function table(results: Results): string {
     ],
     [
       `REST history fetches/s (limit=50, ${o.restConnections} connections)`,
-      `${rest.requestsPerSec} (p99 ${rest.p99} ms)`,
+      `${rest.requestsPerSec} (p99 ${rest.p99} ms, ${rest.cpuMicrosPerRequest} µs CPU each)`,
       '',
       rest.non2xx + rest.errors > 0 ? `${rest.non2xx} non-2xx, ${rest.errors} errors` : '',
       '',
