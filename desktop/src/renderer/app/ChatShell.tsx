@@ -53,17 +53,18 @@ export function ChatShell({ session }: { session: SessionInfo }) {
             <Avatar id={selfId} name={session.user.displayName} size="sm" />
             <div className="min-w-0 flex-1">
               <p className="truncate text-sm font-semibold">{session.user.displayName}</p>
-              <p className="truncate text-xs text-zinc-500">
-                @{session.user.username}
-                {doNotDisturb && (
-                  <span className="text-amber-600 dark:text-amber-400"> · Do not disturb</span>
-                )}
-              </p>
+              {doNotDisturb ? (
+                <p className="truncate text-xs text-amber-600 dark:text-amber-400">
+                  Do not disturb
+                </p>
+              ) : (
+                <p className="truncate text-xs text-zinc-500">@{session.user.username}</p>
+              )}
             </div>
             <button
               ref={notificationsButton}
               type="button"
-              className={`${ICON_BUTTON} ${doNotDisturb ? 'text-amber-600 dark:text-amber-400' : ''}`}
+              className={`${ICON_BUTTON} ${doNotDisturb ? 'text-amber-600! dark:text-amber-400!' : ''}`}
               onClick={() => setNotificationsOpen((open) => !open)}
               aria-expanded={notificationsOpen}
               aria-controls={notificationsPanelId}

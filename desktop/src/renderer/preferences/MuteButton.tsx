@@ -21,7 +21,7 @@ export function MuteButton({ conversationId }: { conversationId: string }) {
     <span className="relative">
       <button
         type="button"
-        className={`${ICON_BUTTON} ${muted ? 'text-amber-600 dark:text-amber-400' : ''}`}
+        className={`${ICON_BUTTON} ${muted ? 'text-amber-600! dark:text-amber-400!' : ''}`}
         onClick={toggle}
         aria-pressed={muted}
         aria-label="Mute conversation"

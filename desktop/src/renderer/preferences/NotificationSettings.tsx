@@ -57,13 +57,13 @@ function DoNotDisturbSwitch() {
           setError(null);
           void changeDoNotDisturb(getAppStore(), window.chat, !enabled).then(setError);
         }}
-        className={`relative mt-0.5 inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors ${
+        className={`relative mt-0.5 inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors motion-reduce:transition-none ${
           enabled ? 'bg-blue-600' : 'bg-zinc-300 dark:bg-zinc-600'
         }`}
       >
         <span
           aria-hidden="true"
-          className={`inline-block size-5 rounded-full bg-white shadow transition-transform ${
+          className={`inline-block size-5 rounded-full bg-white shadow transition-transform motion-reduce:transition-none ${
             enabled ? 'translate-x-5.5' : 'translate-x-0.5'
           }`}
         />
