@@ -46,6 +46,33 @@ export interface ChatClient extends ChatCoreCalls {
   close(): void;
 }
 
+/**
+ * The core's bridge calls taken off a client, for a bridge (the Electron IPC handlers,
+ * the web bridge) to spread beside its own shell calls. Naming them here keeps `start`,
+ * `close` and `onEvent` from becoming bridge calls by accident.
+ */
+export function coreCalls(client: ChatCoreCalls): ChatCoreCalls {
+  return {
+    signIn: (args) => client.signIn(args),
+    register: (args) => client.register(args),
+    signOut: () => client.signOut(),
+    getSession: () => client.getSession(),
+    getConnectionStatus: () => client.getConnectionStatus(),
+    searchUsers: (args) => client.searchUsers(args),
+    getPeople: (args) => client.getPeople(args),
+    openDirect: (args) => client.openDirect(args),
+    createGroup: (args) => client.createGroup(args),
+    listConversations: () => client.listConversations(),
+    loadHistory: (args) => client.loadHistory(args),
+    sendMessage: (args) => client.sendMessage(args),
+    retryMessage: (args) => client.retryMessage(args),
+    discardMessage: (args) => client.discardMessage(args),
+    markRead: (args) => client.markRead(args),
+    setTyping: (args) => client.setTyping(args),
+    catchUp: () => client.catchUp(),
+  };
+}
+
 export function createChatClient(options: ChatClientOptions): ChatClient {
   const clock = options.clock ?? systemClock;
   const listeners = new Set<ChatEventListener>();

@@ -1,5 +1,5 @@
 import { done, fail, ok, type ShellSettings } from '../shared/bridge';
-import type { ChatClient } from '../core/client';
+import { coreCalls, type ChatClient } from '../core/client';
 import type { BridgeHandlers } from './ipc.main';
 
 /** What the shell itself does for the shell-only bridge calls. */
@@ -18,23 +18,7 @@ export interface ShellServices {
  */
 export function createBridgeHandlers(client: ChatClient, shell: ShellServices) {
   return {
-    signIn: (args) => client.signIn(args),
-    register: (args) => client.register(args),
-    signOut: () => client.signOut(),
-    getSession: () => client.getSession(),
-    getConnectionStatus: () => client.getConnectionStatus(),
-    searchUsers: (args) => client.searchUsers(args),
-    getPeople: (args) => client.getPeople(args),
-    openDirect: (args) => client.openDirect(args),
-    createGroup: (args) => client.createGroup(args),
-    listConversations: () => client.listConversations(),
-    loadHistory: (args) => client.loadHistory(args),
-    sendMessage: (args) => client.sendMessage(args),
-    retryMessage: (args) => client.retryMessage(args),
-    discardMessage: (args) => client.discardMessage(args),
-    markRead: (args) => client.markRead(args),
-    setTyping: (args) => client.setTyping(args),
-    catchUp: () => client.catchUp(),
+    ...coreCalls(client),
 
     setActiveConversation: ({ conversationId }) => {
       shell.setActiveConversation(conversationId);

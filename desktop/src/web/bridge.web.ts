@@ -18,7 +18,7 @@ import {
   type Result,
   type ShellSettings,
 } from '../shared/bridge';
-import { createChatClient, type ChatClient } from '../core/client';
+import { coreCalls, createChatClient, type ChatClient } from '../core/client';
 import type { OutboxEntry, OutboxStorage } from '../core/outbox';
 import type { PersistedSession, SessionStorage } from '../core/session';
 import {
@@ -213,23 +213,7 @@ export function createWebBridge(
       };
     },
 
-    signIn: (args) => client.signIn(args),
-    register: (args) => client.register(args),
-    signOut: () => client.signOut(),
-    getSession: () => client.getSession(),
-    getConnectionStatus: () => client.getConnectionStatus(),
-    searchUsers: (args) => client.searchUsers(args),
-    getPeople: (args) => client.getPeople(args),
-    openDirect: (args) => client.openDirect(args),
-    createGroup: (args) => client.createGroup(args),
-    listConversations: () => client.listConversations(),
-    loadHistory: (args) => client.loadHistory(args),
-    sendMessage: (args) => client.sendMessage(args),
-    retryMessage: (args) => client.retryMessage(args),
-    discardMessage: (args) => client.discardMessage(args),
-    markRead: (args) => client.markRead(args),
-    setTyping: (args) => client.setTyping(args),
-    catchUp: () => client.catchUp(),
+    ...coreCalls(client),
 
     setActiveConversation(args) {
       const parsed = parseBridgeArgs('setActiveConversation', args);
