@@ -110,6 +110,13 @@ export class ChatUser {
     await hidden(this.page.getByText('Loading…', { exact: true }));
   }
 
+  /** Reloads the tab; its session survives (it is kept per tab), so the shell comes back. */
+  async reload(): Promise<void> {
+    await this.page.reload();
+    await hidden(this.page.getByText('Loading…', { exact: true }));
+    await this.waitForShell();
+  }
+
   /** A new tab of the same browser profile (the web client keeps its session per tab). */
   async reopen(): Promise<void> {
     await this.page.close();
@@ -147,6 +154,33 @@ export class ChatUser {
     await visible(this.page.getByRole('button', { name: 'New chat' }));
   }
 
+  // ---- the sidebar's own menu --------------------------------------------------------
+
+  menuButton(): Locator {
+    return this.page.getByRole('button', { name: 'More options' });
+  }
+
+  /** Opens the sidebar's menu (if closed) and returns the named entry. */
+  async openMenu(): Promise<Locator> {
+    const menu = this.page.getByRole('menu', { name: 'More options' });
+    if ((await this.menuButton().getAttribute('aria-expanded')) !== 'true') {
+      await this.menuButton().click();
+    }
+    await visible(menu);
+    return menu;
+  }
+
+  menuItem(name: string): Locator {
+    return this.page.getByRole('menu', { name: 'More options' }).getByRole('menuitem', { name });
+  }
+
+  /** The menu's do-not-disturb entry (a menuitemcheckbox: `aria-checked` is its state). */
+  doNotDisturbItem(): Locator {
+    return this.page
+      .getByRole('menu', { name: 'More options' })
+      .getByRole('menuitemcheckbox', { name: 'Do not disturb' });
+  }
+
   // ---- finding and opening conversations ---------------------------------------------
 
   conversationList(): Locator {
@@ -181,7 +215,8 @@ export class ChatUser {
 
   async createGroup(title: string, members: readonly Account[]): Promise<void> {
     const { page } = this;
-    await page.getByRole('button', { name: 'New group' }).click();
+    await this.openMenu();
+    await this.menuItem('New group').click();
     const dialog = page.getByRole('dialog', { name: 'New group' });
     await dialog.getByLabel('Group name').fill(title);
     for (const member of members) {
@@ -210,6 +245,16 @@ export class ChatUser {
 
   messages(): Locator {
     return this.page.getByTestId('message');
+  }
+
+  /** The open conversation's message log (`role="log"`, one list item per message). */
+  messageLog(title: string): Locator {
+    return this.pane(title).getByRole('log', { name: `Messages in ${title}` });
+  }
+
+  /** The header's mute toggle; `aria-pressed` says whether the conversation is muted. */
+  muteButton(title: string): Locator {
+    return this.pane(title).getByRole('button', { name: 'Mute conversation' });
   }
 
   /** The row of the message whose text contains `text`. */

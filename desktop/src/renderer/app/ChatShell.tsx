@@ -1,10 +1,11 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { SessionInfo } from '../../shared/bridge';
 import { ConversationPane } from '../conversation/ConversationPane';
 import { ConversationList } from '../conversations/ConversationList';
 import { NewChatDialog } from '../conversations/NewChatDialog';
 import { NewGroupDialog } from '../conversations/NewGroupDialog';
-import { NotificationPanel } from '../preferences/NotificationSettings';
+import { NotificationSettingsDialog } from '../preferences/NotificationSettings';
+import { changeDoNotDisturb } from '../preferences/preferences';
 import { getAppStore, useChat } from '../store/store';
 import { Avatar } from '../ui/Avatar';
 import { ICON_BUTTON } from '../ui/buttons';
@@ -14,8 +15,10 @@ import {
   ChatBubblesIcon,
   ComposeIcon,
   GroupIcon,
+  EllipsisIcon,
   SignOutIcon,
 } from '../ui/icons';
+import { MenuButton, MenuCheckboxItem, MenuItem, MenuSeparator } from '../ui/Menu';
 import { ConnectionBanner, SessionPersistenceNotice } from './ConnectionBanner';
 import { useSessionData } from './useSessionData';
 
@@ -26,11 +29,9 @@ export function ChatShell({ session }: { session: SessionInfo }) {
   const active = useChat((s) =>
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),
   );
-  const [dialog, setDialog] = useState<'direct' | 'group' | null>(null);
+  const [dialog, setDialog] = useState<'direct' | 'group' | 'notifications' | null>(null);
   const doNotDisturb = useChat((s) => s.settings?.doNotDisturb ?? false);
-  const [notificationsOpen, setNotificationsOpen] = useState(false);
-  const notificationsButton = useRef<HTMLButtonElement>(null);
-  const notificationsPanelId = useId();
+  const [preferenceError, setPreferenceError] = useState<string | null>(null);
 
   // The shell uses it to skip notifications for the conversation on screen.
   useEffect(() => {
@@ -49,30 +50,21 @@ export function ChatShell({ session }: { session: SessionInfo }) {
           aria-label="Conversations"
           className={`${active ? 'hidden md:flex' : 'flex'} w-full flex-col border-r border-zinc-200 bg-white md:w-80 md:shrink-0 dark:border-zinc-800 dark:bg-zinc-900`}
         >
-          <header className="flex items-center gap-2 border-b border-zinc-200 px-4 py-3 dark:border-zinc-800">
+          <header className="flex items-center gap-2.5 border-b border-zinc-200 py-3 pr-2 pl-4 dark:border-zinc-800">
             <Avatar id={selfId} name={session.user.displayName} size="sm" />
             <div className="min-w-0 flex-1">
-              <p className="truncate text-sm font-semibold">{session.user.displayName}</p>
+              <p className="truncate text-sm font-semibold" title={session.user.displayName}>
+                {session.user.displayName}
+              </p>
               {doNotDisturb ? (
-                <p className="truncate text-xs text-amber-600 dark:text-amber-400">
-                  Do not disturb
+                <p className="flex items-center gap-1 text-xs text-amber-600 dark:text-amber-400">
+                  <BellSlashIcon className="size-3.5 shrink-0" />
+                  <span className="truncate">Do not disturb</span>
                 </p>
               ) : (
                 <p className="truncate text-xs text-zinc-500">@{session.user.username}</p>
               )}
             </div>
-            <button
-              ref={notificationsButton}
-              type="button"
-              className={`${ICON_BUTTON} ${doNotDisturb ? 'text-amber-600! dark:text-amber-400!' : ''}`}
-              onClick={() => setNotificationsOpen((open) => !open)}
-              aria-expanded={notificationsOpen}
-              aria-controls={notificationsPanelId}
-              aria-label="Notifications"
-              title={doNotDisturb ? 'Notifications (do not disturb is on)' : 'Notifications'}
-            >
-              {doNotDisturb ? <BellSlashIcon /> : <BellIcon />}
-            </button>
             <button
               type="button"
               className={ICON_BUTTON}
@@ -82,31 +74,39 @@ export function ChatShell({ session }: { session: SessionInfo }) {
             >
               <ComposeIcon />
             </button>
-            <button
-              type="button"
-              className={ICON_BUTTON}
-              onClick={() => setDialog('group')}
-              aria-label="New group"
-              title="New group"
-            >
-              <GroupIcon />
-            </button>
-            <button
-              type="button"
-              className={ICON_BUTTON}
-              onClick={() => void window.chat.signOut()}
-              aria-label="Sign out"
-              title="Sign out"
-            >
-              <SignOutIcon />
-            </button>
+            <MenuButton label="More options" icon={<EllipsisIcon />}>
+              <MenuItem icon={<GroupIcon />} onSelect={() => setDialog('group')}>
+                New group
+              </MenuItem>
+              <MenuSeparator />
+              <MenuCheckboxItem
+                icon={<BellSlashIcon />}
+                checked={doNotDisturb}
+                onToggle={() => {
+                  setPreferenceError(null);
+                  void changeDoNotDisturb(getAppStore(), window.chat, !doNotDisturb).then(
+                    setPreferenceError,
+                  );
+                }}
+              >
+                Do not disturb
+              </MenuCheckboxItem>
+              <MenuItem icon={<BellIcon />} onSelect={() => setDialog('notifications')}>
+                Notification settings…
+              </MenuItem>
+              <MenuSeparator />
+              <MenuItem icon={<SignOutIcon />} onSelect={() => void window.chat.signOut()}>
+                Sign out
+              </MenuItem>
+            </MenuButton>
           </header>
-          {notificationsOpen && (
-            <NotificationPanel
-              id={notificationsPanelId}
-              onClose={() => setNotificationsOpen(false)}
-              returnFocusTo={notificationsButton}
-            />
+          {preferenceError !== null && (
+            <p
+              role="alert"
+              className="border-b border-red-200 bg-red-50 px-4 py-2 text-xs text-red-700 dark:border-red-900 dark:bg-red-950 dark:text-red-300"
+            >
+              {preferenceError}
+            </p>
           )}
           <ConversationList
             selfId={selfId}
@@ -143,6 +143,10 @@ export function ChatShell({ session }: { session: SessionInfo }) {
           setDialog(null);
           select(id);
         }}
+      />
+      <NotificationSettingsDialog
+        open={dialog === 'notifications'}
+        onClose={() => setDialog(null)}
       />
       <NewGroupDialog
         open={dialog === 'group'}

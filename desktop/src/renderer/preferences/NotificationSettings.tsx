@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useId, useState, type KeyboardEvent, type RefObject } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import type { NotificationPermissionState } from '../../shared/notifications';
 import { getAppStore, useChat } from '../store/store';
 import { SECONDARY_BUTTON } from '../ui/buttons';
+import { Dialog } from '../ui/Dialog';
 import { changeDoNotDisturb } from './preferences';
 
 /** The bridge's permission state, re-read when the user comes back (site settings may change). */
@@ -109,34 +110,25 @@ function BrowserPermission() {
 }
 
 /**
- * The sidebar's notification panel, opened from the header's bell: do-not-disturb and, in
- * a browser, the notification permission. Escape closes it and returns focus to the bell.
+ * Notification settings, opened from the sidebar's menu: do-not-disturb and, in a browser,
+ * the notification permission. The dialog keeps focus inside and returns it on close.
  */
-export function NotificationPanel({
-  id,
+export function NotificationSettingsDialog({
+  open,
   onClose,
-  returnFocusTo,
 }: {
-  id: string;
+  open: boolean;
   onClose: () => void;
-  returnFocusTo: RefObject<HTMLButtonElement | null>;
 }) {
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (event.key !== 'Escape') return;
-    event.preventDefault();
-    onClose();
-    returnFocusTo.current?.focus();
-  };
   return (
-    <div
-      id={id}
-      role="region"
-      aria-label="Notifications"
-      onKeyDown={onKeyDown}
-      className="flex flex-col gap-3 border-b border-zinc-200 bg-zinc-50 px-4 py-3 dark:border-zinc-800 dark:bg-zinc-900/60"
-    >
-      <DoNotDisturbSwitch />
-      <BrowserPermission />
-    </div>
+    <Dialog open={open} title="Notifications" onClose={onClose}>
+      <div className="flex flex-col gap-4">
+        <DoNotDisturbSwitch />
+        <BrowserPermission />
+        <p className="text-xs text-zinc-500">
+          To silence a single conversation, use the bell in its header.
+        </p>
+      </div>
+    </Dialog>
   );
 }
