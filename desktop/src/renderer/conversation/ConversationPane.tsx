@@ -96,7 +96,7 @@ export function ConversationPane({
             <p className="text-sm text-zinc-500">Say hello to {title}.</p>
           </div>
         ) : (
-          <MessageList conversation={conversation} list={list} />
+          <MessageList conversation={conversation} title={title} list={list} />
         )
       ) : list?.error != null ? (
         <div

@@ -1,5 +1,12 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { Virtuoso, type ListRange, type VirtuosoHandle } from 'react-virtuoso';
+import { forwardRef, useCallback, useEffect, useRef, useState } from 'react';
+import {
+  Virtuoso,
+  type ContextProp,
+  type ItemProps,
+  type ListProps,
+  type ListRange,
+  type VirtuosoHandle,
+} from 'react-virtuoso';
 import type { ConversationView, LocalMessage } from '../../shared/bridge';
 import type { MessageList as MessageListState } from '../store/reducer';
 import { useNow, useWindowFocused } from '../ui/hooks';
@@ -10,26 +17,46 @@ import { MessageRow } from './MessageRow';
 
 interface ListContext {
   loadingOlder: boolean;
-  atBeginning: boolean;
   error: string | null;
 }
 
+/** Loading and failure of older history; the beginning marker sits on the first row instead. */
 function Header({ context }: { context?: ListContext }) {
   if (context === undefined) return null;
+  const text =
+    context.error !== null
+      ? `Could not load older messages: ${context.error}`
+      : context.loadingOlder
+        ? 'Loading older messages…'
+        : null;
   return (
-    <div className="flex justify-center px-4 pt-4 pb-2 text-xs text-zinc-500">
-      {context.error !== null
-        ? `Could not load older messages: ${context.error}`
-        : context.loadingOlder
-          ? 'Loading older messages…'
-          : context.atBeginning
-            ? 'This is the beginning of the conversation.'
-            : ' '}
+    <div
+      role="status"
+      className={`flex justify-center px-4 text-xs text-zinc-500 ${text === null ? 'pt-2' : 'pt-4 pb-2'}`}
+    >
+      {text}
     </div>
   );
 }
 
-const COMPONENTS = { Header };
+// List semantics for screen readers: the scroller is the log, each message one item.
+// Virtuoso positions and measures these elements, so every prop it passes goes through.
+const List = forwardRef<HTMLDivElement, ListProps & ContextProp<ListContext>>(function List(
+  { context: _context, ...props },
+  ref,
+) {
+  return <div {...props} ref={ref} role="list" />;
+});
+
+function Item({
+  context: _context,
+  item: _item,
+  ...props
+}: ItemProps<LocalMessage> & ContextProp<ListContext>) {
+  return <div {...props} role="listitem" />;
+}
+
+const COMPONENTS = { Header, List, Item };
 
 /** The highest stored seq among the rows on screen (pending rows have none). */
 function highestVisibleSeq(
@@ -46,9 +73,12 @@ function highestVisibleSeq(
 
 export function MessageList({
   conversation,
+  title,
   list,
 }: {
   conversation: ConversationView;
+  /** The conversation's name as its header shows it, to name the log. */
+  title: string;
   list: MessageListState;
 }) {
   const { items, firstItemIndex } = list;
@@ -108,6 +138,10 @@ export function MessageList({
         increaseViewportBy={{ top: 600, bottom: 300 }}
         followOutput={followOutput}
         alignToBottom
+        role="log"
+        aria-live="polite"
+        aria-relevant="additions"
+        aria-label={`Messages in ${title}`}
         atBottomThreshold={80}
         atBottomStateChange={setAtBottom}
         startReached={() => void loadOlder(conversation.id)}
@@ -115,16 +149,13 @@ export function MessageList({
           rangeRef.current = range;
           markVisibleRead();
         }}
-        context={{
-          loadingOlder: list.loading,
-          atBeginning: !list.hasMore,
-          error: list.error,
-        }}
+        context={{ loadingOlder: list.loading, error: list.error }}
         components={COMPONENTS}
         itemContent={(index, message) => (
           <MessageRow
             message={message}
             layout={rowLayout(items, index - firstItemIndex, unreadKey)}
+            beginning={index === firstItemIndex && !list.hasMore}
             showSender={showSender}
             senderName={memberName(conversation, message.senderId)}
             now={now}

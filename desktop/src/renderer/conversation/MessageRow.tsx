@@ -73,6 +73,8 @@ function FailedActions({ message }: { message: LocalMessage }) {
 export interface MessageRowProps {
   message: LocalMessage;
   layout: RowLayout;
+  /** The first message there is: the beginning-of-conversation marker sits right above it. */
+  beginning: boolean;
   /** Groups show the sender's name and avatar; direct chats do not need them. */
   showSender: boolean;
   senderName: string;
@@ -82,6 +84,7 @@ export interface MessageRowProps {
 export const MessageRow = memo(function MessageRow({
   message,
   layout,
+  beginning,
   showSender,
   senderName,
   now,
@@ -98,6 +101,11 @@ export const MessageRow = memo(function MessageRow({
       data-seq={message.seq ?? undefined}
       className={`px-4 ${layout.groupEnd ? 'pb-2' : 'pb-0.5'}`}
     >
+      {beginning && (
+        <p className="flex justify-center pt-4 pb-1 text-xs text-zinc-500">
+          This is the beginning of the conversation.
+        </p>
+      )}
       {layout.newDay && (
         <div className="flex justify-center py-3">
           <span className="rounded-full bg-zinc-200/80 px-3 py-1 text-xs font-medium text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
