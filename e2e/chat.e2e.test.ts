@@ -92,6 +92,29 @@ describe('two people in two browsers', () => {
     for (const user of [alice, bob]) {
       expect(await user.messageTexts()).toEqual(expected);
     }
+
+    // Screen readers get a named log of list items, one per message.
+    const log = alice.messageLog(bobName);
+    expect(await log.getAttribute('aria-live')).toBe('polite');
+    expect(await log.getByRole('listitem').count()).toBe(expected.length);
+
+    // A short history sits at the bottom, the start marker right above its first message.
+    const marker = log.getByText('This is the beginning of the conversation.');
+    const [logBox, markerBox, firstBox, lastBox] = await Promise.all([
+      log.boundingBox(),
+      marker.boundingBox(),
+      alice
+        .message(expected[0] ?? '')
+        .getByTestId('message-body')
+        .boundingBox(),
+      alice.message(expected.at(-1) ?? '').boundingBox(),
+    ]);
+    if (!logBox || !markerBox || !firstBox || !lastBox) throw new Error('not laid out');
+    const markerBottom = markerBox.y + markerBox.height;
+    expect(markerBottom).toBeLessThanOrEqual(firstBox.y);
+    // Only the day label lies between them.
+    expect(firstBox.y - markerBottom).toBeLessThan(80);
+    expect(logBox.y + logBox.height - (lastBox.y + lastBox.height)).toBeLessThan(40);
     await expectCleanPages();
   });
 });
