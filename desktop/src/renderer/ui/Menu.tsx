@@ -96,7 +96,7 @@ export function MenuButton({
       <button
         ref={button}
         type="button"
-        className={ICON_BUTTON}
+        className={`${ICON_BUTTON} aria-expanded:bg-zinc-200 aria-expanded:text-zinc-900 dark:aria-expanded:bg-zinc-800 dark:aria-expanded:text-zinc-100`}
         aria-label={label}
         title={label}
         aria-haspopup="menu"
