@@ -160,11 +160,30 @@ describe('the main screens', () => {
     await user.page.getByRole('heading', { name: 'Bob Stone' }).click();
     await save(user.page, 'conversation');
 
+    // The sidebar's menu, with do-not-disturb on (no switch animation caught mid-way).
+    await user.page.emulateMedia({ reducedMotion: 'reduce' });
+    await user.openMenu();
+    await user.doNotDisturbItem().click();
+    await visible(
+      user.page.getByRole('menuitemcheckbox', { name: 'Do not disturb', checked: true }),
+    );
+    await user.page.mouse.move(0, VIEWPORT.height - 1);
+    await save(user.page, 'menu');
+    await user.doNotDisturbItem().click();
+    await visible(
+      user.page.getByRole('menuitemcheckbox', { name: 'Do not disturb', checked: false }),
+    );
+    await user.page.keyboard.press('Escape');
+    await hidden(user.page.getByRole('menu'));
+
     // The dark theme follows the system's colour scheme.
     await user.page.emulateMedia({ colorScheme: 'dark' });
     await user.openConversation('Weekend trip');
     await visible(user.page.getByRole('separator', { name: 'New messages' }));
     await visible(user.message('Perfect, then we need no tickets.'));
+    // A muted group: the amber bell in its header, the mark in the list.
+    await user.muteButton('Weekend trip').click();
+    await visible(user.conversationRow('Weekend trip').getByTitle('Muted'));
     expect(brightness(await background(user.page))).toBeLessThan(40);
     await user.page.getByRole('heading', { name: 'Weekend trip' }).click();
     await save(user.page, 'dark');
