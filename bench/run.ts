@@ -16,6 +16,7 @@ import type { PairSpec, RateResult } from './lib/ipc';
 import {
   LoadGenerator,
   cpuSeconds,
+  mainThreadCpuSeconds,
   ROOT,
   openFilesLimit,
   rssKiB,
@@ -91,18 +92,27 @@ async function closeAll(generators: LoadGenerator[]): Promise<void> {
 async function withCpu<T extends { total: number }>(
   pid: number | number[],
   run: () => Promise<T[]>,
-): Promise<{ results: T[]; cpuMicrosPerMessage: number }> {
+): Promise<{ results: T[]; cpuMicrosPerMessage: number; mainThreadMicrosPerMessage: number }> {
   // Two instances: their CPU is added up, since both work on every message.
   const cpuNow = () => [pid].flat().reduce((sum, p) => sum + cpuSeconds(p), 0);
+  const mainNow = () => [pid].flat().reduce((sum, p) => sum + mainThreadCpuSeconds(p), 0);
   const before = cpuNow();
+  const mainBefore = mainNow();
   const results = await run();
   const cpu = cpuNow() - before;
+  const main = mainNow() - mainBefore;
   const total = results.reduce((sum, r) => sum + r.total, 0);
-  return { results, cpuMicrosPerMessage: total > 0 ? Math.round((cpu * 1e6) / total) : Number.NaN };
+  const perMessage = (seconds: number) =>
+    total > 0 ? Math.round((seconds * 1e6) / total) : Number.NaN;
+  return {
+    results,
+    cpuMicrosPerMessage: perMessage(cpu),
+    mainThreadMicrosPerMessage: perMessage(main),
+  };
 }
 
 async function saturate(generators: LoadGenerator[], pid: number) {
-  const { results, cpuMicrosPerMessage } = await withCpu(pid, () =>
+  const { results, cpuMicrosPerMessage, mainThreadMicrosPerMessage } = await withCpu(pid, () =>
     Promise.all(
       generators.map((g) =>
         g.run(
@@ -119,24 +129,31 @@ async function saturate(generators: LoadGenerator[], pid: number) {
   );
   const perSecond = results.reduce((sum, r) => sum + r.delivered / r.seconds, 0);
   const errors = results.reduce((sum, r) => sum + r.errors, 0);
-  return { perSecond: Math.round(perSecond), errors, cpuMicrosPerMessage };
+  return {
+    perSecond: Math.round(perSecond),
+    errors,
+    cpuMicrosPerMessage,
+    mainThreadMicrosPerMessage,
+  };
 }
 
 async function fixedRate(generators: LoadGenerator[], pid: number | number[]) {
-  const { results, cpuMicrosPerMessage } = await withCpu(pid, (): Promise<RateResult[]> =>
-    Promise.all(
-      generators.map((g) =>
-        g.run(
-          {
-            kind: 'rate',
-            perSecond: OPTIONS.ratePerSecond / generators.length,
-            warmupMs: ms(OPTIONS.warmupSeconds),
-            durationMs: ms(OPTIONS.seconds),
-          },
-          'rate',
+  const { results, cpuMicrosPerMessage, mainThreadMicrosPerMessage } = await withCpu(
+    pid,
+    (): Promise<RateResult[]> =>
+      Promise.all(
+        generators.map((g) =>
+          g.run(
+            {
+              kind: 'rate',
+              perSecond: OPTIONS.ratePerSecond / generators.length,
+              warmupMs: ms(OPTIONS.warmupSeconds),
+              durationMs: ms(OPTIONS.seconds),
+            },
+            'rate',
+          ),
         ),
       ),
-    ),
   );
   const stats = percentiles(results.flatMap((r) => r.latencies));
   return {
@@ -147,6 +164,7 @@ async function fixedRate(generators: LoadGenerator[], pid: number | number[]) {
     lost: results.reduce((sum, r) => sum + r.lost, 0),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     cpuMicrosPerMessage,
+    mainThreadMicrosPerMessage,
   };
 }
 
@@ -202,6 +220,7 @@ const emptyLatency: LatencyStats = {
   lost: 0,
   errors: 0,
   cpuMicrosPerMessage: Number.NaN,
+  mainThreadMicrosPerMessage: Number.NaN,
 };
 
 /** BENCH_ONLY=api,relay,logins,rest,idle,redis runs just those parts and writes nothing. */
@@ -258,7 +277,12 @@ async function main(): Promise<void> {
     const messaging = generators.slice(0, OPTIONS.generators);
 
     // --- The API: saturation, latency, logins, REST -------------------------------------
-    let apiSaturation = { perSecond: Number.NaN, errors: 0, cpuMicrosPerMessage: Number.NaN };
+    let apiSaturation = {
+      perSecond: Number.NaN,
+      errors: 0,
+      cpuMicrosPerMessage: Number.NaN,
+      mainThreadMicrosPerMessage: Number.NaN,
+    };
     let apiLatency = emptyLatency;
     let loginsAlone = { ok: 0, failed: 0, seconds: 1 };
     let loginsBurst = { ok: 0, seconds: 1 };
@@ -278,7 +302,7 @@ async function main(): Promise<void> {
         progress(`API saturation: ${OPTIONS.pairs} pairs × ${OPTIONS.window} in flight…`);
         apiSaturation = await saturate(messaging, api.pid);
         progress(
-          `  API delivered ${apiSaturation.perSecond} msg/s, ${apiSaturation.cpuMicrosPerMessage} µs CPU/msg (${apiSaturation.errors} errors)`,
+          `  API delivered ${apiSaturation.perSecond} msg/s, ${apiSaturation.cpuMicrosPerMessage} µs CPU/msg, ${apiSaturation.mainThreadMicrosPerMessage} on the event loop (${apiSaturation.errors} errors)`,
         );
       }
       if (!want('api') && want('logins')) {
@@ -290,7 +314,7 @@ async function main(): Promise<void> {
         progress(`API latency at ${OPTIONS.ratePerSecond} msg/s…`);
         apiLatency = await fixedRate(messaging, api.pid);
         progress(
-          `  API p50 ${apiLatency.p50} ms, p99 ${apiLatency.p99} ms, ${apiLatency.cpuMicrosPerMessage} µs CPU/msg (lost ${apiLatency.lost})`,
+          `  API p50 ${apiLatency.p50} ms, p99 ${apiLatency.p99} ms, ${apiLatency.cpuMicrosPerMessage} µs CPU/msg, ${apiLatency.mainThreadMicrosPerMessage} on the event loop (lost ${apiLatency.lost})`,
         );
       }
       if (want('logins')) {

@@ -38,7 +38,18 @@ export function rssKiB(pid: number): number {
  * Unlike wall-clock rates it barely moves when other work shares the machine.
  */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return ticksToSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/**
+ * CPU time of a process's main thread alone (its event loop; the thread id equals the pid):
+ * work moved to worker threads (the SQLite append writer) shows in cpuSeconds only.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return ticksToSeconds(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+}
+
+function ticksToSeconds(stat: string): number {
   // Fields after the command name (which may hold spaces) start at state, field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);

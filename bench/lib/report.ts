@@ -2,6 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface LatencyStats {
   cpuMicrosPerMessage: number;
+  /** The server's main (event loop) thread alone; worker threads are in cpuMicrosPerMessage. */
+  mainThreadMicrosPerMessage: number;
   p50: number;
   p99: number;
   max: number;
