@@ -15,7 +15,7 @@ const baseUrl = process.env.TEST_MONGODB_URL;
 if (!baseUrl) {
   console.warn(
     'MongoDB contract tests skipped: TEST_MONGODB_URL is not set ' +
-      '(start a MongoDB, e.g. `docker run -p 27017:27017 mongo:8`, and set ' +
+      '(start one with `docker compose up -d mongodb` and set ' +
       'TEST_MONGODB_URL=mongodb://127.0.0.1:27017 to run them)',
   );
 }
