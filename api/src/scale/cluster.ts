@@ -5,23 +5,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { RestClient, TEST_ARGON2, sleep } from '../../test/helpers';
+import { freePort, spawnApi, type ApiProcess } from '../../test/api-process';
+import { sleep } from '../../test/helpers';
 
-const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export interface Instance {
-  url: string;
-  http: RestClient;
-  /** Everything the process wrote, for failure messages. */
-  output(): string;
-  kill(signal: NodeJS.Signals): void;
-  exited: Promise<void>;
-}
+export type Instance = ApiProcess;
 
 export interface Cluster {
   dir: string;
@@ -43,7 +35,7 @@ export function createCluster(options: { redisUrl?: string; heartbeatTtlMs?: num
     dir,
     prefix,
     async start() {
-      const instance = await startInstance({
+      const instance = await spawnApi({
         DATABASE_URL: `sqlite:${join(dir, 'chat.sqlite')}`,
         JWT_SECRET: jwtSecret,
         REDIS_URL: options.redisUrl ?? SHARED_REDIS_URL,
@@ -63,59 +55,6 @@ export function createCluster(options: { redisUrl?: string; heartbeatTtlMs?: num
   return cluster;
 }
 
-async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      ARGON2_MEMORY_KIB: String(TEST_ARGON2.memoryCost),
-      ARGON2_TIME_COST: String(TEST_ARGON2.timeCost),
-      ARGON2_PARALLELISM: String(TEST_ARGON2.parallelism),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const url = await waitFor(() => /API listening on (http:\/\/[\d.]+:\d+)/.exec(output)?.[1], {
-    timeoutMs: 30_000,
-    gone: child,
-    what: () => `the API to start:\n${output}`,
-  });
-  return {
-    url,
-    http: new RestClient(url),
-    output: () => output,
-    kill: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
-    exited,
-  };
-}
-
-/** Polls `probe` until it returns a value. */
-export async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  options: { timeoutMs: number; what: () => string; gone?: ChildProcess },
-): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    const exited = options.gone && options.gone.exitCode !== null;
-    if (exited || Date.now() > deadline) {
-      throw new Error(`${exited ? 'process exited' : 'timed out'} waiting for ${options.what()}`);
-    }
-    await sleep(50);
-  }
-}
-
 async function deleteKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
@@ -133,18 +72,6 @@ async function deleteKeys(url: string, prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
-}
-
-/** A free loopback TCP port. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** A private redis-server (no persistence: a restart loses everything, the worst case). */

@@ -5,103 +5,49 @@
  * member must hold seq 1..300 with no gap and no duplicate, and each sender's messages
  * must be in the order that sender wrote them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalMessage } from '../../shared/bridge';
+import { freePort, spawnApi, type ApiProcess } from '../../../../api/test/api-process';
 import { makeClient, signUp, unwrap, type TestClient } from '../testing/harness';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const PER_SENDER = 100;
 const SENDERS = 3;
 const TOTAL = PER_SENDER * SENDERS;
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolvePort(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
-}
-
-interface ApiProcess {
-  child: ChildProcess;
-  stderr: string[];
-}
-
 let dir: string;
-let port: number;
 let url: string;
-let env: NodeJS.ProcessEnv;
+let env: Record<string, string>;
 let api: ApiProcess | null = null;
-
-async function startApi(): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/src/main.ts'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const stderr: string[] = [];
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`the API exited with ${child.exitCode}: ${stderr.join('')}`);
-    }
-    try {
-      const response = await fetch(`${url}/api/health`);
-      if (response.ok) return { child, stderr };
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`the API did not start: ${stderr.join('')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function killHard(process: ApiProcess): Promise<void> {
-  return new Promise((resolveKill) => {
-    process.child.once('exit', () => resolveKill());
-    process.child.kill('SIGKILL');
-  });
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'chat-kill9-'));
-  port = await freePort();
+  const port = await freePort();
   url = `http://127.0.0.1:${port}`;
+  // The same port and file across the restart, so the clients reconnect to "the" server.
   env = {
-    ...process.env,
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
     PORT: String(port),
     DATABASE_URL: `sqlite:${join(dir, 'chat.sqlite')}`,
     JWT_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'silent',
-    ARGON2_MEMORY_KIB: '256',
-    ARGON2_TIME_COST: '1',
     // The outboxes resend after the restart in a burst; the limiter is not under test.
     CHAT_RATE_LIMITS: 'off',
   };
-  api = await startApi();
+  api = await spawnApi(env);
 });
 
 afterAll(async () => {
-  if (api && api.child.exitCode === null) await killHard(api);
+  if (api) await killHard(api);
   rmSync(dir, { recursive: true, force: true });
 });
+
+async function killHard(process: ApiProcess): Promise<void> {
+  process.kill('SIGKILL');
+  await process.exited;
+}
 
 /** The latest state of every message a client announced in one conversation. */
 function held(client: TestClient, conversationId: string): LocalMessage[] {
@@ -157,7 +103,7 @@ describe('kill -9 of the API during a 300-message burst', () => {
       await killHard(api);
       expect(beforeKill).toBeLessThan(TOTAL);
       await new Promise((r) => setTimeout(r, 300));
-      api = await startApi();
+      api = await spawnApi(env);
 
       for (const client of clients) {
         await client.until(
