@@ -43,6 +43,9 @@ declare class URL {
   readonly protocol: string;
   readonly origin: string;
   readonly href: string;
+  readonly hostname: string;
+  readonly username: string;
+  readonly password: string;
   pathname: string;
   search: string;
   readonly searchParams: { set(name: string, value: string): void };

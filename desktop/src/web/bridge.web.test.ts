@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChatEvent, LocalMessage } from '../shared/bridge';
 import {
   makeClient,
@@ -315,6 +315,23 @@ describe('web bridge preferences', () => {
     const result = await bridge.setMuted({ conversationId: '', muted: true });
     expect(result.ok ? null : result.error.code).toBe('invalid_request');
     expect(unwrap(await bridge.getSettings()).mutedConversationIds).toEqual([]);
+  });
+
+  it('opens only links the desktop shell would open: http(s), no credentials', async () => {
+    const opened: unknown[][] = [];
+    vi.stubGlobal('window', { open: (...args: unknown[]) => opened.push(args) });
+    try {
+      const { bridge } = webBridge(undefined, { notifications: undefined });
+      const phishing = await bridge.openExternal({ url: 'https://bank.example@evil.example/' });
+      expect(phishing.ok ? null : phishing.error.code).toBe('invalid_request');
+      const script = await bridge.openExternal({ url: 'javascript:alert(1)' });
+      expect(script.ok ? null : script.error.code).toBe('invalid_request');
+      expect(opened).toEqual([]);
+      unwrap(await bridge.openExternal({ url: 'https://example.org/a b' }));
+      expect(opened).toEqual([['https://example.org/a%20b', '_blank', 'noopener,noreferrer']]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('a browser without notifications says so, and asking is harmless', async () => {

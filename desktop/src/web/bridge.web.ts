@@ -19,6 +19,7 @@ import {
   type ShellSettings,
 } from '../shared/bridge';
 import { coreCalls, createChatClient, type ChatClient } from '../core/client';
+import { safeExternalUrl } from '../shared/external-url';
 import type { OutboxEntry, OutboxStorage } from '../core/outbox';
 import type { PersistedSession, SessionStorage } from '../core/session';
 import {
@@ -241,11 +242,18 @@ export function createWebBridge(
     getSettings: () => Promise.resolve(ok(copy())),
 
     openExternal(args) {
-      // The schema admits only http(s) URLs; anything else never reaches window.open.
+      // The schema admits only http(s) URLs; the shared rule also refuses credentials, as
+      // the desktop shell does. Anything else never reaches window.open.
       const parsed = parseBridgeArgs('openExternal', args);
       if (!parsed.ok) return Promise.resolve(parsed);
+      const url = safeExternalUrl(parsed.value.url);
+      if (url === null) {
+        return Promise.resolve(
+          fail('invalid_request', 'Only web links (http or https) can be opened.'),
+        );
+      }
       // With noopener, window.open returns null even on success: nothing to check.
-      window.open(parsed.value.url, '_blank', 'noopener,noreferrer');
+      window.open(url.href, '_blank', 'noopener,noreferrer');
       return Promise.resolve(done());
     },
   };

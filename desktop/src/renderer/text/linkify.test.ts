@@ -62,6 +62,12 @@ describe('linkify', () => {
     expect(safeHttpUrl('https://')).toBeNull();
   });
 
+  it('keeps URLs with credentials as text, as the shell refuses to open them', () => {
+    const text = 'https://bank.example@evil.example/login';
+    expect(linkify(text)).toEqual([{ kind: 'text', text }]);
+    expect(safeHttpUrl(text)).toBeNull();
+  });
+
   it('returns nothing for empty text and one text segment when there is no link', () => {
     expect(linkify('')).toEqual([]);
     expect(linkify('hello 👋')).toEqual([{ kind: 'text', text: 'hello 👋' }]);

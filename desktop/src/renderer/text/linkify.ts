@@ -3,6 +3,8 @@
  * other people, so a link is made only from an http(s) URL the URL parser accepts; every
  * other scheme (javascript:, data:, file:, custom app schemes) stays plain text.
  */
+import { safeExternalUrl } from '../../shared/external-url';
+
 export type TextSegment =
   { kind: 'text'; text: string } | { kind: 'link'; text: string; href: string };
 
@@ -25,17 +27,9 @@ function trimTrailing(candidate: string): string {
   return text;
 }
 
-/** The normalized href when `text` is a safe http(s) URL with a host, else `null`. */
+/** The normalized href when `text` is a URL the shell would open (see safeExternalUrl). */
 export function safeHttpUrl(text: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  if (url.hostname === '') return null;
-  return url.href;
+  return safeExternalUrl(text)?.href ?? null;
 }
 
 export function linkify(text: string): TextSegment[] {
