@@ -1,11 +1,14 @@
 import { fork } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/api-process';
 import { openSqliteStore } from './sqlite';
+import { BACKSTOP_AUTOCHECKPOINT_PAGES } from './sqlite/checkpointer';
 import type { SqliteStore } from './sqlite';
 import { MIGRATIONS, migrate } from './sqlite/migrations';
 import { escapeLike } from './sqlite/users';
@@ -363,6 +366,105 @@ describe('sqlite store', () => {
       body: 'waits',
     });
     expect(retried).toMatchObject({ created: true, message: { seq: 1 } });
+  });
+
+  describe('WAL checkpoints off the event loop', () => {
+    async function appendMany(store: SqliteStore, count: number) {
+      const { alice, conversation } = await seed(store);
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          store.messages.append({
+            conversationId: conversation.id,
+            senderId: alice.id,
+            clientId: `wal-${i}`,
+            body: `message ${i} `.repeat(20),
+          }),
+        ),
+      );
+      return conversation;
+    }
+
+    it('copies committed messages into the database file from its own thread', async () => {
+      const store = open();
+      expect(store.database.pragma('wal_autocheckpoint', { simple: true })).toBe(
+        BACKSTOP_AUTOCHECKPOINT_PAGES,
+      );
+      await appendMany(store, 500);
+      const stats = await waitFor(
+        () => {
+          const s = store.checkpoints;
+          return s && s.walFrames > 0 && s.checkpointedFrames === s.walFrames ? s : undefined;
+        },
+        {
+          timeoutMs: 10_000,
+          what: () => `a full checkpoint (${JSON.stringify(store.checkpoints)})`,
+        },
+      );
+      expect(stats.running).toBe(true);
+      expect(stats.lastError).toBeNull();
+      // The database file alone, without its WAL, already holds every message: the writer
+      // never checkpointed (its threshold is far above this WAL), so the worker did.
+      expect(stats.walFrames).toBeLessThan(BACKSTOP_AUTOCHECKPOINT_PAGES);
+      const copy = join(dir, 'copy.db');
+      await copyFile(path, copy);
+      const alone = new Database(copy, { readonly: true });
+      try {
+        expect(alone.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: 500 });
+      } finally {
+        alone.close();
+      }
+    });
+
+    it('starts the WAL over once everything in it is checkpointed', async () => {
+      const store = open();
+      await appendMany(store, 500);
+      const full = await waitFor(
+        () => {
+          const s = store.checkpoints;
+          return s && s.walFrames > 0 && s.checkpointedFrames === s.walFrames
+            ? s.walFrames
+            : undefined;
+        },
+        { timeoutMs: 10_000, what: () => 'a full checkpoint' },
+      );
+      // The next write transaction restarts the WAL from its first frame, so the worker
+      // soon reports a WAL far shorter than before instead of one that keeps growing.
+      await store.users.create({
+        username: 'carol',
+        displayName: 'Carol',
+        passwordHash: PASSWORD_HASH,
+      });
+      const restarted = await waitFor(
+        () => {
+          const s = store.checkpoints;
+          return s && s.walFrames < full ? s.walFrames : undefined;
+        },
+        { timeoutMs: 10_000, what: () => `a restarted WAL (${JSON.stringify(store.checkpoints)})` },
+      );
+      expect(restarted).toBeLessThan(full);
+    });
+
+    it('stops the thread on close, so the last connection folds the WAL in and removes it', async () => {
+      const store = open();
+      await appendMany(store, 50);
+      await store.close();
+      expect(store.checkpoints?.running).toBe(false);
+      expect(existsSync(`${path}-wal`)).toBe(false);
+      const alone = new Database(path, { readonly: true });
+      try {
+        expect(alone.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: 50 });
+      } finally {
+        alone.close();
+      }
+    });
+
+    it('has no checkpointer on a read-only store', async () => {
+      const writer = open();
+      await appendMany(writer, 5);
+      await writer.close();
+      const reader = open({ readonly: true });
+      expect(reader.checkpoints).toBeNull();
+    });
   });
 
   it('refuses to open a file that is not a database with StoreUnavailable', async () => {

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Store } from '../types';
+import type { CheckpointStats, Checkpointer } from './checkpointer';
+import { startCheckpointer } from './checkpointer';
 import { createContext } from './context';
 import { createConversationStore } from './conversations';
 import { toStoreError } from './errors';
@@ -25,6 +27,8 @@ export interface SqliteStore extends Store {
   readonly database: Database.Database;
   /** Write transactions used for appends so far: fewer than appends means group commit. */
   readonly appendBatches: number;
+  /** The off-loop WAL checkpointer's counters; null for a read-only or in-memory store. */
+  readonly checkpoints: CheckpointStats | null;
 }
 
 /**
@@ -50,6 +54,13 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   let closed = false;
   const context = createContext(db, () => closed);
   const messages = createMessageStore(context);
+  let checkpointer: Checkpointer | null = null;
+  try {
+    checkpointer = startCheckpointer(db, { busyTimeoutMs });
+  } catch (error) {
+    db.close();
+    throw toStoreError(error);
+  }
 
   return {
     kind: 'sqlite',
@@ -62,19 +73,24 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     get appendBatches() {
       return messages.batchesWritten;
     },
-    close() {
-      if (closed) return Promise.resolve();
+    get checkpoints() {
+      return checkpointer?.stats ?? null;
+    },
+    async close() {
+      if (closed) return;
       // Whatever was accepted into the append queue is written (or rejected) before the
       // connection goes away; nothing is left waiting forever.
       messages.flush();
       closed = true;
+      // The checkpointer's connection goes first, so that this one is the last and its
+      // close copies the whole WAL into the database file and removes it.
+      await checkpointer?.stop();
       try {
         if (!db.readonly) db.pragma('optimize');
       } catch {
         // Only a planner hint; failing to store it loses nothing.
       }
       db.close();
-      return Promise.resolve();
     },
   };
 }
