@@ -8,6 +8,7 @@
  *   PORT=4100 node --import tsx bench/relay.ts
  */
 import { randomUUID } from 'node:crypto';
+import { appendFile, fdatasync, openSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 
@@ -30,6 +31,39 @@ const io = new Server(httpServer, {
 });
 const seqs = new Map<string, number>();
 
+/**
+ * RELAY_DURABLE_FILE makes it the durable relay: every message is appended to that file and
+ * fdatasync'd before it is forwarded or acknowledged, with group commit (what arrives while
+ * one write+sync is in flight goes into the next) and the disk work on libuv's thread pool,
+ * never on the event loop. No database, no indexes: the least any server that keeps
+ * messages durably must pay on this disk.
+ */
+const durableFile = process.env.RELAY_DURABLE_FILE;
+const durableFd = durableFile ? openSync(durableFile, 'a') : null;
+let pending: { line: string; done: () => void }[] = [];
+let writing = false;
+
+function persist(line: string, done: () => void): void {
+  if (durableFd === null) return done();
+  pending.push({ line, done });
+  if (!writing) writeBatch(durableFd);
+}
+
+function writeBatch(fd: number): void {
+  const batch = pending;
+  pending = [];
+  writing = true;
+  appendFile(fd, batch.map((p) => p.line).join(''), (writeError) => {
+    if (writeError) throw writeError;
+    fdatasync(fd, (syncError) => {
+      if (syncError) throw syncError;
+      for (const p of batch) p.done();
+      if (pending.length > 0) writeBatch(fd);
+      else writing = false;
+    });
+  });
+}
+
 io.on('connection', (socket) => {
   const rooms: unknown = (socket.handshake.auth as Record<string, unknown>).rooms;
   if (Array.isArray(rooms)) void socket.join(rooms.filter((r) => typeof r === 'string'));
@@ -45,8 +79,10 @@ io.on('connection', (socket) => {
       body: payload.body,
       createdAt: new Date().toISOString(),
     };
-    socket.to(payload.conversationId).emit('message:new', message);
-    ack?.({ ok: true, message });
+    persist(`${JSON.stringify(message)}\n`, () => {
+      socket.to(payload.conversationId).emit('message:new', message);
+      ack?.({ ok: true, message });
+    });
   });
 });
 

@@ -223,7 +223,7 @@ const emptyLatency: LatencyStats = {
   mainThreadMicrosPerMessage: Number.NaN,
 };
 
-/** BENCH_ONLY=api,relay,logins,rest,idle,redis runs just those parts and writes nothing. */
+/** BENCH_ONLY=api,relay,durable,logins,rest,idle,redis runs just those parts and writes nothing. */
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter((p) => p !== ''));
 const want = (part: string) => only.size === 0 || only.has(part);
 
@@ -367,32 +367,43 @@ async function main(): Promise<void> {
       await stop(api);
     }
 
-    // --- The bare relay, same clients -----------------------------------------------
-    let relaySaturation = { perSecond: Number.NaN, errors: 0, cpuMicrosPerMessage: Number.NaN };
-    let relayLatency = emptyLatency;
-    if (want('relay')) {
+    // --- The relays, same clients: bare, then durable ----------------------------------
+    const runRelay = async (name: string, env: Record<string, string>) => {
       const relay = await startServer({
-        name: 'relay',
+        name,
         script: 'bench/relay.ts',
-        env: {},
-        logFile: join(dir, 'relay.log'),
+        env,
+        logFile: join(dir, `${name}.log`),
       });
       servers.push(relay);
-      progress(`relay up at ${relay.url}`);
+      progress(`${name} up at ${relay.url}`);
       await openPairs(messaging, relay.url, seeded.pairs, { relay: true });
-      progress('relay saturation…');
-      relaySaturation = await saturate(messaging, relay.pid);
+      progress(`${name} saturation…`);
+      const saturation = await saturate(messaging, relay.pid);
       progress(
-        `  relay delivered ${relaySaturation.perSecond} msg/s, ${relaySaturation.cpuMicrosPerMessage} µs CPU/msg`,
+        `  ${name} delivered ${saturation.perSecond} msg/s, ${saturation.cpuMicrosPerMessage} µs CPU/msg`,
       );
-      progress(`relay latency at ${OPTIONS.ratePerSecond} msg/s…`);
-      relayLatency = await fixedRate(messaging, relay.pid);
+      progress(`${name} latency at ${OPTIONS.ratePerSecond} msg/s…`);
+      const latency = await fixedRate(messaging, relay.pid);
       progress(
-        `  relay p50 ${relayLatency.p50} ms, p99 ${relayLatency.p99} ms, ${relayLatency.cpuMicrosPerMessage} µs CPU/msg`,
+        `  ${name} p50 ${latency.p50} ms, p99 ${latency.p99} ms, ${latency.cpuMicrosPerMessage} µs CPU/msg`,
       );
       await closeAll(messaging);
       await stop(relay);
-    }
+      return { saturation, latency };
+    };
+    const noRelay = {
+      saturation: { perSecond: Number.NaN, errors: 0, cpuMicrosPerMessage: Number.NaN },
+      latency: emptyLatency,
+    };
+    const bare = want('relay') ? await runRelay('relay', {}) : noRelay;
+    const relaySaturation = bare.saturation;
+    const relayLatency = bare.latency;
+    // The same relay, but every message is appended to a file and fdatasync'd (group
+    // commit, off the event loop) before it is forwarded: what durability alone costs here.
+    const durable = want('durable')
+      ? await runRelay('durable-relay', { RELAY_DURABLE_FILE: join(dir, 'durable-relay.log') })
+      : noRelay;
 
     // --- Idle authenticated sockets on a fresh instance -------------------------------
     let idle: Results['idle'] = null;
@@ -512,6 +523,13 @@ async function main(): Promise<void> {
         api: apiLatency,
         relay: relayLatency,
         ratio: round(apiLatency.p99 / relayLatency.p99, 2),
+      },
+      durableRelay: {
+        perSecond: durable.saturation.perSecond,
+        cpuMicrosPerMessage: durable.saturation.cpuMicrosPerMessage,
+        latency: durable.latency,
+        throughputRatio: round(apiSaturation.perSecond / durable.saturation.perSecond, 2),
+        p99Ratio: round(apiLatency.p99 / durable.latency.p99, 2),
       },
       logins: {
         alonePerSec: round(loginsAlone.ok / loginsAlone.seconds),

@@ -35,6 +35,16 @@ export interface Results {
     cpuRatio: number;
   };
   latency: { api: LatencyStats; relay: LatencyStats; ratio: number };
+  /** The relay again, appending each message to a file and fdatasync-ing before forwarding. */
+  durableRelay: {
+    perSecond: number;
+    cpuMicrosPerMessage: number;
+    latency: LatencyStats;
+    /** API msg/s over the durable relay's. */
+    throughputRatio: number;
+    /** API p99 over the durable relay's. */
+    p99Ratio: number;
+  };
   logins: {
     alonePerSec: number;
     aloneFailed: number;
@@ -83,6 +93,7 @@ const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 
 function table(results: Results): string {
   const { machine: m, throughput: t, latency: l, logins, rest, idle, redis, options: o } = results;
+  const d = results.durableRelay;
   const rows: string[][] = [
     [
       `Delivered msg/s at saturation (${o.pairs} pairs × ${o.window} in flight)`,
@@ -104,6 +115,20 @@ function table(results: Results): string {
       `${l.relay.p50} / ${l.relay.p99}`,
       `p99 ${l.ratio} × relay`,
       `≤ 2 × relay: ${verdict(l.ratio <= 2)}`,
+    ],
+    [
+      'Durable relay (the relay + file append and fdatasync before forwarding): msg/s at saturation',
+      `${t.api}`,
+      `${d.perSecond}`,
+      `${d.throughputRatio} × durable relay`,
+      'context: what durability alone costs on this disk',
+    ],
+    [
+      `Durable relay: send→receive p50 / p99 at ${o.ratePerSecond} msg/s (ms)`,
+      `${l.api.p50} / ${l.api.p99}`,
+      `${d.latency.p50} / ${d.latency.p99}`,
+      `p99 ${d.p99Ratio} × durable relay`,
+      'context',
     ],
   ];
   if (idle) {
