@@ -1,4 +1,4 @@
-import * as argon2 from 'argon2';
+import * as argon2 from '@node-rs/argon2';
 import { SignJWT, UnsecuredJWT, decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AuthResponse, ErrorBody, TokenPair, User } from '@chat/protocol';
@@ -10,6 +10,7 @@ import {
   uniqueUsername,
   type TestApi,
 } from '../../test/helpers';
+import { ARGON2ID } from './passwords';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -199,7 +200,7 @@ describe('login', () => {
   test('upgrades a stored hash weaker than the configured parameters', async () => {
     const registered = await registerUser(api);
     const weak = await argon2.hash(registered.password, {
-      type: argon2.argon2id,
+      algorithm: ARGON2ID,
       memoryCost: 64,
       timeCost: 1,
       parallelism: 1,

@@ -1,7 +1,7 @@
-import * as argon2 from 'argon2';
+import * as argon2 from '@node-rs/argon2';
 import { describe, expect, test } from 'vitest';
 import { ApiError } from '../http/errors';
-import { Semaphore, createPasswordHasher } from './passwords';
+import { ARGON2I, ARGON2ID, Semaphore, createPasswordHasher } from './passwords';
 
 describe('Semaphore', () => {
   test('never runs more tasks at once than it has slots, and runs them all', async () => {
@@ -49,11 +49,22 @@ describe('password hasher', () => {
     expect(hasher.needsRehash(hash)).toBe(false);
   });
 
+  test('verifies hashes written by the node-argon2 library that earlier builds used', async () => {
+    // Encoded by argon2@0.45 (note its m,p,t order): users registered before the switch to
+    // @node-rs/argon2 must still be able to log in.
+    const legacy =
+      '$argon2id$v=19$m=512,p=1,t=2$SRmGOPU5npWY+9as8Hm/ug$ePgft4HsEH05ZWqK1qlh+8fEGc/dSHfsUgfxUqviV84';
+    expect(await hasher.verify(legacy, 'correct horse')).toBe(true);
+    expect(await hasher.verify(legacy, 'correct horsE')).toBe(false);
+    expect(hasher.needsRehash(legacy)).toBe(false);
+  });
+
   test('asks for a rehash only when the stored hash is weaker or not argon2id', async () => {
-    const make = (options: argon2.HashOptions) => argon2.hash('pw', { ...params, ...options });
+    const make = (options: argon2.Options) =>
+      argon2.hash('pw', { ...params, algorithm: ARGON2ID, ...options });
     expect(hasher.needsRehash(await make({ memoryCost: 256 }))).toBe(true);
     expect(hasher.needsRehash(await make({ timeCost: 1 }))).toBe(true);
-    expect(hasher.needsRehash(await make({ type: argon2.argon2i }))).toBe(true);
+    expect(hasher.needsRehash(await make({ algorithm: ARGON2I }))).toBe(true);
     expect(hasher.needsRehash(await make({ memoryCost: 1024, timeCost: 3 }))).toBe(false);
     expect(hasher.needsRehash('$2b$10$bcryptlooking')).toBe(true);
   });

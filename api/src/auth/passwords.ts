@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import * as argon2 from 'argon2';
+import * as argon2 from '@node-rs/argon2';
+import type { Algorithm } from '@node-rs/argon2';
 import type { Argon2Params } from '../config';
 import { ApiError } from '../http/errors';
+
+/**
+ * @node-rs/argon2 declares its algorithms as a `const enum` (its runtime `Algorithm` export
+ * is an empty object), which isolated modules cannot read: these are its values.
+ */
+/* eslint-disable @typescript-eslint/no-unsafe-enum-assignment */
+export const ARGON2I = 1 as Algorithm;
+export const ARGON2ID = 2 as Algorithm;
+/* eslint-enable @typescript-eslint/no-unsafe-enum-assignment */
 
 /**
  * A counting semaphore with a bounded waiting line. argon2 runs in libuv's thread pool,
@@ -73,7 +83,7 @@ export function createPasswordHasher(
 ): PasswordHasher {
   const gate = new Semaphore(options.concurrency, options.maxWaiting);
   const hashOptions = {
-    type: argon2.argon2id,
+    algorithm: ARGON2ID,
     memoryCost: params.memoryCost,
     timeCost: params.timeCost,
     parallelism: params.parallelism,
