@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
@@ -35,6 +35,10 @@ describe('loadConfig', () => {
       argon2: ARGON2_MINIMUM,
       accessTokenTtlSeconds: 900,
     });
+    // Half the cores, so a login burst leaves the rest to the event loop.
+    expect(config.passwordHashConcurrency).toBe(
+      Math.max(1, Math.floor(availableParallelism() / 2)),
+    );
     expect(DEFAULT_SQLITE_PATH).toMatch(/api[\\/]data[\\/]chat\.sqlite$/);
   });
 

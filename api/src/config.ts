@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIMITS } from '@chat/protocol';
@@ -236,7 +237,15 @@ export function loadConfig(env: Env = process.env): Config {
     }
     warnings.push('argon2 parameters below the recommended minimum (NODE_ENV=test)');
   }
-  const passwordHashConcurrency = integer(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64);
+  // Half the cores: a login burst then leaves the other half to the event loop, which
+  // carries every socket (measured in docs/BENCHMARKS.md).
+  const passwordHashConcurrency = integer(
+    env,
+    'PASSWORD_HASH_CONCURRENCY',
+    defaultPasswordHashConcurrency(),
+    1,
+    64,
+  );
 
   let jwtSecret: string;
   let jwtSecretSource: Config['jwtSecretSource'];
@@ -279,4 +288,9 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     warnings,
   };
+}
+
+/** Half the cores this process may use, at least one. */
+export function defaultPasswordHashConcurrency(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
 }
