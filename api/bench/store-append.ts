@@ -37,11 +37,11 @@ try {
     });
 
   const measure = async (label: string, run: () => Promise<void>) => {
-    const batchesBefore = store.appendBatches;
+    const batchesBefore = store.groupCommits;
     const started = process.hrtime.bigint();
     await run();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const batches = store.appendBatches - batchesBefore;
+    const batches = store.groupCommits - batchesBefore;
     console.log(
       `${label.padEnd(34)} ${String(Math.round(total / seconds)).padStart(8)} appends/s` +
         `  (${total} messages, ${batches} transactions, ${(total / batches).toFixed(1)} per fsync)`,

@@ -195,7 +195,7 @@ describe('sqlite store', () => {
   it('writes a burst of appends in one transaction and a lone append right away', async () => {
     const store = open();
     const { alice, conversation } = await seed(store);
-    const before = store.appendBatches;
+    const before = store.groupCommits;
     const burst = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         store.messages.append({
@@ -207,7 +207,7 @@ describe('sqlite store', () => {
       ),
     );
     expect(burst.map((r) => r.message.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
-    expect(store.appendBatches - before).toBe(1);
+    expect(store.groupCommits - before).toBe(1);
 
     const lone = await store.messages.append({
       conversationId: conversation.id,
@@ -216,7 +216,7 @@ describe('sqlite store', () => {
       body: 'lone',
     });
     expect(lone.message.seq).toBe(101);
-    expect(store.appendBatches - before).toBe(2);
+    expect(store.groupCommits - before).toBe(2);
   });
 
   it('rejects only the bad append of a batch and stores the rest', async () => {
@@ -235,6 +235,67 @@ describe('sqlite store', () => {
       [1, 'a'],
       [2, 'c'],
     ]);
+  });
+
+  it('commits messages, receipts and session writes of one moment in one transaction', async () => {
+    const store = open();
+    const { alice, bob, conversation } = await seed(store);
+    const before = store.groupCommits;
+    const [first, session, second] = await Promise.all([
+      store.messages.append({
+        conversationId: conversation.id,
+        senderId: alice.id,
+        clientId: 'm1',
+        body: 'one',
+      }),
+      store.sessions.create({ userId: bob.id, refreshExpiresAt: new Date(Date.now() + 60_000) }),
+      store.messages.append({
+        conversationId: conversation.id,
+        senderId: alice.id,
+        clientId: 'm2',
+        body: 'two',
+      }),
+    ]);
+    // Queued after both appends in the same turn, so it sees seq 2 as the newest.
+    const [read, rotated, unknown] = await Promise.allSettled([
+      store.receipts.advance(conversation.id, bob.id, 'read', 99),
+      store.sessions.rotate(session.id, 0, new Date(Date.now() + 60_000)),
+      store.receipts.advance('no-such-conversation', bob.id, 'read', 1),
+    ]);
+    expect([first.message.seq, second.message.seq]).toEqual([1, 2]);
+    expect(read).toMatchObject({ status: 'fulfilled', value: { readSeq: 2, deliveredSeq: 2 } });
+    expect(rotated).toEqual({ status: 'fulfilled', value: true });
+    expect(unknown).toMatchObject({ status: 'fulfilled', value: { moved: false } });
+    expect(store.groupCommits - before).toBe(2);
+    expect((await store.sessions.findById(session.id))?.refreshGeneration).toBe(1);
+  });
+
+  it('fails every write of a group, and acknowledges none, when the database refuses it', async () => {
+    const store = open();
+    const { alice, bob, conversation } = await seed(store);
+    const blocker = new Database(path, { timeout: 0 });
+    store.database.pragma('busy_timeout = 0');
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      const results = await Promise.allSettled([
+        store.messages.append({
+          conversationId: conversation.id,
+          senderId: alice.id,
+          clientId: 'locked',
+          body: 'locked',
+        }),
+        store.sessions.create({ userId: bob.id, refreshExpiresAt: new Date(Date.now() + 60_000) }),
+        store.receipts.advance(conversation.id, bob.id, 'read', 1),
+      ]);
+      for (const result of results) {
+        expect(result.status).toBe('rejected');
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailable);
+      }
+    } finally {
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    expect(await store.messages.list(conversation.id, { limit: 10 })).toEqual([]);
   });
 
   it('keeps seq gapless when two store instances append into one conversation', async () => {
@@ -348,7 +409,7 @@ describe('sqlite store', () => {
           }),
         ),
       );
-      expect(store.appendBatches).toBe(0);
+      expect(store.groupCommits).toBe(0);
       for (const result of blocked) {
         expect(result.status).toBe('rejected');
         if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(StoreUnavailable);

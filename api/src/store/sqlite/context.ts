@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { StoreUnavailable } from '../types';
 import { toStoreError } from './errors';
+import { createGroupCommit, type GroupCommit } from './group-commit';
 
 /** What every part of the SQLite store shares: the connection and one way to call it. */
 export interface SqliteContext {
@@ -11,12 +12,15 @@ export interface SqliteContext {
    */
   readonly run: <T>(work: () => T) => Promise<T>;
   readonly isClosed: () => boolean;
+  /** Writes that may share a transaction (and its fsync) with others: see group-commit.ts. */
+  readonly group: GroupCommit;
 }
 
 export function createContext(db: Database, isClosed: () => boolean): SqliteContext {
   return {
     db,
     isClosed,
+    group: createGroupCommit(db, isClosed),
     run: <T>(work: () => T): Promise<T> => {
       if (isClosed()) return Promise.reject(new StoreUnavailable('the store is closed'));
       try {

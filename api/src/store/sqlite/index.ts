@@ -25,8 +25,11 @@ export interface SqliteStore extends Store {
   readonly kind: 'sqlite';
   /** The underlying connection, for tests and maintenance (pragmas, backups). */
   readonly database: Database.Database;
-  /** Write transactions used for appends so far: fewer than appends means group commit. */
-  readonly appendBatches: number;
+  /**
+   * Group-commit transactions so far (messages, receipts, session writes): fewer than the
+   * writes means they shared transactions and fsyncs.
+   */
+  readonly groupCommits: number;
   /** The off-loop WAL checkpointer's counters; null for a read-only or in-memory store. */
   readonly checkpoints: CheckpointStats | null;
 }
@@ -70,17 +73,17 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     conversations: createConversationStore(context),
     messages,
     receipts: createReceiptStore(context),
-    get appendBatches() {
-      return messages.batchesWritten;
+    get groupCommits() {
+      return context.group.committed;
     },
     get checkpoints() {
       return checkpointer?.stats ?? null;
     },
     async close() {
       if (closed) return;
-      // Whatever was accepted into the append queue is written (or rejected) before the
+      // Whatever was accepted into the write queue is written (or rejected) before the
       // connection goes away; nothing is left waiting forever.
-      messages.flush();
+      context.group.flush();
       closed = true;
       // The checkpointer's connection goes first, so that this one is the last and its
       // close copies the whole WAL into the database file and removes it.

@@ -1,36 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { HistoryRange, MessageRecord, MessageStore, NewMessage } from '../types';
-import { StoreUnavailable } from '../types';
 import type { SqliteContext } from './context';
-import { isUnavailable, toStoreError } from './errors';
 import { MESSAGE_COLUMNS, toMessage } from './rows';
 import type { MessageRow } from './rows';
 
 type AppendResult = { message: MessageRecord; created: boolean };
-type Outcome = { ok: true; value: AppendResult } | { ok: false; error: unknown };
 
-interface PendingAppend {
-  input: NewMessage;
-  resolve: (result: AppendResult) => void;
-  reject: (error: unknown) => void;
-}
-
-/**
- * Appends are written in groups: everything queued before the next turn of the event loop
- * goes into one transaction, so a burst of messages costs one fsync instead of one each.
- * A lone message is not held back; it is written on the very next turn.
- */
-const MAX_BATCH = 1000;
-
-export interface SqliteMessageStore extends MessageStore {
-  /** Writes whatever is queued now, synchronously. */
-  flush(): void;
-  /** Transactions written so far (for tests and the benchmark: shows batching happens). */
-  readonly batchesWritten: number;
-}
-
-export function createMessageStore(context: SqliteContext): SqliteMessageStore {
-  const { db, run } = context;
+export function createMessageStore(context: SqliteContext): MessageStore {
+  const { db, run, group } = context;
   const byClientId = db.prepare<[string, string, string], MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE conversation_id = ? AND sender_id = ? AND client_id = ?`,
@@ -61,10 +38,9 @@ export function createMessageStore(context: SqliteContext): SqliteMessageStore {
      WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
   );
 
-  // Nested inside the batch transaction, better-sqlite3 runs this as a SAVEPOINT: one
-  // refused message (say, an unknown conversation) is rolled back alone and the rest of
-  // its batch still commits.
-  const appendOne = db.transaction((input: NewMessage): AppendResult => {
+  // Runs inside a group commit, in its own savepoint (group-commit.ts): a burst of messages
+  // shares one transaction and one fsync, and one refused message is rolled back alone.
+  const appendOne = (input: NewMessage): AppendResult => {
     const existing = byClientId.get(input.conversationId, input.senderId, input.clientId);
     if (existing) return { message: toMessage(existing), created: false };
     const createdAt = Date.now();
@@ -81,62 +57,10 @@ export function createMessageStore(context: SqliteContext): SqliteMessageStore {
     };
     insert.run(row);
     return { message: toMessage(row), created: true };
-  });
-
-  const writeBatch = db.transaction((inputs: readonly NewMessage[]): Outcome[] =>
-    inputs.map((input): Outcome => {
-      try {
-        return { ok: true, value: appendOne(input) };
-      } catch (error) {
-        // Trouble with the database itself dooms the whole batch: rethrow so the outer
-        // transaction rolls back and every waiting append is rejected.
-        if (isUnavailable(error)) throw error;
-        return { ok: false, error };
-      }
-    }),
-  );
-
-  let queue: PendingAppend[] = [];
-  let scheduled: NodeJS.Immediate | null = null;
-  let batchesWritten = 0;
-
-  function flush(): void {
-    if (scheduled) clearImmediate(scheduled);
-    scheduled = null;
-    while (queue.length > 0) {
-      const batch = queue.slice(0, MAX_BATCH);
-      queue = queue.slice(MAX_BATCH);
-      if (context.isClosed()) {
-        for (const p of batch) p.reject(new StoreUnavailable('the store is closed'));
-        continue;
-      }
-      let outcomes: Outcome[];
-      try {
-        outcomes = writeBatch.immediate(batch.map((p) => p.input));
-        batchesWritten++;
-      } catch (error) {
-        // Nothing of this batch was committed, so nothing of it may be acknowledged.
-        const failure = toStoreError(error);
-        for (const p of batch) p.reject(failure);
-        continue;
-      }
-      batch.forEach((p, i) => {
-        const outcome = outcomes[i];
-        if (!outcome) p.reject(new Error('append produced no outcome'));
-        else if (outcome.ok) p.resolve(outcome.value);
-        else p.reject(toStoreError(outcome.error));
-      });
-    }
-  }
+  };
 
   return {
-    append(input) {
-      if (context.isClosed()) return Promise.reject(new StoreUnavailable('the store is closed'));
-      return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({ input, resolve, reject });
-        scheduled ??= setImmediate(flush);
-      });
-    },
+    append: (input) => group.write(() => appendOne(input)),
     list: (conversationId, range: HistoryRange) =>
       run(() => {
         const limit = Math.max(0, Math.floor(range.limit));
@@ -157,9 +81,5 @@ export function createMessageStore(context: SqliteContext): SqliteMessageStore {
         }
         return rows.map(toMessage);
       }),
-    flush,
-    get batchesWritten() {
-      return batchesWritten;
-    },
   };
 }

@@ -4,7 +4,8 @@ import type { SqliteContext } from './context';
 import { SESSION_COLUMNS, toSession } from './rows';
 import type { SessionRow } from './rows';
 
-export function createSessionStore({ db, run }: SqliteContext): SessionStore {
+/** Session writes go through group commit: a login burst shares fsyncs with messages. */
+export function createSessionStore({ db, run, group }: SqliteContext): SessionStore {
   const insert = db.prepare<[SessionRow]>(
     `INSERT INTO sessions (id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at)
      VALUES (@id, @user_id, @refresh_generation, @created_at, @refresh_expires_at, @revoked_at)`,
@@ -26,7 +27,7 @@ export function createSessionStore({ db, run }: SqliteContext): SessionStore {
 
   return {
     create: ({ userId, refreshExpiresAt }) =>
-      run(() => {
+      group.write(() => {
         const row: SessionRow = {
           id: randomUUID(),
           user_id: userId,
@@ -44,7 +45,7 @@ export function createSessionStore({ db, run }: SqliteContext): SessionStore {
         return row ? toSession(row) : null;
       }),
     rotate: (id, expectedGeneration, refreshExpiresAt) =>
-      run(
+      group.write(
         () =>
           rotate.run({
             id,
@@ -53,6 +54,6 @@ export function createSessionStore({ db, run }: SqliteContext): SessionStore {
             now: Date.now(),
           }).changes === 1,
       ),
-    revoke: (id, at) => run(() => revoke.run(at.getTime(), id).changes === 1),
+    revoke: (id, at) => group.write(() => revoke.run(at.getTime(), id).changes === 1),
   };
 }

@@ -11,7 +11,7 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export function createUserStore({ db, run }: SqliteContext): UserStore {
+export function createUserStore({ db, run, group }: SqliteContext): UserStore {
   const insert = db.prepare<[UserRow & { display_name_lower: string }]>(
     `INSERT INTO users (id, username, display_name, display_name_lower, password_hash, created_at, last_seen_at)
      VALUES (@id, @username, @display_name, @display_name_lower, @password_hash, @created_at, @last_seen_at)`,
@@ -73,8 +73,9 @@ export function createUserStore({ db, run }: SqliteContext): UserStore {
       run(() => {
         setPasswordHash.run(passwordHash, id);
       }),
+    // Written whenever a user's last socket closes: grouped with the rest of that moment's writes.
     setLastSeen: (id, at) =>
-      run(() => {
+      group.write(() => {
         setLastSeen.run(at.getTime(), id);
       }),
   };
