@@ -95,12 +95,13 @@ export function createApp(deps: AppDeps): App {
   const logger = deps.logger ?? createLogger(config.logLevel);
 
   const sessionStatus = new SessionStatus(store.sessions);
+  const passwords = createPasswordHasher(config.argon2, {
+    concurrency: config.passwordHashConcurrency,
+    maxWaiting: config.rateLimits ? PASSWORD_QUEUE_MAX : Number.POSITIVE_INFINITY,
+  });
   const auth = new AuthService({
     store,
-    passwords: createPasswordHasher(config.argon2, {
-      concurrency: config.passwordHashConcurrency,
-      maxWaiting: config.rateLimits ? PASSWORD_QUEUE_MAX : Number.POSITIVE_INFINITY,
-    }),
+    passwords,
     accessTokens: createAccessTokens({
       secret: config.jwtSecret,
       ttlSeconds: config.accessTokenTtlSeconds,
@@ -225,6 +226,7 @@ export function createApp(deps: AppDeps): App {
       // Idle keep-alive connections would otherwise hold close() open for seconds.
       server.closeAllConnections();
       await closed;
+      await passwords.close();
     },
   };
 }

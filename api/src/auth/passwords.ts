@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import * as argon2 from '@node-rs/argon2';
 import type { Algorithm } from '@node-rs/argon2';
 import type { Argon2Params } from '../config';
 import { ApiError } from '../http/errors';
+import { createHashPool } from './hash-pool';
 
 /**
  * @node-rs/argon2 declares its algorithms as a `const enum` (its runtime `Algorithm` export
@@ -75,6 +75,8 @@ export interface PasswordHasher {
   verifyDummy(password: string): Promise<void>;
   /** True when the stored hash is weaker than the configured parameters (or not argon2id). */
   needsRehash(passwordHash: string): boolean;
+  /** Ends the hashing threads. */
+  close(): Promise<void>;
 }
 
 export function createPasswordHasher(
@@ -82,6 +84,8 @@ export function createPasswordHasher(
   options: { concurrency: number; maxWaiting?: number },
 ): PasswordHasher {
   const gate = new Semaphore(options.concurrency, options.maxWaiting);
+  // As many hashing threads as slots, created when first needed.
+  const pool = createHashPool(options.concurrency);
   const hashOptions = {
     algorithm: ARGON2ID,
     memoryCost: params.memoryCost,
@@ -91,16 +95,16 @@ export function createPasswordHasher(
 
   let dummyHash: Promise<string> | undefined;
   const dummy = (): Promise<string> => {
-    dummyHash ??= argon2.hash(randomBytes(32), hashOptions);
+    dummyHash ??= gate.run(() => pool.hash(randomBytes(32), hashOptions));
     return dummyHash;
   };
 
   return {
-    hash: (password) => gate.run(() => argon2.hash(password, hashOptions)),
+    hash: (password) => gate.run(() => pool.hash(password, hashOptions)),
     verify: (passwordHash, password) =>
       gate.run(async () => {
         try {
-          return await argon2.verify(passwordHash, password);
+          return await pool.verify(passwordHash, password);
         } catch {
           // A malformed stored hash must not turn a login into a 500 or leak its shape.
           return false;
@@ -108,8 +112,9 @@ export function createPasswordHasher(
       }),
     verifyDummy: async (password) => {
       const hash = await dummy();
-      await gate.run(() => argon2.verify(hash, password));
+      await gate.run(() => pool.verify(hash, password));
     },
+    close: () => pool.close(),
     needsRehash: (passwordHash) => {
       const stored = phcParams(passwordHash);
       if (!stored) return true;

@@ -1,0 +1,52 @@
+// @ts-check
+/**
+ * One password-hashing thread (started by hash-pool.ts). Plain JavaScript because a worker
+ * thread starts without the TypeScript loader the API runs under.
+ *
+ * argon2 runs here synchronously, one job at a time, at a lowered scheduling priority
+ * where the OS allows it per thread (Linux): when the event loop and this thread both want
+ * a core, the event loop, which carries every socket, wins, and logins wait instead.
+ */
+import { setPriority } from 'node:os';
+import process from 'node:process';
+import { parentPort, workerData } from 'node:worker_threads';
+import { hashSync, verifySync } from '@node-rs/argon2';
+
+if (!parentPort) throw new Error('hash-worker.mjs runs as a worker thread only');
+const port = parentPort;
+
+/** @type {{ niceness: number }} */
+const options = workerData;
+let lowered = false;
+if (options.niceness > 0 && process.platform === 'linux') {
+  try {
+    // On Linux a nice value belongs to a thread: 0 means this thread, not the process.
+    setPriority(0, options.niceness);
+    lowered = true;
+  } catch {
+    // Not allowed here: hashing still works, at normal priority.
+  }
+}
+port.postMessage({ type: 'ready', lowered });
+
+port.on(
+  'message',
+  (
+    /** @type {{ id: number, op: 'hash' | 'verify', password: string | Uint8Array, hash?: string, options?: object }} */ job,
+  ) => {
+    try {
+      const value =
+        job.op === 'hash'
+          ? hashSync(job.password, job.options)
+          : verifySync(job.hash ?? '', job.password);
+      port.postMessage({ type: 'done', id: job.id, ok: true, value });
+    } catch (error) {
+      port.postMessage({
+        type: 'done',
+        id: job.id,
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  },
+);
