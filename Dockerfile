@@ -3,8 +3,8 @@
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
-# argon2 and better-sqlite3 are native: prebuilt binaries are used when available,
-# these tools compile them when not.
+# better-sqlite3 is native: its prebuilt binary is used when available, these tools
+# compile it when not (@node-rs/argon2 ships prebuilt binaries per platform).
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
