@@ -4,7 +4,7 @@
  * neither depends on nor disturbs desktop/dist.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,11 +76,18 @@ describe('desktop build', () => {
     execFileSync(process.execPath, ['--check', file]);
   });
 
-  it('starts the built main process: secure window, app protocol, every IPC channel, tray', () => {
+  it('starts the built main process: secure window where it was left, app protocol, every IPC channel, tray', () => {
     // The bundle runs under Node with a recording stand-in for 'electron' (no binary here),
     // which catches wiring mistakes the unit tests of each module cannot.
     const report = path.join(out, 'fake-electron-report.json');
     const userData = mkdtempSync(path.join(out, 'user-data-'));
+    // What the previous run's electron-store left behind.
+    writeFileSync(
+      path.join(userData, 'chat.json'),
+      JSON.stringify({
+        windowState: { x: 200, y: 100, width: 900, height: 650, maximized: false },
+      }),
+    );
     const result = spawnSync(
       process.execPath,
       [
@@ -116,6 +123,10 @@ describe('desktop build', () => {
     expect(args('ipcMain.handle').flat().sort()).toEqual(Object.values(IPC_CHANNELS.invoke).sort());
     const [windowOptions] = args('BrowserWindow')[0] ?? [];
     expect(windowOptions).toMatchObject({
+      x: 200,
+      y: 100,
+      width: 900,
+      height: 650,
       webPreferences: {
         contextIsolation: true,
         sandbox: true,
@@ -125,6 +136,9 @@ describe('desktop build', () => {
       },
     });
     expect(args('loadURL')).toEqual([['app://chat/index.html']]);
+    expect(args('window.on').flat()).toEqual(
+      expect.arrayContaining(['resize', 'move', 'maximize', 'unmaximize', 'close']),
+    );
     expect(args('tray.setContextMenu')[0]).toEqual([
       ['Open Chat', 'separator', 'Do not disturb', 'Sign out', 'separator', 'Quit Chat'],
     ]);

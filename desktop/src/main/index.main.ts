@@ -17,6 +17,7 @@ import {
   powerMonitor,
   protocol,
   safeStorage,
+  screen,
   session,
   shell as electronShell,
 } from 'electron';
@@ -40,6 +41,7 @@ import { createShell } from './shell.main';
 import { createTrayController, trayIconFile } from './tray.main';
 import { startAutoUpdate } from './updater.main';
 import { buildWindowOptions } from './window.main';
+import { loadWindowState, restoreWindowState, trackWindowState } from './window-state.main';
 
 const APP_ID = 'com.example.chat';
 const here = import.meta.dirname;
@@ -81,6 +83,8 @@ if (!app.requestSingleInstanceLock()) {
 function main(): void {
   let window: BrowserWindow | null = null;
   let tray: Tray | null = null;
+  // Set once the app is ready: the store and `screen` are not usable before.
+  let windowStateStore: KeyValueStore | null = null;
   let quitting = false;
 
   const showWindow = (): void => {
@@ -114,10 +118,27 @@ function main(): void {
   if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 
   function createWindow(): BrowserWindow {
+    const restored =
+      windowStateStore === null
+        ? null
+        : restoreWindowState(loadWindowState(windowStateStore), {
+            workAreas: screen.getAllDisplays().map((display) => display.workArea),
+            primaryWorkArea: screen.getPrimaryDisplay().workArea,
+          });
     const created = new BrowserWindow(
-      buildWindowOptions({ preloadPath, iconPath: icon('icon-512.png') }),
+      buildWindowOptions({
+        preloadPath,
+        iconPath: icon('icon-512.png'),
+        ...(restored ? { bounds: restored.bounds } : {}),
+      }),
     );
-    created.once('ready-to-show', () => created.show());
+    created.once('ready-to-show', () => {
+      // Not earlier: maximize() also shows the window, which before the first paint
+      // would flash an empty window and skip `ready-to-show`.
+      if (restored?.maximized) created.maximize();
+      created.show();
+    });
+    if (windowStateStore !== null) trackWindowState(created, windowStateStore);
     created.on('close', (event) => {
       if (!quitting) {
         event.preventDefault();
@@ -145,6 +166,7 @@ function main(): void {
       installPermissionHandlers(session.defaultSession, isAppUrl);
 
       const store = new ElectronStore({ name: 'chat' }) as unknown as KeyValueStore;
+      windowStateStore = store;
       const secrets = createSecretStore({
         safeStorage,
         store,

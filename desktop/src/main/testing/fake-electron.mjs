@@ -25,7 +25,7 @@ export class BrowserWindow {
     record('BrowserWindow', options);
     this.webContents = new FakeWebContents();
   }
-  on = noop;
+  on = (event) => record('window.on', event);
   once = noop;
   loadURL(url) {
     record('loadURL', url);
@@ -38,6 +38,9 @@ export class BrowserWindow {
   focus = noop;
   restore = noop;
   hide = noop;
+  maximize = noop;
+  isMaximized = () => false;
+  getNormalBounds = () => ({ x: 0, y: 0, width: 1100, height: 720 });
   setOverlayIcon = noop;
 }
 
@@ -99,6 +102,12 @@ export const safeStorage = {
   decryptStringAsync: () => Promise.reject(new Error('not available')),
   getSelectedStorageBackend: () => 'basic_text',
 };
+// One 1920×1080 display with a 40 px taskbar.
+const display = { id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1040 } };
+export const screen = {
+  getAllDisplays: () => [display],
+  getPrimaryDisplay: () => display,
+};
 export const session = {
   defaultSession: {
     setPermissionRequestHandler: () => record('setPermissionRequestHandler'),
@@ -118,6 +127,7 @@ export default {
   powerMonitor,
   protocol,
   safeStorage,
+  screen,
   session,
   shell,
   Tray,
