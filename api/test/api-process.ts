@@ -20,10 +20,15 @@ export interface ApiProcess {
 
 /**
  * Starts the API with test defaults (port 0 on loopback, cheap argon2, info logs) overridden
- * by `env`, and resolves once it logs the address it listens on.
+ * by `env`, with `nodeArgs` after the TypeScript loader, and resolves once it logs the
+ * address it listens on.
  */
-export async function spawnApi(env: Record<string, string>): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/src/main.ts'], {
+export async function spawnApi(
+  env: Record<string, string>,
+  options: { nodeArgs?: string[] } = {},
+): Promise<ApiProcess> {
+  const args = ['--import', 'tsx', ...(options.nodeArgs ?? []), 'api/src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

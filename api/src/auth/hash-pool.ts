@@ -56,6 +56,9 @@ export function createHashPool(size: number, niceness = HASH_THREAD_NICENESS): H
   const spawn = (): Slot => {
     const worker = new Worker(new URL('./hash-worker.mjs', import.meta.url), {
       workerData: { niceness },
+      // Plain JavaScript: none of the parent's flags (loaders, preloads such as a profiler
+      // or a probe written in TypeScript) may stand between a login and its hash.
+      execArgv: [],
     });
     // Idle hashing threads never keep a process alive.
     worker.unref();

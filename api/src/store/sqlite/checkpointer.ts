@@ -69,6 +69,8 @@ export function startCheckpointer(db: Database, options: CheckpointerOptions): C
     lastError: null as string | null,
   };
   const worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), {
+    // Plain JavaScript: none of the parent's flags (loaders, preloads) apply to it.
+    execArgv: [],
     workerData: {
       path: db.name,
       busyTimeoutMs: options.busyTimeoutMs,
