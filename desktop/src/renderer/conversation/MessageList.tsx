@@ -1,4 +1,4 @@
-import { forwardRef, useCallback, useEffect, useRef, useState } from 'react';
+import { forwardRef, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   Virtuoso,
   type ContextProp,
@@ -9,19 +9,23 @@ import {
 } from 'react-virtuoso';
 import type { ConversationView, LocalMessage } from '../../shared/bridge';
 import type { MessageList as MessageListState } from '../store/reducer';
+import { getAppStore } from '../store/store';
 import { useNow, useWindowFocused } from '../ui/hooks';
 import { memberName } from '../ui/names';
-import { firstUnreadKey, rowLayout } from './grouping';
-import { loadOlder } from './history';
+import { locateFirstUnread, rowLayout, type ReadPosition } from './grouping';
+import { loadOlder, loadOlderUntil } from './history';
 import { MessageRow } from './MessageRow';
+import { UnreadJumpBar, type JumpStep } from './UnreadJumpBar';
 
-interface ListContext {
+export interface ListContext {
   loadingOlder: boolean;
   error: string | null;
+  /** Asks for the same older page again, as reaching the top does. */
+  retryOlder: () => void;
 }
 
 /** Loading and failure of older history; the beginning marker sits on the first row instead. */
-function Header({ context }: { context?: ListContext }) {
+export function Header({ context }: { context?: ListContext }) {
   if (context === undefined) return null;
   const text =
     context.error !== null
@@ -31,10 +35,19 @@ function Header({ context }: { context?: ListContext }) {
         : null;
   return (
     <div
-      role="status"
-      className={`flex justify-center px-4 text-xs text-zinc-500 ${text === null ? 'pt-2' : 'pt-4 pb-2'}`}
+      className={`flex flex-wrap items-center justify-center gap-x-2 px-4 text-xs text-zinc-500 ${text === null ? 'pt-2' : 'pt-4 pb-2'}`}
     >
-      {text}
+      <p role="status">{text}</p>
+      {context.error !== null && (
+        <button
+          type="button"
+          onClick={context.retryOlder}
+          aria-label="Try again to load older messages"
+          className="rounded px-1.5 py-0.5 font-semibold text-blue-600 hover:bg-blue-50 dark:text-blue-400 dark:hover:bg-blue-950"
+        >
+          Try again
+        </button>
+      )}
     </div>
   );
 }
@@ -71,6 +84,10 @@ function highestVisibleSeq(
   return 0;
 }
 
+function latestSeq(items: readonly LocalMessage[]): number {
+  return items.findLast((m) => m.seq !== null)?.seq ?? 0;
+}
+
 export function MessageList({
   conversation,
   title,
@@ -89,7 +106,17 @@ export function MessageList({
 
   // Fixed when the conversation opens: messages arriving while it is open are not "new"
   // in the divider's sense, and reading must not make the divider jump.
-  const [unreadKey] = useState(() => firstUnreadKey(items, conversation.lastReadSeq));
+  const [opened] = useState<ReadPosition>(() => ({
+    lastReadSeq: conversation.lastReadSeq,
+    unreadCount: conversation.unreadCount,
+    latestSeq: latestSeq(items),
+  }));
+  // Found later when it was older than the first page: by a jump or by scrolling up.
+  const firstUnread = useMemo(
+    () => locateFirstUnread(items, list.hasMore, opened),
+    [items, list.hasMore, opened],
+  );
+  const unreadKey = firstUnread.where === 'loaded' ? firstUnread.key : null;
   const [initialIndex] = useState(() => {
     const at = unreadKey === null ? -1 : items.findIndex((m) => m.key === unreadKey);
     return at === -1 ? Math.max(0, items.length - 1) : at;
@@ -121,13 +148,82 @@ export function MessageList({
     return isAtBottom ? 'smooth' : false;
   }, []);
 
+  const [jump, setJump] = useState<JumpStep>(() =>
+    firstUnread.where === 'older' ? { step: 'offer' } : { step: 'closed' },
+  );
+  const jumpController = useRef<AbortController | null>(null);
+  const scrollToKey = useRef<string | null>(null);
+  useEffect(() => () => jumpController.current?.abort(), []);
+
+  const jumpToFirstUnread = useCallback(async () => {
+    jumpController.current?.abort();
+    const controller = new AbortController();
+    jumpController.current = controller;
+    setJump({ step: 'loading' });
+    const result = await loadOlderUntil(
+      conversation.id,
+      (l) => locateFirstUnread(l.items, l.hasMore, opened).where !== 'older',
+      { signal: controller.signal },
+    );
+    if (controller.signal.aborted) return;
+    switch (result.outcome) {
+      case 'reached': {
+        const held = getAppStore().getState().messages[conversation.id];
+        const found =
+          held === undefined ? null : locateFirstUnread(held.items, held.hasMore, opened);
+        scrollToKey.current = found?.where === 'loaded' ? found.key : null;
+        setJump({ step: 'closed' });
+        break;
+      }
+      case 'failed':
+        setJump({ step: 'failed', error: result.error });
+        break;
+      case 'page-limit':
+        setJump({ step: 'page-limit' });
+        break;
+      case 'cancelled':
+        break;
+    }
+  }, [conversation.id, opened]);
+
+  // After the render that holds the pages a jump loaded, so the list knows the row.
+  useEffect(() => {
+    const key = scrollToKey.current;
+    if (key === null) return;
+    const at = items.findIndex((m) => m.key === key);
+    if (at === -1) return;
+    scrollToKey.current = null;
+    ref.current?.scrollToIndex({ index: at, align: 'start' });
+  }, [items, jump]);
+
+  const loadOlderPage = useCallback(() => void loadOlder(conversation.id), [conversation.id]);
+
   const showSender = conversation.type === 'group';
+  const oldestLoadedAt = items[0]?.createdAt;
+  const firstUnreadAt =
+    unreadKey === null ? null : (items.find((m) => m.key === unreadKey)?.createdAt ?? null);
 
   return (
-    <div className="relative min-h-0 flex-1">
+    <div className="relative flex min-h-0 flex-1 flex-col">
+      {oldestLoadedAt !== undefined && (
+        <UnreadJumpBar
+          jump={jump}
+          unreadCount={opened.unreadCount}
+          loaded={firstUnread.where === 'older' ? firstUnread.loaded : opened.unreadCount}
+          oldestLoadedAt={oldestLoadedAt}
+          firstUnreadAt={firstUnreadAt}
+          now={now}
+          onJump={() => void jumpToFirstUnread()}
+          onDismiss={() => {
+            jumpController.current?.abort();
+            setJump({ step: 'closed' });
+          }}
+        />
+      )}
       <Virtuoso
         ref={ref}
-        style={{ height: '100%' }}
+        // The rest of the column under the bar; a flex item, not 100%, so the bar fits.
+        style={{ flex: '1 1 0', minHeight: 0 }}
         data={items}
         firstItemIndex={firstItemIndex}
         initialTopMostItemIndex={{
@@ -144,12 +240,12 @@ export function MessageList({
         aria-label={`Messages in ${title}`}
         atBottomThreshold={80}
         atBottomStateChange={setAtBottom}
-        startReached={() => void loadOlder(conversation.id)}
+        startReached={loadOlderPage}
         rangeChanged={(range) => {
           rangeRef.current = range;
           markVisibleRead();
         }}
-        context={{ loadingOlder: list.loading, error: list.error }}
+        context={{ loadingOlder: list.loading, error: list.error, retryOlder: loadOlderPage }}
         components={COMPONENTS}
         itemContent={(index, message) => (
           <MessageRow

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LocalMessage } from '../../shared/bridge';
-import { firstUnreadKey, rowLayout } from './grouping';
+import { locateFirstUnread, rowLayout, type ReadPosition } from './grouping';
 
 let next = 1;
 function msg(senderId: string, createdAt: Date, extra: Partial<LocalMessage> = {}): LocalMessage {
@@ -55,8 +55,9 @@ describe('rowLayout', () => {
 
   it('puts the unread divider above the first unread message and breaks the group there', () => {
     const list = [msg('a', day1(10, 0)), msg('a', day1(10, 1)), msg('a', day1(10, 2))];
-    const unread = firstUnreadKey(list, list[0]?.seq ?? 0);
-    expect(unread).toBe(list[1]?.key);
+    const first = locateFirstUnread(list, false, opened(list, list[0]?.seq ?? 0, 2));
+    expect(first).toEqual({ where: 'loaded', key: list[1]?.key });
+    const unread = first.where === 'loaded' ? first.key : null;
     expect(rowLayout(list, 0, unread)).toMatchObject({ groupEnd: true, unreadDivider: false });
     expect(rowLayout(list, 1, unread)).toMatchObject({ unreadDivider: true, groupStart: true });
   });
@@ -66,6 +67,69 @@ describe('rowLayout', () => {
       msg('me', day1(10, 0)),
       msg('me', day1(10, 1), { seq: null, id: null, state: 'pending', outboxOrder: 1 }),
     ];
-    expect(firstUnreadKey(list, 0)).toBeNull();
+    expect(locateFirstUnread(list, false, opened(list, 0, 0))).toEqual({ where: 'none' });
+  });
+});
+
+/** A run of messages from `a` with seqs from..to, as a page of history holds them. */
+function page(from: number, to: number, senderId = 'a'): LocalMessage[] {
+  return Array.from({ length: to - from + 1 }, (_, i) =>
+    msg(senderId, day1(9, 0), { seq: from + i, key: `${senderId}:s${from + i}` }),
+  );
+}
+
+function opened(
+  list: readonly LocalMessage[],
+  lastReadSeq: number,
+  unreadCount: number,
+): ReadPosition {
+  return { lastReadSeq, unreadCount, latestSeq: list.findLast((m) => m.seq !== null)?.seq ?? 0 };
+}
+
+describe('locateFirstUnread', () => {
+  it('says the first unread message is older when the page starts after the watermark', () => {
+    // 260 unread, the first page held the latest 200 of them.
+    const list = page(61, 260);
+    expect(locateFirstUnread(list, true, opened(list, 0, 260))).toEqual({
+      where: 'older',
+      loaded: 200,
+    });
+  });
+
+  it('finds it once the message right after the watermark is held', () => {
+    const list = page(31, 260);
+    expect(locateFirstUnread(list, true, opened(list, 30, 230))).toEqual({
+      where: 'loaded',
+      key: 'a:s31',
+    });
+  });
+
+  it('finds it at the beginning of the history, whatever the count said', () => {
+    const list = page(1, 100);
+    expect(locateFirstUnread(list, false, opened(list, 0, 500))).toEqual({
+      where: 'loaded',
+      key: 'a:s1',
+    });
+  });
+
+  it('trusts the unread count when the unheld older messages are the user’s own', () => {
+    // Bob wrote 281…300 after the user's own 1…280; only 20 were unread.
+    const list = [...page(251, 280, 'me'), ...page(281, 300, 'b')];
+    const position = opened(list, 0, 20);
+    expect(locateFirstUnread(list, true, position)).toEqual({ where: 'loaded', key: 'b:s281' });
+  });
+
+  it('does not count messages that arrived after the conversation was opened', () => {
+    const atOpen = page(41, 100);
+    const position = opened(atOpen, 100, 0);
+    const later = [...atOpen, ...page(101, 102, 'b')];
+    expect(locateFirstUnread(later, true, position)).toEqual({ where: 'none' });
+  });
+
+  it('puts the divider on the first unread message once older pages bring it in', () => {
+    const position = opened(page(61, 260), 10, 250);
+    expect(locateFirstUnread(page(61, 260), true, position).where).toBe('older');
+    const all = [...page(1, 60), ...page(61, 260)];
+    expect(locateFirstUnread(all, false, position)).toEqual({ where: 'loaded', key: 'a:s11' });
   });
 });

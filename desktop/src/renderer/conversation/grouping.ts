@@ -20,15 +20,51 @@ export interface RowLayout {
   groupEnd: boolean;
 }
 
-/** The first message from someone else the user had not read when they opened the chat. */
-export function firstUnreadKey(
+/** What the user had, and had read, when they opened the conversation. */
+export interface ReadPosition {
+  /** The read watermark. */
+  lastReadSeq: number;
+  /** Messages from others after the watermark, as the server counts them. */
+  unreadCount: number;
+  /** The latest stored message then: anything later arrived while the chat was open. */
+  latestSeq: number;
+}
+
+/**
+ * The first message from someone else the user had not read when they opened the chat:
+ * among the loaded messages, older than all of them (so a divider there would be a lie),
+ * or nowhere.
+ */
+export type FirstUnread =
+  | { where: 'loaded'; key: string }
+  /** `loaded`: how many of the unread messages are held so far. */
+  | { where: 'older'; loaded: number }
+  | { where: 'none' };
+
+export function locateFirstUnread(
   messages: readonly LocalMessage[],
-  lastReadSeq: number,
-): string | null {
+  hasMore: boolean,
+  opened: ReadPosition,
+): FirstUnread {
+  let oldestSeq: number | null = null;
+  let first: string | null = null;
+  let loaded = 0;
   for (const m of messages) {
-    if (!m.mine && m.seq !== null && m.seq > lastReadSeq) return m.key;
+    if (m.seq === null) continue;
+    oldestSeq ??= m.seq;
+    if (m.mine || m.seq <= opened.lastReadSeq || m.seq > opened.latestSeq) continue;
+    first ??= m.key;
+    loaded++;
   }
-  return null;
+  // Seqs have no gaps, so holding the message right after the watermark means holding
+  // everything unread; the server's count says the same when every unread one is here.
+  const allHeld =
+    !hasMore ||
+    oldestSeq === null ||
+    oldestSeq <= opened.lastReadSeq + 1 ||
+    loaded >= opened.unreadCount;
+  if (!allHeld) return { where: 'older', loaded };
+  return first === null ? { where: 'none' } : { where: 'loaded', key: first };
 }
 
 function continues(

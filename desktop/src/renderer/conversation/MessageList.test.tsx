@@ -1,0 +1,27 @@
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { Header, type ListContext } from './MessageList';
+
+const render = (context: Omit<ListContext, 'retryOlder'>) =>
+  renderToStaticMarkup(<Header context={{ ...context, retryOlder: () => undefined }} />);
+
+describe('the older-history header', () => {
+  it('offers a real button to try an older page again after a failure', () => {
+    const html = render({ loadingOlder: false, error: 'The server answered 503.' });
+    expect(html).toContain('Could not load older messages: The server answered 503.');
+    expect(html).toContain('<button type="button" aria-label="Try again to load older messages"');
+    expect(html).toMatch(/>Try again<\/button>/);
+  });
+
+  it('says it is loading while the retry runs, with no button', () => {
+    const html = render({ loadingOlder: true, error: null });
+    expect(html).toContain('Loading older messages…');
+    expect(html).not.toContain('<button');
+  });
+
+  it('keeps its status region when there is nothing to say', () => {
+    const html = render({ loadingOlder: false, error: null });
+    expect(html).toContain('<p role="status"></p>');
+    expect(html).not.toContain('<button');
+  });
+});
