@@ -445,13 +445,9 @@ describe('sqlite store', () => {
       return conversation;
     }
 
-    it('copies committed messages into the database file from its own thread', async () => {
-      const store = open();
-      expect(store.database.pragma('wal_autocheckpoint', { simple: true })).toBe(
-        BACKSTOP_AUTOCHECKPOINT_PAGES,
-      );
-      await appendMany(store, 500);
-      const stats = await waitFor(
+    /** Resolves once the worker reports a WAL whose every frame is in the database file. */
+    function fullCheckpoint(store: SqliteStore) {
+      return waitFor(
         () => {
           const s = store.checkpoints;
           return s && s.walFrames > 0 && s.checkpointedFrames === s.walFrames ? s : undefined;
@@ -461,6 +457,25 @@ describe('sqlite store', () => {
           what: () => `a full checkpoint (${JSON.stringify(store.checkpoints)})`,
         },
       );
+    }
+
+    /** Messages in a database file read on its own (a copy has no WAL beside it). */
+    function messagesInFile(file: string): number {
+      const alone = new Database(file, { readonly: true });
+      try {
+        return alone.prepare<[], { n: number }>('SELECT count(*) AS n FROM messages').get()?.n ?? 0;
+      } finally {
+        alone.close();
+      }
+    }
+
+    it('copies committed messages into the database file from its own thread', async () => {
+      const store = open();
+      expect(store.database.pragma('wal_autocheckpoint', { simple: true })).toBe(
+        BACKSTOP_AUTOCHECKPOINT_PAGES,
+      );
+      await appendMany(store, 500);
+      const stats = await fullCheckpoint(store);
       expect(stats.running).toBe(true);
       expect(stats.lastError).toBeNull();
       // The database file alone, without its WAL, already holds every message: the writer
@@ -468,26 +483,13 @@ describe('sqlite store', () => {
       expect(stats.walFrames).toBeLessThan(BACKSTOP_AUTOCHECKPOINT_PAGES);
       const copy = join(dir, 'copy.db');
       await copyFile(path, copy);
-      const alone = new Database(copy, { readonly: true });
-      try {
-        expect(alone.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: 500 });
-      } finally {
-        alone.close();
-      }
+      expect(messagesInFile(copy)).toBe(500);
     });
 
     it('starts the WAL over once everything in it is checkpointed', async () => {
       const store = open();
       await appendMany(store, 500);
-      const full = await waitFor(
-        () => {
-          const s = store.checkpoints;
-          return s && s.walFrames > 0 && s.checkpointedFrames === s.walFrames
-            ? s.walFrames
-            : undefined;
-        },
-        { timeoutMs: 10_000, what: () => 'a full checkpoint' },
-      );
+      const full = (await fullCheckpoint(store)).walFrames;
       // The next write transaction restarts the WAL from its first frame, so the worker
       // soon reports a WAL far shorter than before instead of one that keeps growing.
       await store.users.create({
@@ -511,12 +513,7 @@ describe('sqlite store', () => {
       await store.close();
       expect(store.checkpoints?.running).toBe(false);
       expect(existsSync(`${path}-wal`)).toBe(false);
-      const alone = new Database(path, { readonly: true });
-      try {
-        expect(alone.prepare('SELECT count(*) AS n FROM messages').get()).toEqual({ n: 50 });
-      } finally {
-        alone.close();
-      }
+      expect(messagesInFile(path)).toBe(50);
     });
 
     it('has no checkpointer on a read-only store', async () => {
