@@ -14,9 +14,9 @@ export const ARGON2ID = 2 as Algorithm;
 /* eslint-enable @typescript-eslint/no-unsafe-enum-assignment */
 
 /**
- * A counting semaphore with a bounded waiting line. argon2 runs in libuv's thread pool,
- * which it shares with fs and dns; letting a login burst start hundreds of hashes at
- * once would starve those (and memory: each hash holds `memoryCost` KiB).
+ * A counting semaphore with a bounded waiting line, in front of the hashing threads: a login
+ * burst queues here (and past `maxWaiting` is told to retry) instead of piling up hashes,
+ * each of which holds `memoryCost` KiB while it runs.
  */
 export class Semaphore {
   private active = 0;
