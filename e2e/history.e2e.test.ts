@@ -1,13 +1,12 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDirect, postMessage, registerUser, type RegisteredUser } from '../api/test/helpers';
+import { openDirect, registerUser } from '../api/test/helpers';
 import { launchChromium } from './support/browser';
 import { ChatUser, visible } from './support/chat-app';
+import { seedMessages } from './support/seed';
 import { ChatServer } from './support/server';
 
 const HISTORY = 500;
-/** Sends in flight at once while seeding; the server still numbers them 1…500. */
-const SEED_CONCURRENCY = 8;
 
 let server: ChatServer;
 let browser: Browser;
@@ -38,18 +37,10 @@ describe('a long history', () => {
     const conversation = await openDirect(server, alice.accessToken, bob.user.id);
 
     // Both write, so the list holds own and others' rows; the server's seq is the truth.
-    const stored = new Map<number, string>();
-    let next = 1;
-    const seedOne = async (): Promise<void> => {
-      while (next <= HISTORY) {
-        const n = next++;
-        const sender: RegisteredUser = n % 3 === 0 ? alice : bob;
-        const body = `History line ${n} from ${sender.user.displayName}`;
-        const message = await postMessage(server, sender.accessToken, conversation.id, body);
-        stored.set(message.seq, message.body);
-      }
-    };
-    await Promise.all(Array.from({ length: SEED_CONCURRENCY }, seedOne));
+    const stored = await seedMessages(server, conversation.id, HISTORY, (n) => {
+      const sender = n % 3 === 0 ? alice : bob;
+      return { sender, body: `History line ${n} from ${sender.user.displayName}` };
+    });
     expect([...stored.keys()].sort((a, b) => a - b)).toEqual(
       Array.from({ length: HISTORY }, (_, i) => i + 1),
     );
@@ -60,12 +51,7 @@ describe('a long history', () => {
     });
     expect(read.status).toBe(204);
 
-    const user = await ChatUser.open(browser, server, {
-      username: alice.user.username,
-      displayName: alice.user.displayName,
-      password: alice.password,
-    });
-    await user.signIn();
+    const user = await ChatUser.signedIn(browser, server, alice);
     await user.openConversation('Bob History');
     await visible(user.message(stored.get(HISTORY) ?? ''));
 

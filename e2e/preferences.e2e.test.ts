@@ -25,13 +25,8 @@ afterAll(async () => {
 
 /** Signs `account` in through the web client's own form. */
 async function signedIn(account: RegisteredUser): Promise<ChatUser> {
-  const user = await ChatUser.open(browser, server, {
-    username: account.user.username,
-    displayName: account.user.displayName,
-    password: account.password,
-  });
+  const user = await ChatUser.signedIn(browser, server, account);
   users.push(user);
-  await user.signIn();
   return user;
 }
 

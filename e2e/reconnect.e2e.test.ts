@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '@chat/protocol';
-import { openDirect, registerUser, type RegisteredUser } from '../api/test/helpers';
+import { openDirect, registerUser } from '../api/test/helpers';
 import { launchChromium } from './support/browser';
 import { ChatUser, hidden, visible } from './support/chat-app';
 import { ChatServer } from './support/server';
@@ -21,16 +21,6 @@ afterAll(async () => {
   await server.close();
 });
 
-async function signedIn(account: RegisteredUser): Promise<ChatUser> {
-  const user = await ChatUser.open(browser, server, {
-    username: account.user.username,
-    displayName: account.user.displayName,
-    password: account.password,
-  });
-  await user.signIn();
-  return user;
-}
-
 /** Any of the connection banners (connecting, reconnecting, offline, catching up). */
 function banner(user: ChatUser) {
   return user.page
@@ -43,7 +33,10 @@ describe('an API restart', () => {
     const aliceAccount = await registerUser(server, { displayName: 'Alice Restart' });
     const bobAccount = await registerUser(server, { displayName: 'Bob Restart' });
     const conversation = await openDirect(server, aliceAccount.accessToken, bobAccount.user.id);
-    const [alice, bob] = await Promise.all([signedIn(aliceAccount), signedIn(bobAccount)]);
+    const [alice, bob] = await Promise.all([
+      ChatUser.signedIn(browser, server, aliceAccount),
+      ChatUser.signedIn(browser, server, bobAccount),
+    ]);
     await alice.openConversation('Bob Restart');
     await bob.openConversation('Alice Restart');
 

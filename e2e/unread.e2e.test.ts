@@ -1,12 +1,10 @@
 import type { Browser, Locator, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDirect, postMessage, registerUser, type RegisteredUser } from '../api/test/helpers';
+import { openDirect, registerUser } from '../api/test/helpers';
 import { launchChromium } from './support/browser';
 import { ChatUser, hidden, UI_TIMEOUT_MS, visible } from './support/chat-app';
+import { seedMessages } from './support/seed';
 import { ChatServer } from './support/server';
-
-/** Sends in flight at once while seeding; the server still numbers them 1, 2, 3… */
-const SEED_CONCURRENCY = 8;
 
 let server: ChatServer;
 let browser: Browser;
@@ -24,32 +22,6 @@ afterAll(async () => {
   await server.close();
 });
 
-/** `count` messages from `sender`, bodies made by `body(n)`, stored as seq 1…count. */
-async function seed(
-  sender: RegisteredUser,
-  conversationId: string,
-  count: number,
-  body: (n: number) => string,
-): Promise<void> {
-  let next = 1;
-  const sendSome = async (): Promise<void> => {
-    while (next <= count) {
-      await postMessage(server, sender.accessToken, conversationId, body(next++));
-    }
-  };
-  await Promise.all(Array.from({ length: SEED_CONCURRENCY }, sendSome));
-}
-
-async function signIn(user: RegisteredUser): Promise<ChatUser> {
-  const chat = await ChatUser.open(browser, server, {
-    username: user.user.username,
-    displayName: user.user.displayName,
-    password: user.password,
-  });
-  await chat.signIn();
-  return chat;
-}
-
 /** Whether all of `locator` is inside the scrolled log's viewport, not only rendered. */
 async function onScreen(log: Locator, locator: Locator): Promise<boolean> {
   const [box, view] = await Promise.all([locator.boundingBox(), log.boundingBox()]);
@@ -62,7 +34,10 @@ describe('older history', () => {
     const alice = await registerUser(server, { displayName: 'Alice Retry' });
     const carol = await registerUser(server, { displayName: 'Carol Retry' });
     const conversation = await openDirect(server, carol.accessToken, alice.user.id);
-    await seed(carol, conversation.id, 120, (n) => `Retry line ${n} of 120`);
+    await seedMessages(server, conversation.id, 120, (n) => ({
+      sender: carol,
+      body: `Retry line ${n} of 120`,
+    }));
     // All read: the conversation opens on its latest page of 50 (71…120).
     const read = await server.http.post(`/api/conversations/${conversation.id}/read`, {
       token: alice.accessToken,
@@ -70,7 +45,7 @@ describe('older history', () => {
     });
     expect(read.status).toBe(204);
 
-    const user = await signIn(alice);
+    const user = await ChatUser.signedIn(browser, server, alice);
     // Older pages are refused until the test says otherwise; `gate` holds one in flight.
     let refuse = true;
     let gate: Promise<void> | null = null;
@@ -142,9 +117,12 @@ describe('more unread than the first page holds', () => {
     const alice = await registerUser(server, { displayName: 'Alice Unread' });
     const bob = await registerUser(server, { displayName: 'Bob Unread' });
     const conversation = await openDirect(server, bob.accessToken, alice.user.id);
-    await seed(bob, conversation.id, 260, (n) => `Unread ${n} of 260`);
+    await seedMessages(server, conversation.id, 260, (n) => ({
+      sender: bob,
+      body: `Unread ${n} of 260`,
+    }));
 
-    const user = await signIn(alice);
+    const user = await ChatUser.signedIn(browser, server, alice);
     await user.openConversation('Bob Unread');
     const pane = user.pane('Bob Unread');
     const log = user.messageLog('Bob Unread');

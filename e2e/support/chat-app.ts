@@ -10,6 +10,7 @@ import type {
   Locator,
   Page,
 } from 'playwright-core';
+import type { RegisteredUser } from '../../api/test/helpers';
 import type { ChatServer } from './server';
 
 /** Waits on a loaded machine are long; they end as soon as the state shows. */
@@ -93,6 +94,23 @@ export class ChatUser {
     const page = await context.newPage();
     const user = new ChatUser(context, page, server, account);
     await user.load();
+    return user;
+  }
+
+  /** Opens the app for an account registered through the API and signs in with its form. */
+  static async signedIn(
+    browser: Browser,
+    server: ChatServer,
+    registered: RegisteredUser,
+    options: BrowserContextOptions = {},
+  ): Promise<ChatUser> {
+    const account: Account = {
+      username: registered.user.username,
+      displayName: registered.user.displayName,
+      password: registered.password,
+    };
+    const user = await ChatUser.open(browser, server, account, options);
+    await user.signIn();
     return user;
   }
 
