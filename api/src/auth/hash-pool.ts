@@ -25,7 +25,6 @@ type Job =
     };
 
 type WorkerMessage =
-  | { type: 'ready'; lowered: boolean }
   | { type: 'done'; id: number; ok: true; value: string | boolean }
   | { type: 'done'; id: number; ok: false; message: string };
 
@@ -64,7 +63,7 @@ export function createHashPool(size: number, niceness = HASH_THREAD_NICENESS): H
     worker.unref();
     const slot: Slot = { worker, busy: null };
     worker.on('message', (message: WorkerMessage) => {
-      if (message.type !== 'done' || slot.busy?.id !== message.id) return;
+      if (slot.busy?.id !== message.id) return;
       const { resolve, reject } = slot.busy;
       slot.busy = null;
       if (message.ok) resolve(message.value);

@@ -17,17 +17,14 @@ const port = parentPort;
 
 /** @type {{ niceness: number }} */
 const options = workerData;
-let lowered = false;
 if (options.niceness > 0 && process.platform === 'linux') {
   try {
     // On Linux a nice value belongs to a thread: 0 means this thread, not the process.
     setPriority(0, options.niceness);
-    lowered = true;
   } catch {
     // Not allowed here: hashing still works, at normal priority.
   }
 }
-port.postMessage({ type: 'ready', lowered });
 
 port.on(
   'message',
