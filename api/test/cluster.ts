@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, spawnApi, type ApiProcess } from '../../test/api-process';
-import { sleep } from '../../test/helpers';
+import { freePort, spawnApi, type ApiProcess } from './api-process';
+import { sleep } from './helpers';
 
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
