@@ -1,6 +1,6 @@
 /**
- * Test harness for scale-out: real API processes (`node --import tsx api/src/main.ts`)
- * sharing one SQLite file and one Redis, and a private redis-server for tests that stop it.
+ * Test harness for scale-out: real API processes (`spawnApi`) sharing one SQLite file and
+ * one Redis, and a private redis-server for tests that stop it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -46,8 +46,7 @@ export function createCluster(options: { redisUrl?: string; heartbeatTtlMs?: num
       return instance;
     },
     async close() {
-      for (const instance of instances) instance.kill('SIGKILL');
-      await Promise.all(instances.map((instance) => instance.exited));
+      await Promise.all(instances.map((instance) => instance.close()));
       rmSync(dir, { recursive: true, force: true });
       await deleteKeys(options.redisUrl ?? SHARED_REDIS_URL, prefix);
     },
