@@ -18,7 +18,8 @@ export interface ApiProcessOptions {
   nodeArgs?: string[];
   /**
    * Appends the process's output to this file instead of keeping it in memory (for long
-   * runs); readiness is then polled on `/api/health`, on a free port chosen up front.
+   * runs). Readiness is then polled on `/api/health` (as with a LOG_LEVEL above info), on
+   * a free port chosen up front unless `env` names one.
    */
   logFile?: string;
   /**
@@ -83,7 +84,11 @@ export async function spawnApi(
     ...env,
   };
   let port = Number(fixedEnv.PORT ?? 0);
-  if (options.logFile !== undefined && port === 0) port = await freePort();
+  // Readiness is the "API listening on" line (info level) when the output is kept, else a
+  // health check, which needs the port before the process starts.
+  const quiet = ['warn', 'error', 'fatal', 'silent'].includes(fixedEnv.LOG_LEVEL ?? '');
+  const byHealth = options.logFile !== undefined || quiet;
+  if (byHealth && port === 0) port = await freePort();
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
   let output = '';
@@ -113,7 +118,7 @@ export async function spawnApi(
     const since = output.length; // An earlier incarnation's lines say nothing about this one.
     const what = () => `the API to start:\n${api.output().split('\n').slice(-20).join('\n')}`;
     const timeoutMs = options.readyTimeoutMs ?? 30_000;
-    if (log === null) {
+    if (!byHealth) {
       const listening = await waitFor(
         () => /API listening on http:\/\/[\d.]+:(\d+)/.exec(output.slice(since))?.[1],
         { timeoutMs, gone: started, what },
