@@ -7,7 +7,6 @@ import { startTestApi, type Config, type TestApi } from '@chat/api/testing';
 import type { ChatEvent, ConnectionStatus, Result } from '../../shared/bridge';
 import { createChatClient, type ChatClient, type ChatClientOptions } from '../client';
 import { MemoryOutboxStorage, MemorySessionStorage } from '../memory-storage';
-import type { FetchLike } from '../api-client';
 
 /** An API that can be stopped and started again on the same port and SQLite file. */
 export type RestartableApi = TestApi;
@@ -113,18 +112,6 @@ export function makeClient(
 export function unwrap<T>(result: Result<T>): T {
   if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
   return result.value;
-}
-
-/** Wraps fetch to count requests by path (e.g. how many refreshes happened). */
-export function countingFetch(): { fetch: FetchLike; count(pathPart: string): number } {
-  const paths: string[] = [];
-  return {
-    fetch: async (input, init) => {
-      paths.push(new URL(input).pathname);
-      return fetch(input, init as RequestInit);
-    },
-    count: (pathPart) => paths.filter((p) => p.includes(pathPart)).length,
-  };
 }
 
 /** Statuses with a live socket ('catching-up' may last while the API lacks an endpoint). */
