@@ -137,7 +137,8 @@ type ParamsMatchPath<R extends RouteSpec> = [PathParamNames<R['path']>] extends 
   ? { readonly params?: never }
   : { readonly params: z.ZodObject<Record<PathParamNames<R['path']>, z.ZodType>> };
 
-function defineRoutes<const T extends Record<string, RouteSpec>>(
+/** A route table, checked: each route's `params` name exactly its path's `:names`. */
+export function defineRoutes<const T extends Record<string, RouteSpec>>(
   routes: T & { [K in keyof T]: ParamsMatchPath<T[K]> },
 ): T {
   return routes;
@@ -429,3 +430,23 @@ export function fillPath(path: string, params: Readonly<Record<string, string | 
     return encodeURIComponent(String(value));
   });
 }
+
+// ---- what a client sends and gets back ---------------------------------------------
+
+/** Query values as a caller gives them: the wire carries strings, numbers are spelled out. */
+type WireQuery<Q> = { [K in keyof Q]?: string | number };
+
+/** What a call of route `N` sends: path params, query and body, each only where it has one. */
+export type RouteCall<N extends RouteName> = (Routes[N] extends { params: infer S }
+  ? { params: SchemaType<S, 'input'> }
+  : { params?: undefined }) &
+  (Routes[N] extends { query: infer S }
+    ? { query?: WireQuery<SchemaType<S, 'input'>> }
+    : { query?: undefined }) &
+  (Routes[N] extends { body: JsonBody<infer S> }
+    ? { body: SchemaType<S, 'input'> }
+    : { body?: undefined });
+
+/** What a successful call of route `N` resolves to: the parsed body, `undefined` for a 204. */
+export type RouteAnswer<N extends RouteName> =
+  RouteReply<N> extends infer R ? (R extends { body: infer B } ? B : undefined) : never;
