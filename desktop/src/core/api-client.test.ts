@@ -158,4 +158,10 @@ describe('answers are validated with the route table schemas', () => {
     expect(err.info).toEqual({ code: 'not_found', message: 'No such user.' });
     expect(err.status).toBe(404);
   });
+
+  test('an error status without the contract body still gets the code its status stands for', async () => {
+    answer = { status: 409, body: '<html>conflict</html>' };
+    const err = await failure(api.createConversation({ type: 'direct', userId: 'u2' }));
+    expect(err.info).toEqual({ code: 'conflict', message: 'The server answered 409.' });
+  });
 });

@@ -5,6 +5,7 @@
  * an error (`bad_response`), never a value of the wrong shape flowing into the UI.
  */
 import {
+  ERROR_STATUS,
   ErrorBody,
   ROUTES,
   fillPath,
@@ -48,15 +49,10 @@ export function normalizeServerUrl(input: string): string {
   return url.origin;
 }
 
-const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
-  400: 'invalid_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  409: 'conflict',
-  413: 'payload_too_large',
-  429: 'rate_limited',
-};
+/** For an error answer without the contract's body: the code its status stands for. */
+const STATUS_CODES: ReadonlyMap<number, ErrorCode> = new Map(
+  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
+);
 
 /** One HTTP exchange: timeouts, network errors and the contract's error bodies. */
 export class HttpTransport {
@@ -145,7 +141,7 @@ function errorFromResponse(status: number, json: unknown, retryAfter: string | n
   const body = ErrorBody.safeParse(json);
   const code: ErrorCode = body.success
     ? body.data.error.code
-    : (STATUS_CODES[status] ?? 'internal');
+    : (STATUS_CODES.get(status) ?? 'internal');
   const message = body.success ? body.data.error.message : `The server answered ${status}.`;
   const seconds = retryAfter === null ? NaN : Number(retryAfter);
   return new ClientError(
