@@ -70,21 +70,22 @@ describe('routeTableRouter', () => {
     await next();
   };
 
+  const stubHandlers = Object.fromEntries(
+    ROUTE_NAMES.map((name) => [
+      name,
+      ({ ctx: _ctx, ...request }: RouteRequest<RouteName>) => {
+        seen.push({ name, request });
+        return answers[name] ?? { status: 204 };
+      },
+    ]),
+  ) as unknown as RouteHandlers;
+
   beforeAll(async () => {
-    const handlers = Object.fromEntries(
-      ROUTE_NAMES.map((name) => [
-        name,
-        ({ ctx: _ctx, ...request }: RouteRequest<RouteName>) => {
-          seen.push({ name, request });
-          return answers[name] ?? { status: 204 };
-        },
-      ]),
-    ) as unknown as RouteHandlers;
     const koa = new Koa<AppState>();
     koa
       .use(errorMiddleware(createLogger('silent')))
       .use(bodyParser({ enableTypes: ['json'], jsonStrict: true }))
-      .use(routeTableRouter(handlers, stubAuth).routes());
+      .use(routeTableRouter(stubHandlers, stubAuth).routes());
     const handle = koa.callback();
     server = createServer((req, res) => {
       void handle(req, res);
@@ -176,8 +177,15 @@ describe('routeTableRouter', () => {
     });
   });
 
+  test('a table route without a handler stops the router from being built', () => {
+    const { me: _missing, ...others } = stubHandlers;
+    expect(() => routeTableRouter(others as RouteHandlers, stubAuth)).toThrow(
+      'route me has no handler',
+    );
+  });
+
   test('every table route is registered with the method and auth the table gives it', () => {
-    const router = routeTableRouter({} as RouteHandlers, stubAuth);
+    const router = routeTableRouter(stubHandlers, stubAuth);
     expect(routesOf([router])).toHaveLength(ROUTE_NAMES.length);
     for (const layer of router.stack) {
       const spec = ROUTES[layer.name as RouteName];

@@ -61,6 +61,10 @@ export function routeTableRouter(
       throw new Error(`route ${name}: multipart bodies are not parsed yet`);
     }
     const bodySchema = spec.body?.schema;
+    // The types make a missing handler a compile error; a cast could still hide one.
+    if (typeof (handlers[name] as unknown) !== 'function') {
+      throw new Error(`route ${name} has no handler`);
+    }
     const handler = handlers[name] as unknown as (
       request: RouteRequest<RouteName>,
     ) => Promise<{ status: number; body?: unknown }> | { status: number; body?: unknown };
