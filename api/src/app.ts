@@ -1,13 +1,13 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bodyParser } from '@koa/bodyparser';
-import Router from '@koa/router';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
 import type { Logger } from 'pino';
 import { LIMITS } from '@chat/protocol';
 import { createLoginThrottle } from './auth/login-throttle';
 import { createPasswordHasher } from './auth/passwords';
+import { requireAuth } from './auth/middleware';
 import { authRoutes } from './auth/routes';
 import { AuthService } from './auth/service';
 import { SessionStatus } from './auth/session-status';
@@ -17,10 +17,10 @@ import type { Config } from './config';
 import { Membership } from './conversations/membership';
 import { conversationsRoutes } from './conversations/routes';
 import { ConversationsService } from './conversations/service';
-import { routesOf, type RouteInfo } from './docs/route-list';
 import { docsRoutes } from './docs/routes';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/errors';
+import { routeTableRouter, routesOf, type RouteInfo } from './http/route-table';
 import { createLogger, requestLogging } from './http/logging';
 import { ReceiptsService } from './messages/receipts';
 import { messagesRoutes } from './messages/routes';
@@ -156,18 +156,18 @@ export function createApp(deps: AppDeps): App {
   // Behind a proxy X-Forwarded-For would matter; this API binds to loopback by default.
   koa.proxy = false;
 
-  const health = new Router<AppState>();
-  health.get('/api/health', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-  const routers = [
-    health,
-    docsRoutes(),
-    authRoutes(auth),
-    usersRoutes(auth, users),
-    conversationsRoutes(auth, conversations),
-    messagesRoutes(auth, messages, receipts),
-  ];
+  // Every REST route of the protocol's table, each answered by its feature's handler.
+  const router = routeTableRouter(
+    {
+      health: () => ({ status: 200, body: { status: 'ok' } }),
+      ...docsRoutes(),
+      ...authRoutes(auth),
+      ...usersRoutes(users),
+      ...conversationsRoutes(conversations),
+      ...messagesRoutes(messages, receipts),
+    },
+    requireAuth(auth),
+  );
 
   koa
     .use(requestLogging(logger))
@@ -181,7 +181,7 @@ export function createApp(deps: AppDeps): App {
         jsonStrict: true,
       }),
     );
-  for (const router of routers) koa.use(router.routes());
+  koa.use(router.routes());
   // Last: only what no API route answered reaches the web client.
   koa.use(webClient({ root: deps.webRoot }));
 
@@ -199,7 +199,7 @@ export function createApp(deps: AppDeps): App {
       presence,
       useSocketFeature: realtime.use,
     },
-    routes: routesOf(routers),
+    routes: routesOf([router]),
     listen(port = config.port, host = config.host) {
       return new Promise<AddressInfo>((resolve, reject) => {
         const onError = (err: Error) => reject(err);

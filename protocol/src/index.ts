@@ -2,5 +2,6 @@ export * from './limits';
 export * from './errors';
 export * from './models';
 export * from './rest';
+export * from './routes';
 export * from './socket';
 export * from './validate';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiError } from './errors';
+import { ApiError as ApiErrorSchema, type ApiError } from './errors';
 import { Conversation, Id, Message, ReceiptType, Timestamp } from './models';
 import { ClientId, MessageBody, Seq } from './rest';
 
@@ -47,39 +47,44 @@ export type ReceiptEvent = z.infer<typeof ReceiptEvent>;
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ApiError };
 export type AckCallback<T extends object = object> = (response: Ack<T>) => void;
 
-// ---- typed event maps (socket.io generics) -------------------------------
+// ---- client -> server events, declared once --------------------------------
 
-export interface ClientToServerEvents {
-  'message:send': (payload: MessageSendPayload, ack: AckCallback<{ message: Message }>) => void;
-  typing: (payload: TypingPayload, ack: AckCallback) => void;
-  receipt: (payload: ReceiptPayload, ack: AckCallback) => void;
-  'auth:renew': (payload: AuthRenewPayload, ack: AckCallback) => void;
+export interface ClientEventSpec {
+  /** Validated at the server's edge before any handler runs. */
+  readonly payload: z.ZodType;
+  /** What `{ ok: true, ... }` carries besides `ok`. */
+  readonly ack: z.ZodObject;
 }
 
-export interface ServerToClientEvents {
-  'message:new': (message: Message) => void;
-  'conversation:new': (conversation: Conversation) => void;
-  presence: (event: PresenceEvent) => void;
-  typing: (event: TypingEvent) => void;
-  receipt: (event: ReceiptEvent) => void;
+/**
+ * Every client -> server event: its payload and what its success ack carries. The API
+ * validates payloads with these schemas; the typed event maps and the lists below are
+ * derived from this table, so a new event is one entry here and one handler.
+ */
+export const CLIENT_EVENT_TABLE = {
+  'message:send': { payload: MessageSendPayload, ack: z.object({ message: Message }) },
+  typing: { payload: TypingPayload, ack: z.object({}) },
+  receipt: { payload: ReceiptPayload, ack: z.object({}) },
+  'auth:renew': { payload: AuthRenewPayload, ack: z.object({}) },
+} as const satisfies Record<string, ClientEventSpec>;
+
+export type ClientEvent = keyof typeof CLIENT_EVENT_TABLE;
+/** A payload as a client sends it (`z.input`). */
+export type ClientEventPayload<E extends ClientEvent> = z.input<
+  (typeof CLIENT_EVENT_TABLE)[E]['payload']
+>;
+/** What a success ack carries besides `ok`. */
+export type ClientEventAck<E extends ClientEvent> = z.output<(typeof CLIENT_EVENT_TABLE)[E]['ack']>;
+
+/** The whole ack of `event`, success or error, for a client to validate what it gets back. */
+export function clientEventAckSchema(event: ClientEvent) {
+  return z.union([
+    CLIENT_EVENT_TABLE[event].ack.extend({ ok: z.literal(true) }),
+    z.object({ ok: z.literal(false), error: ApiErrorSchema }),
+  ]);
 }
 
-/** The name of every client -> server event, for iterating (validation, fuzzing, docs). */
-export const CLIENT_EVENTS = ['message:send', 'typing', 'receipt', 'auth:renew'] as const;
-export const SERVER_EVENTS = [
-  'message:new',
-  'conversation:new',
-  'presence',
-  'typing',
-  'receipt',
-] as const;
-
-export const CLIENT_EVENT_SCHEMAS = {
-  'message:send': MessageSendPayload,
-  typing: TypingPayload,
-  receipt: ReceiptPayload,
-  'auth:renew': AuthRenewPayload,
-} as const satisfies Record<(typeof CLIENT_EVENTS)[number], z.ZodType>;
+// ---- server -> client events, declared once --------------------------------
 
 export const SERVER_EVENT_SCHEMAS = {
   'message:new': Message,
@@ -87,7 +92,28 @@ export const SERVER_EVENT_SCHEMAS = {
   presence: PresenceEvent,
   typing: TypingEvent,
   receipt: ReceiptEvent,
-} as const satisfies Record<(typeof SERVER_EVENTS)[number], z.ZodType>;
+} as const satisfies Record<string, z.ZodType>;
+
+export type ServerEvent = keyof typeof SERVER_EVENT_SCHEMAS;
+
+// ---- derived: typed event maps (socket.io generics) and lists ----------------
+
+export type ClientToServerEvents = {
+  [E in ClientEvent]: (payload: ClientEventPayload<E>, ack: AckCallback<ClientEventAck<E>>) => void;
+};
+
+export type ServerToClientEvents = {
+  [E in ServerEvent]: (payload: z.output<(typeof SERVER_EVENT_SCHEMAS)[E]>) => void;
+};
+
+/** The name of every client -> server event, for iterating (validation, fuzzing, docs). */
+export const CLIENT_EVENTS = Object.keys(CLIENT_EVENT_TABLE) as readonly ClientEvent[];
+export const SERVER_EVENTS = Object.keys(SERVER_EVENT_SCHEMAS) as readonly ServerEvent[];
+
+/** Each client event's payload schema (the payload column of `CLIENT_EVENT_TABLE`). */
+export const CLIENT_EVENT_SCHEMAS = Object.fromEntries(
+  CLIENT_EVENTS.map((event) => [event, CLIENT_EVENT_TABLE[event].payload]),
+) as { readonly [E in ClientEvent]: (typeof CLIENT_EVENT_TABLE)[E]['payload'] };
 
 /** The message a refused handshake's connect_error carries. */
 export const UNAUTHORIZED = 'unauthorized';

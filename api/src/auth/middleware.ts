@@ -1,6 +1,5 @@
 import type { Middleware } from 'koa';
-import type { AppContext, AppState } from '../http/context';
-import type { AccessClaims } from './tokens';
+import type { AppState } from '../http/context';
 import { unauthorized } from './tokens';
 import type { AuthService } from './service';
 
@@ -19,12 +18,4 @@ export function requireAuth(auth: AuthService): Middleware<AppState> {
     ctx.state.auth = await auth.authenticate(token);
     await next();
   };
-}
-
-/** The caller of a route behind `requireAuth`. */
-export function callerOf(ctx: AppContext): AccessClaims {
-  const claims = ctx.state.auth;
-  // Reaching this without requireAuth is a wiring bug, not a client error.
-  if (!claims) throw new Error('route used callerOf without requireAuth');
-  return claims;
 }

@@ -1,32 +1,19 @@
-import Router from '@koa/router';
-import { LoginRequest, RefreshRequest, RegisterRequest } from '@chat/protocol';
-import type { AppState } from '../http/context';
-import { validate } from '../http/errors';
-import { callerOf, requireAuth } from './middleware';
+import type { RouteHandlers } from '../http/route-table';
 import type { AuthService } from './service';
 
-export function authRoutes(auth: AuthService): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/auth' });
+export function authRoutes(
+  auth: AuthService,
+): RouteHandlers<'register' | 'login' | 'refresh' | 'logout'> {
+  return {
+    register: async ({ body }) => ({ status: 201, body: await auth.register(body) }),
 
-  router.post('/register', async (ctx) => {
-    const input = validate(RegisterRequest, ctx.request.body);
-    ctx.status = 201;
-    ctx.body = await auth.register(input);
-  });
+    login: async ({ body }) => ({ status: 200, body: await auth.login(body) }),
 
-  router.post('/login', async (ctx) => {
-    ctx.body = await auth.login(validate(LoginRequest, ctx.request.body));
-  });
+    refresh: async ({ body }) => ({ status: 200, body: await auth.refresh(body.refreshToken) }),
 
-  router.post('/refresh', async (ctx) => {
-    const { refreshToken } = validate(RefreshRequest, ctx.request.body);
-    ctx.body = await auth.refresh(refreshToken);
-  });
-
-  router.post('/logout', requireAuth(auth), async (ctx) => {
-    await auth.logout(callerOf(ctx).sessionId);
-    ctx.status = 204;
-  });
-
-  return router;
+    logout: async ({ caller }) => {
+      await auth.logout(caller.sessionId);
+      return { status: 204 };
+    },
+  };
 }

@@ -1,38 +1,29 @@
-import Router from '@koa/router';
-import { CreateConversationRequest } from '@chat/protocol';
-import { callerOf, requireAuth } from '../auth/middleware';
-import type { AuthService } from '../auth/service';
-import type { AppState } from '../http/context';
-import { validate } from '../http/errors';
+import type { RouteHandlers } from '../http/route-table';
 import type { ConversationsService } from './service';
 
 export function conversationsRoutes(
-  auth: AuthService,
   conversations: ConversationsService,
-): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/conversations' });
-  router.use(requireAuth(auth));
+): RouteHandlers<'createConversation' | 'listConversations' | 'getConversation'> {
+  return {
+    createConversation: async ({ body, caller }) => {
+      if (body.type === 'direct') {
+        const { conversation, created } = await conversations.openDirect(
+          caller.userId,
+          body.userId,
+        );
+        return { status: created ? 201 : 200, body: conversation };
+      }
+      return { status: 201, body: await conversations.createGroup(caller.userId, body) };
+    },
 
-  router.post('/', async (ctx) => {
-    const input = validate(CreateConversationRequest, ctx.request.body);
-    const callerId = callerOf(ctx).userId;
-    if (input.type === 'direct') {
-      const { conversation, created } = await conversations.openDirect(callerId, input.userId);
-      ctx.status = created ? 201 : 200;
-      ctx.body = conversation;
-    } else {
-      ctx.status = 201;
-      ctx.body = await conversations.createGroup(callerId, input);
-    }
-  });
+    listConversations: async ({ caller }) => ({
+      status: 200,
+      body: { conversations: await conversations.list(caller.userId) },
+    }),
 
-  router.get('/', async (ctx) => {
-    ctx.body = { conversations: await conversations.list(callerOf(ctx).userId) };
-  });
-
-  router.get('/:id', async (ctx) => {
-    ctx.body = await conversations.get(callerOf(ctx).userId, ctx.params.id ?? '');
-  });
-
-  return router;
+    getConversation: async ({ params, caller }) => ({
+      status: 200,
+      body: await conversations.get(caller.userId, params.id),
+    }),
+  };
 }

@@ -1,6 +1,9 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { z } from 'zod';
+import { ROUTES, binary, empty, json, multipartBody, type RouteSpec } from '@chat/protocol';
 import { startTestApi, type TestApi } from '../../test/helpers';
+import { describeRoutes } from './openapi';
 
 let api: TestApi;
 
@@ -102,5 +105,105 @@ describe('GET /api/openapi.json', () => {
       properties: { clientId: { maxLength: number; pattern: string } };
     };
     expect(sendBody.properties.clientId).toMatchObject({ maxLength: 64 });
+  });
+});
+
+describe('paths generated from a route table', () => {
+  // Routes of the kinds version 2 adds, each one table entry.
+  const VERSION_2_KINDS = {
+    react: {
+      method: 'PUT',
+      path: '/api/conversations/:id/messages/:seq/reactions/:emoji',
+      auth: true,
+      params: z.object({ id: z.string(), seq: z.string().regex(/^\d+$/), emoji: z.string() }),
+      responses: { 204: empty('Added, or already there.') },
+      errors: ['invalid_request', 'unauthorized', 'not_found'],
+      docs: { tag: 'messages', summary: 'React', params: { emoji: 'One emoji, URL-encoded.' } },
+    },
+    unreact: {
+      method: 'DELETE',
+      path: '/api/conversations/:id/messages/:seq/reactions/:emoji',
+      auth: true,
+      params: z.object({ id: z.string(), seq: z.string(), emoji: z.string() }),
+      responses: { 204: empty('Gone, or never there.') },
+      errors: ['unauthorized', 'not_found'],
+      docs: { tag: 'messages', summary: 'Take a reaction back' },
+    },
+    upload: {
+      method: 'POST',
+      path: '/api/uploads',
+      auth: true,
+      body: multipartBody(['file'], z.object({})),
+      responses: { 201: json(z.object({ id: z.string(), size: z.number() }), 'Stored.') },
+      errors: ['invalid_request', 'unauthorized', 'payload_too_large'],
+      docs: { tag: 'files', summary: 'Upload a file' },
+    },
+    download: {
+      method: 'GET',
+      path: '/api/attachments/:id',
+      auth: true,
+      params: z.object({ id: z.string() }),
+      responses: {
+        200: binary('The bytes.', { ranges: true }),
+        206: binary('The range asked for.', { ranges: true }),
+      },
+      errors: ['unauthorized', 'not_found'],
+      docs: { tag: 'files', summary: 'Download an attachment' },
+    },
+  } as const satisfies Record<string, RouteSpec>;
+
+  test('path parameters, 204s, multipart bodies and byte answers become valid OpenAPI', async () => {
+    const { paths, schemas } = describeRoutes(VERSION_2_KINDS);
+    const document = {
+      openapi: '3.1.0',
+      info: { title: 'version 2 kinds', version: '0' },
+      paths,
+      components: {
+        schemas,
+        responses: { rate_limited: { description: 'rate limited' } },
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+    };
+    const result = await new Validator().validate(document);
+    expect(result.errors ?? []).toEqual([]);
+
+    const reactions = paths['/api/conversations/{id}/messages/{seq}/reactions/{emoji}'];
+    expect(Object.keys(reactions ?? {}).sort()).toEqual(['delete', 'put']);
+    const react = reactions?.put as {
+      parameters: { name: string; in: string; required: boolean }[];
+      responses: Record<string, unknown>;
+      security: unknown[];
+    };
+    expect(react.parameters.map((p) => `${p.in}:${p.name}:${String(p.required)}`)).toEqual([
+      'path:id:true',
+      'path:seq:true',
+      'path:emoji:true',
+    ]);
+    expect(Object.keys(react.responses).sort()).toEqual(['204', '400', '401', '404', '500']);
+    expect(react.responses['204']).toEqual({ description: 'Added, or already there.' });
+    expect(react.security).toEqual([{ bearer: [] }]);
+
+    const upload = paths['/api/uploads']?.post as { requestBody: unknown };
+    expect(upload.requestBody).toMatchObject({
+      content: { 'multipart/form-data': { schema: { required: ['file'] } } },
+    });
+    const download = paths['/api/attachments/{id}']?.get as {
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    };
+    expect(Object.keys(download.responses['206']?.content ?? {})).toEqual(['*/*']);
+    // Unnamed schemas are written inline; only the error body is a component here.
+    expect(Object.keys(schemas)).toEqual(['ErrorBody']);
+  });
+
+  test('a schema the protocol exports by name becomes a component, referenced by that name', () => {
+    const { paths, schemas } = describeRoutes({ markRead: ROUTES.markRead, me: ROUTES.me });
+    expect(Object.keys(schemas).sort()).toEqual(['ErrorBody', 'MarkReadRequest', 'User']);
+    expect(paths['/api/users/me']?.get).toMatchObject({
+      responses: {
+        '200': {
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/User' } } },
+        },
+      },
+    });
   });
 });

@@ -1,11 +1,6 @@
-import Router from '@koa/router';
-import type { AppState } from '../http/context';
+import type { RouteHandlers } from '../http/route-table';
 import { openApiDocument } from './openapi';
 
-export function docsRoutes(): Router<AppState> {
-  const router = new Router<AppState>();
-  router.get('/api/openapi.json', (ctx) => {
-    ctx.body = openApiDocument();
-  });
-  return router;
+export function docsRoutes(): RouteHandlers<'openapi'> {
+  return { openapi: () => ({ status: 200, body: openApiDocument() }) };
 }

@@ -1,39 +1,25 @@
-import Router from '@koa/router';
-import { HistoryQuery, MarkReadRequest, SendMessageRequest } from '@chat/protocol';
-import { callerOf, requireAuth } from '../auth/middleware';
-import type { AuthService } from '../auth/service';
-import type { AppState } from '../http/context';
-import { validate } from '../http/errors';
+import type { RouteHandlers } from '../http/route-table';
 import type { ReceiptsService } from './receipts';
 import type { MessagesService } from './service';
 
 export function messagesRoutes(
-  auth: AuthService,
   messages: MessagesService,
   receipts: ReceiptsService,
-): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/conversations/:id' });
-  router.use(requireAuth(auth));
+): RouteHandlers<'sendMessage' | 'listMessages' | 'markRead'> {
+  return {
+    sendMessage: async ({ params, body, caller }) => {
+      const sent = await messages.send(caller.userId, params.id, body);
+      return { status: sent.created ? 201 : 200, body: sent.message };
+    },
 
-  router.post('/messages', async (ctx) => {
-    const input = validate(SendMessageRequest, ctx.request.body);
-    const sent = await messages.send(callerOf(ctx).userId, ctx.params.id ?? '', input);
-    ctx.status = sent.created ? 201 : 200;
-    ctx.body = sent.message;
-  });
+    listMessages: async ({ params, query, caller }) => ({
+      status: 200,
+      body: { messages: await messages.history(caller.userId, params.id, query) },
+    }),
 
-  router.get('/messages', async (ctx) => {
-    const range = validate(HistoryQuery, ctx.query);
-    ctx.body = {
-      messages: await messages.history(callerOf(ctx).userId, ctx.params.id ?? '', range),
-    };
-  });
-
-  router.post('/read', async (ctx) => {
-    const { seq } = validate(MarkReadRequest, ctx.request.body);
-    await receipts.advance(callerOf(ctx).userId, ctx.params.id ?? '', 'read', seq);
-    ctx.status = 204;
-  });
-
-  return router;
+    markRead: async ({ params, body, caller }) => {
+      await receipts.advance(caller.userId, params.id, 'read', body.seq);
+      return { status: 204 };
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { CLIENT_EVENT_SCHEMAS, parse, type Ack } from '@chat/protocol';
+import { CLIENT_EVENT_TABLE, parse, type Ack } from '@chat/protocol';
 import { toApiError } from '../http/errors';
 import type { ChatSocket, ClientEvent, EventHandler, SocketHelpers } from './types';
 
@@ -17,7 +17,7 @@ export async function answerClientEvent<E extends ClientEvent>(
   logger: Logger,
 ): Promise<Ack> {
   try {
-    const parsed = parse(CLIENT_EVENT_SCHEMAS[event], payload);
+    const parsed = parse(CLIENT_EVENT_TABLE[event].payload, payload);
     if (!parsed.ok) return { ok: false, error: parsed.error };
     const result = await handler(parsed.value as Parameters<EventHandler<E>>[0], socket);
     return { ...result, ok: true };

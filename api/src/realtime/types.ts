@@ -2,8 +2,9 @@ import type { DefaultEventsMap, Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type {
-  AckCallback,
-  CLIENT_EVENT_SCHEMAS,
+  CLIENT_EVENT_TABLE,
+  ClientEvent,
+  ClientEventAck,
   ClientToServerEvents,
   ServerToClientEvents,
 } from '@chat/protocol';
@@ -29,14 +30,15 @@ export type ChatSocket = Socket<
   SocketData
 >;
 
-export type ClientEvent = keyof ClientToServerEvents;
+export type { ClientEvent };
 
-/** The validated payload of a client event, as the contract schema outputs it. */
-export type EventPayload<E extends ClientEvent> = z.output<(typeof CLIENT_EVENT_SCHEMAS)[E]>;
+/** The validated payload of a client event, as the protocol's event table outputs it. */
+export type EventPayload<E extends ClientEvent> = z.output<
+  (typeof CLIENT_EVENT_TABLE)[E]['payload']
+>;
 
 /** What a handler returns on success; the wrapper sends `{ ok: true, ...result }`. */
-export type EventResult<E extends ClientEvent> =
-  Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer T> ? T : never;
+export type EventResult<E extends ClientEvent> = ClientEventAck<E>;
 
 export type EventHandler<E extends ClientEvent> = (
   payload: EventPayload<E>,

@@ -1,27 +1,15 @@
-import Router from '@koa/router';
-import { UserSearchQuery } from '@chat/protocol';
-import { callerOf, requireAuth } from '../auth/middleware';
-import type { AuthService } from '../auth/service';
-import type { AppState } from '../http/context';
-import { validate } from '../http/errors';
+import type { RouteHandlers } from '../http/route-table';
 import type { UsersService } from './service';
 
-export function usersRoutes(auth: AuthService, users: UsersService): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/users' });
-  router.use(requireAuth(auth));
+export function usersRoutes(users: UsersService): RouteHandlers<'me' | 'searchUsers' | 'getUser'> {
+  return {
+    me: async ({ caller }) => ({ status: 200, body: await users.me(caller.userId) }),
 
-  router.get('/me', async (ctx) => {
-    ctx.body = await users.me(callerOf(ctx).userId);
-  });
+    searchUsers: async ({ query, caller }) => ({
+      status: 200,
+      body: { users: await users.search(caller.userId, query) },
+    }),
 
-  router.get('/', async (ctx) => {
-    const query = validate(UserSearchQuery, ctx.query);
-    ctx.body = { users: await users.search(callerOf(ctx).userId, query) };
-  });
-
-  router.get('/:id', async (ctx) => {
-    ctx.body = await users.person(ctx.params.id ?? '');
-  });
-
-  return router;
+    getUser: async ({ params }) => ({ status: 200, body: await users.person(params.id) }),
+  };
 }

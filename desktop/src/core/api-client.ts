@@ -1,27 +1,22 @@
 /**
- * REST client for every PROTOCOL endpoint. Responses are parsed with the contract's
- * schemas, so a server that answers off-contract is an error (`bad_response`), never
- * a value of the wrong shape flowing into the UI.
+ * REST client for every PROTOCOL endpoint, through the protocol's route table: each
+ * call names a route, and its method, path, input and answer types come from the table.
+ * Answers are parsed with the table's schemas, so a server that answers off-contract is
+ * an error (`bad_response`), never a value of the wrong shape flowing into the UI.
  */
-import type { z } from 'zod';
 import {
-  AuthResponse,
-  Conversation,
-  ConversationListResponse,
+  ERROR_STATUS,
   ErrorBody,
-  HealthResponse,
-  HistoryResponse,
-  Message,
-  Person,
-  TokenPair,
-  User,
-  UserSearchResponse,
-} from '@chat/protocol';
-import type {
-  CreateConversationRequest,
-  ErrorCode,
-  LoginRequest,
-  RegisterRequest,
+  ROUTES,
+  fillPath,
+  type CreateConversationRequest,
+  type ErrorCode,
+  type LoginRequest,
+  type RegisterRequest,
+  type RouteAnswer,
+  type RouteCall,
+  type RouteName,
+  type RouteSpec,
 } from '@chat/protocol';
 import { ClientError, clientError } from './errors';
 
@@ -54,25 +49,10 @@ export function normalizeServerUrl(input: string): string {
   return url.origin;
 }
 
-const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
-  400: 'invalid_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  409: 'conflict',
-  413: 'payload_too_large',
-  429: 'rate_limited',
-};
-
-interface CallOptions<T> {
-  method: 'GET' | 'POST';
-  path: string;
-  query?: Record<string, string | number | undefined>;
-  body?: unknown;
-  token?: string;
-  /** `null`: the endpoint answers 204 with no body. */
-  schema: z.ZodType<T> | null;
-}
+/** For an error answer without the contract's body: the code its status stands for. */
+const STATUS_CODES: ReadonlyMap<number, ErrorCode> = new Map(
+  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
+);
 
 /** One HTTP exchange: timeouts, network errors and the contract's error bodies. */
 export class HttpTransport {
@@ -81,14 +61,26 @@ export class HttpTransport {
     private readonly timeoutMs = 15_000,
   ) {}
 
-  async call<T>(serverUrl: string, options: CallOptions<T>): Promise<T> {
-    const url = new URL(options.path, serverUrl);
-    for (const [name, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value));
+  /** Calls route `name` of the table; `token` is sent as the Bearer when given. */
+  async call<N extends RouteName>(
+    serverUrl: string,
+    name: N,
+    input: RouteCall<N>,
+    token?: string,
+  ): Promise<RouteAnswer<N>> {
+    const route: RouteSpec = ROUTES[name];
+    const { params, query, body } = input as {
+      params?: Record<string, string | number>;
+      query?: Record<string, string | number | undefined>;
+      body?: unknown;
+    };
+    const url = new URL(fillPath(route.path, params ?? {}), serverUrl);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
@@ -97,9 +89,9 @@ export class HttpTransport {
     let text: string;
     try {
       const response = await this.fetchFn(url.toString(), {
-        method: options.method,
+        method: route.method,
         headers,
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: controller.signal,
       });
       status = response.status;
@@ -124,12 +116,24 @@ export class HttpTransport {
     }
 
     if (status >= 400) throw errorFromResponse(status, json, retryAfter);
-    if (options.schema === null) return null as T;
-    const parsed = options.schema.safeParse(json);
+    const reply = route.responses[status as keyof RouteSpec['responses']];
+    if (reply === undefined) {
+      throw clientError(
+        'bad_response',
+        `The server answered ${status}, which this request never gets.`,
+        status,
+      );
+    }
+    if (reply.kind === 'empty') return undefined as RouteAnswer<N>;
+    if (reply.kind === 'binary') {
+      // Byte answers need a transport that reads bytes; none of the calls below is one.
+      throw clientError('internal', 'This transport reads JSON answers only.', status);
+    }
+    const parsed = reply.schema.safeParse(json);
     if (!parsed.success) {
       throw clientError('bad_response', 'The server answered in an unexpected format.', status);
     }
-    return parsed.data;
+    return parsed.data as RouteAnswer<N>;
   }
 }
 
@@ -137,7 +141,7 @@ function errorFromResponse(status: number, json: unknown, retryAfter: string | n
   const body = ErrorBody.safeParse(json);
   const code: ErrorCode = body.success
     ? body.data.error.code
-    : (STATUS_CODES[status] ?? 'internal');
+    : (STATUS_CODES.get(status) ?? 'internal');
   const message = body.success ? body.data.error.message : `The server answered ${status}.`;
   const seconds = retryAfter === null ? NaN : Number(retryAfter);
   return new ClientError(
@@ -175,137 +179,84 @@ export class ApiClient {
   // ---- unauthenticated -----------------------------------------------------
 
   health(serverUrl: string) {
-    return this.http.call(serverUrl, {
-      method: 'GET',
-      path: '/api/health',
-      schema: HealthResponse,
-    });
+    return this.http.call(serverUrl, 'health', {});
   }
 
   register(serverUrl: string, body: RegisterRequest) {
-    return this.http.call(serverUrl, {
-      method: 'POST',
-      path: '/api/auth/register',
-      body,
-      schema: AuthResponse,
-    });
+    return this.http.call(serverUrl, 'register', { body });
   }
 
   login(serverUrl: string, body: LoginRequest) {
-    return this.http.call(serverUrl, {
-      method: 'POST',
-      path: '/api/auth/login',
-      body,
-      schema: AuthResponse,
-    });
+    return this.http.call(serverUrl, 'login', { body });
   }
 
   refresh(serverUrl: string, refreshToken: string) {
-    return this.http.call(serverUrl, {
-      method: 'POST',
-      path: '/api/auth/refresh',
-      body: { refreshToken },
-      schema: TokenPair,
-    });
+    return this.http.call(serverUrl, 'refresh', { body: { refreshToken } });
   }
 
   /** Logout with an explicit token: the session may already be gone locally. */
   logout(serverUrl: string, accessToken: string) {
-    return this.http.call(serverUrl, {
-      method: 'POST',
-      path: '/api/auth/logout',
-      token: accessToken,
-      schema: null,
-    });
+    return this.http.call(serverUrl, 'logout', {}, accessToken);
   }
 
   // ---- authenticated -------------------------------------------------------
 
   me() {
-    return this.authed({ method: 'GET', path: '/api/users/me', schema: User });
+    return this.authed('me', {});
   }
 
   async searchUsers(q: string, limit?: number) {
-    const res = await this.authed({
-      method: 'GET',
-      path: '/api/users',
-      query: { q, limit },
-      schema: UserSearchResponse,
-    });
+    const res = await this.authed('searchUsers', { query: { q, limit } });
     return res.users;
   }
 
   getUser(userId: string) {
-    return this.authed({
-      method: 'GET',
-      path: `/api/users/${encodeURIComponent(userId)}`,
-      schema: Person,
-    });
+    return this.authed('getUser', { params: { id: userId } });
   }
 
   createConversation(body: CreateConversationRequest) {
-    return this.authed({ method: 'POST', path: '/api/conversations', body, schema: Conversation });
+    return this.authed('createConversation', { body });
   }
 
   async listConversations() {
-    const res = await this.authed({
-      method: 'GET',
-      path: '/api/conversations',
-      schema: ConversationListResponse,
-    });
+    const res = await this.authed('listConversations', {});
     return res.conversations;
   }
 
   getConversation(conversationId: string) {
-    return this.authed({
-      method: 'GET',
-      path: `/api/conversations/${encodeURIComponent(conversationId)}`,
-      schema: Conversation,
-    });
+    return this.authed('getConversation', { params: { id: conversationId } });
   }
 
   sendMessage(conversationId: string, clientId: string, body: string) {
-    return this.authed({
-      method: 'POST',
-      path: `/api/conversations/${encodeURIComponent(conversationId)}/messages`,
-      body: { clientId, body },
-      schema: Message,
-    });
+    return this.authed('sendMessage', { params: { id: conversationId }, body: { clientId, body } });
   }
 
   async history(
     conversationId: string,
     cursor: { limit?: number; before?: number; after?: number },
   ) {
-    const res = await this.authed({
-      method: 'GET',
-      path: `/api/conversations/${encodeURIComponent(conversationId)}/messages`,
+    const res = await this.authed('listMessages', {
+      params: { id: conversationId },
       query: cursor,
-      schema: HistoryResponse,
     });
     return res.messages;
   }
 
   markRead(conversationId: string, seq: number) {
-    return this.authed({
-      method: 'POST',
-      path: `/api/conversations/${encodeURIComponent(conversationId)}/read`,
-      body: { seq },
-      schema: null,
-    });
+    return this.authed('markRead', { params: { id: conversationId }, body: { seq } });
   }
 
   /** An authenticated call; a 401 triggers one shared refresh and one retry. */
-  private async authed<T>(options: CallOptions<T>): Promise<T> {
+  private async authed<N extends RouteName>(name: N, input: RouteCall<N>): Promise<RouteAnswer<N>> {
     const serverUrl = this.tokens.serverUrl();
     const token = await this.tokens.accessToken();
     const epoch = this.tokens.tokenEpoch();
     try {
-      return await this.http.call(serverUrl, { ...options, token });
+      return await this.http.call(serverUrl, name, input, token);
     } catch (err) {
       if (!(err instanceof ClientError) || err.status !== 401) throw err;
     }
     const fresh = await this.tokens.refreshAfterRejection(token, epoch);
-    return this.http.call(serverUrl, { ...options, token: fresh });
+    return this.http.call(serverUrl, name, input, fresh);
   }
 }

@@ -1,0 +1,138 @@
+import type { Readable } from 'node:stream';
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import {
+  ROUTE_NAMES,
+  ROUTES,
+  openApiPath,
+  type RouteBody,
+  type RouteName,
+  type RouteParams,
+  type RouteQuery,
+  type RouteReply,
+  type RouteSpec,
+  type Routes,
+} from '@chat/protocol';
+import type { AccessClaims } from '../auth/tokens';
+import type { AppContext, AppState } from './context';
+import { validate } from './errors';
+
+/** What a handler gets: the request as the route table's schemas output it. */
+export interface RouteRequest<N extends RouteName> {
+  params: RouteParams<N>;
+  query: RouteQuery<N>;
+  body: RouteBody<N>;
+  /** The authenticated caller, on routes the table marks `auth`. */
+  caller: Routes[N]['auth'] extends true ? AccessClaims : undefined;
+  /** For what the table does not describe: request headers, a Range, response headers. */
+  ctx: AppContext;
+}
+
+/** The body of a `binary` answer. */
+export type BinaryBody = Buffer | Uint8Array | Readable;
+
+/** `{ status, body }` for one of the statuses the table declares for the route. */
+export type RouteResult<N extends RouteName> = RouteReply<N, 'input', BinaryBody>;
+
+export type RouteHandler<N extends RouteName> = (
+  request: RouteRequest<N>,
+) => Promise<RouteResult<N>> | RouteResult<N>;
+
+/** Handlers for some routes of the table, keyed by route name; the app joins them all. */
+export type RouteHandlers<N extends RouteName = RouteName> = { readonly [K in N]: RouteHandler<K> };
+
+/**
+ * One router for the whole table. For each route, in order: the caller is authenticated
+ * (when the table says so), params, query and body are validated with the table's schemas
+ * (the contract's 400/413 bodies), the handler runs, and its answer is checked against the
+ * statuses the table declares.
+ */
+export function routeTableRouter(
+  handlers: RouteHandlers,
+  requireAuth: Middleware<AppState>,
+): Router<AppState> {
+  // `specificity`: of the routes matching a path, the one with the fewest parameters
+  // answers, so `/api/users/me` wins over `/api/users/:id` whatever the table's order.
+  const router = new Router<AppState>({ exclusive: 'specificity' });
+  for (const name of ROUTE_NAMES) {
+    const spec: RouteSpec = ROUTES[name];
+    if (spec.body?.kind === 'multipart') {
+      // No multipart parser is installed yet; the first upload route adds one here.
+      throw new Error(`route ${name}: multipart bodies are not parsed yet`);
+    }
+    const bodySchema = spec.body?.schema;
+    // The types make a missing handler a compile error; a cast could still hide one.
+    if (typeof (handlers[name] as unknown) !== 'function') {
+      throw new Error(`route ${name} has no handler`);
+    }
+    const handler = handlers[name] as unknown as (
+      request: RouteRequest<RouteName>,
+    ) => Promise<{ status: number; body?: unknown }> | { status: number; body?: unknown };
+    const answer: Middleware<AppState> = async (ctx) => {
+      const request = {
+        params: spec.params ? validate(spec.params, ctx.params) : {},
+        query: spec.query ? validate(spec.query, ctx.query) : {},
+        body: bodySchema ? validate(bodySchema, ctx.request.body) : undefined,
+        caller: ctx.state.auth,
+        ctx,
+      } as RouteRequest<RouteName>;
+      const reply = await handler(request);
+      const declared = spec.responses[reply.status as keyof RouteSpec['responses']];
+      // Types rule this out; a cast somewhere could still slip past them.
+      if (declared === undefined) {
+        throw new Error(`route ${name} answered ${reply.status}, which the table does not declare`);
+      }
+      ctx.status = reply.status;
+      if (declared.kind !== 'empty') ctx.body = reply.body;
+    };
+    router.register(spec.path, [spec.method], spec.auth ? [requireAuth, answer] : [answer], {
+      name,
+    });
+  }
+  return router;
+}
+
+export interface RouteInfo {
+  /** Upper-case HTTP method. */
+  method: string;
+  /** OpenAPI spelling: `/api/conversations/{id}`. */
+  path: string;
+}
+
+/**
+ * Every route the routers answer, read from the routers themselves so tests compare the
+ * table (and the document generated from it) with what is really served. HEAD (added by
+ * the router for every GET) and router-wide middleware (no methods) are left out.
+ */
+export function routesOf(routers: readonly Router[]): RouteInfo[] {
+  const routes: RouteInfo[] = [];
+  for (const router of routers) {
+    for (const layer of router.stack) {
+      // A RegExp path has no OpenAPI spelling and shows up as a mismatch in the tests.
+      const path = typeof layer.path === 'string' ? layer.path : String(layer.path);
+      for (const method of layer.methods) {
+        if (method === 'HEAD') continue;
+        routes.push({ method, path: openApiPath(path) });
+      }
+    }
+  }
+  return routes;
+}
+
+/** Routes served but not in the table, and table routes nobody serves, as `METHOD path`. */
+export function compareWithTable(served: readonly RouteInfo[]): {
+  undeclared: string[];
+  unserved: string[];
+} {
+  const key = (route: RouteInfo) => `${route.method} ${route.path}`;
+  const declared = new Set(
+    ROUTE_NAMES.map((name) =>
+      key({ method: ROUTES[name].method, path: openApiPath(ROUTES[name].path) }),
+    ),
+  );
+  const servedKeys = new Set(served.map(key));
+  return {
+    undeclared: [...servedKeys].filter((route) => !declared.has(route)).sort(),
+    unserved: [...declared].filter((route) => !servedKeys.has(route)).sort(),
+  };
+}

@@ -1,0 +1,452 @@
+import { z } from 'zod';
+import type { ErrorCode } from './errors';
+import { LIMITS } from './limits';
+import { Conversation, Message, Person, User } from './models';
+import {
+  AuthResponse,
+  ConversationListResponse,
+  CreateConversationRequest,
+  HealthResponse,
+  HistoryQuery,
+  HistoryResponse,
+  LoginRequest,
+  MarkReadRequest,
+  RefreshRequest,
+  RegisterRequest,
+  SendMessageRequest,
+  TokenPair,
+  UserSearchQuery,
+  UserSearchResponse,
+} from './rest';
+
+/**
+ * Every REST route, declared once. The API registers its router from this table (and
+ * validates params, query and body with its schemas), the OpenAPI document's `paths` are
+ * generated from it, and the client calls through it. Adding an endpoint is one entry
+ * here, one handler in the API, one test.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The success statuses a route may answer. */
+export type SuccessStatus = 200 | 201 | 204 | 206;
+
+/** `'/api/conversations/:id/messages/:seq'` -> `'id' | 'seq'`. */
+export type PathParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | PathParamNames<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? Name
+    : never;
+
+// ---- request bodies ----------------------------------------------------------
+
+export interface JsonBody<S extends z.ZodType = z.ZodType> {
+  readonly kind: 'json';
+  readonly schema: S;
+  /** Rules the JSON Schema cannot show (transforms, refinements), in words. */
+  readonly description?: string;
+}
+
+/** `multipart/form-data`: named file parts, plus text fields validated by `fields`. */
+export interface MultipartBody<
+  F extends readonly string[] = readonly string[],
+  S extends z.ZodType = z.ZodType,
+> {
+  readonly kind: 'multipart';
+  readonly files: F;
+  readonly fields: S;
+  readonly description?: string;
+}
+
+export type BodySpec = JsonBody | MultipartBody;
+
+export const jsonBody = <S extends z.ZodType>(schema: S, description?: string): JsonBody<S> =>
+  description === undefined ? { kind: 'json', schema } : { kind: 'json', schema, description };
+
+export const multipartBody = <const F extends readonly string[], S extends z.ZodType>(
+  files: F,
+  fields: S,
+  description?: string,
+): MultipartBody<F, S> =>
+  description === undefined
+    ? { kind: 'multipart', files, fields }
+    : { kind: 'multipart', files, fields, description };
+
+// ---- responses ---------------------------------------------------------------
+
+export interface JsonReply<S extends z.ZodType = z.ZodType> {
+  readonly kind: 'json';
+  readonly schema: S;
+  readonly description: string;
+}
+/** No body (204). */
+export interface EmptyReply {
+  readonly kind: 'empty';
+  readonly description: string;
+}
+/** Raw bytes of a stored type (downloads); `ranges`: Range requests are honoured. */
+export interface BinaryReply {
+  readonly kind: 'binary';
+  readonly description: string;
+  readonly ranges: boolean;
+}
+export type ReplySpec = JsonReply | EmptyReply | BinaryReply;
+
+export const json = <S extends z.ZodType>(schema: S, description: string): JsonReply<S> => ({
+  kind: 'json',
+  schema,
+  description,
+});
+export const empty = (description: string): EmptyReply => ({ kind: 'empty', description });
+export const binary = (description: string, options: { ranges: boolean }): BinaryReply => ({
+  kind: 'binary',
+  description,
+  ranges: options.ranges,
+});
+
+// ---- routes ------------------------------------------------------------------
+
+export interface RouteDocs {
+  /** The OpenAPI tag (the feature the route belongs to). */
+  readonly tag: string;
+  readonly summary: string;
+  readonly description?: string;
+  /** One line per path parameter and query field. */
+  readonly params?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>>;
+}
+
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** Koa spelling: `/api/conversations/:id`. */
+  readonly path: `/api/${string}`;
+  /** A Bearer access token of a live session is required (else 401 before anything else). */
+  readonly auth: boolean;
+  /** Path parameters; its keys are exactly the path's `:names`. */
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodType;
+  readonly body?: BodySpec;
+  readonly responses: Readonly<Partial<Record<SuccessStatus, ReplySpec>>>;
+  /** The error codes the route can answer besides `internal`, which any route can. */
+  readonly errors: readonly Exclude<ErrorCode, 'internal'>[];
+  readonly docs: RouteDocs;
+}
+
+/** Rejects (at compile time) a route whose `params` keys differ from its path's `:names`. */
+type ParamsMatchPath<R extends RouteSpec> = [PathParamNames<R['path']>] extends [never]
+  ? { readonly params?: never }
+  : { readonly params: z.ZodObject<Record<PathParamNames<R['path']>, z.ZodType>> };
+
+/** A route table, checked: each route's `params` name exactly its path's `:names`. */
+export function defineRoutes<const T extends Record<string, RouteSpec>>(
+  routes: T & { [K in keyof T]: ParamsMatchPath<T[K]> },
+): T {
+  return routes;
+}
+
+/**
+ * A path segment naming a resource. Not checked for shape: an id the server does not
+ * know is `404` whatever it looks like, so its format never leaks.
+ */
+const PathId = z.string();
+
+export const ROUTES = defineRoutes({
+  health: {
+    method: 'GET',
+    path: '/api/health',
+    auth: false,
+    responses: { 200: json(HealthResponse, 'The API is ready.') },
+    errors: [],
+    docs: { tag: 'health', summary: 'Readiness' },
+  },
+  openapi: {
+    method: 'GET',
+    path: '/api/openapi.json',
+    auth: false,
+    responses: {
+      200: json(z.record(z.string(), z.unknown()), 'The OpenAPI 3.1 document of the REST API.'),
+    },
+    errors: [],
+    docs: { tag: 'health', summary: 'This document' },
+  },
+
+  // ---- auth ----
+  register: {
+    method: 'POST',
+    path: '/api/auth/register',
+    auth: false,
+    body: jsonBody(
+      RegisterRequest,
+      `username: ${LIMITS.usernameMin}-${LIMITS.usernameMax} characters of a-z 0-9 _ . - (lower-cased on input); password: ${LIMITS.passwordMin}-${LIMITS.passwordMax} characters; displayName: ${LIMITS.displayNameMin}-${LIMITS.displayNameMax} characters after trimming, defaults to the username.`,
+    ),
+    responses: { 201: json(AuthResponse, 'The new user and the tokens of a new session.') },
+    errors: ['invalid_request', 'conflict', 'payload_too_large', 'rate_limited'],
+    docs: { tag: 'auth', summary: 'Create an account and start a session' },
+  },
+  login: {
+    method: 'POST',
+    path: '/api/auth/login',
+    auth: false,
+    body: jsonBody(LoginRequest),
+    responses: { 200: json(AuthResponse, 'The user and the tokens of a new session.') },
+    errors: ['invalid_request', 'unauthorized', 'payload_too_large', 'rate_limited'],
+    docs: {
+      tag: 'auth',
+      summary: 'Start a session',
+      description: `After ${LIMITS.loginFailuresMax} failed attempts for one username within ${LIMITS.loginFailureWindowSeconds / 60} minutes, attempts for it get 429 until the window passes.`,
+    },
+  },
+  refresh: {
+    method: 'POST',
+    path: '/api/auth/refresh',
+    auth: false,
+    body: jsonBody(RefreshRequest),
+    responses: { 200: json(TokenPair, 'A new access token and a new refresh token.') },
+    errors: ['invalid_request', 'unauthorized', 'payload_too_large'],
+    docs: {
+      tag: 'auth',
+      summary: 'Exchange a refresh token for a new token pair',
+      description:
+        'Refresh tokens are single use. Presenting one that was already used revokes its whole session and disconnects its sockets.',
+    },
+  },
+  logout: {
+    method: 'POST',
+    path: '/api/auth/logout',
+    auth: true,
+    responses: { 204: empty('The session is revoked.') },
+    errors: ['unauthorized'],
+    docs: {
+      tag: 'auth',
+      summary: "Revoke the caller's session",
+      description:
+        'Its tokens stop working and its open sockets are disconnected within one second. Other sessions are untouched.',
+    },
+  },
+
+  // ---- users ----
+  me: {
+    method: 'GET',
+    path: '/api/users/me',
+    auth: true,
+    responses: { 200: json(User, 'The caller.') },
+    errors: ['unauthorized'],
+    docs: { tag: 'users', summary: 'The caller' },
+  },
+  searchUsers: {
+    method: 'GET',
+    path: '/api/users',
+    auth: true,
+    query: UserSearchQuery,
+    responses: {
+      200: json(UserSearchResponse, 'Matching users, the caller excluded, with presence.'),
+    },
+    errors: ['invalid_request', 'unauthorized'],
+    docs: {
+      tag: 'users',
+      summary: 'Search users by username or display name prefix',
+      query: {
+        q: 'Case-insensitive prefix of the username or display name; empty matches everyone.',
+        limit: `1-${LIMITS.userSearchLimitMax}, default ${LIMITS.userSearchLimitDefault}; out of range is 400, not clamped.`,
+      },
+    },
+  },
+  getUser: {
+    method: 'GET',
+    path: '/api/users/:id',
+    auth: true,
+    params: z.object({ id: PathId }),
+    responses: { 200: json(Person, 'The user.') },
+    errors: ['unauthorized', 'not_found'],
+    docs: {
+      tag: 'users',
+      summary: 'One user, with live presence',
+      params: { id: 'The user id (opaque).' },
+    },
+  },
+
+  // ---- conversations ----
+  createConversation: {
+    method: 'POST',
+    path: '/api/conversations',
+    auth: true,
+    body: jsonBody(CreateConversationRequest),
+    responses: {
+      201: json(Conversation, 'Created.'),
+      200: json(Conversation, 'The direct conversation already existed.'),
+    },
+    errors: ['invalid_request', 'unauthorized', 'not_found', 'payload_too_large'],
+    docs: {
+      tag: 'conversations',
+      summary: 'Open a direct conversation or create a group',
+      description: `Direct: the one conversation between the caller and \`userId\` (201 when created, 200 when it already existed, whoever created it); \`userId\` = caller is 400, an unknown user 404. Group: \`title\` ${LIMITS.titleMin}-${LIMITS.titleMax} characters, the caller is always a member, ${LIMITS.groupMembersMin}-${LIMITS.groupMembersMax} members in all after removing repeats, an unknown member id is 404. Every member, the creator included, receives \`conversation:new\` on their sockets, so the creator's other devices learn of it too.`,
+    },
+  },
+  listConversations: {
+    method: 'GET',
+    path: '/api/conversations',
+    auth: true,
+    responses: {
+      200: json(ConversationListResponse, 'Each with its last message, unread count and receipts.'),
+    },
+    errors: ['unauthorized'],
+    docs: {
+      tag: 'conversations',
+      summary: "The caller's conversations, most recent activity first",
+    },
+  },
+  getConversation: {
+    method: 'GET',
+    path: '/api/conversations/:id',
+    auth: true,
+    params: z.object({ id: PathId }),
+    responses: { 200: json(Conversation, 'The conversation as the caller sees it.') },
+    errors: ['unauthorized', 'not_found'],
+    docs: {
+      tag: 'conversations',
+      summary: 'One conversation of the caller',
+      params: { id: 'The conversation id (opaque).' },
+    },
+  },
+
+  // ---- messages ----
+  sendMessage: {
+    method: 'POST',
+    path: '/api/conversations/:id/messages',
+    auth: true,
+    params: z.object({ id: PathId }),
+    body: jsonBody(SendMessageRequest),
+    responses: {
+      201: json(Message, 'Stored.'),
+      200: json(Message, 'The clientId was sent before: the message stored then.'),
+    },
+    errors: ['invalid_request', 'unauthorized', 'not_found', 'payload_too_large', 'rate_limited'],
+    docs: {
+      tag: 'messages',
+      summary: 'Send a message',
+      description: `\`clientId\`: 1-${LIMITS.clientIdMax} characters of A-Z a-z 0-9 _ - chosen by the client; a repeated one returns the message stored the first time (200) and stores nothing. \`body\`: at least one non-whitespace character, at most ${LIMITS.messageBodyMax} Unicode code points (longer is 413). The message is durable before the response; every socket of every member then receives \`message:new\`.`,
+      params: { id: 'The conversation id (opaque).' },
+    },
+  },
+  listMessages: {
+    method: 'GET',
+    path: '/api/conversations/:id/messages',
+    auth: true,
+    params: z.object({ id: PathId }),
+    query: HistoryQuery,
+    responses: { 200: json(HistoryResponse, 'Messages in ascending seq.') },
+    errors: ['invalid_request', 'unauthorized', 'not_found'],
+    docs: {
+      tag: 'messages',
+      summary: 'Message history, ascending seq',
+      description:
+        'Without a cursor: the latest `limit` messages. `before`: the `limit` messages just before that seq. `after`: the `limit` messages just after it (catching up). Both cursors at once is 400.',
+      params: { id: 'The conversation id (opaque).' },
+      query: {
+        limit: `1-${LIMITS.historyLimitMax}, default ${LIMITS.historyLimitDefault}; out of range is 400, not clamped.`,
+        before: 'Messages with a smaller seq.',
+        after: 'Messages with a greater seq.',
+      },
+    },
+  },
+  markRead: {
+    method: 'POST',
+    path: '/api/conversations/:id/read',
+    auth: true,
+    params: z.object({ id: PathId }),
+    body: jsonBody(MarkReadRequest),
+    responses: { 204: empty('Done.') },
+    errors: ['invalid_request', 'unauthorized', 'not_found', 'payload_too_large'],
+    docs: {
+      tag: 'messages',
+      summary: "Move the caller's read watermark",
+      description:
+        'Up to `seq` (a lower value than the current one changes nothing; a value past the newest message counts as the newest). The other members receive `receipt` with `type: "read"` when it moved.',
+      params: { id: 'The conversation id (opaque).' },
+    },
+  },
+});
+
+export type Routes = typeof ROUTES;
+export type RouteName = keyof Routes;
+
+/** Route names in table order, for iterating (registration, docs, tests). */
+export const ROUTE_NAMES = Object.keys(ROUTES) as RouteName[];
+
+// ---- types inferred from the table -----------------------------------------------
+
+type Io = 'input' | 'output';
+type SchemaType<S, I extends Io> = S extends z.ZodType
+  ? I extends 'input'
+    ? z.input<S>
+    : z.output<S>
+  : never;
+
+/** Path parameters: `output` is what a handler gets, `input` what a caller gives. */
+export type RouteParams<N extends RouteName, I extends Io = 'output'> = Routes[N] extends {
+  params: infer S;
+}
+  ? SchemaType<S, I>
+  : Record<string, never>;
+
+export type RouteQuery<N extends RouteName, I extends Io = 'output'> = Routes[N] extends {
+  query: infer S;
+}
+  ? SchemaType<S, I>
+  : Record<string, never>;
+
+/** A JSON body's type; a multipart body's text fields. */
+export type RouteBody<N extends RouteName, I extends Io = 'output'> = Routes[N] extends {
+  body: infer B;
+}
+  ? B extends JsonBody<infer S>
+    ? SchemaType<S, I>
+    : B extends MultipartBody<readonly string[], infer S>
+      ? SchemaType<S, I>
+      : never
+  : undefined;
+
+export type RouteStatus<N extends RouteName> = keyof Routes[N]['responses'] & SuccessStatus;
+
+/** One success answer of a route, `{ status, body }`, for each status it declares. */
+export type RouteReply<N extends RouteName, I extends Io = 'output', Bytes = never> = {
+  [S in RouteStatus<N>]: Routes[N]['responses'][S] extends JsonReply<infer Schema>
+    ? { status: S; body: SchemaType<Schema, I> }
+    : Routes[N]['responses'][S] extends BinaryReply
+      ? { status: S; body: Bytes }
+      : { status: S };
+}[RouteStatus<N>];
+
+/** The OpenAPI spelling of a table path: `/api/conversations/{id}`. */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/** Fills a table path's `:names`, each value URL-encoded (an emoji, a slash in an id). */
+export function fillPath(path: string, params: Readonly<Record<string, string | number>>): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name} for ${path}`);
+    return encodeURIComponent(String(value));
+  });
+}
+
+// ---- what a client sends and gets back ---------------------------------------------
+
+/** Query values as a caller gives them: the wire carries strings, numbers are spelled out. */
+type WireQuery<Q> = { [K in keyof Q]?: string | number };
+
+/** What a call of route `N` sends: path params, query and body, each only where it has one. */
+export type RouteCall<N extends RouteName> = (Routes[N] extends { params: infer S }
+  ? { params: SchemaType<S, 'input'> }
+  : { params?: undefined }) &
+  (Routes[N] extends { query: infer S }
+    ? { query?: WireQuery<SchemaType<S, 'input'>> }
+    : { query?: undefined }) &
+  (Routes[N] extends { body: JsonBody<infer S> }
+    ? { body: SchemaType<S, 'input'> }
+    : { body?: undefined });
+
+/** What a successful call of route `N` resolves to: the parsed body, `undefined` for a 204. */
+export type RouteAnswer<N extends RouteName> =
+  RouteReply<N> extends infer R ? (R extends { body: infer B } ? B : undefined) : never;
