@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiError } from './errors';
 import { Conversation, Id, Message, ReceiptType, Timestamp } from './models';
-import { ClientId, MessageBody, Seq } from './rest';
+import { ClientId, MessageBody, MessageSeq, ReactionEmoji, Seq } from './rest';
 
 // ---- client -> server payloads ------------------------------------------
 
@@ -9,8 +9,30 @@ export const MessageSendPayload = z.object({
   conversationId: Id,
   clientId: ClientId,
   body: MessageBody,
+  /** (version 2) The seq of the message this one answers, in the same conversation. */
+  replyToSeq: MessageSeq.optional(),
 });
 export type MessageSendPayload = z.input<typeof MessageSendPayload>;
+
+// Version 2 message lifecycle. Not in the event maps below until their handlers are
+// registered, so nothing advertises an event the server does not answer yet.
+export const MessageEditPayload = z.object({
+  conversationId: Id,
+  seq: MessageSeq,
+  body: MessageBody,
+});
+export type MessageEditPayload = z.input<typeof MessageEditPayload>;
+
+export const MessageDeletePayload = z.object({ conversationId: Id, seq: MessageSeq });
+export type MessageDeletePayload = z.input<typeof MessageDeletePayload>;
+
+export const ReactionPayload = z.object({
+  conversationId: Id,
+  seq: MessageSeq,
+  emoji: ReactionEmoji,
+  on: z.boolean(),
+});
+export type ReactionPayload = z.input<typeof ReactionPayload>;
 
 export const TypingPayload = z.object({ conversationId: Id, typing: z.boolean() });
 export type TypingPayload = z.input<typeof TypingPayload>;
@@ -58,6 +80,8 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   'message:new': (message: Message) => void;
+  /** (version 2) The whole message after an edit, a deletion or a reaction. */
+  'message:updated': (message: Message) => void;
   'conversation:new': (conversation: Conversation) => void;
   presence: (event: PresenceEvent) => void;
   typing: (event: TypingEvent) => void;
@@ -68,6 +92,7 @@ export interface ServerToClientEvents {
 export const CLIENT_EVENTS = ['message:send', 'typing', 'receipt', 'auth:renew'] as const;
 export const SERVER_EVENTS = [
   'message:new',
+  'message:updated',
   'conversation:new',
   'presence',
   'typing',
@@ -83,6 +108,7 @@ export const CLIENT_EVENT_SCHEMAS = {
 
 export const SERVER_EVENT_SCHEMAS = {
   'message:new': Message,
+  'message:updated': Message,
   'conversation:new': Conversation,
   presence: PresenceEvent,
   typing: TypingEvent,
