@@ -157,8 +157,9 @@ export interface HistoryRange {
    */
   changedAfter?: number | undefined;
   /**
-   * The message with this seq, up to floor((limit - 1) / 2) before it and the rest of
-   * `limit` after it (fewer at either end), ascending seq. Takes precedence over before/after.
+   * The message with this seq and those around it, ascending seq: floor((limit - 1) / 2)
+   * before it and the rest after it, a side that runs short (an end of the conversation)
+   * leaving its share to the other. Takes precedence over before/after. See `aroundOf`.
    */
   around?: number | undefined;
 }
@@ -315,4 +316,16 @@ export interface Store {
   readonly receipts: ReceiptStore;
   /** Flushes pending writes and closes connections. */
   close(): Promise<void>;
+}
+
+/**
+ * Picks the `around` window from up to `limit - 1` messages just before the seq
+ * (ascending) and up to `limit` from the seq on (ascending): about half each, and what one
+ * side lacks taken from the other. Shared by the adapters so both cut the same way.
+ */
+export function aroundOf<T>(before: readonly T[], from: readonly T[], limit: number): T[] {
+  const half = Math.floor((limit - 1) / 2);
+  const takeBefore = Math.min(before.length, Math.max(half, limit - from.length));
+  const head = takeBefore > 0 ? before.slice(-takeBefore) : [];
+  return [...head, ...from.slice(0, limit - head.length)];
 }

@@ -1,6 +1,7 @@
 import { Types, trusted, type mongo } from 'mongoose';
 import { LIMITS, codePointPrefix } from '@chat/protocol';
 import {
+  aroundOf,
   StoreUnavailable,
   type MessageChange,
   type MessageRecord,
@@ -283,21 +284,20 @@ export function mongoMessageStore(
           ).map(toMessageRecord);
         }
         if (around !== undefined) {
-          const earlier = Math.floor((limit - 1) / 2);
           const head =
-            earlier > 0
+            limit > 1
               ? await messages
                   .find({ conversationId: _id, seq: trusted({ $lt: around }) })
                   .sort({ seq: -1 })
-                  .limit(earlier)
+                  .limit(limit - 1)
                   .lean()
               : [];
           const tail = await messages
             .find({ conversationId: _id, seq: trusted({ $gte: around }) })
             .sort({ seq: 1 })
-            .limit(limit - head.length)
+            .limit(limit)
             .lean();
-          return [...head.reverse(), ...tail].map(toMessageRecord);
+          return aroundOf(head.reverse(), tail, limit).map(toMessageRecord);
         }
         if (after !== undefined) {
           const seq = before === undefined ? { $gt: after } : { $gt: after, $lt: before };

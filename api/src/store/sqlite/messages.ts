@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LIMITS, codePointPrefix } from '@chat/protocol';
+import { aroundOf } from '../types';
 import type {
   HistoryRange,
   MessageChange,
@@ -202,11 +203,13 @@ export function createMessageStore(context: SqliteContext): MessageStore {
   };
 
   // A read transaction gives the two halves of `around` the same snapshot.
-  const around = db.transaction((conversationId: string, seq: number, limit: number) => {
-    const earlier = Math.floor((limit - 1) / 2);
-    const head = earlier > 0 ? before.all(conversationId, seq, earlier) : [];
-    return [...head, ...fromSeq.all(conversationId, seq, limit - head.length)];
-  });
+  const around = db.transaction((conversationId: string, seq: number, limit: number) =>
+    aroundOf(
+      limit > 1 ? before.all(conversationId, seq, limit - 1) : [],
+      fromSeq.all(conversationId, seq, limit),
+      limit,
+    ),
+  );
 
   return {
     append: (input) => group.write(() => appendOne(input)),
