@@ -351,7 +351,7 @@ function paths(): Record<string, Record<string, unknown>> {
         tags: ['messages'],
         summary: 'Message history, ascending seq',
         description:
-          'Without a cursor: the latest `limit` messages. `before`: the `limit` messages just before that seq. `after`: the `limit` messages just after it (catching up). Both cursors at once is 400.',
+          'Without a cursor: the latest `limit` messages. `before`: the `limit` messages just before that seq. `after`: the `limit` messages just after it (catching up). `around`: that message and those around it, about half before and half after (404 when there is no such message). `changedAfter`: messages whose `rev` is above it, new and changed alike, in ascending `rev` (catching up with edits, deletions and reactions). More than one cursor at once is 400.',
         operationId: 'listMessages',
         ...authed,
         parameters: [
@@ -360,6 +360,8 @@ function paths(): Record<string, Record<string, unknown>> {
             limit: `1-${LIMITS.historyLimitMax}, default ${LIMITS.historyLimitDefault}; out of range is 400, not clamped.`,
             before: 'Messages with a smaller seq.',
             after: 'Messages with a greater seq.',
+            around: 'The message with this seq and its neighbours.',
+            changedAfter: 'Messages with a greater rev, in ascending rev.',
           }),
         ],
         responses: {
