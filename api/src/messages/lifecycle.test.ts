@@ -4,6 +4,7 @@ import { ApiError } from '../http/errors';
 import {
   EventLog,
   createGroup,
+  emitWithAck,
   openDirect,
   postMessage,
   registerUser,
@@ -265,6 +266,31 @@ describe('mentions, replies and history', () => {
       .send(ann.user.id, direct.id, { clientId: 'bad-reply-2', body: 'x', replyToSeq: 999_999 })
       .catch((err: unknown) => err);
     expect(viaSocket).toBeInstanceOf(ApiError);
+  });
+
+  test('message:send over a socket takes replyToSeq too', async () => {
+    const quoted = await postMessage(api, ann.accessToken, direct.id, 'question?');
+    const ack = await emitWithAck(benSocket, 'message:send', {
+      conversationId: direct.id,
+      clientId: 'socket-reply',
+      body: 'answer',
+      replyToSeq: quoted.seq,
+    });
+    if (!ack.ok) throw new Error(ack.error.message);
+    const sent = Message.parse(ack.message);
+    expect(sent.replyTo).toEqual({
+      seq: quoted.seq,
+      senderId: ann.user.id,
+      excerpt: 'question?',
+      deleted: false,
+    });
+    const missing = await emitWithAck(benSocket, 'message:send', {
+      conversationId: direct.id,
+      clientId: 'socket-reply-missing',
+      body: 'answer',
+      replyToSeq: quoted.seq + 1_000,
+    });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
   test('history catches up with changedAfter and jumps with around', async () => {
