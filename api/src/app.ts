@@ -24,7 +24,7 @@ import { routeTableRouter, routesOf, type RouteInfo } from './http/route-table';
 import { createLogger, requestLogging } from './http/logging';
 import { ReceiptsService } from './messages/receipts';
 import { messagesRoutes } from './messages/routes';
-import { createSendLimiter } from './messages/send-limiter';
+import { createChangeLimiter, createSendLimiter } from './messages/send-limiter';
 import { MessagesService } from './messages/service';
 import { messagingSocketFeature } from './messages/socket';
 import { TypingService } from './messages/typing';
@@ -145,8 +145,14 @@ export function createApp(deps: AppDeps): App {
     messages: store.messages,
     membership,
     limiter: createSendLimiter({ enabled: config.rateLimits, shared: scaleOut?.limiterStore }),
+    changeLimiter: createChangeLimiter({
+      enabled: config.rateLimits,
+      shared: scaleOut?.limiterStore,
+    }),
     notifier,
     typing,
+    users: store.users,
+    conversations: store.conversations,
   });
   const users = new UsersService(store.users, presence);
   realtime.use(presenceSocketFeature(presence));

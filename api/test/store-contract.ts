@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreUnavailable, UniqueViolation } from '../src/store/types';
 import type { ConversationRecord, MessageRecord, Store, UserRecord } from '../src/store/types';
+import { describeMessageLifecycle } from './message-lifecycle-contract';
 
 export type OpenStore = () => Promise<Store>;
 export type CleanupStore = (store: Store) => Promise<void> | void;
@@ -675,6 +676,8 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
         expect(page[0]).toMatchObject({ seq: 1, body: 'm1', senderId: alice.id });
       });
     });
+
+    describeMessageLifecycle({ store: () => store, user });
 
     describe('receipts', () => {
       async function withMessages(count: number) {

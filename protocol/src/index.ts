@@ -1,4 +1,5 @@
 export * from './limits';
+export * from './emoji';
 export * from './errors';
 export * from './models';
 export * from './rest';

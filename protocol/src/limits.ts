@@ -24,6 +24,12 @@ export const LIMITS = {
   loginFailureWindowSeconds: 15 * 60,
   typingExpiryMs: 5_000,
   presenceOfflineGraceMs: 5_000,
+  /** Different emoji on one message. */
+  reactionsPerMessageMax: 20,
+  /** Code points of the quoted body a reply keeps. */
+  replyExcerptMax: 200,
+  /** UTF-16 units of a reaction emoji, checked before it is segmented. */
+  emojiLengthMax: 64,
 } as const;
 
 export const USERNAME_PATTERN = /^[a-z0-9_.-]+$/;
@@ -34,4 +40,16 @@ export function codePointLength(text: string): number {
   let n = 0;
   for (const _ of text) n++;
   return n;
+}
+
+/** The first `max` code points of `text` (never half of a surrogate pair). */
+export function codePointPrefix(text: string, max: number): string {
+  let n = 0;
+  let end = 0;
+  for (const char of text) {
+    if (n === max) break;
+    n++;
+    end += char.length;
+  }
+  return text.slice(0, end);
 }

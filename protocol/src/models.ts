@@ -23,14 +23,74 @@ export const Person = z.object({
 });
 export type Person = z.infer<typeof Person>;
 
+export const MessageKind = z.enum(['text', 'system']);
+export type MessageKind = z.infer<typeof MessageKind>;
+
+export const SystemEventType = z.enum([
+  'member_added',
+  'member_removed',
+  'member_left',
+  'title_changed',
+  'admin_changed',
+]);
+export type SystemEventType = z.infer<typeof SystemEventType>;
+
+/** What a `system` message records: who did what to whom (groups). */
+export const SystemEvent = z.object({
+  event: SystemEventType,
+  actorId: Id,
+  userIds: z.array(Id),
+  title: z.string().nullable(),
+});
+export type SystemEvent = z.infer<typeof SystemEvent>;
+
+/** The quoted message of a reply, as it was when the reply was sent. */
+export const ReplyTo = z.object({
+  seq: z.number().int().positive(),
+  senderId: Id,
+  /** At most the first 200 characters of the quoted body; empty once it is deleted. */
+  excerpt: z.string(),
+  deleted: z.boolean(),
+});
+export type ReplyTo = z.infer<typeof ReplyTo>;
+
+export const Reaction = z.object({
+  emoji: z.string(),
+  /** In the order they reacted. */
+  userIds: z.array(Id),
+});
+export type Reaction = z.infer<typeof Reaction>;
+
+/**
+ * The fields version 2 added default to what a version 1 message means (a text message,
+ * never changed, no reply, reactions or mentions), so a client parsing the answer of a
+ * version 1 server gets a whole version 2 message.
+ */
 export const Message = z.object({
   id: Id,
   conversationId: Id,
   seq: z.number().int().positive(),
   senderId: Id,
   clientId: z.string(),
+  /** Empty for a system message and for a deleted one. */
   body: z.string(),
   createdAt: Timestamp,
+  kind: MessageKind.default('text'),
+  /** Set exactly when `kind` is `system`. */
+  system: SystemEvent.nullable().default(null),
+  /**
+   * Unique and increasing within the conversation; given anew at every change, so of two
+   * copies of one message the one with the higher rev is the newer.
+   */
+  rev: z.number().int().nonnegative().default(0),
+  editedAt: Timestamp.nullable().default(null),
+  /** A deleted message is a tombstone: empty body, no reactions, no mentions. */
+  deletedAt: Timestamp.nullable().default(null),
+  replyTo: ReplyTo.nullable().default(null),
+  /** In the order of the first reaction of each emoji. */
+  reactions: z.array(Reaction).default([]),
+  /** Ids of the members named in the body as `@username`. */
+  mentions: z.array(Id).default([]),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -57,6 +117,10 @@ export const Conversation = z.object({
   /** Messages from others with seq > lastReadSeq. */
   unreadCount: z.number().int().nonnegative(),
   receipts: z.array(MemberReceipt),
+  /** The highest `rev` of its messages: tells a client whether anything changed since. */
+  rev: z.number().int().nonnegative().default(0),
+  /** Group admins (the creator first); empty for a direct conversation. */
+  admins: z.array(Id).default([]),
 });
 export type Conversation = z.infer<typeof Conversation>;
 

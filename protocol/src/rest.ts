@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSingleEmoji } from './emoji';
 import { CLIENT_ID_PATTERN, LIMITS, USERNAME_PATTERN, codePointLength } from './limits';
 import { Conversation, Id, Message, Person, User } from './models';
 
@@ -35,6 +36,15 @@ export const MessageBody = z
   });
 
 export const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** The seq of a message that exists: numbering starts at 1. */
+export const MessageSeq = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** One emoji: one grapheme cluster that is an emoji (a flag, a skin tone, a ZWJ family). */
+export const ReactionEmoji = z
+  .string()
+  .max(LIMITS.emojiLengthMax)
+  .refine(isSingleEmoji, 'must be exactly one emoji');
 
 // ---- Accounts and sessions -------------------------------------------------
 
@@ -110,17 +120,43 @@ export type ConversationListResponse = z.infer<typeof ConversationListResponse>;
 
 // ---- Messages --------------------------------------------------------------
 
-export const SendMessageRequest = z.object({ clientId: ClientId, body: MessageBody });
+export const SendMessageRequest = z.object({
+  clientId: ClientId,
+  body: MessageBody,
+  /** (version 2) The seq of the message this one answers, in the same conversation. */
+  replyToSeq: MessageSeq.optional(),
+});
 export type SendMessageRequest = z.input<typeof SendMessageRequest>;
+
+/** `PATCH /api/conversations/:id/messages/:seq` (version 2). */
+export const EditMessageRequest = z.object({ body: MessageBody });
+export type EditMessageRequest = z.input<typeof EditMessageRequest>;
+
+/** The `:seq` of `/api/conversations/:id/messages/:seq…` (version 2). */
+export const MessagePathParams = z.object({ seq: intQuery(1, Number.MAX_SAFE_INTEGER) });
+export type MessagePathParams = z.output<typeof MessagePathParams>;
+
+/** `…/messages/:seq/reactions/:emoji`, the emoji already URL-decoded (version 2). */
+export const ReactionPathParams = z.object({
+  seq: intQuery(1, Number.MAX_SAFE_INTEGER),
+  emoji: ReactionEmoji,
+});
+export type ReactionPathParams = z.output<typeof ReactionPathParams>;
+
+const HISTORY_CURSORS = ['before', 'after', 'around', 'changedAfter'] as const;
 
 export const HistoryQuery = z
   .object({
     limit: intQuery(1, LIMITS.historyLimitMax).default(LIMITS.historyLimitDefault),
     before: intQuery(0, Number.MAX_SAFE_INTEGER).optional(),
     after: intQuery(0, Number.MAX_SAFE_INTEGER).optional(),
+    /** (version 2) The message SEQ and those around it, about half before and half after. */
+    around: intQuery(1, Number.MAX_SAFE_INTEGER).optional(),
+    /** (version 2) Messages whose rev is above REV, new and changed alike, ascending rev. */
+    changedAfter: intQuery(0, Number.MAX_SAFE_INTEGER).optional(),
   })
-  .refine((q) => q.before === undefined || q.after === undefined, {
-    message: 'give either before or after, not both',
+  .refine((q) => HISTORY_CURSORS.filter((cursor) => q[cursor] !== undefined).length <= 1, {
+    message: `give at most one of ${HISTORY_CURSORS.join(', ')}`,
     path: ['before'],
   });
 export type HistoryQuery = z.output<typeof HistoryQuery>;

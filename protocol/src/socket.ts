@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApiError as ApiErrorSchema, type ApiError } from './errors';
 import { Conversation, Id, Message, ReceiptType, Timestamp } from './models';
-import { ClientId, MessageBody, Seq } from './rest';
+import { ClientId, MessageBody, MessageSeq, ReactionEmoji, Seq } from './rest';
 
 // ---- client -> server payloads ------------------------------------------
 
@@ -9,8 +9,30 @@ export const MessageSendPayload = z.object({
   conversationId: Id,
   clientId: ClientId,
   body: MessageBody,
+  /** (version 2) The seq of the message this one answers, in the same conversation. */
+  replyToSeq: MessageSeq.optional(),
 });
 export type MessageSendPayload = z.input<typeof MessageSendPayload>;
+
+// Version 2 message lifecycle. Not in the event maps below until their handlers are
+// registered, so nothing advertises an event the server does not answer yet.
+export const MessageEditPayload = z.object({
+  conversationId: Id,
+  seq: MessageSeq,
+  body: MessageBody,
+});
+export type MessageEditPayload = z.input<typeof MessageEditPayload>;
+
+export const MessageDeletePayload = z.object({ conversationId: Id, seq: MessageSeq });
+export type MessageDeletePayload = z.input<typeof MessageDeletePayload>;
+
+export const ReactionPayload = z.object({
+  conversationId: Id,
+  seq: MessageSeq,
+  emoji: ReactionEmoji,
+  on: z.boolean(),
+});
+export type ReactionPayload = z.input<typeof ReactionPayload>;
 
 export const TypingPayload = z.object({ conversationId: Id, typing: z.boolean() });
 export type TypingPayload = z.input<typeof TypingPayload>;
@@ -88,6 +110,7 @@ export function clientEventAckSchema(event: ClientEvent) {
 
 export const SERVER_EVENT_SCHEMAS = {
   'message:new': Message,
+  'message:updated': Message,
   'conversation:new': Conversation,
   presence: PresenceEvent,
   typing: TypingEvent,

@@ -37,6 +37,8 @@ export function toConversation(
       deliveredSeq,
       readSeq,
     })),
+    rev: conversation.rev,
+    admins: [...conversation.adminIds],
   };
 }
 

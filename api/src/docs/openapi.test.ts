@@ -100,6 +100,8 @@ describe('GET /api/openapi.json', () => {
       'query:limit',
       'query:before',
       'query:after',
+      'query:around',
+      'query:changedAfter',
     ]);
     const sendBody = schemas.SendMessageRequest as {
       properties: { clientId: { maxLength: number; pattern: string } };

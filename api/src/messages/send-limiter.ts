@@ -5,31 +5,46 @@ import { createLimiter, type SharedLimiterStore } from '../scale/rate-limits';
 /** Sustained sends per user per second, and the extra a burst may add on top. */
 export const SEND_RATE = { perSecond: 30, burst: 30, burstWindowSeconds: 10 } as const;
 
+/**
+ * Edits, deletions and reactions per user: fewer than sends (nobody reacts 30 times a
+ * second), with room for an outbox replaying a batch made offline. Counted apart from
+ * sends, so a reaction flood neither spends a user's sends nor touches anyone else.
+ */
+export const CHANGE_RATE = { perSecond: 10, burst: 30, burstWindowSeconds: 10 } as const;
+
 export interface SendLimiter {
   /** @throws ApiError('rate_limited') with the whole seconds to wait. */
   consume(userId: string): Promise<void>;
 }
 
-/**
- * Per-user message sends: about 30 a second sustained, with room for a burst of 60 (a
- * pasted batch, an outbox flushed after reconnecting). Per instance: with several
- * instances behind a balancer a user's sockets spread over them, which only loosens the
- * limit, never drops a message; with `shared` (Redis) the count is one across instances.
- * `enabled: false` (CHAT_RATE_LIMITS=off) lets everything by.
- */
-export function createSendLimiter(options: {
+interface UserRate {
+  perSecond: number;
+  burst: number;
+  burstWindowSeconds: number;
+}
+
+interface LimiterOptions {
   enabled: boolean;
   shared?: SharedLimiterStore | undefined;
-}): SendLimiter {
+}
+
+/**
+ * A per-user limit of `rate.perSecond` sustained with a burst on top. Per instance: with
+ * several instances behind a balancer a user's sockets spread over them, which only
+ * loosens the limit, never drops a message; with `shared` (Redis) the count is one across
+ * instances. `enabled: false` (CHAT_RATE_LIMITS=off) lets everything by.
+ */
+function createUserLimiter(
+  options: LimiterOptions,
+  keyPrefix: string,
+  rate: UserRate,
+  refusal: string,
+): SendLimiter {
   if (!options.enabled) return { consume: () => Promise.resolve() };
   const limiter = new BurstyRateLimiter(
-    createLimiter({ keyPrefix: 'send', points: SEND_RATE.perSecond, duration: 1 }, options.shared),
+    createLimiter({ keyPrefix, points: rate.perSecond, duration: 1 }, options.shared),
     createLimiter(
-      {
-        keyPrefix: 'send-burst',
-        points: SEND_RATE.burst,
-        duration: SEND_RATE.burstWindowSeconds,
-      },
+      { keyPrefix: `${keyPrefix}-burst`, points: rate.burst, duration: rate.burstWindowSeconds },
       options.shared,
     ),
   );
@@ -40,13 +55,31 @@ export function createSendLimiter(options: {
       } catch (err) {
         if (!(err instanceof RateLimiterRes)) throw err;
         const seconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-        throw new ApiError(
-          'rate_limited',
-          'Too many messages. Wait a moment before sending more.',
-          undefined,
-          seconds,
-        );
+        throw new ApiError('rate_limited', refusal, undefined, seconds);
       }
     },
   };
+}
+
+/**
+ * Per-user message sends: about 30 a second sustained, with room for a burst of 60 (a
+ * pasted batch, an outbox flushed after reconnecting).
+ */
+export function createSendLimiter(options: LimiterOptions): SendLimiter {
+  return createUserLimiter(
+    options,
+    'send',
+    SEND_RATE,
+    'Too many messages. Wait a moment before sending more.',
+  );
+}
+
+/** Per-user edits, deletions and reactions (CHANGE_RATE). */
+export function createChangeLimiter(options: LimiterOptions): SendLimiter {
+  return createUserLimiter(
+    options,
+    'change',
+    CHANGE_RATE,
+    'Too many changes to messages. Wait a moment before making more.',
+  );
 }

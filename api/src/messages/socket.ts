@@ -13,11 +13,11 @@ export function messagingSocketFeature(deps: {
     // Read per event, never captured from the payload: a socket acts only as its own user.
     const userId = () => socket.data.userId;
 
-    helpers.on('message:send', async ({ conversationId, clientId, body }) => {
+    helpers.on('message:send', async ({ conversationId, clientId, body, replyToSeq }) => {
       const { message } = await deps.messages.send(
         userId(),
         conversationId,
-        { clientId, body },
+        { clientId, body, replyToSeq },
         { socketId: socket.id },
       );
       return { message };

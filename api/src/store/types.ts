@@ -49,6 +49,36 @@ export interface ConversationRecord {
   lastSeq: number;
   /** createdAt of the newest message, else of the conversation. */
   lastActivityAt: Date;
+  /**
+   * The highest rev given to any of its messages; 0 when there is none. Every append and
+   * every change of a message (edit, delete, reaction) takes the next one.
+   */
+  rev: number;
+  /** Group admins, the creator first; empty for a direct conversation. */
+  adminIds: string[];
+}
+
+export type MessageKindRecord = 'text' | 'system';
+
+export interface SystemEventRecord {
+  event: 'member_added' | 'member_removed' | 'member_left' | 'title_changed' | 'admin_changed';
+  actorId: string;
+  userIds: string[];
+  title: string | null;
+}
+
+export interface ReplyToRecord {
+  seq: number;
+  senderId: string;
+  /** Copied at reply time; erased ('') in storage when the quoted message is deleted. */
+  excerpt: string;
+  deleted: boolean;
+}
+
+export interface ReactionRecord {
+  emoji: string;
+  /** In the order they reacted. */
+  userIds: string[];
 }
 
 export interface MessageRecord {
@@ -57,8 +87,21 @@ export interface MessageRecord {
   seq: number;
   senderId: string;
   clientId: string;
+  /** '' for a system message and for a deleted one. */
   body: string;
   createdAt: Date;
+  kind: MessageKindRecord;
+  /** Set exactly when kind is 'system'. */
+  system: SystemEventRecord | null;
+  /** Unique and increasing within the conversation; a new one at every change. */
+  rev: number;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+  replyTo: ReplyToRecord | null;
+  /** In the order of the first reaction of each emoji. */
+  reactions: ReactionRecord[];
+  /** Member ids named in the body, in order of first mention, no repeats. */
+  mentions: string[];
 }
 
 export interface WatermarkRecord {
@@ -85,9 +128,21 @@ export interface NewUser {
 
 export interface NewMessage {
   conversationId: string;
+  /** For a system message, the member who did what it records. */
   senderId: string;
   clientId: string;
+  /** Ignored ('' is stored) for a system message. */
   body: string;
+  /** Member ids named in the body (the service computes them). */
+  mentions?: readonly string[] | undefined;
+  /**
+   * The seq of the quoted message of the same conversation. The store copies its sender
+   * and excerpt in the same write, so a reply to a message being deleted at that moment
+   * quotes either the whole excerpt (then erased by the delete) or the tombstone.
+   */
+  replyToSeq?: number | undefined;
+  /** Makes this a system message (kind 'system', empty body). */
+  system?: SystemEventRecord | undefined;
 }
 
 export interface HistoryRange {
@@ -96,7 +151,38 @@ export interface HistoryRange {
   before?: number | undefined;
   /** Messages with seq > after (the `limit` oldest of them). */
   after?: number | undefined;
+  /**
+   * Messages with rev > changedAfter, the `limit` lowest revs of them, in ascending rev
+   * (not seq). Takes precedence over every other cursor.
+   */
+  changedAfter?: number | undefined;
+  /**
+   * The message with this seq and those around it, ascending seq: floor((limit - 1) / 2)
+   * before it and the rest after it, a side that runs short (an end of the conversation)
+   * leaving its share to the other. Takes precedence over before/after. See `aroundOf`.
+   */
+  around?: number | undefined;
 }
+
+/**
+ * What a change of a message came to. Only `changed` stored anything (and gave the
+ * message, and any reply whose quote it erased, a new rev); every other outcome left the
+ * database as it was.
+ */
+export type MessageChange =
+  | {
+      status: 'changed';
+      message: MessageRecord;
+      /** Other messages this change rewrote: replies whose quote a deletion erased. */
+      affected: MessageRecord[];
+    }
+  /** The change was already in effect (same body, reaction already there, deleted twice). */
+  | { status: 'unchanged'; message: MessageRecord }
+  /** Refused: the message is deleted (an edit, or adding a reaction). */
+  | { status: 'deleted'; message: MessageRecord }
+  /** Refused: a new emoji beyond reactionsPerMessageMax. */
+  | { status: 'too_many_reactions'; message: MessageRecord }
+  | { status: 'missing' };
 
 /** A unique constraint refused the write. */
 export class UniqueViolation extends Error {
@@ -174,8 +260,37 @@ export interface MessageStore {
    * The caller has already checked that the conversation exists and the sender is a member.
    */
   append(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }>;
-  /** Ascending seq. See HistoryRange; without a cursor, the newest `limit`. */
+  /** Ascending seq (ascending rev for changedAfter). See HistoryRange; without a cursor, the newest `limit`. */
   list(conversationId: string, range: HistoryRange): Promise<MessageRecord[]>;
+  /** The message `seq` of the conversation, or null. */
+  get(conversationId: string, seq: number): Promise<MessageRecord | null>;
+  /**
+   * Replaces the body and mentions of a text message that is not deleted, sets editedAt
+   * and a new rev. The same body again is `unchanged`. A system message is never edited
+   * (callers refuse it first; the store answers `deleted` only for a tombstone).
+   */
+  edit(
+    conversationId: string,
+    seq: number,
+    change: { body: string; mentions: readonly string[] },
+  ): Promise<MessageChange>;
+  /**
+   * Turns the message into a tombstone: body '', no reactions, no mentions, deletedAt
+   * set, a new rev; the content is overwritten in storage, not flagged. Replies quoting
+   * it lose their excerpt (also in storage), are marked deleted and get new revs too
+   * (`affected`). Deleting a tombstone is `unchanged`.
+   */
+  remove(conversationId: string, seq: number): Promise<MessageChange>;
+  /**
+   * Adds (`on`) or removes one user's reaction. Idempotent: adding one that is there or
+   * removing one that is not is `unchanged`. Concurrent reactions are never lost. A new
+   * emoji beyond the limit is `too_many_reactions`; adding to a tombstone is `deleted`.
+   */
+  react(
+    conversationId: string,
+    seq: number,
+    reaction: { userId: string; emoji: string; on: boolean },
+  ): Promise<MessageChange>;
 }
 
 export interface ReceiptStore {
@@ -201,4 +316,16 @@ export interface Store {
   readonly receipts: ReceiptStore;
   /** Flushes pending writes and closes connections. */
   close(): Promise<void>;
+}
+
+/**
+ * Picks the `around` window from up to `limit - 1` messages just before the seq
+ * (ascending) and up to `limit` from the seq on (ascending): about half each, and what one
+ * side lacks taken from the other. Shared by the adapters so both cut the same way.
+ */
+export function aroundOf<T>(before: readonly T[], from: readonly T[], limit: number): T[] {
+  const half = Math.floor((limit - 1) / 2);
+  const takeBefore = Math.min(before.length, Math.max(half, limit - from.length));
+  const head = takeBefore > 0 ? before.slice(-takeBefore) : [];
+  return [...head, ...from.slice(0, limit - head.length)];
 }

@@ -54,6 +54,14 @@ function fakeServer(behave: (entry: OutboxEntry, attempt: number) => Error | nul
         clientId: entry.clientId,
         body: entry.body,
         createdAt: new Date().toISOString(),
+        kind: 'text',
+        system: null,
+        rev: seq,
+        editedAt: null,
+        deletedAt: null,
+        replyTo: null,
+        reactions: [],
+        mentions: [],
       };
       stored.set(entry.clientId, message);
       return message;

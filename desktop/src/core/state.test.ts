@@ -44,6 +44,8 @@ function conversation(over: Partial<Conversation> = {}): Conversation {
     lastReadSeq: 0,
     unreadCount: 0,
     receipts: [],
+    rev: 0,
+    admins: [],
     ...over,
   };
 }
@@ -57,6 +59,14 @@ function message(seq: number, senderId: string, clientId = `${senderId}-${seq}`)
     clientId,
     body: `b${seq}`,
     createdAt: T,
+    kind: 'text',
+    system: null,
+    rev: seq,
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    reactions: [],
+    mentions: [],
   };
 }
 

@@ -37,6 +37,8 @@ export function mongoConversationStore(models: Models, gate: OperationGate): Con
                   createdAt: now,
                   lastSeq: 0,
                   lastActivityAt: now,
+                  rev: 0,
+                  adminIds: [],
                 },
               },
               {
@@ -72,6 +74,9 @@ export function mongoConversationStore(models: Models, gate: OperationGate): Con
           createdAt: now,
           lastSeq: 0,
           lastActivityAt: now,
+          rev: 0,
+          // The creator (first in memberIds) is the group's first admin.
+          adminIds: memberIds.slice(0, 1).map((id) => requireId(id, 'memberId')),
         };
         await conversations.insertOne(doc);
         return toConversationRecord(doc);

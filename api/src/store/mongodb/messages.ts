@@ -1,9 +1,16 @@
-import { Types, trusted } from 'mongoose';
-import { StoreUnavailable, type MessageRecord, type MessageStore } from '../types';
+import { Types, trusted, type mongo } from 'mongoose';
+import { LIMITS, codePointPrefix } from '@chat/protocol';
+import {
+  aroundOf,
+  StoreUnavailable,
+  type MessageChange,
+  type MessageRecord,
+  type MessageStore,
+} from '../types';
 import { isDuplicateKeyOn } from './errors';
-import { parseId, requireId } from './ids';
+import { idString, parseId, requireId } from './ids';
 import type { KeyedQueue, OperationGate } from './gate';
-import type { MessageDoc, Models } from './models';
+import type { MessageDoc, Models, ReactionDoc } from './models';
 import { toMessageRecord } from './records';
 
 /**
@@ -38,16 +45,48 @@ import { toMessageRecord } from './records';
  */
 const SEQ_ATTEMPTS = 50;
 
+/**
+ * How changes (edit, delete, reactions) and revs work without transactions (a standalone
+ * server has none).
+ *
+ * - Each change is one atomic update of the message document, conditional on the state
+ *   it depends on (`deletedAt: null` for an edit or a new reaction, the emoji's entry
+ *   for a reaction), with update operators (`$push`/`$pull` of one user id) rather than
+ *   a rewritten array. Two reactions at once both land; an edit or a reaction that comes
+ *   after a deletion matches nothing and is refused; a deletion overwrites whatever came
+ *   before it. So the final state does not depend on the interleaving.
+ * - A rev is one `$inc` of the conversation's counter, so no two changes share one, and
+ *   it is written with `$max` in the same update as the change it stands for.
+ * - Appends and changes of one conversation are queued in this process (the same
+ *   KeyedQueue), so within one API instance revs reach the messages in the order they
+ *   were given and `changedAfter` never skips one. Across several API instances on one
+ *   database, two changes at the same instant can land in the other order than their
+ *   revs; a client catching up exactly between the two could miss the earlier one
+ *   until the message changes again. Closing that needs multi-document transactions
+ *   (a replica set): the known limit of this adapter.
+ */
+const CHANGE_ATTEMPTS = 5;
+
 export function mongoMessageStore(
-  { conversations, messages }: Models,
+  models: Models,
   gate: OperationGate,
-  appendQueue: KeyedQueue,
+  conversationQueue: KeyedQueue,
 ): MessageStore {
+  const { conversations, messages } = models;
+  // Operator-heavy updates go to the driver directly: every value in them is an ObjectId,
+  // a number or a string this module built, and Mongoose's casting of positional and
+  // $elemMatch paths would only add ways to differ from what is written here.
+  const raw = (): mongo.Collection<MessageDoc> =>
+    messages.collection as unknown as mongo.Collection<MessageDoc>;
+
   const findByClientId = (
     conversationId: Types.ObjectId,
     senderId: Types.ObjectId,
     clientId: string,
   ) => messages.findOne({ conversationId, senderId, clientId }).lean();
+
+  const findBySeq = (conversationId: Types.ObjectId, seq: number) =>
+    messages.findOne({ conversationId, seq }).lean();
 
   const highestStoredSeq = async (conversationId: Types.ObjectId): Promise<number> => {
     const newest = await messages.findOne({ conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
@@ -62,6 +101,21 @@ export function mongoMessageStore(
     );
   };
 
+  /** The next rev of the conversation, never given to anything else. */
+  const takeRev = async (conversationId: Types.ObjectId): Promise<number> => {
+    const counter = await conversations
+      .findOneAndUpdate(
+        { _id: conversationId },
+        { $inc: { rev: 1 } },
+        { returnDocument: 'after', projection: { rev: 1 } },
+      )
+      .lean();
+    if (counter?.rev === undefined) {
+      throw new TypeError(`no conversation ${idString(conversationId)} to change`);
+    }
+    return counter.rev;
+  };
+
   const repeated = async (
     message: MessageDoc,
   ): Promise<{ message: MessageRecord; created: false }> => {
@@ -69,63 +123,182 @@ export function mongoMessageStore(
     return { message: toMessageRecord(message), created: false };
   };
 
-  return {
-    append: (input) =>
-      gate.run(() =>
-        appendQueue.run(input.conversationId, async () => {
-          const conversationId = requireId(input.conversationId, 'conversationId');
-          const senderId = requireId(input.senderId, 'senderId');
-          const { clientId, body } = input;
+  /** One conditional update of a message, answered with the document after it (or null). */
+  const update = async (
+    filter: mongo.Filter<MessageDoc>,
+    change: mongo.UpdateFilter<MessageDoc>,
+  ): Promise<MessageDoc | null> =>
+    await raw().findOneAndUpdate(filter, change, {
+      returnDocument: 'after',
+    });
 
-          const first = await findByClientId(conversationId, senderId, clientId);
-          if (first) return repeated(first);
+  /**
+   * Erases the quote of every reply to `seq` (the excerpt is a copy of the deleted body),
+   * each with a rev of its own.
+   */
+  const eraseQuotes = async (conversationId: Types.ObjectId, seq: number) => {
+    const replies = await messages
+      .find({ conversationId, 'replyTo.seq': seq, 'replyTo.deleted': false }, { _id: 1 })
+      .sort({ seq: 1 })
+      .lean();
+    const affected: MessageRecord[] = [];
+    for (const reply of replies) {
+      const rev = await takeRev(conversationId);
+      const erased = await update(
+        { _id: reply._id, 'replyTo.deleted': false },
+        { $set: { 'replyTo.excerpt': '', 'replyTo.deleted': true }, $max: { rev } },
+      );
+      if (erased) affected.push(toMessageRecord(erased));
+    }
+    return affected;
+  };
 
-          const conversation = await conversations.findById(conversationId, { lastSeq: 1 }).lean();
-          if (!conversation) {
-            throw new TypeError(`no conversation ${input.conversationId} to append to`);
-          }
+  const append: MessageStore['append'] = (input) =>
+    gate.run(() =>
+      conversationQueue.run(input.conversationId, async () => {
+        const conversationId = requireId(input.conversationId, 'conversationId');
+        const senderId = requireId(input.senderId, 'senderId');
+        const { clientId } = input;
 
-          let seq = conversation.lastSeq + 1;
-          for (let attempt = 1; attempt <= SEQ_ATTEMPTS; attempt++) {
-            const doc: MessageDoc = {
-              _id: new Types.ObjectId(),
-              conversationId,
-              seq,
-              senderId,
-              clientId,
-              body,
-              createdAt: new Date(),
-            };
-            try {
-              await messages.insertOne(doc);
-            } catch (err) {
-              if (isDuplicateKeyOn(err, 'clientId')) {
-                // The same send raced itself (a retry while the first try was in flight).
-                const winner = await findByClientId(conversationId, senderId, clientId);
-                if (winner) return repeated(winner);
-                throw err;
-              }
-              if (isDuplicateKeyOn(err, 'seq')) {
-                seq = (await highestStoredSeq(conversationId)) + 1;
-                continue;
-              }
+        const first = await findByClientId(conversationId, senderId, clientId);
+        if (first) return repeated(first);
+
+        const conversation = await conversations.findById(conversationId, { lastSeq: 1 }).lean();
+        if (!conversation) {
+          throw new TypeError(`no conversation ${input.conversationId} to append to`);
+        }
+        const quoted =
+          input.replyToSeq === undefined ? null : await findBySeq(conversationId, input.replyToSeq);
+        const system = input.system;
+        const rev = await takeRev(conversationId);
+
+        let seq = conversation.lastSeq + 1;
+        for (let attempt = 1; attempt <= SEQ_ATTEMPTS; attempt++) {
+          const doc: MessageDoc = {
+            _id: new Types.ObjectId(),
+            conversationId,
+            seq,
+            senderId,
+            clientId,
+            body: system ? '' : input.body,
+            createdAt: new Date(),
+            kind: system ? 'system' : 'text',
+            system: system
+              ? {
+                  event: system.event,
+                  actorId: requireId(system.actorId, 'actorId'),
+                  userIds: system.userIds.map((id) => requireId(id, 'userId')),
+                  title: system.title,
+                }
+              : null,
+            rev,
+            editedAt: null,
+            deletedAt: null,
+            replyTo: quoted
+              ? {
+                  seq: quoted.seq,
+                  senderId: quoted.senderId,
+                  excerpt: quoted.deletedAt
+                    ? ''
+                    : codePointPrefix(quoted.body, LIMITS.replyExcerptMax),
+                  deleted: Boolean(quoted.deletedAt),
+                }
+              : null,
+            reactions: [],
+            mentions: system
+              ? []
+              : [...new Set(input.mentions ?? [])].map((id) => requireId(id, 'mention')),
+          };
+          try {
+            await messages.insertOne(doc);
+          } catch (err) {
+            if (isDuplicateKeyOn(err, 'clientId')) {
+              // The same send raced itself (a retry while the first try was in flight).
+              const winner = await findByClientId(conversationId, senderId, clientId);
+              if (winner) return repeated(winner);
               throw err;
             }
-            await raiseLastSeq(doc);
-            return { message: toMessageRecord(doc), created: true };
+            if (isDuplicateKeyOn(err, 'seq')) {
+              seq = (await highestStoredSeq(conversationId)) + 1;
+              continue;
+            }
+            throw err;
           }
-          // Only reachable when others keep winning the race for the next seq this long;
-          // the message is not stored, and a retry with the same clientId is safe.
-          throw new StoreUnavailable(
-            `conversation ${input.conversationId} is too busy to take a message right now`,
-          );
-        }),
-      ),
+          await raiseLastSeq(doc);
+          if (quoted && !quoted.deletedAt && doc.replyTo && (await isDeleted(quoted._id))) {
+            // The quoted message was deleted (by another instance) after it was read
+            // above, and that deletion may have looked for replies before this one was
+            // stored: erase the copied excerpt here, so it never outlives the body.
+            const [erased] = await eraseQuotes(conversationId, quoted.seq);
+            if (erased?.id === idString(doc._id)) return { message: erased, created: true };
+          }
+          return { message: toMessageRecord(doc), created: true };
+        }
+        // Only reachable when others keep winning the race for the next seq this long;
+        // the message is not stored, and a retry with the same clientId is safe.
+        throw new StoreUnavailable(
+          `conversation ${input.conversationId} is too busy to take a message right now`,
+        );
+      }),
+    );
 
-    list: (conversationId, { limit, before, after }) =>
+  const isDeleted = async (id: Types.ObjectId): Promise<boolean> =>
+    Boolean((await messages.findById(id, { deletedAt: 1 }).lean())?.deletedAt);
+
+  /** Runs a change of the message `seq` in the conversation's queue, through the gate. */
+  const change = (
+    conversationId: string,
+    seq: number,
+    work: (conversationId: Types.ObjectId, current: MessageDoc) => Promise<MessageChange | null>,
+  ): Promise<MessageChange> =>
+    gate.run(() =>
+      conversationQueue.run(conversationId, async () => {
+        const _id = parseId(conversationId);
+        if (!_id || !Number.isSafeInteger(seq)) return { status: 'missing' };
+        for (let attempt = 1; attempt <= CHANGE_ATTEMPTS; attempt++) {
+          const current = await findBySeq(_id, seq);
+          if (!current) return { status: 'missing' };
+          const outcome = await work(_id, current);
+          // null: the document moved between the read and the conditional update (another
+          // instance changed it); read it again and decide afresh.
+          if (outcome) return outcome;
+        }
+        throw new StoreUnavailable(`message ${seq} is changing too fast to change right now`);
+      }),
+    );
+
+  return {
+    append,
+
+    list: (conversationId, { limit, before, after, changedAfter, around }) =>
       gate.run(async () => {
         const _id = parseId(conversationId);
         if (!_id || limit <= 0) return [];
+        if (changedAfter !== undefined) {
+          return (
+            await messages
+              .find({ conversationId: _id, rev: trusted({ $gt: changedAfter }) })
+              .sort({ rev: 1 })
+              .limit(limit)
+              .lean()
+          ).map(toMessageRecord);
+        }
+        if (around !== undefined) {
+          const head =
+            limit > 1
+              ? await messages
+                  .find({ conversationId: _id, seq: trusted({ $lt: around }) })
+                  .sort({ seq: -1 })
+                  .limit(limit - 1)
+                  .lean()
+              : [];
+          const tail = await messages
+            .find({ conversationId: _id, seq: trusted({ $gte: around }) })
+            .sort({ seq: 1 })
+            .limit(limit)
+            .lean();
+          return aroundOf(head.reverse(), tail, limit).map(toMessageRecord);
+        }
         if (after !== undefined) {
           const seq = before === undefined ? { $gt: after } : { $gt: after, $lt: before };
           return (
@@ -142,6 +315,111 @@ export function mongoMessageStore(
             : { conversationId: _id, seq: trusted({ $lt: before }) };
         const newestFirst = await messages.find(filter).sort({ seq: -1 }).limit(limit).lean();
         return newestFirst.reverse().map(toMessageRecord);
+      }),
+
+    get: (conversationId, seq) =>
+      gate.run(async () => {
+        const _id = parseId(conversationId);
+        if (!_id || !Number.isSafeInteger(seq)) return null;
+        const doc = await findBySeq(_id, seq);
+        return doc ? toMessageRecord(doc) : null;
+      }),
+
+    edit: (conversationId, seq, { body, mentions }) =>
+      change(conversationId, seq, async (cid, current) => {
+        if (current.deletedAt) return { status: 'deleted', message: toMessageRecord(current) };
+        const mentionIds = [...new Set(mentions)].map((id) => requireId(id, 'mention'));
+        const before = toMessageRecord(current);
+        if (current.body === body && before.mentions.join() === mentionIds.map(idString).join()) {
+          return { status: 'unchanged', message: before };
+        }
+        const rev = await takeRev(cid);
+        const edited = await update(
+          { _id: current._id, deletedAt: null },
+          { $set: { body, mentions: mentionIds, editedAt: new Date() }, $max: { rev } },
+        );
+        return edited
+          ? { status: 'changed', message: toMessageRecord(edited), affected: [] }
+          : null;
+      }),
+
+    remove: (conversationId, seq) =>
+      change(conversationId, seq, async (cid, current) => {
+        if (current.deletedAt) return { status: 'unchanged', message: toMessageRecord(current) };
+        const rev = await takeRev(cid);
+        const tombstone = await update(
+          { _id: current._id, deletedAt: null },
+          {
+            $set: { body: '', reactions: [], mentions: [], deletedAt: new Date() },
+            $max: { rev },
+          },
+        );
+        if (!tombstone) return null;
+        const affected = await eraseQuotes(cid, current.seq);
+        return { status: 'changed', message: toMessageRecord(tombstone), affected };
+      }),
+
+    react: (conversationId, seq, { userId, emoji, on }) =>
+      change(conversationId, seq, async (cid, current) => {
+        const user = requireId(userId, 'userId');
+        const message = toMessageRecord(current);
+        const mine = message.reactions.find((r) => r.emoji === emoji)?.userIds.includes(userId);
+        if (current.deletedAt) {
+          return on ? { status: 'deleted', message } : { status: 'unchanged', message };
+        }
+        if (on === Boolean(mine)) return { status: 'unchanged', message };
+        // Entries as stored, the momentarily empty one of a concurrent removal included.
+        const stored: ReactionDoc[] = current.reactions ?? [];
+        const entry = stored.find((r) => r.emoji === emoji);
+        if (on && !entry && message.reactions.length >= LIMITS.reactionsPerMessageMax) {
+          return { status: 'too_many_reactions', message };
+        }
+        const rev = await takeRev(cid);
+        let changed: MessageDoc | null;
+        if (on && entry) {
+          changed = await update(
+            {
+              _id: current._id,
+              deletedAt: null,
+              reactions: { $elemMatch: { emoji, userIds: { $ne: user } } },
+            },
+            {
+              $push: { 'reactions.$.userIds': user },
+              $max: { rev },
+            },
+          );
+        } else if (on) {
+          changed = await update(
+            {
+              _id: current._id,
+              deletedAt: null,
+              'reactions.emoji': { $ne: emoji },
+              [`reactions.${LIMITS.reactionsPerMessageMax - 1}`]: { $exists: false },
+            },
+            { $push: { reactions: { emoji, userIds: [user] } }, $max: { rev } },
+          );
+        } else {
+          changed = await update(
+            { _id: current._id, reactions: { $elemMatch: { emoji, userIds: user } } },
+            {
+              $pull: { 'reactions.$.userIds': user },
+              $max: { rev },
+            },
+          );
+          if (changed) {
+            // The second step of a removal; until it lands the empty entry reads as none.
+            await raw().updateOne(
+              { _id: current._id },
+              {
+                $pull: { reactions: { emoji, userIds: { $size: 0 } } },
+              },
+            );
+            changed = await messages.findById(current._id).lean();
+          }
+        }
+        return changed
+          ? { status: 'changed', message: toMessageRecord(changed), affected: [] }
+          : null;
       }),
   };
 }

@@ -1,5 +1,5 @@
 import { Schema, mongo, type Connection, type Model, type Types } from 'mongoose';
-import type { ConversationKind } from '../types';
+import type { ConversationKind, MessageKindRecord, SystemEventRecord } from '../types';
 
 // Raw document shapes, as stored. References are ObjectIds (not hex strings) so they
 // compare and index like the `_id`s they point at; records turn them into strings.
@@ -35,8 +35,33 @@ export interface ConversationDoc {
   createdAt: Date;
   lastSeq: number;
   lastActivityAt: Date;
+  /** The rev counter (see messages.ts). Missing on a document older than version 2. */
+  rev?: number;
+  /** Group admins, creator first. Missing on a document older than version 2. */
+  adminIds?: Types.ObjectId[];
 }
 
+export interface ReplyToDoc {
+  seq: number;
+  senderId: Types.ObjectId;
+  excerpt: string;
+  deleted: boolean;
+}
+
+export interface ReactionDoc {
+  emoji: string;
+  userIds: Types.ObjectId[];
+}
+
+export interface SystemEventDoc extends Omit<SystemEventRecord, 'actorId' | 'userIds'> {
+  actorId: Types.ObjectId;
+  userIds: Types.ObjectId[];
+}
+
+/**
+ * Fields added in version 2 are optional here: a document written before them reads as a
+ * text message that never changed (`upgradeDocuments` fills them in at open as well).
+ */
 export interface MessageDoc {
   _id: Types.ObjectId;
   conversationId: Types.ObjectId;
@@ -45,6 +70,14 @@ export interface MessageDoc {
   clientId: string;
   body: string;
   createdAt: Date;
+  kind?: MessageKindRecord;
+  system?: SystemEventDoc | null;
+  rev?: number;
+  editedAt?: Date | null;
+  deletedAt?: Date | null;
+  replyTo?: ReplyToDoc | null;
+  reactions?: ReactionDoc[];
+  mentions?: Types.ObjectId[];
 }
 
 export interface WatermarkDoc {
@@ -105,6 +138,8 @@ const conversationSchema = new Schema<ConversationDoc>(
     createdAt: Date,
     lastSeq: Number,
     lastActivityAt: Date,
+    rev: Number,
+    adminIds: [Schema.Types.ObjectId],
   },
   { ...schemaOptions, collection: 'conversations' },
 );
@@ -129,6 +164,30 @@ const messageSchema = new Schema<MessageDoc>(
     clientId: String,
     body: String,
     createdAt: Date,
+    kind: String,
+    system: new Schema<SystemEventDoc>(
+      {
+        event: String,
+        actorId: Schema.Types.ObjectId,
+        userIds: [Schema.Types.ObjectId],
+        title: String,
+      },
+      { _id: false, strict: 'throw' },
+    ),
+    rev: Number,
+    editedAt: Date,
+    deletedAt: Date,
+    replyTo: new Schema<ReplyToDoc>(
+      { seq: Number, senderId: Schema.Types.ObjectId, excerpt: String, deleted: Boolean },
+      { _id: false, strict: 'throw' },
+    ),
+    reactions: [
+      new Schema<ReactionDoc>(
+        { emoji: String, userIds: [Schema.Types.ObjectId] },
+        { _id: false, strict: 'throw' },
+      ),
+    ],
+    mentions: [Schema.Types.ObjectId],
   },
   { ...schemaOptions, collection: 'messages' },
 );
@@ -138,6 +197,15 @@ messageSchema.index({ conversationId: 1, seq: 1 }, { unique: true, name: 'messag
 messageSchema.index(
   { conversationId: 1, senderId: 1, clientId: 1 },
   { unique: true, name: 'message_client_unique' },
+);
+// Catching up by rev (`changedAfter`). Not unique: revs are unique by how they are
+// allocated (one $inc each), and a unique index would refuse documents written before
+// version 2 until they are upgraded.
+messageSchema.index({ conversationId: 1, rev: 1 }, { name: 'message_rev' });
+// The replies a deletion has to erase the quote of.
+messageSchema.index(
+  { conversationId: 1, 'replyTo.seq': 1 },
+  { name: 'message_reply', partialFilterExpression: { 'replyTo.seq': { $exists: true } } },
 );
 
 const watermarkSchema = new Schema<WatermarkDoc>(

@@ -42,6 +42,10 @@ export function toConversationRecord(doc: ConversationDoc): ConversationRecord {
     createdAt: doc.createdAt,
     lastSeq: doc.lastSeq,
     lastActivityAt: doc.lastActivityAt,
+    rev: doc.rev ?? doc.lastSeq,
+    adminIds: (doc.adminIds ?? (doc.type === 'group' ? doc.memberIds.slice(0, 1) : [])).map(
+      idString,
+    ),
   };
 }
 
@@ -54,6 +58,33 @@ export function toMessageRecord(doc: MessageDoc): MessageRecord {
     clientId: doc.clientId,
     body: doc.body,
     createdAt: doc.createdAt,
+    kind: doc.kind ?? 'text',
+    system: doc.system
+      ? {
+          event: doc.system.event,
+          actorId: idString(doc.system.actorId),
+          userIds: doc.system.userIds.map(idString),
+          title: doc.system.title ?? null,
+        }
+      : null,
+    // A message from before version 2 never changed: its seq is its rev (see upgrade.ts).
+    rev: doc.rev ?? doc.seq,
+    editedAt: doc.editedAt ?? null,
+    deletedAt: doc.deletedAt ?? null,
+    replyTo: doc.replyTo
+      ? {
+          seq: doc.replyTo.seq,
+          senderId: idString(doc.replyTo.senderId),
+          excerpt: doc.replyTo.excerpt,
+          deleted: doc.replyTo.deleted,
+        }
+      : null,
+    // A reaction whose last user is being removed can be empty for a moment (two atomic
+    // steps, see messages.ts); it is no reaction.
+    reactions: (doc.reactions ?? [])
+      .filter((r) => r.userIds.length > 0)
+      .map((r) => ({ emoji: r.emoji, userIds: r.userIds.map(idString) })),
+    mentions: (doc.mentions ?? []).map(idString),
   };
 }
 

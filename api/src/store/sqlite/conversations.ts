@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { ConversationRecord, ConversationStore, ConversationSummary } from '../types';
 import type { SqliteContext } from './context';
-import { CONVERSATION_COLUMNS, toConversation, toMessage, toWatermark } from './rows';
-import type { ConversationRow, MemberRow } from './rows';
+import {
+  CONVERSATION_COLUMNS,
+  MESSAGE_FIELDS,
+  toConversation,
+  toMessage,
+  toWatermark,
+} from './rows';
+import type { ConversationRow, MemberRow, MessageRow } from './rows';
 
-interface SummaryRow extends ConversationRow {
+type PrefixedMessageRow = { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] };
+
+interface SummaryRow extends ConversationRow, Omit<PrefixedMessageRow, 'm_id'> {
   unread_count: number;
   m_id: string | null;
-  m_sender_id: string;
-  m_client_id: string;
-  m_body: string;
-  m_created_at: number;
 }
 
 /**
@@ -19,9 +23,8 @@ interface SummaryRow extends ConversationRow {
  * so it costs what is unread, not the conversation's length.
  */
 const SUMMARY_SELECT = `
-  SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.last_activity_at,
-         m.id AS m_id, m.sender_id AS m_sender_id, m.client_id AS m_client_id,
-         m.body AS m_body, m.created_at AS m_created_at,
+  SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.last_activity_at, c.rev,
+         ${MESSAGE_FIELDS.map((field) => `m.${field} AS m_${field}`).join(', ')},
          (SELECT count(*) FROM messages u
            WHERE u.conversation_id = c.id AND u.seq > me.read_seq AND u.sender_id <> me.user_id
          ) AS unread_count
@@ -30,7 +33,7 @@ const SUMMARY_SELECT = `
   LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq`;
 
 const MEMBERS_SELECT = `
-  SELECT cm.conversation_id, cm.user_id, cm.delivered_seq, cm.read_seq
+  SELECT cm.conversation_id, cm.user_id, cm.delivered_seq, cm.read_seq, cm.admin
   FROM conversation_members me
   JOIN conversation_members cm ON cm.conversation_id = me.conversation_id`;
 
@@ -41,12 +44,14 @@ export function directKey(userA: string, userB: string): string {
 
 export function createConversationStore({ db, run }: SqliteContext): ConversationStore {
   const insert = db.prepare<[ConversationRow & { direct_key: string | null }]>(
-    `INSERT INTO conversations (id, type, title, direct_key, created_at, last_seq, last_activity_at)
-     VALUES (@id, @type, @title, @direct_key, @created_at, @last_seq, @last_activity_at)
+    `INSERT INTO conversations
+       (id, type, title, direct_key, created_at, last_seq, last_activity_at, rev)
+     VALUES (@id, @type, @title, @direct_key, @created_at, @last_seq, @last_activity_at, @rev)
      ON CONFLICT (direct_key) DO NOTHING`,
   );
-  const insertMember = db.prepare<[string, string, number]>(
-    'INSERT INTO conversation_members (conversation_id, user_id, position) VALUES (?, ?, ?)',
+  const insertMember = db.prepare<[string, string, number, number]>(
+    `INSERT INTO conversation_members (conversation_id, user_id, position, admin)
+     VALUES (?, ?, ?, ?)`,
   );
   const byId = db.prepare<[string], ConversationRow>(
     `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`,
@@ -54,8 +59,8 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
   const byDirectKey = db.prepare<[string], ConversationRow>(
     `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE direct_key = ?`,
   );
-  const memberIdsOf = db.prepare<[string], { user_id: string }>(
-    'SELECT user_id FROM conversation_members WHERE conversation_id = ? ORDER BY position',
+  const memberIdsOf = db.prepare<[string], { user_id: string; admin: number }>(
+    'SELECT user_id, admin FROM conversation_members WHERE conversation_id = ? ORDER BY position',
   );
   const summariesFor = db.prepare<[string], SummaryRow>(
     `${SUMMARY_SELECT}
@@ -69,7 +74,7 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
     `${SUMMARY_SELECT} WHERE me.conversation_id = ? AND me.user_id = ?`,
   );
   const membersOne = db.prepare<[string], MemberRow>(
-    `SELECT conversation_id, user_id, delivered_seq, read_seq
+    `SELECT conversation_id, user_id, delivered_seq, read_seq, admin
      FROM conversation_members WHERE conversation_id = ? ORDER BY position`,
   );
   const peers = db.prepare<[string, string], { user_id: string }>(
@@ -79,11 +84,14 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
      WHERE me.user_id = ? AND cm.user_id <> ?`,
   );
 
-  const load = (row: ConversationRow): ConversationRecord =>
-    toConversation(
+  const load = (row: ConversationRow): ConversationRecord => {
+    const members = memberIdsOf.all(row.id);
+    return toConversation(
       row,
-      memberIdsOf.all(row.id).map((m) => m.user_id),
+      members.map((m) => m.user_id),
+      members.filter((m) => m.admin === 1).map((m) => m.user_id),
     );
+  };
 
   const create = (
     type: ConversationRecord['type'],
@@ -99,10 +107,15 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
       created_at: now,
       last_seq: 0,
       last_activity_at: now,
+      rev: 0,
     };
     if (insert.run({ ...row, direct_key: key }).changes === 0) return null;
-    memberIds.forEach((userId, position) => insertMember.run(row.id, userId, position));
-    return toConversation(row, [...memberIds]);
+    // The creator of a group (first in memberIds) is its first admin.
+    const adminIds = type === 'group' ? memberIds.slice(0, 1) : [];
+    memberIds.forEach((userId, position) =>
+      insertMember.run(row.id, userId, position, adminIds.includes(userId) ? 1 : 0),
+    );
+    return toConversation(row, [...memberIds], adminIds);
   };
 
   // BEGIN IMMEDIATE serialises writers across processes; the unique direct_key (with
@@ -137,19 +150,9 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
         conversation: toConversation(
           row,
           memberRows.map((m) => m.user_id),
+          memberRows.filter((m) => m.admin === 1).map((m) => m.user_id),
         ),
-        lastMessage:
-          row.m_id === null
-            ? null
-            : toMessage({
-                id: row.m_id,
-                conversation_id: row.id,
-                seq: row.last_seq,
-                sender_id: row.m_sender_id,
-                client_id: row.m_client_id,
-                body: row.m_body,
-                created_at: row.m_created_at,
-              }),
+        lastMessage: row.m_id === null ? null : toMessage(unprefixed(row, row.m_id)),
         watermarks: memberRows.map(toWatermark),
         unreadCount: row.unread_count,
       };
@@ -188,4 +191,10 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
     summaryFor: (conversationId, userId) => run(() => summaryFor(conversationId, userId)),
     peerIds: (userId) => run(() => peers.all(userId, userId).map((p) => p.user_id)),
   };
+}
+
+function unprefixed(row: SummaryRow, id: string): MessageRow {
+  const message: Record<string, unknown> = {};
+  for (const field of MESSAGE_FIELDS) message[field] = row[`m_${field}`];
+  return { ...(message as unknown as MessageRow), id };
 }

@@ -107,4 +107,7 @@ function configure(db: Database.Database, busyTimeoutMs: number, readonly: boole
   // survives a power cut, not only a process crash.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  // A deleted message's body is erased, not hidden: freed bytes are overwritten with zeros
+  // in the file, so the old text does not linger in free space once checkpointed.
+  db.pragma('secure_delete = ON');
 }

@@ -1,26 +1,70 @@
 import { randomUUID } from 'node:crypto';
-import type { HistoryRange, MessageRecord, MessageStore, NewMessage } from '../types';
+import { LIMITS, codePointPrefix } from '@chat/protocol';
+import { aroundOf } from '../types';
+import type {
+  HistoryRange,
+  MessageChange,
+  MessageRecord,
+  MessageStore,
+  NewMessage,
+  ReactionRecord,
+} from '../types';
 import type { SqliteContext } from './context';
 import { MESSAGE_COLUMNS, toMessage } from './rows';
 import type { MessageRow } from './rows';
 
 type AppendResult = { message: MessageRecord; created: boolean };
 
+/**
+ * Every write here (appends and changes alike) runs inside a group commit (BEGIN
+ * IMMEDIATE, see group-commit.ts), so it reads and writes the message and its
+ * conversation's counters as one step: no other write, from this process or another,
+ * comes in between. That is what keeps revs unique and increasing, lets two reactions at
+ * once both count, and makes an edit or a reaction racing a deletion land wholly before
+ * it (and be erased by it) or find the tombstone.
+ */
 export function createMessageStore(context: SqliteContext): MessageStore {
   const { db, run, group } = context;
   const byClientId = db.prepare<[string, string, string], MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE conversation_id = ? AND sender_id = ? AND client_id = ?`,
   );
-  // seq comes from the conversation row inside the write transaction, never from this
-  // process's memory: another process may have appended since.
-  const nextSeq = db.prepare<[number, string], { last_seq: number }>(
-    `UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ?
-     WHERE id = ? RETURNING last_seq`,
+  const bySeq = db.prepare<[string, number], MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq = ?`,
+  );
+  // seq and rev come from the conversation row inside the write transaction, never from
+  // this process's memory: another process may have written since.
+  const nextSeq = db.prepare<[number, string], { last_seq: number; rev: number }>(
+    `UPDATE conversations SET last_seq = last_seq + 1, rev = rev + 1, last_activity_at = ?
+     WHERE id = ? RETURNING last_seq, rev`,
+  );
+  const nextRev = db.prepare<[string], { rev: number }>(
+    'UPDATE conversations SET rev = rev + 1 WHERE id = ? RETURNING rev',
   );
   const insert = db.prepare<[MessageRow]>(
-    `INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body, created_at)
-     VALUES (@id, @conversation_id, @seq, @sender_id, @client_id, @body, @created_at)`,
+    `INSERT INTO messages (${MESSAGE_COLUMNS})
+     VALUES (@id, @conversation_id, @seq, @sender_id, @client_id, @body, @created_at, @kind,
+             @system, @rev, @edited_at, @deleted_at, @reply_to_seq, @reply_sender_id,
+             @reply_excerpt, @reply_deleted, @reactions, @mentions)`,
+  );
+  const saveEdit = db.prepare<[string, string, number, number, string]>(
+    'UPDATE messages SET body = ?, mentions = ?, edited_at = ?, rev = ? WHERE id = ?',
+  );
+  // Overwrites the content (secure_delete zeroes the freed bytes in the file too).
+  const saveTombstone = db.prepare<[number, number, string]>(
+    `UPDATE messages SET body = '', reactions = '[]', mentions = '[]', deleted_at = ?, rev = ?
+     WHERE id = ?`,
+  );
+  const saveReactions = db.prepare<[string, number, string]>(
+    'UPDATE messages SET reactions = ?, rev = ? WHERE id = ?',
+  );
+  const quotingReplies = db.prepare<[string, number], MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages
+     WHERE conversation_id = ? AND reply_to_seq = ? AND reply_deleted = 0
+     ORDER BY seq`,
+  );
+  const eraseQuote = db.prepare<[number, string]>(
+    `UPDATE messages SET reply_excerpt = '', reply_deleted = 1, rev = ? WHERE id = ?`,
   );
   const newest = db.prepare<[string, number], MessageRow>(
     `SELECT * FROM (
@@ -37,6 +81,20 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
   );
+  const fromSeq = db.prepare<[string, number, number], MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages
+     WHERE conversation_id = ? AND seq >= ? ORDER BY seq LIMIT ?`,
+  );
+  const changedAfter = db.prepare<[string, number, number], MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages
+     WHERE conversation_id = ? AND rev > ? ORDER BY rev LIMIT ?`,
+  );
+
+  const takeRev = (conversationId: string): number => {
+    const bumped = nextRev.get(conversationId);
+    if (!bumped) throw new Error(`conversation ${conversationId} does not exist`);
+    return bumped.rev;
+  };
 
   // Runs inside a group commit, in its own savepoint (group-commit.ts): a burst of messages
   // shares one transaction and one fsync, and one refused message is rolled back alone.
@@ -46,18 +104,112 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     const createdAt = Date.now();
     const bumped = nextSeq.get(createdAt, input.conversationId);
     if (!bumped) throw new Error(`conversation ${input.conversationId} does not exist`);
+    const quoted =
+      input.replyToSeq === undefined
+        ? undefined
+        : bySeq.get(input.conversationId, input.replyToSeq);
+    const system = input.system ?? null;
     const row: MessageRow = {
       id: randomUUID(),
       conversation_id: input.conversationId,
       seq: bumped.last_seq,
       sender_id: input.senderId,
       client_id: input.clientId,
-      body: input.body,
+      body: system ? '' : input.body,
       created_at: createdAt,
+      kind: system ? 'system' : 'text',
+      system: system ? JSON.stringify(system) : null,
+      rev: bumped.rev,
+      edited_at: null,
+      deleted_at: null,
+      reply_to_seq: quoted ? quoted.seq : null,
+      reply_sender_id: quoted ? quoted.sender_id : null,
+      reply_excerpt: quoted
+        ? quoted.deleted_at === null
+          ? codePointPrefix(quoted.body, LIMITS.replyExcerptMax)
+          : ''
+        : null,
+      reply_deleted: quoted && quoted.deleted_at !== null ? 1 : 0,
+      reactions: '[]',
+      mentions: JSON.stringify(system ? [] : [...new Set(input.mentions ?? [])]),
     };
     insert.run(row);
     return { message: toMessage(row), created: true };
   };
+
+  const reread = (row: MessageRow): MessageRecord => {
+    const fresh = bySeq.get(row.conversation_id, row.seq);
+    if (!fresh) throw new Error('a message vanished while being changed');
+    return toMessage(fresh);
+  };
+
+  const editOne = (
+    conversationId: string,
+    seq: number,
+    change: { body: string; mentions: readonly string[] },
+  ): MessageChange => {
+    const row = bySeq.get(conversationId, seq);
+    if (!row) return { status: 'missing' };
+    if (row.deleted_at !== null) return { status: 'deleted', message: toMessage(row) };
+    const mentions = JSON.stringify([...new Set(change.mentions)]);
+    if (row.body === change.body && row.mentions === mentions) {
+      return { status: 'unchanged', message: toMessage(row) };
+    }
+    saveEdit.run(change.body, mentions, Date.now(), takeRev(conversationId), row.id);
+    return { status: 'changed', message: reread(row), affected: [] };
+  };
+
+  const removeOne = (conversationId: string, seq: number): MessageChange => {
+    const row = bySeq.get(conversationId, seq);
+    if (!row) return { status: 'missing' };
+    if (row.deleted_at !== null) return { status: 'unchanged', message: toMessage(row) };
+    saveTombstone.run(Date.now(), takeRev(conversationId), row.id);
+    // The excerpts quoting it are copies of the erased body: they go too.
+    const affected = quotingReplies.all(conversationId, seq).map((reply) => {
+      eraseQuote.run(takeRev(conversationId), reply.id);
+      return reread(reply);
+    });
+    return { status: 'changed', message: reread(row), affected };
+  };
+
+  const reactOne = (
+    conversationId: string,
+    seq: number,
+    { userId, emoji, on }: { userId: string; emoji: string; on: boolean },
+  ): MessageChange => {
+    const row = bySeq.get(conversationId, seq);
+    if (!row) return { status: 'missing' };
+    const message = toMessage(row);
+    if (row.deleted_at !== null) return on ? { status: 'deleted', message } : unchanged(message);
+    const reactions = message.reactions;
+    const entry = reactions.find((r) => r.emoji === emoji);
+    let next: ReactionRecord[];
+    if (on) {
+      if (entry?.userIds.includes(userId)) return unchanged(message);
+      if (!entry && reactions.length >= LIMITS.reactionsPerMessageMax) {
+        return { status: 'too_many_reactions', message };
+      }
+      next = entry
+        ? reactions.map((r) => (r === entry ? { emoji, userIds: [...r.userIds, userId] } : r))
+        : [...reactions, { emoji, userIds: [userId] }];
+    } else {
+      if (!entry?.userIds.includes(userId)) return unchanged(message);
+      next = reactions
+        .map((r) => (r === entry ? { emoji, userIds: r.userIds.filter((u) => u !== userId) } : r))
+        .filter((r) => r.userIds.length > 0);
+    }
+    saveReactions.run(JSON.stringify(next), takeRev(conversationId), row.id);
+    return { status: 'changed', message: reread(row), affected: [] };
+  };
+
+  // A read transaction gives the two halves of `around` the same snapshot.
+  const around = db.transaction((conversationId: string, seq: number, limit: number) =>
+    aroundOf(
+      limit > 1 ? before.all(conversationId, seq, limit - 1) : [],
+      fromSeq.all(conversationId, seq, limit),
+      limit,
+    ),
+  );
 
   return {
     append: (input) => group.write(() => appendOne(input)),
@@ -66,7 +218,11 @@ export function createMessageStore(context: SqliteContext): MessageStore {
         const limit = Math.max(0, Math.floor(range.limit));
         if (limit === 0) return [];
         let rows: MessageRow[];
-        if (range.after !== undefined) {
+        if (range.changedAfter !== undefined) {
+          rows = changedAfter.all(conversationId, range.changedAfter, limit);
+        } else if (range.around !== undefined) {
+          rows = around(conversationId, range.around, limit);
+        } else if (range.after !== undefined) {
           // Catching up: the oldest `limit` after the cursor (and before `before`, if given).
           rows = after.all(
             conversationId,
@@ -81,5 +237,18 @@ export function createMessageStore(context: SqliteContext): MessageStore {
         }
         return rows.map(toMessage);
       }),
+    get: (conversationId, seq) =>
+      run(() => {
+        const row = bySeq.get(conversationId, seq);
+        return row ? toMessage(row) : null;
+      }),
+    edit: (conversationId, seq, change) => group.write(() => editOne(conversationId, seq, change)),
+    remove: (conversationId, seq) => group.write(() => removeOne(conversationId, seq)),
+    react: (conversationId, seq, reaction) =>
+      group.write(() => reactOne(conversationId, seq, reaction)),
   };
+}
+
+function unchanged(message: MessageRecord): MessageChange {
+  return { status: 'unchanged', message };
 }

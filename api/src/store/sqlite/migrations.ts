@@ -77,6 +77,49 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'message lifecycle: rev, edits, tombstones, replies, reactions, mentions, system messages, admins',
+    sql: `
+      -- The highest rev given to any message of the conversation (see MessageStore).
+      ALTER TABLE conversations ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE conversation_members ADD COLUMN admin INTEGER NOT NULL DEFAULT 0
+        CHECK (admin IN (0, 1));
+
+      ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text'
+        CHECK (kind IN ('text', 'system'));
+      -- JSON { event, actorId, userIds, title } for kind 'system', else NULL.
+      ALTER TABLE messages ADD COLUMN system TEXT;
+      ALTER TABLE messages ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+      ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
+      -- The quoted message, copied at reply time; the excerpt is erased when it is deleted.
+      ALTER TABLE messages ADD COLUMN reply_to_seq INTEGER;
+      ALTER TABLE messages ADD COLUMN reply_sender_id TEXT;
+      ALTER TABLE messages ADD COLUMN reply_excerpt TEXT;
+      ALTER TABLE messages ADD COLUMN reply_deleted INTEGER NOT NULL DEFAULT 0;
+      -- JSON [{ emoji, userIds }] in order of each emoji's first reaction.
+      ALTER TABLE messages ADD COLUMN reactions TEXT NOT NULL DEFAULT '[]';
+      -- JSON [userId] in order of first mention.
+      ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]';
+
+      -- Existing messages were each created once and never changed: seq is already a rev
+      -- that is unique and increasing within the conversation.
+      UPDATE messages SET rev = seq;
+      UPDATE conversations SET rev = coalesce(
+        (SELECT max(m.seq) FROM messages m WHERE m.conversation_id = conversations.id), 0);
+      -- The creator of a group (its first member) is its first admin.
+      UPDATE conversation_members SET admin = 1
+        WHERE position = 0
+          AND conversation_id IN (SELECT id FROM conversations WHERE type = 'group');
+
+      -- Catching up by rev, and making a repeated rev impossible.
+      CREATE UNIQUE INDEX messages_rev ON messages (conversation_id, rev);
+      -- The replies a deletion has to erase the quote of.
+      CREATE INDEX messages_reply ON messages (conversation_id, reply_to_seq)
+        WHERE reply_to_seq IS NOT NULL;
+    `,
+  },
 ];
 
 /**

@@ -2,7 +2,9 @@ import type {
   ConversationKind,
   ConversationRecord,
   MessageRecord,
+  ReactionRecord,
   SessionRecord,
+  SystemEventRecord,
   UserRecord,
   WatermarkRecord,
 } from '../types';
@@ -34,6 +36,7 @@ export interface ConversationRow {
   created_at: number;
   last_seq: number;
   last_activity_at: number;
+  rev: number;
 }
 
 export interface MemberRow {
@@ -41,6 +44,7 @@ export interface MemberRow {
   user_id: string;
   delivered_seq: number;
   read_seq: number;
+  admin: number;
 }
 
 export interface MessageRow {
@@ -51,13 +55,47 @@ export interface MessageRow {
   client_id: string;
   body: string;
   created_at: number;
+  kind: 'text' | 'system';
+  /** JSON SystemEventRecord, or null. */
+  system: string | null;
+  rev: number;
+  edited_at: number | null;
+  deleted_at: number | null;
+  reply_to_seq: number | null;
+  reply_sender_id: string | null;
+  reply_excerpt: string | null;
+  reply_deleted: number;
+  /** JSON ReactionRecord[]. */
+  reactions: string;
+  /** JSON string[]. */
+  mentions: string;
 }
 
 export const USER_COLUMNS = 'id, username, display_name, password_hash, created_at, last_seen_at';
 export const SESSION_COLUMNS =
   'id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at';
-export const CONVERSATION_COLUMNS = 'id, type, title, created_at, last_seq, last_activity_at';
-export const MESSAGE_COLUMNS = 'id, conversation_id, seq, sender_id, client_id, body, created_at';
+export const CONVERSATION_COLUMNS = 'id, type, title, created_at, last_seq, last_activity_at, rev';
+export const MESSAGE_FIELDS = [
+  'id',
+  'conversation_id',
+  'seq',
+  'sender_id',
+  'client_id',
+  'body',
+  'created_at',
+  'kind',
+  'system',
+  'rev',
+  'edited_at',
+  'deleted_at',
+  'reply_to_seq',
+  'reply_sender_id',
+  'reply_excerpt',
+  'reply_deleted',
+  'reactions',
+  'mentions',
+] as const satisfies readonly (keyof MessageRow)[];
+export const MESSAGE_COLUMNS = MESSAGE_FIELDS.join(', ');
 
 const date = (ms: number) => new Date(ms);
 const optionalDate = (ms: number | null) => (ms === null ? null : new Date(ms));
@@ -84,7 +122,11 @@ export function toSession(row: SessionRow): SessionRecord {
   };
 }
 
-export function toConversation(row: ConversationRow, memberIds: string[]): ConversationRecord {
+export function toConversation(
+  row: ConversationRow,
+  memberIds: string[],
+  adminIds: string[],
+): ConversationRecord {
   return {
     id: row.id,
     type: row.type,
@@ -93,6 +135,8 @@ export function toConversation(row: ConversationRow, memberIds: string[]): Conve
     createdAt: date(row.created_at),
     lastSeq: row.last_seq,
     lastActivityAt: date(row.last_activity_at),
+    rev: row.rev,
+    adminIds,
   };
 }
 
@@ -109,5 +153,21 @@ export function toMessage(row: MessageRow): MessageRecord {
     clientId: row.client_id,
     body: row.body,
     createdAt: date(row.created_at),
+    kind: row.kind,
+    system: row.system === null ? null : (JSON.parse(row.system) as SystemEventRecord),
+    rev: row.rev,
+    editedAt: optionalDate(row.edited_at),
+    deletedAt: optionalDate(row.deleted_at),
+    replyTo:
+      row.reply_to_seq === null
+        ? null
+        : {
+            seq: row.reply_to_seq,
+            senderId: row.reply_sender_id ?? '',
+            excerpt: row.reply_excerpt ?? '',
+            deleted: row.reply_deleted === 1,
+          },
+    reactions: JSON.parse(row.reactions) as ReactionRecord[],
+    mentions: JSON.parse(row.mentions) as string[],
   };
 }

@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createApp, type App } from '../app';
+import { createLogger } from '../http/logging';
+import { SHARED_REDIS_URL } from '../../test/cluster';
+import { startScaleOut, type ScaleOut } from '../scale/index';
+import { openSqliteStore } from '../store/sqlite';
+import type { Store } from '../store/types';
+import {
+  EventLog,
+  RestClient,
+  connectSocket,
+  openDirect,
+  postMessage,
+  registerUser,
+  testConfig,
+  type ChatClientSocket,
+} from '../../test/helpers';
+
+/**
+ * Two API instances in this process, each with its own store connection to one SQLite
+ * file and its own Redis connections (one key prefix), as two processes behind a balancer
+ * would be: a change made through one reaches sockets held by the other.
+ */
+interface Instance {
+  app: App;
+  store: Store;
+  scaleOut: ScaleOut;
+  url: string;
+  http: RestClient;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'chat-updates-'));
+const prefix = `test-${randomBytes(6).toString('hex')}:`;
+const jwtSecret = randomBytes(32).toString('hex');
+const instances: Instance[] = [];
+const sockets: ChatClientSocket[] = [];
+
+async function startInstance(): Promise<Instance> {
+  const config = testConfig(dir, { jwtSecret, rateLimits: false });
+  const logger = createLogger('silent');
+  const store = openSqliteStore(join(dir, 'chat.sqlite'));
+  const scaleOut = await startScaleOut({
+    redisUrl: SHARED_REDIS_URL,
+    prefix,
+    presenceHeartbeatTtlMs: 2_000,
+    logger,
+  });
+  const app = createApp({ config, store, logger, scaleOut });
+  const address = await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${address.port}`;
+  const instance = { app, store, scaleOut, url, http: new RestClient(url) };
+  instances.push(instance);
+  return instance;
+}
+
+async function connect(instance: Instance, token: string) {
+  const socket = await connectSocket(instance.url, token);
+  sockets.push(socket);
+  return socket;
+}
+
+let one: Instance;
+let two: Instance;
+
+beforeAll(async () => {
+  // One after the other: the first creates the SQLite schema.
+  one = await startInstance();
+  two = await startInstance();
+});
+afterAll(async () => {
+  for (const socket of sockets) socket.disconnect();
+  for (const instance of instances) {
+    await instance.app.close();
+    await instance.scaleOut.close();
+    await instance.store.close();
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('message:updated across instances', () => {
+  test('an edit, a reaction and a deletion on one instance reach every member socket on both', async () => {
+    const ann = await registerUser(one);
+    const ben = await registerUser(two);
+    const direct = await openDirect(one, ann.accessToken, ben.user.id);
+    const benLog = new EventLog(await connect(two, ben.accessToken), 'message:updated');
+    // Ann's other device is on the other instance from the one she acts through.
+    const annOther = new EventLog(await connect(two, ann.accessToken), 'message:updated');
+    const annSame = new EventLog(await connect(one, ann.accessToken), 'message:updated');
+
+    const sent = await postMessage(one, ann.accessToken, direct.id, 'helo');
+    const messages = one.app.services.messages;
+    const edited = await messages.edit(ann.user.id, direct.id, sent.seq, 'hello');
+    const reacted = await two.app.services.messages.react(
+      ben.user.id,
+      direct.id,
+      sent.seq,
+      '👍',
+      true,
+    );
+    const removed = await messages.remove(ann.user.id, direct.id, sent.seq);
+    expect([edited.rev, reacted.rev, removed.rev]).toEqual([
+      sent.rev + 1,
+      sent.rev + 2,
+      sent.rev + 3,
+    ]);
+
+    for (const log of [benLog, annOther, annSame]) {
+      await log.waitFor((m) => m.rev === removed.rev);
+      expect(log.events.filter((m) => m.id === sent.id)).toEqual([edited, reacted, removed]);
+    }
+  });
+
+  test('many people reacting at once through both instances end in one state everywhere', async () => {
+    const people = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => registerUser(i % 2 ? one : two)),
+    );
+    const [owner, ...rest] = people;
+    if (!owner) throw new Error('no people');
+    const groupResponse = await one.http.post<{ id: string }>('/api/conversations', {
+      token: owner.accessToken,
+      body: { type: 'group', title: 'Both sides', memberIds: rest.map((p) => p.user.id) },
+    });
+    const groupId = groupResponse.body.id;
+    const watchers = await Promise.all(
+      [owner, rest[0]].map(
+        async (p, i) =>
+          new EventLog(await connect(i ? two : one, p?.accessToken ?? ''), 'message:updated'),
+      ),
+    );
+    const sent = await postMessage(two, owner.accessToken, groupId, 'vote here');
+    const results = await Promise.all(
+      people.flatMap((p, i) => {
+        const service = (i % 2 ? one : two).app.services.messages;
+        return [
+          service.react(p.user.id, groupId, sent.seq, '👍', true),
+          service.react(p.user.id, groupId, sent.seq, '🎉', i % 3 === 0),
+        ];
+      }),
+    );
+    const last = results.reduce((a, b) => (b.rev > a.rev ? b : a));
+    const stored = await one.store.messages.get(groupId, sent.seq);
+    expect(stored?.rev).toBe(last.rev);
+    const thumbs = stored?.reactions.find((r) => r.emoji === '👍');
+    expect([...(thumbs?.userIds ?? [])].sort()).toEqual(people.map((p) => p.user.id).sort());
+    for (const watcher of watchers) {
+      const final = await watcher.waitFor((m) => m.id === sent.id && m.rev === last.rev);
+      expect(final.reactions).toEqual(stored?.reactions);
+    }
+  });
+});

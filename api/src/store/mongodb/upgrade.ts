@@ -1,0 +1,56 @@
+import type { Models } from './models';
+
+/**
+ * Brings documents written before version 2 forward, the MongoDB side of SQLite's
+ * migration 2. Every step only touches documents that lack the new fields, so running it
+ * again (each API instance does at start, several may at once) changes nothing more.
+ *
+ * Updates go through the driver as update pipelines (they read other fields of the same
+ * document), which Mongoose would refuse without casting them.
+ */
+export async function upgradeDocuments({ conversations, messages }: Models): Promise<void> {
+  // A message from before version 2 was created once and never changed: its seq is a rev
+  // unique and increasing within its conversation.
+  await messages.collection.updateMany({ rev: { $exists: false } }, [
+    {
+      $set: {
+        rev: '$seq',
+        kind: 'text',
+        system: null,
+        editedAt: null,
+        deletedAt: null,
+        replyTo: null,
+        reactions: [],
+        mentions: [],
+      },
+    },
+  ]);
+  // The counter starts above every rev just given. lastSeq can lag the newest message
+  // (see messages.ts), so it is read from the messages, one indexed lookup each.
+  const stale = conversations.collection.find(
+    { rev: { $exists: false } },
+    { projection: { _id: 1, lastSeq: 1 } },
+  );
+  for await (const conversation of stale) {
+    const newest = await messages.collection.findOne(
+      { conversationId: conversation._id },
+      { sort: { seq: -1 }, projection: { seq: 1 } },
+    );
+    const lastSeq = typeof conversation.lastSeq === 'number' ? conversation.lastSeq : 0;
+    const highest = typeof newest?.seq === 'number' ? newest.seq : 0;
+    await conversations.collection.updateOne(
+      { _id: conversation._id, rev: { $exists: false } },
+      { $set: { rev: Math.max(lastSeq, highest) } },
+    );
+  }
+  // The creator of a group (its first member) is its first admin; directs have none.
+  await conversations.collection.updateMany({ adminIds: { $exists: false } }, [
+    {
+      $set: {
+        adminIds: {
+          $cond: [{ $eq: ['$type', 'group'] }, { $slice: ['$memberIds', 1] }, []],
+        },
+      },
+    },
+  ]);
+}
