@@ -19,6 +19,7 @@ import { conversationsRoutes } from './conversations/routes';
 import { ConversationsService } from './conversations/service';
 import { routesOf, type RouteInfo } from './docs/route-list';
 import { docsRoutes } from './docs/routes';
+import { clientAddressResolver } from './http/client-address';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/errors';
 import { createLogger, requestLogging } from './http/logging';
@@ -123,7 +124,15 @@ export function createApp(deps: AppDeps): App {
     // Koa answers its own errors; the promise only settles after the response.
     void handle(req, res);
   });
-  const realtime = createRealtime({ httpServer: server, auth, sessionStatus, logger, clock });
+  const clientAddressOf = clientAddressResolver(config.trustProxy);
+  const realtime = createRealtime({
+    httpServer: server,
+    auth,
+    sessionStatus,
+    logger,
+    clock,
+    clientAddressOf,
+  });
   const notifier = createSocketNotifier(realtime.io);
   const membership = new Membership(store.conversations);
   const presence = new PresenceService({
@@ -153,7 +162,8 @@ export function createApp(deps: AppDeps): App {
   realtime.use(messagingSocketFeature({ messages, typing, receipts }));
 
   const koa = new Koa<AppState>();
-  // Behind a proxy X-Forwarded-For would matter; this API binds to loopback by default.
+  // Koa would believe any X-Forwarded-For; the client address comes from
+  // clientAddressOf instead, which believes it only from a proxy named in TRUST_PROXY.
   koa.proxy = false;
 
   const health = new Router<AppState>();
@@ -172,6 +182,10 @@ export function createApp(deps: AppDeps): App {
   koa
     .use(requestLogging(logger))
     .use(errorMiddleware(logger))
+    .use(async (ctx, next) => {
+      ctx.state.clientAddress = clientAddressOf(ctx.req);
+      await next();
+    })
     .use(helmet())
     .use(
       bodyParser({

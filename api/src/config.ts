@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIMITS } from '@chat/protocol';
+import { checkTrustProxy } from './http/client-address';
 import { parseDatabaseUrl } from './store/index';
 
 /** argon2id cost. The parameters are stored in every hash, so they may change over time. */
@@ -34,6 +35,11 @@ export interface Config {
    */
   presenceHeartbeatTtlMs: number;
   rateLimits: boolean;
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (addresses, CIDRs, or `loopback`,
+   * `linklocal`, `uniquelocal`); empty: the peer address is the client's.
+   */
+  trustProxy: string[];
   logLevel: LogLevel;
   argon2: Argon2Params;
   /** At most one argon2 computation per slot runs at once; the rest wait in line. */
@@ -211,6 +217,18 @@ export function loadConfig(env: Env = process.env): Config {
     warnings.push(note);
   }
 
+  const trustProxy = (nonEmpty(env, 'TRUST_PROXY') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  try {
+    checkTrustProxy(trustProxy);
+  } catch {
+    throw new ConfigError(
+      `TRUST_PROXY must be addresses or CIDRs (or loopback, linklocal, uniquelocal) separated by commas, got "${env.TRUST_PROXY ?? ''}"`,
+    );
+  }
+
   const logLevelRaw = nonEmpty(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info';
   if (!LOG_LEVELS.includes(logLevelRaw as LogLevel)) {
     throw new ConfigError(
@@ -280,6 +298,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisPrefix,
     presenceHeartbeatTtlMs,
     rateLimits,
+    trustProxy,
     logLevel,
     argon2,
     passwordHashConcurrency,
