@@ -6,7 +6,7 @@ import Koa from 'koa';
 import helmet from 'koa-helmet';
 import type { Logger } from 'pino';
 import { LIMITS } from '@chat/protocol';
-import { createLoginThrottle } from './auth/login-throttle';
+import { createLoginThrottle, createRegistrationLimit } from './auth/login-throttle';
 import { createPasswordHasher } from './auth/passwords';
 import { authRoutes } from './auth/routes';
 import { AuthService } from './auth/service';
@@ -85,6 +85,8 @@ export interface AppServices {
 
 /** Waiting hashes beyond this are refused with 429 rather than queued without bound. */
 const PASSWORD_QUEUE_MAX = 256;
+/** One client address's share of that line: a flood from it is refused, not queued. */
+const PASSWORD_QUEUE_PER_ADDRESS_MAX = 4;
 
 /**
  * Builds the whole API (REST + Socket.IO on one http.Server) from its dependencies,
@@ -99,6 +101,9 @@ export function createApp(deps: AppDeps): App {
   const passwords = createPasswordHasher(config.argon2, {
     concurrency: config.passwordHashConcurrency,
     maxWaiting: config.rateLimits ? PASSWORD_QUEUE_MAX : Number.POSITIVE_INFINITY,
+    maxWaitingPerOwner: config.rateLimits
+      ? PASSWORD_QUEUE_PER_ADDRESS_MAX
+      : Number.POSITIVE_INFINITY,
   });
   const auth = new AuthService({
     store,
@@ -112,6 +117,10 @@ export function createApp(deps: AppDeps): App {
     sessionStatus,
     loginThrottle: createLoginThrottle({
       enabled: config.rateLimits,
+      shared: scaleOut?.limiterStore,
+    }),
+    registrationLimit: createRegistrationLimit({
+      perHour: config.registrationsPerAddressPerHour,
       shared: scaleOut?.limiterStore,
     }),
     clock,

@@ -22,6 +22,8 @@ export const LIMITS = {
   accessTokenMaxSeconds: 15 * 60,
   loginFailuresMax: 10,
   loginFailureWindowSeconds: 15 * 60,
+  /** Version 2: per client address. */
+  registrationsPerAddressPerHour: 10,
   typingExpiryMs: 5_000,
   presenceOfflineGraceMs: 5_000,
 } as const;

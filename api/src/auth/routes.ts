@@ -8,14 +8,20 @@ import type { AuthService } from './service';
 export function authRoutes(auth: AuthService): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/api/auth' });
 
+  // Tokens must not be kept by a browser's or a proxy's cache.
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+
   router.post('/register', async (ctx) => {
     const input = validate(RegisterRequest, ctx.request.body);
     ctx.status = 201;
-    ctx.body = await auth.register(input);
+    ctx.body = await auth.register(input, ctx.state.clientAddress);
   });
 
   router.post('/login', async (ctx) => {
-    ctx.body = await auth.login(validate(LoginRequest, ctx.request.body));
+    ctx.body = await auth.login(validate(LoginRequest, ctx.request.body), ctx.state.clientAddress);
   });
 
   router.post('/refresh', async (ctx) => {
