@@ -14,6 +14,7 @@ import { SessionStatus } from './auth/session-status';
 import { createAccessTokens, createRefreshTokens } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { createCreationLimiter } from './conversations/creation-limiter';
 import { Membership } from './conversations/membership';
 import { conversationsRoutes } from './conversations/routes';
 import { ConversationsService } from './conversations/service';
@@ -158,7 +159,15 @@ export function createApp(deps: AppDeps): App {
   });
   scaleOut?.attach({ io: realtime.io, sessionStatus, typing });
   const receipts = new ReceiptsService(store.receipts, membership, notifier);
-  const conversations = new ConversationsService({ store, membership, notifier });
+  const conversations = new ConversationsService({
+    store,
+    membership,
+    notifier,
+    creationLimiter: createCreationLimiter({
+      enabled: config.rateLimits,
+      shared: scaleOut?.limiterStore,
+    }),
+  });
   const messages = new MessagesService({
     messages: store.messages,
     membership,

@@ -18,6 +18,9 @@ export const LIMITS = {
   userSearchLimitDefault: 20,
   userSearchLimitMax: 50,
   historyLimitDefault: 50,
+  /** `GET /api/conversations` pages (version 2 addition; without `limit`, the first page). */
+  conversationListLimitDefault: 50,
+  conversationListLimitMax: 200,
   historyLimitMax: 200,
   accessTokenMaxSeconds: 15 * 60,
   loginFailuresMax: 10,

@@ -146,7 +146,26 @@ export const CreateConversationRequest = z.discriminatedUnion('type', [
 ]);
 export type CreateConversationRequest = z.input<typeof CreateConversationRequest>;
 
-export const ConversationListResponse = z.object({ conversations: z.array(Conversation) });
+/**
+ * `cursor` is the `nextCursor` of the page before, opaque to clients. Without `limit` the
+ * first `conversationListLimitDefault` are returned, so a client that knows nothing of
+ * paging still gets the most recent ones.
+ */
+export const ConversationListQuery = z.object({
+  limit: intQuery(1, LIMITS.conversationListLimitMax).default(LIMITS.conversationListLimitDefault),
+  cursor: z
+    .string()
+    .max(256)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a nextCursor of an earlier page')
+    .optional(),
+});
+export type ConversationListQuery = z.output<typeof ConversationListQuery>;
+
+export const ConversationListResponse = z.object({
+  conversations: z.array(Conversation),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
 export type ConversationListResponse = z.infer<typeof ConversationListResponse>;
 
 // ---- Messages --------------------------------------------------------------

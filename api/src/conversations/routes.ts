@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { CreateConversationRequest } from '@chat/protocol';
+import { ConversationListQuery, CreateConversationRequest } from '@chat/protocol';
 import { callerOf, requireAuth } from '../auth/middleware';
 import type { AuthService } from '../auth/service';
 import type { AppState } from '../http/context';
@@ -27,7 +27,8 @@ export function conversationsRoutes(
   });
 
   router.get('/', async (ctx) => {
-    ctx.body = { conversations: await conversations.list(callerOf(ctx).userId) };
+    const query = validate(ConversationListQuery, ctx.query);
+    ctx.body = await conversations.list(callerOf(ctx).userId, query);
   });
 
   router.get('/:id', async (ctx) => {

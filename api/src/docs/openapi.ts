@@ -5,6 +5,7 @@ import {
   CreateConversationRequest,
   ErrorBody,
   HealthResponse,
+  ConversationListQuery,
   HistoryQuery,
   HistoryResponse,
   LIMITS,
@@ -296,20 +297,31 @@ function paths(): Record<string, Record<string, unknown>> {
         responses: {
           '201': json('Conversation', 'Created.'),
           '200': json('Conversation', 'The direct conversation already existed.'),
-          ...errors('invalid_request', 'unauthorized', 'not_found', 'payload_too_large'),
+          ...errors(
+            'invalid_request',
+            'unauthorized',
+            'not_found',
+            'payload_too_large',
+            'rate_limited',
+          ),
         },
       },
       get: {
         tags: ['conversations'],
-        summary: "The caller's conversations, most recent activity first",
+        summary: "The caller's conversations, most recent activity first, a page at a time",
+        description: `Without \`limit\`, the first ${LIMITS.conversationListLimitDefault}. \`nextCursor\` is null on the last page; otherwise pass it as \`cursor\` for the next one.`,
         operationId: 'listConversations',
         ...authed,
+        parameters: queryParameters(ConversationListQuery, {
+          limit: `1-${LIMITS.conversationListLimitMax}, default ${LIMITS.conversationListLimitDefault}; out of range is 400, not clamped.`,
+          cursor: 'The `nextCursor` of the page before; opaque.',
+        }),
         responses: {
           '200': json(
             'ConversationListResponse',
-            'Each with its last message, unread count and receipts.',
+            "Each with its last message, unread count and receipts, and the next page's cursor.",
           ),
-          ...errors('unauthorized'),
+          ...errors('invalid_request', 'unauthorized'),
         },
       },
     },
