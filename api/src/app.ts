@@ -1,5 +1,6 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { STATUS_CODES, createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -217,7 +218,39 @@ export function createApp(deps: AppDeps): App {
   // Last: only what no API route answered reaches the web client.
   koa.use(webClient({ root: deps.webRoot }));
 
+  // What fails after the response began: a client that hung up is routine (one debug
+  // line); anything else is one error line. Koa's default would print a raw stack trace.
+  koa.on('error', (err: unknown, ctx?: { path?: string }) => {
+    if (clientWentAway(err)) {
+      logger.debug({ path: ctx?.path, code: errorCode(err) }, 'client went away mid-response');
+      return;
+    }
+    logger.error({ err, path: ctx?.path }, 'request failed after the response began');
+  });
   const handle = koa.callback();
+  // Requests Node itself refuses (malformed, headers over its limit) get the contract's
+  // error body too, not a bare status line.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const message =
+      status === 431 ? 'The request headers are too large.' : 'The request is not valid HTTP.';
+    const body = JSON.stringify({ error: { code: 'invalid_request', message } });
+    socket.end(
+      [
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+        'Content-Type: application/json; charset=utf-8',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'X-Content-Type-Options: nosniff',
+        'Connection: close',
+        '',
+        body,
+      ].join('\r\n'),
+    );
+  });
 
   return {
     server,
@@ -261,4 +294,16 @@ export function createApp(deps: AppDeps): App {
       await passwords.close();
     },
   };
+}
+
+const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function clientWentAway(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && CLIENT_GONE.has(code);
 }

@@ -136,12 +136,13 @@ describe('GET /api/conversations pages', () => {
 
   test('a limit out of range or a cursor not made by the server is 400', async () => {
     const owner = await registerUser(api);
-    for (const query of [
+    const queries: Record<string, string | number>[] = [
       { limit: 0 },
       { limit: LIMITS.conversationListLimitMax + 1 },
       { cursor: 'not+a+cursor' },
       { cursor: 'bm90IGpzb24' },
-    ]) {
+    ];
+    for (const query of queries) {
       const response = await api.http.get('/api/conversations', {
         token: owner.accessToken,
         query,
