@@ -127,6 +127,7 @@ export function createApp(deps: AppDeps): App {
     }),
     clock,
     refreshTtlSeconds: config.refreshTokenTtlSeconds,
+    sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
     logger,
   });
   // The http server exists before Koa's handler is composed (below), so the socket layer,

@@ -48,6 +48,8 @@ export interface Config {
   passwordHashConcurrency: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** A session ends this long after sign-in however often it is refreshed. */
+  sessionMaxAgeSeconds: number;
   production: boolean;
   /** Problems that did not stop the start but must be logged. */
   warnings: string[];
@@ -312,6 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
     passwordHashConcurrency,
     accessTokenTtlSeconds: LIMITS.accessTokenMaxSeconds,
     refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
+    sessionMaxAgeSeconds: 90 * 24 * 60 * 60,
     production,
     warnings,
   };

@@ -27,6 +27,8 @@ export interface AuthServiceDeps {
   registrationLimit: RegistrationLimit;
   clock: Clock;
   refreshTtlSeconds: number;
+  /** Absolute session lifetime: refreshing slides the refresh expiry up to this, no further. */
+  sessionMaxAgeSeconds: number;
   logger: Logger;
 }
 
@@ -118,10 +120,14 @@ export class AuthService {
       throw unauthorized(BAD_REFRESH);
     }
     if (session.refreshExpiresAt.getTime() <= clock()) throw unauthorized(BAD_REFRESH);
+    // Refresh tokens slide 30 days at a time, but a session does not live for ever: a
+    // stolen one dies at its absolute end at the latest.
+    const end = session.createdAt.getTime() + this.deps.sessionMaxAgeSeconds * 1000;
+    if (end <= clock()) throw unauthorized(BAD_REFRESH);
     const rotated = await store.sessions.rotate(
       session.id,
       presented.generation,
-      new Date(clock() + this.deps.refreshTtlSeconds * 1000),
+      new Date(Math.min(clock() + this.deps.refreshTtlSeconds * 1000, end)),
     );
     if (!rotated) {
       // Someone else rotated this same generation a moment ago: the token was used twice.
