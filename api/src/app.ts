@@ -179,7 +179,9 @@ export function createApp(deps: AppDeps): App {
   });
   const users = new UsersService(store.users, presence);
   realtime.use(presenceSocketFeature(presence));
-  realtime.use(messagingSocketFeature({ messages, typing, receipts }));
+  realtime.use(
+    messagingSocketFeature({ messages, typing, receipts, limitTyping: config.rateLimits }),
+  );
 
   const koa = new Koa<AppState>();
   // Koa would believe any X-Forwarded-For; the client address comes from

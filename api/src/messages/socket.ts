@@ -16,6 +16,8 @@ export function messagingSocketFeature(deps: {
   messages: MessagesService;
   typing: TypingService;
   receipts: ReceiptsService;
+  /** false with CHAT_RATE_LIMITS=off (benchmarks only), like every other rate limit. */
+  limitTyping?: boolean;
 }): SocketFeature {
   return (socket, helpers) => {
     // Read per event, never captured from the payload: a socket acts only as its own user.
@@ -40,7 +42,7 @@ export function messagingSocketFeature(deps: {
         typingInWindow = 0;
       }
       typingInWindow += 1;
-      if (typingInWindow > TYPING_EVENTS_PER_SECOND) {
+      if (deps.limitTyping !== false && typingInWindow > TYPING_EVENTS_PER_SECOND) {
         throw new ApiError('rate_limited', 'Too many typing events.', undefined, 1);
       }
       await deps.typing.set(userId(), conversationId, typing, socket.id);
