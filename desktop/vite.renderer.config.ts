@@ -38,7 +38,8 @@ export default defineConfig(({ mode }) => {
       outDir: `${import.meta.dirname}/dist/${web ? 'web' : 'renderer'}`,
       emptyOutDir: true,
       target: web ? 'es2022' : 'chrome140',
-      sourcemap: true,
+      // The web build is served to anyone: no source maps there (the API refuses .map too).
+      sourcemap: !web,
       // No inline <script>/<style> and no data: modules: both CSPs forbid them.
       assetsInlineLimit: 0,
       modulePreload: { polyfill: false },

@@ -144,10 +144,10 @@ describe('a group of three', () => {
     await cat.openConversation(title);
     await visible(ann.tick('Who is in for Saturday?', 'Read'));
 
-    // Typing names the typist in a group.
+    // Typing names the typist in a group (the name is bidi-isolated in the sentence).
     await ben.composer().pressSequentially('Me!');
-    await visible(ann.paneStatus(title).getByText('Ben Group is typing…'));
-    await visible(cat.paneStatus(title).getByText('Ben Group is typing…'));
+    await visible(ann.paneStatus(title).getByText('\u2068Ben Group\u2069 is typing…'));
+    await visible(cat.paneStatus(title).getByText('\u2068Ben Group\u2069 is typing…'));
     await ben.composer().press('Enter');
     await cat.send('Count me in too');
 

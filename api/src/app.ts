@@ -1,11 +1,12 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { STATUS_CODES, createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
 import type { Logger } from 'pino';
 import { LIMITS } from '@chat/protocol';
-import { createLoginThrottle } from './auth/login-throttle';
+import { createLoginThrottle, createRegistrationLimit } from './auth/login-throttle';
 import { createPasswordHasher } from './auth/passwords';
 import { requireAuth } from './auth/middleware';
 import { authRoutes } from './auth/routes';
@@ -14,10 +15,12 @@ import { SessionStatus } from './auth/session-status';
 import { createAccessTokens, createRefreshTokens } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { createCreationLimiter } from './conversations/creation-limiter';
 import { Membership } from './conversations/membership';
 import { conversationsRoutes } from './conversations/routes';
 import { ConversationsService } from './conversations/service';
 import { docsRoutes } from './docs/routes';
+import { clientAddressResolver } from './http/client-address';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/errors';
 import { routeTableRouter, routesOf, type RouteInfo } from './http/route-table';
@@ -84,6 +87,8 @@ export interface AppServices {
 
 /** Waiting hashes beyond this are refused with 429 rather than queued without bound. */
 const PASSWORD_QUEUE_MAX = 256;
+/** One client address's share of that line: a flood from it is refused, not queued. */
+const PASSWORD_QUEUE_PER_ADDRESS_MAX = 4;
 
 /**
  * Builds the whole API (REST + Socket.IO on one http.Server) from its dependencies,
@@ -98,6 +103,9 @@ export function createApp(deps: AppDeps): App {
   const passwords = createPasswordHasher(config.argon2, {
     concurrency: config.passwordHashConcurrency,
     maxWaiting: config.rateLimits ? PASSWORD_QUEUE_MAX : Number.POSITIVE_INFINITY,
+    maxWaitingPerOwner: config.rateLimits
+      ? PASSWORD_QUEUE_PER_ADDRESS_MAX
+      : Number.POSITIVE_INFINITY,
   });
   const auth = new AuthService({
     store,
@@ -113,8 +121,13 @@ export function createApp(deps: AppDeps): App {
       enabled: config.rateLimits,
       shared: scaleOut?.limiterStore,
     }),
+    registrationLimit: createRegistrationLimit({
+      perHour: config.registrationsPerAddressPerHour,
+      shared: scaleOut?.limiterStore,
+    }),
     clock,
     refreshTtlSeconds: config.refreshTokenTtlSeconds,
+    sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
     logger,
   });
   // The http server exists before Koa's handler is composed (below), so the socket layer,
@@ -123,7 +136,15 @@ export function createApp(deps: AppDeps): App {
     // Koa answers its own errors; the promise only settles after the response.
     void handle(req, res);
   });
-  const realtime = createRealtime({ httpServer: server, auth, sessionStatus, logger, clock });
+  const clientAddressOf = clientAddressResolver(config.trustProxy);
+  const realtime = createRealtime({
+    httpServer: server,
+    auth,
+    sessionStatus,
+    logger,
+    clock,
+    clientAddressOf,
+  });
   const notifier = createSocketNotifier(realtime.io);
   const membership = new Membership(store.conversations);
   const presence = new PresenceService({
@@ -140,7 +161,15 @@ export function createApp(deps: AppDeps): App {
   });
   scaleOut?.attach({ io: realtime.io, sessionStatus, typing });
   const receipts = new ReceiptsService(store.receipts, membership, notifier);
-  const conversations = new ConversationsService({ store, membership, notifier });
+  const conversations = new ConversationsService({
+    store,
+    membership,
+    notifier,
+    creationLimiter: createCreationLimiter({
+      enabled: config.rateLimits,
+      shared: scaleOut?.limiterStore,
+    }),
+  });
   const messages = new MessagesService({
     messages: store.messages,
     membership,
@@ -156,10 +185,13 @@ export function createApp(deps: AppDeps): App {
   });
   const users = new UsersService(store.users, presence);
   realtime.use(presenceSocketFeature(presence));
-  realtime.use(messagingSocketFeature({ messages, typing, receipts }));
+  realtime.use(
+    messagingSocketFeature({ messages, typing, receipts, limitTyping: config.rateLimits }),
+  );
 
   const koa = new Koa<AppState>();
-  // Behind a proxy X-Forwarded-For would matter; this API binds to loopback by default.
+  // Koa would believe any X-Forwarded-For; the client address comes from
+  // clientAddressOf instead, which believes it only from a proxy named in TRUST_PROXY.
   koa.proxy = false;
 
   // Every REST route of the protocol's table, each answered by its feature's handler.
@@ -178,7 +210,16 @@ export function createApp(deps: AppDeps): App {
   koa
     .use(requestLogging(logger))
     .use(errorMiddleware(logger))
+    .use(async (ctx, next) => {
+      ctx.state.clientAddress = clientAddressOf(ctx.req);
+      await next();
+    })
     .use(helmet())
+    .use(async (ctx, next) => {
+      // Tokens must not be kept by a browser's or a proxy's cache (routes match any case).
+      if (ctx.path.toLowerCase().startsWith('/api/auth/')) ctx.set('Cache-Control', 'no-store');
+      await next();
+    })
     .use(
       bodyParser({
         enableTypes: ['json'],
@@ -191,7 +232,39 @@ export function createApp(deps: AppDeps): App {
   // Last: only what no API route answered reaches the web client.
   koa.use(webClient({ root: deps.webRoot }));
 
+  // What fails after the response began: a client that hung up is routine (one debug
+  // line); anything else is one error line. Koa's default would print a raw stack trace.
+  koa.on('error', (err: unknown, ctx?: { path?: string }) => {
+    if (clientWentAway(err)) {
+      logger.debug({ path: ctx?.path, code: errorCode(err) }, 'client went away mid-response');
+      return;
+    }
+    logger.error({ err, path: ctx?.path }, 'request failed after the response began');
+  });
   const handle = koa.callback();
+  // Requests Node itself refuses (malformed, headers over its limit) get the contract's
+  // error body too, not a bare status line.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const message =
+      status === 431 ? 'The request headers are too large.' : 'The request is not valid HTTP.';
+    const body = JSON.stringify({ error: { code: 'invalid_request', message } });
+    socket.end(
+      [
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+        'Content-Type: application/json; charset=utf-8',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'X-Content-Type-Options: nosniff',
+        'Connection: close',
+        '',
+        body,
+      ].join('\r\n'),
+    );
+  });
 
   return {
     server,
@@ -235,4 +308,16 @@ export function createApp(deps: AppDeps): App {
       await passwords.close();
     },
   };
+}
+
+const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function clientWentAway(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && CLIENT_GONE.has(code);
 }

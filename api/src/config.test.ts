@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       databaseKind: 'sqlite',
       redisUrl: null,
       rateLimits: true,
+      trustProxy: [],
       logLevel: 'info',
       argon2: ARGON2_MINIMUM,
       accessTokenTtlSeconds: 900,
@@ -54,6 +55,7 @@ describe('loadConfig', () => {
       ARGON2_MEMORY_KIB: '65536',
       ARGON2_TIME_COST: '3',
       ARGON2_PARALLELISM: '2',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -64,6 +66,7 @@ describe('loadConfig', () => {
       jwtSecretSource: 'env',
       redisUrl: 'redis://cache:6379',
       rateLimits: false,
+      trustProxy: ['loopback', '10.0.0.0/8'],
       logLevel: 'warn',
       argon2: { memoryCost: 65536, timeCost: 3, parallelism: 2 },
     });
@@ -90,6 +93,7 @@ describe('loadConfig', () => {
     ['REDIS_URL', { REDIS_URL: 'localhost:6379' }, /REDIS_URL/],
     ['CHAT_RATE_LIMITS', { CHAT_RATE_LIMITS: 'maybe' }, /CHAT_RATE_LIMITS/],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    ['TRUST_PROXY', { TRUST_PROXY: 'everyone' }, /TRUST_PROXY/],
     ['weak argon2 outside tests', { ARGON2_MEMORY_KIB: '1024' }, /argon2/],
     ['argon2 garbage', { ARGON2_TIME_COST: 'x' }, /ARGON2_TIME_COST/],
     [

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIMITS } from '@chat/protocol';
+import { checkTrustProxy } from './http/client-address';
 import { parseDatabaseUrl } from './store/index';
 
 /** argon2id cost. The parameters are stored in every hash, so they may change over time. */
@@ -34,12 +35,21 @@ export interface Config {
    */
   presenceHeartbeatTtlMs: number;
   rateLimits: boolean;
+  /** Registrations allowed per client address per hour (Infinity: no limit). */
+  registrationsPerAddressPerHour: number;
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (addresses, CIDRs, or `loopback`,
+   * `linklocal`, `uniquelocal`); empty: the peer address is the client's.
+   */
+  trustProxy: string[];
   logLevel: LogLevel;
   argon2: Argon2Params;
   /** At most one argon2 computation per slot runs at once; the rest wait in line. */
   passwordHashConcurrency: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** A session ends this long after sign-in however often it is refreshed. */
+  sessionMaxAgeSeconds: number;
   production: boolean;
   /** Problems that did not stop the start but must be logged. */
   warnings: string[];
@@ -211,6 +221,23 @@ export function loadConfig(env: Env = process.env): Config {
     warnings.push(note);
   }
 
+  // The contract's 10 an hour; test suites register hundreds of users from one loopback
+  // address, so under NODE_ENV=test it is off unless a test sets it.
+  const registrationsPerAddressPerHour =
+    rateLimits && !testing ? LIMITS.registrationsPerAddressPerHour : Number.POSITIVE_INFINITY;
+
+  const trustProxy = (nonEmpty(env, 'TRUST_PROXY') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  try {
+    checkTrustProxy(trustProxy);
+  } catch {
+    throw new ConfigError(
+      `TRUST_PROXY must be addresses or CIDRs (or loopback, linklocal, uniquelocal) separated by commas, got "${env.TRUST_PROXY ?? ''}"`,
+    );
+  }
+
   const logLevelRaw = nonEmpty(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info';
   if (!LOG_LEVELS.includes(logLevelRaw as LogLevel)) {
     throw new ConfigError(
@@ -280,11 +307,14 @@ export function loadConfig(env: Env = process.env): Config {
     redisPrefix,
     presenceHeartbeatTtlMs,
     rateLimits,
+    registrationsPerAddressPerHour,
+    trustProxy,
     logLevel,
     argon2,
     passwordHashConcurrency,
     accessTokenTtlSeconds: LIMITS.accessTokenMaxSeconds,
     refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
+    sessionMaxAgeSeconds: 90 * 24 * 60 * 60,
     production,
     warnings,
   };

@@ -18,10 +18,15 @@ export const LIMITS = {
   userSearchLimitDefault: 20,
   userSearchLimitMax: 50,
   historyLimitDefault: 50,
+  /** `GET /api/conversations` pages (version 2 addition; without `limit`, the first page). */
+  conversationListLimitDefault: 50,
+  conversationListLimitMax: 200,
   historyLimitMax: 200,
   accessTokenMaxSeconds: 15 * 60,
   loginFailuresMax: 10,
   loginFailureWindowSeconds: 15 * 60,
+  /** Version 2: per client address. */
+  registrationsPerAddressPerHour: 10,
   typingExpiryMs: 5_000,
   presenceOfflineGraceMs: 5_000,
   /** Different emoji on one message. */

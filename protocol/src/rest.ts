@@ -17,9 +17,49 @@ export const Username = z
       .regex(USERNAME_PATTERN, 'may hold only a-z, 0-9, _, . and -'),
   );
 
-export const Password = z.string().min(LIMITS.passwordMin).max(LIMITS.passwordMax);
+/**
+ * A lone surrogate (`"a\ud800b"`) is not text: stored as UTF-8 it comes back as U+FFFD,
+ * so what was acknowledged and delivered would differ from what history returns. Refused
+ * everywhere text is stored (issue #14).
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export const DisplayName = z.string().trim().min(LIMITS.displayNameMin).max(LIMITS.displayNameMax);
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/** Control characters, and the bidi embeddings, overrides and isolates that reorder a name. */
+const NAME_FORBIDDEN = /[\p{Cc}\u061C\u202A-\u202E\u2066-\u2069]/u;
+/**
+ * Nothing a reader can see: spaces, zero-width and other default-ignorable characters
+ * (Hangul fillers among them), format characters and the blank braille pattern.
+ */
+const INVISIBLE_ONLY = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]*$/u;
+
+/**
+ * A name people see (display name, group title): well-formed, no control or bidi-override
+ * characters, and at least one visible character, so nobody can hide or pose as another.
+ */
+function shownName(min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine(isWellFormedText, 'must be well-formed text (no lone surrogates)')
+    .refine((s) => !NAME_FORBIDDEN.test(s), 'must not contain control or bidi-override characters')
+    .refine((s) => !INVISIBLE_ONLY.test(s), 'must contain a visible character');
+}
+
+export const Password = z
+  .string()
+  .min(LIMITS.passwordMin)
+  .max(LIMITS.passwordMax)
+  .refine(isWellFormedText, 'must be well-formed text (no lone surrogates)');
+
+export const DisplayName = shownName(LIMITS.displayNameMin, LIMITS.displayNameMax);
+
+export const GroupTitle = shownName(LIMITS.titleMin, LIMITS.titleMax);
 
 export const ClientId = z
   .string()
@@ -30,6 +70,7 @@ export const ClientId = z
 export const MessageBody = z
   .string()
   .refine((s) => s.trim().length > 0, 'must contain a non-whitespace character')
+  .refine(isWellFormedText, 'must be well-formed text (no lone surrogates)')
   .refine((s) => codePointLength(s) <= LIMITS.messageBodyMax, {
     message: `must be at most ${LIMITS.messageBodyMax} characters`,
     params: { code: PAYLOAD_TOO_LARGE },
@@ -106,7 +147,7 @@ export type UserSearchResponse = z.infer<typeof UserSearchResponse>;
 export const CreateDirectRequest = z.object({ type: z.literal('direct'), userId: Id });
 export const CreateGroupRequest = z.object({
   type: z.literal('group'),
-  title: z.string().trim().min(LIMITS.titleMin).max(LIMITS.titleMax),
+  title: GroupTitle,
   memberIds: z.array(Id).max(LIMITS.groupMembersMax),
 });
 export const CreateConversationRequest = z.discriminatedUnion('type', [
@@ -115,7 +156,26 @@ export const CreateConversationRequest = z.discriminatedUnion('type', [
 ]);
 export type CreateConversationRequest = z.input<typeof CreateConversationRequest>;
 
-export const ConversationListResponse = z.object({ conversations: z.array(Conversation) });
+/**
+ * `cursor` is the `nextCursor` of the page before, opaque to clients. Without `limit` the
+ * first `conversationListLimitDefault` are returned, so a client that knows nothing of
+ * paging still gets the most recent ones.
+ */
+export const ConversationListQuery = z.object({
+  limit: intQuery(1, LIMITS.conversationListLimitMax).default(LIMITS.conversationListLimitDefault),
+  cursor: z
+    .string()
+    .max(256)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a nextCursor of an earlier page')
+    .optional(),
+});
+export type ConversationListQuery = z.output<typeof ConversationListQuery>;
+
+export const ConversationListResponse = z.object({
+  conversations: z.array(Conversation),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
 export type ConversationListResponse = z.infer<typeof ConversationListResponse>;
 
 // ---- Messages --------------------------------------------------------------

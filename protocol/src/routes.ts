@@ -4,6 +4,7 @@ import { LIMITS } from './limits';
 import { Conversation, Message, Person, User } from './models';
 import {
   AuthResponse,
+  ConversationListQuery,
   ConversationListResponse,
   CreateConversationRequest,
   HealthResponse,
@@ -275,7 +276,7 @@ export const ROUTES = defineRoutes({
       201: json(Conversation, 'Created.'),
       200: json(Conversation, 'The direct conversation already existed.'),
     },
-    errors: ['invalid_request', 'unauthorized', 'not_found', 'payload_too_large'],
+    errors: ['invalid_request', 'unauthorized', 'not_found', 'payload_too_large', 'rate_limited'],
     docs: {
       tag: 'conversations',
       summary: 'Open a direct conversation or create a group',
@@ -286,13 +287,20 @@ export const ROUTES = defineRoutes({
     method: 'GET',
     path: '/api/conversations',
     auth: true,
+    query: ConversationListQuery,
     responses: {
       200: json(ConversationListResponse, 'Each with its last message, unread count and receipts.'),
     },
-    errors: ['unauthorized'],
+    errors: ['invalid_request', 'unauthorized'],
     docs: {
       tag: 'conversations',
       summary: "The caller's conversations, most recent activity first",
+      description:
+        'Paged: without `limit` the first page of the most recent conversations; `nextCursor` names the next page (null on the last).',
+      query: {
+        limit: `1-${LIMITS.conversationListLimitMax}, default ${LIMITS.conversationListLimitDefault}; out of range is 400, not clamped.`,
+        cursor: 'The `nextCursor` of the page before.',
+      },
     },
   },
   getConversation: {
@@ -340,12 +348,14 @@ export const ROUTES = defineRoutes({
       tag: 'messages',
       summary: 'Message history, ascending seq',
       description:
-        'Without a cursor: the latest `limit` messages. `before`: the `limit` messages just before that seq. `after`: the `limit` messages just after it (catching up). Both cursors at once is 400.',
+        'Without a cursor: the latest `limit` messages. `before`: the `limit` messages just before that seq. `after`: the `limit` messages just after it (catching up). `around`: that message and those around it, about half before and half after (404 beyond the last message). `changedAfter`: the messages whose `rev` is above it, new and changed alike, in ascending `rev` (catching up on edits, deletions and reactions). More than one cursor at once is 400.',
       params: { id: 'The conversation id (opaque).' },
       query: {
         limit: `1-${LIMITS.historyLimitMax}, default ${LIMITS.historyLimitDefault}; out of range is 400, not clamped.`,
         before: 'Messages with a smaller seq.',
         after: 'Messages with a greater seq.',
+        around: 'The message with this seq and its neighbours.',
+        changedAfter: 'Messages whose rev is greater, in ascending rev.',
       },
     },
   },

@@ -11,6 +11,7 @@ import {
   type TestApi,
 } from '../../test/helpers';
 import { ARGON2ID } from './passwords';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -226,6 +227,8 @@ describe('access tokens', () => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT(claims)
       .setProtectedHeader({ alg: options.alg ?? 'HS256' })
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
       .setIssuedAt(now)
       .setExpirationTime(now + (options.expiresIn ?? 600))
       .sign(new TextEncoder().encode(options.secret ?? api.config.jwtSecret));
@@ -304,6 +307,32 @@ describe('token lifetime', () => {
         body: { refreshToken: TokenPair.parse(refreshed.body).refreshToken },
       });
       expectError(late, 401, 'unauthorized');
+    } finally {
+      await timed.close();
+    }
+  });
+});
+
+describe('session lifetime', () => {
+  test('refreshing slides 30 days at a time but never past 90 days after sign-in', async () => {
+    let now = Date.now();
+    const timed = await startTestApi({ clock: () => now });
+    const DAY = 24 * 60 * 60 * 1000;
+    try {
+      const registered = await registerUser(timed);
+      let refreshToken = registered.refreshToken;
+      const refresh = () =>
+        timed.http.post('/api/auth/refresh', { body: { refreshToken } }).then((response) => {
+          if (response.status === 200) refreshToken = TokenPair.parse(response.body).refreshToken;
+          return response;
+        });
+      for (const day of [29, 58, 87]) {
+        now = Date.now() + day * DAY;
+        expect((await refresh()).status).toBe(200);
+      }
+      // Refreshed on day 87, which would slide to day 117; the session ends on day 90.
+      now = Date.now() + 90 * DAY + 60_000;
+      expectError(await refresh(), 401, 'unauthorized');
     } finally {
       await timed.close();
     }

@@ -33,6 +33,28 @@ describe('Semaphore', () => {
     await expect(waiting).rejects.toThrow('boom');
     await expect(gate.run(() => Promise.resolve('after'))).resolves.toBe('after');
   });
+
+  test("serves waiting owners in turn and caps each owner's line", async () => {
+    const gate = new Semaphore(1, 100, 3);
+    let release = () => {};
+    const blocker = gate.run(() => new Promise<void>((resolve) => (release = resolve)), 'flood');
+    const order: string[] = [];
+    const job = (owner: string) =>
+      gate.run(async () => {
+        order.push(owner);
+        await Promise.resolve();
+      }, owner);
+    const flood = [job('flood'), job('flood'), job('flood')];
+    // The flooding owner's line is full; another owner still gets in line.
+    await expect(job('flood')).rejects.toSatisfy(
+      (err) => err instanceof ApiError && err.code === 'rate_limited',
+    );
+    const user = job('user');
+    release();
+    await Promise.all([blocker, ...flood, user]);
+    // The user, though last to arrive, went second: owners take turns.
+    expect(order).toEqual(['flood', 'user', 'flood', 'flood']);
+  });
 });
 
 describe('password hasher', () => {

@@ -17,33 +17,58 @@ export const ARGON2ID = 2 as Algorithm;
  * A counting semaphore with a bounded waiting line, in front of the hashing threads: a login
  * burst queues here (and past `maxWaiting` is told to retry) instead of piling up hashes,
  * each of which holds `memoryCost` KiB while it runs.
+ *
+ * Fair between owners (client addresses): each owner waits in a line of its own, at most
+ * `maxWaitingPerOwner` long, and a freed slot goes to the owners in turn. One address
+ * flooding logins therefore cannot fill the line nor stand in front of everyone else: a
+ * user at another address waits for at most one hash per other waiting address.
  */
 export class Semaphore {
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private waitingCount = 0;
+  /** Map order is the rotation: an owner served goes to the back. */
+  private readonly lines = new Map<string, (() => void)[]>();
 
   constructor(
     private readonly slots: number,
     private readonly maxWaiting: number = Number.POSITIVE_INFINITY,
+    private readonly maxWaitingPerOwner: number = Number.POSITIVE_INFINITY,
   ) {}
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  async run<T>(task: () => Promise<T>, owner = ''): Promise<T> {
     if (this.active >= this.slots) {
-      if (this.waiting.length >= this.maxWaiting) {
+      const line = this.lines.get(owner);
+      if (this.waitingCount >= this.maxWaiting || (line?.length ?? 0) >= this.maxWaitingPerOwner) {
         throw new ApiError('rate_limited', 'The server is busy. Try again shortly.', undefined, 1);
       }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await new Promise<void>((resolve) => {
+        if (line) line.push(resolve);
+        else this.lines.set(owner, [resolve]);
+        this.waitingCount++;
+      });
     } else {
       this.active++;
     }
     try {
       return await task();
     } finally {
-      const next = this.waiting.shift();
-      // The slot passes straight to the next waiter, so `active` stays the same.
-      if (next) next();
-      else this.active--;
+      this.handOver();
     }
+  }
+
+  /** The slot passes straight to the next owner's first waiter, so `active` stays the same. */
+  private handOver(): void {
+    const first = this.lines.entries().next();
+    if (first.done === true) {
+      this.active--;
+      return;
+    }
+    const [owner, line] = first.value;
+    const next = line.shift();
+    this.lines.delete(owner);
+    if (line.length > 0) this.lines.set(owner, line);
+    this.waitingCount--;
+    next?.();
   }
 }
 
@@ -64,15 +89,19 @@ function phcParams(passwordHash: string) {
   };
 }
 
+/**
+ * `owner` (the client address) is whose turn a hash takes in the fair waiting line; a
+ * full line refuses with ApiError('rate_limited') before any work is done.
+ */
 export interface PasswordHasher {
-  hash(password: string): Promise<string>;
+  hash(password: string, owner?: string): Promise<string>;
   /** False for a wrong password and for a hash this build cannot read. */
-  verify(passwordHash: string, password: string): Promise<boolean>;
+  verify(passwordHash: string, password: string, owner?: string): Promise<boolean>;
   /**
    * Spends the same work as a real verify against a hash of the configured cost, so an
    * unknown username takes as long to refuse as a wrong password.
    */
-  verifyDummy(password: string): Promise<void>;
+  verifyDummy(password: string, owner?: string): Promise<void>;
   /** True when the stored hash is weaker than the configured parameters (or not argon2id). */
   needsRehash(passwordHash: string): boolean;
   /** Ends the hashing threads. */
@@ -81,9 +110,9 @@ export interface PasswordHasher {
 
 export function createPasswordHasher(
   params: Argon2Params,
-  options: { concurrency: number; maxWaiting?: number },
+  options: { concurrency: number; maxWaiting?: number; maxWaitingPerOwner?: number },
 ): PasswordHasher {
-  const gate = new Semaphore(options.concurrency, options.maxWaiting);
+  const gate = new Semaphore(options.concurrency, options.maxWaiting, options.maxWaitingPerOwner);
   // As many hashing threads as slots, created when first needed.
   const pool = createHashPool(options.concurrency);
   const hashOptions = {
@@ -100,8 +129,8 @@ export function createPasswordHasher(
   };
 
   return {
-    hash: (password) => gate.run(() => pool.hash(password, hashOptions)),
-    verify: (passwordHash, password) =>
+    hash: (password, owner) => gate.run(() => pool.hash(password, hashOptions), owner),
+    verify: (passwordHash, password, owner) =>
       gate.run(async () => {
         try {
           return await pool.verify(passwordHash, password);
@@ -109,10 +138,10 @@ export function createPasswordHasher(
           // A malformed stored hash must not turn a login into a 500 or leak its shape.
           return false;
         }
-      }),
-    verifyDummy: async (password) => {
+      }, owner),
+    verifyDummy: async (password, owner) => {
       const hash = await dummy();
-      await gate.run(() => pool.verify(hash, password));
+      await gate.run(() => pool.verify(hash, password), owner);
     },
     close: () => pool.close(),
     needsRehash: (passwordHash) => {

@@ -5,9 +5,15 @@ export function authRoutes(
   auth: AuthService,
 ): RouteHandlers<'register' | 'login' | 'refresh' | 'logout'> {
   return {
-    register: async ({ body }) => ({ status: 201, body: await auth.register(body) }),
+    register: async ({ body, ctx }) => ({
+      status: 201,
+      body: await auth.register(body, ctx.state.clientAddress),
+    }),
 
-    login: async ({ body }) => ({ status: 200, body: await auth.login(body) }),
+    login: async ({ body, ctx }) => ({
+      status: 200,
+      body: await auth.login(body, ctx.state.clientAddress),
+    }),
 
     refresh: async ({ body }) => ({ status: 200, body: await auth.refresh(body.refreshToken) }),
 

@@ -3,7 +3,7 @@ import type { AuthResponse, TokenPair } from '@chat/protocol';
 import type { Clock } from '../clock';
 import { ApiError } from '../http/errors';
 import { UniqueViolation, type Store, type UserRecord } from '../store/types';
-import type { LoginThrottle } from './login-throttle';
+import type { LoginThrottle, RegistrationLimit } from './login-throttle';
 import type { PasswordHasher } from './passwords';
 import type { SessionStatus } from './session-status';
 import { unauthorized, type AccessClaims, type AccessTokens, type RefreshTokens } from './tokens';
@@ -24,8 +24,11 @@ export interface AuthServiceDeps {
   refreshTokens: RefreshTokens;
   sessionStatus: SessionStatus;
   loginThrottle: LoginThrottle;
+  registrationLimit: RegistrationLimit;
   clock: Clock;
   refreshTtlSeconds: number;
+  /** Absolute session lifetime: refreshing slides the refresh expiry up to this, no further. */
+  sessionMaxAgeSeconds: number;
   logger: Logger;
 }
 
@@ -35,47 +38,68 @@ const BAD_REFRESH = 'The refresh token is invalid, expired or already used.';
 export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}
 
-  /** Input already validated by the contract schema (username lower-cased, name trimmed). */
-  async register(input: {
-    username: string;
-    password: string;
-    displayName?: string | undefined;
-  }): Promise<AuthResponse> {
-    const { store, passwords } = this.deps;
+  /**
+   * Input already validated by the contract schema (username lower-cased, name trimmed).
+   * `clientAddress` keys the registration limit and the caller's turn at the hasher.
+   */
+  async register(
+    input: {
+      username: string;
+      password: string;
+      displayName?: string | undefined;
+    },
+    clientAddress: string,
+  ): Promise<AuthResponse> {
+    const { store, passwords, registrationLimit } = this.deps;
     // Cheap early answer for the common case; the unique index decides under a race.
     if (await store.users.findByUsername(input.username)) throw taken();
-    const passwordHash = await passwords.hash(input.password);
+    await registrationLimit.begin(clientAddress);
     let user: UserRecord;
     try {
+      const passwordHash = await passwords.hash(input.password, clientAddress);
       user = await store.users.create({
         username: input.username,
         displayName: input.displayName ?? input.username,
         passwordHash,
       });
     } catch (err) {
+      // Only an account that was made counts against the address.
+      await registrationLimit.forgive(clientAddress);
       if (err instanceof UniqueViolation) throw taken();
       throw err;
     }
     return { user: toUser(user), ...(await this.startSession(user.id)) };
   }
 
-  async login(input: { username: string; password: string }): Promise<AuthResponse> {
+  async login(
+    input: { username: string; password: string },
+    clientAddress: string,
+  ): Promise<AuthResponse> {
     const { store, passwords, loginThrottle, logger } = this.deps;
     const username = input.username.toLowerCase();
-    await loginThrottle.begin(username);
-    const user = await store.users.findByUsername(username);
-    if (!user) {
-      await passwords.verifyDummy(input.password);
-      throw unauthorized(WRONG_CREDENTIALS);
+    await loginThrottle.begin(username, clientAddress);
+    let user: UserRecord | null;
+    try {
+      user = await store.users.findByUsername(username);
+      const matches = user
+        ? await passwords.verify(user.passwordHash, input.password, clientAddress)
+        : await passwords.verifyDummy(input.password, clientAddress).then(() => false);
+      if (!user || !matches) throw unauthorized(WRONG_CREDENTIALS);
+    } catch (err) {
+      // Only a password that was checked and wrong is a failure; a busy hasher or an
+      // unreachable database says nothing about the password (issue #14).
+      const wrong = err instanceof ApiError && err.code === 'unauthorized';
+      if (!wrong) await loginThrottle.forgive(username, clientAddress);
+      throw err;
     }
-    if (!(await passwords.verify(user.passwordHash, input.password))) {
-      throw unauthorized(WRONG_CREDENTIALS);
-    }
-    await loginThrottle.succeeded(username);
+    await loginThrottle.forgive(username, clientAddress);
     if (passwords.needsRehash(user.passwordHash)) {
       // The password is known only now: the one moment a stronger hash can be made.
       try {
-        await store.users.setPasswordHash(user.id, await passwords.hash(input.password));
+        await store.users.setPasswordHash(
+          user.id,
+          await passwords.hash(input.password, clientAddress),
+        );
       } catch (err) {
         logger.warn({ err, userId: user.id }, 'password hash upgrade failed; login continues');
       }
@@ -96,10 +120,14 @@ export class AuthService {
       throw unauthorized(BAD_REFRESH);
     }
     if (session.refreshExpiresAt.getTime() <= clock()) throw unauthorized(BAD_REFRESH);
+    // Refresh tokens slide 30 days at a time, but a session does not live for ever: a
+    // stolen one dies at its absolute end at the latest.
+    const end = session.createdAt.getTime() + this.deps.sessionMaxAgeSeconds * 1000;
+    if (end <= clock()) throw unauthorized(BAD_REFRESH);
     const rotated = await store.sessions.rotate(
       session.id,
       presented.generation,
-      new Date(clock() + this.deps.refreshTtlSeconds * 1000),
+      new Date(Math.min(clock() + this.deps.refreshTtlSeconds * 1000, end)),
     );
     if (!rotated) {
       // Someone else rotated this same generation a moment ago: the token was used twice.

@@ -19,6 +19,12 @@ export interface AccessTokens {
 
 const ALGORITHM = 'HS256';
 const TYP_ACCESS = 'access';
+/**
+ * Who made an access token and for whom: checked, so a token another service signs with a
+ * shared secret (or a future token kind) is never taken for one of ours.
+ */
+export const TOKEN_ISSUER = 'chat-api';
+export const TOKEN_AUDIENCE = 'chat-api';
 
 export function unauthorized(message = 'The access token is missing, invalid or expired.') {
   return new ApiError('unauthorized', message);
@@ -50,6 +56,8 @@ export function createAccessTokens(options: {
       const token = await new SignJWT({ sid: sessionId, typ: TYP_ACCESS })
         .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
         .setSubject(userId)
+        .setIssuer(TOKEN_ISSUER)
+        .setAudience(TOKEN_AUDIENCE)
         .setIssuedAt(iat)
         .setExpirationTime(exp)
         .sign(await key);
@@ -64,7 +72,9 @@ export function createAccessTokens(options: {
           // secret as a "public key"...).
           algorithms: [ALGORITHM],
           currentDate: new Date(options.clock()),
-          requiredClaims: ['sub', 'sid', 'exp', 'iat'],
+          requiredClaims: ['sub', 'sid', 'exp', 'iat', 'iss', 'aud'],
+          issuer: TOKEN_ISSUER,
+          audience: TOKEN_AUDIENCE,
         }));
       } catch {
         throw unauthorized();

@@ -16,9 +16,9 @@ export function conversationsRoutes(
       return { status: 201, body: await conversations.createGroup(caller.userId, body) };
     },
 
-    listConversations: async ({ caller }) => ({
+    listConversations: async ({ query, caller }) => ({
       status: 200,
-      body: { conversations: await conversations.list(caller.userId) },
+      body: await conversations.list(caller.userId, query),
     }),
 
     getConversation: async ({ params, caller }) => ({

@@ -1,7 +1,8 @@
-import { LIMITS, type Conversation } from '@chat/protocol';
+import { LIMITS, type Conversation, type ConversationListQuery } from '@chat/protocol';
 import { ApiError } from '../http/errors';
 import type { Notifier } from '../realtime/notifier';
 import type { ConversationRecord, ConversationSummary, Store, UserRecord } from '../store/types';
+import type { CreationLimiter } from './creation-limiter';
 import { conversationNotFound, type Membership } from './membership';
 import { freshSummary, toConversation } from './views';
 
@@ -9,6 +10,7 @@ export interface ConversationsServiceDeps {
   store: Pick<Store, 'users' | 'conversations'>;
   membership: Membership;
   notifier: Notifier;
+  creationLimiter: CreationLimiter;
 }
 
 export class ConversationsService {
@@ -29,6 +31,7 @@ export class ConversationsService {
       ]);
     }
     const { users, conversations } = this.deps.store;
+    await this.deps.creationLimiter.consume(callerId);
     const other = await users.findById(userId);
     if (!other) throw new ApiError('not_found', 'No such user.');
     const { conversation, created } = await conversations.findOrCreateDirect(callerId, userId);
@@ -55,6 +58,7 @@ export class ConversationsService {
         [{ path: 'memberIds', message: `gives ${memberIds.length} members in all` }],
       );
     }
+    await this.deps.creationLimiter.consume(callerId);
     const found = await this.deps.store.users.findByIds(memberIds);
     if (found.length !== memberIds.length) {
       throw new ApiError('not_found', 'A member id names no user.');
@@ -67,12 +71,29 @@ export class ConversationsService {
     return this.announceNew(conversation, callerId, usersById(found));
   }
 
-  /** The caller's conversations, most recent activity first. */
-  async list(callerId: string): Promise<Conversation[]> {
-    const summaries = await this.deps.store.conversations.listForMember(callerId);
-    const ids = new Set(summaries.flatMap((s) => s.conversation.memberIds));
+  /**
+   * One page of the caller's conversations, most recent activity first (ties by id), and
+   * the cursor of the next page. Only the page's members are looked up and only its views
+   * built: a user in thousands of large groups costs one page, not all of them (issue #14).
+   */
+  async list(
+    callerId: string,
+    query: ConversationListQuery = { limit: LIMITS.conversationListLimitDefault },
+  ): Promise<{ conversations: Conversation[]; nextCursor: string | null }> {
+    const after = query.cursor === undefined ? null : readCursor(query.cursor);
+    const summaries = (await this.deps.store.conversations.listForMember(callerId))
+      .map((summary) => ({ summary, key: keyOf(summary) }))
+      .sort((a, b) => compareKeys(a.key, b.key));
+    const start = after === null ? 0 : summaries.findIndex((s) => compareKeys(s.key, after) > 0);
+    const page = start < 0 ? [] : summaries.slice(start, start + query.limit);
+    const ids = new Set(page.flatMap((s) => s.summary.conversation.memberIds));
     const users = usersById(await this.deps.store.users.findByIds([...ids]));
-    return summaries.map((summary) => toConversation(summary, callerId, users));
+    const last = page.at(-1);
+    const more = start >= 0 && start + query.limit < summaries.length;
+    return {
+      conversations: page.map(({ summary }) => toConversation(summary, callerId, users)),
+      nextCursor: more && last ? writeCursor(last.key) : null,
+    };
   }
 
   async get(callerId: string, conversationId: string): Promise<Conversation> {
@@ -95,15 +116,12 @@ export class ConversationsService {
   ): Promise<Conversation> {
     const users =
       knownUsers ?? usersById(await this.deps.store.users.findByIds(conversation.memberIds));
-    const summary = freshSummary(conversation);
-    for (const memberId of conversation.memberIds) {
-      this.deps.notifier.toUsers(
-        [memberId],
-        'conversation:new',
-        toConversation(summary, memberId, users),
-      );
-    }
-    return toConversation(summary, creatorId, users);
+    // A new conversation looks the same to every member (nothing read, nothing unread),
+    // so one view is built and sent once to all of them: a 256-member group used to build
+    // 256 views of 256 members each (issue #14).
+    const view = toConversation(freshSummary(conversation), creatorId, users);
+    this.deps.notifier.toUsers(conversation.memberIds, 'conversation:new', view);
+    return view;
   }
 
   private async view(summary: ConversationSummary, viewerId: string): Promise<Conversation> {
@@ -114,4 +132,45 @@ export class ConversationsService {
 
 function usersById(users: readonly UserRecord[]): Map<string, UserRecord> {
   return new Map(users.map((user) => [user.id, user]));
+}
+
+/** Where a conversation sits in the list: its last activity, then its id. */
+interface ListKey {
+  at: number;
+  id: string;
+}
+
+function keyOf(summary: ConversationSummary): ListKey {
+  const at = summary.lastMessage?.createdAt ?? summary.conversation.createdAt;
+  return { at: at.getTime(), id: summary.conversation.id };
+}
+
+/** Negative when `a` comes first: later activity first, then the greater id. */
+function compareKeys(a: ListKey, b: ListKey): number {
+  if (a.at !== b.at) return b.at - a.at;
+  if (a.id === b.id) return 0;
+  return a.id < b.id ? 1 : -1;
+}
+
+function writeCursor(key: ListKey): string {
+  return Buffer.from(JSON.stringify([key.at, key.id])).toString('base64url');
+}
+
+function readCursor(cursor: string): ListKey {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      Number.isSafeInteger(value[0]) &&
+      typeof value[1] === 'string'
+    ) {
+      return { at: value[0] as number, id: value[1] };
+    }
+  } catch {
+    // Falls through to the contract's 400.
+  }
+  throw new ApiError('invalid_request', 'The request is not valid.', [
+    { path: 'cursor', message: 'must be a nextCursor of an earlier page' },
+  ]);
 }

@@ -9,6 +9,8 @@ interface Typist {
   socketId: string | undefined;
   members: readonly string[];
   timer: NodeJS.Timeout;
+  /** When the others were last told `typing: true`. */
+  relayedAt: number;
 }
 
 /**
@@ -51,9 +53,14 @@ export class TypingService {
     if (previous) clearTimeout(previous.timer);
     const timer = setTimeout(() => this.stop(key), this.expiryMs);
     timer.unref();
-    this.typists.set(key, { conversationId, userId, socketId, members, timer });
-    // Renewals are relayed too: they let the others' own expiry timers start over.
-    this.notifyOthers(members, { conversationId, userId, typing: true });
+    // A state change is relayed at once; a renewal only every half expiry, which is enough
+    // for the others' own expiry timers to start over and keeps a client that sends one
+    // per keystroke (or a flood) from reaching every member each time (issue #14).
+    const now = Date.now();
+    const relay = !previous || now - previous.relayedAt >= this.expiryMs / 2;
+    const relayedAt = previous && !relay ? previous.relayedAt : now;
+    this.typists.set(key, { conversationId, userId, socketId, members, timer, relayedAt });
+    if (relay) this.notifyOthers(members, { conversationId, userId, typing: true });
   }
 
   /** The user sent a message: whatever they were typing is no longer being typed. */

@@ -18,6 +18,7 @@ import {
   type RegisteredUser,
   type TestApi,
 } from '../../test/helpers';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../auth/tokens';
 
 let api: TestApi;
 let alice: RegisteredUser;
@@ -50,6 +51,8 @@ function claimsOf(user: RegisteredUser, overrides: Record<string, unknown> = {})
     sub: user.user.id,
     sid: decodeJwt(user.accessToken).sid,
     typ: 'access',
+    iss: TOKEN_ISSUER,
+    aud: TOKEN_AUDIENCE,
     iat: now,
     exp: now + 600,
     ...overrides,
@@ -113,6 +116,26 @@ async function makeForgedTokens(): Promise<[string, string][]> {
       ),
     ],
     ['the refresh token as an access token', alice.refreshToken],
+    [
+      'no issuer or audience',
+      handmade(
+        { alg: 'HS256', typ: 'JWT' },
+        claimsOf(alice, { iss: undefined, aud: undefined }),
+        (d) => hmac('sha256', d, secret),
+      ),
+    ],
+    [
+      'another issuer',
+      handmade({ alg: 'HS256', typ: 'JWT' }, claimsOf(alice, { iss: 'other-service' }), (d) =>
+        hmac('sha256', d, secret),
+      ),
+    ],
+    [
+      'another audience',
+      handmade({ alg: 'HS256', typ: 'JWT' }, claimsOf(alice, { aud: 'other-service' }), (d) =>
+        hmac('sha256', d, secret),
+      ),
+    ],
   ];
 }
 

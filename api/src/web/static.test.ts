@@ -41,6 +41,7 @@ describe('the web client served by the API', () => {
     writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>Chat</title>');
     writeFileSync(join(webRoot, 'assets', 'index-abc123.js'), 'console.log(1);');
     writeFileSync(join(webRoot, 'assets', 'index-abc123.css'), 'body{}');
+    writeFileSync(join(webRoot, 'assets', 'index-abc123.js.map'), '{"version":3}');
     writeFileSync(join(webRoot, '.secret'), 'hidden');
     writeFileSync(join(webRoot, '.hidden.js'), 'hidden');
     built = await start(webRoot);
@@ -58,6 +59,26 @@ describe('the web client served by the API', () => {
     expect(res.headers.get('content-security-policy')).toBe(WEB_CLIENT_CSP);
     expect(res.headers.get('cache-control')).toBe('no-cache');
     expect(await res.text()).toContain('<title>Chat</title>');
+  });
+
+  it('does not serve source maps, even when a build left some behind', async () => {
+    const res = await fetch(`${built.url}/assets/index-abc123.js.map`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toContain('version');
+  });
+
+  it('the CSP allows only its own origin to connect and forbids plugins, <base>, forms and framing', () => {
+    const directives = new Map(
+      WEB_CLIENT_CSP.split(';').map((d) => {
+        const [name = '', ...values] = d.trim().split(/\s+/);
+        return [name, values.join(' ')] as const;
+      }),
+    );
+    expect(directives.get('connect-src')).toBe("'self'");
+    expect(directives.get('object-src')).toBe("'none'");
+    expect(directives.get('base-uri')).toBe("'none'");
+    expect(directives.get('form-action')).toBe("'none'");
+    expect(directives.get('frame-ancestors')).toBe("'none'");
   });
 
   it('serves hashed bundles with JavaScript and CSS types, cached for good', async () => {

@@ -13,9 +13,23 @@ import { fileURLToPath } from 'node:url';
 import { send } from '@koa/send';
 import type { Middleware } from 'koa';
 
-/** Text written by other people is shown in this page: no inline script or style, ever. */
-export const WEB_CLIENT_CSP =
-  "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'";
+/**
+ * Text written by other people is shown in this page: no inline script or style, ever.
+ * `connect-src 'self'` covers the page's own origin over ws:/wss: too (CSP 3), so the
+ * page can reach this API's socket and no other host. No plugins, no <base> or form
+ * redirection, and no framing by other sites.
+ */
+export const WEB_CLIENT_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "style-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 /** Where `npm run build:web` writes the web client. */
 export const DEFAULT_WEB_ROOT = resolve(
@@ -83,6 +97,11 @@ export function webClient(options: WebClientOptions = {}): Middleware {
       ctx.type = 'text/plain; charset=utf-8';
       ctx.body = 'Not found\n';
     };
+    // Source maps are not part of the served build; an old build's are not served either.
+    if (extname(ctx.path) === '.map') {
+      notFound();
+      return;
+    }
     const isFile = extname(ctx.path) !== '';
     try {
       // Resolves without a path when it refused to send (a dotfile).

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { Message } from '@chat/protocol';
 import { ApiClient, HttpTransport, type TokenSource } from './api-client';
 import { ClientError } from './errors';
 
@@ -94,7 +95,7 @@ async function failure(call: Promise<unknown>): Promise<ClientError> {
 describe('calls through the route table', () => {
   test('method, path, query and body come from the route; path parameters are encoded', async () => {
     answer = { status: 201, body: JSON.stringify(message) };
-    expect(await api.sendMessage('a/b', 'c1', 'hi')).toEqual(message);
+    expect(await api.sendMessage('a/b', 'c1', 'hi')).toEqual(Message.parse(message));
     answer = { status: 200, body: JSON.stringify({ users: [] }) };
     expect(await api.searchUsers('an', 5)).toEqual([]);
     expect(seen).toEqual([

@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Store } from '../types';
 import type { CheckpointStats, Checkpointer } from './checkpointer';
@@ -42,6 +43,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
   let db: Database.Database;
   try {
+    if (!(options.readonly ?? false)) ownerOnly(path);
     db = new Database(path, { readonly: options.readonly ?? false, timeout: busyTimeoutMs });
   } catch (error) {
     throw toStoreError(error);
@@ -110,4 +112,19 @@ function configure(db: Database.Database, busyTimeoutMs: number, readonly: boole
   // A deleted message's body is erased, not hidden: freed bytes are overwritten with zeros
   // in the file, so the old text does not linger in free space once checkpointed.
   db.pragma('secure_delete = ON');
+}
+
+/**
+ * The file holds every password hash and message: readable by its owner only. SQLite gives
+ * the WAL and shared-memory files the database file's mode, so creating the database 0600
+ * covers them; files left by an older build lose their group and other bits here.
+ */
+function ownerOnly(path: string): void {
+  if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (!existsSync(file)) continue;
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o077) !== 0) chmodSync(file, mode & 0o700);
+  }
 }

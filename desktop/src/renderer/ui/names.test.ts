@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationView } from '../../shared/bridge';
-import { avatarColour, conversationTitle, initials, typingText } from './names';
+import { avatarColour, conversationTitle, initials, isolated, typingText } from './names';
 
 const user = (id: string, displayName: string) => ({
   id,
@@ -42,7 +42,15 @@ describe('names', () => {
   });
 
   it('says who is typing', () => {
-    expect(typingText(direct, ['bob'])).toBe('Bob Stone is typing…');
+    expect(typingText(direct, ['bob'])).toBe('\u2068Bob Stone\u2069 is typing…');
     expect(typingText(direct, [])).toBe('');
+  });
+
+  it('isolates each name in a sentence, so a right-to-left name cannot reorder it', () => {
+    const rtl = { ...direct, members: [user('me', 'Me'), user('m', 'محمد'), user('b', 'Bob')] };
+    expect(typingText(rtl, ['m', 'b'])).toBe(
+      `${isolated('محمد')} and ${isolated('Bob')} are typing…`,
+    );
+    expect(isolated('محمد')).toMatch(/^\u2068محمد\u2069$/u);
   });
 });

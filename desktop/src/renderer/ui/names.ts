@@ -57,9 +57,17 @@ export function memberName(conversation: ConversationView, userId: string): stri
   return conversation.members.find((m) => m.id === userId)?.displayName ?? 'Someone';
 }
 
+/**
+ * A name set inside a sentence, wrapped in FIRST STRONG ISOLATE ... POP DIRECTIONAL
+ * ISOLATE: a right-to-left name then cannot reorder the words around it (issue #14).
+ */
+export function isolated(name: string): string {
+  return `\u2068${name}\u2069`;
+}
+
 /** "Alice is typing…", "Alice and Bob are typing…", "3 people are typing…". */
 export function typingText(conversation: ConversationView, userIds: readonly string[]): string {
-  const names = userIds.map((id) => memberName(conversation, id));
+  const names = userIds.map((id) => isolated(memberName(conversation, id)));
   if (names.length === 0) return '';
   if (names.length === 1) return `${names[0] ?? ''} is typing…`;
   if (names.length === 2) return `${names[0] ?? ''} and ${names[1] ?? ''} are typing…`;
