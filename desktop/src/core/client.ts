@@ -8,14 +8,12 @@
  */
 import type { Message } from '@chat/protocol';
 import {
+  CORE_METHODS,
   ok,
-  parseBridgeArgs,
-  type BridgeMethod,
-  type ChatCoreCalls,
   type ChatEvent,
   type ChatEventListener,
+  type CoreHandlers,
   type HistoryPage,
-  type ParsedArgsOf,
   type Result,
   type SessionInfo,
 } from '../shared/bridge';
@@ -38,7 +36,7 @@ export interface ChatClientOptions {
   requestTimeoutMs?: number;
 }
 
-export interface ChatClient extends ChatCoreCalls {
+export interface ChatClient extends CoreHandlers {
   onEvent(listener: ChatEventListener): () => void;
   /** Restores a persisted session (if any) and connects. Call once. */
   start(): Promise<SessionInfo | null>;
@@ -48,29 +46,16 @@ export interface ChatClient extends ChatCoreCalls {
 
 /**
  * The core's bridge calls taken off a client, for a bridge (the Electron IPC handlers,
- * the web bridge) to spread beside its own shell calls. Naming them here keeps `start`,
- * `close` and `onEvent` from becoming bridge calls by accident.
+ * the web bridge) to serve beside its own shell calls: one per core call of the bridge
+ * table, so `start`, `close` and `onEvent` never become bridge calls by accident.
  */
-export function coreCalls(client: ChatCoreCalls): ChatCoreCalls {
-  return {
-    signIn: (args) => client.signIn(args),
-    register: (args) => client.register(args),
-    signOut: () => client.signOut(),
-    getSession: () => client.getSession(),
-    getConnectionStatus: () => client.getConnectionStatus(),
-    searchUsers: (args) => client.searchUsers(args),
-    getPeople: (args) => client.getPeople(args),
-    openDirect: (args) => client.openDirect(args),
-    createGroup: (args) => client.createGroup(args),
-    listConversations: () => client.listConversations(),
-    loadHistory: (args) => client.loadHistory(args),
-    sendMessage: (args) => client.sendMessage(args),
-    retryMessage: (args) => client.retryMessage(args),
-    discardMessage: (args) => client.discardMessage(args),
-    markRead: (args) => client.markRead(args),
-    setTyping: (args) => client.setTyping(args),
-    catchUp: () => client.catchUp(),
-  };
+export function coreCalls(client: CoreHandlers): CoreHandlers {
+  return Object.fromEntries(
+    CORE_METHODS.map((method) => [
+      method,
+      (args: never) => (client[method] as (args: never) => unknown)(args),
+    ]),
+  ) as unknown as CoreHandlers;
 }
 
 export function createChatClient(options: ChatClientOptions): ChatClient {
@@ -158,16 +143,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     if (info !== null) conn.start();
   });
 
-  /** Validates, runs, and turns any failure into a `Result`. */
-  async function call<M extends BridgeMethod, T>(
-    method: M,
-    input: unknown,
-    run: (args: ParsedArgsOf<M>) => Promise<T>,
-  ): Promise<Result<T>> {
-    const args = parseBridgeArgs(method, input);
-    if (!args.ok) return args;
+  /** Runs a call (its argument validated at the bridge) and turns any failure into a `Result`. */
+  async function call<A, T>(args: A, run: (args: A) => Promise<T>): Promise<Result<T>> {
     try {
-      return ok(await run(args.value));
+      return ok(await run(args));
     } catch (err) {
       return { ok: false, error: toBridgeError(err) };
     }
@@ -216,7 +195,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
 
     signIn: (args) =>
-      call('signIn', args, async ({ serverUrl, username, password }) => {
+      call(args, async ({ serverUrl, username, password }) => {
         const url = normalizeServerUrl(serverUrl);
         await signOutQuietly();
         const auth = await api.login(url, { username, password });
@@ -225,7 +204,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       }),
 
     register: (args) =>
-      call('register', args, async ({ serverUrl, ...body }) => {
+      call(args, async ({ serverUrl, ...body }) => {
         const url = normalizeServerUrl(serverUrl);
         await signOutQuietly();
         const auth = await api.register(url, body);
@@ -234,7 +213,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       }),
 
     signOut: () =>
-      call('signOut', undefined, async () => {
+      call(undefined, async () => {
         await signOutQuietly();
         return null;
       }),
@@ -243,23 +222,18 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
     getConnectionStatus: () => Promise.resolve(ok(state.connectionStatus())),
 
-    searchUsers: (args) => call('searchUsers', args, ({ q, limit }) => api.searchUsers(q, limit)),
+    searchUsers: (args) => call(args, ({ q, limit }) => api.searchUsers(q, limit)),
 
     getPeople: (args) =>
-      call('getPeople', args, ({ userIds }) =>
-        Promise.all([...new Set(userIds)].map((id) => api.getUser(id))),
-      ),
+      call(args, ({ userIds }) => Promise.all([...new Set(userIds)].map((id) => api.getUser(id)))),
 
-    openDirect: (args) =>
-      call('openDirect', args, ({ userId }) => openConversation({ type: 'direct', userId })),
+    openDirect: (args) => call(args, ({ userId }) => openConversation({ type: 'direct', userId })),
 
     createGroup: (args) =>
-      call('createGroup', args, ({ title, memberIds }) =>
-        openConversation({ type: 'group', title, memberIds }),
-      ),
+      call(args, ({ title, memberIds }) => openConversation({ type: 'group', title, memberIds })),
 
     listConversations: () =>
-      call('listConversations', undefined, async () => {
+      call(undefined, async () => {
         if (session.info() === null) throw clientError('not_signed_in', 'Not signed in.');
         try {
           for (const conversation of await api.listConversations()) {
@@ -275,36 +249,32 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       }),
 
     loadHistory: (args) =>
-      call(
-        'loadHistory',
-        args,
-        async ({ conversationId, beforeSeq, limit }): Promise<HistoryPage> => {
-          const size = limit ?? 50;
-          let fetched: Message[] | null = null;
-          try {
-            await requireConversation(conversationId);
-            fetched = await api.history(conversationId, { limit: size, before: beforeSeq });
-            state.mergeMessages(fetched);
-            if (beforeSeq === undefined && state.syncedSeq(conversationId) === null) {
-              state.setSyncedSeq(conversationId, fetched.at(-1)?.seq ?? 0);
-            }
-          } catch (err) {
-            const info = toBridgeError(err);
-            const offline = info.code === 'network' || info.code === 'timeout';
-            if (!offline || !state.has(conversationId)) throw err;
+      call(args, async ({ conversationId, beforeSeq, limit }): Promise<HistoryPage> => {
+        const size = limit ?? 50;
+        let fetched: Message[] | null = null;
+        try {
+          await requireConversation(conversationId);
+          fetched = await api.history(conversationId, { limit: size, before: beforeSeq });
+          state.mergeMessages(fetched);
+          if (beforeSeq === undefined && state.syncedSeq(conversationId) === null) {
+            state.setSyncedSeq(conversationId, fetched.at(-1)?.seq ?? 0);
           }
-          const messages = state.heldMessages(conversationId, beforeSeq, size);
-          const oldest = messages.find((m) => m.seq !== null)?.seq ?? null;
-          const hasMore =
-            fetched !== null
-              ? fetched.length === size && (fetched[0]?.seq ?? 1) > 1
-              : oldest === null || oldest > 1;
-          return { messages, hasMore };
-        },
-      ),
+        } catch (err) {
+          const info = toBridgeError(err);
+          const offline = info.code === 'network' || info.code === 'timeout';
+          if (!offline || !state.has(conversationId)) throw err;
+        }
+        const messages = state.heldMessages(conversationId, beforeSeq, size);
+        const oldest = messages.find((m) => m.seq !== null)?.seq ?? null;
+        const hasMore =
+          fetched !== null
+            ? fetched.length === size && (fetched[0]?.seq ?? 1) > 1
+            : oldest === null || oldest > 1;
+        return { messages, hasMore };
+      }),
 
     sendMessage: (args) =>
-      call('sendMessage', args, async ({ conversationId, body }) => {
+      call(args, async ({ conversationId, body }) => {
         if (session.info() === null) throw clientError('not_signed_in', 'Not signed in.');
         if (!state.has(conversationId)) {
           throw clientError('not_found', 'No such conversation.');
@@ -319,31 +289,31 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       }),
 
     retryMessage: (args) =>
-      call('retryMessage', args, async ({ clientId }) => {
+      call(args, async ({ clientId }) => {
         await outbox.retry(clientId);
         return null;
       }),
 
     discardMessage: (args) =>
-      call('discardMessage', args, async ({ clientId }) => {
+      call(args, async ({ clientId }) => {
         await outbox.discard(clientId);
         return null;
       }),
 
     markRead: (args) =>
-      call('markRead', args, async ({ conversationId, seq }) => {
+      call(args, async ({ conversationId, seq }) => {
         if (state.markRead(conversationId, seq)) await conn.sendRead(conversationId, seq);
         return null;
       }),
 
     setTyping: (args) =>
-      call('setTyping', args, async ({ conversationId, typing }) => {
+      call(args, async ({ conversationId, typing }) => {
         await conn.sendTyping(conversationId, typing).catch(() => undefined);
         return null;
       }),
 
     catchUp: () =>
-      call('catchUp', undefined, async () => {
+      call(undefined, async () => {
         if (session.info() === null) throw clientError('not_signed_in', 'Not signed in.');
         await conn.catchUp();
         return null;

@@ -1,12 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import { BRIDGE_METHODS, IPC_CHANNELS, ok, done } from '../shared/bridge';
+import { BRIDGE_METHOD_NAMES, IPC_CHANNELS, ok, done, type BridgeHandlers } from '../shared/bridge';
 import { isAppUrl } from './app-protocol.main';
 import {
   createInvokeListener,
   isTrustedSender,
   registerBridgeIpc,
   relayEvent,
-  type BridgeHandlers,
   type InvokeEvent,
   type SenderFrame,
 } from './ipc.main';
@@ -130,7 +129,7 @@ describe('registerBridgeIpc', () => {
       removeHandler: (channel: string) => handled.delete(channel),
     };
     const handlers = Object.fromEntries(
-      BRIDGE_METHODS.map((m) => [m, () => Promise.resolve(done())]),
+      BRIDGE_METHOD_NAMES.map((m) => [m, () => Promise.resolve(done())]),
     ) as unknown as BridgeHandlers;
     const unregister = registerBridgeIpc(ipcMain, handlers, { isTrustedSender: trusted });
     expect([...handled.keys()].sort()).toEqual(Object.values(IPC_CHANNELS.invoke).sort());

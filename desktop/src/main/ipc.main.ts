@@ -1,22 +1,14 @@
 import {
-  BRIDGE_METHODS,
+  BRIDGE_METHOD_NAMES,
   IPC_CHANNELS,
   fail,
   parseBridgeArgs,
+  type BridgeHandlers,
   type BridgeMethod,
   type BridgeValues,
   type ChatEvent,
-  type ParsedArgsOf,
   type Result,
 } from '../shared/bridge';
-
-/**
- * One handler per bridge capability. Each receives an argument that has already been
- * validated against `BRIDGE_ARG_SCHEMAS`, and answers with a `Result`.
- */
-export type BridgeHandlers = {
-  [M in BridgeMethod]: (args: ParsedArgsOf<M>) => Promise<Result<BridgeValues[M]>>;
-};
 
 /** The parts of an IPC sender frame the trust check reads (`WebFrameMain`). */
 export interface SenderFrame {
@@ -64,8 +56,9 @@ export interface BridgeIpcOptions {
 }
 
 /**
- * Builds the listener for one channel: sender check, then argument validation, then the
- * handler. A rejected call never reaches the handler.
+ * Builds the listener for one channel: sender check, then argument validation (the only
+ * validation an Electron bridge call gets), then the handler. A rejected call never
+ * reaches the handler.
  */
 export function createInvokeListener<M extends BridgeMethod>(
   method: M,
@@ -97,11 +90,11 @@ export function registerBridgeIpc(
   handlers: BridgeHandlers,
   options: BridgeIpcOptions,
 ): () => void {
-  for (const method of BRIDGE_METHODS) {
+  for (const method of BRIDGE_METHOD_NAMES) {
     register(ipcMain, method, handlers, options);
   }
   return () => {
-    for (const method of BRIDGE_METHODS) ipcMain.removeHandler(IPC_CHANNELS.invoke[method]);
+    for (const method of BRIDGE_METHOD_NAMES) ipcMain.removeHandler(IPC_CHANNELS.invoke[method]);
   };
 }
 

@@ -8,16 +8,20 @@
  */
 import { z } from 'zod';
 import {
+  BRIDGE_METHOD_NAMES,
   done,
   fail,
   ok,
-  parseBridgeArgs,
+  validatingCalls,
+  type BridgeHandlers,
   type ChatBridge,
   type ChatEvent,
   type ChatEventListener,
   type Result,
+  type ShellMethod,
   type ShellSettings,
 } from '../shared/bridge';
+import { withDoNotDisturb, withMuted } from '../shared/settings';
 import { coreCalls, createChatClient, type ChatClient } from '../core/client';
 import { safeExternalUrl } from '../shared/external-url';
 import type { OutboxEntry, OutboxStorage } from '../core/outbox';
@@ -202,6 +206,30 @@ export function createWebBridge(
   // For the page's lifetime, like the bridge itself.
   client.onEvent((event) => notifications.onEvent(event));
 
+  const shellHandlers: Pick<BridgeHandlers, ShellMethod> = {
+    setActiveConversation({ conversationId }) {
+      activeConversationId = conversationId;
+      return Promise.resolve(done());
+    },
+    setMuted: ({ conversationId, muted }) =>
+      Promise.resolve(commit(withMuted(settings, conversationId, muted))),
+    setDoNotDisturb: ({ enabled }) => Promise.resolve(commit(withDoNotDisturb(settings, enabled))),
+    getSettings: () => Promise.resolve(ok(copy())),
+    openExternal({ url: raw }) {
+      // The schema admits only http(s) URLs; the shared rule also refuses credentials, as
+      // the desktop shell does. Anything else never reaches window.open.
+      const url = safeExternalUrl(raw);
+      if (url === null) {
+        return Promise.resolve(
+          fail('invalid_request', 'Only web links (http or https) can be opened.'),
+        );
+      }
+      // With noopener, window.open returns null even on success: nothing to check.
+      window.open(url.href, '_blank', 'noopener,noreferrer');
+      return Promise.resolve(done());
+    },
+  };
+
   const bridge: WebBridge = {
     client,
     notificationPermission: notifications.permission,
@@ -214,48 +242,7 @@ export function createWebBridge(
       };
     },
 
-    ...coreCalls(client),
-
-    setActiveConversation(args) {
-      const parsed = parseBridgeArgs('setActiveConversation', args);
-      if (!parsed.ok) return Promise.resolve(parsed);
-      activeConversationId = parsed.value.conversationId;
-      return Promise.resolve(done());
-    },
-
-    setMuted(args) {
-      const parsed = parseBridgeArgs('setMuted', args);
-      if (!parsed.ok) return Promise.resolve(parsed);
-      const { conversationId, muted } = parsed.value;
-      const others = settings.mutedConversationIds.filter((id) => id !== conversationId);
-      return Promise.resolve(
-        commit({ ...settings, mutedConversationIds: muted ? [...others, conversationId] : others }),
-      );
-    },
-
-    setDoNotDisturb(args) {
-      const parsed = parseBridgeArgs('setDoNotDisturb', args);
-      if (!parsed.ok) return Promise.resolve(parsed);
-      return Promise.resolve(commit({ ...settings, doNotDisturb: parsed.value.enabled }));
-    },
-
-    getSettings: () => Promise.resolve(ok(copy())),
-
-    openExternal(args) {
-      // The schema admits only http(s) URLs; the shared rule also refuses credentials, as
-      // the desktop shell does. Anything else never reaches window.open.
-      const parsed = parseBridgeArgs('openExternal', args);
-      if (!parsed.ok) return Promise.resolve(parsed);
-      const url = safeExternalUrl(parsed.value.url);
-      if (url === null) {
-        return Promise.resolve(
-          fail('invalid_request', 'Only web links (http or https) can be opened.'),
-        );
-      }
-      // With noopener, window.open returns null even on success: nothing to check.
-      window.open(url.href, '_blank', 'noopener,noreferrer');
-      return Promise.resolve(done());
-    },
+    ...validatingCalls(BRIDGE_METHOD_NAMES, { ...coreCalls(client), ...shellHandlers }),
   };
 
   return bridge;

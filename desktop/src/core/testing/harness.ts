@@ -11,7 +11,15 @@ import type { Config } from '../../../../api/src/config';
 import { createLogger } from '../../../../api/src/http/logging';
 import { openStore, type Store } from '../../../../api/src/store/index';
 import { testConfig } from '../../../../api/test/helpers';
-import type { ChatEvent, ConnectionStatus, Result } from '../../shared/bridge';
+import {
+  CORE_METHODS,
+  validatingCalls,
+  type ChatCoreCalls,
+  type ChatEvent,
+  type ConnectionStatus,
+  type CoreMethod,
+  type Result,
+} from '../../shared/bridge';
 import { createChatClient, type ChatClient, type ChatClientOptions } from '../client';
 import { MemoryOutboxStorage, MemorySessionStorage } from '../memory-storage';
 import type { FetchLike } from '../api-client';
@@ -68,8 +76,13 @@ export async function startRestartableApi(
   return api;
 }
 
+/** The core as a bridge serves it: every argument validated first, as the shells do. */
+export type TestChatClient = Omit<ChatClient, CoreMethod> & ChatCoreCalls;
+
 export interface TestClient {
-  client: ChatClient;
+  client: TestChatClient;
+  /** The core itself, behind no bridge (to build a bridge on). */
+  core: ChatClient;
   sessionStorage: MemorySessionStorage;
   outboxStorage: MemoryOutboxStorage;
   events: ChatEvent[];
@@ -91,7 +104,13 @@ export function makeClient(
 ): TestClient {
   const sessionStorage = options.sessionStorage ?? new MemorySessionStorage();
   const outboxStorage = options.outboxStorage ?? new MemoryOutboxStorage();
-  const client = createChatClient({ ...options, sessionStorage, outboxStorage });
+  const core = createChatClient({ ...options, sessionStorage, outboxStorage });
+  const client: TestChatClient = {
+    onEvent: (listener) => core.onEvent(listener),
+    start: () => core.start(),
+    close: () => core.close(),
+    ...validatingCalls(CORE_METHODS, core),
+  };
   const events: ChatEvent[] = [];
   const waiters = new Set<() => void>();
   client.onEvent((event) => {
@@ -152,6 +171,7 @@ export function makeClient(
 
   return {
     client,
+    core,
     sessionStorage,
     outboxStorage,
     events,
