@@ -21,8 +21,10 @@ import { ApiClient, HttpTransport, normalizeServerUrl, type FetchLike } from './
 import { systemClock, type Clock } from './clock';
 import { Connection, defaultIoFactory, type IoFactory } from './connection';
 import { clientError, toBridgeError } from './errors';
-import { Outbox, accountKey, type OutboxEntry, type OutboxStorage } from './outbox';
-import { Session, type SessionStorage } from './session';
+import { Outbox, accountKey } from './outbox';
+import { Session } from './session';
+import type { OutboxEntry, OutboxStorage } from './storage/outbox';
+import type { SessionStorage } from './storage/session';
 import { ChatState, type UnsentMessage } from './state';
 
 export interface ChatClientOptions {

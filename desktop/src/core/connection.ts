@@ -30,7 +30,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '@chat/protocol'
 import type { ApiClient } from './api-client';
 import { backoffDelay, type Clock } from './clock';
 import { ClientError, clientError, isTransient } from './errors';
-import type { OutboxEntry } from './outbox';
+import type { OutboxEntry } from './storage/outbox';
 import { readJwtTimes, type Session } from './session';
 import type { ChatState } from './state';
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IPC_CHANNELS } from '../shared/bridge/methods';
-import { CONTENT_SECURITY_POLICY } from './csp.main';
+import { CONTENT_SECURITY_POLICY } from './security/csp.main';
 
 const desktopDir = path.resolve(import.meta.dirname, '..', '..');
 const repoRoot = path.resolve(desktopDir, '..');

@@ -8,9 +8,9 @@ import {
   type RestartableApi,
   type TestClient,
 } from '../core/testing/harness';
+import { SETTINGS_KEY } from '../core/storage/settings.web';
 import {
   createWebBridge,
-  SETTINGS_KEY,
   type StorageEventSource,
   type WebBridge,
   type WebBridgeOptions,

@@ -21,7 +21,7 @@ import {
   type Result,
 } from '../../shared/bridge';
 import { createChatClient, type ChatClient, type ChatClientOptions } from '../client';
-import { MemoryOutboxStorage, MemorySessionStorage } from '../memory-storage';
+import { MemoryOutboxStorage, MemorySessionStorage } from '../storage/memory';
 import type { FetchLike } from '../api-client';
 
 /** An API that can be stopped and started again on the same port and SQLite file. */

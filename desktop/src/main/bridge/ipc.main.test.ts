@@ -1,6 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { BRIDGE_METHOD_NAMES, IPC_CHANNELS, ok, done, type BridgeHandlers } from '../shared/bridge';
-import { isAppUrl } from './app-protocol.main';
+import {
+  BRIDGE_METHOD_NAMES,
+  IPC_CHANNELS,
+  ok,
+  done,
+  type BridgeHandlers,
+} from '../../shared/bridge';
+import { isAppUrl } from '../security/app-protocol.main';
 import {
   createInvokeListener,
   isTrustedSender,

@@ -1,4 +1,4 @@
-import { safeExternalUrl } from '../shared/external-url';
+import { safeExternalUrl } from '../../shared/external-url';
 
 export { safeExternalUrl };
 

@@ -4,7 +4,7 @@
  * a saved position is only reused while the window would still be reachable on a display.
  */
 import { z } from 'zod';
-import type { KeyValueStore } from './key-value-store.main';
+import type { KeyValueStore } from '../storage/key-value-store.main';
 import type { WindowOptionsInput } from './window.main';
 
 export interface Rectangle {

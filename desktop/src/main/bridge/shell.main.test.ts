@@ -1,10 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ChatEvent, ConversationView, LocalMessage } from '../shared/bridge';
-import { createMemoryKeyValueStore } from './key-value-store.main';
-import type { NativeNotification } from '../shared/notifications';
-import { createSettingsStore } from './settings.main';
+import type { ChatEvent, ConversationView, LocalMessage } from '../../shared/bridge';
+import { createMemoryKeyValueStore } from '../storage/key-value-store.main';
+import type { NativeNotification } from '../../shared/notifications';
+import { createSettingsStore } from '../../core/storage/settings';
+import { electronSettingsStorage } from '../../core/storage/settings.main';
 import { createShell, type ShellDeps } from './shell.main';
-import type { TrayState } from './tray.main';
+import type { TrayState } from '../indicators/tray.main';
 
 const NOW = Date.parse('2026-11-26T10:00:00.000Z');
 const alice = { id: 'u2', username: 'alice', displayName: 'Alice', createdAt: '' };
@@ -49,7 +50,7 @@ function setup(focused = false) {
   const shown: { title: string; click: () => void }[] = [];
   const showWindow = vi.fn();
   const deps: ShellDeps = {
-    settings: createSettingsStore(createMemoryKeyValueStore()),
+    settings: createSettingsStore(electronSettingsStorage(createMemoryKeyValueStore())),
     sessionPersistence: () => Promise.resolve({ persistent: true }),
     windowFocused: () => focused,
     showWindow,

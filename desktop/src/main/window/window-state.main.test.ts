@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryKeyValueStore } from './key-value-store.main';
+import { createMemoryKeyValueStore } from '../storage/key-value-store.main';
 import {
   loadWindowState,
   restoreWindowState,

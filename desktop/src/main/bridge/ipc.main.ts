@@ -8,7 +8,7 @@ import {
   type BridgeValues,
   type ChatEvent,
   type Result,
-} from '../shared/bridge';
+} from '../../shared/bridge';
 
 /** The parts of an IPC sender frame the trust check reads (`WebFrameMain`). */
 export interface SenderFrame {

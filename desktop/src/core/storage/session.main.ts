@@ -1,13 +1,5 @@
-import { User } from '@chat/protocol';
-import { z } from 'zod';
-import type { PersistedSession, SessionStorage } from '../core/session';
-import type { SecretStore } from './secret-store.main';
-
-const Persisted = z.object({
-  serverUrl: z.string().min(1).max(2048),
-  user: User,
-  refreshToken: z.string().min(1).max(4096),
-});
+import type { SecretStore } from '../../main/storage/secret-store.main';
+import { readPersistedSession, type PersistedSession, type SessionStorage } from './session';
 
 /**
  * The core's session port over the secret store: the whole record (refresh token
@@ -18,19 +10,12 @@ export function createSessionStorage(secrets: SecretStore): SessionStorage {
     async load(): Promise<PersistedSession | null> {
       const raw = await secrets.load();
       if (raw === null) return null;
-      let value: unknown;
-      try {
-        value = JSON.parse(raw);
-      } catch {
-        value = null;
-      }
-      const parsed = Persisted.safeParse(value);
-      if (!parsed.success) {
+      const session = readPersistedSession(raw);
+      if (session === null) {
         // Unreadable (an older format, a damaged file): signing in again is the only way.
         await secrets.clear();
-        return null;
       }
-      return parsed.data;
+      return session;
     },
     save: (session) => secrets.save(JSON.stringify(session)),
     clear: () => secrets.clear(),

@@ -12,16 +12,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HandlerDetails, WindowOpenHandlerResponse } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import { ok, type Result } from '../shared/bridge';
+import { ok, type Result } from '../../shared/bridge';
 import { APP_ENTRY_URL, createAppProtocolHandler, isAppUrl } from './app-protocol.main';
 import { CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_HEADER } from './csp.main';
 import { openExternalSafely } from './external-links.main';
-import { createInvokeListener, isTrustedSender, type SenderFrame } from './ipc.main';
+import { createInvokeListener, isTrustedSender, type SenderFrame } from '../bridge/ipc.main';
 import { guardNavigation, type GuardedEvent, type NavigationPolicy } from './navigation.main';
 import { installPermissionHandlers, type PermissionSession } from './permissions.main';
-import { buildWindowOptions } from './window.main';
+import { buildWindowOptions } from '../window/window.main';
 
-const MAIN_DIR = dirname(fileURLToPath(import.meta.url));
+const MAIN_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DESKTOP_DIR = resolve(MAIN_DIR, '../..');
 const ROOT = resolve(DESKTOP_DIR, '..');
 

@@ -3,16 +3,16 @@ import type {
   ConversationView,
   SessionPersistence,
   ShellSettings,
-} from '../shared/bridge';
-import type { ShellServices } from './bridge-handlers.main';
+} from '../../shared/bridge';
+import type { ShellServices } from './handlers.main';
 import {
   createNotifier,
   type NativeNotification,
   type NotificationContent,
-} from '../shared/notifications';
-import type { SettingsStore } from './settings.main';
-import type { TrayState } from './tray.main';
-import { createUnreadCounter } from './unread.main';
+} from '../../shared/notifications';
+import type { SettingsStore } from '../../core/storage/settings';
+import type { TrayState } from '../indicators/tray.main';
+import { createUnreadCounter } from '../indicators/unread.main';
 
 /** What the shell controller drives; Electron objects in the app, fakes in tests. */
 export interface ShellDeps {

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryKeyValueStore } from './key-value-store.main';
-import { createSettingsStore } from './settings.main';
+import {
+  createMemoryKeyValueStore,
+  type KeyValueStore,
+} from '../../main/storage/key-value-store.main';
+import { createSettingsStore as createStore } from './settings';
+import { electronSettingsStorage } from './settings.main';
 
-describe('settings store', () => {
+const createSettingsStore = (store: KeyValueStore) => createStore(electronSettingsStorage(store));
+
+describe('settings store over electron-store', () => {
   it('starts with notifications on and nothing muted', () => {
     expect(createSettingsStore(createMemoryKeyValueStore()).get()).toEqual({
       doNotDisturb: false,

@@ -1,5 +1,5 @@
-import { done, fail, ok, type BridgeHandlers, type ShellSettings } from '../shared/bridge';
-import { coreCalls, type ChatClient } from '../core/client';
+import { done, fail, ok, type BridgeHandlers, type ShellSettings } from '../../shared/bridge';
+import { coreCalls, type ChatClient } from '../../core/client';
 
 /** What the shell itself does for the shell-only bridge calls. */
 export interface ShellServices {

@@ -1,4 +1,4 @@
-import type { SessionPersistence } from '../shared/bridge';
+import type { SessionPersistence } from '../../shared/bridge';
 import type { KeyValueStore } from './key-value-store.main';
 
 /** The parts of Electron's `safeStorage` used here (the async API; the sync one is deprecated). */

@@ -1,4 +1,4 @@
-import type { ConversationView } from '../shared/bridge';
+import type { ConversationView } from '../../shared/bridge';
 
 /**
  * The total shown on the tray and the dock/taskbar badge: unread messages from others,
