@@ -19,7 +19,7 @@ import {
 } from '../shared/bridge';
 import { ApiClient, HttpTransport, normalizeServerUrl, type FetchLike } from './api-client';
 import { systemClock, type Clock } from './clock';
-import { Connection, defaultIoFactory, type IoFactory } from './connection';
+import { Connection, defaultIoFactory, type IoFactory } from './connection/connection';
 import { clientError, toBridgeError } from './errors';
 import { Outbox, accountKey } from './outbox';
 import { Session } from './session';
@@ -107,16 +107,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     clock,
     {
       changed: (entry) => state.upsertUnsent(toUnsent(entry)),
-      stored: (_entry, message: Message) => {
-        state.mergeMessages([message]);
-        const synced = state.syncedSeq(message.conversationId);
-        if (synced !== null) {
-          state.setSyncedSeq(
-            message.conversationId,
-            state.contiguousFrom(message.conversationId, synced),
-          );
-        }
-      },
+      stored: (_entry, message: Message) => state.accept([message]),
       removed: (entry) => state.removeUnsent(entry.conversationId, entry.clientId),
     },
   );
@@ -257,10 +248,12 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         try {
           await requireConversation(conversationId);
           fetched = await api.history(conversationId, { limit: size, before: beforeSeq });
-          state.mergeMessages(fetched);
-          if (beforeSeq === undefined && state.syncedSeq(conversationId) === null) {
-            state.setSyncedSeq(conversationId, fetched.at(-1)?.seq ?? 0);
-          }
+          state.accept(
+            fetched,
+            beforeSeq === undefined
+              ? { conversationId, newest: fetched.at(-1)?.seq ?? 0 }
+              : undefined,
+          );
         } catch (err) {
           const info = toBridgeError(err);
           const offline = info.code === 'network' || info.code === 'timeout';
