@@ -56,6 +56,7 @@ export default tseslint.config(
     files: ['desktop/src/core/**', 'desktop/src/shared/**'],
     ignores: [
       'desktop/src/core/**/*.test.ts',
+      'desktop/src/shared/**/*.test.ts',
       'desktop/src/core/testing/**',
       'desktop/src/**/*.main.ts',
       'desktop/src/**/*.web.ts',
