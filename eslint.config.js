@@ -6,6 +6,9 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import { builtinModules } from 'node:module';
 
+// An import source naming the API's test support (esquery regex: no '/' inside).
+const TEST_SUPPORT = String.raw`/^@chat.api.testing|(^|[.]{2}.)(api.)?test.(helpers|api-process|fixtures|index|cluster|clients)/`;
+
 export default tseslint.config(
   {
     ignores: [
@@ -210,6 +213,26 @@ export default tseslint.config(
             { group: ['node:*'], message: 'The preload runs sandboxed: no Node.' },
           ],
         },
+      ],
+    },
+  },
+  {
+    // What ships (the API image runs api/src; the desktop bundles are built from
+    // desktop/src) never loads test support: the testing entry of @chat/api, or api/test.
+    files: ['api/src/**', 'desktop/src/**', 'protocol/src/**'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/testing/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          'ImportDeclaration',
+          'ImportExpression',
+          'ExportAllDeclaration',
+          'ExportNamedDeclaration',
+        ].map((node) => ({
+          selector: `${node}[source.value=${TEST_SUPPORT}]`,
+          message: 'Test support (@chat/api/testing, api/test) is for tests only.',
+        })),
       ],
     },
   },

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnApi } from '@chat/api/testing';
 import type { PairSpec, RateResult } from './lib/ipc';
 import {
   LoadGenerator,
@@ -242,14 +243,18 @@ async function main(): Promise<void> {
   const servers: ServerProcess[] = [];
   const generators: LoadGenerator[] = [];
   const startApi = async (name: string, env: Record<string, string> = {}) => {
-    const server = await startServer({
-      name,
-      script: 'api/src/main.ts',
-      env: { ...apiEnv, ...env },
-      logFile: join(dir, `${name}.log`),
-      // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the API.
-      nodeArgs: (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
-    });
+    // The production settings (no test defaults), on a free loopback port.
+    const api = await spawnApi(
+      { ...apiEnv, ...env },
+      {
+        testDefaults: false,
+        logFile: join(dir, `${name}.log`),
+        readyTimeoutMs: 60_000,
+        // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the API.
+        nodeArgs: (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+      },
+    );
+    const server: ServerProcess = { name, url: api.url, pid: api.pid, stop: () => api.stop() };
     servers.push(server);
     return server;
   };

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDirect, registerUser } from '../api/test/helpers';
+import { openDirect, registerUser } from '@chat/api/testing';
 import { launchChromium } from './support/browser';
 import { ChatUser, visible } from './support/chat-app';
 import { seedMessages } from './support/seed';

@@ -5,7 +5,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDirect, postMessage, registerUser, type RegisteredUser } from '../api/test/helpers';
+import { openDirect, postMessage, registerUser, type RegisteredUser } from '@chat/api/testing';
 import { launchChromium } from './support/browser';
 import { ChatUser, hidden, visible } from './support/chat-app';
 import { ChatServer } from './support/server';

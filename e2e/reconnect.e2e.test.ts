@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '@chat/protocol';
-import { openDirect, registerUser } from '../api/test/helpers';
+import { openDirect, registerUser } from '@chat/api/testing';
 import { launchChromium } from './support/browser';
 import { ChatUser, hidden, visible } from './support/chat-app';
 import { ChatServer } from './support/server';

@@ -16,7 +16,7 @@ import {
   registerUser,
   type ChatClientSocket,
   type RegisteredUser,
-} from '../api/test/helpers';
+} from '@chat/api/testing';
 import { launchChromium } from './support/browser';
 import { ChatUser, hidden, visible } from './support/chat-app';
 import { ChatServer } from './support/server';

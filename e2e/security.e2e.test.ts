@@ -5,7 +5,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Person } from '@chat/protocol';
-import { createGroup, openDirect, postMessage, registerUser } from '../api/test/helpers';
+import { createGroup, openDirect, postMessage, registerUser } from '@chat/api/testing';
 import { launchChromium } from './support/browser';
 import { ChatUser, newAccount, visible } from './support/chat-app';
 import { ChatServer } from './support/server';

@@ -13,17 +13,13 @@
  * Options: --minutes N (default 10), --users N (default 30), --rate N actions/s (default 60).
  * Exits 1 when a check fails. Not part of CI: it runs for minutes by design.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { spawnApi } from '@chat/api/testing';
 import { io, type Socket } from 'socket.io-client';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const { values: args } = parseArgs({
   options: {
@@ -66,51 +62,27 @@ interface Sent {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object' ? done(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'chat-soak-'));
 const metricsFile = join(dir, 'metrics.jsonl');
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
 
-const child: ChildProcess = spawn(
-  process.execPath,
-  ['--expose-gc', '--import', 'tsx', '--import', './scripts/soak-probe.ts', 'api/src/main.ts'],
+// The harness keeps the SQLite file in a temp folder of its own and a random secret.
+const api = await spawnApi(
   {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${join(dir, 'chat.sqlite')}`,
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      LOG_LEVEL: 'warn',
-      ARGON2_MEMORY_KIB: '1024',
-      ARGON2_TIME_COST: '1',
-      // The traffic is bounded by --rate; the limiter would only turn it into 429s.
-      CHAT_RATE_LIMITS: 'off',
-      SOAK_METRICS_FILE: metricsFile,
-    },
+    LOG_LEVEL: 'warn',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    // The traffic is bounded by --rate; the limiter would only turn it into 429s.
+    CHAT_RATE_LIMITS: 'off',
+    SOAK_METRICS_FILE: metricsFile,
   },
+  { nodeArgs: ['--expose-gc', '--import', './scripts/soak-probe.ts'] },
 );
+const base = api.url;
 
 let stopping = false;
-child.once('exit', (code) => {
+void api.exited.then(() => {
   if (!stopping) {
-    console.error(`soak: the API exited unexpectedly (${code})`);
+    console.error(`soak: the API exited unexpectedly\n${api.output()}`);
     process.exit(1);
   }
 });
@@ -128,19 +100,6 @@ async function http<T>(method: string, path: string, token?: string, body?: unkn
   });
   const text = await response.text();
   return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as T };
-}
-
-async function waitHealthy(): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await sleep(100);
-  }
-  throw new Error('the API did not become healthy');
 }
 
 const counters = {
@@ -163,7 +122,6 @@ function pick<T>(items: readonly T[]): T {
 }
 
 async function main(): Promise<void> {
-  await waitHealthy();
   const accounts: Account[] = [];
   for (let i = 0; i < USERS; i++) {
     const username = `soak_${i}_${randomBytes(3).toString('hex')}`;
@@ -466,7 +424,7 @@ try {
   process.exitCode = 1;
 } finally {
   stopping = true;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await api.stop();
+  await api.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -30,29 +30,49 @@ export type ChatClientSocket = ClientSocket<ServerToClientEvents, ClientToServer
 /** Cheap argon2 so suites that register many users stay fast. Never for production. */
 export const TEST_ARGON2 = { memoryCost: 256, timeCost: 1, parallelism: 1 } as const;
 
-export interface TestApiOptions {
+export interface TestApiOptions<S extends Store = Store> {
   /** Config fields to override (e.g. `accessTokenTtlSeconds`, `rateLimits`, `argon2`). */
   config?: Partial<Config>;
   clock?: Clock;
   logger?: Logger;
-  /** Reuse an open store (e.g. a second instance on one file); it is not closed by close(). */
-  store?: Store;
+  /**
+   * Opens the store on the API's SQLite file, on every start (default: `openStore` on the
+   * config's DATABASE_URL). For a store with other options, e.g. a short busy timeout.
+   */
+  openStore?: (file: string) => S | Promise<S>;
   /** Shorter presence grace / typing expiry, so tests need not wait the contract's 5 s. */
   timings?: AppDeps['timings'];
+  /** A built web client to serve at `/` (the browser tests'). */
+  webRoot?: string;
 }
 
-export interface TestApi {
+/**
+ * An API running in this process: loopback, a SQLite file in a temp folder. It can be
+ * stopped and started again on the same port, file and signing secret, as a deployment
+ * restarts, so tokens and data survive the restart.
+ */
+export interface TestApi<S extends Store = Store> {
   /** `http://127.0.0.1:<port>` */
   url: string;
   port: number;
-  app: App;
-  store: Store;
+  /** The running app; throws while stopped. */
+  readonly app: App;
+  /** The running app's store; throws while stopped. */
+  readonly store: S;
   config: Config;
   /** The temp folder holding the SQLite file; removed by close(). */
   dir: string;
+  /** The SQLite file the store opens. */
+  databaseFile: string;
   http: RestClient;
+  readonly isRunning: boolean;
   /** Connects a socket that close() disconnects. Rejects with the connect_error. */
   connect(token: string | undefined): Promise<ChatClientSocket>;
+  /** Stops as a deployment does (sockets disconnected, store closed); the file stays. */
+  stop(): Promise<void>;
+  /** Starts again on the same port, file and secret (nothing if running). */
+  start(): Promise<void>;
+  /** Stops and removes the temp folder. */
   close(): Promise<void>;
 }
 
@@ -62,49 +82,91 @@ export function testConfig(dir: string, overrides: Partial<Config> = {}): Config
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: `sqlite:${join(dir, 'chat.sqlite')}`,
+    DATABASE_URL: `sqlite:${join(dir, DATABASE_FILE)}`,
     JWT_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'silent',
   });
   return { ...base, argon2: { ...TEST_ARGON2 }, warnings: [], ...overrides };
 }
 
-export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
-  const dir = mkdtempSync(join(tmpdir(), 'chat-api-test-'));
-  const config = testConfig(dir, options.config);
-  const ownStore = options.store === undefined;
-  const store = options.store ?? (await openStore(config.databaseUrl));
-  const app = createApp({
-    config,
-    store,
-    logger: options.logger ?? createLogger(config.logLevel),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.timings ? { timings: options.timings } : {}),
-  });
-  const address = await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${address.port}`;
-  const sockets = new Set<ChatClientSocket>();
+const DATABASE_FILE = 'chat.sqlite';
 
-  return {
+export async function startTestApi<S extends Store = Store>(
+  options: TestApiOptions<S> = {},
+): Promise<TestApi<S>> {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-api-test-'));
+  const databaseFile = join(dir, DATABASE_FILE);
+  // One config (and so one secret) for every incarnation, so tokens survive a restart.
+  const config = testConfig(dir, options.config);
+  const sockets = new Set<ChatClientSocket>();
+  let running: { app: App; store: S } | null = null;
+  let port = 0;
+
+  const boot = async (): Promise<{ app: App; store: S }> => {
+    const store = options.openStore
+      ? await options.openStore(databaseFile)
+      : ((await openStore(config.databaseUrl)) as S);
+    const app = createApp({
+      config,
+      store,
+      logger: options.logger ?? createLogger(config.logLevel),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.timings ? { timings: options.timings } : {}),
+      ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
+    });
+    try {
+      port = (await app.listen(port, '127.0.0.1')).port;
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return { app, store };
+  };
+  const current = () => {
+    if (running === null) throw new Error('the API is stopped');
+    return running;
+  };
+
+  running = await boot();
+  const url = `http://127.0.0.1:${port}`;
+  const api: TestApi<S> = {
     url,
-    port: address.port,
-    app,
-    store,
+    port,
+    get app() {
+      return current().app;
+    },
+    get store() {
+      return current().store;
+    },
     config,
     dir,
+    databaseFile,
     http: new RestClient(url),
+    get isRunning() {
+      return running !== null;
+    },
     async connect(token) {
       const socket = await connectSocket(url, token);
       sockets.add(socket);
       return socket;
     },
+    async stop() {
+      const stopping = running;
+      if (stopping === null) return;
+      running = null;
+      await stopping.app.close();
+      await stopping.store.close();
+    },
+    async start() {
+      running ??= await boot();
+    },
     async close() {
       for (const socket of sockets) socket.disconnect();
-      await app.close();
-      if (ownStore) await store.close();
+      await api.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return api;
 }
 
 // ---- REST -------------------------------------------------------------------

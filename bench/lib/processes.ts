@@ -1,22 +1,10 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { freePort } from '@chat/api/testing';
 import type { Command, Reply } from './ipc';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => done(port));
-    });
-  });
-}
 
 /** The soft limit on open files, which children inherit (this container cannot raise it). */
 export function openFilesLimit(): number {
@@ -69,8 +57,9 @@ export interface ServerProcess {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Starts a Node server (the API or the relay) as a real process on a free port, output
- * going to a log file, and resolves once `GET /api/health` answers 200.
+ * Starts the relay as a real process on a free port, output going to a log file, and
+ * resolves once `GET /api/health` answers 200. (The API starts through its own harness,
+ * `spawnApi` of `@chat/api/testing`.)
  */
 export async function startServer(options: {
   name: string;

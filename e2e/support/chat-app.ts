@@ -10,7 +10,7 @@ import type {
   Locator,
   Page,
 } from 'playwright-core';
-import type { RegisteredUser } from '../../api/test/helpers';
+import type { RegisteredUser } from '@chat/api/testing';
 import type { ChatServer } from './server';
 
 /** Waits on a loaded machine are long; they end as soon as the state shows. */

@@ -2,7 +2,7 @@
  * History written straight through the REST API, faster than any browser could type it,
  * so a test starts from a conversation that already holds hundreds of messages.
  */
-import { postMessage, type RegisteredUser } from '../../api/test/helpers';
+import { postMessage, type RegisteredUser } from '@chat/api/testing';
 import type { ChatServer } from './server';
 
 export interface SeedOptions {

@@ -18,6 +18,7 @@ import {
   type RegisteredUser,
   type TestApi,
 } from '../../test/helpers';
+import { startWithDirect } from '../../test/fixtures';
 
 let api: TestApi;
 let ann: RegisteredUser;
@@ -26,9 +27,7 @@ let eve: RegisteredUser;
 let direct: Conversation;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  [ann, ben, eve] = await Promise.all([registerUser(api), registerUser(api), registerUser(api)]);
-  direct = await openDirect(api, ann.accessToken, ben.user.id);
+  ({ api, ann, ben, eve, direct } = await startWithDirect());
 });
 afterAll(async () => {
   await api.close();

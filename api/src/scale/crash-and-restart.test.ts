@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { Message, type Conversation } from '@chat/protocol';
 import { emitWithAck, sleep } from '../../test/helpers';
-import { arrives, connect, createConversation, history, person, record } from './clients';
-import { createCluster, privateRedis, type Cluster, type PrivateRedis } from './cluster';
+import { arrives, connect, createConversation, history, person, record } from '../../test/clients';
+import { createCluster, privateRedis, type Cluster, type PrivateRedis } from '../../test/cluster';
 
 let cluster: Cluster | undefined;
 let redis: PrivateRedis | undefined;

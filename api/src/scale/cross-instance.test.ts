@@ -2,8 +2,8 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Message } from '@chat/protocol';
 import { disconnection, emitWithAck, login, sleep } from '../../test/helpers';
-import { arrives, connect, createConversation, history, person, record } from './clients';
-import { createCluster, type Cluster, type Instance } from './cluster';
+import { arrives, connect, createConversation, history, person, record } from '../../test/clients';
+import { createCluster, type Cluster, type Instance } from '../../test/cluster';
 
 let cluster: Cluster;
 let one: Instance;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { describe, expect, it } from 'vitest';
 import { openMongoStore } from './mongodb';
-import { describeStoreContract } from './store.contract';
+import { describeStoreContract } from '../../test/store-contract';
 import type { Store } from './types';
 
 /**

@@ -12,7 +12,7 @@ import { BACKSTOP_AUTOCHECKPOINT_PAGES } from './sqlite/checkpointer';
 import type { SqliteStore } from './sqlite';
 import { MIGRATIONS, migrate } from './sqlite/migrations';
 import { escapeLike } from './sqlite/users';
-import { describeStoreContract } from './store.contract';
+import { describeStoreContract } from '../../test/store-contract';
 import { StoreUnavailable } from './types';
 import type { Store } from './types';
 

@@ -1,6 +1,6 @@
 /**
  * The storage port. Services depend on this interface only; `sqlite/` and `mongodb/`
- * implement it, and `store.contract.ts` is the one suite both must pass.
+ * implement it, and `api/test/store-contract.ts` is the one suite both must pass.
  *
  * Rules every adapter keeps:
  * - Ids are opaque strings. A lookup by an id of any shape (including one that is not

@@ -5,6 +5,3 @@
 export interface PresenceReader {
   isOnline(userId: string): boolean;
 }
-
-/** Until presence tracking is wired in, nobody is reported online. */
-export const offlinePresence: PresenceReader = { isOnline: () => false };

@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { freePort, spawnApi, type ApiProcess } from '@chat/api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalMessage } from '../../shared/bridge';
-import { freePort, spawnApi, type ApiProcess } from '../../../../api/test/api-process';
 import { makeClient, signUp, unwrap, type TestClient } from '../testing/harness';
 
 const PER_SENDER = 100;

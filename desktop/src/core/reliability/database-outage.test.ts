@@ -8,27 +8,23 @@
  * and root ignores file modes.)
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../../../api/src/app';
-import { createLogger } from '../../../../api/src/http/logging';
-import { openSqliteStore, type SqliteStore } from '../../../../api/src/store/sqlite/index';
 import {
   connectSocket,
   emitWithAck,
   EventLog,
+  openSqliteStore,
   RestClient,
-  testConfig,
+  startTestApi,
   type ChatClientSocket,
-} from '../../../../api/test/helpers';
+  type SqliteStore,
+  type TestApi,
+} from '@chat/api/testing';
 import { makeClient, signUp, unwrap, type TestClient } from '../testing/harness';
 
-let dir: string;
+let api: TestApi<SqliteStore>;
 let store: SqliteStore;
-let app: App;
 let url: string;
 let locker: Database.Database;
 
@@ -39,22 +35,20 @@ function lockWrites(): { release(): void } {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'chat-db-outage-'));
-  const config = testConfig(dir, { rateLimits: false });
-  const file = join(dir, 'chat.sqlite');
-  // A short busy wait: the default 5 s would only make the test slower, not different.
-  store = openSqliteStore(file, { busyTimeoutMs: 100 });
-  app = createApp({ config, store, logger: createLogger('silent') });
-  url = `http://127.0.0.1:${(await app.listen(0, '127.0.0.1')).port}`;
-  locker = new Database(file, { timeout: 5_000 });
+  api = await startTestApi({
+    config: { rateLimits: false },
+    // A short busy wait: the default 5 s would only make the test slower, not different.
+    openStore: (file) => openSqliteStore(file, { busyTimeoutMs: 100 }),
+  });
+  store = api.store;
+  url = api.url;
+  locker = new Database(api.databaseFile, { timeout: 5_000 });
 });
 
 afterAll(async () => {
   if (locker.inTransaction) locker.exec('ROLLBACK');
   locker.close();
-  await app.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await api.close();
 });
 
 function messageCount(conversationId: string): number {

@@ -1,16 +1,9 @@
 /**
- * Test harness for the client core: real API instances (SQLite in a temp folder,
- * loopback, port 0), clients with memory storage, and helpers to await events.
+ * Test harness for the client core: real API instances (the API's own harness), clients
+ * with memory storage, and helpers to await events.
  * Node-only; never imported by the core itself.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createApp, type App } from '../../../../api/src/app';
-import type { Config } from '../../../../api/src/config';
-import { createLogger } from '../../../../api/src/http/logging';
-import { openStore, type Store } from '../../../../api/src/store/index';
-import { testConfig } from '../../../../api/test/helpers';
+import { startTestApi, type Config, type TestApi } from '@chat/api/testing';
 import {
   CORE_METHODS,
   validatingCalls,
@@ -22,58 +15,13 @@ import {
 } from '../../shared/bridge';
 import { createChatClient, type ChatClient, type ChatClientOptions } from '../client';
 import { MemoryOutboxStorage, MemorySessionStorage } from '../storage/memory';
-import type { FetchLike } from '../api-client';
 
 /** An API that can be stopped and started again on the same port and SQLite file. */
-export interface RestartableApi {
-  url: string;
-  port: number;
-  config: Config;
-  app(): App;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  close(): Promise<void>;
-}
+export type RestartableApi = TestApi;
 
-export async function startRestartableApi(
-  overrides: Partial<Config> = {},
-): Promise<RestartableApi> {
-  const dir = mkdtempSync(join(tmpdir(), 'chat-desktop-core-'));
-  // One secret for every incarnation, so tokens survive the restart like in production.
-  const config = testConfig(dir, { rateLimits: false, ...overrides });
-  let store: Store | null = null;
-  let app: App | null = null;
-  let port = 0;
-
-  const api: RestartableApi = {
-    url: '',
-    port: 0,
-    config,
-    app() {
-      if (app === null) throw new Error('the API is stopped');
-      return app;
-    },
-    async start() {
-      store = await openStore(config.databaseUrl);
-      app = createApp({ config, store, logger: createLogger('silent') });
-      const address = await app.listen(port, '127.0.0.1');
-      port = address.port;
-      api.port = port;
-      api.url = `http://127.0.0.1:${port}`;
-    },
-    async stop() {
-      await app?.close();
-      await store?.close();
-      app = null;
-      store = null;
-    },
-    async close() {
-      await api.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  await api.start();
-  return api;
+/** The API harness with the rate limits off: the core's tests reconnect and resend in bursts. */
+export function startRestartableApi(overrides: Partial<Config> = {}): Promise<RestartableApi> {
+  return startTestApi({ config: { rateLimits: false, ...overrides } });
 }
 
 /** The core as a bridge serves it: every argument validated first, as the shells do. */
@@ -184,18 +132,6 @@ export function makeClient(
 export function unwrap<T>(result: Result<T>): T {
   if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
   return result.value;
-}
-
-/** Wraps fetch to count requests by path (e.g. how many refreshes happened). */
-export function countingFetch(): { fetch: FetchLike; count(pathPart: string): number } {
-  const paths: string[] = [];
-  return {
-    fetch: async (input, init) => {
-      paths.push(new URL(input).pathname);
-      return fetch(input, init as RequestInit);
-    },
-    count: (pathPart) => paths.filter((p) => p.includes(pathPart)).length,
-  };
 }
 
 /** Statuses with a live socket ('catching-up' may last while the API lacks an endpoint). */

@@ -1,6 +1,6 @@
 /**
- * Test harness for scale-out: real API processes (`node --import tsx api/src/main.ts`)
- * sharing one SQLite file and one Redis, and a private redis-server for tests that stop it.
+ * Test harness for scale-out: real API processes (`spawnApi`) sharing one SQLite file and
+ * one Redis, and a private redis-server for tests that stop it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, spawnApi, type ApiProcess } from '../../test/api-process';
-import { sleep } from '../../test/helpers';
+import { freePort, spawnApi, type ApiProcess } from './api-process';
+import { sleep } from './helpers';
 
 export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -46,8 +46,7 @@ export function createCluster(options: { redisUrl?: string; heartbeatTtlMs?: num
       return instance;
     },
     async close() {
-      for (const instance of instances) instance.kill('SIGKILL');
-      await Promise.all(instances.map((instance) => instance.exited));
+      await Promise.all(instances.map((instance) => instance.close()));
       rmSync(dir, { recursive: true, force: true });
       await deleteKeys(options.redisUrl ?? SHARED_REDIS_URL, prefix);
     },

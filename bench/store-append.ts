@@ -3,12 +3,12 @@
  * bursts. With synchronous=FULL every commit is an fsync, so sequential appends are bound
  * by the disk; group commit lets concurrent appends share one transaction and one fsync.
  *
- *   node --import tsx api/bench/store-append.ts [messages=2000] [concurrency=100]
+ *   node --import tsx bench/store-append.ts [messages=2000] [concurrency=100]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStore } from '../src/store/sqlite';
+import { openSqliteStore } from '../api/src/store/sqlite';
 
 const total = Number(process.argv[2] ?? 2000);
 const concurrency = Number(process.argv[3] ?? 100);

@@ -7,7 +7,7 @@ import {
   type ChatClientSocket,
   type RegisteredUser,
   type RestClient,
-} from '../../test/helpers';
+} from './helpers';
 
 type Payload<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
 

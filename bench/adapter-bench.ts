@@ -3,7 +3,7 @@
  * servers, users spread over both, each event addressed to a few `user:<id>` rooms (a
  * direct or small group conversation). Prints delivered events per second and latency.
  *
- *   node --import tsx api/src/scale/adapter-bench.ts [redis://127.0.0.1:6379]
+ *   node --import tsx bench/adapter-bench.ts [redis://127.0.0.1:6379]
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreUnavailable, UniqueViolation } from './types';
-import type { ConversationRecord, MessageRecord, Store, UserRecord } from './types';
+import { StoreUnavailable, UniqueViolation } from '../src/store/types';
+import type { ConversationRecord, MessageRecord, Store, UserRecord } from '../src/store/types';
 
 export type OpenStore = () => Promise<Store>;
 export type CleanupStore = (store: Store) => Promise<void> | void;
