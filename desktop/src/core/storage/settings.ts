@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import {
   defaultSettings,
+  isMuted,
   withDoNotDisturb,
   withMuted,
   type ShellSettings,
@@ -66,6 +67,6 @@ export function createSettingsStore(storage: SettingsStorage): SettingsStore {
     get,
     setDoNotDisturb: (enabled) => commit(withDoNotDisturb(settings, enabled)),
     setMuted: (conversationId, muted) => commit(withMuted(settings, conversationId, muted)),
-    isMuted: (conversationId) => settings.mutedConversationIds.includes(conversationId),
+    isMuted: (conversationId) => isMuted(settings, conversationId),
   };
 }
