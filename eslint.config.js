@@ -52,9 +52,18 @@ export default tseslint.config(
   },
   {
     // The desktop client core and the bridge contract run in Electron's main process, in
-    // Node and in a browser page: nothing environment-specific may leak in.
+    // Node and in a browser page: nothing environment-specific may leak in. Files are named
+    // by where they run: an adapter beside a core port (`core/storage/outbox.main.ts`,
+    // `outbox.web.ts`) follows the rules of its environment below, and the core may not
+    // import it.
     files: ['desktop/src/core/**', 'desktop/src/shared/**'],
-    ignores: ['desktop/src/core/**/*.test.ts', 'desktop/src/core/testing/**'],
+    ignores: [
+      'desktop/src/core/**/*.test.ts',
+      'desktop/src/shared/**/*.test.ts',
+      'desktop/src/core/testing/**',
+      'desktop/src/**/*.main.ts',
+      'desktop/src/**/*.web.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -71,6 +80,11 @@ export default tseslint.config(
             {
               group: ['**/preload', '**/preload/**', '**/web', '**/web/**'],
               message: 'The client core may not import bridge implementations.',
+            },
+            {
+              group: ['**/*.main', '**/*.web', '**/*.preload'],
+              message:
+                'The client core may not import an environment adapter; the shell injects it.',
             },
           ],
           paths: builtinModules.map((name) => ({
@@ -102,6 +116,8 @@ export default tseslint.config(
                 '**/preload/**',
                 '**/core',
                 '**/core/**',
+                '**/*.main',
+                '**/*.preload',
               ],
               message: 'The renderer talks only to window.chat (types: shared/bridge).',
             },
@@ -112,8 +128,9 @@ export default tseslint.config(
   },
   {
     // The Electron main process and the preload never import UI code; the preload (a
-    // sandboxed script) imports neither main-process code nor the core.
-    files: ['desktop/src/main/**'],
+    // sandboxed script) imports neither main-process code nor the core. `*.main.ts` adapters
+    // beside a core port run in the main process too.
+    files: ['desktop/src/main/**', 'desktop/src/**/*.main.ts', 'desktop/src/**/*.main.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -127,10 +144,48 @@ export default tseslint.config(
                 '**/preload/**',
                 '**/web',
                 '**/web/**',
+                '**/*.web',
+                '**/*.preload',
               ],
               message: 'The main process may not import renderer, preload or web-bridge code.',
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // The web bridge and `*.web.ts` adapters run in a browser page: no Electron, no Node,
+    // no main-process or preload code (their tests run in Node and are exempt).
+    files: ['desktop/src/web/**', 'desktop/src/**/*.web.ts'],
+    ignores: ['desktop/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['electron', 'electron/*', 'node:*'],
+              message: 'The web client runs in a browser page.',
+            },
+            {
+              group: [
+                '**/main',
+                '**/main/**',
+                '**/*.main',
+                '**/preload',
+                '**/preload/**',
+                '**/*.preload',
+                '**/renderer',
+                '**/renderer/**',
+              ],
+              message: 'The web bridge may not import main-process, preload or UI code.',
+            },
+          ],
+          paths: builtinModules.map((name) => ({
+            name,
+            message: 'Node built-ins are not available in the browser.',
+          })),
         },
       ],
     },

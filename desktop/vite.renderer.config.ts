@@ -1,7 +1,7 @@
 import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { CONTENT_SECURITY_POLICY } from './src/main/csp.main';
+import { CONTENT_SECURITY_POLICY } from './src/main/security/csp.main';
 
 /**
  * The renderer, built twice from one source (src/renderer):

@@ -20,7 +20,7 @@ const SOURCES = [
   'desktop/src/web',
   'desktop/src/core',
   'desktop/src/shared',
-  'desktop/src/main/csp.main.ts',
+  'desktop/src/main/security/csp.main.ts',
   'desktop/vite.renderer.config.ts',
   'protocol/src',
 ].map((path) => join(REPO_ROOT, path));

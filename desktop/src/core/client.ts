@@ -1,30 +1,31 @@
 /**
  * The client core: one object implementing every core call of the bridge. The shells
- * wrap it — the Electron main process behind IPC, the web bridge in the page — and add
- * the shell-only calls (links, mute, do-not-disturb, the active conversation).
+ * wrap it (the Electron main process behind IPC, the web bridge in the page), validate
+ * each argument at their edge, and add the shell-only calls (links, mute,
+ * do-not-disturb, the active conversation).
  *
- * Every call validates its argument with the bridge's schema, never throws, and answers
- * a `Result`.
+ * Every call receives its argument validated, never throws, and answers a `Result`.
  */
 import type { Message } from '@chat/protocol';
 import {
-  ok,
-  parseBridgeArgs,
-  type BridgeMethod,
-  type ChatCoreCalls,
+  CORE_METHODS,
   type ChatEvent,
   type ChatEventListener,
-  type HistoryPage,
-  type ParsedArgsOf,
-  type Result,
+  type CoreHandlers,
   type SessionInfo,
 } from '../shared/bridge';
-import { ApiClient, HttpTransport, normalizeServerUrl, type FetchLike } from './api-client';
+import { ApiClient, HttpTransport, type FetchLike } from './api-client';
+import { accountCalls } from './calls/account';
+import type { CoreContext } from './calls/context';
+import { conversationCalls } from './calls/conversations';
+import { messageCalls } from './calls/messages';
 import { systemClock, type Clock } from './clock';
-import { Connection, defaultIoFactory, type IoFactory } from './connection';
-import { clientError, toBridgeError } from './errors';
-import { Outbox, accountKey, type OutboxEntry, type OutboxStorage } from './outbox';
-import { Session, type SessionStorage } from './session';
+import { Connection, defaultIoFactory, type IoFactory } from './connection/connection';
+import { clientError } from './errors';
+import { Outbox, accountKey } from './outbox';
+import { Session } from './session';
+import type { OutboxEntry, OutboxStorage } from './storage/outbox';
+import type { SessionStorage } from './storage/session';
 import { ChatState, type UnsentMessage } from './state';
 
 export interface ChatClientOptions {
@@ -38,7 +39,7 @@ export interface ChatClientOptions {
   requestTimeoutMs?: number;
 }
 
-export interface ChatClient extends ChatCoreCalls {
+export interface ChatClient extends CoreHandlers {
   onEvent(listener: ChatEventListener): () => void;
   /** Restores a persisted session (if any) and connects. Call once. */
   start(): Promise<SessionInfo | null>;
@@ -48,46 +49,61 @@ export interface ChatClient extends ChatCoreCalls {
 
 /**
  * The core's bridge calls taken off a client, for a bridge (the Electron IPC handlers,
- * the web bridge) to spread beside its own shell calls. Naming them here keeps `start`,
- * `close` and `onEvent` from becoming bridge calls by accident.
+ * the web bridge) to serve beside its own shell calls: one per core call of the bridge
+ * table, so `start`, `close` and `onEvent` never become bridge calls by accident.
  */
-export function coreCalls(client: ChatCoreCalls): ChatCoreCalls {
+export function coreCalls(client: CoreHandlers): CoreHandlers {
+  return Object.fromEntries(
+    CORE_METHODS.map((method) => [
+      method,
+      (args: never) => (client[method] as (args: never) => unknown)(args),
+    ]),
+  ) as unknown as CoreHandlers;
+}
+
+/** Delivers core events to every listener; one broken listener starves no other. */
+function createEmitter(): {
+  emit: (event: ChatEvent) => void;
+  onEvent: (listener: ChatEventListener) => () => void;
+} {
+  const listeners = new Set<ChatEventListener>();
   return {
-    signIn: (args) => client.signIn(args),
-    register: (args) => client.register(args),
-    signOut: () => client.signOut(),
-    getSession: () => client.getSession(),
-    getConnectionStatus: () => client.getConnectionStatus(),
-    searchUsers: (args) => client.searchUsers(args),
-    getPeople: (args) => client.getPeople(args),
-    openDirect: (args) => client.openDirect(args),
-    createGroup: (args) => client.createGroup(args),
-    listConversations: () => client.listConversations(),
-    loadHistory: (args) => client.loadHistory(args),
-    sendMessage: (args) => client.sendMessage(args),
-    retryMessage: (args) => client.retryMessage(args),
-    discardMessage: (args) => client.discardMessage(args),
-    markRead: (args) => client.markRead(args),
-    setTyping: (args) => client.setTyping(args),
-    catchUp: () => client.catchUp(),
+    emit(event) {
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch (err) {
+          console.error('chat client: event listener threw', err);
+        }
+      }
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }
 
+function toUnsent(entry: OutboxEntry): UnsentMessage {
+  return {
+    clientId: entry.clientId,
+    conversationId: entry.conversationId,
+    body: entry.body,
+    createdAt: entry.createdAt,
+    order: entry.order,
+    failed: entry.failed,
+  };
+}
+
+/**
+ * Builds the core from its parts (state, session, API client, outbox, connection), wires
+ * them to each other, and serves the core calls from `calls/`: one module per area, each
+ * call a function of the shared `CoreContext`.
+ */
 export function createChatClient(options: ChatClientOptions): ChatClient {
   const clock = options.clock ?? systemClock;
-  const listeners = new Set<ChatEventListener>();
-  const emit = (event: ChatEvent) => {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        // One broken listener must not starve the others or the core.
-        console.error('chat client: event listener threw', err);
-      }
-    }
-  };
-
-  const state = new ChatState(emit, clock);
+  const events = createEmitter();
+  const state = new ChatState(events.emit, clock);
   const session = new Session(options.sessionStorage, () => clock.now());
   const api = new ApiClient(
     new HttpTransport(
@@ -98,47 +114,29 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   );
   session.attach(api);
 
-  const toUnsent = (entry: OutboxEntry): UnsentMessage => ({
-    clientId: entry.clientId,
-    conversationId: entry.conversationId,
-    body: entry.body,
-    createdAt: entry.createdAt,
-    order: entry.order,
-    failed: entry.failed,
-  });
-
-  let connection: Connection | null = null;
+  // The outbox sends over the connection, and the connection tells the outbox when it may:
+  // the outbox is built first and reaches the connection once it exists.
+  let connected: Connection | null = null;
   const outbox = new Outbox(
     options.outboxStorage,
     {
-      ready: () => connection?.connected() === true,
-      send: (entry) => {
-        if (connection === null) return Promise.reject(clientError('offline', 'Not connected.'));
-        return connection.sendMessage(entry);
-      },
+      ready: () => connected?.connected() === true,
+      send: (entry) =>
+        connected === null
+          ? Promise.reject(clientError('offline', 'Not connected.'))
+          : connected.sendMessage(entry),
     },
     clock,
     {
       changed: (entry) => state.upsertUnsent(toUnsent(entry)),
-      stored: (_entry, message: Message) => {
-        state.mergeMessages([message]);
-        const synced = state.syncedSeq(message.conversationId);
-        if (synced !== null) {
-          state.setSyncedSeq(
-            message.conversationId,
-            state.contiguousFrom(message.conversationId, synced),
-          );
-        }
-      },
+      stored: (_entry, message: Message) => state.accept([message]),
       removed: (entry) => state.removeUnsent(entry.conversationId, entry.clientId),
     },
   );
-
   const showUnsent = () => {
     for (const entry of outbox.pending()) state.upsertUnsent(toUnsent(entry));
   };
-
-  connection = new Connection({
+  const connection = new Connection({
     session,
     api,
     state,
@@ -148,206 +146,29 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     onConnected: () => outbox.kickAll(),
     onConversationsLoaded: showUnsent,
   });
-  const conn = connection;
+  connected = connection;
 
   session.onChange((info, reason) => {
-    conn.stop();
+    connection.stop();
     state.reset(info?.user.id ?? null);
     outbox.setAccount(info ? accountKey(info.serverUrl, info.user.id) : null);
-    emit({ type: 'session', session: info, reason });
-    if (info !== null) conn.start();
+    events.emit({ type: 'session', session: info, reason });
+    if (info !== null) connection.start();
   });
 
-  /** Validates, runs, and turns any failure into a `Result`. */
-  async function call<M extends BridgeMethod, T>(
-    method: M,
-    input: unknown,
-    run: (args: ParsedArgsOf<M>) => Promise<T>,
-  ): Promise<Result<T>> {
-    const args = parseBridgeArgs(method, input);
-    if (!args.ok) return args;
-    try {
-      return ok(await run(args.value));
-    } catch (err) {
-      return { ok: false, error: toBridgeError(err) };
-    }
-  }
-
-  async function requireConversation(conversationId: string): Promise<void> {
-    if (state.has(conversationId)) return;
-    state.upsertConversation(await api.getConversation(conversationId));
-    showUnsent();
-  }
-
-  async function openConversation(request: Parameters<ApiClient['createConversation']>[0]) {
-    const conversation = await api.createConversation(request);
-    const view = state.upsertConversation(conversation);
-    // Best effort: its messages also arrive with the next catch-up.
-    await conn.syncConversation(conversation).catch(() => undefined);
-    return state.conversationView(conversation.id) ?? view;
-  }
-
-  async function signOutQuietly(): Promise<void> {
-    const info = session.info();
-    if (info === null) return;
-    try {
-      const token = await session.accessToken();
-      await api.logout(info.serverUrl, token);
-    } catch {
-      // Unreachable or already revoked: the session is forgotten locally either way.
-    }
-    await session.end('signed-out');
-  }
-
-  const client: ChatClient = {
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-
+  const context: CoreContext = { state, session, api, outbox, connection, clock, showUnsent };
+  return {
+    onEvent: events.onEvent,
     async start() {
       await outbox.load();
       return session.restore();
     },
-
     close() {
       outbox.stop();
-      conn.dispose();
+      connection.dispose();
     },
-
-    signIn: (args) =>
-      call('signIn', args, async ({ serverUrl, username, password }) => {
-        const url = normalizeServerUrl(serverUrl);
-        await signOutQuietly();
-        const auth = await api.login(url, { username, password });
-        await session.begin(url, auth, 'signed-in');
-        return { user: auth.user, serverUrl: url };
-      }),
-
-    register: (args) =>
-      call('register', args, async ({ serverUrl, ...body }) => {
-        const url = normalizeServerUrl(serverUrl);
-        await signOutQuietly();
-        const auth = await api.register(url, body);
-        await session.begin(url, auth, 'registered');
-        return { user: auth.user, serverUrl: url };
-      }),
-
-    signOut: () =>
-      call('signOut', undefined, async () => {
-        await signOutQuietly();
-        return null;
-      }),
-
-    getSession: () => Promise.resolve(ok(session.info())),
-
-    getConnectionStatus: () => Promise.resolve(ok(state.connectionStatus())),
-
-    searchUsers: (args) => call('searchUsers', args, ({ q, limit }) => api.searchUsers(q, limit)),
-
-    getPeople: (args) =>
-      call('getPeople', args, ({ userIds }) =>
-        Promise.all([...new Set(userIds)].map((id) => api.getUser(id))),
-      ),
-
-    openDirect: (args) =>
-      call('openDirect', args, ({ userId }) => openConversation({ type: 'direct', userId })),
-
-    createGroup: (args) =>
-      call('createGroup', args, ({ title, memberIds }) =>
-        openConversation({ type: 'group', title, memberIds }),
-      ),
-
-    listConversations: () =>
-      call('listConversations', undefined, async () => {
-        if (session.info() === null) throw clientError('not_signed_in', 'Not signed in.');
-        try {
-          for (const conversation of await api.listConversations()) {
-            state.upsertConversation(conversation);
-          }
-          showUnsent();
-        } catch (err) {
-          // Offline: what is held is the best answer; anything else is an error.
-          const info = toBridgeError(err);
-          if (info.code !== 'network' && info.code !== 'timeout') throw err;
-        }
-        return state.listConversations();
-      }),
-
-    loadHistory: (args) =>
-      call(
-        'loadHistory',
-        args,
-        async ({ conversationId, beforeSeq, limit }): Promise<HistoryPage> => {
-          const size = limit ?? 50;
-          let fetched: Message[] | null = null;
-          try {
-            await requireConversation(conversationId);
-            fetched = await api.history(conversationId, { limit: size, before: beforeSeq });
-            state.mergeMessages(fetched);
-            if (beforeSeq === undefined && state.syncedSeq(conversationId) === null) {
-              state.setSyncedSeq(conversationId, fetched.at(-1)?.seq ?? 0);
-            }
-          } catch (err) {
-            const info = toBridgeError(err);
-            const offline = info.code === 'network' || info.code === 'timeout';
-            if (!offline || !state.has(conversationId)) throw err;
-          }
-          const messages = state.heldMessages(conversationId, beforeSeq, size);
-          const oldest = messages.find((m) => m.seq !== null)?.seq ?? null;
-          const hasMore =
-            fetched !== null
-              ? fetched.length === size && (fetched[0]?.seq ?? 1) > 1
-              : oldest === null || oldest > 1;
-          return { messages, hasMore };
-        },
-      ),
-
-    sendMessage: (args) =>
-      call('sendMessage', args, async ({ conversationId, body }) => {
-        if (session.info() === null) throw clientError('not_signed_in', 'Not signed in.');
-        if (!state.has(conversationId)) {
-          throw clientError('not_found', 'No such conversation.');
-        }
-        const entry = await outbox.enqueue(conversationId, body, new Date(clock.now()));
-        const message = state
-          .heldMessages(conversationId, undefined, 0)
-          .find((m) => m.clientId === entry.clientId);
-        if (message === undefined)
-          throw clientError('internal', 'The message was queued but is not shown.');
-        return { clientId: entry.clientId, message };
-      }),
-
-    retryMessage: (args) =>
-      call('retryMessage', args, async ({ clientId }) => {
-        await outbox.retry(clientId);
-        return null;
-      }),
-
-    discardMessage: (args) =>
-      call('discardMessage', args, async ({ clientId }) => {
-        await outbox.discard(clientId);
-        return null;
-      }),
-
-    markRead: (args) =>
-      call('markRead', args, async ({ conversationId, seq }) => {
-        if (state.markRead(conversationId, seq)) await conn.sendRead(conversationId, seq);
-        return null;
-      }),
-
-    setTyping: (args) =>
-      call('setTyping', args, async ({ conversationId, typing }) => {
-        await conn.sendTyping(conversationId, typing).catch(() => undefined);
-        return null;
-      }),
-
-    catchUp: () =>
-      call('catchUp', undefined, async () => {
-        if (session.info() === null) throw clientError('not_signed_in', 'Not signed in.');
-        await conn.catchUp();
-        return null;
-      }),
+    ...accountCalls(context),
+    ...conversationCalls(context),
+    ...messageCalls(context),
   };
-  return client;
 }

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Message } from '@chat/protocol';
 import { backoffDelay, type Clock } from './clock';
 import { ClientError, clientError } from './errors';
-import { MemoryOutboxStorage } from './memory-storage';
-import { Outbox, type OutboxEntry, type OutboxTransport } from './outbox';
+import { Outbox, type OutboxTransport } from './outbox';
+import { MemoryOutboxStorage } from './storage/memory';
+import type { OutboxEntry } from './storage/outbox';
 
 /** Timers fire on the next macrotask; the delays asked for are recorded. */
 function fastClock(): Clock & { delays: number[] } {

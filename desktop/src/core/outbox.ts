@@ -17,30 +17,9 @@
  * message does not block the ones written after it.
  */
 import type { Message } from '@chat/protocol';
-import type { BridgeError } from '../shared/bridge';
 import { backoffDelay, sleep, type Clock } from './clock';
 import { ClientError, clientError, isTransient, toBridgeError } from './errors';
-
-export interface OutboxEntry {
-  /** Whose message this is (`serverUrl` + user id), so a later sign-in as someone else never sends it. */
-  account: string;
-  clientId: string;
-  conversationId: string;
-  body: string;
-  /** Local time of writing. */
-  createdAt: string;
-  /** Increasing in writing order, across restarts. */
-  order: number;
-  /** Set when the server refused it for good. */
-  failed: BridgeError | null;
-}
-
-/** Persistence of the outbox (electron-store in Electron, localStorage on the web). */
-export interface OutboxStorage {
-  load(): Promise<OutboxEntry[]>;
-  put(entry: OutboxEntry): Promise<void>;
-  delete(clientId: string): Promise<void>;
-}
+import type { OutboxEntry, OutboxStorage } from './storage/outbox';
 
 export interface OutboxTransport {
   /** Whether a send can be attempted now (connected). */

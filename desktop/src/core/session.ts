@@ -7,22 +7,11 @@
  * refresh goes through ONE in-flight promise, and the rotated token is persisted before
  * the new access token is handed out.
  */
-import type { AuthResponse, User } from '@chat/protocol';
+import type { AuthResponse } from '@chat/protocol';
 import type { SessionChangeReason, SessionInfo } from '../shared/bridge';
 import type { ApiClient, TokenSource } from './api-client';
 import { ClientError, clientError } from './errors';
-
-export interface PersistedSession {
-  serverUrl: string;
-  user: User;
-  refreshToken: string;
-}
-
-export interface SessionStorage {
-  load(): Promise<PersistedSession | null>;
-  save(session: PersistedSession): Promise<void>;
-  clear(): Promise<void>;
-}
+import type { PersistedSession, SessionStorage } from './storage/session';
 
 interface Current extends PersistedSession {
   accessToken: string | null;

@@ -90,6 +90,55 @@ describe('ChatState', () => {
     expect(state.contiguousFrom('c1', 0)).toBe(3);
   });
 
+  it('a changed message replaces the held copy only when its rev is higher', () => {
+    const { state } = setup();
+    state.mergeMessages([message(1, 'bob')]);
+    const edited = { ...message(1, 'bob'), body: 'edited', rev: 5 };
+    const older = { ...message(1, 'bob'), body: 'older edit', rev: 3 };
+    state.applyUpdate(edited);
+    state.applyUpdate(older);
+    expect(state.heldMessages('c1', undefined, 50).map((m) => m.body)).toEqual(['edited']);
+    // A change to a message not held yet is taken in; one of an unknown conversation is reported.
+    state.applyUpdate({ ...message(2, 'bob'), rev: 6 });
+    expect(state.heldMessages('c1', undefined, 50).map((m) => m.seq)).toEqual([1, 2]);
+    expect(state.applyUpdate({ ...message(3, 'bob'), conversationId: 'c9' })).toEqual({
+      unknownConversation: true,
+    });
+  });
+
+  it('accept starts the synced watermark at the newest page and moves it over what is held', () => {
+    const { state } = setup();
+    // Live messages before any page: nothing to resume from yet.
+    expect(state.accept([message(7, 'bob')]).behind).toEqual([]);
+    expect(state.syncedSeq('c1')).toBeNull();
+    state.accept([message(4, 'bob'), message(5, 'bob')], { conversationId: 'c1', newest: 5 });
+    // 7 is held, 6 is not: the watermark stops before the hole.
+    expect(state.syncedSeq('c1')).toBe(5);
+    // A later newest page does not move an existing watermark.
+    state.accept([], { conversationId: 'c1', newest: 9 });
+    expect(state.syncedSeq('c1')).toBe(5);
+    expect(state.accept([message(6, 'me')]).behind).toEqual([]);
+    expect(state.syncedSeq('c1')).toBe(7);
+  });
+
+  it('accept reports a conversation where a message arrived beyond a hole', () => {
+    const { state } = setup();
+    state.accept([message(1, 'bob')], { conversationId: 'c1', through: 1 });
+    expect(state.accept([message(3, 'bob')]).behind).toEqual(['c1']);
+    expect(state.syncedSeq('c1')).toBe(1);
+    // Catch-up fills the hole: everything through 2 is held, and 3 was already.
+    expect(state.accept([message(2, 'bob')], { conversationId: 'c1', through: 2 }).behind).toEqual(
+      [],
+    );
+    expect(state.syncedSeq('c1')).toBe(3);
+  });
+
+  it('accept leaves messages of unknown conversations to the caller', () => {
+    const { state } = setup();
+    const result = state.accept([{ ...message(1, 'bob'), conversationId: 'c2' }]);
+    expect(result).toEqual({ added: [], unknownConversations: ['c2'], behind: [] });
+  });
+
   it('a pending message becomes the stored one under the same key: one entry, not two', () => {
     const { state, events } = setup();
     const pending = state.upsertUnsent({

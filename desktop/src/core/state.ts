@@ -56,6 +56,8 @@ interface ConversationEntry {
   unreadBaseSeq: number;
   messages: Map<string, LocalMessage>;
   bySeq: Map<number, string>;
+  /** (version 2) The `rev` of each held message, by key: an older copy never replaces a newer one. */
+  revs: Map<string, number>;
   /** Highest seq up to which this client holds everything since it started following. */
   syncedSeq: number | null;
   typing: Map<string, unknown>;
@@ -102,9 +104,8 @@ export class ChatState {
     return this.conversations.get(conversationId)?.syncedSeq ?? null;
   }
 
-  setSyncedSeq(conversationId: string, seq: number): void {
-    const entry = this.conversations.get(conversationId);
-    if (entry && (entry.syncedSeq === null || seq > entry.syncedSeq)) entry.syncedSeq = seq;
+  private raiseSyncedSeq(entry: ConversationEntry, seq: number): void {
+    if (entry.syncedSeq === null || seq > entry.syncedSeq) entry.syncedSeq = seq;
   }
 
   /** This client's delivered watermark as the server last reported it. */
@@ -132,6 +133,7 @@ export class ChatState {
         unreadBaseSeq: 0,
         messages: new Map(),
         bySeq: new Map(),
+        revs: new Map(),
         syncedSeq: null,
         typing: new Map(),
       };
@@ -195,6 +197,7 @@ export class ChatState {
       const local = this.toLocal(entry, message);
       entry.messages.set(key, local);
       entry.bySeq.set(message.seq, key);
+      entry.revs.set(key, message.rev);
       if (existing === undefined) added.push(message);
       if (message.senderId !== this.selfId) this.stopTyping(entry, message.senderId);
       touched.add(entry);
@@ -204,6 +207,65 @@ export class ChatState {
       this.emit({ type: 'conversation', conversation: this.view(entry) });
     }
     return { added, unknownConversations: [...unknown] };
+  }
+
+  /**
+   * Takes in stored messages (an ack, a live event, a history or catch-up page) and moves
+   * each conversation's synced watermark (up to where this client holds everything since it
+   * started following; where catch-up resumes) as far as what is now held allows.
+   *
+   * `page` says how far a fetched page covers its conversation: `newest` (the latest page a
+   * reader asked for: where a conversation without a watermark starts) or `through`
+   * (catch-up: everything up to there is now held, or deliberately left to load on demand).
+   *
+   * `behind` lists the conversations where a message arrived beyond the watermark: one
+   * before it was missed, and catch-up should fetch it.
+   */
+  accept(
+    messages: readonly Message[],
+    page?: { conversationId: string } & ({ newest: number } | { through: number }),
+  ): { added: Message[]; unknownConversations: string[]; behind: string[] } {
+    const { added, unknownConversations } = this.mergeMessages(messages);
+    const pageEntry = page && this.conversations.get(page.conversationId);
+    if (page && pageEntry) {
+      if ('through' in page) this.raiseSyncedSeq(pageEntry, page.through);
+      else if (pageEntry.syncedSeq === null) pageEntry.syncedSeq = page.newest;
+    }
+    const touched = new Set(messages.map((m) => m.conversationId));
+    if (page) touched.add(page.conversationId);
+    const behind: string[] = [];
+    for (const conversationId of touched) {
+      const entry = this.conversations.get(conversationId);
+      if (entry === undefined || entry.syncedSeq === null) continue;
+      this.raiseSyncedSeq(entry, this.contiguousFrom(conversationId, entry.syncedSeq));
+      const synced = entry.syncedSeq;
+      if (messages.some((m) => m.conversationId === conversationId && m.seq > synced)) {
+        behind.push(conversationId);
+      }
+    }
+    return { added, unknownConversations, behind };
+  }
+
+  /**
+   * (version 2) A held message changed (edit, deletion, reaction): keep the copy with the
+   * higher `rev`, since changes made through different API instances may arrive out of order.
+   * A message not held yet is taken in like any other.
+   */
+  applyUpdate(message: Message): { unknownConversation: boolean } {
+    const entry = this.conversations.get(message.conversationId);
+    if (entry === undefined) return { unknownConversation: true };
+    const key = messageKey(message.senderId, message.clientId);
+    if (!entry.messages.has(key)) {
+      this.accept([message]);
+      return { unknownConversation: false };
+    }
+    if ((entry.revs.get(key) ?? -1) >= message.rev) return { unknownConversation: false };
+    const local = this.toLocal(entry, message);
+    entry.messages.set(key, local);
+    entry.revs.set(key, message.rev);
+    this.emit({ type: 'message', message: local });
+    this.emit({ type: 'conversation', conversation: this.view(entry) });
+    return { unknownConversation: false };
   }
 
   /** The highest seq such that every seq from `from` up to it is held. */

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IPC_CHANNELS } from '../shared/ipc-channels';
-import { CONTENT_SECURITY_POLICY } from './csp.main';
+import { IPC_CHANNELS } from '../shared/bridge/methods';
+import { CONTENT_SECURITY_POLICY } from './security/csp.main';
 
 const desktopDir = path.resolve(import.meta.dirname, '..', '..');
 const repoRoot = path.resolve(desktopDir, '..');

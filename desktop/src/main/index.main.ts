@@ -23,25 +23,31 @@ import {
 } from 'electron';
 import ElectronStore from 'electron-store';
 import { createChatClient } from '../core/client';
-import { APP_ENTRY_URL, APP_SCHEME, createAppProtocolHandler, isAppUrl } from './app-protocol.main';
-import { applyBadge } from './badge.main';
-import { createBridgeHandlers } from './bridge-handlers.main';
-import { watchConnectivity } from './connectivity.main';
-import { CONTENT_SECURITY_POLICY_HEADER } from './csp.main';
-import { openExternalSafely } from './external-links.main';
-import { isTrustedSender, registerBridgeIpc, relayEvent } from './ipc.main';
-import type { KeyValueStore } from './key-value-store.main';
-import { guardNavigation, type NavigationPolicy } from './navigation.main';
-import { createOutboxStorage } from './outbox-storage.main';
-import { installPermissionHandlers } from './permissions.main';
-import { createSecretStore } from './secret-store.main';
-import { createSessionStorage } from './session-storage.main';
-import { createSettingsStore } from './settings.main';
-import { createShell } from './shell.main';
-import { createTrayController, trayIconFile } from './tray.main';
-import { startAutoUpdate } from './updater.main';
-import { buildWindowOptions } from './window.main';
-import { loadWindowState, restoreWindowState, trackWindowState } from './window-state.main';
+import {
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  createAppProtocolHandler,
+  isAppUrl,
+} from './security/app-protocol.main';
+import { applyBadge } from './indicators/badge.main';
+import { createBridgeHandlers } from './bridge/handlers.main';
+import { watchConnectivity } from './system/connectivity.main';
+import { CONTENT_SECURITY_POLICY_HEADER } from './security/csp.main';
+import { openExternalSafely } from './security/external-links.main';
+import { isTrustedSender, registerBridgeIpc, relayEvent } from './bridge/ipc.main';
+import type { KeyValueStore } from './storage/key-value-store.main';
+import { guardNavigation, type NavigationPolicy } from './security/navigation.main';
+import { createOutboxStorage } from '../core/storage/outbox.main';
+import { installPermissionHandlers } from './security/permissions.main';
+import { createSecretStore } from './storage/secret-store.main';
+import { createSessionStorage } from '../core/storage/session.main';
+import { createSettingsStore } from '../core/storage/settings';
+import { electronSettingsStorage } from '../core/storage/settings.main';
+import { createShell } from './bridge/shell.main';
+import { createTrayController, trayIconFile } from './indicators/tray.main';
+import { startAutoUpdate } from './system/updater.main';
+import { buildWindowOptions } from './window/window.main';
+import { loadWindowState, restoreWindowState, trackWindowState } from './window/window-state.main';
 
 const APP_ID = 'com.example.chat';
 const here = import.meta.dirname;
@@ -173,7 +179,7 @@ function main(): void {
         key: 'session.encrypted',
         platform: process.platform,
       });
-      const settings = createSettingsStore(store);
+      const settings = createSettingsStore(electronSettingsStorage(store));
       const client = createChatClient({
         sessionStorage: createSessionStorage(secrets),
         outboxStorage: createOutboxStorage(store, (message) => log(message)),

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { BRIDGE_METHODS, IPC_CHANNELS } from '../shared/bridge';
+import { BRIDGE_METHOD_NAMES, IPC_CHANNELS } from '../shared/bridge';
 import { createPreloadBridge } from './bridge.preload';
 
 function fakeIpc() {
@@ -23,7 +23,7 @@ function fakeIpc() {
 describe('preload bridge', () => {
   it('exposes exactly one function per capability plus onEvent, and nothing else', () => {
     const bridge = createPreloadBridge(fakeIpc());
-    expect(Object.keys(bridge).sort()).toEqual([...BRIDGE_METHODS, 'onEvent'].sort());
+    expect(Object.keys(bridge).sort()).toEqual([...BRIDGE_METHOD_NAMES, 'onEvent'].sort());
     for (const value of Object.values(bridge)) expect(typeof value).toBe('function');
   });
 

@@ -1,13 +1,14 @@
 import type {
+  BridgeCalls,
   BridgeMethod,
   ChatBridge,
   ChatEvent,
   ChatEventListener,
   Result,
 } from '../shared/bridge';
-// Not from bridge.ts: that module builds every zod schema at load, which the preload
-// would then have to bundle.
-import { IPC_CHANNELS } from '../shared/ipc-channels';
+// Not from bridge.ts: it re-exports the argument schemas, which the preload would then
+// have to bundle with zod. The table itself is zod-free.
+import { BRIDGE_METHOD_NAMES, IPC_CHANNELS } from '../shared/bridge/methods';
 
 /** The parts of `ipcRenderer` the bridge uses; nothing else of it reaches the page. */
 export interface IpcRendererLike {
@@ -17,9 +18,9 @@ export interface IpcRendererLike {
 }
 
 /**
- * `window.chat` for the Electron renderer: one function per capability, each a single
- * `invoke` on its own channel. The main process validates every argument again; nothing
- * here is trusted by it.
+ * `window.chat` for the Electron renderer, generated from the bridge table: one function
+ * per call, each a single `invoke` on its own channel. The main process validates every
+ * argument; nothing here is trusted by it.
  */
 export function createPreloadBridge(ipc: IpcRendererLike): ChatBridge {
   function call(method: BridgeMethod, args?: unknown): Promise<Result<never>> {
@@ -36,29 +37,13 @@ export function createPreloadBridge(ipc: IpcRendererLike): ChatBridge {
     );
   }
 
+  // One function per call of the table, each forwarding its one argument.
+  const calls = Object.fromEntries(
+    BRIDGE_METHOD_NAMES.map((method) => [method, (args?: unknown) => call(method, args)]),
+  ) as unknown as BridgeCalls;
+
   return {
-    signIn: (args) => call('signIn', args),
-    register: (args) => call('register', args),
-    signOut: () => call('signOut'),
-    getSession: () => call('getSession'),
-    getConnectionStatus: () => call('getConnectionStatus'),
-    searchUsers: (args) => call('searchUsers', args),
-    getPeople: (args) => call('getPeople', args),
-    openDirect: (args) => call('openDirect', args),
-    createGroup: (args) => call('createGroup', args),
-    listConversations: () => call('listConversations'),
-    loadHistory: (args) => call('loadHistory', args),
-    sendMessage: (args) => call('sendMessage', args),
-    retryMessage: (args) => call('retryMessage', args),
-    discardMessage: (args) => call('discardMessage', args),
-    markRead: (args) => call('markRead', args),
-    setTyping: (args) => call('setTyping', args),
-    catchUp: () => call('catchUp'),
-    setActiveConversation: (args) => call('setActiveConversation', args),
-    setMuted: (args) => call('setMuted', args),
-    setDoNotDisturb: (args) => call('setDoNotDisturb', args),
-    getSettings: () => call('getSettings'),
-    openExternal: (args) => call('openExternal', args),
+    ...calls,
     onEvent(listener: ChatEventListener): () => void {
       // Only the payload is passed on: the IPC event object carries `sender`, which is
       // ipcRenderer itself, and must never reach page code.

@@ -5,7 +5,7 @@
  *
  * Environment-neutral: no DOM, Node or Electron imports here.
  */
-import type { ConversationView, LocalMessage } from './bridge';
+import type { ConversationView, LocalMessage } from './bridge/model';
 
 export interface NotifyContext {
   windowFocused: boolean;

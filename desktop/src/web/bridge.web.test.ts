@@ -8,9 +8,9 @@ import {
   type RestartableApi,
   type TestClient,
 } from '../core/testing/harness';
+import { SETTINGS_KEY } from '../core/storage/settings.web';
 import {
   createWebBridge,
-  SETTINGS_KEY,
   type StorageEventSource,
   type WebBridge,
   type WebBridgeOptions,
@@ -101,7 +101,7 @@ function storageEvents() {
   };
 }
 
-function webBridge(client = makeClient().client, options: WebBridgeOptions = {}) {
+function webBridge(client = makeClient().core, options: WebBridgeOptions = {}) {
   const storage = options.storage ?? new MemoryStorage();
   const bridge = createWebBridge(client, { storageEvents: null, ...options, storage });
   const events: ChatEvent[] = [];
@@ -125,7 +125,7 @@ describe('web bridge notifications, against the real API', () => {
     ann = makeClient();
     bob = makeClient();
     notifications = fakeNotificationApi('granted');
-    web = webBridge(ann.client, {
+    web = webBridge(ann.core, {
       notifications: notifications.api,
       page: { inFront: () => page.front, focus: () => (page.focused += 1) },
     });

@@ -6,22 +6,26 @@
  * preferences (mute, do-not-disturb), shared by the tabs of one browser profile. With the
  * user's permission, new messages are announced with browser notifications.
  */
-import { z } from 'zod';
 import {
+  BRIDGE_METHOD_NAMES,
   done,
   fail,
   ok,
-  parseBridgeArgs,
+  validatingCalls,
+  type BridgeHandlers,
   type ChatBridge,
   type ChatEvent,
   type ChatEventListener,
   type Result,
+  type ShellMethod,
   type ShellSettings,
 } from '../shared/bridge';
+import { withDoNotDisturb, withMuted } from '../shared/settings';
 import { coreCalls, createChatClient, type ChatClient } from '../core/client';
 import { safeExternalUrl } from '../shared/external-url';
-import type { OutboxEntry, OutboxStorage } from '../core/outbox';
-import type { PersistedSession, SessionStorage } from '../core/session';
+import { browserOutboxStorage } from '../core/storage/outbox.web';
+import { browserSessionStorage } from '../core/storage/session.web';
+import { SETTINGS_KEY, browserSettingsStorage } from '../core/storage/settings.web';
 import {
   browserNotificationApi,
   browserPage,
@@ -29,96 +33,6 @@ import {
   type NotificationApi,
   type PageLike,
 } from './notifications.web';
-
-const SESSION_KEY = 'chat.session.v1';
-const OUTBOX_KEY = 'chat.outbox.v1';
-export const SETTINGS_KEY = 'chat.settings.v1';
-
-export function browserSessionStorage(store: Storage = window.sessionStorage): SessionStorage {
-  return {
-    load() {
-      const raw = store.getItem(SESSION_KEY);
-      if (raw === null) return Promise.resolve(null);
-      try {
-        return Promise.resolve(JSON.parse(raw) as PersistedSession);
-      } catch {
-        store.removeItem(SESSION_KEY);
-        return Promise.resolve(null);
-      }
-    },
-    save(session) {
-      store.setItem(SESSION_KEY, JSON.stringify(session));
-      return Promise.resolve();
-    },
-    clear() {
-      store.removeItem(SESSION_KEY);
-      return Promise.resolve();
-    },
-  };
-}
-
-/** One JSON map under one key; writes throw (quota) rather than silently dropping a message. */
-export function browserOutboxStorage(store: Storage = window.localStorage): OutboxStorage {
-  const read = (): Record<string, OutboxEntry> => {
-    const raw = store.getItem(OUTBOX_KEY);
-    if (raw === null) return {};
-    try {
-      return JSON.parse(raw) as Record<string, OutboxEntry>;
-    } catch {
-      // Never discard it: keep the unreadable value aside for inspection.
-      store.setItem(`${OUTBOX_KEY}.corrupt.${Date.now()}`, raw);
-      return {};
-    }
-  };
-  return {
-    load: () => Promise.resolve(Object.values(read())),
-    put(entry) {
-      const all = read();
-      all[entry.clientId] = entry;
-      store.setItem(OUTBOX_KEY, JSON.stringify(all));
-      return Promise.resolve();
-    },
-    delete(clientId) {
-      const all = read();
-      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a map keyed by clientId
-      delete all[clientId];
-      store.setItem(OUTBOX_KEY, JSON.stringify(all));
-      return Promise.resolve();
-    },
-  };
-}
-
-const StoredSettings = z.object({
-  doNotDisturb: z.boolean().catch(false),
-  mutedConversationIds: z.array(z.string().min(1).max(256)).max(10_000).catch([]),
-});
-
-const DEFAULT_SETTINGS: ShellSettings = { doNotDisturb: false, mutedConversationIds: [] };
-
-/** Mute and do-not-disturb under one key; an unreadable value reads as the defaults. */
-export function browserSettingsStorage(store: Storage = window.localStorage): {
-  load(): ShellSettings;
-  /** Throws when the browser refuses the write (quota, storage disabled). */
-  save(settings: ShellSettings): void;
-} {
-  return {
-    load() {
-      const raw = store.getItem(SETTINGS_KEY);
-      if (raw === null) return { ...DEFAULT_SETTINGS, mutedConversationIds: [] };
-      try {
-        const parsed = StoredSettings.safeParse(JSON.parse(raw));
-        if (parsed.success) return parsed.data;
-      } catch {
-        // Not JSON: fall through to the defaults.
-      }
-      return { ...DEFAULT_SETTINGS, mutedConversationIds: [] };
-    },
-    save(settings) {
-      const { doNotDisturb, mutedConversationIds } = settings;
-      store.setItem(SETTINGS_KEY, JSON.stringify({ doNotDisturb, mutedConversationIds }));
-    },
-  };
-}
 
 export interface WebBridge extends ChatBridge {
   /** The core, for the page's own wiring (e.g. calling `start()` once). */
@@ -202,6 +116,30 @@ export function createWebBridge(
   // For the page's lifetime, like the bridge itself.
   client.onEvent((event) => notifications.onEvent(event));
 
+  const shellHandlers: Pick<BridgeHandlers, ShellMethod> = {
+    setActiveConversation({ conversationId }) {
+      activeConversationId = conversationId;
+      return Promise.resolve(done());
+    },
+    setMuted: ({ conversationId, muted }) =>
+      Promise.resolve(commit(withMuted(settings, conversationId, muted))),
+    setDoNotDisturb: ({ enabled }) => Promise.resolve(commit(withDoNotDisturb(settings, enabled))),
+    getSettings: () => Promise.resolve(ok(copy())),
+    openExternal({ url: raw }) {
+      // The schema admits only http(s) URLs; the shared rule also refuses credentials, as
+      // the desktop shell does. Anything else never reaches window.open.
+      const url = safeExternalUrl(raw);
+      if (url === null) {
+        return Promise.resolve(
+          fail('invalid_request', 'Only web links (http or https) can be opened.'),
+        );
+      }
+      // With noopener, window.open returns null even on success: nothing to check.
+      window.open(url.href, '_blank', 'noopener,noreferrer');
+      return Promise.resolve(done());
+    },
+  };
+
   const bridge: WebBridge = {
     client,
     notificationPermission: notifications.permission,
@@ -214,48 +152,7 @@ export function createWebBridge(
       };
     },
 
-    ...coreCalls(client),
-
-    setActiveConversation(args) {
-      const parsed = parseBridgeArgs('setActiveConversation', args);
-      if (!parsed.ok) return Promise.resolve(parsed);
-      activeConversationId = parsed.value.conversationId;
-      return Promise.resolve(done());
-    },
-
-    setMuted(args) {
-      const parsed = parseBridgeArgs('setMuted', args);
-      if (!parsed.ok) return Promise.resolve(parsed);
-      const { conversationId, muted } = parsed.value;
-      const others = settings.mutedConversationIds.filter((id) => id !== conversationId);
-      return Promise.resolve(
-        commit({ ...settings, mutedConversationIds: muted ? [...others, conversationId] : others }),
-      );
-    },
-
-    setDoNotDisturb(args) {
-      const parsed = parseBridgeArgs('setDoNotDisturb', args);
-      if (!parsed.ok) return Promise.resolve(parsed);
-      return Promise.resolve(commit({ ...settings, doNotDisturb: parsed.value.enabled }));
-    },
-
-    getSettings: () => Promise.resolve(ok(copy())),
-
-    openExternal(args) {
-      // The schema admits only http(s) URLs; the shared rule also refuses credentials, as
-      // the desktop shell does. Anything else never reaches window.open.
-      const parsed = parseBridgeArgs('openExternal', args);
-      if (!parsed.ok) return Promise.resolve(parsed);
-      const url = safeExternalUrl(parsed.value.url);
-      if (url === null) {
-        return Promise.resolve(
-          fail('invalid_request', 'Only web links (http or https) can be opened.'),
-        );
-      }
-      // With noopener, window.open returns null even on success: nothing to check.
-      window.open(url.href, '_blank', 'noopener,noreferrer');
-      return Promise.resolve(done());
-    },
+    ...validatingCalls(BRIDGE_METHOD_NAMES, { ...coreCalls(client), ...shellHandlers }),
   };
 
   return bridge;

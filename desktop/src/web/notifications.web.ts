@@ -4,7 +4,8 @@
  * counts as "in front" only while the tab is visible and the window has focus, so a
  * message in the open conversation is announced when the user is in another tab or app.
  */
-import type { ChatEvent, ConversationView, ShellSettings } from '../shared/bridge';
+import type { ChatEvent, ConversationView } from '../shared/bridge';
+import { isMuted, type ShellSettings } from '../shared/settings';
 import {
   createNotifier,
   type NativeNotification,
@@ -89,7 +90,7 @@ export function createWebNotifications(deps: WebNotificationsDeps): WebNotificat
         windowFocused: deps.page.inFront(),
         activeConversationId: deps.activeConversationId(),
         doNotDisturb: settings.doNotDisturb,
-        isMuted: (id) => settings.mutedConversationIds.includes(id),
+        isMuted: (id) => isMuted(settings, id),
         now: deps.now(),
       };
     },

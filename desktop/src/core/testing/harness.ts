@@ -4,9 +4,17 @@
  * Node-only; never imported by the core itself.
  */
 import { startTestApi, type Config, type TestApi } from '@chat/api/testing';
-import type { ChatEvent, ConnectionStatus, Result } from '../../shared/bridge';
+import {
+  CORE_METHODS,
+  validatingCalls,
+  type ChatCoreCalls,
+  type ChatEvent,
+  type ConnectionStatus,
+  type CoreMethod,
+  type Result,
+} from '../../shared/bridge';
 import { createChatClient, type ChatClient, type ChatClientOptions } from '../client';
-import { MemoryOutboxStorage, MemorySessionStorage } from '../memory-storage';
+import { MemoryOutboxStorage, MemorySessionStorage } from '../storage/memory';
 
 /** An API that can be stopped and started again on the same port and SQLite file. */
 export type RestartableApi = TestApi;
@@ -16,8 +24,13 @@ export function startRestartableApi(overrides: Partial<Config> = {}): Promise<Re
   return startTestApi({ config: { rateLimits: false, ...overrides } });
 }
 
+/** The core as a bridge serves it: every argument validated first, as the shells do. */
+export type TestChatClient = Omit<ChatClient, CoreMethod> & ChatCoreCalls;
+
 export interface TestClient {
-  client: ChatClient;
+  client: TestChatClient;
+  /** The core itself, behind no bridge (to build a bridge on). */
+  core: ChatClient;
   sessionStorage: MemorySessionStorage;
   outboxStorage: MemoryOutboxStorage;
   events: ChatEvent[];
@@ -39,7 +52,13 @@ export function makeClient(
 ): TestClient {
   const sessionStorage = options.sessionStorage ?? new MemorySessionStorage();
   const outboxStorage = options.outboxStorage ?? new MemoryOutboxStorage();
-  const client = createChatClient({ ...options, sessionStorage, outboxStorage });
+  const core = createChatClient({ ...options, sessionStorage, outboxStorage });
+  const client: TestChatClient = {
+    onEvent: (listener) => core.onEvent(listener),
+    start: () => core.start(),
+    close: () => core.close(),
+    ...validatingCalls(CORE_METHODS, core),
+  };
   const events: ChatEvent[] = [];
   const waiters = new Set<() => void>();
   client.onEvent((event) => {
@@ -100,6 +119,7 @@ export function makeClient(
 
   return {
     client,
+    core,
     sessionStorage,
     outboxStorage,
     events,

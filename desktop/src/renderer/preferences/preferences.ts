@@ -4,28 +4,11 @@
  * localStorage); the renderer shows what the bridge last said, flipping a switch at once
  * and putting it back if the bridge refuses.
  */
-import type { ChatBridge, ShellSettings } from '../../shared/bridge';
+import type { ChatBridge } from '../../shared/bridge';
 import type { ChatStore } from '../store/store';
 
-const NO_PREFERENCES: ShellSettings = { doNotDisturb: false, mutedConversationIds: [] };
-
-export function isMuted(settings: ShellSettings | null, conversationId: string): boolean {
-  return settings?.mutedConversationIds.includes(conversationId) ?? false;
-}
-
-export function withMuted(
-  settings: ShellSettings | null,
-  conversationId: string,
-  muted: boolean,
-): ShellSettings {
-  const base = settings ?? NO_PREFERENCES;
-  const others = base.mutedConversationIds.filter((id) => id !== conversationId);
-  return { ...base, mutedConversationIds: muted ? [...others, conversationId] : others };
-}
-
-export function withDoNotDisturb(settings: ShellSettings | null, enabled: boolean): ShellSettings {
-  return { ...(settings ?? NO_PREFERENCES), doNotDisturb: enabled };
-}
+// The one rule for changing them, shared with both shells.
+export { isMuted, withDoNotDisturb, withMuted } from '../../shared/settings';
 
 type PreferenceBridge = Pick<ChatBridge, 'setMuted' | 'setDoNotDisturb'>;
 

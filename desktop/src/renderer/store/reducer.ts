@@ -4,7 +4,7 @@
  * (conversation list, history pages, people).
  */
 import { compareLocalMessages } from '../../shared/bridge';
-import { withDoNotDisturb, withMuted } from '../preferences/preferences';
+import { withDoNotDisturb, withMuted } from '../../shared/settings';
 import type {
   ChatEvent,
   ConnectionStatus,

@@ -1,0 +1,56 @@
+import type { CoreHandlers } from '../../shared/bridge';
+import { clientError } from '../errors';
+import { attempt, requireSession, type CoreContext } from './context';
+
+/** Writing (through the outbox), retrying and discarding messages; reading; typing. */
+export function messageCalls({
+  state,
+  session,
+  outbox,
+  connection,
+  clock,
+}: CoreContext): Pick<
+  CoreHandlers,
+  'sendMessage' | 'retryMessage' | 'discardMessage' | 'markRead' | 'setTyping'
+> {
+  return {
+    sendMessage: (args) =>
+      attempt(args, async ({ conversationId, body }) => {
+        requireSession(session);
+        if (!state.has(conversationId)) {
+          throw clientError('not_found', 'No such conversation.');
+        }
+        const entry = await outbox.enqueue(conversationId, body, new Date(clock.now()));
+        const message = state
+          .heldMessages(conversationId, undefined, 0)
+          .find((m) => m.clientId === entry.clientId);
+        if (message === undefined)
+          throw clientError('internal', 'The message was queued but is not shown.');
+        return { clientId: entry.clientId, message };
+      }),
+
+    retryMessage: (args) =>
+      attempt(args, async ({ clientId }) => {
+        await outbox.retry(clientId);
+        return null;
+      }),
+
+    discardMessage: (args) =>
+      attempt(args, async ({ clientId }) => {
+        await outbox.discard(clientId);
+        return null;
+      }),
+
+    markRead: (args) =>
+      attempt(args, async ({ conversationId, seq }) => {
+        if (state.markRead(conversationId, seq)) await connection.sendRead(conversationId, seq);
+        return null;
+      }),
+
+    setTyping: (args) =>
+      attempt(args, async ({ conversationId, typing }) => {
+        await connection.sendTyping(conversationId, typing).catch(() => undefined);
+        return null;
+      }),
+  };
+}

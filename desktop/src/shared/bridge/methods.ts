@@ -1,0 +1,102 @@
+/**
+ * THE table of bridge calls: each call of `window.chat` is declared here once, with who
+ * serves it and what it resolves to. Everything else is derived from it: the preload's
+ * `window.chat`, the IPC channel names, the main process's channel registration, the web
+ * bridge, and the core's call map. The argument of each call is validated with its schema
+ * in `args.ts` (keyed by this table; the compiler rejects a missing or extra entry).
+ *
+ * Zod-free and free of runtime imports, so the sandboxed preload, bundled on its own,
+ * carries only this table.
+ *
+ * Adding a call: one entry here, its argument schema in `args.ts`, and its implementation
+ * (a core function in `core/client/`, or a shell service in both shells).
+ */
+import type { ShellSettings } from '../settings';
+import type {
+  ConnectionStatus,
+  ConversationView,
+  HistoryPage,
+  LocalMessage,
+  Person,
+  SessionInfo,
+} from './model';
+
+/**
+ * `core`: the environment-neutral client core answers it. `shell`: the shell around the
+ * core answers it (Electron's main process, or the web bridge): links, mute, do-not-disturb,
+ * the active conversation.
+ */
+export type BridgeSide = 'core' | 'shell';
+
+/** One call: who serves it; `T` (type only) is what it resolves to on success. */
+export interface MethodSpec<S extends BridgeSide = BridgeSide, T = unknown> {
+  readonly side: S;
+  /** Never set: carries the result type for the compiler. */
+  readonly resultType?: () => T;
+}
+
+const core = <T>(): MethodSpec<'core', T> => ({ side: 'core' });
+const shell = <T>(): MethodSpec<'shell', T> => ({ side: 'shell' });
+
+export const BRIDGE_METHODS = {
+  signIn: core<SessionInfo>(),
+  register: core<SessionInfo>(),
+  signOut: core<null>(),
+  getSession: core<SessionInfo | null>(),
+  getConnectionStatus: core<ConnectionStatus>(),
+  searchUsers: core<Person[]>(),
+  getPeople: core<Person[]>(),
+  openDirect: core<ConversationView>(),
+  createGroup: core<ConversationView>(),
+  listConversations: core<ConversationView[]>(),
+  loadHistory: core<HistoryPage>(),
+  /** Returns at once with the clientId; the outbox delivers it (watch `message` events). */
+  sendMessage: core<{ clientId: string; message: LocalMessage }>(),
+  retryMessage: core<null>(),
+  discardMessage: core<null>(),
+  markRead: core<null>(),
+  setTyping: core<null>(),
+  catchUp: core<null>(),
+  setActiveConversation: shell<null>(),
+  setMuted: shell<null>(),
+  setDoNotDisturb: shell<null>(),
+  getSettings: shell<ShellSettings>(),
+  openExternal: shell<null>(),
+} as const satisfies Record<string, MethodSpec>;
+
+type Table = typeof BRIDGE_METHODS;
+export type BridgeMethod = keyof Table;
+export type CoreMethod = {
+  [M in BridgeMethod]: Table[M]['side'] extends 'core' ? M : never;
+}[BridgeMethod];
+export type ShellMethod = Exclude<BridgeMethod, CoreMethod>;
+
+/** What each call resolves to on success. */
+export type BridgeValues = {
+  [M in BridgeMethod]: Table[M] extends MethodSpec<BridgeSide, infer T> ? T : never;
+};
+
+export const BRIDGE_METHOD_NAMES = Object.keys(BRIDGE_METHODS) as BridgeMethod[];
+
+function onSide(side: BridgeSide): BridgeMethod[] {
+  return BRIDGE_METHOD_NAMES.filter((m) => BRIDGE_METHODS[m].side === side);
+}
+/** The calls the client core answers. */
+export const CORE_METHODS = onSide('core') as CoreMethod[];
+/** The calls the shell (Electron main, or the web bridge) answers itself. */
+export const SHELL_METHODS = onSide('shell') as ShellMethod[];
+
+/** `signIn` → `chat:sign-in`: one invoke channel per call. */
+export function ipcChannel(method: BridgeMethod): string {
+  return `chat:${method.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The IPC channels of the bridge: one invoke channel per call, one event channel. */
+export const IPC_CHANNELS = {
+  invoke: Object.fromEntries(BRIDGE_METHOD_NAMES.map((m) => [m, ipcChannel(m)])) as Record<
+    BridgeMethod,
+    string
+  >,
+  /** main → renderer, payload: one `ChatEvent`. */
+  event: 'chat:event',
+} as const;

@@ -1,0 +1,98 @@
+/**
+ * The model the renderer sees: sessions, messages with their delivery state, conversation
+ * views and the connection status. Built by the client core, shown by the renderer.
+ */
+import type { Conversation, MemberReceipt, Person, User } from '@chat/protocol';
+import type { BridgeError } from './results';
+
+export type { MemberReceipt, Person, User };
+
+export interface SessionInfo {
+  user: User;
+  /** The API's origin, e.g. `https://chat.example.com`. */
+  serverUrl: string;
+}
+
+/**
+ * Own messages: `pending` (in the outbox, not yet acknowledged), `sent` (stored by the
+ * server, has a seq), `delivered` (every other member holds it), `read` (every other member
+ * read it), `failed` (refused for good; kept with `error`, can be retried or discarded).
+ * Messages from others are always `sent`.
+ */
+export const DELIVERY_STATES = ['pending', 'sent', 'delivered', 'read', 'failed'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+export interface LocalMessage {
+  /**
+   * Stable render key, the same while pending and after the server stored it:
+   * `${senderId}:${clientId}` (a clientId cannot contain ':'; the server makes
+   * sender + clientId unique per conversation).
+   */
+  key: string;
+  conversationId: string;
+  clientId: string;
+  senderId: string;
+  body: string;
+  /** Server time once stored; local time of writing while pending/failed. */
+  createdAt: string;
+  /** Server id and seq; `null` while pending or failed. */
+  id: string | null;
+  seq: number | null;
+  /**
+   * For pending/failed messages: their position in the outbox (increasing in the order
+   * they were written), so unsent messages sort after stored ones in writing order.
+   */
+  outboxOrder: number | null;
+  mine: boolean;
+  state: DeliveryState;
+  /** Why a `failed` message was refused; `null` otherwise. */
+  error: BridgeError | null;
+}
+
+/** Stored messages by seq, then unsent ones in the order they were written. */
+export function compareLocalMessages(a: LocalMessage, b: LocalMessage): number {
+  if (a.seq !== null && b.seq !== null) return a.seq - b.seq;
+  if (a.seq !== null) return -1;
+  if (b.seq !== null) return 1;
+  return (a.outboxOrder ?? 0) - (b.outboxOrder ?? 0);
+}
+
+/**
+ * A conversation as the client holds it: the contract's, with local unread/last message.
+ * Version 2's `rev` and `admins` are left out until the client core keeps them up to date.
+ */
+export interface ConversationView extends Omit<Conversation, 'lastMessage' | 'rev' | 'admins'> {
+  /** The latest message, including the caller's own unsent ones. */
+  lastMessage: LocalMessage | null;
+  /** For sorting the list: the last message's time, else the creation time. */
+  lastActivityAt: string;
+}
+
+export interface HistoryPage {
+  /** Ascending (see `compareLocalMessages`); unsent messages last, only on the latest page. */
+  messages: LocalMessage[];
+  /** Whether older messages exist on the server. */
+  hasMore: boolean;
+}
+
+export const CONNECTION_STATUSES = [
+  'connecting',
+  'online',
+  'offline',
+  'reconnecting',
+  'catching-up',
+] as const;
+/**
+ * `connecting`: first connection after sign-in/start; `online`: connected and caught up;
+ * `catching-up`: connected, fetching what was missed; `reconnecting`: lost, retrying with
+ * backoff; `offline`: not trying (signed out, or the client was told it is offline).
+ */
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+/**
+ * `signed-in`/`registered`/`restored` bring a session; the others end it:
+ * `signed-out` (the user asked), `expired` (the refresh token was refused: revoked,
+ * reused, or the session ended on the server).
+ */
+export type SessionChangeReason =
+  'signed-in' | 'registered' | 'restored' | 'signed-out' | 'expired';
