@@ -143,6 +143,7 @@ export function createApp(deps: AppDeps): App {
   const conversations = new ConversationsService({ store, membership, notifier });
   const messages = new MessagesService({
     messages: store.messages,
+    conversations,
     membership,
     limiter: createSendLimiter({ enabled: config.rateLimits, shared: scaleOut?.limiterStore }),
     notifier,

@@ -1,5 +1,6 @@
 import type { Message } from '@chat/protocol';
 import type { Membership } from '../conversations/membership';
+import type { ConversationsService } from '../conversations/service';
 import type { Notifier } from '../realtime/notifier';
 import type { HistoryRange, MessageStore } from '../store/types';
 import type { SendLimiter } from './send-limiter';
@@ -8,6 +9,8 @@ import { toMessage } from './views';
 
 export interface MessagesServiceDeps {
   messages: MessageStore;
+  /** Tells the other member of a direct conversation about it at its first message. */
+  conversations?: Pick<ConversationsService, 'announceFirstMessage'>;
   membership: Membership;
   limiter: SendLimiter;
   notifier: Notifier;
@@ -50,6 +53,12 @@ export class MessagesService {
     // so every socket receives a conversation's messages in seq order.
     if (stored.created) {
       notifier.toUsers(members, 'message:new', message, { exceptSocketId: origin.socketId });
+      if (message.seq === 1) {
+        // After message:new, so seq order per socket holds. Should this fail, the member
+        // still gets the message, and a client that does not know its conversation lists
+        // the conversations again (the catch-up), where it now appears.
+        void this.deps.conversations?.announceFirstMessage(conversationId).catch(() => undefined);
+      }
     }
     typing.clear(conversationId, senderId);
     return { message, created: stored.created };

@@ -77,6 +77,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'empty direct conversations listed only for who opened them',
+    // Existing memberships stay listed, as they were before this step.
+    sql: `
+      ALTER TABLE conversation_members
+        ADD COLUMN opened INTEGER NOT NULL DEFAULT 1 CHECK (opened IN (0, 1));
+    `,
+  },
 ];
 
 /**
