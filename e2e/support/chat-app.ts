@@ -201,12 +201,18 @@ export class ChatUser {
 
   // ---- finding and opening conversations ---------------------------------------------
 
+  /** A listbox: arrows move focus among its options, Enter or a click opens one. */
   conversationList(): Locator {
-    return this.page.getByRole('list', { name: 'Conversation list' });
+    return this.page.getByRole('listbox', { name: 'Conversation list' });
   }
 
   conversationRow(title: string): Locator {
-    return this.conversationList().getByRole('button').filter({ hasText: title });
+    return this.conversationList().getByRole('option').filter({ hasText: title });
+  }
+
+  /** Whether `locator` has the keyboard focus now. */
+  isFocused(locator: Locator): Promise<boolean> {
+    return locator.evaluate((element) => element === document.activeElement);
   }
 
   /** The open conversation (a region named after its title). */

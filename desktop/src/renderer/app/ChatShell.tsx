@@ -19,12 +19,24 @@ import {
   SignOutIcon,
 } from '../ui/icons';
 import { MenuButton, MenuCheckboxItem, MenuItem, MenuSeparator } from '../ui/Menu';
+import { draftsFor } from '../composer/drafts';
+import { useConversationAddress } from './address';
 import { ConnectionBanner, SessionPersistenceNotice } from './ConnectionBanner';
+import { APP_TITLE, unreadTitle } from './title';
 import { useSessionData } from './useSessionData';
 
-export function ChatShell({ session }: { session: SessionInfo }) {
+export function ChatShell({
+  session,
+  addresses = false,
+}: {
+  session: SessionInfo;
+  /** The web client: each open conversation has an address (`/c/ID`). */
+  addresses?: boolean;
+}) {
   const selfId = session.user.id;
   useSessionData(selfId);
+  useConversationAddress(addresses);
+  const title = useChat((s) => unreadTitle(s.conversations, s.settings));
   const activeId = useChat((s) => s.activeId);
   const active = useChat((s) =>
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),
@@ -38,11 +50,29 @@ export function ChatShell({ session }: { session: SessionInfo }) {
     void window.chat.setActiveConversation({ conversationId: activeId });
   }, [activeId]);
 
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+  useEffect(
+    () => () => {
+      document.title = APP_TITLE;
+    },
+    [],
+  );
+
+  const signOut = () => {
+    // Unsent drafts are this account's; they do not outlive its session in this tab.
+    draftsFor(selfId).clear();
+    void window.chat.signOut();
+  };
+
   const select = (conversationId: string | null) =>
     getAppStore().dispatch({ type: 'select', conversationId });
 
   return (
     <div className="flex h-full flex-col">
+      {/* The page's one top-level heading, for those who navigate by headings. */}
+      <h1 className="sr-only">{APP_TITLE}</h1>
       <SessionPersistenceNotice />
       <ConnectionBanner />
       <div className="flex min-h-0 flex-1">
@@ -95,7 +125,7 @@ export function ChatShell({ session }: { session: SessionInfo }) {
                 Notification settings…
               </MenuItem>
               <MenuSeparator />
-              <MenuItem icon={<SignOutIcon />} onSelect={() => void window.chat.signOut()}>
+              <MenuItem icon={<SignOutIcon />} onSelect={signOut}>
                 Sign out
               </MenuItem>
             </MenuButton>

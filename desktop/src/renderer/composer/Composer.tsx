@@ -1,14 +1,21 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type SyntheticEvent } from 'react';
 import { LIMITS } from '@chat/protocol';
 import { SendIcon } from '../ui/icons';
+import { draftsFor } from './drafts';
 import { composerLimit } from './limit';
 import { useTypingSignal } from './useTypingSignal';
 
-/** Unsent text per conversation, so switching conversations never loses what was typed. */
-const drafts = new Map<string, string>();
-
-export function Composer({ conversationId, title }: { conversationId: string; title: string }) {
-  const [text, setText] = useState(() => drafts.get(conversationId) ?? '');
+export function Composer({
+  conversationId,
+  title,
+  selfId,
+}: {
+  conversationId: string;
+  title: string;
+  selfId: string;
+}) {
+  const drafts = draftsFor(selfId);
+  const [text, setText] = useState(() => drafts.get(conversationId));
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const inputRef = useRef<HTMLTextAreaElement>(null);
@@ -23,8 +30,7 @@ export function Composer({ conversationId, title }: { conversationId: string; ti
   const change = (value: string) => {
     setText(value);
     setError(null);
-    if (value === '') drafts.delete(conversationId);
-    else drafts.set(conversationId, value);
+    drafts.set(conversationId, value);
     typing.typed(value);
   };
 
@@ -43,8 +49,7 @@ export function Composer({ conversationId, title }: { conversationId: string; ti
     // Only clear what was sent; anything typed meanwhile stays.
     setText((current) => {
       const rest = current === body ? '' : current;
-      if (rest === '') drafts.delete(conversationId);
-      else drafts.set(conversationId, rest);
+      drafts.set(conversationId, rest);
       return rest;
     });
     inputRef.current?.focus();

@@ -123,7 +123,7 @@ export function ConversationPane({
         </div>
       )}
 
-      <Composer conversationId={conversation.id} title={title} />
+      <Composer conversationId={conversation.id} title={title} selfId={selfId} />
     </section>
   );
 }

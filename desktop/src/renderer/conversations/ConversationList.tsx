@@ -9,14 +9,7 @@ import { useNow } from '../ui/hooks';
 import { BellSlashIcon, SearchIcon } from '../ui/icons';
 import { conversationTitle, otherMember } from '../ui/names';
 import { listTime } from '../ui/time';
-
-function preview(conversation: ConversationView): string {
-  const last = conversation.lastMessage;
-  if (last === null) return 'No messages yet';
-  const body = last.body.replace(/\s+/gu, ' ').trim();
-  if (last.state === 'failed') return `Not sent: ${body}`;
-  return last.mine ? `You: ${body}` : body;
-}
+import { preview } from './preview';
 
 interface RowProps {
   conversation: ConversationView;
@@ -25,9 +18,18 @@ interface RowProps {
   tabbable: boolean;
   now: Date;
   onSelect: () => void;
+  onFocus: () => void;
 }
 
-function ConversationRow({ conversation, selfId, selected, tabbable, now, onSelect }: RowProps) {
+function ConversationRow({
+  conversation,
+  selfId,
+  selected,
+  tabbable,
+  now,
+  onSelect,
+  onFocus,
+}: RowProps) {
   const title = conversationTitle(conversation, selfId);
   const other = conversation.type === 'direct' ? otherMember(conversation, selfId) : null;
   const online = useChat((s) =>
@@ -36,14 +38,25 @@ function ConversationRow({ conversation, selfId, selected, tabbable, now, onSele
   const muted = useChat((s) => isMuted(s.settings, conversation.id));
   const unread = conversation.unreadCount;
   return (
-    <li>
-      <button
-        type="button"
-        data-conversation-id={conversation.id}
-        tabIndex={tabbable ? 0 : -1}
-        aria-current={selected ? 'true' : undefined}
-        onClick={onSelect}
-        className={`flex w-full items-center gap-3 px-3 py-2.5 text-left -outline-offset-2 ${
+    // An option of the listbox: focus moves over it, a click or Enter/Space opens it
+    // (selection does not follow focus, so passing over a conversation never reads it).
+    <li
+      role="option"
+      data-conversation-id={conversation.id}
+      tabIndex={tabbable ? 0 : -1}
+      aria-selected={selected}
+      className="-outline-offset-2"
+      onClick={onSelect}
+      onFocus={onFocus}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          onSelect();
+        }
+      }}
+    >
+      <div
+        className={`flex w-full cursor-pointer items-center gap-3 px-3 py-2.5 text-left ${
           selected
             ? 'bg-blue-50 dark:bg-blue-950/60'
             : 'hover:bg-zinc-100 dark:hover:bg-zinc-800/60'
@@ -95,7 +108,7 @@ function ConversationRow({ conversation, selfId, selected, tabbable, now, onSele
             )}
           </span>
         </span>
-      </button>
+      </div>
     </li>
   );
 }
@@ -127,26 +140,23 @@ export function ConversationList({
     });
   }, [conversations, filter, selfId]);
 
-  // Roving tabindex: Tab enters the list once; arrows, Home and End move inside it.
-  const tabbableId = shown.some((c) => c.id === activeId) ? activeId : (shown[0]?.id ?? null);
+  // Roving tabindex: Tab enters the list once, on the row last focused (else the open
+  // one, else the first); arrows, Home and End move focus inside it and open nothing.
+  const [focusedId, setFocusedId] = useState<string | null>(null);
+  const tabbableId =
+    [focusedId, activeId].find((id) => shown.some((c) => c.id === id)) ?? shown[0]?.id ?? null;
 
   const onKeyDown = (event: KeyboardEvent<HTMLUListElement>) => {
-    const buttons = [
-      ...(listRef.current?.querySelectorAll<HTMLButtonElement>('button[data-conversation-id]') ??
-        []),
-    ];
-    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const options = [...(listRef.current?.querySelectorAll<HTMLElement>('[role="option"]') ?? [])];
+    const at = options.findIndex((option) => option === document.activeElement);
     let next: number | null = null;
-    if (event.key === 'ArrowDown') next = Math.min(buttons.length - 1, at + 1);
+    if (event.key === 'ArrowDown') next = Math.min(options.length - 1, at + 1);
     else if (event.key === 'ArrowUp') next = Math.max(0, at - 1);
     else if (event.key === 'Home') next = 0;
-    else if (event.key === 'End') next = buttons.length - 1;
-    if (next === null || buttons.length === 0) return;
+    else if (event.key === 'End') next = options.length - 1;
+    if (next === null || options.length === 0) return;
     event.preventDefault();
-    const target = buttons[next];
-    target?.focus();
-    const id = target?.dataset.conversationId;
-    if (id !== undefined) onSelect(id);
+    options[next]?.focus();
   };
 
   return (
@@ -162,9 +172,7 @@ export function ConversationList({
             onKeyDown={(e) => {
               if (e.key === 'ArrowDown') {
                 e.preventDefault();
-                listRef.current
-                  ?.querySelector<HTMLButtonElement>('button[data-conversation-id]')
-                  ?.focus();
+                listRef.current?.querySelector<HTMLElement>('[role="option"]')?.focus();
               } else if (e.key === 'Escape') {
                 setFilter('');
               }
@@ -190,7 +198,7 @@ export function ConversationList({
             No conversations match “{filter}”.
           </p>
         ) : (
-          <ul ref={listRef} onKeyDown={onKeyDown} aria-label="Conversation list">
+          <ul ref={listRef} role="listbox" onKeyDown={onKeyDown} aria-label="Conversation list">
             {shown.map((c) => (
               <ConversationRow
                 key={c.id}
@@ -200,6 +208,7 @@ export function ConversationList({
                 tabbable={c.id === tabbableId}
                 now={now}
                 onSelect={() => onSelect(c.id)}
+                onFocus={() => setFocusedId(c.id)}
               />
             ))}
           </ul>

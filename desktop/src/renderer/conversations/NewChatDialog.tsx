@@ -43,7 +43,6 @@ export function NewChatDialog({
       <label className="flex flex-col gap-1">
         <span className="text-sm font-medium text-zinc-700 dark:text-zinc-300">Find people</span>
         <input
-          autoFocus
           type="search"
           value={query}
           onChange={(e) => setQuery(e.target.value)}

@@ -71,7 +71,6 @@ export function NewGroupDialog({
         <label className="flex flex-col gap-1">
           <span className="text-sm font-medium text-zinc-700 dark:text-zinc-300">Group name</span>
           <input
-            autoFocus
             value={title}
             onChange={(e) => setTitle(e.target.value)}
             aria-invalid={titleError !== null}

@@ -7,9 +7,14 @@ export interface DialogProps {
   children: ReactNode;
 }
 
+/** What a dialog focuses when it opens: its first field, else the browser's choice. */
+const FIRST_FIELD =
+  'input:not([type="hidden"]):not(:disabled), textarea:not(:disabled), select:not(:disabled)';
+
 /**
  * A modal on the native <dialog>: the browser traps focus inside it, restores focus when it
- * closes, makes the page behind it inert, and closes it on Escape.
+ * closes, makes the page behind it inert, and closes it on Escape. It opens with the
+ * keyboard in its first field (showModal alone would focus Close, the first control).
  */
 export function Dialog({ open, title, onClose, children }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -18,7 +23,10 @@ export function Dialog({ open, title, onClose, children }: DialogProps) {
   useEffect(() => {
     const dialog = ref.current;
     if (dialog === null) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      dialog.querySelector<HTMLElement>(FIRST_FIELD)?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
 
