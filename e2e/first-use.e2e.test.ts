@@ -92,7 +92,7 @@ describe('dialogs', () => {
     expect(await user.isFocused(newChat.getByLabel('Find people'))).toBe(true);
     await page.keyboard.type('someone');
     expect(await newChat.getByLabel('Find people').inputValue()).toBe('someone');
-    await page.keyboard.press('Escape');
+    await newChat.getByRole('button', { name: 'Close' }).click();
     await hidden(newChat);
 
     await user.openMenu();
@@ -263,8 +263,8 @@ describe('an empty direct conversation', () => {
     await aliceView.startDirect(bobView.account);
     await visible(aliceView.conversationRow('Bob Empty').getByText('No messages yet'));
     // Whatever Alice's opening told Bob's socket, it came before this message.
-    await postMessage(server, alice.accessToken, group.id, 'ping');
-    await visible(bobView.conversationRow('Both of us').getByText('Alice Empty: ping'));
+    await postMessage(server, bob.accessToken, group.id, 'ping');
+    await visible(bobView.conversationRow('Both of us').getByText('You: ping'));
     expect(await bobView.conversationRow('Alice Empty').count()).toBe(0);
 
     await aliceView.send('Hi Bob');

@@ -206,8 +206,11 @@ export class ChatUser {
     return this.page.getByRole('listbox', { name: 'Conversation list' });
   }
 
+  /** The row titled `title` (a group's preview may name the same person: not that row). */
   conversationRow(title: string): Locator {
-    return this.conversationList().getByRole('option').filter({ hasText: title });
+    return this.conversationList()
+      .getByRole('option')
+      .filter({ has: this.page.getByText(title, { exact: true }) });
   }
 
   /** Whether `locator` has the keyboard focus now. */

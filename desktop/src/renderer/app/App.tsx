@@ -23,7 +23,10 @@ export function App({ defaultServerUrl, web }: { defaultServerUrl: string; web: 
 
   if (!ready) {
     return (
-      <div className="flex h-full items-center justify-center text-sm text-zinc-500" role="status">
+      <div
+        className="flex h-full items-center justify-center text-sm text-zinc-600 dark:text-zinc-400"
+        role="status"
+      >
         Loading…
       </div>
     );

@@ -71,8 +71,6 @@ export function ChatShell({
 
   return (
     <div className="flex h-full flex-col">
-      {/* The page's one top-level heading, for those who navigate by headings. */}
-      <h1 className="sr-only">{APP_TITLE}</h1>
       <SessionPersistenceNotice />
       <ConnectionBanner />
       <div className="flex min-h-0 flex-1">
@@ -80,6 +78,8 @@ export function ChatShell({
           aria-label="Conversations"
           className={`${active ? 'hidden md:flex' : 'flex'} w-full flex-col border-r border-zinc-200 bg-white md:w-80 md:shrink-0 dark:border-zinc-800 dark:bg-zinc-900`}
         >
+          {/* The page's one top-level heading, for those who navigate by headings. */}
+          <h1 className="sr-only">{APP_TITLE}</h1>
           <header className="flex items-center gap-2.5 border-b border-zinc-200 py-3 pr-2 pl-4 dark:border-zinc-800">
             <Avatar id={selfId} name={session.user.displayName} size="sm" />
             <div className="min-w-0 flex-1">
@@ -87,12 +87,14 @@ export function ChatShell({
                 {session.user.displayName}
               </p>
               {doNotDisturb ? (
-                <p className="flex items-center gap-1 text-xs text-amber-600 dark:text-amber-400">
+                <p className="flex items-center gap-1 text-xs text-amber-700 dark:text-amber-400">
                   <BellSlashIcon className="size-3.5 shrink-0" />
                   <span className="truncate">Do not disturb</span>
                 </p>
               ) : (
-                <p className="truncate text-xs text-zinc-500">@{session.user.username}</p>
+                <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">
+                  @{session.user.username}
+                </p>
               )}
             </div>
             <button
@@ -154,7 +156,7 @@ export function ChatShell({
               onBack={() => select(null)}
             />
           ) : (
-            <div className="flex flex-1 flex-col items-center justify-center gap-3 p-8 text-center text-zinc-500">
+            <div className="flex flex-1 flex-col items-center justify-center gap-3 p-8 text-center text-zinc-600 dark:text-zinc-400">
               <ChatBubblesIcon className="size-12 text-zinc-300 dark:text-zinc-700" />
               <p className="text-base font-medium text-zinc-700 dark:text-zinc-300">
                 No conversation selected

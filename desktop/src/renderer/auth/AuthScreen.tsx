@@ -40,7 +40,7 @@ function Field(props: {
       {message !== undefined && (
         <p
           id={messageId}
-          className={`text-xs ${props.error !== undefined ? 'text-red-600 dark:text-red-400' : 'text-zinc-500'}`}
+          className={`text-xs ${props.error !== undefined ? 'text-red-600 dark:text-red-400' : 'text-zinc-600 dark:text-zinc-400'}`}
         >
           {message}
         </p>

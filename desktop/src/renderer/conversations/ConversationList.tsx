@@ -78,7 +78,7 @@ function ConversationRow({
             </span>
             <time
               dateTime={conversation.lastActivityAt}
-              className={`shrink-0 text-xs ${unread > 0 ? 'font-semibold text-blue-600 dark:text-blue-400' : 'text-zinc-500'}`}
+              className={`shrink-0 text-xs ${unread > 0 ? 'font-semibold text-blue-600 dark:text-blue-400' : 'text-zinc-600 dark:text-zinc-400'}`}
             >
               {listTime(conversation.lastActivityAt, now)}
             </time>
@@ -90,7 +90,7 @@ function ConversationRow({
                   ? 'text-red-600 dark:text-red-400'
                   : unread > 0
                     ? 'text-zinc-800 dark:text-zinc-200'
-                    : 'text-zinc-500'
+                    : 'text-zinc-600 dark:text-zinc-400'
               }`}
             >
               {preview(conversation)}
@@ -99,7 +99,7 @@ function ConversationRow({
               <span
                 className={`inline-flex min-w-5 shrink-0 items-center justify-center rounded-full px-1.5 text-xs font-semibold text-white ${
                   // A muted conversation still counts, but does not call for attention.
-                  muted ? 'bg-zinc-400 dark:bg-zinc-600' : 'bg-blue-600'
+                  muted ? 'bg-zinc-500 dark:bg-zinc-600' : 'bg-blue-600'
                 }`}
                 aria-label={`${unread} unread`}
               >
@@ -188,13 +188,15 @@ export function ConversationList({
             <p className="text-sm font-medium text-zinc-700 dark:text-zinc-300">
               No conversations yet
             </p>
-            <p className="text-sm text-zinc-500">Find someone by their name and say hello.</p>
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">
+              Find someone by their name and say hello.
+            </p>
             <button type="button" className={PRIMARY_BUTTON} onClick={onNewChat}>
               Start a chat
             </button>
           </div>
         ) : shown.length === 0 && filter !== '' ? (
-          <p className="px-6 py-10 text-center text-sm text-zinc-500">
+          <p className="px-6 py-10 text-center text-sm text-zinc-600 dark:text-zinc-400">
             No conversations match “{filter}”.
           </p>
         ) : (

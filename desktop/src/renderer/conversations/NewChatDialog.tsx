@@ -57,13 +57,15 @@ export function NewChatDialog({
       )}
       <div className="min-h-32 overflow-y-auto" aria-busy={search.searching}>
         {query.trim() === '' ? (
-          <p className="py-6 text-center text-sm text-zinc-500">Type a name to find someone.</p>
+          <p className="py-6 text-center text-sm text-zinc-600 dark:text-zinc-400">
+            Type a name to find someone.
+          </p>
         ) : search.error !== null ? (
           <p role="alert" className="py-6 text-center text-sm text-red-600 dark:text-red-400">
             {search.error}
           </p>
         ) : search.results.length === 0 ? (
-          <p className="py-6 text-center text-sm text-zinc-500">
+          <p className="py-6 text-center text-sm text-zinc-600 dark:text-zinc-400">
             {search.searching ? 'Searching…' : `Nobody found for “${query.trim()}”.`}
           </p>
         ) : (

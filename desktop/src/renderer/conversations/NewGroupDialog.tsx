@@ -115,7 +115,7 @@ export function NewGroupDialog({
               {search.error}
             </p>
           ) : query.trim() !== '' && search.results.length === 0 ? (
-            <p className="py-3 text-center text-sm text-zinc-500">
+            <p className="py-3 text-center text-sm text-zinc-600 dark:text-zinc-400">
               {search.searching ? 'Searching…' : `Nobody found for “${query.trim()}”.`}
             </p>
           ) : (
