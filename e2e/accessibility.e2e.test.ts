@@ -175,6 +175,14 @@ describe('accessibility of the main screens', () => {
         await newGroup.getByRole('button', { name: 'Close' }).click();
         await hidden(newGroup);
 
+        await user.openMenu();
+        await user.menuItem('Notification settings…').click();
+        const settings = page.getByRole('dialog', { name: 'Notifications' });
+        await visible(settings);
+        await expectAccessible(page, `${scheme}: the notification settings`);
+        await settings.getByRole('button', { name: 'Close' }).click();
+        await hidden(settings);
+
         expect(user.pageErrors).toEqual([]);
         expect(await user.cspViolations()).toEqual([]);
       } finally {
