@@ -140,9 +140,11 @@ export function ConversationList({
     });
   }, [conversations, filter, selfId]);
 
-  // Roving tabindex: Tab enters the list once, on the row last focused (else the open
-  // one, else the first); arrows, Home and End move focus inside it and open nothing.
-  const [focusedId, setFocusedId] = useState<string | null>(null);
+  // Roving tabindex: Tab enters the list once, on the row last focused since the open
+  // conversation last changed (else the open one, else the first); arrows, Home and End
+  // move focus inside it and open nothing.
+  const [focused, setFocused] = useState<{ id: string; whileOpen: string | null } | null>(null);
+  const focusedId = focused !== null && focused.whileOpen === activeId ? focused.id : null;
   const tabbableId =
     [focusedId, activeId].find((id) => shown.some((c) => c.id === id)) ?? shown[0]?.id ?? null;
 
@@ -210,7 +212,7 @@ export function ConversationList({
                 tabbable={c.id === tabbableId}
                 now={now}
                 onSelect={() => onSelect(c.id)}
-                onFocus={() => setFocusedId(c.id)}
+                onFocus={() => setFocused({ id: c.id, whileOpen: activeId })}
               />
             ))}
           </ul>
