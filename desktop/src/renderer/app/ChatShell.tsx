@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { SessionInfo } from '../../shared/bridge';
+import { draftsFor } from '../composer/drafts';
 import { ConversationPane } from '../conversation/ConversationPane';
 import { ConversationList } from '../conversations/ConversationList';
 import { NewChatDialog } from '../conversations/NewChatDialog';
@@ -19,7 +20,6 @@ import {
   SignOutIcon,
 } from '../ui/icons';
 import { MenuButton, MenuCheckboxItem, MenuItem, MenuSeparator } from '../ui/Menu';
-import { draftsFor } from '../composer/drafts';
 import { useConversationAddress } from './address';
 import { ConnectionBanner, SessionPersistenceNotice } from './ConnectionBanner';
 import { APP_TITLE, unreadTitle } from './title';
