@@ -289,7 +289,7 @@ function paths(): Record<string, Record<string, unknown>> {
       post: {
         tags: ['conversations'],
         summary: 'Open a direct conversation or create a group',
-        description: `Direct: the one conversation between the caller and \`userId\` (201 when created, 200 when it already existed, whoever created it); \`userId\` = caller is 400, an unknown user 404. Group: \`title\` ${LIMITS.titleMin}-${LIMITS.titleMax} characters, the caller is always a member, ${LIMITS.groupMembersMin}-${LIMITS.groupMembersMax} members in all after removing repeats, an unknown member id is 404. Every member, the creator included, receives \`conversation:new\` on their sockets, so the creator's other devices learn of it too; the other member of a new direct conversation receives it (and lists it) only from its first message.`,
+        description: `Direct: the one conversation between the caller and \`userId\` (201 when created, 200 when it already existed, whoever created it); \`userId\` = caller is 400, an unknown user 404. Group: \`title\` ${LIMITS.titleMin}-${LIMITS.titleMax} characters, the caller is always a member, ${LIMITS.groupMembersMin}-${LIMITS.groupMembersMax} members in all after removing repeats, an unknown member id is 404. Every member, the creator included, receives \`conversation:new\` on their sockets, so the creator's other devices learn of it too.`,
         operationId: 'createConversation',
         ...authed,
         requestBody: body('CreateConversationRequest'),
