@@ -46,21 +46,25 @@ describe('two people in two browsers', () => {
     const aliceName = alice.account.displayName;
     const bobName = bob.account.displayName;
 
-    // Alice finds Bob by username; Bob is online, and is told of the new chat at once.
+    // Alice finds Bob by username; Bob is online. The chat reaches him with its first
+    // message, not before: an empty conversation is Alice's alone.
     await alice.startDirect(bob.account);
     await visible(alice.paneStatus(bobName).getByText('online', { exact: true }));
-    await visible(bob.conversationRow(aliceName));
+    await alice.send('Hi Bob, how are you?');
+    await visible(bob.conversationRow(aliceName).getByText('Hi Bob, how are you?'));
     await bob.openConversation(aliceName);
     await visible(bob.paneStatus(aliceName).getByText('online', { exact: true }));
-
-    // Typing shows on the other side while Alice writes, and stops when she sends.
-    await alice.composer().pressSequentially('Hi Bob, how are you?');
-    await visible(bob.paneStatus(aliceName).getByText('typing…'));
-    await alice.composer().press('Enter');
     await visible(bob.message('Hi Bob, how are you?'));
-    await hidden(bob.paneStatus(aliceName).getByText('typing…'));
     // Bob has the conversation open: it is read.
     await visible(alice.tick('Hi Bob, how are you?', 'Read'));
+
+    // Typing shows on the other side while Alice writes, and stops when she sends.
+    await alice.composer().pressSequentially('Anyone home?');
+    await visible(bob.paneStatus(aliceName).getByText('typing…'));
+    await alice.composer().press('Enter');
+    await visible(bob.message('Anyone home?'));
+    await hidden(bob.paneStatus(aliceName).getByText('typing…'));
+    await visible(alice.tick('Anyone home?', 'Read'));
 
     await bob.composer().pressSequentially('Great, thanks!');
     await visible(alice.paneStatus(bobName).getByText('typing…'));
@@ -88,7 +92,12 @@ describe('two people in two browsers', () => {
     await hidden(bob.conversationRow(aliceName).getByLabel('1 unread'));
 
     // Each side holds each message exactly once, in the same order.
-    const expected = ['Hi Bob, how are you?', 'Great, thanks!', 'Are you still there?'];
+    const expected = [
+      'Hi Bob, how are you?',
+      'Anyone home?',
+      'Great, thanks!',
+      'Are you still there?',
+    ];
     for (const user of [alice, bob]) {
       expect(await user.messageTexts()).toEqual(expected);
     }

@@ -33,6 +33,8 @@ describe('an API restart', () => {
     const aliceAccount = await registerUser(server, { displayName: 'Alice Restart' });
     const bobAccount = await registerUser(server, { displayName: 'Bob Restart' });
     const conversation = await openDirect(server, aliceAccount.accessToken, bobAccount.user.id);
+    // Bob opens it too, so both list it before its first message.
+    await openDirect(server, bobAccount.accessToken, aliceAccount.user.id);
     const [alice, bob] = await Promise.all([
       ChatUser.signedIn(browser, server, aliceAccount),
       ChatUser.signedIn(browser, server, bobAccount),

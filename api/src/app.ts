@@ -172,6 +172,7 @@ export function createApp(deps: AppDeps): App {
   });
   const messages = new MessagesService({
     messages: store.messages,
+    announcer: conversations,
     membership,
     limiter: createSendLimiter({ enabled: config.rateLimits, shared: scaleOut?.limiterStore }),
     changeLimiter: createChangeLimiter({

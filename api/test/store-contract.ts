@@ -430,6 +430,58 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
         expect(await ids()).toEqual([second.id, first.id, third.id]);
       });
 
+      it('lists an empty direct conversation only for the member who asked for it', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const ab = await direct(alice, bob);
+        const ids = async (member: UserRecord) =>
+          (await store.conversations.listForMember(member.id)).map((s) => s.conversation.id);
+        expect(await ids(alice)).toEqual([ab.id]);
+        expect(await ids(bob)).toEqual([]);
+        // Still bob's conversation: he may read it and write into it.
+        expect((await store.conversations.summaryFor(ab.id, bob.id))?.conversation).toEqual(ab);
+
+        // The first message, from either side, lists it for both.
+        await send(ab.id, alice.id);
+        expect(await ids(alice)).toEqual([ab.id]);
+        expect(await ids(bob)).toEqual([ab.id]);
+      });
+
+      it('lists an empty direct conversation for the other member once they ask too', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const carol = await user('carol');
+        const ab = await direct(alice, bob);
+        await sleep(5);
+        const ac = await direct(alice, carol);
+        expect(await store.conversations.findOrCreateDirect(bob.id, alice.id)).toEqual({
+          conversation: ab,
+          created: false,
+        });
+        expect(
+          (await store.conversations.listForMember(bob.id)).map((s) => s.conversation.id),
+        ).toEqual([ab.id]);
+        // Asking again changes nothing for anyone.
+        await direct(alice, bob);
+        expect(
+          (await store.conversations.listForMember(alice.id)).map((s) => s.conversation.id),
+        ).toEqual([ac.id, ab.id]);
+        expect(await store.conversations.listForMember(carol.id)).toEqual([]);
+      });
+
+      it('lists an empty group for every member at once', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const group = await store.conversations.createGroup({
+          title: 'Pair',
+          memberIds: [alice.id, bob.id],
+        });
+        for (const member of [alice, bob]) {
+          const listed = await store.conversations.listForMember(member.id);
+          expect(listed.map((s) => s.conversation)).toEqual([group]);
+        }
+      });
+
       it('summarises last message, unread count and every member’s watermarks', async () => {
         const alice = await user('alice');
         const bob = await user('bob');

@@ -201,12 +201,21 @@ export class ChatUser {
 
   // ---- finding and opening conversations ---------------------------------------------
 
+  /** A listbox: arrows move focus among its options, Enter or a click opens one. */
   conversationList(): Locator {
-    return this.page.getByRole('list', { name: 'Conversation list' });
+    return this.page.getByRole('listbox', { name: 'Conversation list' });
   }
 
+  /** The row titled `title` (a group's preview may name the same person: not that row). */
   conversationRow(title: string): Locator {
-    return this.conversationList().getByRole('button').filter({ hasText: title });
+    return this.conversationList()
+      .getByRole('option')
+      .filter({ has: this.page.getByText(title, { exact: true }) });
+  }
+
+  /** Whether `locator` has the keyboard focus now. */
+  isFocused(locator: Locator): Promise<boolean> {
+    return locator.evaluate((element) => element === document.activeElement);
   }
 
   /** The open conversation (a region named after its title). */

@@ -85,21 +85,49 @@ describe('direct conversations', () => {
     }
   });
 
-  test('both users receive conversation:new only when it is newly created', async () => {
+  test('the creator hears of it at once; the other person from its first message, in list and conversation:new', async () => {
     const [x, y] = await Promise.all([registerUser(api), registerUser(api)]);
     const ySocket = await api.connect(y.accessToken);
     const xSocket = await api.connect(x.accessToken);
     const yLog = new EventLog(ySocket, 'conversation:new');
     const xLog = new EventLog(xSocket, 'conversation:new');
+    const listOf = async (user: RegisteredUser) =>
+      ConversationListResponse.parse(
+        (await api.http.get('/api/conversations', { token: user.accessToken })).body,
+      ).conversations;
+
     const created = await openDirect(api, x.accessToken, y.user.id);
-    expect(Conversation.strict().parse(await yLog.waitFor())).toEqual(created);
     // The creator's sockets hear of it too, so their other devices list it at once.
     expect(Conversation.strict().parse(await xLog.waitFor())).toEqual(created);
-    await openDirect(api, y.accessToken, x.user.id);
+    expect((await listOf(x)).map((c) => c.id)).toEqual([created.id]);
+    // Nothing was said yet: the other person neither lists it nor was told of it.
+    expect(await listOf(y)).toEqual([]);
     await openDirect(api, x.accessToken, y.user.id);
+    await sleep(150);
+    expect(yLog.events).toEqual([]);
+
+    const hello = await postMessage(api, x.accessToken, created.id, 'hello');
+    const announced = Conversation.strict().parse(await yLog.waitFor());
+    expect(announced).toMatchObject({ id: created.id, lastMessage: hello, unreadCount: 1 });
+    expect(await listOf(y)).toEqual([announced]);
+
+    // Once: neither a later message nor opening it again announces it again.
+    await postMessage(api, y.accessToken, created.id, 'hi');
+    await openDirect(api, y.accessToken, x.user.id);
     await sleep(150);
     expect(yLog.events).toHaveLength(1);
     expect(xLog.events).toHaveLength(1);
+  });
+
+  test('the other person who opens it too lists it before any message', async () => {
+    const [x, y] = await Promise.all([registerUser(api), registerUser(api)]);
+    const created = await openDirect(api, x.accessToken, y.user.id);
+    const response = await create(y.accessToken, { type: 'direct', userId: x.user.id });
+    expect(response.status).toBe(200);
+    const listed = ConversationListResponse.parse(
+      (await api.http.get('/api/conversations', { token: y.accessToken })).body,
+    );
+    expect(listed.conversations.map((c) => c.id)).toEqual([created.id]);
   });
 });
 
@@ -236,9 +264,12 @@ describe("the creator's other devices", () => {
     await postMessage(api, y.accessToken, group.id, 'hi');
 
     for (const log of [laptopLog, phoneLog, yLog]) {
-      expect(Conversation.strict().parse(await log.waitFor((c) => c.id === direct.id))).toEqual(
-        direct,
-      );
+      // y hears of the direct conversation only from its first message.
+      if (log !== yLog) {
+        expect(Conversation.strict().parse(await log.waitFor((c) => c.id === direct.id))).toEqual(
+          direct,
+        );
+      }
       const view = Conversation.strict().parse(await log.waitFor((c) => c.id === group.id));
       expect(view).toMatchObject({ title: 'Weekend', lastMessage: null, unreadCount: 0 });
       expect(view.members.map((m) => m.id)).toEqual([x.user.id, y.user.id]);
@@ -247,6 +278,7 @@ describe("the creator's other devices", () => {
     expect(phoneLog.events.find((c) => c.id === group.id)).toEqual(group);
     await sleep(100);
     expect(outsiderLog.events).toEqual([]);
+    expect(yLog.events.map((c) => c.id)).toEqual([group.id]);
     expect(phoneLog.events.map((c) => c.id)).toEqual([direct.id, group.id]);
   });
 });
@@ -258,6 +290,7 @@ describe('listing and reading', () => {
     const group = await createGroup(api, q.accessToken, [me.user.id, p.user.id], 'Three');
     const withQ = await openDirect(api, q.accessToken, me.user.id);
     // Activity order now: withQ (newest creation), group, withP. A message moves withP first.
+    // withQ stays q's alone until its first message.
     await sleep(5);
     const hello = await postMessage(api, p.accessToken, withP.id, 'hello');
     await postMessage(api, p.accessToken, withP.id, 'again');
@@ -266,7 +299,12 @@ describe('listing and reading', () => {
     const response = await api.http.get('/api/conversations', { token: me.accessToken });
     expect(response.status).toBe(200);
     const { conversations } = ConversationListResponse.parse(response.body);
-    expect(conversations.map((c) => c.id)).toEqual([withP.id, withQ.id, group.id]);
+    expect(conversations.map((c) => c.id)).toEqual([withP.id, group.id]);
+    await postMessage(api, q.accessToken, withQ.id, 'hi me');
+    const later = ConversationListResponse.parse(
+      (await api.http.get('/api/conversations', { token: me.accessToken })).body,
+    );
+    expect(later.conversations.map((c) => c.id)).toEqual([withQ.id, withP.id, group.id]);
     const first = conversations[0] as ConversationT;
     expect(first.lastMessage).toMatchObject({ seq: 3, body: 'mine', senderId: me.user.id });
     // Two from p are unread; my own message never counts.

@@ -19,7 +19,9 @@ export class ConversationsService {
   /**
    * The one direct conversation between the caller and `userId`. Concurrent creates from
    * either side meet in the store, which gives both the same conversation and exactly one
-   * of them `created`; only that one tells the other side.
+   * of them `created`. Only the caller's own sockets are told now: an empty conversation
+   * does not reach the other person (their list, `conversation:new`) before its first
+   * message (issue #13; `announceFirstMessage`).
    */
   async openDirect(
     callerId: string,
@@ -37,7 +39,7 @@ export class ConversationsService {
     const { conversation, created } = await conversations.findOrCreateDirect(callerId, userId);
     this.deps.membership.remember(conversation);
     if (created) {
-      const view = await this.announceNew(conversation, callerId);
+      const view = await this.announceNew(conversation, callerId, [callerId]);
       return { conversation: view, created };
     }
     const summary = await conversations.summaryFor(conversation.id, callerId);
@@ -68,7 +70,28 @@ export class ConversationsService {
       memberIds,
     });
     this.deps.membership.remember(conversation);
-    return this.announceNew(conversation, callerId, usersById(found));
+    return this.announceNew(conversation, callerId, conversation.memberIds, usersById(found));
+  }
+
+  /**
+   * A direct conversation's first message was stored: the member it was hidden from
+   * learns of it now, with the message in their view. Its creator (the first member) was
+   * told when it was created. Groups were announced to everyone at creation.
+   */
+  async announceFirstMessage(conversationId: string): Promise<void> {
+    const conversation = await this.deps.store.conversations.findById(conversationId);
+    if (conversation?.type !== 'direct') return;
+    const users = usersById(await this.deps.store.users.findByIds(conversation.memberIds));
+    for (const memberId of conversation.memberIds.slice(1)) {
+      const summary = await this.deps.store.conversations.summaryFor(conversationId, memberId);
+      if (summary) {
+        this.deps.notifier.toUsers(
+          [memberId],
+          'conversation:new',
+          toConversation(summary, memberId, users),
+        );
+      }
+    }
   }
 
   /**
@@ -103,7 +126,7 @@ export class ConversationsService {
   }
 
   /**
-   * Tells every member, each with their own view, and returns the creator's view. The
+   * Tells `recipients` and returns the creator's view. The
    * creator's sockets are told too (an extension of the contract, documented in
    * docs/realtime.md): creation happens over REST, so no socket made the request, and the
    * creator's other devices would otherwise learn of the conversation only at their next
@@ -112,6 +135,7 @@ export class ConversationsService {
   private async announceNew(
     conversation: ConversationRecord,
     creatorId: string,
+    recipients: readonly string[],
     knownUsers?: ReadonlyMap<string, UserRecord>,
   ): Promise<Conversation> {
     const users =
@@ -120,7 +144,7 @@ export class ConversationsService {
     // so one view is built and sent once to all of them: a 256-member group used to build
     // 256 views of 256 members each (issue #14).
     const view = toConversation(freshSummary(conversation), creatorId, users);
-    this.deps.notifier.toUsers(conversation.memberIds, 'conversation:new', view);
+    this.deps.notifier.toUsers(recipients, 'conversation:new', view);
     return view;
   }
 

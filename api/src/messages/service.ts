@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LIMITS, type Message } from '@chat/protocol';
 import type { Membership } from '../conversations/membership';
 import { ApiError } from '../http/errors';
+import type { ConversationsService } from '../conversations/service';
 import type { Notifier } from '../realtime/notifier';
 import type {
   ConversationStore,
@@ -19,6 +20,8 @@ import { toMessage } from './views';
 
 export interface MessagesServiceDeps {
   messages: MessageStore;
+  /** Tells the other member of a direct conversation about it at its first message. */
+  announcer?: Pick<ConversationsService, 'announceFirstMessage'>;
   membership: Membership;
   limiter: SendLimiter;
   notifier: Notifier;
@@ -84,6 +87,12 @@ export class MessagesService {
     // so every socket receives a conversation's messages in seq order.
     if (stored.created) {
       notifier.toUsers(members, 'message:new', message, { exceptSocketId: origin.socketId });
+      if (message.seq === 1) {
+        // After message:new, so seq order per socket holds. Should this fail, the member
+        // still gets the message, and a client that does not know its conversation lists
+        // the conversations again (the catch-up), where it now appears.
+        void this.deps.announcer?.announceFirstMessage(conversationId).catch(() => undefined);
+      }
     }
     typing.clear(conversationId, senderId);
     return { message, created: stored.created };

@@ -35,7 +35,6 @@ describe('two instances behind one address act as one', () => {
       type: 'direct',
       userId: bob.user.id,
     });
-    await arrives(bobGot.conversations, (c) => c.id === direct.id);
 
     const annSocket = await connect(one, ann.accessToken);
     const annGot = {
@@ -51,6 +50,8 @@ describe('two instances behind one address act as one', () => {
     });
     expect(hello.ok).toBe(true);
     await arrives(bobGot.messages, (m) => m.body === 'hello from instance one');
+    // An empty direct conversation reaches Bob with its first message, across instances too.
+    await arrives(bobGot.conversations, (c) => c.id === direct.id && c.lastMessage?.seq === 1);
     const reply = await emitWithAck(bobSocket, 'message:send', {
       conversationId: direct.id,
       clientId: 'bob-1',

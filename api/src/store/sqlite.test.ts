@@ -153,6 +153,36 @@ describe('sqlite store', () => {
     expect(() => open()).toThrow(/newer than this build/);
   });
 
+  it('keeps empty direct conversations made before they were hidden listed for both members', async () => {
+    // A database as the first release left it: schema version 1, one empty direct chat.
+    const db = new Database(path);
+    try {
+      migrate(db, MIGRATIONS.slice(0, 1));
+      const now = Date.now();
+      for (const id of ['u1', 'u2']) {
+        db.prepare(
+          `INSERT INTO users (id, username, display_name, display_name_lower, password_hash, created_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        ).run(id, id, id, id, PASSWORD_HASH, now);
+      }
+      db.prepare(
+        `INSERT INTO conversations (id, type, title, direct_key, created_at, last_seq, last_activity_at)
+         VALUES ('c1', 'direct', NULL, '["u1","u2"]', ?, 0, ?)`,
+      ).run(now, now);
+      db.prepare(
+        `INSERT INTO conversation_members (conversation_id, user_id, position)
+         VALUES ('c1', 'u1', 0), ('c1', 'u2', 1)`,
+      ).run();
+    } finally {
+      db.close();
+    }
+    const store = open();
+    for (const member of ['u1', 'u2']) {
+      const listed = await store.conversations.listForMember(member);
+      expect(listed.map((s) => s.conversation.id)).toEqual(['c1']);
+    }
+  });
+
   it('rolls back a failing migration step entirely', () => {
     const db = new Database(path);
     try {

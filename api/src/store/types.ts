@@ -234,7 +234,7 @@ export interface ConversationStore {
   /**
    * The one direct conversation between two distinct users, created if missing. Safe
    * under concurrent calls from either side: both get the same conversation and exactly
-   * one of them gets `created: true`.
+   * one of them gets `created: true`. `userA` is the one asking: see `listForMember`.
    */
   findOrCreateDirect(
     userA: string,
@@ -243,7 +243,12 @@ export interface ConversationStore {
   /** `memberIds` already includes the creator (first) and has no duplicates. */
   createGroup(input: { title: string; memberIds: readonly string[] }): Promise<ConversationRecord>;
   findById(id: string): Promise<ConversationRecord | null>;
-  /** The member's conversations, most recent activity first. */
+  /**
+   * The member's conversations, most recent activity first. A direct conversation without
+   * messages is listed only for the members who asked for it (`userA` of
+   * `findOrCreateDirect`); from its first message it is listed for both. Groups are listed
+   * for every member at once. `summaryFor` answers every member either way.
+   */
   listForMember(userId: string): Promise<ConversationSummary[]>;
   /** One conversation as `userId` sees it; null when missing or `userId` is no member. */
   summaryFor(conversationId: string, userId: string): Promise<ConversationSummary | null>;

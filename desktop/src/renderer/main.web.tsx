@@ -6,7 +6,7 @@ import { mount } from './mount';
 
 const bridge = createWebBridge();
 window.chat = bridge;
-mount({ defaultServerUrl: window.location.origin });
+mount({ defaultServerUrl: window.location.origin, web: true });
 // After mounting: the app asks for the session once it has subscribed to events, so a
 // session restored in between is seen either way.
 void bridge.client.start();

@@ -40,6 +40,9 @@ export function mongoConversationStore(models: Models, gate: OperationGate): Con
                   rev: 0,
                   adminIds: [],
                 },
+                // Whoever asks sees it listed before its first message; the other member
+                // only from then on (issue #13). On insert this makes [a].
+                $addToSet: { openedBy: a },
               },
               {
                 upsert: true,
@@ -95,7 +98,18 @@ export function mongoConversationStore(models: Models, gate: OperationGate): Con
         const member = parseId(userId);
         if (!member) return [];
         const docs = await conversations
-          .find({ memberIds: member })
+          .find({
+            memberIds: member,
+            // An empty direct conversation only for those who opened it; groups, and
+            // documents from before `openedBy` existed, always. (sanitizeFilter would turn
+            // the operators into $eq values: they are this function's own, so trusted.)
+            $or: [
+              { type: 'group' },
+              { lastSeq: trusted({ $gt: 0 }) },
+              { openedBy: member },
+              { openedBy: trusted({ $exists: false }) },
+            ],
+          })
           .sort({ lastActivityAt: -1, _id: -1 })
           .lean();
         return summarize(models, docs, member);

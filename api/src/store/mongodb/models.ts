@@ -32,6 +32,11 @@ export interface ConversationDoc {
   memberIds: Types.ObjectId[];
   /** Direct conversations only: the sorted member pair, unique among them. */
   directKey?: string;
+  /**
+   * Direct conversations only: the members who asked for it. While it has no messages it
+   * is listed for them alone (absent on documents written before this field: listed for all).
+   */
+  openedBy?: Types.ObjectId[];
   createdAt: Date;
   lastSeq: number;
   lastActivityAt: Date;
@@ -135,6 +140,9 @@ const conversationSchema = new Schema<ConversationDoc>(
     title: String,
     memberIds: [Schema.Types.ObjectId],
     directKey: String,
+    // Mongoose gives new documents an empty array here (groups too): the list query names
+    // groups explicitly, so only a direct conversation's openedBy is ever consulted.
+    openedBy: [Schema.Types.ObjectId],
     createdAt: Date,
     lastSeq: Number,
     lastActivityAt: Date,

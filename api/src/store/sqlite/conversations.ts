@@ -49,9 +49,13 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
      VALUES (@id, @type, @title, @direct_key, @created_at, @last_seq, @last_activity_at, @rev)
      ON CONFLICT (direct_key) DO NOTHING`,
   );
-  const insertMember = db.prepare<[string, string, number, number]>(
-    `INSERT INTO conversation_members (conversation_id, user_id, position, admin)
-     VALUES (?, ?, ?, ?)`,
+  const insertMember = db.prepare<[string, string, number, number, number]>(
+    `INSERT INTO conversation_members (conversation_id, user_id, position, admin, opened)
+     VALUES (?, ?, ?, ?, ?)`,
+  );
+  const markOpened = db.prepare<[string, string]>(
+    `UPDATE conversation_members SET opened = 1
+     WHERE conversation_id = ? AND user_id = ? AND opened = 0`,
   );
   const byId = db.prepare<[string], ConversationRow>(
     `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`,
@@ -64,7 +68,7 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
   );
   const summariesFor = db.prepare<[string], SummaryRow>(
     `${SUMMARY_SELECT}
-     WHERE me.user_id = ?
+     WHERE me.user_id = ? AND (c.last_seq > 0 OR me.opened = 1)
      ORDER BY c.last_activity_at DESC, c.created_at DESC, c.id DESC`,
   );
   const membersForUser = db.prepare<[string], MemberRow>(
@@ -98,6 +102,8 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
     title: string | null,
     key: string | null,
     memberIds: readonly string[],
+    /** Members who see it listed while it has no messages. */
+    openedBy: readonly string[],
   ): ConversationRecord | null => {
     const now = Date.now();
     const row: ConversationRow = {
@@ -113,7 +119,13 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
     // The creator of a group (first in memberIds) is its first admin.
     const adminIds = type === 'group' ? memberIds.slice(0, 1) : [];
     memberIds.forEach((userId, position) =>
-      insertMember.run(row.id, userId, position, adminIds.includes(userId) ? 1 : 0),
+      insertMember.run(
+        row.id,
+        userId,
+        position,
+        adminIds.includes(userId) ? 1 : 0,
+        openedBy.includes(userId) ? 1 : 0,
+      ),
     );
     return toConversation(row, [...memberIds], adminIds);
   };
@@ -122,17 +134,22 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
   // ON CONFLICT DO NOTHING) stays the last word should two ever get past the lookup.
   const findOrCreateDirect = db.transaction((userA: string, userB: string) => {
     const key = directKey(userA, userB);
+    // Only the one who asks sees it listed before its first message (issue #13).
     const existing = byDirectKey.get(key);
-    if (existing) return { conversation: load(existing), created: false };
-    const created = create('direct', null, key, [userA, userB]);
+    if (existing) {
+      markOpened.run(existing.id, userA);
+      return { conversation: load(existing), created: false };
+    }
+    const created = create('direct', null, key, [userA, userB], [userA]);
     if (created) return { conversation: created, created: true };
     const winner = byDirectKey.get(key);
     if (!winner) throw new Error('direct conversation vanished while being created');
+    markOpened.run(winner.id, userA);
     return { conversation: load(winner), created: false };
   });
 
   const createGroup = db.transaction((title: string, memberIds: readonly string[]) => {
-    const created = create('group', title, null, memberIds);
+    const created = create('group', title, null, memberIds, memberIds);
     if (!created) throw new Error('group conversation could not be inserted');
     return created;
   });

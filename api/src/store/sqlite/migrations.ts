@@ -120,6 +120,15 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE reply_to_seq IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'empty direct conversations listed only for who opened them',
+    // Existing memberships stay listed, as they were before this step.
+    sql: `
+      ALTER TABLE conversation_members
+        ADD COLUMN opened INTEGER NOT NULL DEFAULT 1 CHECK (opened IN (0, 1));
+    `,
+  },
 ];
 
 /**

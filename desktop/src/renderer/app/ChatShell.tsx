@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { SessionInfo } from '../../shared/bridge';
+import { draftsFor } from '../composer/drafts';
 import { ConversationPane } from '../conversation/ConversationPane';
 import { ConversationList } from '../conversations/ConversationList';
 import { NewChatDialog } from '../conversations/NewChatDialog';
@@ -19,12 +20,23 @@ import {
   SignOutIcon,
 } from '../ui/icons';
 import { MenuButton, MenuCheckboxItem, MenuItem, MenuSeparator } from '../ui/Menu';
+import { useConversationAddress } from './address';
 import { ConnectionBanner, SessionPersistenceNotice } from './ConnectionBanner';
+import { APP_TITLE, unreadTitle } from './title';
 import { useSessionData } from './useSessionData';
 
-export function ChatShell({ session }: { session: SessionInfo }) {
+export function ChatShell({
+  session,
+  addresses = false,
+}: {
+  session: SessionInfo;
+  /** The web client: each open conversation has an address (`/c/ID`). */
+  addresses?: boolean;
+}) {
   const selfId = session.user.id;
   useSessionData(selfId);
+  useConversationAddress(addresses);
+  const title = useChat((s) => unreadTitle(s.conversations, s.settings));
   const activeId = useChat((s) => s.activeId);
   const active = useChat((s) =>
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),
@@ -38,6 +50,22 @@ export function ChatShell({ session }: { session: SessionInfo }) {
     void window.chat.setActiveConversation({ conversationId: activeId });
   }, [activeId]);
 
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+  useEffect(
+    () => () => {
+      document.title = APP_TITLE;
+    },
+    [],
+  );
+
+  const signOut = () => {
+    // Unsent drafts are this account's; they do not outlive its session in this tab.
+    draftsFor(selfId).clear();
+    void window.chat.signOut();
+  };
+
   const select = (conversationId: string | null) =>
     getAppStore().dispatch({ type: 'select', conversationId });
 
@@ -50,6 +78,8 @@ export function ChatShell({ session }: { session: SessionInfo }) {
           aria-label="Conversations"
           className={`${active ? 'hidden md:flex' : 'flex'} w-full flex-col border-r border-zinc-200 bg-white md:w-80 md:shrink-0 dark:border-zinc-800 dark:bg-zinc-900`}
         >
+          {/* The page's one top-level heading, for those who navigate by headings. */}
+          <h1 className="sr-only">{APP_TITLE}</h1>
           <header className="flex items-center gap-2.5 border-b border-zinc-200 py-3 pr-2 pl-4 dark:border-zinc-800">
             <Avatar id={selfId} name={session.user.displayName} size="sm" />
             <div className="min-w-0 flex-1">
@@ -57,12 +87,14 @@ export function ChatShell({ session }: { session: SessionInfo }) {
                 {session.user.displayName}
               </p>
               {doNotDisturb ? (
-                <p className="flex items-center gap-1 text-xs text-amber-600 dark:text-amber-400">
+                <p className="flex items-center gap-1 text-xs text-amber-700 dark:text-amber-400">
                   <BellSlashIcon className="size-3.5 shrink-0" />
                   <span className="truncate">Do not disturb</span>
                 </p>
               ) : (
-                <p className="truncate text-xs text-zinc-500">@{session.user.username}</p>
+                <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">
+                  @{session.user.username}
+                </p>
               )}
             </div>
             <button
@@ -95,7 +127,7 @@ export function ChatShell({ session }: { session: SessionInfo }) {
                 Notification settings…
               </MenuItem>
               <MenuSeparator />
-              <MenuItem icon={<SignOutIcon />} onSelect={() => void window.chat.signOut()}>
+              <MenuItem icon={<SignOutIcon />} onSelect={signOut}>
                 Sign out
               </MenuItem>
             </MenuButton>
@@ -124,7 +156,7 @@ export function ChatShell({ session }: { session: SessionInfo }) {
               onBack={() => select(null)}
             />
           ) : (
-            <div className="flex flex-1 flex-col items-center justify-center gap-3 p-8 text-center text-zinc-500">
+            <div className="flex flex-1 flex-col items-center justify-center gap-3 p-8 text-center text-zinc-600 dark:text-zinc-400">
               <ChatBubblesIcon className="size-12 text-zinc-300 dark:text-zinc-700" />
               <p className="text-base font-medium text-zinc-700 dark:text-zinc-300">
                 No conversation selected

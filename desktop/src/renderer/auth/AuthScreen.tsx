@@ -40,7 +40,7 @@ function Field(props: {
       {message !== undefined && (
         <p
           id={messageId}
-          className={`text-xs ${props.error !== undefined ? 'text-red-600 dark:text-red-400' : 'text-zinc-500'}`}
+          className={`text-xs ${props.error !== undefined ? 'text-red-600 dark:text-red-400' : 'text-zinc-600 dark:text-zinc-400'}`}
         >
           {message}
         </p>
@@ -55,14 +55,17 @@ const ENDED_MESSAGES: Partial<Record<SessionChangeReason, string>> = {
 
 export function AuthScreen({
   defaultServerUrl,
+  serverField,
   sessionEnded,
 }: {
   defaultServerUrl: string;
+  /** False on the web: the server is the page's own origin, not a choice. */
+  serverField: boolean;
   sessionEnded: SessionChangeReason | null;
 }) {
   const [mode, setMode] = useState<AuthMode>('sign-in');
   const [form, setForm] = useState<AuthForm>(() => ({
-    serverUrl: rememberedServer(defaultServerUrl),
+    serverUrl: serverField ? rememberedServer(defaultServerUrl) : defaultServerUrl,
     username: '',
     password: '',
     displayName: '',
@@ -116,6 +119,7 @@ export function AuthScreen({
           });
     setBusy(false);
     if (result.ok) {
+      if (!serverField) return;
       try {
         window.localStorage.setItem(LAST_SERVER_KEY, serverUrl);
       } catch {
@@ -123,7 +127,7 @@ export function AuthScreen({
       }
       return;
     }
-    const described = describeAuthError(mode, result.error, serverUrl);
+    const described = describeAuthError(mode, result.error, serverUrl, serverField);
     setFailure(described);
     setFieldErrors(described.fields);
     if (described.retryAfterSeconds !== null) {
@@ -195,22 +199,24 @@ export function AuthScreen({
           )}
 
           <form noValidate onSubmit={(e) => void submit(e)} className="flex flex-col gap-4">
-            <Field label="Server" error={fieldErrors.serverUrl}>
-              {({ id, describedBy }) => (
-                <input
-                  id={id}
-                  type="url"
-                  inputMode="url"
-                  autoComplete="url"
-                  spellCheck={false}
-                  value={form.serverUrl}
-                  onChange={(e) => update('serverUrl')(e.target.value)}
-                  aria-invalid={fieldErrors.serverUrl !== undefined}
-                  aria-describedby={describedBy}
-                  className={TEXT_INPUT}
-                />
-              )}
-            </Field>
+            {serverField && (
+              <Field label="Server" error={fieldErrors.serverUrl}>
+                {({ id, describedBy }) => (
+                  <input
+                    id={id}
+                    type="url"
+                    inputMode="url"
+                    autoComplete="url"
+                    spellCheck={false}
+                    value={form.serverUrl}
+                    onChange={(e) => update('serverUrl')(e.target.value)}
+                    aria-invalid={fieldErrors.serverUrl !== undefined}
+                    aria-describedby={describedBy}
+                    className={TEXT_INPUT}
+                  />
+                )}
+              </Field>
+            )}
             <Field
               label="Username"
               error={fieldErrors.username}

@@ -80,6 +80,16 @@ describe('describeAuthError', () => {
     );
   });
 
+  it('does not ask to check an address the person never chose (the web client)', () => {
+    const { message } = describeAuthError(
+      'sign-in',
+      { code: 'network', message: 'x' },
+      'https://chat.example.com',
+      false,
+    );
+    expect(message).toBe('Can’t reach the server. Check your connection, then try again.');
+  });
+
   it('puts the server’s field errors next to the fields', () => {
     const failure = describeAuthError(
       'register',

@@ -66,11 +66,15 @@ export function throttleMessage(seconds: number): string {
   return `Too many attempts. Try again in ${waitText(seconds)}.`;
 }
 
-/** What the user reads when signing in or registering fails. */
+/**
+ * What the user reads when signing in or registering fails. `serverChosen` is false on
+ * the web, where the server is the page's own: there is no address to check.
+ */
 export function describeAuthError(
   mode: AuthMode,
   error: BridgeError,
   serverUrl: string,
+  serverChosen = true,
 ): AuthFailure {
   const plain = (message: string): AuthFailure => ({
     message,
@@ -94,7 +98,9 @@ export function describeAuthError(
     case 'offline':
     case 'timeout':
       return plain(
-        `Can’t reach the server at ${serverUrl}. Check the address and your connection, then try again.`,
+        serverChosen
+          ? `Can’t reach the server at ${serverUrl}. Check the address and your connection, then try again.`
+          : 'Can’t reach the server. Check your connection, then try again.',
       );
     case 'bad_response':
       return plain(`${serverUrl} answered, but it does not look like a chat server.`);

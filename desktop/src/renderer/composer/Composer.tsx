@@ -1,14 +1,21 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type SyntheticEvent } from 'react';
 import { LIMITS } from '@chat/protocol';
 import { SendIcon } from '../ui/icons';
+import { draftsFor } from './drafts';
 import { composerLimit } from './limit';
 import { useTypingSignal } from './useTypingSignal';
 
-/** Unsent text per conversation, so switching conversations never loses what was typed. */
-const drafts = new Map<string, string>();
-
-export function Composer({ conversationId, title }: { conversationId: string; title: string }) {
-  const [text, setText] = useState(() => drafts.get(conversationId) ?? '');
+export function Composer({
+  conversationId,
+  title,
+  selfId,
+}: {
+  conversationId: string;
+  title: string;
+  selfId: string;
+}) {
+  const drafts = draftsFor(selfId);
+  const [text, setText] = useState(() => drafts.get(conversationId));
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const inputRef = useRef<HTMLTextAreaElement>(null);
@@ -23,8 +30,7 @@ export function Composer({ conversationId, title }: { conversationId: string; ti
   const change = (value: string) => {
     setText(value);
     setError(null);
-    if (value === '') drafts.delete(conversationId);
-    else drafts.set(conversationId, value);
+    drafts.set(conversationId, value);
     typing.typed(value);
   };
 
@@ -43,8 +49,7 @@ export function Composer({ conversationId, title }: { conversationId: string; ti
     // Only clear what was sent; anything typed meanwhile stays.
     setText((current) => {
       const rest = current === body ? '' : current;
-      if (rest === '') drafts.delete(conversationId);
-      else drafts.set(conversationId, rest);
+      drafts.set(conversationId, rest);
       return rest;
     });
     inputRef.current?.focus();
@@ -91,14 +96,14 @@ export function Composer({ conversationId, title }: { conversationId: string; ti
           placeholder={`Message ${title}`}
           aria-invalid={over}
           aria-describedby={limit.showCounter ? counterId : undefined}
-          className="field-sizing-content max-h-48 min-h-10 flex-1 resize-none rounded-2xl border border-zinc-300 bg-zinc-50 px-4 py-2 text-[15px] leading-snug placeholder:text-zinc-400 focus:border-blue-500 focus:ring-2 focus:ring-blue-500/30 focus:outline-none focus-visible:outline-none dark:border-zinc-700 dark:bg-zinc-800 dark:placeholder:text-zinc-500"
+          className="field-sizing-content max-h-48 min-h-10 flex-1 resize-none rounded-2xl border border-zinc-300 bg-zinc-50 px-4 py-2 text-[15px] leading-snug placeholder:text-zinc-500 focus:border-blue-500 focus:ring-2 focus:ring-blue-500/30 focus:outline-none focus-visible:outline-none dark:border-zinc-700 dark:bg-zinc-800 dark:placeholder:text-zinc-600 dark:text-zinc-400"
         />
         <button
           type="submit"
           disabled={!limit.canSend || sending}
           aria-label="Send"
           title={over ? 'Too long to send' : 'Send (Enter)'}
-          className="inline-flex size-10 shrink-0 items-center justify-center rounded-full bg-blue-600 text-white hover:bg-blue-700 disabled:cursor-not-allowed disabled:bg-zinc-300 dark:disabled:bg-zinc-700"
+          className="inline-flex size-10 shrink-0 items-center justify-center rounded-full bg-blue-600 text-white hover:bg-blue-700 disabled:cursor-not-allowed disabled:bg-zinc-200 disabled:text-zinc-400 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-600"
         >
           <SendIcon />
         </button>
@@ -107,7 +112,7 @@ export function Composer({ conversationId, title }: { conversationId: string; ti
         <p
           id={counterId}
           aria-live="polite"
-          className={`mt-1 text-right text-xs tabular-nums ${over ? 'font-semibold text-red-600 dark:text-red-400' : 'text-zinc-500'}`}
+          className={`mt-1 text-right text-xs tabular-nums ${over ? 'font-semibold text-red-600 dark:text-red-400' : 'text-zinc-600 dark:text-zinc-400'}`}
         >
           {limit.length} / {LIMITS.messageBodyMax}
         </p>

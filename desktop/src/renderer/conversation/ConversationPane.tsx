@@ -30,7 +30,7 @@ function Subtitle({ conversation, selfId }: { conversation: ConversationView; se
     const p = other === null ? undefined : presence[other.id];
     if (p === undefined) return <span>&nbsp;</span>;
     return p.online ? (
-      <span className="text-emerald-600 dark:text-emerald-400">online</span>
+      <span className="text-emerald-700 dark:text-emerald-400">online</span>
     ) : (
       <span>{lastSeen(p.lastSeenAt, now)}</span>
     );
@@ -80,7 +80,7 @@ export function ConversationPane({
         <Avatar id={other?.id ?? conversation.id} name={title} online={online} />
         <div className="min-w-0 flex-1">
           <h2 className="truncate text-base font-semibold">{title}</h2>
-          <p className="truncate text-xs text-zinc-500" aria-live="polite">
+          <p className="truncate text-xs text-zinc-600 dark:text-zinc-400" aria-live="polite">
             <Subtitle conversation={conversation} selfId={selfId} />
           </p>
         </div>
@@ -93,7 +93,7 @@ export function ConversationPane({
             <p className="text-base font-medium text-zinc-700 dark:text-zinc-300">
               No messages yet
             </p>
-            <p className="text-sm text-zinc-500">Say hello to {title}.</p>
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">Say hello to {title}.</p>
           </div>
         ) : (
           <MessageList conversation={conversation} title={title} list={list} />
@@ -116,14 +116,14 @@ export function ConversationPane({
         </div>
       ) : (
         <div
-          className="flex flex-1 items-center justify-center text-sm text-zinc-500"
+          className="flex flex-1 items-center justify-center text-sm text-zinc-600 dark:text-zinc-400"
           role="status"
         >
           Loading messages…
         </div>
       )}
 
-      <Composer conversationId={conversation.id} title={title} />
+      <Composer conversationId={conversation.id} title={title} selfId={selfId} />
     </section>
   );
 }

@@ -35,7 +35,7 @@ export function Header({ context }: { context?: ListContext }) {
         : null;
   return (
     <div
-      className={`flex flex-wrap items-center justify-center gap-x-2 px-4 text-xs text-zinc-500 ${text === null ? 'pt-2' : 'pt-4 pb-2'}`}
+      className={`flex flex-wrap items-center justify-center gap-x-2 px-4 text-xs text-zinc-600 dark:text-zinc-400 ${text === null ? 'pt-2' : 'pt-4 pb-2'}`}
     >
       <p role="status">{text}</p>
       {context.error !== null && (

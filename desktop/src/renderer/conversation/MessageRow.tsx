@@ -62,7 +62,7 @@ function FailedActions({ message }: { message: LocalMessage }) {
         type="button"
         disabled={busy}
         onClick={() => void act('discard')}
-        className="rounded px-1.5 py-0.5 text-zinc-500 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+        className="rounded px-1.5 py-0.5 text-zinc-600 dark:text-zinc-400 hover:bg-zinc-100 dark:hover:bg-zinc-800"
       >
         Delete
       </button>
@@ -102,7 +102,7 @@ export const MessageRow = memo(function MessageRow({
       className={`px-4 ${layout.groupEnd ? 'pb-2' : 'pb-0.5'}`}
     >
       {beginning && (
-        <p className="flex justify-center pt-4 pb-1 text-xs text-zinc-500">
+        <p className="flex justify-center pt-4 pb-1 text-xs text-zinc-600 dark:text-zinc-400">
           This is the beginning of the conversation.
         </p>
       )}
@@ -116,7 +116,7 @@ export const MessageRow = memo(function MessageRow({
       {layout.unreadDivider && (
         <div className="flex items-center gap-3 py-2" role="separator" aria-label="New messages">
           <span className="h-px flex-1 bg-red-400/60" />
-          <span className="text-xs font-semibold text-red-600 uppercase dark:text-red-400">
+          <span className="text-xs font-semibold text-red-700 uppercase dark:text-red-400">
             New messages
           </span>
           <span className="h-px flex-1 bg-red-400/60" />
@@ -132,15 +132,16 @@ export const MessageRow = memo(function MessageRow({
           className={`flex max-w-[min(75%,40rem)] min-w-0 flex-col ${mine ? 'items-end' : 'items-start'}`}
         >
           {!mine && showSender && layout.groupStart && (
-            <span className="mb-0.5 ml-3 text-xs font-medium text-zinc-500">{senderName}</span>
+            <span className="mb-0.5 ml-3 text-xs font-medium text-zinc-600 dark:text-zinc-400">
+              {senderName}
+            </span>
           )}
           <div
-            className={`rounded-2xl px-3 py-1.5 text-[15px] leading-snug ${bubble} ${failed ? 'opacity-70' : ''}`}
+            className={`max-w-full rounded-2xl px-3 py-1.5 text-[15px] leading-snug ${bubble} ${failed ? 'opacity-70' : ''}`}
           >
-            <span
-              data-testid="message-body"
-              className="break-words whitespace-pre-wrap [overflow-wrap:anywhere]"
-            >
+            {/* `anywhere`, not `break-word`: only it lets a 300-character word or URL shrink
+                the bubble's minimum width, so the bubble stays inside the column. */}
+            <span data-testid="message-body" className="whitespace-pre-wrap wrap-anywhere">
               <MessageText
                 body={message.body}
                 linkClassName={`underline underline-offset-2 ${mine ? 'text-white' : 'text-blue-600 dark:text-blue-400'}`}
@@ -148,7 +149,7 @@ export const MessageRow = memo(function MessageRow({
             </span>
             <span
               className={`float-right mt-1.5 ml-2 inline-flex translate-y-0.5 items-center gap-1 text-[11px] leading-none ${
-                mine ? 'text-white/75' : 'text-zinc-500 dark:text-zinc-400'
+                mine ? 'text-blue-50' : 'text-zinc-600 dark:text-zinc-400'
               }`}
             >
               <time dateTime={message.createdAt} title={exactTime(message.createdAt)}>

@@ -9,14 +9,7 @@ import { useNow } from '../ui/hooks';
 import { BellSlashIcon, SearchIcon } from '../ui/icons';
 import { conversationTitle, otherMember } from '../ui/names';
 import { listTime } from '../ui/time';
-
-function preview(conversation: ConversationView): string {
-  const last = conversation.lastMessage;
-  if (last === null) return 'No messages yet';
-  const body = last.body.replace(/\s+/gu, ' ').trim();
-  if (last.state === 'failed') return `Not sent: ${body}`;
-  return last.mine ? `You: ${body}` : body;
-}
+import { preview } from './preview';
 
 interface RowProps {
   conversation: ConversationView;
@@ -25,9 +18,18 @@ interface RowProps {
   tabbable: boolean;
   now: Date;
   onSelect: () => void;
+  onFocus: () => void;
 }
 
-function ConversationRow({ conversation, selfId, selected, tabbable, now, onSelect }: RowProps) {
+function ConversationRow({
+  conversation,
+  selfId,
+  selected,
+  tabbable,
+  now,
+  onSelect,
+  onFocus,
+}: RowProps) {
   const title = conversationTitle(conversation, selfId);
   const other = conversation.type === 'direct' ? otherMember(conversation, selfId) : null;
   const online = useChat((s) =>
@@ -36,14 +38,25 @@ function ConversationRow({ conversation, selfId, selected, tabbable, now, onSele
   const muted = useChat((s) => isMuted(s.settings, conversation.id));
   const unread = conversation.unreadCount;
   return (
-    <li>
-      <button
-        type="button"
-        data-conversation-id={conversation.id}
-        tabIndex={tabbable ? 0 : -1}
-        aria-current={selected ? 'true' : undefined}
-        onClick={onSelect}
-        className={`flex w-full items-center gap-3 px-3 py-2.5 text-left -outline-offset-2 ${
+    // An option of the listbox: focus moves over it, a click or Enter/Space opens it
+    // (selection does not follow focus, so passing over a conversation never reads it).
+    <li
+      role="option"
+      data-conversation-id={conversation.id}
+      tabIndex={tabbable ? 0 : -1}
+      aria-selected={selected}
+      className="-outline-offset-2"
+      onClick={onSelect}
+      onFocus={onFocus}
+      onKeyDown={(event) => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          onSelect();
+        }
+      }}
+    >
+      <div
+        className={`flex w-full cursor-pointer items-center gap-3 px-3 py-2.5 text-left ${
           selected
             ? 'bg-blue-50 dark:bg-blue-950/60'
             : 'hover:bg-zinc-100 dark:hover:bg-zinc-800/60'
@@ -65,7 +78,7 @@ function ConversationRow({ conversation, selfId, selected, tabbable, now, onSele
             </span>
             <time
               dateTime={conversation.lastActivityAt}
-              className={`shrink-0 text-xs ${unread > 0 ? 'font-semibold text-blue-600 dark:text-blue-400' : 'text-zinc-500'}`}
+              className={`shrink-0 text-xs ${unread > 0 ? 'font-semibold text-blue-600 dark:text-blue-400' : 'text-zinc-600 dark:text-zinc-400'}`}
             >
               {listTime(conversation.lastActivityAt, now)}
             </time>
@@ -77,7 +90,7 @@ function ConversationRow({ conversation, selfId, selected, tabbable, now, onSele
                   ? 'text-red-600 dark:text-red-400'
                   : unread > 0
                     ? 'text-zinc-800 dark:text-zinc-200'
-                    : 'text-zinc-500'
+                    : 'text-zinc-600 dark:text-zinc-400'
               }`}
             >
               {preview(conversation)}
@@ -86,7 +99,7 @@ function ConversationRow({ conversation, selfId, selected, tabbable, now, onSele
               <span
                 className={`inline-flex min-w-5 shrink-0 items-center justify-center rounded-full px-1.5 text-xs font-semibold text-white ${
                   // A muted conversation still counts, but does not call for attention.
-                  muted ? 'bg-zinc-400 dark:bg-zinc-600' : 'bg-blue-600'
+                  muted ? 'bg-zinc-500 dark:bg-zinc-600' : 'bg-blue-600'
                 }`}
                 aria-label={`${unread} unread`}
               >
@@ -95,7 +108,7 @@ function ConversationRow({ conversation, selfId, selected, tabbable, now, onSele
             )}
           </span>
         </span>
-      </button>
+      </div>
     </li>
   );
 }
@@ -127,26 +140,25 @@ export function ConversationList({
     });
   }, [conversations, filter, selfId]);
 
-  // Roving tabindex: Tab enters the list once; arrows, Home and End move inside it.
-  const tabbableId = shown.some((c) => c.id === activeId) ? activeId : (shown[0]?.id ?? null);
+  // Roving tabindex: Tab enters the list once, on the row last focused since the open
+  // conversation last changed (else the open one, else the first); arrows, Home and End
+  // move focus inside it and open nothing.
+  const [focused, setFocused] = useState<{ id: string; whileOpen: string | null } | null>(null);
+  const focusedId = focused !== null && focused.whileOpen === activeId ? focused.id : null;
+  const tabbableId =
+    [focusedId, activeId].find((id) => shown.some((c) => c.id === id)) ?? shown[0]?.id ?? null;
 
   const onKeyDown = (event: KeyboardEvent<HTMLUListElement>) => {
-    const buttons = [
-      ...(listRef.current?.querySelectorAll<HTMLButtonElement>('button[data-conversation-id]') ??
-        []),
-    ];
-    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const options = [...(listRef.current?.querySelectorAll<HTMLElement>('[role="option"]') ?? [])];
+    const at = options.findIndex((option) => option === document.activeElement);
     let next: number | null = null;
-    if (event.key === 'ArrowDown') next = Math.min(buttons.length - 1, at + 1);
+    if (event.key === 'ArrowDown') next = Math.min(options.length - 1, at + 1);
     else if (event.key === 'ArrowUp') next = Math.max(0, at - 1);
     else if (event.key === 'Home') next = 0;
-    else if (event.key === 'End') next = buttons.length - 1;
-    if (next === null || buttons.length === 0) return;
+    else if (event.key === 'End') next = options.length - 1;
+    if (next === null || options.length === 0) return;
     event.preventDefault();
-    const target = buttons[next];
-    target?.focus();
-    const id = target?.dataset.conversationId;
-    if (id !== undefined) onSelect(id);
+    options[next]?.focus();
   };
 
   return (
@@ -162,9 +174,7 @@ export function ConversationList({
             onKeyDown={(e) => {
               if (e.key === 'ArrowDown') {
                 e.preventDefault();
-                listRef.current
-                  ?.querySelector<HTMLButtonElement>('button[data-conversation-id]')
-                  ?.focus();
+                listRef.current?.querySelector<HTMLElement>('[role="option"]')?.focus();
               } else if (e.key === 'Escape') {
                 setFilter('');
               }
@@ -180,17 +190,19 @@ export function ConversationList({
             <p className="text-sm font-medium text-zinc-700 dark:text-zinc-300">
               No conversations yet
             </p>
-            <p className="text-sm text-zinc-500">Find someone by their name and say hello.</p>
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">
+              Find someone by their name and say hello.
+            </p>
             <button type="button" className={PRIMARY_BUTTON} onClick={onNewChat}>
               Start a chat
             </button>
           </div>
         ) : shown.length === 0 && filter !== '' ? (
-          <p className="px-6 py-10 text-center text-sm text-zinc-500">
+          <p className="px-6 py-10 text-center text-sm text-zinc-600 dark:text-zinc-400">
             No conversations match “{filter}”.
           </p>
         ) : (
-          <ul ref={listRef} onKeyDown={onKeyDown} aria-label="Conversation list">
+          <ul ref={listRef} role="listbox" onKeyDown={onKeyDown} aria-label="Conversation list">
             {shown.map((c) => (
               <ConversationRow
                 key={c.id}
@@ -200,6 +212,7 @@ export function ConversationList({
                 tabbable={c.id === tabbableId}
                 now={now}
                 onSelect={() => onSelect(c.id)}
+                onFocus={() => setFocused({ id: c.id, whileOpen: activeId })}
               />
             ))}
           </ul>

@@ -43,7 +43,6 @@ export function NewChatDialog({
       <label className="flex flex-col gap-1">
         <span className="text-sm font-medium text-zinc-700 dark:text-zinc-300">Find people</span>
         <input
-          autoFocus
           type="search"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
@@ -58,13 +57,15 @@ export function NewChatDialog({
       )}
       <div className="min-h-32 overflow-y-auto" aria-busy={search.searching}>
         {query.trim() === '' ? (
-          <p className="py-6 text-center text-sm text-zinc-500">Type a name to find someone.</p>
+          <p className="py-6 text-center text-sm text-zinc-600 dark:text-zinc-400">
+            Type a name to find someone.
+          </p>
         ) : search.error !== null ? (
           <p role="alert" className="py-6 text-center text-sm text-red-600 dark:text-red-400">
             {search.error}
           </p>
         ) : search.results.length === 0 ? (
-          <p className="py-6 text-center text-sm text-zinc-500">
+          <p className="py-6 text-center text-sm text-zinc-600 dark:text-zinc-400">
             {search.searching ? 'Searching…' : `Nobody found for “${query.trim()}”.`}
           </p>
         ) : (

@@ -71,7 +71,6 @@ export function NewGroupDialog({
         <label className="flex flex-col gap-1">
           <span className="text-sm font-medium text-zinc-700 dark:text-zinc-300">Group name</span>
           <input
-            autoFocus
             value={title}
             onChange={(e) => setTitle(e.target.value)}
             aria-invalid={titleError !== null}
@@ -116,7 +115,7 @@ export function NewGroupDialog({
               {search.error}
             </p>
           ) : query.trim() !== '' && search.results.length === 0 ? (
-            <p className="py-3 text-center text-sm text-zinc-500">
+            <p className="py-3 text-center text-sm text-zinc-600 dark:text-zinc-400">
               {search.searching ? 'Searching…' : `Nobody found for “${query.trim()}”.`}
             </p>
           ) : (

@@ -20,7 +20,9 @@ export function PersonOption({
         <Avatar id={person.id} name={person.displayName} size="sm" online={person.online} />
         <span className="min-w-0 flex-1">
           <span className="block truncate text-sm font-medium">{person.displayName}</span>
-          <span className="block truncate text-xs text-zinc-500">@{person.username}</span>
+          <span className="block truncate text-xs text-zinc-600 dark:text-zinc-400">
+            @{person.username}
+          </span>
         </span>
         {trailing !== undefined && (
           <span className="text-xs text-blue-600 dark:text-blue-400">{trailing}</span>

@@ -44,7 +44,7 @@ function DoNotDisturbSwitch() {
         <p id={labelId} className="text-sm font-medium">
           Do not disturb
         </p>
-        <p id={hintId} className="text-xs text-zinc-500">
+        <p id={hintId} className="text-xs text-zinc-600 dark:text-zinc-400">
           No notifications from any conversation until you turn it off.
         </p>
       </div>
@@ -93,7 +93,7 @@ function BrowserPermission() {
     <div className="flex flex-col items-start gap-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
       {state === 'default' ? (
         <>
-          <p className="text-xs text-zinc-500">
+          <p className="text-xs text-zinc-600 dark:text-zinc-400">
             Get a notification for new messages while this tab is in the background.
           </p>
           <button type="button" className={SECONDARY_BUTTON} onClick={request}>
@@ -101,7 +101,7 @@ function BrowserPermission() {
           </button>
         </>
       ) : (
-        <p role="status" className="text-xs text-zinc-500">
+        <p role="status" className="text-xs text-zinc-600 dark:text-zinc-400">
           {PERMISSION_TEXT[state]}
         </p>
       )}
@@ -125,7 +125,7 @@ export function NotificationSettingsDialog({
       <div className="flex flex-col gap-4">
         <DoNotDisturbSwitch />
         <BrowserPermission />
-        <p className="text-xs text-zinc-500">
+        <p className="text-xs text-zinc-600 dark:text-zinc-400">
           To silence a single conversation, use the bell in its header.
         </p>
       </div>

@@ -7,9 +7,14 @@ export interface DialogProps {
   children: ReactNode;
 }
 
+/** What a dialog focuses when it opens: its first field, else the browser's choice. */
+const FIRST_FIELD =
+  'input:not([type="hidden"]):not(:disabled), textarea:not(:disabled), select:not(:disabled)';
+
 /**
  * A modal on the native <dialog>: the browser traps focus inside it, restores focus when it
- * closes, makes the page behind it inert, and closes it on Escape.
+ * closes, makes the page behind it inert, and closes it on Escape. It opens with the
+ * keyboard in its first field (showModal alone would focus Close, the first control).
  */
 export function Dialog({ open, title, onClose, children }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -18,7 +23,10 @@ export function Dialog({ open, title, onClose, children }: DialogProps) {
   useEffect(() => {
     const dialog = ref.current;
     if (dialog === null) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      dialog.querySelector<HTMLElement>(FIRST_FIELD)?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
 
@@ -43,7 +51,7 @@ export function Dialog({ open, title, onClose, children }: DialogProps) {
               type="button"
               onClick={onClose}
               aria-label="Close"
-              className="rounded-full p-1 text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+              className="rounded-full p-1 text-zinc-600 dark:text-zinc-400 hover:bg-zinc-100 hover:text-zinc-900 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
             >
               <svg viewBox="0 0 20 20" className="size-5" fill="currentColor" aria-hidden="true">
                 <path d="M6.28 5.22a.75.75 0 0 0-1.06 1.06L8.94 10l-3.72 3.72a.75.75 0 1 0 1.06 1.06L10 11.06l3.72 3.72a.75.75 0 1 0 1.06-1.06L11.06 10l3.72-3.72a.75.75 0 0 0-1.06-1.06L10 8.94 6.28 5.22Z" />

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { ConversationView } from '../../shared/bridge';
+import { unreadTitle } from './title';
+
+function conversation(id: string, unreadCount: number): ConversationView {
+  return {
+    id,
+    type: 'direct',
+    title: null,
+    members: [],
+    createdAt: '2026-01-01T00:00:00.000Z',
+    lastMessage: null,
+    lastReadSeq: 0,
+    unreadCount,
+    receipts: [],
+    lastActivityAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+const byId = (...list: ConversationView[]) => Object.fromEntries(list.map((c) => [c.id, c]));
+
+describe('the tab title', () => {
+  it('counts every unread message: "(3) Chat"', () => {
+    expect(unreadTitle(byId(conversation('a', 2), conversation('b', 1)), null)).toBe('(3) Chat');
+  });
+
+  it('is plain "Chat" when nothing is unread', () => {
+    expect(unreadTitle(byId(conversation('a', 0)), null)).toBe('Chat');
+    expect(unreadTitle({}, null)).toBe('Chat');
+  });
+
+  it('leaves muted conversations out', () => {
+    const settings = { doNotDisturb: false, mutedConversationIds: ['a'] };
+    expect(unreadTitle(byId(conversation('a', 5), conversation('b', 1)), settings)).toBe(
+      '(1) Chat',
+    );
+    expect(unreadTitle(byId(conversation('a', 5)), settings)).toBe('Chat');
+  });
+
+  it('caps the count as the list’s badges do', () => {
+    expect(unreadTitle(byId(conversation('a', 120)), null)).toBe('(99+) Chat');
+  });
+});

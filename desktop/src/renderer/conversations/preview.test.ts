@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { ConversationView, LocalMessage, User } from '../../shared/bridge';
+import { preview } from './preview';
+
+const T = '2026-01-01T10:00:00.000Z';
+const me: User = { id: 'me', username: 'me', displayName: 'Me Myself', createdAt: T };
+const bob: User = { id: 'bob', username: 'bob', displayName: 'Bob Builder', createdAt: T };
+
+function message(over: Partial<LocalMessage>): LocalMessage {
+  return {
+    key: 'k',
+    conversationId: 'c1',
+    clientId: 'x',
+    senderId: 'bob',
+    body: 'see you at 8',
+    createdAt: T,
+    id: 'm1',
+    seq: 1,
+    outboxOrder: null,
+    mine: false,
+    state: 'sent',
+    error: null,
+    ...over,
+  };
+}
+
+function conversation(
+  type: 'direct' | 'group',
+  lastMessage: LocalMessage | null,
+): ConversationView {
+  return {
+    id: 'c1',
+    type,
+    title: type === 'group' ? 'Dinner' : null,
+    members: [me, bob],
+    createdAt: T,
+    lastMessage,
+    lastReadSeq: 0,
+    unreadCount: 0,
+    receipts: [],
+    lastActivityAt: T,
+  };
+}
+
+describe('conversation preview', () => {
+  it('names the sender of a group’s last message', () => {
+    expect(preview(conversation('group', message({})))).toBe('Bob Builder: see you at 8');
+  });
+
+  it('says "You" for one’s own, in groups and direct conversations', () => {
+    const mine = message({ senderId: 'me', mine: true, body: 'on my way' });
+    expect(preview(conversation('group', mine))).toBe('You: on my way');
+    expect(preview(conversation('direct', mine))).toBe('You: on my way');
+  });
+
+  it('needs no name in a direct conversation: there is only one other person', () => {
+    expect(preview(conversation('direct', message({})))).toBe('see you at 8');
+  });
+
+  it('falls back to "Someone" for a sender who is no longer a member', () => {
+    expect(preview(conversation('group', message({ senderId: 'gone' })))).toBe(
+      'Someone: see you at 8',
+    );
+  });
+
+  it('keeps one line and flags what was not sent', () => {
+    expect(preview(conversation('group', message({ body: '  a\n\nb  ' })))).toBe(
+      'Bob Builder: a b',
+    );
+    expect(
+      preview(conversation('group', message({ mine: true, state: 'failed', body: 'oops' }))),
+    ).toBe('Not sent: oops');
+    expect(preview(conversation('group', null))).toBe('No messages yet');
+  });
+});
