@@ -164,3 +164,31 @@ describe('JWT secret', () => {
     expect(a.warnings.join('\n')).toMatch(/JWT_SECRET/);
   });
 });
+
+describe('uploads', () => {
+  test('25 MiB and a folder beside the SQLite file by default', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET, DATABASE_URL: sqlite() });
+    expect(config.uploadMaxBytes).toBe(25 * 1024 * 1024);
+    expect(config.uploadDir).toBe(`${join(dir, 'chat.sqlite')}.uploads`);
+  });
+
+  test('UPLOAD_MAX_BYTES and UPLOAD_DIR are read; MongoDB has no default folder', () => {
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      DATABASE_URL: 'mongodb://db:27017/chat',
+      UPLOAD_MAX_BYTES: '1048576',
+    });
+    expect(config).toMatchObject({ uploadMaxBytes: 1_048_576, uploadDir: null });
+    const withDir = loadConfig({ JWT_SECRET: SECRET, DATABASE_URL: sqlite(), UPLOAD_DIR: 'files' });
+    expect(withDir.uploadDir).toBe(join(process.cwd(), 'files'));
+  });
+
+  test.each(['0', '-5', 'lots', '1.5'])(
+    'refuses UPLOAD_MAX_BYTES=%s with one clear line',
+    (raw) => {
+      expect(() =>
+        loadConfig({ JWT_SECRET: SECRET, DATABASE_URL: sqlite(), UPLOAD_MAX_BYTES: raw }),
+      ).toThrow(/UPLOAD_MAX_BYTES must be a whole number/);
+    },
+  );
+});

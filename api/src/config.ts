@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LIMITS } from '@chat/protocol';
+import { LIMITS, UPLOAD_LIMITS } from '@chat/protocol';
 import { parseDatabaseUrl } from './store/index';
 
 /** argon2id cost. The parameters are stored in every hash, so they may change over time. */
@@ -40,6 +40,13 @@ export interface Config {
   passwordHashConcurrency: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Largest upload accepted, in bytes (`UPLOAD_MAX_BYTES`). */
+  uploadMaxBytes: number;
+  /**
+   * Where the local file storage keeps uploaded bytes (`UPLOAD_DIR`): by default a folder
+   * beside the SQLite file; null with MongoDB or an in-memory database unless set.
+   */
+  uploadDir: string | null;
   production: boolean;
   /** Problems that did not stop the start but must be logged. */
   warnings: string[];
@@ -119,6 +126,11 @@ function sqlitePathOf(url: string): string | null {
 
 export function jwtSecretFileFor(sqlitePath: string): string {
   return `${sqlitePath}.jwt-secret`;
+}
+
+/** The default upload folder: beside the SQLite file, like its secret. */
+export function uploadDirFor(sqlitePath: string): string {
+  return `${sqlitePath}.uploads`;
 }
 
 function checkSecret(secret: string, origin: string): string {
@@ -247,6 +259,15 @@ export function loadConfig(env: Env = process.env): Config {
     64,
   );
 
+  const uploadMaxBytes = integer(
+    env,
+    'UPLOAD_MAX_BYTES',
+    UPLOAD_LIMITS.bytesMaxDefault,
+    1,
+    // Keeps the byte counts exact in a double and far below any disk's file size limit.
+    2 ** 40,
+  );
+
   let jwtSecret: string;
   let jwtSecretSource: Config['jwtSecretSource'];
   const envSecret = env.JWT_SECRET;
@@ -269,6 +290,14 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const uploadDirRaw = nonEmpty(env, 'UPLOAD_DIR');
+  const uploadDir =
+    uploadDirRaw !== undefined
+      ? resolve(uploadDirRaw)
+      : sqlitePath !== null
+        ? uploadDirFor(sqlitePath)
+        : null;
+
   return {
     port,
     host,
@@ -285,6 +314,8 @@ export function loadConfig(env: Env = process.env): Config {
     passwordHashConcurrency,
     accessTokenTtlSeconds: LIMITS.accessTokenMaxSeconds,
     refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
+    uploadMaxBytes,
+    uploadDir,
     production,
     warnings,
   };

@@ -23,6 +23,21 @@ export const Person = z.object({
 });
 export type Person = z.infer<typeof Person>;
 
+/**
+ * A stored upload. `width`/`height` describe the stored image (null for anything else);
+ * `thumbnail` says whether `GET /api/attachments/:id/thumbnail` has one.
+ */
+export const Attachment = z.object({
+  id: Id,
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+  width: z.number().int().positive().nullable(),
+  height: z.number().int().positive().nullable(),
+  thumbnail: z.boolean(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
 export const Message = z.object({
   id: Id,
   conversationId: Id,
@@ -31,6 +46,7 @@ export const Message = z.object({
   clientId: z.string(),
   body: z.string(),
   createdAt: Timestamp,
+  attachments: z.array(Attachment),
 });
 export type Message = z.infer<typeof Message>;
 

@@ -10,5 +10,7 @@ export function toMessage(record: MessageRecord): Message {
     clientId: record.clientId,
     body: record.body,
     createdAt: record.createdAt.toISOString(),
+    // Sending with attachmentIds is not wired yet (issue #15): no message has any.
+    attachments: [],
   };
 }

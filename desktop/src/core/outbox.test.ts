@@ -54,6 +54,7 @@ function fakeServer(behave: (entry: OutboxEntry, attempt: number) => Error | nul
         clientId: entry.clientId,
         body: entry.body,
         createdAt: new Date().toISOString(),
+        attachments: [],
       };
       stored.set(entry.clientId, message);
       return message;

@@ -57,6 +57,7 @@ function message(seq: number, senderId: string, clientId = `${senderId}-${seq}`)
     clientId,
     body: `b${seq}`,
     createdAt: T,
+    attachments: [],
   };
 }
 
