@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Store } from '../types';
 import type { CheckpointStats, Checkpointer } from './checkpointer';
+import { createAttachmentStore } from './attachments';
 import { startCheckpointer } from './checkpointer';
 import { createContext } from './context';
 import { createConversationStore } from './conversations';
@@ -73,6 +74,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     conversations: createConversationStore(context),
     messages,
     receipts: createReceiptStore(context),
+    attachments: createAttachmentStore(context),
     get groupCommits() {
       return context.group.committed;
     },
