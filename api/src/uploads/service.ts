@@ -113,7 +113,11 @@ export class UploadService {
           await this.blobs.put(key, image.data, image.contentType);
           await this.blobs.put(thumbnailKey, image.thumbnail, image.thumbnailContentType);
         } else {
-          await this.blobs.put(key, createReadStream(file.path), sniffed.contentType);
+          await this.blobs.put(
+            key,
+            { stream: createReadStream(file.path), size: file.size },
+            sniffed.contentType,
+          );
         }
         return await this.attachments.create({
           uploaderId,

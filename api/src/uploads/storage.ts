@@ -11,14 +11,17 @@ export interface ByteRange {
   end: number;
 }
 
+/** Bytes to store: in memory, or a stream whose length is known (object stores want it). */
+export type BlobSource = Buffer | { stream: Readable; size: number };
+
 /**
  * Where uploaded bytes live. Records (who uploaded what, what it is) are in the Store;
  * this only keeps bytes under keys the upload service makes. Two adapters: the local
  * folder (one instance, SQLite) and an S3-compatible bucket (several instances).
  */
 export interface BlobStorage {
-  /** Stores the bytes under `key`, replacing nothing (keys are new); resolves once durable. */
-  put(key: string, bytes: Buffer | Readable, contentType: string): Promise<void>;
+  /** Stores the bytes under `key` (keys are new each time); resolves once durable. */
+  put(key: string, bytes: BlobSource, contentType: string): Promise<void>;
   /** The bytes (or the range of them); null when nothing is stored under `key`. */
   get(key: string, range?: ByteRange): Promise<Readable | null>;
   /** Erases the bytes; a missing key is not an error. */
@@ -47,7 +50,7 @@ export function localBlobStorage(root: string): BlobStorage {
       const partial = `${path}.${randomUUID()}.part`;
       const out = createWriteStream(partial, { flags: 'wx', mode: 0o600, flush: true });
       try {
-        await pipeline(Buffer.isBuffer(bytes) ? Readable.from([bytes]) : bytes, out);
+        await pipeline(Buffer.isBuffer(bytes) ? Readable.from([bytes]) : bytes.stream, out);
         await rename(partial, path);
       } catch (err) {
         await rm(partial, { force: true });
