@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIMITS, UPLOAD_LIMITS } from '@chat/protocol';
 import { parseDatabaseUrl } from './store/index';
+import type { S3Settings } from './uploads/s3-storage';
 
 /** argon2id cost. The parameters are stored in every hash, so they may change over time. */
 export interface Argon2Params {
@@ -47,6 +48,8 @@ export interface Config {
    * beside the SQLite file; null with MongoDB or an in-memory database unless set.
    */
   uploadDir: string | null;
+  /** The S3-compatible bucket for uploads (`S3_BUCKET` and the other `S3_*`); wins over uploadDir. */
+  s3: S3Settings | null;
   production: boolean;
   /** Problems that did not stop the start but must be logged. */
   warnings: string[];
@@ -126,6 +129,44 @@ function sqlitePathOf(url: string): string | null {
 
 export function jwtSecretFileFor(sqlitePath: string): string {
   return `${sqlitePath}.jwt-secret`;
+}
+
+/** `S3_BUCKET` turns the S3 storage on; the other `S3_*` variables describe how to reach it. */
+function s3Of(env: Env): S3Settings | null {
+  const bucket = nonEmpty(env, 'S3_BUCKET');
+  const others = ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_PREFIX'];
+  if (bucket === undefined) {
+    const stray = others.filter((name) => nonEmpty(env, name) !== undefined);
+    if (stray.length > 0) throw new ConfigError(`${stray.join(', ')} set without S3_BUCKET`);
+    return null;
+  }
+  const endpoint = nonEmpty(env, 'S3_ENDPOINT') ?? null;
+  if (endpoint !== null && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    throw new ConfigError(`S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  }
+  const accessKeyId = nonEmpty(env, 'S3_ACCESS_KEY_ID');
+  const secretAccessKey = nonEmpty(env, 'S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError(
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together or not at all',
+    );
+  }
+  const pathStyle = nonEmpty(env, 'S3_FORCE_PATH_STYLE')?.toLowerCase();
+  if (pathStyle !== undefined && pathStyle !== 'true' && pathStyle !== 'false') {
+    throw new ConfigError(`S3_FORCE_PATH_STYLE must be "true" or "false", got "${pathStyle}"`);
+  }
+  return {
+    bucket,
+    endpoint,
+    region: nonEmpty(env, 'S3_REGION') ?? 'us-east-1',
+    credentials:
+      accessKeyId !== undefined && secretAccessKey !== undefined
+        ? { accessKeyId, secretAccessKey }
+        : null,
+    // Self-hosted servers (MinIO) need path-style addressing; AWS prefers host names.
+    forcePathStyle: pathStyle === undefined ? endpoint !== null : pathStyle === 'true',
+    prefix: nonEmpty(env, 'S3_PREFIX') ?? '',
+  };
 }
 
 /** The default upload folder: beside the SQLite file, like its secret. */
@@ -298,6 +339,8 @@ export function loadConfig(env: Env = process.env): Config {
         ? uploadDirFor(sqlitePath)
         : null;
 
+  const s3 = s3Of(env);
+
   return {
     port,
     host,
@@ -316,6 +359,7 @@ export function loadConfig(env: Env = process.env): Config {
     refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
     uploadMaxBytes,
     uploadDir,
+    s3,
     production,
     warnings,
   };
