@@ -102,8 +102,12 @@ export class UploadService {
         try {
           image = await this.images.process(file.path);
         } catch (err) {
-          // A format this build of libvips cannot read (HEIC) is kept as a plain download.
           if (!(err instanceof UnsupportedImage)) throw err;
+          // HEIC needs a codec this build of libvips may lack: kept as a plain download.
+          // Any other image whose header cannot be read is damaged.
+          if (sniffed.contentType !== 'image/heic') {
+            throw new ApiError('invalid_request', 'The image is damaged or incomplete.');
+          }
         }
       }
       const key = storageKey();

@@ -264,6 +264,14 @@ describe('uploads', () => {
       await uploaded(await photoJpeg(200, 100), 'after.jpg');
     });
 
+    it('refuses bytes that start like a JPEG and are not one with a 400', async () => {
+      const fake = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(2000)]);
+      const { status, body } = await upload(fake, 'fake.jpg', 'image/jpeg');
+      expect(status).toBe(400);
+      expect(body).toMatchObject({ error: { code: 'invalid_request' } });
+      await expectNothingKept();
+    });
+
     it('refuses a truncated image with a 400 and keeps nothing', async () => {
       const whole = await photoJpeg(800, 600);
       const { status, body } = await upload(whole.subarray(0, whole.length >> 1), 'cut.jpg');
