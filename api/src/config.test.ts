@@ -168,3 +168,70 @@ describe('JWT secret', () => {
     expect(a.warnings.join('\n')).toMatch(/JWT_SECRET/);
   });
 });
+
+describe('uploads', () => {
+  test('25 MiB and a folder beside the SQLite file by default', () => {
+    const config = loadConfig({ JWT_SECRET: SECRET, DATABASE_URL: sqlite() });
+    expect(config.uploadMaxBytes).toBe(25 * 1024 * 1024);
+    expect(config.uploadDir).toBe(`${join(dir, 'chat.sqlite')}.uploads`);
+  });
+
+  test('UPLOAD_MAX_BYTES and UPLOAD_DIR are read; MongoDB has no default folder', () => {
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      DATABASE_URL: 'mongodb://db:27017/chat',
+      UPLOAD_MAX_BYTES: '1048576',
+    });
+    expect(config).toMatchObject({ uploadMaxBytes: 1_048_576, uploadDir: null });
+    const withDir = loadConfig({ JWT_SECRET: SECRET, DATABASE_URL: sqlite(), UPLOAD_DIR: 'files' });
+    expect(withDir.uploadDir).toBe(join(process.cwd(), 'files'));
+  });
+
+  test.each(['0', '-5', 'lots', '1.5'])(
+    'refuses UPLOAD_MAX_BYTES=%s with one clear line',
+    (raw) => {
+      expect(() =>
+        loadConfig({ JWT_SECRET: SECRET, DATABASE_URL: sqlite(), UPLOAD_MAX_BYTES: raw }),
+      ).toThrow(/UPLOAD_MAX_BYTES must be a whole number/);
+    },
+  );
+});
+
+describe('S3 storage for uploads', () => {
+  test('off without S3_BUCKET', () => {
+    expect(loadConfig({ JWT_SECRET: SECRET, DATABASE_URL: sqlite() }).s3).toBeNull();
+  });
+
+  test('reads S3_* with path-style addressing for a self-hosted endpoint', () => {
+    const config = loadConfig({
+      JWT_SECRET: SECRET,
+      DATABASE_URL: sqlite(),
+      S3_BUCKET: 'chat-uploads',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_ACCESS_KEY_ID: 'minio',
+      S3_SECRET_ACCESS_KEY: 'minio-secret',
+      S3_PREFIX: 'prod/',
+    });
+    expect(config.s3).toEqual({
+      bucket: 'chat-uploads',
+      endpoint: 'http://minio:9000',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'minio', secretAccessKey: 'minio-secret' },
+      forcePathStyle: true,
+      prefix: 'prod/',
+    });
+    const aws = loadConfig({ JWT_SECRET: SECRET, S3_BUCKET: 'b', S3_REGION: 'eu-west-1' });
+    expect(aws.s3).toMatchObject({ endpoint: null, credentials: null, forcePathStyle: false });
+  });
+
+  test.each([
+    [{ S3_ENDPOINT: 'http://minio:9000' }, /without S3_BUCKET/],
+    [{ S3_BUCKET: 'b', S3_ENDPOINT: 'minio:9000' }, /S3_ENDPOINT must be an http/],
+    [{ S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'k' }, /set together/],
+    [{ S3_BUCKET: 'b', S3_FORCE_PATH_STYLE: 'yes' }, /S3_FORCE_PATH_STYLE/],
+  ])('refuses %j with one clear line', (env, message) => {
+    expect(() => loadConfig({ JWT_SECRET: SECRET, DATABASE_URL: sqlite(), ...env })).toThrow(
+      message,
+    );
+  });
+});

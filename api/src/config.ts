@@ -3,9 +3,10 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LIMITS } from '@chat/protocol';
+import { LIMITS, UPLOAD_LIMITS } from '@chat/protocol';
 import { checkTrustProxy } from './http/client-address';
 import { parseDatabaseUrl } from './store/index';
+import type { S3Settings } from './uploads/s3-storage';
 
 /** argon2id cost. The parameters are stored in every hash, so they may change over time. */
 export interface Argon2Params {
@@ -50,6 +51,15 @@ export interface Config {
   refreshTokenTtlSeconds: number;
   /** A session ends this long after sign-in however often it is refreshed. */
   sessionMaxAgeSeconds: number;
+  /** Largest upload accepted, in bytes (`UPLOAD_MAX_BYTES`). */
+  uploadMaxBytes: number;
+  /**
+   * Where the local file storage keeps uploaded bytes (`UPLOAD_DIR`): by default a folder
+   * beside the SQLite file; null with MongoDB or an in-memory database unless set.
+   */
+  uploadDir: string | null;
+  /** The S3-compatible bucket for uploads (`S3_BUCKET` and the other `S3_*`); wins over uploadDir. */
+  s3: S3Settings | null;
   production: boolean;
   /** Problems that did not stop the start but must be logged. */
   warnings: string[];
@@ -129,6 +139,49 @@ function sqlitePathOf(url: string): string | null {
 
 export function jwtSecretFileFor(sqlitePath: string): string {
   return `${sqlitePath}.jwt-secret`;
+}
+
+/** `S3_BUCKET` turns the S3 storage on; the other `S3_*` variables describe how to reach it. */
+function s3Of(env: Env): S3Settings | null {
+  const bucket = nonEmpty(env, 'S3_BUCKET');
+  const others = ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_PREFIX'];
+  if (bucket === undefined) {
+    const stray = others.filter((name) => nonEmpty(env, name) !== undefined);
+    if (stray.length > 0) throw new ConfigError(`${stray.join(', ')} set without S3_BUCKET`);
+    return null;
+  }
+  const endpoint = nonEmpty(env, 'S3_ENDPOINT') ?? null;
+  if (endpoint !== null && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    throw new ConfigError(`S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  }
+  const accessKeyId = nonEmpty(env, 'S3_ACCESS_KEY_ID');
+  const secretAccessKey = nonEmpty(env, 'S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError(
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are set together or not at all',
+    );
+  }
+  const pathStyle = nonEmpty(env, 'S3_FORCE_PATH_STYLE')?.toLowerCase();
+  if (pathStyle !== undefined && pathStyle !== 'true' && pathStyle !== 'false') {
+    throw new ConfigError(`S3_FORCE_PATH_STYLE must be "true" or "false", got "${pathStyle}"`);
+  }
+  return {
+    bucket,
+    endpoint,
+    region: nonEmpty(env, 'S3_REGION') ?? 'us-east-1',
+    credentials:
+      accessKeyId !== undefined && secretAccessKey !== undefined
+        ? { accessKeyId, secretAccessKey }
+        : null,
+    // Self-hosted servers (MinIO) need path-style addressing; AWS prefers host names.
+    forcePathStyle: pathStyle === undefined ? endpoint !== null : pathStyle === 'true',
+    prefix: nonEmpty(env, 'S3_PREFIX') ?? '',
+  };
+}
+
+/** The default upload folder: beside the SQLite file, like its secret. */
+export function uploadDirFor(sqlitePath: string): string {
+  return `${sqlitePath}.uploads`;
 }
 
 function checkSecret(secret: string, origin: string): string {
@@ -274,6 +327,15 @@ export function loadConfig(env: Env = process.env): Config {
     64,
   );
 
+  const uploadMaxBytes = integer(
+    env,
+    'UPLOAD_MAX_BYTES',
+    UPLOAD_LIMITS.bytesMaxDefault,
+    1,
+    // Keeps the byte counts exact in a double and far below any disk's file size limit.
+    2 ** 40,
+  );
+
   let jwtSecret: string;
   let jwtSecretSource: Config['jwtSecretSource'];
   const envSecret = env.JWT_SECRET;
@@ -296,6 +358,16 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const uploadDirRaw = nonEmpty(env, 'UPLOAD_DIR');
+  const uploadDir =
+    uploadDirRaw !== undefined
+      ? resolve(uploadDirRaw)
+      : sqlitePath !== null
+        ? uploadDirFor(sqlitePath)
+        : null;
+
+  const s3 = s3Of(env);
+
   return {
     port,
     host,
@@ -315,6 +387,9 @@ export function loadConfig(env: Env = process.env): Config {
     accessTokenTtlSeconds: LIMITS.accessTokenMaxSeconds,
     refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
     sessionMaxAgeSeconds: 90 * 24 * 60 * 60,
+    uploadMaxBytes,
+    uploadDir,
+    s3,
     production,
     warnings,
   };

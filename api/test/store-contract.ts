@@ -10,7 +10,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreUnavailable, UniqueViolation } from '../src/store/types';
-import type { ConversationRecord, MessageRecord, Store, UserRecord } from '../src/store/types';
+import type {
+  AttachmentRecord,
+  ConversationRecord,
+  MessageRecord,
+  NewAttachment,
+  Store,
+  UserRecord,
+} from '../src/store/types';
 import { describeMessageLifecycle } from './message-lifecycle-contract';
 
 export type OpenStore = () => Promise<Store>;
@@ -852,6 +859,188 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
           moved: false,
         });
         expect(await store.conversations.summaryFor(conversation.id, carol.id)).toBeNull();
+      });
+    });
+
+    describe('attachments', () => {
+      let counter = 0;
+      async function upload(
+        uploaderId: string,
+        over: Partial<NewAttachment> = {},
+      ): Promise<AttachmentRecord> {
+        counter++;
+        return store.attachments.create({
+          uploaderId,
+          name: `photo ${counter}.webp`,
+          contentType: 'image/webp',
+          size: 1000 + counter,
+          width: 2048,
+          height: 1536,
+          storageKey: `key-${randomUUID()}`,
+          thumbnailKey: `thumb-${randomUUID()}`,
+          thumbnailContentType: 'image/webp',
+          createdAt: new Date(Date.UTC(2026, 10, 26, 10, 0, counter)),
+          ...over,
+        });
+      }
+
+      async function scene() {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const conversation = await direct(alice, bob);
+        const message = await send(conversation.id, alice.id);
+        const use = {
+          kind: 'message' as const,
+          conversationId: conversation.id,
+          messageId: message.id,
+        };
+        return { alice, bob, conversation, message, use };
+      }
+
+      it('creates an upload and finds it by id, loose and with every field kept', async () => {
+        const alice = await user('alice');
+        const created = await upload(alice.id, {
+          name: 'Report "final" é.pdf',
+          contentType: 'application/pdf',
+          size: 0,
+          width: null,
+          height: null,
+          thumbnailKey: null,
+          thumbnailContentType: null,
+        });
+        expect(created).toMatchObject({
+          uploaderId: alice.id,
+          name: 'Report "final" é.pdf',
+          contentType: 'application/pdf',
+          size: 0,
+          width: null,
+          height: null,
+          thumbnailKey: null,
+          thumbnailContentType: null,
+          use: null,
+        });
+        expect(typeof created.id).toBe('string');
+        expect(await store.attachments.findById(created.id)).toEqual(created);
+        const image = await upload(alice.id);
+        expect(await store.attachments.findById(image.id)).toEqual(image);
+        expect(image.id).not.toBe(created.id);
+      });
+
+      it('attaches uploads to a message all at once, in the order given', async () => {
+        const { alice, message, use } = await scene();
+        const first = await upload(alice.id);
+        const second = await upload(alice.id);
+        expect(await store.attachments.attach([second.id, first.id], alice.id, use)).toBe(true);
+        expect((await store.attachments.findById(first.id))?.use).toEqual(use);
+        const listed = await store.attachments.listForMessages([message.id]);
+        expect(listed.map((a) => a.id)).toEqual([second.id, first.id]);
+        expect(listed[0]).toEqual({ ...second, use });
+      });
+
+      it('attaches nothing when any upload is not a loose one of the uploader', async () => {
+        const { alice, bob, use } = await scene();
+        const mine = await upload(alice.id);
+        const theirs = await upload(bob.id);
+        const taken = await upload(alice.id);
+        expect(await store.attachments.attach([taken.id], alice.id, { kind: 'avatar' })).toBe(true);
+        const refused: string[][] = [
+          [mine.id, theirs.id],
+          [mine.id, taken.id],
+          [mine.id, mine.id],
+          [mine.id, 'not-an-id'],
+          [],
+        ];
+        for (const ids of refused) {
+          expect(await store.attachments.attach(ids, alice.id, use)).toBe(false);
+        }
+        expect((await store.attachments.findById(mine.id))?.use).toBeNull();
+        expect((await store.attachments.findById(theirs.id))?.use).toBeNull();
+        expect((await store.attachments.findById(taken.id))?.use).toEqual({ kind: 'avatar' });
+        expect(await store.attachments.attach([mine.id], alice.id, use)).toBe(true);
+      });
+
+      it('lets exactly one of two concurrent sends attach the same uploads', async () => {
+        const { alice, conversation, use } = await scene();
+        const other = await send(conversation.id, alice.id, 'second');
+        const uploads = await Promise.all([upload(alice.id), upload(alice.id), upload(alice.id)]);
+        const ids = uploads.map((u) => u.id);
+        const results = await Promise.all([
+          store.attachments.attach(ids, alice.id, use),
+          store.attachments.attach([...ids].reverse(), alice.id, { ...use, messageId: other.id }),
+        ]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results[0] ? use.messageId : other.id;
+        const found = await Promise.all(ids.map((id) => store.attachments.findById(id)));
+        for (const attachment of found) {
+          expect(attachment?.use).toMatchObject({ kind: 'message', messageId: winner });
+        }
+      });
+
+      it('lists the attachments of several messages grouped by message', async () => {
+        const { alice, conversation, message, use } = await scene();
+        const later = await send(conversation.id, alice.id, 'later');
+        const a = await upload(alice.id);
+        const b = await upload(alice.id);
+        const c = await upload(alice.id);
+        await store.attachments.attach([a.id], alice.id, use);
+        await store.attachments.attach([c.id, b.id], alice.id, { ...use, messageId: later.id });
+        const listed = await store.attachments.listForMessages([later.id, message.id, 'nope']);
+        expect(listed.map((x) => x.id)).toEqual([c.id, b.id, a.id]);
+        expect(await store.attachments.listForMessages([])).toEqual([]);
+      });
+
+      it('deletes a message’s attachments and hands back their records', async () => {
+        const { alice, message, use } = await scene();
+        const a = await upload(alice.id);
+        const b = await upload(alice.id);
+        const loose = await upload(alice.id);
+        await store.attachments.attach([b.id, a.id], alice.id, use);
+        const removed = await store.attachments.deleteForMessage(message.id);
+        expect(removed.map((x) => x.storageKey)).toEqual([b.storageKey, a.storageKey]);
+        expect(await store.attachments.findById(a.id)).toBeNull();
+        expect(await store.attachments.listForMessages([message.id])).toEqual([]);
+        expect(await store.attachments.deleteForMessage(message.id)).toEqual([]);
+        expect(await store.attachments.findById(loose.id)).toEqual(loose);
+      });
+
+      it('lists loose uploads older than a time, oldest first, and deletes only loose ones', async () => {
+        const { alice, use } = await scene();
+        const at = (minute: number) => new Date(Date.UTC(2026, 10, 26, 10, minute));
+        const newer = await upload(alice.id, { createdAt: at(30) });
+        const oldest = await upload(alice.id, { createdAt: at(1) });
+        const older = await upload(alice.id, { createdAt: at(2) });
+        const attached = await upload(alice.id, { createdAt: at(0) });
+        await store.attachments.attach([attached.id], alice.id, use);
+
+        const due = await store.attachments.listLooseBefore(at(10), 10);
+        expect(due.map((x) => x.id)).toEqual([oldest.id, older.id]);
+        expect((await store.attachments.listLooseBefore(at(10), 1)).map((x) => x.id)).toEqual([
+          oldest.id,
+        ]);
+        expect(await store.attachments.listLooseBefore(at(10), 0)).toEqual([]);
+
+        expect(await store.attachments.deleteLoose(attached.id)).toBe(false);
+        expect(await store.attachments.findById(attached.id)).not.toBeNull();
+        expect(await store.attachments.deleteLoose(oldest.id)).toBe(true);
+        expect(await store.attachments.deleteLoose(oldest.id)).toBe(false);
+        expect(await store.attachments.delete(attached.id)).toBe(true);
+        expect(await store.attachments.delete(attached.id)).toBe(false);
+        expect((await store.attachments.listLooseBefore(at(59), 10)).map((x) => x.id)).toEqual([
+          older.id,
+          newer.id,
+        ]);
+      });
+
+      it('answers ids of any shape with nothing', async () => {
+        const alice = await user('alice');
+        for (const id of FOREIGN_IDS) {
+          expect(await store.attachments.findById(id)).toBeNull();
+          expect(await store.attachments.attach([id], alice.id, { kind: 'avatar' })).toBe(false);
+          expect(await store.attachments.listForMessages([id])).toEqual([]);
+          expect(await store.attachments.deleteForMessage(id)).toEqual([]);
+          expect(await store.attachments.deleteLoose(id)).toBe(false);
+          expect(await store.attachments.delete(id)).toBe(false);
+        }
       });
     });
 

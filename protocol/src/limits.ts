@@ -37,6 +37,20 @@ export const LIMITS = {
   emojiLengthMax: 64,
 } as const;
 
+/** Numbers of the contract's "Files and images". */
+export const UPLOAD_LIMITS = {
+  /** `UPLOAD_MAX_BYTES` when unset. */
+  bytesMaxDefault: 25 * 1024 * 1024,
+  /** Longest side of a stored image, in pixels. */
+  imageSideMax: 2048,
+  /** Longest side of a thumbnail, in pixels. */
+  thumbnailSideMax: 320,
+  /** `attachmentIds` on one message. */
+  attachmentsPerMessageMax: 10,
+  /** An upload not attached to a message within this long is deleted. */
+  unattachedTtlMs: 24 * 60 * 60 * 1000,
+} as const;
+
 export const USERNAME_PATTERN = /^[a-z0-9_.-]+$/;
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 

@@ -28,6 +28,7 @@ describe('message model, version 2', () => {
       replyTo: null,
       reactions: [],
       mentions: [],
+      attachments: [],
     });
   });
 
@@ -57,6 +58,7 @@ describe('message model, version 2', () => {
       replyTo: { seq: 1, senderId: 'u2', excerpt: 'quoted', deleted: false },
       reactions: [{ emoji: '👍', userIds: ['u1', 'u2'] }],
       mentions: ['u2'],
+      attachments: [],
     };
     expect(Message.parse(changed)).toEqual(changed);
     expect(SERVER_EVENT_SCHEMAS['message:updated'].parse(changed)).toEqual(changed);

@@ -66,6 +66,21 @@ export type Reaction = z.infer<typeof Reaction>;
  * never changed, no reply, reactions or mentions), so a client parsing the answer of a
  * version 1 server gets a whole version 2 message.
  */
+/**
+ * A stored upload. `width`/`height` describe the stored image (null for anything else);
+ * `thumbnail` says whether `GET /api/attachments/:id/thumbnail` has one.
+ */
+export const Attachment = z.object({
+  id: Id,
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+  width: z.number().int().positive().nullable(),
+  height: z.number().int().positive().nullable(),
+  thumbnail: z.boolean(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
 export const Message = z.object({
   id: Id,
   conversationId: Id,
@@ -91,6 +106,7 @@ export const Message = z.object({
   reactions: z.array(Reaction).default([]),
   /** Ids of the members named in the body as `@username`. */
   mentions: z.array(Id).default([]),
+  attachments: z.array(Attachment).default([]),
 });
 export type Message = z.infer<typeof Message>;
 

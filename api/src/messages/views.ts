@@ -35,5 +35,7 @@ export function toMessage(record: MessageRecord): Message {
       : null,
     reactions: record.reactions.map((r) => ({ emoji: r.emoji, userIds: [...r.userIds] })),
     mentions: [...record.mentions],
+    // Sending with attachmentIds is not wired yet (issue #15): no message has any.
+    attachments: [],
   };
 }

@@ -135,7 +135,7 @@ describe('sqlite store', () => {
     const db = new Database(path);
     try {
       const next = {
-        version: MIGRATIONS.length + 1,
+        version: (MIGRATIONS.at(-1)?.version ?? 0) + 1,
         name: 'add a test table',
         sql: 'CREATE TABLE later_step (id INTEGER PRIMARY KEY)',
       };
@@ -187,7 +187,7 @@ describe('sqlite store', () => {
     const db = new Database(path);
     try {
       const broken = {
-        version: MIGRATIONS.length + 1,
+        version: (MIGRATIONS.at(-1)?.version ?? 0) + 1,
         name: 'broken',
         sql: 'CREATE TABLE half_done (id INTEGER); SELECT no_such_function()',
       };

@@ -104,6 +104,34 @@ export interface MessageRecord {
   mentions: string[];
 }
 
+/** What an upload is used for once it is no longer loose; null until then. */
+export type AttachmentUse =
+  { kind: 'message'; conversationId: string; messageId: string } | { kind: 'avatar' };
+
+/** An upload: its description and where its bytes (and thumbnail) are kept. */
+export interface AttachmentRecord {
+  id: string;
+  uploaderId: string;
+  /** The file name as the uploader gave it (cleaned), for downloads. */
+  name: string;
+  /** Decided from the bytes, never from the name or the client's header. */
+  contentType: string;
+  /** Of the stored bytes (after compression for images). */
+  size: number;
+  /** Of the stored image; null for anything else. */
+  width: number | null;
+  height: number | null;
+  /** The key of the bytes in the blob storage. */
+  storageKey: string;
+  /** The key of the thumbnail and its content type; null when there is none. */
+  thumbnailKey: string | null;
+  thumbnailContentType: string | null;
+  createdAt: Date;
+  use: AttachmentUse | null;
+}
+
+export type NewAttachment = Omit<AttachmentRecord, 'id' | 'use'>;
+
 export interface WatermarkRecord {
   userId: string;
   deliveredSeq: number;
@@ -312,6 +340,34 @@ export interface ReceiptStore {
   ): Promise<WatermarkRecord & { moved: boolean }>;
 }
 
+export interface AttachmentStore {
+  create(input: NewAttachment): Promise<AttachmentRecord>;
+  findById(id: string): Promise<AttachmentRecord | null>;
+  /**
+   * Gives every one of `ids` (no duplicates) its use, all or nothing: only when each is
+   * an upload of `uploaderId` that has no use yet. Resolves false and changes nothing
+   * otherwise, also when two calls race for the same upload (exactly one of them wins).
+   * For a message, `ids` is kept in the order given.
+   */
+  attach(ids: readonly string[], uploaderId: string, use: AttachmentUse): Promise<boolean>;
+  /** The attachments of these messages, grouped by message, each in the order attached. */
+  listForMessages(messageIds: readonly string[]): Promise<AttachmentRecord[]>;
+  /**
+   * Removes the records of a message's attachments and resolves with them, so the caller
+   * can erase their bytes (delete for everyone).
+   */
+  deleteForMessage(messageId: string): Promise<AttachmentRecord[]>;
+  /** Uploads without a use created before `before`, oldest first, at most `limit`. */
+  listLooseBefore(before: Date, limit: number): Promise<AttachmentRecord[]>;
+  /**
+   * Removes the record when it still has no use; resolves whether it did. A send that
+   * attached it in the meantime wins over the sweeper.
+   */
+  deleteLoose(id: string): Promise<boolean>;
+  /** Removes the record whatever its use (a replaced avatar); resolves whether it existed. */
+  delete(id: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
   readonly users: UserStore;
@@ -319,6 +375,7 @@ export interface Store {
   readonly conversations: ConversationStore;
   readonly messages: MessageStore;
   readonly receipts: ReceiptStore;
+  readonly attachments: AttachmentStore;
   /** Flushes pending writes and closes connections. */
   close(): Promise<void>;
 }

@@ -63,6 +63,7 @@ function fakeServer(behave: (entry: OutboxEntry, attempt: number) => Error | nul
         replyTo: null,
         reactions: [],
         mentions: [],
+        attachments: [],
       };
       stored.set(entry.clientId, message);
       return message;

@@ -67,6 +67,7 @@ function message(seq: number, senderId: string, clientId = `${senderId}-${seq}`)
     replyTo: null,
     reactions: [],
     mentions: [],
+    attachments: [],
   };
 }
 

@@ -1,5 +1,6 @@
 import mongoose, { type ConnectOptions } from 'mongoose';
 import { StoreUnavailable, type Store } from '../types';
+import { mongoAttachmentStore } from './attachments';
 import { mongoConversationStore } from './conversations';
 import { mongoMessageStore } from './messages';
 import { KeyedQueue, OperationGate } from './gate';
@@ -108,6 +109,7 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     conversations: mongoConversationStore(models, gate),
     messages: mongoMessageStore(models, gate, new KeyedQueue()),
     receipts: mongoReceiptStore(models, gate),
+    attachments: mongoAttachmentStore(models, gate),
     close: () => gate.close(() => open.close()),
   };
 }

@@ -85,6 +85,27 @@ export interface MessageDoc {
   mentions?: Types.ObjectId[];
 }
 
+export interface AttachmentDoc {
+  _id: Types.ObjectId;
+  uploaderId: Types.ObjectId;
+  name: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  storageKey: string;
+  thumbnailKey: string | null;
+  thumbnailContentType: string | null;
+  createdAt: Date;
+  /** null while loose (swept after 24 h). */
+  useKind: 'message' | 'avatar' | null;
+  conversationId: Types.ObjectId | null;
+  messageId: Types.ObjectId | null;
+  position: number | null;
+  /** Which `attach` call set the use, so a partly failed one undoes only its own work. */
+  claim: Types.ObjectId | null;
+}
+
 export interface WatermarkDoc {
   _id: Types.ObjectId;
   conversationId: Types.ObjectId;
@@ -227,12 +248,38 @@ const watermarkSchema = new Schema<WatermarkDoc>(
 );
 watermarkSchema.index({ conversationId: 1, userId: 1 }, { unique: true, name: 'watermark_unique' });
 
+const attachmentSchema = new Schema<AttachmentDoc>(
+  {
+    uploaderId: Schema.Types.ObjectId,
+    name: String,
+    contentType: String,
+    size: Number,
+    width: Number,
+    height: Number,
+    storageKey: String,
+    thumbnailKey: String,
+    thumbnailContentType: String,
+    createdAt: Date,
+    useKind: String,
+    conversationId: Schema.Types.ObjectId,
+    messageId: Schema.Types.ObjectId,
+    position: Number,
+    claim: Schema.Types.ObjectId,
+  },
+  { ...schemaOptions, collection: 'attachments' },
+);
+// A message's attachments in order; loose uploads oldest first for the sweeper.
+attachmentSchema.index({ messageId: 1, position: 1 }, { name: 'attachment_message' });
+// Not a partial index: older servers refuse a null equality in partialFilterExpression.
+attachmentSchema.index({ useKind: 1, createdAt: 1 }, { name: 'attachment_loose' });
+
 export interface Models {
   users: Model<UserDoc>;
   sessions: Model<SessionDoc>;
   conversations: Model<ConversationDoc>;
   messages: Model<MessageDoc>;
   watermarks: Model<WatermarkDoc>;
+  attachments: Model<AttachmentDoc>;
 }
 
 /** Compiles the models on one dedicated connection (never the global mongoose one). */
@@ -243,6 +290,7 @@ export function compileModels(connection: Connection): Models {
     conversations: connection.model<ConversationDoc>('Conversation', conversationSchema),
     messages: connection.model<MessageDoc>('Message', messageSchema),
     watermarks: connection.model<WatermarkDoc>('Watermark', watermarkSchema),
+    attachments: connection.model<AttachmentDoc>('Attachment', attachmentSchema),
   };
 }
 

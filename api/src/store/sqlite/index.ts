@@ -2,6 +2,7 @@ import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Store } from '../types';
 import type { CheckpointStats, Checkpointer } from './checkpointer';
+import { createAttachmentStore } from './attachments';
 import { startCheckpointer } from './checkpointer';
 import { createContext } from './context';
 import { createConversationStore } from './conversations';
@@ -75,6 +76,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     conversations: createConversationStore(context),
     messages,
     receipts: createReceiptStore(context),
+    attachments: createAttachmentStore(context),
     get groupCommits() {
       return context.group.committed;
     },

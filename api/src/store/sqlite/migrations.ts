@@ -129,6 +129,37 @@ export const MIGRATIONS: readonly Migration[] = [
         ADD COLUMN opened INTEGER NOT NULL DEFAULT 1 CHECK (opened IN (0, 1));
     `,
   },
+  {
+    version: 4,
+    name: 'attachments',
+    sql: `
+      CREATE TABLE attachments (
+        id TEXT PRIMARY KEY,
+        uploader_id TEXT NOT NULL REFERENCES users (id),
+        name TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        width INTEGER,
+        height INTEGER,
+        storage_key TEXT NOT NULL UNIQUE,
+        thumbnail_key TEXT,
+        thumbnail_content_type TEXT,
+        created_at INTEGER NOT NULL,
+        -- NULL while loose (swept after 24 h), then what the upload became.
+        use_kind TEXT CHECK (use_kind IN ('message', 'avatar')),
+        -- No foreign keys on these two: the store is told them by the message service,
+        -- and MongoDB, which must behave the same, has none either.
+        conversation_id TEXT,
+        message_id TEXT,
+        position INTEGER,
+        CHECK ((use_kind IS 'message') = (message_id IS NOT NULL)),
+        CHECK ((message_id IS NULL) = (conversation_id IS NULL))
+      ) STRICT;
+      CREATE INDEX attachments_message ON attachments (message_id, position)
+        WHERE message_id IS NOT NULL;
+      CREATE INDEX attachments_loose ON attachments (created_at) WHERE use_kind IS NULL;
+    `,
+  },
 ];
 
 /**
