@@ -10,6 +10,7 @@ import { createLoginThrottle } from './auth/login-throttle';
 import { createPasswordHasher } from './auth/passwords';
 import { authRoutes } from './auth/routes';
 import { AuthService } from './auth/service';
+import { sessionCookies } from './auth/session-cookie';
 import { SessionStatus } from './auth/session-status';
 import { createAccessTokens, createRefreshTokens } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
@@ -180,7 +181,8 @@ export function createApp(deps: AppDeps): App {
         // Only objects and arrays; the schemas then refuse anything but an object.
         jsonStrict: true,
       }),
-    );
+    )
+    .use(sessionCookies({ maxAgeSeconds: config.refreshTokenTtlSeconds }));
   for (const router of routers) koa.use(router.routes());
   // Last: only what no API route answered reaches the web client.
   koa.use(webClient({ root: deps.webRoot }));
