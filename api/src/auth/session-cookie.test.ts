@@ -80,6 +80,11 @@ describe('cookie sessions (X-Chat-Session: cookie)', () => {
     expect((await api.http.get('/api/users/me', { token: pair.accessToken })).status).toBe(401);
   });
 
+  test('an empty refreshToken in the body also means "use the cookie"', async () => {
+    const { cookie } = await registerInCookieMode();
+    expect((await refreshWith(cookie.value, { refreshToken: '' })).status).toBe(200);
+  });
+
   test('refresh without a cookie is 401 with the contract body', async () => {
     const response = await refreshWith(null);
     expect(response.status).toBe(401);

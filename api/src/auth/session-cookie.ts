@@ -7,7 +7,7 @@
  * `X-Chat-Session: cookie` therefore gets its refresh token in an `HttpOnly`,
  * `SameSite=Strict` cookie scoped to the refresh path instead of in the body (the body's
  * `refreshToken` is then `""`), and `POST /api/auth/refresh` with that header and no
- * `refreshToken` in the body uses the cookie. Rotation and theft detection are exactly the
+ * `refreshToken` (or an empty one) in the body uses the cookie. Rotation and theft detection are exactly the
  * contract's: the cookie is just where the single-use token travels.
  *
  * Cross-site requests cannot use it: the browser withholds a `SameSite=Strict` cookie from
@@ -75,7 +75,8 @@ export function sessionCookies(options: { maxAgeSeconds: number }): Middleware<A
 
     if (ctx.path === REFRESH_COOKIE_PATH) {
       const body: unknown = ctx.request.body;
-      const fromBody = typeof body === 'object' && body !== null && 'refreshToken' in body;
+      // A cookie-mode client holds no token of its own: it sends none, or the "" it was given.
+      const fromBody = isTokenBody(body) && body.refreshToken !== '';
       if (!fromBody) {
         const cookie = ctx.cookies.get(REFRESH_COOKIE);
         if (!cookie) throw unauthorized('No session cookie: sign in again.');
