@@ -11,6 +11,7 @@ import { createPasswordHasher } from './auth/passwords';
 import { requireAuth } from './auth/middleware';
 import { authRoutes } from './auth/routes';
 import { AuthService } from './auth/service';
+import { sessionCookies } from './auth/session-cookie';
 import { SessionStatus } from './auth/session-status';
 import { createAccessTokens, createRefreshTokens } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
@@ -228,7 +229,8 @@ export function createApp(deps: AppDeps): App {
         // Only objects and arrays; the schemas then refuse anything but an object.
         jsonStrict: true,
       }),
-    );
+    )
+    .use(sessionCookies({ maxAgeSeconds: config.refreshTokenTtlSeconds }));
   koa.use(router.routes());
   // Last: only what no API route answered reaches the web client.
   koa.use(webClient({ root: deps.webRoot }));
