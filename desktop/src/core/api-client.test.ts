@@ -20,6 +20,8 @@ interface Seen {
 let server: Server;
 let serverUrl: string;
 let answer: Answer;
+/** Answers for the next requests, in order, before `answer`. */
+const queued: Answer[] = [];
 const seen: Seen[] = [];
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -41,9 +43,10 @@ beforeAll(async () => {
         authorization: req.headers.authorization,
         body,
       });
-      res.statusCode = answer.status;
-      if (answer.body !== undefined) res.setHeader('content-type', 'application/json');
-      res.end(answer.body);
+      const reply = queued.shift() ?? answer;
+      res.statusCode = reply.status;
+      if (reply.body !== undefined) res.setHeader('content-type', 'application/json');
+      res.end(reply.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -54,6 +57,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   seen.length = 0;
+  queued.length = 0;
 });
 
 const tokens: TokenSource = {
@@ -118,6 +122,40 @@ describe('calls through the route table', () => {
     answer = { status: 204 };
     await expect(api.markRead('c1', 4)).resolves.toBeUndefined();
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/api/conversations/c1/read' });
+  });
+});
+
+describe('the conversation list', () => {
+  const conversation = (id: string) => ({
+    id,
+    type: 'direct',
+    title: null,
+    members: [user],
+    createdAt: user.createdAt,
+    lastMessage: null,
+    lastReadSeq: 0,
+    unreadCount: 0,
+    receipts: [],
+  });
+  const page = (ids: string[], nextCursor: string | null): Answer => ({
+    status: 200,
+    body: JSON.stringify({ conversations: ids.map(conversation), nextCursor }),
+  });
+
+  test('follows nextCursor to the last page, asking for the largest pages', async () => {
+    queued.push(page(['c1', 'c2'], 'k2'), page(['c3'], 'k3'), page(['c4'], null));
+    const listed = await api.listConversations();
+    expect(listed.map((c) => c.id)).toEqual(['c1', 'c2', 'c3', 'c4']);
+    expect(seen.map((r) => r.url)).toEqual([
+      '/api/conversations?limit=200',
+      '/api/conversations?limit=200&cursor=k2',
+      '/api/conversations?limit=200&cursor=k3',
+    ]);
+  });
+
+  test('a conversation repeated on a later page (it moved meanwhile) is listed once', async () => {
+    queued.push(page(['c1', 'c2'], 'k2'), page(['c2', 'c3'], null));
+    expect((await api.listConversations()).map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
   });
 });
 

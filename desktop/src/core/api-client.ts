@@ -7,8 +7,10 @@
 import {
   ERROR_STATUS,
   ErrorBody,
+  LIMITS,
   ROUTES,
   fillPath,
+  type Conversation,
   type CreateConversationRequest,
   type ErrorCode,
   type LoginRequest,
@@ -19,6 +21,9 @@ import {
   type RouteSpec,
 } from '@chat/protocol';
 import { ClientError, clientError } from './errors';
+
+/** A bound on paging, should a server keep answering with a cursor (200 × 500 conversations). */
+const MAX_CONVERSATION_PAGES = 500;
 
 /** The part of `fetch` the core uses; both Node's and the browser's satisfy it. */
 export type FetchLike = (
@@ -218,9 +223,26 @@ export class ApiClient {
     return this.authed('createConversation', { body });
   }
 
+  /**
+   * Every conversation of the caller, most recent activity first: the list is paged, so
+   * this follows `nextCursor` to the end. A conversation that moves to the front while the
+   * pages are read may be missed here; its next event reaches the socket, and a message of
+   * a conversation the client does not know starts a catch-up.
+   */
   async listConversations() {
-    const res = await this.authed('listConversations', {});
-    return res.conversations;
+    const all = new Map<string, Conversation>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_CONVERSATION_PAGES; page++) {
+      const res = await this.authed('listConversations', {
+        query: { limit: LIMITS.conversationListLimitMax, cursor },
+      });
+      for (const conversation of res.conversations) {
+        if (!all.has(conversation.id)) all.set(conversation.id, conversation);
+      }
+      if (res.nextCursor === null || res.conversations.length === 0) break;
+      cursor = res.nextCursor;
+    }
+    return [...all.values()];
   }
 
   getConversation(conversationId: string) {
