@@ -26,7 +26,7 @@ import { Outbox, accountKey } from './outbox';
 import { Session } from './session';
 import type { OutboxEntry, OutboxStorage } from './storage/outbox';
 import type { SessionStorage } from './storage/session';
-import { ChatState, type UnsentMessage } from './state';
+import { ChatState, messageKey, type UnsentMessage } from './state';
 
 export interface ChatClientOptions {
   sessionStorage: SessionStorage;
@@ -145,6 +145,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
     onConnected: () => outbox.kickAll(),
     onConversationsLoaded: showUnsent,
+    // Only these are news to the user; history and catch-up pages are not announced.
+    onIncoming: (messages) => {
+      for (const m of messages) {
+        const local = state.heldMessage(m.conversationId, messageKey(m.senderId, m.clientId));
+        if (local !== null) events.emit({ type: 'incoming', message: local });
+      }
+    },
   });
   connected = connection;
 

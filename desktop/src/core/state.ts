@@ -268,6 +268,11 @@ export class ChatState {
     return { unknownConversation: false };
   }
 
+  /** The held copy of a message, by its key. */
+  heldMessage(conversationId: string, key: string): LocalMessage | null {
+    return this.conversations.get(conversationId)?.messages.get(key) ?? null;
+  }
+
   /** The highest seq such that every seq from `from` up to it is held. */
   contiguousFrom(conversationId: string, from: number): number {
     const entry = this.conversations.get(conversationId);

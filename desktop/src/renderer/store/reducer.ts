@@ -194,6 +194,9 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
         withItems(list, upsertMessage(list.items, message)),
       );
     }
+    case 'incoming':
+      // Its `message` event came just before; only the shells act on this one (notifications).
+      return state;
     case 'message-removed': {
       const list = state.messages[event.conversationId];
       if (list === undefined) return state;
