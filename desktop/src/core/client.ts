@@ -103,7 +103,8 @@ function toUnsent(entry: OutboxEntry): UnsentMessage {
 export function createChatClient(options: ChatClientOptions): ChatClient {
   const clock = options.clock ?? systemClock;
   const events = createEmitter();
-  const state = new ChatState(events.emit, clock);
+  const ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+  const state = new ChatState(events.emit, clock, ackTimeoutMs);
   const session = new Session(options.sessionStorage, () => clock.now());
   const api = new ApiClient(
     new HttpTransport(
@@ -142,7 +143,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     state,
     clock,
     ioFactory: options.ioFactory ?? defaultIoFactory,
-    ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+    ackTimeoutMs,
     onConnected: () => outbox.kickAll(),
     onConversationsLoaded: showUnsent,
     // Only these are news to the user; history and catch-up pages are not announced.
