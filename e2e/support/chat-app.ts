@@ -290,7 +290,10 @@ export class ChatUser {
   }
 
   /** The delivery mark of one of the user's own messages: Sending, Sent, Delivered, Read. */
-  tick(text: string, state: 'Sending' | 'Sent' | 'Delivered' | 'Read' | 'Not sent'): Locator {
+  tick(
+    text: string,
+    state: 'Sending' | 'Waiting for connection' | 'Sent' | 'Delivered' | 'Read' | 'Not sent',
+  ): Locator {
     return this.message(text).getByRole('img', { name: state, exact: true });
   }
 

@@ -116,6 +116,49 @@ describe('client core against the real API (network faults through a TCP proxy)'
     expect(onServer.bodies.filter((b) => b === 'exactly once')).toHaveLength(1);
   });
 
+  it('offline: retries every few seconds, unsent messages say they wait, and catchUp connects at once', async () => {
+    const mark = alice.events.length;
+    const refusedBefore = proxy.refusedAt.length;
+    proxy.cut();
+    const sent = unwrap(await alice.client.sendMessage({ conversationId, body: 'waits' }));
+    const key = `${aliceId}:${sent.clientId}`;
+    // After the ack timeout (2 s here) without a connection, no longer just "sending".
+    await alice.until(
+      () => messagesOf(alice, conversationId).get(key)?.state === 'waiting',
+      'the message says it waits for the connection',
+    );
+    // Written while waiting: says so at once.
+    const later = unwrap(await alice.client.sendMessage({ conversationId, body: 'waits too' }));
+    expect(later.message.state).toBe('waiting');
+
+    // The backoff grows, but never beyond a few seconds between attempts.
+    await alice.until(
+      () => proxy.refusedAt.length - refusedBefore >= 5,
+      'five refused attempts',
+      30_000,
+    );
+    const attempts = proxy.refusedAt.slice(refusedBefore);
+    const gaps = attempts.slice(1).map((at, i) => at - (attempts[i] ?? at));
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(3_500);
+
+    // The next attempt is ~3 s away; catchUp (Retry now, the network is back) goes now.
+    proxy.restore();
+    const asked = Date.now();
+    unwrap(await alice.client.catchUp());
+    await alice.until(
+      () => messagesOf(alice, conversationId).get(key)?.seq != null,
+      'sent right after reconnecting',
+    );
+    expect(Date.now() - asked).toBeLessThan(2_500);
+    expect(
+      alice.events
+        .slice(mark)
+        .some(
+          (e) => e.type === 'message' && e.message.key === key && e.message.state === 'pending',
+        ),
+    ).toBe(true);
+  });
+
   it('after an API restart, catch-up fills the gap of what was sent while away', async () => {
     proxy.cut();
     await api.stop();

@@ -26,7 +26,7 @@ import { Outbox, accountKey } from './outbox';
 import { Session } from './session';
 import type { OutboxEntry, OutboxStorage } from './storage/outbox';
 import type { SessionStorage } from './storage/session';
-import { ChatState, type UnsentMessage } from './state';
+import { ChatState, messageKey, type UnsentMessage } from './state';
 
 export interface ChatClientOptions {
   sessionStorage: SessionStorage;
@@ -103,7 +103,8 @@ function toUnsent(entry: OutboxEntry): UnsentMessage {
 export function createChatClient(options: ChatClientOptions): ChatClient {
   const clock = options.clock ?? systemClock;
   const events = createEmitter();
-  const state = new ChatState(events.emit, clock);
+  const ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+  const state = new ChatState(events.emit, clock, ackTimeoutMs);
   const session = new Session(options.sessionStorage, () => clock.now());
   const api = new ApiClient(
     new HttpTransport(
@@ -142,9 +143,16 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     state,
     clock,
     ioFactory: options.ioFactory ?? defaultIoFactory,
-    ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+    ackTimeoutMs,
     onConnected: () => outbox.kickAll(),
     onConversationsLoaded: showUnsent,
+    // Only these are news to the user; history and catch-up pages are not announced.
+    onIncoming: (messages) => {
+      for (const m of messages) {
+        const local = state.heldMessage(m.conversationId, messageKey(m.senderId, m.clientId));
+        if (local !== null) events.emit({ type: 'incoming', message: local });
+      }
+    },
   });
   connected = connection;
 

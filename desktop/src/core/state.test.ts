@@ -159,6 +159,45 @@ describe('ChatState', () => {
     expect(new Set(keys)).toEqual(new Set(['me:k1']));
   });
 
+  it('unsent messages say they wait once the connection has been down for the ack timeout; a refused one stays not sent', () => {
+    const { state, clock } = setup();
+    const unsent = (clientId: string, order: number, failed = false) =>
+      state.upsertUnsent({
+        clientId,
+        conversationId: 'c1',
+        body: clientId,
+        createdAt: T,
+        order,
+        failed: failed ? { code: 'forbidden', message: 'Refused.' } : null,
+      });
+    const stateOf = (clientId: string) =>
+      state.heldMessages('c1', undefined, 50).find((m) => m.clientId === clientId)?.state;
+    state.setConnectionStatus('online');
+    unsent('k1', 1);
+    unsent('refused', 2, true);
+    state.setConnectionStatus('reconnecting');
+    clock.advance(9_999);
+    expect(stateOf('k1')).toBe('pending');
+    clock.advance(1);
+    expect(stateOf('k1')).toBe('waiting');
+    expect(stateOf('refused')).toBe('failed');
+    // Written while waiting: says so at once.
+    expect(unsent('k2', 3)?.state).toBe('waiting');
+
+    state.setConnectionStatus('catching-up');
+    expect([stateOf('k1'), stateOf('k2'), stateOf('refused')]).toEqual([
+      'pending',
+      'pending',
+      'failed',
+    ]);
+    // A short blip never shows it.
+    state.setConnectionStatus('reconnecting');
+    clock.advance(5_000);
+    state.setConnectionStatus('online');
+    clock.advance(10_000);
+    expect(stateOf('k1')).toBe('pending');
+  });
+
   it("counts others' messages after the read watermark as unread, never one's own", () => {
     const { state } = setup();
     state.upsertConversation(conversation({ unreadCount: 2, lastMessage: message(2, 'bob') }));

@@ -63,14 +63,25 @@ interface ConversationEntry {
   typing: Map<string, unknown>;
 }
 
+/** A socket is up: the outbox can send. */
+const CONNECTED_STATUSES: readonly ConnectionStatus[] = ['online', 'catching-up'];
+
 export class ChatState {
   private selfId: string | null = null;
   private readonly conversations = new Map<string, ConversationEntry>();
   private status: ConnectionStatus = 'offline';
+  /** Unsent messages show as `waiting`: the connection has been down for `waitAfterMs`. */
+  private waiting = false;
+  private waitTimer: unknown = null;
 
+  /**
+   * `waitAfterMs`: how long the connection may be down before unsent messages say they
+   * wait for it (the acknowledgement timeout: a clock that long is no longer "sending").
+   */
   constructor(
     private readonly emit: (event: ChatEvent) => void,
     private readonly clock: Clock,
+    private readonly waitAfterMs = 10_000,
   ) {}
 
   /** A new session (or none): everything held belongs to the previous user. */
@@ -90,6 +101,35 @@ export class ChatState {
     if (status === this.status) return;
     this.status = status;
     this.emit({ type: 'connection', status });
+    if (CONNECTED_STATUSES.includes(status)) {
+      if (this.waitTimer !== null) this.clock.clearTimeout(this.waitTimer);
+      this.waitTimer = null;
+      this.setWaiting(false);
+    } else if (!this.waiting && this.waitTimer === null) {
+      this.waitTimer = this.clock.setTimeout(() => {
+        this.waitTimer = null;
+        this.setWaiting(true);
+      }, this.waitAfterMs);
+    }
+  }
+
+  /** Every unsent message that is not failed becomes `waiting`, or `pending` again. */
+  private setWaiting(waiting: boolean): void {
+    if (waiting === this.waiting) return;
+    this.waiting = waiting;
+    const from: DeliveryState = waiting ? 'pending' : 'waiting';
+    const to: DeliveryState = waiting ? 'waiting' : 'pending';
+    for (const entry of this.conversations.values()) {
+      let changed = false;
+      for (const [key, m] of entry.messages) {
+        if (m.seq !== null || m.state !== from) continue;
+        const local = { ...m, state: to };
+        entry.messages.set(key, local);
+        this.emit({ type: 'message', message: local });
+        changed = true;
+      }
+      if (changed) this.emit({ type: 'conversation', conversation: this.view(entry) });
+    }
   }
 
   has(conversationId: string): boolean {
@@ -268,6 +308,11 @@ export class ChatState {
     return { unknownConversation: false };
   }
 
+  /** The held copy of a message, by its key. */
+  heldMessage(conversationId: string, key: string): LocalMessage | null {
+    return this.conversations.get(conversationId)?.messages.get(key) ?? null;
+  }
+
   /** The highest seq such that every seq from `from` up to it is held. */
   contiguousFrom(conversationId: string, from: number): number {
     const entry = this.conversations.get(conversationId);
@@ -294,7 +339,7 @@ export class ChatState {
       seq: null,
       outboxOrder: unsent.order,
       mine: true,
-      state: unsent.failed ? 'failed' : 'pending',
+      state: unsent.failed ? 'failed' : this.waiting ? 'waiting' : 'pending',
       error: unsent.failed,
     };
     entry.messages.set(key, local);

@@ -229,7 +229,6 @@ function main(): void {
             unread,
           ),
         openExternal,
-        now: () => Date.now(),
       });
       shellController = controller;
 

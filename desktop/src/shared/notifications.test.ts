@@ -4,7 +4,6 @@ import {
   createNotifier,
   decideNotification,
   notificationContent,
-  NOTIFY_MAX_AGE_MS,
   type NativeNotification,
   type NotifyContext,
 } from './notifications';
@@ -35,7 +34,6 @@ function context(overrides: Partial<NotifyContext> = {}): NotifyContext {
     activeConversationId: null,
     doNotDisturb: false,
     isMuted: () => false,
-    now: NOW,
     ...overrides,
   };
 }
@@ -84,9 +82,20 @@ describe('decideNotification', () => {
     });
   });
 
-  it('stays quiet for old messages arriving in a catch-up', () => {
-    const old = message({ createdAt: new Date(NOW - NOTIFY_MAX_AGE_MS - 1).toISOString() });
-    expect(decideNotification(old, context())).toEqual({ notify: false, why: 'stale' });
+  it('stays quiet for a message already read on another device', () => {
+    expect(decideNotification(message({ seq: 4 }), context(), { lastReadSeq: 4 })).toEqual({
+      notify: false,
+      why: 'read',
+    });
+    expect(decideNotification(message({ seq: 5 }), context(), { lastReadSeq: 4 })).toEqual({
+      notify: true,
+    });
+  });
+
+  it('announces a live message whatever the local clock says', () => {
+    // This computer's clock runs 15 minutes ahead of the server's.
+    const skewed = message({ createdAt: new Date(NOW - 15 * 60_000).toISOString() });
+    expect(decideNotification(skewed, context())).toEqual({ notify: true });
   });
 
   it('stays quiet for a message that is not stored yet', () => {
@@ -146,7 +155,7 @@ describe('notifier', () => {
 
   it('shows a notification whose click opens the conversation', () => {
     const { notifier, shown, openConversation } = setup();
-    notifier.onMessage(message());
+    notifier.onIncoming(message());
     expect(shown).toHaveLength(1);
     shown[0]?.handlers.forEach((h) => h());
     expect(openConversation).toHaveBeenCalledWith('c1');
@@ -154,9 +163,9 @@ describe('notifier', () => {
 
   it('announces each message once, though its events repeat', () => {
     const { notifier, shown } = setup();
-    notifier.onMessage(message());
-    notifier.onMessage(message({ state: 'sent' }));
-    notifier.onMessage(message({ seq: 2, key: 'u2:m2', clientId: 'm2' }));
+    notifier.onIncoming(message());
+    notifier.onIncoming(message({ state: 'sent' }));
+    notifier.onIncoming(message({ seq: 2, key: 'u2:m2', clientId: 'm2' }));
     expect(shown).toHaveLength(2);
     // One notification per conversation stays on screen.
     expect(shown[0]?.closed).toBe(true);
@@ -165,7 +174,7 @@ describe('notifier', () => {
 
   it('shows nothing when the decision says no', () => {
     const { notifier, shown } = setup({ doNotDisturb: true });
-    notifier.onMessage(message());
+    notifier.onIncoming(message());
     expect(shown).toHaveLength(0);
   });
 });

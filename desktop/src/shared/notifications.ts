@@ -13,33 +13,32 @@ export interface NotifyContext {
   activeConversationId: string | null;
   doNotDisturb: boolean;
   isMuted(conversationId: string): boolean;
-  /** Current time, ms since the epoch. */
-  now: number;
 }
-
-/**
- * Older messages arrive too (history pages, catch-up after a long sleep); announcing each
- * of those would be a flood of stale pop-ups. The unread badge still counts them.
- */
-export const NOTIFY_MAX_AGE_MS = 10 * 60 * 1000;
 
 export type NotifyDecision =
   | { notify: true }
-  | { notify: false; why: 'own' | 'not-stored' | 'stale' | 'dnd' | 'muted' | 'visible' };
+  | { notify: false; why: 'own' | 'not-stored' | 'read' | 'dnd' | 'muted' | 'visible' };
 
 /**
- * Whether a message deserves a native notification: someone else's stored message, not
- * recent, not silenced (do-not-disturb, muted), and not already in front of the user (the window is
- * focused on that very conversation).
+ * Whether a message deserves a native notification: someone else's stored message, still
+ * unread (it may have been read on another device before it arrived here), not silenced
+ * (do-not-disturb, muted), and not already in front of the user (the window is focused on
+ * that very conversation).
+ *
+ * Feed it only messages that arrived live (the core's `incoming` events): history loaded at
+ * start, older pages and catch-up are never news. No age rule: the client's clock may be off,
+ * and liveness already says the message is new.
  */
 export function decideNotification(
-  message: Pick<LocalMessage, 'conversationId' | 'mine' | 'seq' | 'createdAt'>,
+  message: Pick<LocalMessage, 'conversationId' | 'mine' | 'seq'>,
   context: NotifyContext,
+  conversation?: Pick<ConversationView, 'lastReadSeq'>,
 ): NotifyDecision {
   if (message.mine) return { notify: false, why: 'own' };
   if (message.seq === null) return { notify: false, why: 'not-stored' };
-  const age = context.now - Date.parse(message.createdAt);
-  if (!(age <= NOTIFY_MAX_AGE_MS)) return { notify: false, why: 'stale' };
+  if (conversation !== undefined && message.seq <= conversation.lastReadSeq) {
+    return { notify: false, why: 'read' };
+  }
   if (context.doNotDisturb) return { notify: false, why: 'dnd' };
   if (context.isMuted(message.conversationId)) return { notify: false, why: 'muted' };
   if (context.windowFocused && context.activeConversationId === message.conversationId) {
@@ -87,28 +86,27 @@ export interface NotifierDeps {
 }
 
 /**
- * Shows notifications for new messages from others. Message events repeat (a message is
- * re-sent when its state changes, catch-up replays), so each conversation remembers the
- * highest seq already announced; one notification per conversation is kept on screen.
+ * Shows notifications for messages from others that arrived live (`incoming` events).
+ * Each conversation remembers the highest seq already announced, so nothing is announced
+ * twice; one notification per conversation is kept on screen.
  */
 export function createNotifier(deps: NotifierDeps): {
-  onMessage(message: LocalMessage): void;
+  onIncoming(message: LocalMessage): void;
   reset(): void;
 } {
   const announcedSeq = new Map<string, number>();
   const shown = new Map<string, NativeNotification>();
 
   return {
-    onMessage(message) {
+    onIncoming(message) {
       if (message.seq === null) return;
       const previous = announcedSeq.get(message.conversationId) ?? 0;
       if (message.seq <= previous) return;
       announcedSeq.set(message.conversationId, message.seq);
-      if (!decideNotification(message, deps.context()).notify) return;
+      const conversation = deps.conversation(message.conversationId);
+      if (!decideNotification(message, deps.context(), conversation).notify) return;
       if (!deps.isSupported()) return;
-      const notification = deps.create(
-        notificationContent(message, deps.conversation(message.conversationId)),
-      );
+      const notification = deps.create(notificationContent(message, conversation));
       shown.get(message.conversationId)?.close();
       shown.set(message.conversationId, notification);
       notification.on('click', () => {

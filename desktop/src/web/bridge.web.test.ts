@@ -4,6 +4,7 @@ import {
   makeClient,
   signUp,
   startRestartableApi,
+  uniqueName,
   unwrap,
   type RestartableApi,
   type TestClient,
@@ -252,6 +253,68 @@ describe('web bridge notifications, against the real API', () => {
     }
   });
 });
+
+describe('web bridge notifications at sign-in, against the real API', () => {
+  it('announce nothing already there when signing in, then each live message', async () => {
+    const api = await startRestartableApi();
+    const ann = makeClient();
+    const bob = makeClient();
+    const notifications = fakeNotificationApi('granted');
+    const web = webBridge(ann.core, {
+      notifications: notifications.api,
+      page: { inFront: () => false, focus: () => undefined },
+    });
+    try {
+      const password = 'correct horse battery';
+      const annName = uniqueName('ann');
+      // Ann registers on another device and reads a conversation there, then Bob writes more.
+      const annElsewhere = makeClient();
+      const annId = await signUp(annElsewhere, api.url, annName);
+      await signUp(bob, api.url);
+      const conversationId = unwrap(await bob.client.openDirect({ userId: annId })).id;
+      for (let i = 1; i <= 3; i++) {
+        unwrap(await bob.client.sendMessage({ conversationId, body: `read ${i}` }));
+      }
+      await annElsewhere.until(
+        () => lastSeq(annElsewhere, conversationId) === 3,
+        'the other device holds the first messages',
+      );
+      unwrap(await annElsewhere.client.markRead({ conversationId, seq: 3 }));
+      annElsewhere.client.close();
+      for (let i = 1; i <= 5; i++) {
+        unwrap(await bob.client.sendMessage({ conversationId, body: `unread ${i}` }));
+      }
+      await bob.until(() => lastSeq(bob, conversationId) === 8, 'bob sent them all');
+
+      // Ann signs in on this page: her history and unread count load, nothing pops up.
+      unwrap(await web.bridge.signIn({ serverUrl: api.url, username: annName, password }));
+      await ann.waitFor((e) => e.type === 'connection' && e.status === 'online');
+      unwrap(await web.bridge.listConversations());
+      const page = unwrap(await web.bridge.loadHistory({ conversationId }));
+      expect(page.messages.map((m) => m.body)).toContain('unread 5');
+      expect(notifications.shown).toEqual([]);
+
+      unwrap(await bob.client.sendMessage({ conversationId, body: 'live one' }));
+      await ann.waitFor((e) => e.type === 'incoming' && e.message.body === 'live one');
+      expect(notifications.shown.map((n) => n.body)).toEqual(['live one']);
+    } finally {
+      ann.client.close();
+      bob.client.close();
+      await api.close();
+    }
+  });
+});
+
+/** The highest stored seq this client has announced in a conversation. */
+function lastSeq(t: TestClient, conversationId: string): number {
+  let seq = 0;
+  for (const e of t.events) {
+    if (e.type === 'message' && e.message.conversationId === conversationId) {
+      seq = Math.max(seq, e.message.seq ?? 0);
+    }
+  }
+  return seq;
+}
 
 describe('web bridge preferences', () => {
   it('are kept in localStorage and read back by the next page load', async () => {

@@ -55,7 +55,6 @@ export interface WebBridgeOptions {
   page?: PageLike;
   /** Where other tabs' writes are announced (default `window`); null to not follow them. */
   storageEvents?: StorageEventSource | null;
-  now?: () => number;
 }
 
 export function createWebBridge(
@@ -111,7 +110,6 @@ export function createWebBridge(
     settings: () => settings,
     activeConversationId: () => activeConversationId,
     openConversation: (conversationId) => emitShell({ type: 'open-conversation', conversationId }),
-    now: options.now ?? (() => Date.now()),
   });
   // For the page's lifetime, like the bridge itself.
   client.onEvent((event) => notifications.onEvent(event));

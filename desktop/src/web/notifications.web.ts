@@ -41,11 +41,10 @@ export interface WebNotificationsDeps {
   activeConversationId(): string | null;
   /** Tells the renderer to show the conversation (an `open-conversation` event). */
   openConversation(conversationId: string): void;
-  now(): number;
 }
 
 export interface WebNotifications {
-  /** Feed every core event: conversations name the sender, messages are announced. */
+  /** Feed every core event: conversations name the sender, live incoming messages are announced. */
   onEvent(event: ChatEvent): void;
   permission: NotificationPermissionControl;
 }
@@ -91,7 +90,6 @@ export function createWebNotifications(deps: WebNotificationsDeps): WebNotificat
         activeConversationId: deps.activeConversationId(),
         doNotDisturb: settings.doNotDisturb,
         isMuted: (id) => isMuted(settings, id),
-        now: deps.now(),
       };
     },
     conversation: (id) => conversations.get(id),
@@ -109,8 +107,8 @@ export function createWebNotifications(deps: WebNotificationsDeps): WebNotificat
         case 'conversation':
           conversations.set(event.conversation.id, event.conversation);
           break;
-        case 'message':
-          notifier.onMessage(event.message);
+        case 'incoming':
+          notifier.onIncoming(event.message);
           break;
         case 'session':
           // Another account (or none): nothing of the last one may pop up.

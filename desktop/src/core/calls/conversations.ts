@@ -93,7 +93,8 @@ export function conversationCalls(
     catchUp: () =>
       attempt(undefined, async () => {
         requireSession(session);
-        await connection.catchUp();
+        if (connection.connected()) await connection.catchUp();
+        else connection.reconnectNow();
         return null;
       }),
   };

@@ -10,8 +10,9 @@
  * - `typing.ts`: the throttled typing signal;
  * - `acks.ts`: emitting client → server events and waiting for their acknowledgement.
  *
- * Reconnect: socket.io's backoff with jitter for network failures; authorization failures
- * go through `renewal.ts`.
+ * Reconnect: socket.io's backoff with jitter for network failures, capped low (see
+ * `socket.ts`), and at once on `reconnectNow()`; authorization failures go through
+ * `renewal.ts`.
  */
 import { Message, UNAUTHORIZED, type Conversation } from '@chat/protocol';
 import type { ApiClient } from '../api-client';
@@ -143,6 +144,18 @@ export class Connection {
 
   catchUp(): Promise<void> {
     return this.catchUps.run();
+  }
+
+  /**
+   * Tries to connect at once instead of waiting out the backoff (the user asked, or the
+   * network is back). Socket.IO has no "retry now": closing the idle manager drops its
+   * backoff timer, and connecting again opens at once with the backoff reset.
+   */
+  reconnectNow(): void {
+    const socket = this.socket;
+    if (!this.running || socket === null || socket.connected) return;
+    socket.disconnect();
+    socket.connect();
   }
 
   syncConversation(conversation: Conversation): Promise<void> {

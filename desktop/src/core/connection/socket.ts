@@ -17,6 +17,9 @@ export type IoFactory = (
 
 export const defaultIoFactory: IoFactory = (url, options) => io(url, options);
 
+/** The longest wait between two reconnection attempts. */
+export const RECONNECT_DELAY_MAX_MS = 3_000;
+
 /** The options every connection uses; `auth` presents the freshest token on each (re)connect. */
 export function socketOptions(
   auth: (cb: (data: object) => void) => void,
@@ -27,8 +30,10 @@ export function socketOptions(
     forceNew: true,
     // WebSocket only: no long-polling, so several API instances need no sticky sessions.
     transports: ['websocket'],
+    // Capped low: after an API restart queued messages waited out a backoff of 10-30 s
+    // (issue #13). The jitter still spreads clients; a reconnect is one small handshake.
     reconnectionDelay: 500,
-    reconnectionDelayMax: 30_000,
+    reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
     randomizationFactor: 0.5,
     auth,
   };

@@ -9,6 +9,8 @@ export interface TcpProxy {
   /** Drops every open connection and refuses new ones until `restore()`. */
   cut(): void;
   restore(): void;
+  /** When each connection was refused while cut (ms since the epoch), oldest first. */
+  readonly refusedAt: readonly number[];
   /**
    * The next chunk any client sends still reaches the server, but nothing the server
    * answers on that connection comes back, and the connection drops after `afterMs`:
@@ -22,9 +24,11 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
   let up = true;
   let loseReplyAfter: number | null = null;
   const open = new Set<Socket>();
+  const refusedAt: number[] = [];
 
   const server = createServer((client) => {
     if (!up) {
+      refusedAt.push(Date.now());
       client.destroy();
       return;
     }
@@ -68,6 +72,7 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
     restore() {
       up = true;
     },
+    refusedAt,
     loseNextReply(afterMs = 300) {
       loseReplyAfter = afterMs;
     },

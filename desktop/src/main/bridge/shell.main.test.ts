@@ -10,7 +10,7 @@ import type { TrayState } from '../indicators/tray.main';
 const NOW = Date.parse('2026-11-26T10:00:00.000Z');
 const alice = { id: 'u2', username: 'alice', displayName: 'Alice', createdAt: '' };
 
-function conversation(id: string, unreadCount: number): ConversationView {
+function conversation(id: string, unreadCount: number, lastReadSeq = 0): ConversationView {
   return {
     id,
     type: 'direct',
@@ -18,15 +18,15 @@ function conversation(id: string, unreadCount: number): ConversationView {
     members: [alice],
     createdAt: '',
     lastMessage: null,
-    lastReadSeq: 0,
+    lastReadSeq,
     unreadCount,
     receipts: [],
     lastActivityAt: '',
   };
 }
 
-function incoming(conversationId: string, seq: number): ChatEvent {
-  const message: LocalMessage = {
+function message(conversationId: string, seq: number): LocalMessage {
+  return {
     key: `u2:m${seq}`,
     conversationId,
     clientId: `m${seq}`,
@@ -40,7 +40,11 @@ function incoming(conversationId: string, seq: number): ChatEvent {
     state: 'sent',
     error: null,
   };
-  return { type: 'message', message };
+}
+
+/** A message that arrived live on the socket. */
+function incoming(conversationId: string, seq: number): ChatEvent {
+  return { type: 'incoming', message: message(conversationId, seq) };
 }
 
 function setup(focused = false) {
@@ -72,7 +76,6 @@ function setup(focused = false) {
     updateTray: (state) => trays.push(state),
     updateBadge: (count) => badges.push(count),
     openExternal: () => Promise.resolve(true),
-    now: () => NOW,
   };
   const shell = createShell(deps);
   shell.onCoreEvent({
@@ -110,6 +113,26 @@ describe('desktop shell', () => {
     shown[0]?.click();
     expect(showWindow).toHaveBeenCalledOnce();
     expect(sent).toContainEqual({ type: 'open-conversation', conversationId: 'c1' });
+  });
+
+  it('stays quiet for messages loaded at sign-in, history pages and catch-up', () => {
+    const { shell, shown } = setup();
+    shell.onCoreEvent({ type: 'conversation', conversation: conversation('c1', 20) });
+    for (let seq = 1; seq <= 20; seq++) {
+      shell.onCoreEvent({ type: 'message', message: message('c1', seq) });
+    }
+    expect(shown).toEqual([]);
+    shell.onCoreEvent(incoming('c1', 21));
+    expect(shown.map((s) => s.title)).toEqual(['Alice']);
+  });
+
+  it('stays quiet for a live message already read on another device', () => {
+    const { shell, shown } = setup();
+    shell.onCoreEvent({ type: 'conversation', conversation: conversation('c1', 0, 5) });
+    shell.onCoreEvent(incoming('c1', 5));
+    expect(shown).toEqual([]);
+    shell.onCoreEvent(incoming('c1', 6));
+    expect(shown).toHaveLength(1);
   });
 
   it('stays quiet for the open conversation of a focused window, not for another', () => {

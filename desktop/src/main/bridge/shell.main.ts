@@ -31,7 +31,6 @@ export interface ShellDeps {
   updateTray(state: TrayState): void;
   updateBadge(unread: number): void;
   openExternal(url: string): Promise<boolean>;
-  now(): number;
 }
 
 /**
@@ -83,7 +82,6 @@ export function createShell(deps: ShellDeps): {
       activeConversationId,
       doNotDisturb: deps.settings.get().doNotDisturb,
       isMuted: (id) => deps.settings.isMuted(id),
-      now: deps.now(),
     }),
     conversation: (id) => conversations.get(id),
     openConversation,
@@ -114,8 +112,8 @@ export function createShell(deps: ShellDeps): {
           unread.update(event.conversation);
           refresh();
           break;
-        case 'message':
-          notifier.onMessage(event.message);
+        case 'incoming':
+          notifier.onIncoming(event.message);
           break;
         case 'session':
           signedIn = event.session !== null;

@@ -1,7 +1,9 @@
 /**
  * Sockets silently die while a laptop sleeps or the network drops; the socket's own
- * reconnect can take its full backoff to notice. On wake-up and when the network comes
- * back the core is told to catch up at once (the core deduplicates overlapping calls).
+ * reconnect can take its full backoff to notice. On wake-up and when the OS reports the
+ * network is back the core is told to catch up at once: it reconnects without waiting
+ * out the backoff if the socket is down, else fetches what was missed (the core
+ * deduplicates overlapping calls).
  */
 export interface PowerMonitorLike {
   on(event: 'resume' | 'unlock-screen', listener: () => void): unknown;

@@ -10,21 +10,36 @@ const MESSAGES = {
 
 export function ConnectionBanner() {
   const connection = useChat((s) => s.connection);
+  const [retrying, setRetrying] = useState(false);
   if (connection === 'online') return null;
   const tone =
     connection === 'offline' || connection === 'reconnecting'
       ? 'bg-amber-100 text-amber-900 dark:bg-amber-900/60 dark:text-amber-100'
       : 'bg-blue-50 text-blue-900 dark:bg-blue-950 dark:text-blue-100';
+  const retry = async () => {
+    setRetrying(true);
+    // Connects at once instead of waiting out the backoff; the banner goes once connected.
+    await window.chat.catchUp();
+    setRetrying(false);
+  };
   return (
-    <div
-      role="status"
-      aria-live="polite"
-      className={`flex items-center gap-2 px-4 py-1.5 text-sm ${tone}`}
-    >
-      {connection !== 'offline' && (
-        <span className="size-2 animate-pulse rounded-full bg-current" aria-hidden="true" />
+    <div className={`flex items-center gap-2 px-4 py-1.5 text-sm ${tone}`}>
+      <div role="status" aria-live="polite" className="flex flex-1 items-center gap-2">
+        {connection !== 'offline' && (
+          <span className="size-2 animate-pulse rounded-full bg-current" aria-hidden="true" />
+        )}
+        {MESSAGES[connection]}
+      </div>
+      {connection === 'reconnecting' && (
+        <button
+          type="button"
+          disabled={retrying}
+          onClick={() => void retry()}
+          className="rounded px-2 py-0.5 font-semibold underline underline-offset-2 hover:bg-amber-200 disabled:opacity-50 dark:hover:bg-amber-800"
+        >
+          Retry now
+        </button>
       )}
-      {MESSAGES[connection]}
     </div>
   );
 }

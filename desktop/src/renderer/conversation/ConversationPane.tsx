@@ -58,7 +58,8 @@ export function ConversationPane({
   const title = conversationTitle(conversation, selfId);
   const other = conversation.type === 'direct' ? otherMember(conversation, selfId) : null;
   const online = useChat((s) =>
-    other === null ? undefined : (s.presence[other.id]?.online ?? false),
+    // Unknown (disconnected, or not fetched yet): no dot rather than a guess.
+    other === null ? undefined : s.presence[other.id]?.online,
   );
 
   useEffect(() => {

@@ -144,7 +144,9 @@ export function MessageList({
   const followOutput = useCallback((isAtBottom: boolean) => {
     const last = itemsRef.current.at(-1);
     // The user's own new message always brings them to the bottom.
-    if (last?.mine === true && last.state === 'pending') return 'auto';
+    if (last?.mine === true && (last.state === 'pending' || last.state === 'waiting')) {
+      return 'auto';
+    }
     return isAtBottom ? 'smooth' : false;
   }, []);
 

@@ -2,12 +2,13 @@ import { memo, useState } from 'react';
 import type { LocalMessage } from '../../shared/bridge';
 import { MessageText } from '../text/MessageText';
 import { Avatar } from '../ui/Avatar';
-import { AlertIcon, ClockIcon, Ticks } from '../ui/icons';
+import { AlertIcon, ClockIcon, PauseIcon, Ticks } from '../ui/icons';
 import { clockTime, dayLabel, exactTime } from '../ui/time';
 import type { RowLayout } from './grouping';
 
 const STATE_LABELS = {
   pending: 'Sending',
+  waiting: 'Waiting for connection',
   sent: 'Sent',
   delivered: 'Delivered',
   read: 'Read',
@@ -19,6 +20,8 @@ function DeliveryMark({ message }: { message: LocalMessage }) {
   const mark =
     message.state === 'pending' ? (
       <ClockIcon className="size-3" />
+    ) : message.state === 'waiting' ? (
+      <PauseIcon className="size-3" />
     ) : message.state === 'sent' ? (
       <Ticks count={1} />
     ) : message.state === 'delivered' ? (
@@ -159,6 +162,11 @@ export const MessageRow = memo(function MessageRow({
             </span>
           </div>
           {failed && <FailedActions message={message} />}
+          {message.state === 'waiting' && (
+            <p className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
+              Waiting for connection — will send when you're back online
+            </p>
+          )}
         </div>
       </div>
     </div>

@@ -249,3 +249,46 @@ describe('reducer: session and list', () => {
     expect(sortedConversations(state.conversations).map((c) => c.id)).toEqual(['old', 'new']);
   });
 });
+
+describe('reducer: presence', () => {
+  const person = (online: boolean) => ({
+    id: 'u2',
+    username: 'bob',
+    displayName: 'Bob',
+    createdAt: '',
+    online,
+    lastSeenAt: null,
+  });
+
+  it('forgets who is online while disconnected; the server’s answer restores it', () => {
+    const connected = run([
+      { type: 'event', event: { type: 'connection', status: 'online' } },
+      { type: 'people', people: [person(true)] },
+    ]);
+    expect(connected.presence.u2?.online).toBe(true);
+
+    const lost = run(
+      [{ type: 'event', event: { type: 'connection', status: 'reconnecting' } }],
+      connected,
+    );
+    expect(lost.presence.u2).toBeUndefined();
+
+    const back = run(
+      [
+        { type: 'event', event: { type: 'connection', status: 'catching-up' } },
+        { type: 'event', event: { type: 'connection', status: 'online' } },
+        { type: 'people', people: [person(true)] },
+      ],
+      lost,
+    );
+    expect(back.presence.u2?.online).toBe(true);
+  });
+
+  it('keeps presence while catching up (the socket is up)', () => {
+    const state = run([
+      { type: 'people', people: [person(true)] },
+      { type: 'event', event: { type: 'connection', status: 'catching-up' } },
+    ]);
+    expect(state.presence.u2?.online).toBe(true);
+  });
+});

@@ -104,9 +104,13 @@ const EMPTY_LIST: MessageList = {
   error: null,
 };
 
+/** A socket is up: presence events arrive. */
+const CONNECTED: readonly ConnectionStatus[] = ['online', 'catching-up'];
+
 const DELIVERY_RANK: Readonly<Record<DeliveryState, number>> = {
   failed: -1,
   pending: 0,
+  waiting: 0,
   sent: 1,
   delivered: 2,
   read: 3,
@@ -194,6 +198,9 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
         withItems(list, upsertMessage(list.items, message)),
       );
     }
+    case 'incoming':
+      // Its `message` event came just before; only the shells act on this one (notifications).
+      return state;
     case 'message-removed': {
       const list = state.messages[event.conversationId];
       if (list === undefined) return state;
@@ -231,7 +238,13 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
       // The matching `conversation` event carries the receipts; `delivery` the ticks.
       return state;
     case 'connection':
-      return { ...state, connection: event.status };
+      // Disconnected, nobody's presence is known (presence events are missed): show none
+      // rather than a stale "online"; the server's answer restores it once back online.
+      return {
+        ...state,
+        connection: event.status,
+        presence: CONNECTED.includes(event.status) ? state.presence : {},
+      };
     case 'session': {
       const sameUser = event.session !== null && state.session?.user.id === event.session.user.id;
       const base = sameUser ? state : cleared(state);

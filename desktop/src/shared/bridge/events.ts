@@ -14,6 +14,12 @@ import type {
 export type ChatEvent =
   /** Insert or replace by (conversationId, key). Covers pending → sent → failed transitions. */
   | { type: 'message'; message: LocalMessage }
+  /**
+   * A message from someone else that arrived live (`message:new` on the socket) and was not
+   * held before; sent right after its `message` event. History pages and catch-up never
+   * produce one, so shells notify for these only (never a burst at sign-in or reload).
+   */
+  | { type: 'incoming'; message: LocalMessage }
   /** A message the client held is gone (a failed message the user discarded). */
   | { type: 'message-removed'; conversationId: string; key: string }
   /**

@@ -56,6 +56,10 @@ export const BRIDGE_METHODS = {
   discardMessage: core<null>(),
   markRead: core<null>(),
   setTyping: core<null>(),
+  /**
+   * Now rather than after the backoff ("Retry now", the network is back): reconnects at
+   * once when the socket is down (connecting catches up), else catches up.
+   */
   catchUp: core<null>(),
   setActiveConversation: shell<null>(),
   setMuted: shell<null>(),

@@ -14,12 +14,21 @@ export interface SessionInfo {
 }
 
 /**
- * Own messages: `pending` (in the outbox, not yet acknowledged), `sent` (stored by the
+ * Own messages: `pending` (in the outbox, not yet acknowledged), `waiting` (in the outbox
+ * while the connection has been down longer than the acknowledgement timeout: it is sent
+ * when the connection is back), `sent` (stored by the
  * server, has a seq), `delivered` (every other member holds it), `read` (every other member
  * read it), `failed` (refused for good; kept with `error`, can be retried or discarded).
  * Messages from others are always `sent`.
  */
-export const DELIVERY_STATES = ['pending', 'sent', 'delivered', 'read', 'failed'] as const;
+export const DELIVERY_STATES = [
+  'pending',
+  'waiting',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export interface LocalMessage {
@@ -35,11 +44,11 @@ export interface LocalMessage {
   body: string;
   /** Server time once stored; local time of writing while pending/failed. */
   createdAt: string;
-  /** Server id and seq; `null` while pending or failed. */
+  /** Server id and seq; `null` while pending, waiting or failed. */
   id: string | null;
   seq: number | null;
   /**
-   * For pending/failed messages: their position in the outbox (increasing in the order
+   * For unsent (pending, waiting, failed) messages: their position in the outbox (increasing in the order
    * they were written), so unsent messages sort after stored ones in writing order.
    */
   outboxOrder: number | null;
