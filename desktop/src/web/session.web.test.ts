@@ -152,3 +152,27 @@ describe('the web client core in several tabs of one browser (cookie session)', 
     expect(unwrap(await second.client.searchUsers({ q: 'nobody-here' }))).toEqual([]);
   });
 });
+
+describe('cookieSessionFetch', () => {
+  it('asks for a cookie session on the auth routes only, and lets those requests outlive the tab', async () => {
+    const seen: { url: string; init: RequestInit | undefined }[] = [];
+    const fetchFn = cookieSessionFetch(((url: string, init?: RequestInit) => {
+      seen.push({ url, init });
+      return Promise.resolve(new Response('{}'));
+    }) as typeof fetch);
+    await fetchFn('http://127.0.0.1:4000/api/auth/refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
+    await fetchFn('http://127.0.0.1:4000/api/conversations', {
+      headers: { authorization: 'Bearer x' },
+    });
+    expect(seen[0]?.init).toMatchObject({
+      headers: { 'content-type': 'application/json', 'x-chat-session': 'cookie' },
+      keepalive: true,
+      credentials: 'same-origin',
+    });
+    expect(seen[1]?.init?.headers).toEqual({ authorization: 'Bearer x' });
+    expect(seen[1]?.init?.keepalive).toBeUndefined();
+  });
+});
