@@ -79,9 +79,10 @@ describe('two people in two browsers', () => {
     await alice.send('Are you still there?');
     await visible(alice.tick('Are you still there?', 'Sent'));
 
-    // Bob comes back (a new tab signs in again): he holds it, so it is delivered...
+    // Bob comes back (a new tab of his browser, still signed in): he holds it, so it is
+    // delivered...
     await bob.reopen();
-    await bob.signIn();
+    await bob.waitForShell();
     await visible(alice.paneStatus(bobName).getByText('online', { exact: true }));
     await visible(alice.tick('Are you still there?', 'Delivered'));
     await visible(bob.conversationRow(aliceName).getByLabel('1 unread'));

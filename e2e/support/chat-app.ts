@@ -128,19 +128,43 @@ export class ChatUser {
     await hidden(this.page.getByText('Loading…', { exact: true }));
   }
 
-  /** Reloads the tab; its session survives (it is kept per tab), so the shell comes back. */
+  /** Reloads the tab; its session survives (the browser keeps it), so the shell comes back. */
   async reload(): Promise<void> {
     await this.page.reload();
     await hidden(this.page.getByText('Loading…', { exact: true }));
     await this.waitForShell();
   }
 
-  /** A new tab of the same browser profile (the web client keeps its session per tab). */
+  /** Closes this tab and opens a new one of the same browser profile. */
   async reopen(): Promise<void> {
     await this.page.close();
     this.page = await this.context.newPage();
     this.watch(this.page);
     await this.load();
+  }
+
+  /**
+   * Quits this browser and starts it again with the same profile (cookies and storage),
+   * on a new tab of the app.
+   */
+  async restart(browser: Browser): Promise<ChatUser> {
+    const storageState = await this.context.storageState();
+    await this.context.close();
+    const context = await browser.newContext({
+      viewport: { width: 1100, height: 760 },
+      storageState,
+    });
+    context.setDefaultTimeout(UI_TIMEOUT_MS);
+    const user = new ChatUser(context, await context.newPage(), this.server, this.account);
+    await user.load();
+    return user;
+  }
+
+  /** Another tab of the same browser profile (same cookies and storage), loaded. */
+  async openTab(): Promise<ChatUser> {
+    const tab = new ChatUser(this.context, await this.context.newPage(), this.server, this.account);
+    await tab.load();
+    return tab;
   }
 
   async close(): Promise<void> {
@@ -168,8 +192,32 @@ export class ChatUser {
     await this.waitForShell();
   }
 
-  private async waitForShell(): Promise<void> {
+  /** Resolves once the signed-in screen shows. */
+  async waitForShell(): Promise<void> {
     await visible(this.page.getByRole('button', { name: 'New chat' }));
+  }
+
+  /** Resolves once the sign-in screen shows. */
+  async waitForSignIn(): Promise<void> {
+    await visible(this.page.getByRole('button', { name: 'Sign in', exact: true }));
+  }
+
+  /**
+   * Signs out from the sidebar's menu. With unsent messages the app asks first: `unsent`
+   * is the answer given (the question must then come; without it, it must not).
+   */
+  async signOut(unsent?: {
+    expect: string;
+    choose: 'Keep them for next time' | 'Discard and sign out';
+  }): Promise<void> {
+    await this.openMenu();
+    await this.menuItem('Sign out').click();
+    if (unsent !== undefined) {
+      const dialog = this.page.getByRole('dialog', { name: unsent.expect });
+      await visible(dialog);
+      await dialog.getByRole('button', { name: unsent.choose }).click();
+    }
+    await this.waitForSignIn();
   }
 
   // ---- the sidebar's own menu --------------------------------------------------------

@@ -23,7 +23,7 @@ import { systemClock, type Clock } from './clock';
 import { Connection, defaultIoFactory, type IoFactory } from './connection/connection';
 import { clientError } from './errors';
 import { Outbox, accountKey } from './outbox';
-import { Session } from './session';
+import { Session, type RefreshLock } from './session';
 import type { OutboxEntry, OutboxStorage } from './storage/outbox';
 import type { SessionStorage } from './storage/session';
 import { ChatState, messageKey, type UnsentMessage } from './state';
@@ -37,6 +37,8 @@ export interface ChatClientOptions {
   /** Wait this long for a `message:send` ack before resending the same clientId. */
   ackTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Where clients share one refresh token (browser tabs): serialises their refreshes. */
+  refreshLock?: RefreshLock;
 }
 
 export interface ChatClient extends CoreHandlers {
@@ -105,7 +107,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const events = createEmitter();
   const ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
   const state = new ChatState(events.emit, clock, ackTimeoutMs);
-  const session = new Session(options.sessionStorage, () => clock.now());
+  const session = new Session(options.sessionStorage, () => clock.now(), options.refreshLock);
   const api = new ApiClient(
     new HttpTransport(
       options.fetch ?? ((input, init) => fetch(input, init)),

@@ -225,6 +225,30 @@ describe('outbox', () => {
   });
 });
 
+describe('outbox per account', () => {
+  it("counts and discards one account's unsent messages, leaving every other account's", async () => {
+    const server = fakeServer();
+    server.setReady(false);
+    const { outbox, storage } = makeOutbox(server.transport);
+    await outbox.enqueue('a', 'mine 1', new Date());
+    await outbox.enqueue('b', 'mine 2', new Date());
+    outbox.setAccount('server other');
+    const theirs = await outbox.enqueue('a', 'theirs', new Date());
+    expect(await outbox.unsentCount('server me')).toBe(2);
+    expect(await outbox.unsentCount('server other')).toBe(1);
+
+    // The signed-in account may still be sending: it is not discarded under its feet.
+    await expect(outbox.discardAccount('server other')).rejects.toMatchObject({
+      info: { code: 'conflict' },
+    });
+    await outbox.discardAccount('server me');
+    expect(storage.snapshot().map((e) => e.clientId)).toEqual([theirs.clientId]);
+    outbox.setAccount('server me');
+    expect(outbox.pending()).toEqual([]);
+    expect(await outbox.unsentCount('server me')).toBe(0);
+  });
+});
+
 describe('backoffDelay', () => {
   it('grows exponentially, stays within [ceiling/2, ceiling] and never exceeds the cap', () => {
     expect(backoffDelay(0, 500, 30_000, () => 0)).toBe(250);

@@ -123,6 +123,32 @@ export class Outbox {
     this.listener.removed(entry);
   }
 
+  /**
+   * How many messages `account` has not sent: what the storage holds now (another tab may
+   * have written since this outbox loaded), failed ones included.
+   */
+  async unsentCount(account: string): Promise<number> {
+    await this.load();
+    const stored = await this.storage.load();
+    return stored.filter((e) => e.account === account).length;
+  }
+
+  /**
+   * Forgets every unsent message of `account` (the user chose to at sign-out). Call it
+   * once the account is no longer the current one, so nothing of it is being sent.
+   */
+  async discardAccount(account: string): Promise<void> {
+    await this.load();
+    if (account === this.account) {
+      throw clientError('conflict', 'The signed-in account is still sending its messages.');
+    }
+    for (const entry of await this.storage.load()) {
+      if (entry.account !== account) continue;
+      await this.storage.delete(entry.clientId);
+      this.entries.delete(entry.clientId);
+    }
+  }
+
   /** Starts sending every conversation that has something to send (e.g. after connecting). */
   kickAll(): void {
     for (const conversationId of new Set(this.pending().map((e) => e.conversationId))) {

@@ -137,7 +137,7 @@ describe('session and token refresh against the real API', () => {
     await signUp(t, api.url);
     const saved = await t.sessionStorage.load();
 
-    unwrap(await t.client.signOut());
+    unwrap(await t.client.signOut({ unsent: 'keep' }));
 
     expect(await t.sessionStorage.load()).toBeNull();
     const reuse = await fetch(`${api.url}/api/auth/refresh`, {

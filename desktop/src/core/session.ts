@@ -1,11 +1,14 @@
 /**
  * The signed-in session. The access token lives only in memory; what survives a restart
  * (`serverUrl`, `user`, `refreshToken`) goes through `SessionStorage`, which the shell
- * implements (safeStorage + electron-store in Electron, sessionStorage on the web).
+ * implements (safeStorage + electron-store in Electron; on the web `localStorage` without
+ * the token, which the server keeps in an `HttpOnly` cookie).
  *
  * Refresh tokens are single use and a reused one revokes the whole session, so every
  * refresh goes through ONE in-flight promise, and the rotated token is persisted before
- * the new access token is handed out.
+ * the new access token is handed out. Where several clients share one refresh token (the
+ * tabs of a browser, through the cookie) each refresh also runs under the shell's
+ * `RefreshLock`, so no two of them ever present the same token.
  */
 import type { AuthResponse } from '@chat/protocol';
 import type { SessionChangeReason, SessionInfo } from '../shared/bridge';
@@ -16,6 +19,14 @@ import type { PersistedSession, SessionStorage } from './storage/session';
 interface Current extends PersistedSession {
   accessToken: string | null;
 }
+
+/**
+ * Runs `refresh` while no other client sharing this session's refresh token runs one (the
+ * web: a Web Lock held across tabs). The refresh must read the token when it runs.
+ */
+export type RefreshLock = <T>(refresh: () => Promise<T>) => Promise<T>;
+
+const unshared: RefreshLock = (refresh) => refresh();
 
 export type SessionListener = (session: SessionInfo | null, reason: SessionChangeReason) => void;
 export type TokenListener = (accessToken: string) => void;
@@ -49,7 +60,14 @@ export class Session implements TokenSource {
   constructor(
     private readonly storage: SessionStorage,
     private readonly now: () => number,
-  ) {}
+    private readonly lock: RefreshLock = unshared,
+  ) {
+    storage.watch?.((saved) => {
+      void this.follow(saved).catch((err: unknown) => {
+        console.error('session: could not follow another client', err);
+      });
+    });
+  }
 
   /** Late-bound: the API client needs the session for tokens, the session needs it to refresh. */
   attach(api: ApiClient): void {
@@ -123,6 +141,37 @@ export class Session implements TokenSource {
     this.emit(reason);
   }
 
+  /**
+   * Another client sharing the storage (another tab) signed in or out: sign-out ends this
+   * session too (its refresh token is gone with the other's); a sign-in is taken up here
+   * (refreshed through the shared token), replacing a different account's session.
+   */
+  private async follow(saved: PersistedSession | null): Promise<void> {
+    const current = this.current;
+    const same =
+      current !== null &&
+      saved !== null &&
+      current.serverUrl === saved.serverUrl &&
+      current.user.id === saved.user.id;
+    if (same) return;
+    if (current !== null) {
+      // Already gone from the storage: only this client's copy is left to forget.
+      this.generation++;
+      this.current = null;
+      this.refreshing = null;
+      this.emit('signed-out');
+    }
+    if (saved === null) return;
+    this.generation++;
+    this.current = { ...saved, accessToken: null };
+    this.emit('restored');
+    try {
+      await this.refresh(null);
+    } catch {
+      // Refused: refresh() already ended the session. Unreachable: stay signed in offline.
+    }
+  }
+
   // ---- TokenSource ---------------------------------------------------------
 
   serverUrl(): string {
@@ -181,7 +230,7 @@ export class Session implements TokenSource {
     const generation = this.generation;
     let pair;
     try {
-      pair = await api.refresh(current.serverUrl, current.refreshToken);
+      pair = await this.lock(() => api.refresh(current.serverUrl, current.refreshToken));
     } catch (err) {
       if (err instanceof ClientError && err.status === 401 && generation === this.generation) {
         await this.end('expired');

@@ -196,7 +196,11 @@ function main(): void {
             open: showWindow,
             setDoNotDisturb: (enabled) => shellController?.setDoNotDisturb(enabled),
             signOut: () => {
-              client.signOut().catch((error: unknown) => log('sign-out failed', error));
+              // From the tray there is no page to ask in: unsent messages stay with their
+              // account, sent only once the same person signs in again.
+              client
+                .signOut({ unsent: 'keep' })
+                .catch((error: unknown) => log('sign-out failed', error));
             },
             quit: () => app.quit(),
           },

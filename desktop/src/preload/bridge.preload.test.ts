@@ -35,8 +35,8 @@ describe('preload bridge', () => {
       conversationId: 'c',
       seq: 2,
     });
-    await bridge.signOut();
-    expect(ipc.invoke).toHaveBeenLastCalledWith(IPC_CHANNELS.invoke.signOut);
+    await bridge.catchUp();
+    expect(ipc.invoke).toHaveBeenLastCalledWith(IPC_CHANNELS.invoke.catchUp);
   });
 
   it('resolves with a network error when the main process does not answer', async () => {

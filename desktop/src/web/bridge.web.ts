@@ -1,10 +1,14 @@
 /**
  * The web bridge: `window.chat` for the web client, with the client core running in the
- * page. The session lives in `sessionStorage` (per tab, gone when the tab closes: the
- * page has no safeStorage to protect a long-lived refresh token), the outbox in
- * `localStorage` (unsent messages survive a reload or a crash), and so do the shell
- * preferences (mute, do-not-disturb), shared by the tabs of one browser profile. With the
- * user's permission, new messages are announced with browser notifications.
+ * page. The session is a cookie session: the refresh token lives in the server's
+ * `HttpOnly` cookie (the page has no safe place for a long-lived secret), and
+ * `localStorage` holds only who is signed in where, so every tab of the browser profile
+ * and the next browser start restore it by refreshing through the cookie; tabs take
+ * turns at that (a Web Lock), and a sign-in or sign-out in one tab reaches all of them.
+ * Each tab keeps its own socket and state. The outbox is in `localStorage` too (unsent
+ * messages survive a reload or a crash), and so are the shell preferences (mute,
+ * do-not-disturb). With the user's permission, new messages are announced with browser
+ * notifications.
  */
 import {
   BRIDGE_METHOD_NAMES,
@@ -21,7 +25,9 @@ import {
   type ShellSettings,
 } from '../shared/bridge';
 import { withDoNotDisturb, withMuted } from '../shared/settings';
+import type { FetchLike } from '../core/api-client';
 import { coreCalls, createChatClient, type ChatClient } from '../core/client';
+import type { RefreshLock } from '../core/session';
 import { safeExternalUrl } from '../shared/external-url';
 import { browserOutboxStorage } from '../core/storage/outbox.web';
 import { browserSessionStorage } from '../core/storage/session.web';
@@ -57,10 +63,48 @@ export interface WebBridgeOptions {
   storageEvents?: StorageEventSource | null;
 }
 
+/** Asks the API for cookie sessions (see the API's `session-cookie.ts`). */
+const SESSION_MODE_HEADER = 'x-chat-session';
+const AUTH_PATH = /^\/api\/auth\//i;
+
+/**
+ * The page's `fetch` with cookie sessions on the auth routes. Those requests are
+ * `keepalive`: a tab closed or reloaded while its refresh is under way still takes in
+ * the rotated cookie; cancelled, the browser would keep the spent one, and presenting it
+ * next would end the session as stolen.
+ */
+export function cookieSessionFetch(
+  fetchFn: typeof fetch = (input, init) => fetch(input, init),
+): FetchLike {
+  return (input, init = {}) => {
+    const auth = AUTH_PATH.test(new URL(input).pathname);
+    const headers = auth ? { ...init.headers, [SESSION_MODE_HEADER]: 'cookie' } : init.headers;
+    return fetchFn(input, {
+      ...(init as RequestInit),
+      ...(headers === undefined ? {} : { headers }),
+      ...(auth ? { credentials: 'same-origin', keepalive: true } : {}),
+    });
+  };
+}
+
+/** The tabs of this origin refresh one at a time, each with the cookie as it is then. */
+export function webRefreshLock(
+  // Typed as always there, but absent outside secure contexts.
+  locks: Partial<LockManager> = 'locks' in navigator ? navigator.locks : {},
+): RefreshLock {
+  // Without Web Locks (an insecure context) a tab refreshes on its own: a race with another
+  // tab may then end the session, never leak it.
+  const request = locks.request?.bind(locks);
+  if (request === undefined) return (refresh) => refresh();
+  return (refresh) => request('chat-refresh', () => refresh());
+}
+
 export function createWebBridge(
   client: ChatClient = createChatClient({
     sessionStorage: browserSessionStorage(),
     outboxStorage: browserOutboxStorage(),
+    fetch: cookieSessionFetch(),
+    refreshLock: webRefreshLock(),
   }),
   options: WebBridgeOptions = {},
 ): WebBridge {

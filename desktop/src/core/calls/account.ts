@@ -1,5 +1,6 @@
 import { ok, type CoreHandlers } from '../../shared/bridge';
 import { normalizeServerUrl } from '../api-client';
+import { accountKey } from '../outbox';
 import { attempt, type CoreContext } from './context';
 
 /** Signing in, registering, signing out, and the session as it is. */
@@ -7,9 +8,10 @@ export function accountCalls({
   session,
   api,
   state,
+  outbox,
 }: CoreContext): Pick<
   CoreHandlers,
-  'signIn' | 'register' | 'signOut' | 'getSession' | 'getConnectionStatus'
+  'signIn' | 'register' | 'signOut' | 'countUnsent' | 'getSession' | 'getConnectionStatus'
 > {
   async function signOutQuietly(): Promise<void> {
     const info = session.info();
@@ -42,10 +44,22 @@ export function accountCalls({
         return { user: auth.user, serverUrl: url };
       }),
 
-    signOut: () =>
-      attempt(undefined, async () => {
+    // Unsent messages are kept per account (sent only once the same person signs in
+    // again) unless the user chose to discard them.
+    signOut: (args) =>
+      attempt(args, async ({ unsent }) => {
+        const info = session.info();
         await signOutQuietly();
+        if (info !== null && unsent === 'discard') {
+          await outbox.discardAccount(accountKey(info.serverUrl, info.user.id));
+        }
         return null;
+      }),
+
+    countUnsent: () =>
+      attempt(undefined, async () => {
+        const info = session.info();
+        return info === null ? 0 : outbox.unsentCount(accountKey(info.serverUrl, info.user.id));
       }),
 
     getSession: () => Promise.resolve(ok(session.info())),

@@ -45,20 +45,79 @@ function entry(clientId: string, order: number): OutboxEntry {
   };
 }
 
+/** `window`'s storage events between tabs, delivered by hand. */
+function storageEvents() {
+  const listeners = new Set<(event: Pick<StorageEvent, 'key' | 'storageArea'>) => void>();
+  return {
+    addEventListener: (
+      _type: 'storage',
+      l: (e: Pick<StorageEvent, 'key' | 'storageArea'>) => void,
+    ) => listeners.add(l),
+    removeEventListener: (
+      _type: 'storage',
+      l: (e: Pick<StorageEvent, 'key' | 'storageArea'>) => void,
+    ) => listeners.delete(l),
+    fire(event: Pick<StorageEvent, 'key' | 'storageArea'>) {
+      for (const l of listeners) l(event);
+    },
+  };
+}
+
 describe('session in the browser', () => {
-  it('round-trips the persisted session and forgets it on clear', async () => {
+  it('keeps who is signed in where, never the refresh token, and forgets it on clear', async () => {
     const storage = new MemoryStorage();
-    await browserSessionStorage(storage).save(session);
-    expect(await browserSessionStorage(storage).load()).toEqual(session);
-    await browserSessionStorage(storage).clear();
-    expect(await browserSessionStorage(storage).load()).toBeNull();
+    await browserSessionStorage(storage, null).save(session);
+    expect([...storage.data.values()].join()).not.toContain('refresh-token');
+    // The token is the server's cookie: a restored session refreshes with "".
+    expect(await browserSessionStorage(storage, null).load()).toEqual({
+      ...session,
+      refreshToken: '',
+    });
+    const tab = browserSessionStorage(storage, null);
+    await tab.load();
+    await tab.clear();
+    expect(await browserSessionStorage(storage, null).load()).toBeNull();
+  });
+
+  it('saving the same sign-in again leaves the stored value as it was (no event for other tabs)', async () => {
+    const storage = new MemoryStorage();
+    const tab = browserSessionStorage(storage, null);
+    await tab.save(session);
+    const before = storage.getItem('chat.session.v2');
+    await tab.save({ ...session, refreshToken: '' });
+    expect(storage.getItem('chat.session.v2')).toBe(before);
+  });
+
+  it('a tab ending its session never erases a newer sign-in another tab stored', async () => {
+    const storage = new MemoryStorage();
+    const stale = browserSessionStorage(storage, null);
+    await stale.save(session);
+    const other = browserSessionStorage(storage, null);
+    await other.load();
+    await other.clear();
+    await other.save(session);
+    await stale.clear();
+    expect(await browserSessionStorage(storage, null).load()).not.toBeNull();
+  });
+
+  it('tells a tab what another tab stored, and that it signed out', async () => {
+    const storage = new MemoryStorage();
+    const events = storageEvents();
+    const seen: unknown[] = [];
+    browserSessionStorage(storage, events).watch?.((s) => seen.push(s));
+    await browserSessionStorage(storage, null).save(session);
+    events.fire({ key: 'chat.session.v2', storageArea: storage });
+    events.fire({ key: 'chat.outbox.v1', storageArea: storage });
+    storage.clear();
+    events.fire({ key: null, storageArea: storage });
+    expect(seen).toEqual([{ ...session, refreshToken: '' }, null]);
   });
 
   it('drops a stored value that does not read back as a session, JSON or not', async () => {
     for (const raw of ['{not json', JSON.stringify({ serverUrl: 'x', user: { id: 1 } })]) {
       const storage = new MemoryStorage();
-      storage.setItem('chat.session.v1', raw);
-      expect(await browserSessionStorage(storage).load()).toBeNull();
+      storage.setItem('chat.session.v2', raw);
+      expect(await browserSessionStorage(storage, null).load()).toBeNull();
       expect(storage.length).toBe(0);
     }
   });

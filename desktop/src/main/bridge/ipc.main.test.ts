@@ -82,7 +82,7 @@ describe('invoke listener', () => {
 
   it('rejects an argument to a call that takes none', async () => {
     const handler = vi.fn(() => Promise.resolve(done()));
-    const listener = createInvokeListener('signOut', handler, { isTrustedSender: trusted });
+    const listener = createInvokeListener('catchUp', handler, { isTrustedSender: trusted });
     await expect(listener(event(), { everything: true })).resolves.toMatchObject({ ok: false });
     expect(handler).not.toHaveBeenCalled();
   });

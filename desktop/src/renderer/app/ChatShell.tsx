@@ -22,6 +22,7 @@ import {
 import { MenuButton, MenuCheckboxItem, MenuItem, MenuSeparator } from '../ui/Menu';
 import { useConversationAddress } from './address';
 import { ConnectionBanner, SessionPersistenceNotice } from './ConnectionBanner';
+import { SignOutDialog } from './SignOutDialog';
 import { APP_TITLE, unreadTitle } from './title';
 import { useSessionData } from './useSessionData';
 
@@ -60,10 +61,17 @@ export function ChatShell({
     [],
   );
 
-  const signOut = () => {
+  const [unsentAtSignOut, setUnsentAtSignOut] = useState<number | null>(null);
+  const finishSignOut = (unsent: 'keep' | 'discard') => {
+    setUnsentAtSignOut(null);
     // Unsent drafts are this account's; they do not outlive its session in this tab.
     draftsFor(selfId).clear();
-    void window.chat.signOut();
+    void window.chat.signOut({ unsent });
+  };
+  const signOut = async () => {
+    const count = await window.chat.countUnsent();
+    if (count.ok && count.value > 0) setUnsentAtSignOut(count.value);
+    else finishSignOut('keep');
   };
 
   const select = (conversationId: string | null) =>
@@ -127,7 +135,7 @@ export function ChatShell({
                 Notification settings…
               </MenuItem>
               <MenuSeparator />
-              <MenuItem icon={<SignOutIcon />} onSelect={signOut}>
+              <MenuItem icon={<SignOutIcon />} onSelect={() => void signOut()}>
                 Sign out
               </MenuItem>
             </MenuButton>
@@ -168,6 +176,11 @@ export function ChatShell({
           )}
         </main>
       </div>
+      <SignOutDialog
+        unsent={unsentAtSignOut}
+        onChoose={finishSignOut}
+        onClose={() => setUnsentAtSignOut(null)}
+      />
       <NewChatDialog
         open={dialog === 'direct'}
         onClose={() => setDialog(null)}

@@ -40,7 +40,9 @@ export const NoArgs = z.undefined();
 export const BRIDGE_ARG_SCHEMAS = {
   signIn: LoginRequest.extend({ serverUrl: HttpUrl }),
   register: RegisterRequest.extend({ serverUrl: HttpUrl }),
-  signOut: NoArgs,
+  /** `keep`: the account's unsent messages wait for its next sign-in; `discard`: gone. */
+  signOut: z.object({ unsent: z.enum(['keep', 'discard']) }),
+  countUnsent: NoArgs,
   getSession: NoArgs,
   getConnectionStatus: NoArgs,
   searchUsers: z.object({

@@ -42,6 +42,8 @@ export const BRIDGE_METHODS = {
   signIn: core<SessionInfo>(),
   register: core<SessionInfo>(),
   signOut: core<null>(),
+  /** The signed-in account's unsent messages (to ask before signing out). */
+  countUnsent: core<number>(),
   getSession: core<SessionInfo | null>(),
   getConnectionStatus: core<ConnectionStatus>(),
   searchUsers: core<Person[]>(),
