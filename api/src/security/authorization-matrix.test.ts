@@ -50,7 +50,7 @@ interface Fixture {
 type Expected = number | readonly number[];
 
 interface RestRow {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** OpenAPI spelling, as `app.routes` lists it. */
   path: string;
   run(api: TestApi, caller: Caller, fx: Fixture): Promise<RestResponse<unknown>>;
@@ -197,6 +197,42 @@ const REST_MATRIX: RestRow[] = [
     method: 'POST',
     path: '/api/conversations/{id}/read',
     run: (api, c, fx) => api.http.post(`${conv(fx)}/read`, { token: c.token, body: { seq: 1 } }),
+    expect: MEMBERS_ONLY(204),
+  },
+  // The message lifecycle rows act on seq 1, the message the row above sent (rows run in
+  // order); the delete row comes last so the others find it whole.
+  {
+    method: 'PATCH',
+    path: '/api/conversations/{id}/messages/{seq}',
+    run: (api, c, fx) =>
+      api.http.request('PATCH', `${conv(fx)}/messages/1`, {
+        token: c.token,
+        body: { body: 'matrix, edited' },
+      }),
+    expect: MEMBERS_ONLY(200),
+  },
+  {
+    method: 'PUT',
+    path: '/api/conversations/{id}/messages/{seq}/reactions/{emoji}',
+    run: (api, c, fx) =>
+      api.http.request('PUT', `${conv(fx)}/messages/1/reactions/${encodeURIComponent('👍')}`, {
+        token: c.token,
+      }),
+    expect: MEMBERS_ONLY(204),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/conversations/{id}/messages/{seq}/reactions/{emoji}',
+    run: (api, c, fx) =>
+      api.http.request('DELETE', `${conv(fx)}/messages/1/reactions/${encodeURIComponent('👍')}`, {
+        token: c.token,
+      }),
+    expect: MEMBERS_ONLY(204),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/conversations/{id}/messages/{seq}',
+    run: (api, c, fx) => api.http.request('DELETE', `${conv(fx)}/messages/1`, { token: c.token }),
     expect: MEMBERS_ONLY(204),
   },
 ];
