@@ -283,6 +283,21 @@ const SOCKET_MATRIX: SocketRow[] = [
       noToken: 'refused',
       revoked: 'refused',
     },
+  }, // On seq 2, the message the 'message:send' row sent; the deletion comes last.
+  {
+    event: 'message:edit',
+    payload: (fx) => ({ conversationId: fx.conversation.id, seq: 2, body: 'matrix, edited' }),
+    expect: SOCKET_MEMBERS_ONLY,
+  },
+  {
+    event: 'reaction',
+    payload: (fx) => ({ conversationId: fx.conversation.id, seq: 2, emoji: '👍', on: true }),
+    expect: SOCKET_MEMBERS_ONLY,
+  },
+  {
+    event: 'message:delete',
+    payload: (fx) => ({ conversationId: fx.conversation.id, seq: 2 }),
+    expect: SOCKET_MEMBERS_ONLY,
   },
 ];
 
