@@ -22,6 +22,7 @@ function conversation(id: string, unreadCount: number): ConversationView {
     unreadCount,
     receipts: [],
     lastActivityAt: '',
+    admins: [],
   };
 }
 
@@ -39,6 +40,12 @@ function incoming(conversationId: string, seq: number): ChatEvent {
     mine: false,
     state: 'sent',
     error: null,
+    kind: 'text',
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    reactions: [],
+    mentions: [],
   };
   return { type: 'message', message };
 }

@@ -57,6 +57,14 @@ export const BRIDGE_METHODS = {
   markRead: core<null>(),
   setTyping: core<null>(),
   catchUp: core<null>(),
+  // ---- message lifecycle (version 2) ----
+  /** The message after the edit; every window also gets it as a `message` event. */
+  editMessage: core<LocalMessage>(),
+  deleteMessage: core<null>(),
+  /** Adds (`on`) or takes back the caller's reaction. */
+  react: core<null>(),
+  /** The messages around `seq` (for jumping to a quoted message), ascending. */
+  loadAround: core<LocalMessage[]>(),
   setActiveConversation: shell<null>(),
   setMuted: shell<null>(),
   setDoNotDisturb: shell<null>(),
