@@ -87,6 +87,14 @@ describe('changing messages, seen live by the other person', () => {
     await visible(mentioned.getByTestId('mention'));
     expect(await mentioned.getAttribute('data-mentions-me')).toBe('true');
 
+    // Up in an empty composer edits one's last message; Escape leaves it as it was.
+    await bob.composer().press('ArrowUp');
+    await visible(bob.page.getByTestId('composer-intent').getByText('Editing message'));
+    expect(await bob.composer().inputValue()).toBe(mention);
+    await bob.composer().press('Escape');
+    await hidden(bob.page.getByTestId('composer-intent'));
+    expect(await bob.composer().inputValue()).toBe('');
+
     // Delete: Alice deletes her message after confirming; both see the tombstone, and the
     // reply's quote says it was deleted.
     await row(alice, 'Lunch at 1?').getByRole('button', { name: 'Delete message' }).click();

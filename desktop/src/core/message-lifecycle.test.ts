@@ -69,6 +69,10 @@ describe('client core: edits, deletions, replies and reactions (version 2)', () 
       excerpt: 'lunch at 12?',
     });
     await alice.until(() => latest(alice, conversationId, reply)?.replyTo?.seq === seq, 'reply');
+    // Jumping to a quote loads the messages around it.
+    const around = unwrap(await bob.client.loadAround({ conversationId, seq, limit: 3 }));
+    expect(around.map((m) => m.seq)).toContain(seq);
+    expect(around.every((m) => m.conversationId === conversationId)).toBe(true);
 
     const edited = unwrap(
       await alice.client.editMessage({ conversationId, seq, body: 'lunch at 1?' }),

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type SyntheticEvent } from 'react';
 import { LIMITS } from '@chat/protocol';
 import { setComposerIntent, useComposerIntent } from '../conversation/message-actions';
+import { getAppStore } from '../store/store';
 import { SendIcon } from '../ui/icons';
 import { draftsFor } from './drafts';
 import { composerLimit } from './limit';
@@ -88,6 +89,19 @@ export function Composer({
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    // Up in an empty composer edits the user's last message, as in other chat apps.
+    if (event.key === 'ArrowUp' && text === '' && intent === null) {
+      const last = getAppStore()
+        .getState()
+        .messages[conversationId]?.items.findLast(
+          (m) => m.mine && m.seq !== null && m.deletedAt === null && m.kind === 'text',
+        );
+      if (last?.seq != null) {
+        event.preventDefault();
+        setComposerIntent(conversationId, { kind: 'edit', seq: last.seq, body: last.body });
+        return;
+      }
+    }
     if (event.key === 'Escape' && intent !== null) {
       event.preventDefault();
       cancelIntent();
