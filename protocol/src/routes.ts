@@ -10,8 +10,11 @@ import {
   HealthResponse,
   HistoryQuery,
   HistoryResponse,
+  EditMessageRequest,
   LoginRequest,
   MarkReadRequest,
+  MessagePathParams,
+  ReactionPathParams,
   RefreshRequest,
   RegisterRequest,
   SendMessageRequest,
@@ -373,6 +376,81 @@ export const ROUTES = defineRoutes({
       description:
         'Up to `seq` (a lower value than the current one changes nothing; a value past the newest message counts as the newest). The other members receive `receipt` with `type: "read"` when it moved.',
       params: { id: 'The conversation id (opaque).' },
+    },
+  },
+
+  // ---- message lifecycle (version 2): edit, delete for everyone, reactions ----
+  editMessage: {
+    method: 'PATCH',
+    path: '/api/conversations/:id/messages/:seq',
+    auth: true,
+    params: MessagePathParams.extend({ id: PathId }),
+    body: jsonBody(EditMessageRequest),
+    responses: { 200: json(Message, 'The message after the edit.') },
+    errors: [
+      'invalid_request',
+      'unauthorized',
+      'forbidden',
+      'not_found',
+      'payload_too_large',
+      'rate_limited',
+    ],
+    docs: {
+      tag: 'messages',
+      summary: "Edit the caller's own message",
+      description: `Only the sender may edit (403), and not a deleted or system message (403). \`body\` follows the rules of sending (at most ${LIMITS.messageBodyMax} code points, else 413). \`mentions\` are recomputed. The edit is durable before every socket of every member, the caller's included, receives \`message:updated\`.`,
+      params: { id: 'The conversation id (opaque).', seq: 'The seq of the message.' },
+    },
+  },
+  deleteMessage: {
+    method: 'DELETE',
+    path: '/api/conversations/:id/messages/:seq',
+    auth: true,
+    params: MessagePathParams.extend({ id: PathId }),
+    responses: { 204: empty('Deleted (also when it already was).') },
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'rate_limited'],
+    docs: {
+      tag: 'messages',
+      summary: 'Delete a message for everyone',
+      description:
+        'The sender may delete their message; a group admin may delete any message of the group (403 otherwise). The body, reactions, mentions and attachments are erased; the message stays as a tombstone with `deletedAt` set and an empty body, so seq keeps no gaps. Every member receives `message:updated`.',
+      params: { id: 'The conversation id (opaque).', seq: 'The seq of the message.' },
+    },
+  },
+  addReaction: {
+    method: 'PUT',
+    path: '/api/conversations/:id/messages/:seq/reactions/:emoji',
+    auth: true,
+    params: ReactionPathParams.extend({ id: PathId }),
+    responses: { 204: empty('The caller reacts with this emoji (also when they already did).') },
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'rate_limited'],
+    docs: {
+      tag: 'messages',
+      summary: 'React to a message',
+      description: `Idempotent. \`emoji\` is one emoji (one grapheme cluster), URL-encoded, else 400; at most ${LIMITS.reactionsPerMessageMax} different emoji on one message (400 for another). A deleted message takes no reaction (403). Every member receives \`message:updated\` when it changed.`,
+      params: {
+        id: 'The conversation id (opaque).',
+        seq: 'The seq of the message.',
+        emoji: 'One emoji, URL-encoded.',
+      },
+    },
+  },
+  removeReaction: {
+    method: 'DELETE',
+    path: '/api/conversations/:id/messages/:seq/reactions/:emoji',
+    auth: true,
+    params: ReactionPathParams.extend({ id: PathId }),
+    responses: { 204: empty('The caller no longer reacts with this emoji.') },
+    errors: ['invalid_request', 'unauthorized', 'not_found', 'rate_limited'],
+    docs: {
+      tag: 'messages',
+      summary: "Take back the caller's reaction",
+      description: 'Idempotent. Every member receives `message:updated` when it changed.',
+      params: {
+        id: 'The conversation id (opaque).',
+        seq: 'The seq of the message.',
+        emoji: 'One emoji, URL-encoded.',
+      },
     },
   },
 });

@@ -14,8 +14,7 @@ export const MessageSendPayload = z.object({
 });
 export type MessageSendPayload = z.input<typeof MessageSendPayload>;
 
-// Version 2 message lifecycle. Not in the event maps below until their handlers are
-// registered, so nothing advertises an event the server does not answer yet.
+// Version 2 message lifecycle.
 export const MessageEditPayload = z.object({
   conversationId: Id,
   seq: MessageSeq,
@@ -88,6 +87,10 @@ export const CLIENT_EVENT_TABLE = {
   typing: { payload: TypingPayload, ack: z.object({}) },
   receipt: { payload: ReceiptPayload, ack: z.object({}) },
   'auth:renew': { payload: AuthRenewPayload, ack: z.object({}) },
+  // ---- message lifecycle (version 2) ----
+  'message:edit': { payload: MessageEditPayload, ack: z.object({ message: Message }) },
+  reaction: { payload: ReactionPayload, ack: z.object({}) },
+  'message:delete': { payload: MessageDeletePayload, ack: z.object({}) },
 } as const satisfies Record<string, ClientEventSpec>;
 
 export type ClientEvent = keyof typeof CLIENT_EVENT_TABLE;

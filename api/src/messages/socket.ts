@@ -11,7 +11,8 @@ import type { TypingService } from './typing';
  */
 export const TYPING_EVENTS_PER_SECOND = 10;
 
-/** `message:send`, `typing` and `receipt`: payloads arrive validated by the socket layer. */
+/** `message:send`, `typing`, `receipt` and the message lifecycle's `message:edit`,
+ * `message:delete` and `reaction`: payloads arrive validated by the socket layer. */
 export function messagingSocketFeature(deps: {
   messages: MessagesService;
   typing: TypingService;
@@ -51,6 +52,21 @@ export function messagingSocketFeature(deps: {
 
     helpers.on('receipt', async ({ conversationId, type, seq }) => {
       await deps.receipts.advance(userId(), conversationId, type, seq);
+      return {};
+    });
+
+    // ---- message lifecycle (version 2): the same service calls as the REST routes ----
+    helpers.on('message:edit', async ({ conversationId, seq, body }) => ({
+      message: await deps.messages.edit(userId(), conversationId, seq, body),
+    }));
+
+    helpers.on('message:delete', async ({ conversationId, seq }) => {
+      await deps.messages.remove(userId(), conversationId, seq);
+      return {};
+    });
+
+    helpers.on('reaction', async ({ conversationId, seq, emoji, on }) => {
+      await deps.messages.react(userId(), conversationId, seq, emoji, on);
       return {};
     });
 

@@ -29,6 +29,10 @@ beforeAll(async () => {
     typing: { conversationId: conversation.id, typing: true },
     receipt: { conversationId: conversation.id, type: 'delivered', seq: 1 },
     'auth:renew': { token: ann.accessToken },
+    // On the message 'message:send' above stores (seq 1); the table lists the deletion last.
+    'message:edit': { conversationId: conversation.id, seq: 1, body: 'hello, edited' },
+    reaction: { conversationId: conversation.id, seq: 1, emoji: '👍', on: true },
+    'message:delete': { conversationId: conversation.id, seq: 1 },
   };
 });
 afterAll(async () => {

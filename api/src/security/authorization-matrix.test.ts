@@ -50,7 +50,7 @@ interface Fixture {
 type Expected = number | readonly number[];
 
 interface RestRow {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** OpenAPI spelling, as `app.routes` lists it. */
   path: string;
   run(api: TestApi, caller: Caller, fx: Fixture): Promise<RestResponse<unknown>>;
@@ -199,6 +199,42 @@ const REST_MATRIX: RestRow[] = [
     run: (api, c, fx) => api.http.post(`${conv(fx)}/read`, { token: c.token, body: { seq: 1 } }),
     expect: MEMBERS_ONLY(204),
   },
+  // The message lifecycle rows act on seq 1, the message the row above sent (rows run in
+  // order); the delete row comes last so the others find it whole.
+  {
+    method: 'PATCH',
+    path: '/api/conversations/{id}/messages/{seq}',
+    run: (api, c, fx) =>
+      api.http.request('PATCH', `${conv(fx)}/messages/1`, {
+        token: c.token,
+        body: { body: 'matrix, edited' },
+      }),
+    expect: MEMBERS_ONLY(200),
+  },
+  {
+    method: 'PUT',
+    path: '/api/conversations/{id}/messages/{seq}/reactions/{emoji}',
+    run: (api, c, fx) =>
+      api.http.request('PUT', `${conv(fx)}/messages/1/reactions/${encodeURIComponent('👍')}`, {
+        token: c.token,
+      }),
+    expect: MEMBERS_ONLY(204),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/conversations/{id}/messages/{seq}/reactions/{emoji}',
+    run: (api, c, fx) =>
+      api.http.request('DELETE', `${conv(fx)}/messages/1/reactions/${encodeURIComponent('👍')}`, {
+        token: c.token,
+      }),
+    expect: MEMBERS_ONLY(204),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/conversations/{id}/messages/{seq}',
+    run: (api, c, fx) => api.http.request('DELETE', `${conv(fx)}/messages/1`, { token: c.token }),
+    expect: MEMBERS_ONLY(204),
+  },
 ];
 
 type SocketOutcome = 'ok' | 'not_found' | 'refused';
@@ -247,6 +283,21 @@ const SOCKET_MATRIX: SocketRow[] = [
       noToken: 'refused',
       revoked: 'refused',
     },
+  }, // On seq 2, the message the 'message:send' row sent; the deletion comes last.
+  {
+    event: 'message:edit',
+    payload: (fx) => ({ conversationId: fx.conversation.id, seq: 2, body: 'matrix, edited' }),
+    expect: SOCKET_MEMBERS_ONLY,
+  },
+  {
+    event: 'reaction',
+    payload: (fx) => ({ conversationId: fx.conversation.id, seq: 2, emoji: '👍', on: true }),
+    expect: SOCKET_MEMBERS_ONLY,
+  },
+  {
+    event: 'message:delete',
+    payload: (fx) => ({ conversationId: fx.conversation.id, seq: 2 }),
+    expect: SOCKET_MEMBERS_ONLY,
   },
 ];
 

@@ -350,6 +350,24 @@ const SOCKET_PAYLOADS: Record<string, fc.Arbitrary<string>> = {
     seq: field(() => '1', badSeq),
   }),
   'auth:renew': brokenBody({ token: field(() => json(alice.accessToken), badString(4096)) }),
+  'message:edit': brokenBody({
+    conversationId: field(() => json(conversationId), badString(ID_MAX)),
+    seq: field(() => '1', badSeq),
+    body: field(() => json('edited'), badString(LIMITS.messageBodyMax, ['   '])),
+  }),
+  'message:delete': brokenBody({
+    conversationId: field(() => json(conversationId), badString(ID_MAX)),
+    seq: field(() => '1', badSeq),
+  }),
+  reaction: brokenBody({
+    conversationId: field(() => json(conversationId), badString(ID_MAX)),
+    seq: field(() => '1', badSeq),
+    emoji: field(() => json('👍'), badString(LIMITS.emojiLengthMax, ['a', '👍👍'])),
+    on: field(
+      () => 'true',
+      wrongType.filter((t) => t !== 'true' && t !== 'false'),
+    ),
+  }),
 };
 
 describe('fuzzed socket events', () => {

@@ -255,7 +255,13 @@ export class ApiClient {
 
   async history(
     conversationId: string,
-    cursor: { limit?: number; before?: number; after?: number },
+    cursor: {
+      limit?: number;
+      before?: number;
+      after?: number;
+      around?: number;
+      changedAfter?: number;
+    },
   ) {
     const res = await this.authed('listMessages', {
       params: { id: conversationId },
@@ -266,6 +272,25 @@ export class ApiClient {
 
   markRead(conversationId: string, seq: number) {
     return this.authed('markRead', { params: { id: conversationId }, body: { seq } });
+  }
+
+  // ---- message lifecycle (version 2) ----
+
+  editMessage(conversationId: string, seq: number, body: string) {
+    return this.authed('editMessage', {
+      params: { id: conversationId, seq: String(seq) },
+      body: { body },
+    });
+  }
+
+  deleteMessage(conversationId: string, seq: number) {
+    return this.authed('deleteMessage', { params: { id: conversationId, seq: String(seq) } });
+  }
+
+  react(conversationId: string, seq: number, emoji: string, on: boolean) {
+    return this.authed(on ? 'addReaction' : 'removeReaction', {
+      params: { id: conversationId, seq: String(seq), emoji },
+    });
   }
 
   /** An authenticated call; a 401 triggers one shared refresh and one retry. */

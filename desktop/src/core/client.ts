@@ -94,6 +94,7 @@ function toUnsent(entry: OutboxEntry): UnsentMessage {
     createdAt: entry.createdAt,
     order: entry.order,
     failed: entry.failed,
+    replyToSeq: entry.replyToSeq,
   };
 }
 

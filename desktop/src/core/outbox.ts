@@ -81,7 +81,12 @@ export class Outbox {
       .sort((a, b) => a.order - b.order);
   }
 
-  async enqueue(conversationId: string, body: string, now: Date): Promise<OutboxEntry> {
+  async enqueue(
+    conversationId: string,
+    body: string,
+    now: Date,
+    replyToSeq?: number,
+  ): Promise<OutboxEntry> {
     await this.load();
     if (this.account === null) throw clientError('not_signed_in', 'Not signed in.');
     const entry: OutboxEntry = {
@@ -92,6 +97,7 @@ export class Outbox {
       createdAt: now.toISOString(),
       order: this.nextOrder++,
       failed: null,
+      ...(replyToSeq === undefined ? {} : { replyToSeq }),
     };
     // Persisted before anyone is told: a crash right after still has it.
     await this.storage.put(entry);

@@ -9,7 +9,7 @@
  *   over the socket and a catch-up page all land on the same entry: no duplicates;
  * - watermarks (read, delivered, receipts) only move up.
  */
-import { LIMITS } from '@chat/protocol';
+import { LIMITS, codePointPrefix } from '@chat/protocol';
 import type {
   Conversation,
   Message,
@@ -40,6 +40,8 @@ export interface UnsentMessage {
   createdAt: string;
   order: number;
   failed: BridgeError | null;
+  /** (version 2) The message it answers. */
+  replyToSeq?: number | undefined;
 }
 
 interface Watermarks {
@@ -60,6 +62,11 @@ interface ConversationEntry {
   revs: Map<string, number>;
   /** Highest seq up to which this client holds everything since it started following. */
   syncedSeq: number | null;
+  /**
+   * (version 2) The conversation `rev` up to which every change of a held message is known
+   * (set by catch-up only: live events may have holes).
+   */
+  syncedRev: number | null;
   typing: Map<string, unknown>;
 }
 
@@ -144,6 +151,36 @@ export class ChatState {
     return this.conversations.get(conversationId)?.syncedSeq ?? null;
   }
 
+  syncedRev(conversationId: string): number | null {
+    return this.conversations.get(conversationId)?.syncedRev ?? null;
+  }
+
+  /** Catch-up got every change up to `rev`. */
+  raiseSyncedRev(conversationId: string, rev: number): void {
+    const entry = this.conversations.get(conversationId);
+    if (entry && (entry.syncedRev === null || rev > entry.syncedRev)) entry.syncedRev = rev;
+  }
+
+  /** A held message by seq (for the quote of a reply being written). */
+  heldBySeq(conversationId: string, seq: number): LocalMessage | null {
+    const entry = this.conversations.get(conversationId);
+    const key = entry?.bySeq.get(seq);
+    return (key !== undefined && entry?.messages.get(key)) || null;
+  }
+
+  /**
+   * (version 2) Changes caught up with `changedAfter`: applied to held messages and to new
+   * ones; a changed message older than what is held is skipped (it loads fresh on demand).
+   */
+  applyChanges(messages: readonly Message[]): void {
+    for (const message of messages) {
+      const entry = this.conversations.get(message.conversationId);
+      if (entry === undefined) continue;
+      const held = entry.messages.has(messageKey(message.senderId, message.clientId));
+      if (held || message.seq > (entry.syncedSeq ?? 0)) this.applyUpdate(message);
+    }
+  }
+
   private raiseSyncedSeq(entry: ConversationEntry, seq: number): void {
     if (entry.syncedSeq === null || seq > entry.syncedSeq) entry.syncedSeq = seq;
   }
@@ -175,6 +212,7 @@ export class ChatState {
         bySeq: new Map(),
         revs: new Map(),
         syncedSeq: null,
+        syncedRev: null,
         typing: new Map(),
       };
       this.conversations.set(conversation.id, entry);
@@ -341,6 +379,12 @@ export class ChatState {
       mine: true,
       state: unsent.failed ? 'failed' : this.waiting ? 'waiting' : 'pending',
       error: unsent.failed,
+      kind: 'text',
+      editedAt: null,
+      deletedAt: null,
+      replyTo: this.quoteOf(entry, unsent.replyToSeq),
+      reactions: [],
+      mentions: [],
     };
     entry.messages.set(key, local);
     this.emit({ type: 'message', message: local });
@@ -560,6 +604,26 @@ export class ChatState {
       mine,
       state: mine ? this.deliveryStateOf(entry, message.seq) : 'sent',
       error: null,
+      kind: message.kind,
+      editedAt: message.editedAt,
+      deletedAt: message.deletedAt,
+      replyTo: message.replyTo,
+      reactions: message.reactions,
+      mentions: message.mentions,
+    };
+  }
+
+  /** What an unsent reply shows of the message it answers, from what is held. */
+  private quoteOf(entry: ConversationEntry, seq: number | undefined): LocalMessage['replyTo'] {
+    if (seq === undefined) return null;
+    const key = entry.bySeq.get(seq);
+    const quoted = key === undefined ? undefined : entry.messages.get(key);
+    if (!quoted) return null;
+    return {
+      seq,
+      senderId: quoted.senderId,
+      excerpt: codePointPrefix(quoted.body, LIMITS.replyExcerptMax),
+      deleted: quoted.deletedAt !== null,
     };
   }
 
@@ -594,6 +658,7 @@ export class ChatState {
       type: entry.snapshot.type,
       title: entry.snapshot.title,
       members: entry.snapshot.members,
+      admins: entry.snapshot.admins,
       createdAt: entry.snapshot.createdAt,
       lastMessage: last,
       lastReadSeq: entry.lastReadSeq,

@@ -24,6 +24,12 @@ function message(overrides: Partial<LocalMessage> = {}): LocalMessage {
     mine: false,
     state: 'sent',
     error: null,
+    kind: 'text',
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    reactions: [],
+    mentions: [],
     ...overrides,
   };
 }

@@ -1,9 +1,11 @@
+import { LIMITS } from '@chat/protocol';
 import type { CoreHandlers } from '../../shared/bridge';
 import { clientError } from '../errors';
 import { attempt, requireSession, type CoreContext } from './context';
 
 /** Writing (through the outbox), retrying and discarding messages; reading; typing. */
 export function messageCalls({
+  api,
   state,
   session,
   outbox,
@@ -11,16 +13,24 @@ export function messageCalls({
   clock,
 }: CoreContext): Pick<
   CoreHandlers,
-  'sendMessage' | 'retryMessage' | 'discardMessage' | 'markRead' | 'setTyping'
+  | 'sendMessage'
+  | 'retryMessage'
+  | 'discardMessage'
+  | 'markRead'
+  | 'setTyping'
+  | 'editMessage'
+  | 'deleteMessage'
+  | 'react'
+  | 'loadAround'
 > {
   return {
     sendMessage: (args) =>
-      attempt(args, async ({ conversationId, body }) => {
+      attempt(args, async ({ conversationId, body, replyToSeq }) => {
         requireSession(session);
         if (!state.has(conversationId)) {
           throw clientError('not_found', 'No such conversation.');
         }
-        const entry = await outbox.enqueue(conversationId, body, new Date(clock.now()));
+        const entry = await outbox.enqueue(conversationId, body, new Date(clock.now()), replyToSeq);
         const message = state
           .heldMessages(conversationId, undefined, 0)
           .find((m) => m.clientId === entry.clientId);
@@ -45,6 +55,47 @@ export function messageCalls({
       attempt(args, async ({ conversationId, seq }) => {
         if (state.markRead(conversationId, seq)) await connection.sendRead(conversationId, seq);
         return null;
+      }),
+
+    // ---- message lifecycle (version 2) ----
+    // Online only for now: the change is sent at once (socket, else REST) and the state
+    // follows the server's `message:updated` (or the edit's answer), highest rev winning.
+    editMessage: (args) =>
+      attempt(args, async ({ conversationId, seq, body }) => {
+        requireSession(session);
+        const message = await connection.editMessage(conversationId, seq, body);
+        state.applyUpdate(message);
+        const held = state.heldBySeq(conversationId, seq);
+        if (held === null) throw clientError('internal', 'The edit was stored but is not shown.');
+        return held;
+      }),
+
+    deleteMessage: (args) =>
+      attempt(args, async ({ conversationId, seq }) => {
+        requireSession(session);
+        await connection.deleteMessage(conversationId, seq);
+        return null;
+      }),
+
+    react: (args) =>
+      attempt(args, async ({ conversationId, seq, emoji, on }) => {
+        requireSession(session);
+        await connection.react(conversationId, seq, emoji, on);
+        return null;
+      }),
+
+    loadAround: (args) =>
+      attempt(args, async ({ conversationId, seq, limit }) => {
+        requireSession(session);
+        const page = await api.history(conversationId, {
+          around: seq,
+          limit: limit ?? LIMITS.historyLimitDefault,
+        });
+        state.mergeMessages(page);
+        return page.flatMap((m) => {
+          const held = state.heldBySeq(conversationId, m.seq);
+          return held ? [held] : [];
+        });
       }),
 
     setTyping: (args) =>

@@ -67,6 +67,7 @@ export class CatchUp {
     const id = conversation.id;
     const last = conversation.lastMessage?.seq ?? 0;
     let synced = state.syncedSeq(id);
+    const firstFollow = synced === null;
     if (synced === null) {
       // Newly followed: the latest page only; older history loads on demand, so what lies
       // before the page counts as caught up.
@@ -82,7 +83,34 @@ export class CatchUp {
         if (page.length < HISTORY_PAGE) break;
       }
     }
+    await this.syncChanges(conversation, firstFollow);
     this.deps.receipts.scheduleDelivered(id, 0);
+  }
+
+  /**
+   * (version 2) Edits, deletions and reactions made while this client was away: when the
+   * conversation's `rev` is above the one caught up to, page `?changedAfter=` until done.
+   * A conversation followed just now came with current copies: its `rev` is the start.
+   */
+  private async syncChanges(conversation: Conversation, firstFollow: boolean): Promise<void> {
+    const { state, api } = this.deps;
+    const id = conversation.id;
+    let rev = state.syncedRev(id);
+    if (rev === null && firstFollow) {
+      state.raiseSyncedRev(id, conversation.rev);
+      return;
+    }
+    rev ??= 0;
+    while (rev < conversation.rev) {
+      const page = await api.history(id, { changedAfter: rev, limit: HISTORY_PAGE });
+      state.applyChanges(page);
+      const top = page.at(-1)?.rev;
+      if (top === undefined) break;
+      rev = top;
+      state.raiseSyncedRev(id, rev);
+      if (page.length < HISTORY_PAGE) break;
+    }
+    if (rev < conversation.rev) state.raiseSyncedRev(id, conversation.rev);
   }
 
   stop(): void {

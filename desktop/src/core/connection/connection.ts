@@ -122,12 +122,36 @@ export class Connection {
       conversationId: entry.conversationId,
       clientId: entry.clientId,
       body: entry.body,
+      ...(entry.replyToSeq === undefined ? {} : { replyToSeq: entry.replyToSeq }),
     });
     const message = Message.safeParse(ack.message);
     if (!message.success) {
       throw clientError('bad_response', 'The server acknowledged without the stored message.');
     }
     return message.data;
+  }
+
+  // ---- message lifecycle (version 2): over the socket when connected, else over REST ----
+
+  /** The message after the edit (also announced by `message:updated`). */
+  async editMessage(conversationId: string, seq: number, body: string): Promise<Message> {
+    if (!this.connected()) return this.o.api.editMessage(conversationId, seq, body);
+    const ack = await this.link.emit('message:edit', { conversationId, seq, body });
+    const message = Message.safeParse(ack.message);
+    if (!message.success) {
+      throw clientError('bad_response', 'The server acknowledged without the edited message.');
+    }
+    return message.data;
+  }
+
+  async deleteMessage(conversationId: string, seq: number): Promise<void> {
+    if (!this.connected()) return this.o.api.deleteMessage(conversationId, seq);
+    await this.link.emit('message:delete', { conversationId, seq });
+  }
+
+  async react(conversationId: string, seq: number, emoji: string, on: boolean): Promise<void> {
+    if (!this.connected()) return this.o.api.react(conversationId, seq, emoji, on);
+    await this.link.emit('reaction', { conversationId, seq, emoji, on });
   }
 
   sendTyping(conversationId: string, typing: boolean): Promise<void> {

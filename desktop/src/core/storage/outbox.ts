@@ -20,6 +20,8 @@ export const StoredOutboxEntry = z.object({
   createdAt: z.string(),
   /** Increasing in writing order, across restarts. */
   order: z.number(),
+  /** (version 2) The seq of the message it answers; absent in entries written before replies. */
+  replyToSeq: z.number().int().positive().optional(),
   /** Set when the server refused it for good (a `BridgeError`). */
   failed: z.object({ code: z.string(), message: z.string() }).loose().nullable(),
 });

@@ -22,6 +22,7 @@ function conversation(id: string, unreadCount: number, lastReadSeq = 0): Convers
     unreadCount,
     receipts: [],
     lastActivityAt: '',
+    admins: [],
   };
 }
 
@@ -39,6 +40,12 @@ function message(conversationId: string, seq: number): LocalMessage {
     mine: false,
     state: 'sent',
     error: null,
+    kind: 'text',
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    reactions: [],
+    mentions: [],
   };
 }
 

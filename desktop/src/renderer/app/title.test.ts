@@ -14,6 +14,7 @@ function conversation(id: string, unreadCount: number): ConversationView {
     unreadCount,
     receipts: [],
     lastActivityAt: '2026-01-01T00:00:00.000Z',
+    admins: [],
   };
 }
 

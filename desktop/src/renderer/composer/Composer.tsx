@@ -1,5 +1,7 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type SyntheticEvent } from 'react';
 import { LIMITS } from '@chat/protocol';
+import { setComposerIntent, useComposerIntent } from '../conversation/message-actions';
+import { getAppStore } from '../store/store';
 import { SendIcon } from '../ui/icons';
 import { draftsFor } from './drafts';
 import { composerLimit } from './limit';
@@ -22,6 +24,21 @@ export function Composer({
   const counterId = useId();
   const typing = useTypingSignal(conversationId);
   const limit = composerLimit(text);
+  // (version 2) Replying to or editing a message, chosen from the message's actions.
+  const intent = useComposerIntent(conversationId);
+  const editingSeq = intent?.kind === 'edit' ? intent.seq : null;
+  useEffect(() => {
+    if (intent?.kind !== 'edit') return;
+    setText(intent.body);
+    inputRef.current?.focus();
+  }, [editingSeq]);
+  useEffect(() => {
+    if (intent?.kind === 'reply') inputRef.current?.focus();
+  }, [intent]);
+  const cancelIntent = () => {
+    if (intent?.kind === 'edit') setText(drafts.get(conversationId));
+    setComposerIntent(conversationId, null);
+  };
 
   useEffect(() => {
     inputRef.current?.focus();
@@ -30,6 +47,8 @@ export function Composer({
   const change = (value: string) => {
     setText(value);
     setError(null);
+    // An edit is not a draft: the draft comes back when the edit ends.
+    if (intent?.kind === 'edit') return;
     drafts.set(conversationId, value);
     typing.typed(value);
   };
@@ -39,8 +58,22 @@ export function Composer({
     setSending(true);
     typing.stop();
     const body = text;
-    const result = await window.chat.sendMessage({ conversationId, body });
+    if (intent?.kind === 'edit') {
+      const edited = await window.chat.editMessage({ conversationId, seq: intent.seq, body });
+      setSending(false);
+      if (!edited.ok) {
+        setError(`Not saved: ${edited.error.message}`);
+        return;
+      }
+      setComposerIntent(conversationId, null);
+      setText(drafts.get(conversationId));
+      inputRef.current?.focus();
+      return;
+    }
+    const replyToSeq = intent?.kind === 'reply' ? intent.seq : undefined;
+    const result = await window.chat.sendMessage({ conversationId, body, replyToSeq });
     setSending(false);
+    if (result.ok && replyToSeq !== undefined) setComposerIntent(conversationId, null);
     if (!result.ok) {
       // The text stays in the field: nothing the user wrote is dropped.
       setError(`Not sent: ${result.error.message}`);
@@ -56,6 +89,24 @@ export function Composer({
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    // Up in an empty composer edits the user's last message, as in other chat apps.
+    if (event.key === 'ArrowUp' && text === '' && intent === null) {
+      const last = getAppStore()
+        .getState()
+        .messages[conversationId]?.items.findLast(
+          (m) => m.mine && m.seq !== null && m.deletedAt === null && m.kind === 'text',
+        );
+      if (last?.seq != null) {
+        event.preventDefault();
+        setComposerIntent(conversationId, { kind: 'edit', seq: last.seq, body: last.body });
+        return;
+      }
+    }
+    if (event.key === 'Escape' && intent !== null) {
+      event.preventDefault();
+      cancelIntent();
+      return;
+    }
     // Enter sends; Shift+Enter is a new line; Enter while composing (IME) is the IME's.
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
@@ -81,6 +132,27 @@ export function Composer({
             : error}
         </p>
       )}
+      {intent !== null && (
+        <div
+          data-testid="composer-intent"
+          className="mb-2 flex items-start gap-2 border-l-2 border-blue-500 pl-2 text-xs text-zinc-600 dark:text-zinc-300"
+        >
+          <p className="min-w-0 flex-1">
+            <span className="block font-semibold">
+              {intent.kind === 'edit' ? 'Editing message' : `Replying to ${intent.senderName}`}
+            </span>
+            {intent.kind === 'reply' && <span className="line-clamp-1">{intent.excerpt}</span>}
+          </p>
+          <button
+            type="button"
+            onClick={cancelIntent}
+            aria-label={intent.kind === 'edit' ? 'Cancel editing' : 'Cancel reply'}
+            className="rounded px-1.5 py-0.5 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+          >
+            Cancel
+          </button>
+        </div>
+      )}
       <div className="flex items-end gap-2">
         <label className="sr-only" htmlFor={`${counterId}-input`}>
           Message {title}
@@ -101,7 +173,7 @@ export function Composer({
         <button
           type="submit"
           disabled={!limit.canSend || sending}
-          aria-label="Send"
+          aria-label={intent?.kind === 'edit' ? 'Save edit' : 'Send'}
           title={over ? 'Too long to send' : 'Send (Enter)'}
           className="inline-flex size-10 shrink-0 items-center justify-center rounded-full bg-blue-600 text-white hover:bg-blue-700 disabled:cursor-not-allowed disabled:bg-zinc-200 disabled:text-zinc-400 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-600"
         >

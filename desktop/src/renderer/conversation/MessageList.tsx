@@ -9,7 +9,7 @@ import {
 } from 'react-virtuoso';
 import type { ConversationView, LocalMessage } from '../../shared/bridge';
 import type { MessageList as MessageListState } from '../store/reducer';
-import { getAppStore } from '../store/store';
+import { getAppStore, useChat } from '../store/store';
 import { useNow, useWindowFocused } from '../ui/hooks';
 import { memberName } from '../ui/names';
 import { locateFirstUnread, rowLayout, type ReadPosition } from './grouping';
@@ -198,9 +198,42 @@ export function MessageList({
     ref.current?.scrollToIndex({ index: at, align: 'start' });
   }, [items, jump]);
 
+  // ---- jumping to a quoted message (version 2) ----
+  const selfId = useChat((s) => s.session?.user.id) ?? '';
+  const nameOf = useCallback((userId: string) => memberName(conversation, userId), [conversation]);
+  const [highlightKey, setHighlightKey] = useState<string | null>(null);
+  const jumpToSeq = useCallback(
+    async (seq: number) => {
+      const keyOf = (list: readonly LocalMessage[]) => list.find((m) => m.seq === seq)?.key;
+      let key = keyOf(itemsRef.current);
+      if (key === undefined) {
+        // Older than what is loaded: page back to it (the list holds contiguous pages).
+        const result = await loadOlderUntil(conversation.id, (l) => keyOf(l.items) !== undefined);
+        if (result.outcome !== 'reached') return;
+        key = keyOf(getAppStore().getState().messages[conversation.id]?.items ?? []);
+      }
+      if (key === undefined) return;
+      setHighlightKey(key);
+      scrollToKey.current = key;
+      const at = itemsRef.current.findIndex((m) => m.key === key);
+      if (at !== -1) {
+        scrollToKey.current = null;
+        ref.current?.scrollToIndex({ index: at, align: 'center', behavior: 'smooth' });
+      }
+    },
+    [conversation.id],
+  );
+  useEffect(() => {
+    if (highlightKey === null) return;
+    const timer = setTimeout(() => setHighlightKey(null), 2_000);
+    return () => clearTimeout(timer);
+  }, [highlightKey]);
+  const onJumpTo = useCallback((seq: number) => void jumpToSeq(seq), [jumpToSeq]);
+
   const loadOlderPage = useCallback(() => void loadOlder(conversation.id), [conversation.id]);
 
   const showSender = conversation.type === 'group';
+  const canDeleteOthers = conversation.type === 'group' && conversation.admins.includes(selfId);
   const oldestLoadedAt = items[0]?.createdAt;
   const firstUnreadAt =
     unreadKey === null ? null : (items.find((m) => m.key === unreadKey)?.createdAt ?? null);
@@ -257,6 +290,11 @@ export function MessageList({
             showSender={showSender}
             senderName={memberName(conversation, message.senderId)}
             now={now}
+            selfId={selfId}
+            canDeleteOthers={canDeleteOthers}
+            highlighted={message.key === highlightKey}
+            nameOf={nameOf}
+            onJumpTo={onJumpTo}
           />
         )}
       />

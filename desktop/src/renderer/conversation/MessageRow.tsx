@@ -5,6 +5,7 @@ import { Avatar } from '../ui/Avatar';
 import { AlertIcon, ClockIcon, PauseIcon, Ticks } from '../ui/icons';
 import { clockTime, dayLabel, exactTime } from '../ui/time';
 import type { RowLayout } from './grouping';
+import { MessageActions, ReactionChips, ReplyQuote } from './message-actions';
 
 const STATE_LABELS = {
   pending: 'Sending',
@@ -82,6 +83,14 @@ export interface MessageRowProps {
   showSender: boolean;
   senderName: string;
   now: Date;
+  // ---- message lifecycle (version 2) ----
+  selfId: string;
+  /** A group admin may delete anyone's message. */
+  canDeleteOthers: boolean;
+  /** Just jumped to (from a reply's quote). */
+  highlighted: boolean;
+  nameOf: (userId: string) => string;
+  onJumpTo: (seq: number) => void;
 }
 
 export const MessageRow = memo(function MessageRow({
@@ -91,18 +100,31 @@ export const MessageRow = memo(function MessageRow({
   showSender,
   senderName,
   now,
+  selfId,
+  canDeleteOthers,
+  highlighted,
+  nameOf,
+  onJumpTo,
 }: MessageRowProps) {
   const mine = message.mine;
   const bubble = mine
     ? `bg-blue-600 text-white ${layout.groupEnd ? 'rounded-br-md' : ''}`
     : `bg-white text-zinc-900 shadow-sm dark:bg-zinc-800 dark:text-zinc-100 ${layout.groupEnd ? 'rounded-bl-md' : ''}`;
   const failed = message.state === 'failed';
+  const deleted = message.deletedAt !== null;
+  const mentionsMe = !mine && message.mentions.includes(selfId);
+  const ring = highlighted
+    ? 'ring-2 ring-amber-400'
+    : mentionsMe
+      ? 'ring-2 ring-amber-300 dark:ring-amber-500'
+      : '';
   return (
     // Padding, not margins: the virtual list measures each item's box.
     <div
       data-testid="message"
       data-seq={message.seq ?? undefined}
-      className={`px-4 ${layout.groupEnd ? 'pb-2' : 'pb-0.5'}`}
+      data-mentions-me={mentionsMe || undefined}
+      className={`group px-4 ${layout.groupEnd ? 'pb-2' : 'pb-0.5'}`}
     >
       {beginning && (
         <p className="flex justify-center pt-4 pb-1 text-xs text-zinc-600 dark:text-zinc-400">
@@ -140,21 +162,41 @@ export const MessageRow = memo(function MessageRow({
             </span>
           )}
           <div
-            className={`max-w-full rounded-2xl px-3 py-1.5 text-[15px] leading-snug ${bubble} ${failed ? 'opacity-70' : ''}`}
+            className={`max-w-full rounded-2xl px-3 py-1.5 text-[15px] leading-snug ${bubble} ${failed ? 'opacity-70' : ''} ${ring}`}
           >
+            {message.replyTo !== null && !deleted && (
+              <ReplyQuote
+                replyTo={message.replyTo}
+                senderName={nameOf(message.replyTo.senderId)}
+                mine={mine}
+                onJump={onJumpTo}
+              />
+            )}
             {/* `anywhere`, not `break-word`: only it lets a 300-character word or URL shrink
                 the bubble's minimum width, so the bubble stays inside the column. */}
-            <span data-testid="message-body" className="whitespace-pre-wrap wrap-anywhere">
-              <MessageText
-                body={message.body}
-                linkClassName={`underline underline-offset-2 ${mine ? 'text-white' : 'text-blue-600 dark:text-blue-400'}`}
-              />
-            </span>
+            {deleted ? (
+              <span data-testid="message-deleted" className="italic opacity-80">
+                This message was deleted
+              </span>
+            ) : (
+              <span data-testid="message-body" className="whitespace-pre-wrap wrap-anywhere">
+                <MessageText
+                  body={message.body}
+                  linkClassName={`underline underline-offset-2 ${mine ? 'text-white' : 'text-blue-600 dark:text-blue-400'}`}
+                  mentionClassName={`rounded px-0.5 font-semibold ${mine ? 'bg-blue-500' : 'bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100'}`}
+                />
+              </span>
+            )}
             <span
               className={`float-right mt-1.5 ml-2 inline-flex translate-y-0.5 items-center gap-1 text-[11px] leading-none ${
                 mine ? 'text-blue-50' : 'text-zinc-600 dark:text-zinc-400'
               }`}
             >
+              {message.editedAt !== null && !deleted && (
+                <span data-testid="message-edited" title={exactTime(message.editedAt)}>
+                  edited
+                </span>
+              )}
               <time dateTime={message.createdAt} title={exactTime(message.createdAt)}>
                 {clockTime(message.createdAt)}
               </time>
@@ -167,6 +209,13 @@ export const MessageRow = memo(function MessageRow({
               Waiting for connection — will send when you're back online
             </p>
           )}
+          <ReactionChips message={message} selfId={selfId} nameOf={nameOf} />
+          <MessageActions
+            message={message}
+            selfId={selfId}
+            senderName={senderName}
+            canDelete={mine || canDeleteOthers}
+          />
         </div>
       </div>
     </div>

@@ -18,6 +18,12 @@ function msg(senderId: string, createdAt: Date, extra: Partial<LocalMessage> = {
     mine: senderId === 'me',
     state: 'sent',
     error: null,
+    kind: 'text',
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    reactions: [],
+    mentions: [],
     ...extra,
   };
 }

@@ -18,6 +18,12 @@ function stored(conversationId: string, seq: number): LocalMessage {
     mine: false,
     state: 'sent',
     error: null,
+    kind: 'text',
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    reactions: [],
+    mentions: [],
   };
 }
 

@@ -20,6 +20,12 @@ function message(over: Partial<LocalMessage>): LocalMessage {
     mine: false,
     state: 'sent',
     error: null,
+    kind: 'text',
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    reactions: [],
+    mentions: [],
     ...over,
   };
 }
@@ -39,6 +45,7 @@ function conversation(
     unreadCount: 0,
     receipts: [],
     lastActivityAt: T,
+    admins: [],
   };
 }
 

@@ -23,6 +23,12 @@ function stored(seq: number, senderId = 'other', extra: Partial<LocalMessage> = 
     mine: senderId === 'me',
     state: 'sent',
     error: null,
+    kind: 'text',
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    reactions: [],
+    mentions: [],
     ...extra,
   };
 }
@@ -229,6 +235,7 @@ describe('reducer: session and list', () => {
       unreadCount: 0,
       receipts: [],
       lastActivityAt: at,
+      admins: [],
     });
     const state = run([
       {

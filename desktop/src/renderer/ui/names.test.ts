@@ -20,6 +20,7 @@ const direct: ConversationView = {
   unreadCount: 0,
   receipts: [],
   lastActivityAt: '2026-11-26T10:00:00.000Z',
+  admins: [],
 };
 
 describe('names', () => {

@@ -63,6 +63,14 @@ export const BRIDGE_METHODS = {
    * once when the socket is down (connecting catches up), else catches up.
    */
   catchUp: core<null>(),
+  // ---- message lifecycle (version 2) ----
+  /** The message after the edit; every window also gets it as a `message` event. */
+  editMessage: core<LocalMessage>(),
+  deleteMessage: core<null>(),
+  /** Adds (`on`) or takes back the caller's reaction. */
+  react: core<null>(),
+  /** The messages around `seq` (for jumping to a quoted message), ascending. */
+  loadAround: core<LocalMessage[]>(),
   setActiveConversation: shell<null>(),
   setMuted: shell<null>(),
   setDoNotDisturb: shell<null>(),

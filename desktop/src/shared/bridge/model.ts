@@ -2,10 +2,10 @@
  * The model the renderer sees: sessions, messages with their delivery state, conversation
  * views and the connection status. Built by the client core, shown by the renderer.
  */
-import type { Conversation, MemberReceipt, Person, User } from '@chat/protocol';
+import type { Conversation, MemberReceipt, Person, Reaction, ReplyTo, User } from '@chat/protocol';
 import type { BridgeError } from './results';
 
-export type { MemberReceipt, Person, User };
+export type { MemberReceipt, Person, Reaction, ReplyTo, User };
 
 export interface SessionInfo {
   user: User;
@@ -56,6 +56,17 @@ export interface LocalMessage {
   state: DeliveryState;
   /** Why a `failed` message was refused; `null` otherwise. */
   error: BridgeError | null;
+  // ---- message lifecycle (version 2) ----
+  /** `system` messages record a group change and have an empty body. */
+  kind: 'text' | 'system';
+  editedAt: string | null;
+  /** Set on a message deleted for everyone (its body is then empty). */
+  deletedAt: string | null;
+  /** The quoted message; for an unsent reply, what the client holds of it. */
+  replyTo: ReplyTo | null;
+  reactions: Reaction[];
+  /** Ids of the members named as `@username`. */
+  mentions: string[];
 }
 
 /** Stored messages by seq, then unsent ones in the order they were written. */
@@ -68,9 +79,9 @@ export function compareLocalMessages(a: LocalMessage, b: LocalMessage): number {
 
 /**
  * A conversation as the client holds it: the contract's, with local unread/last message.
- * Version 2's `rev` and `admins` are left out until the client core keeps them up to date.
+ * Version 2's `rev` is left out: the core keeps it for catch-up, the UI has no use for it.
  */
-export interface ConversationView extends Omit<Conversation, 'lastMessage' | 'rev' | 'admins'> {
+export interface ConversationView extends Omit<Conversation, 'lastMessage' | 'rev'> {
   /** The latest message, including the caller's own unsent ones. */
   lastMessage: LocalMessage | null;
   /** For sorting the list: the last message's time, else the creation time. */
