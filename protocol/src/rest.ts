@@ -124,7 +124,7 @@ export function withAttachmentRule<
         });
       }
     },
-  ) as T;
+  );
 }
 
 export const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { ApiError as ApiErrorSchema, type ApiError } from './errors';
 import { Conversation, Id, Message, ReceiptType, Timestamp } from './models';
 import {
-  ClientId,
   MessageBody,
   MessageSeq,
   ReactionEmoji,

@@ -78,7 +78,7 @@ export function routeTableRouter(
     // `ctx.req` itself (uploads go to disk as they arrive, see api/src/uploads), so only
     // routes without text fields can be multipart for now.
     const multipart = spec.body?.kind === 'multipart';
-    if (multipart && spec.body.fields.safeParse({}).success !== true) {
+    if (multipart && !spec.body.fields.safeParse({}).success) {
       throw new Error(`route ${name}: multipart text fields are not parsed yet`);
     }
     const bodySchema = spec.body?.kind === 'json' ? spec.body.schema : undefined;

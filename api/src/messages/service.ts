@@ -93,6 +93,14 @@ export class MessagesService {
       if (!quoted) throw messageNotFound();
     }
     const attachmentIds = input.attachmentIds ?? [];
+    if (attachmentIds.length > 0) {
+      // A retried send: its uploads are attached by now, so answer as append would.
+      const first = await messages.findByClientId(conversationId, senderId, input.clientId);
+      if (first) {
+        typing.clear(conversationId, senderId);
+        return { message: await this.view(first), created: false };
+      }
+    }
     // Checked before the append so a bad id stores nothing; `attach` checks again, all or
     // nothing, against a race with another send or the sweeper.
     const uploads = await this.looseUploads(senderId, attachmentIds);

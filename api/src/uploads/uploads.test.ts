@@ -67,9 +67,10 @@ async function harness(
     ctx.status = 201;
   });
   const download = (variant: 'original' | 'thumbnail') => async (ctx: Koa.Context) => {
+    const { id } = ctx.params as { id?: string };
     const answer = await respondDownload(ctx, uploads, {
       userId: caller(ctx),
-      attachmentId: ctx.params.id ?? '',
+      attachmentId: id ?? '',
       variant,
     });
     ctx.status = answer.status;
