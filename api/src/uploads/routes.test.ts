@@ -17,6 +17,7 @@ import {
   type TestApi,
 } from '../../test/helpers';
 import { photoJpeg } from '../../test/images';
+import { UPLOAD_RATE } from '../messages/send-limiter';
 
 /** The whole API on loopback with a small upload limit, so 413 is cheap to reach. */
 const MAX_BYTES = 256 * 1024;
@@ -248,5 +249,38 @@ describe('sending with attachmentIds', () => {
     expect(deleted.attachments).toEqual([]);
     expect((await getBytes(api, path, alice.accessToken)).status).toBe(404);
     expect(await api.store.attachments.findById(upload.id)).toBeNull();
+  });
+});
+
+describe('the per-user upload limit', () => {
+  test('a flood of uploads from one user is refused with 429 while another user uploads', async () => {
+    const limited = await startTestApi({ config: { uploadMaxBytes: MAX_BYTES } });
+    try {
+      const [flooder, bystander] = await Promise.all([
+        registerUser(limited),
+        registerUser(limited),
+      ]);
+      const statuses: number[] = [];
+      let refusal: Awaited<ReturnType<typeof uploadFile>> | null = null;
+      const allowed = UPLOAD_RATE.perSecond + UPLOAD_RATE.burst;
+      for (let i = 0; i <= allowed && refusal === null; i++) {
+        const response = await uploadFile(
+          limited,
+          flooder.accessToken,
+          Buffer.from(`n${i}`),
+          'n.txt',
+        );
+        statuses.push(response.status);
+        if (response.status !== 201) refusal = response;
+      }
+      expect(refusal?.status).toBe(429);
+      expect(errorOf(refusal as Awaited<ReturnType<typeof uploadFile>>).code).toBe('rate_limited');
+      expect(Number(refusal?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(UPLOAD_RATE.burst);
+      const other = await uploadFile(limited, bystander.accessToken, Buffer.from('hi'), 'hi.txt');
+      expect(other.status).toBe(201);
+    } finally {
+      await limited.close();
+    }
   });
 });
