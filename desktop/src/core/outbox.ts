@@ -81,7 +81,12 @@ export class Outbox {
       .sort((a, b) => a.order - b.order);
   }
 
-  async enqueue(conversationId: string, body: string, now: Date): Promise<OutboxEntry> {
+  async enqueue(
+    conversationId: string,
+    body: string,
+    now: Date,
+    attachments: NonNullable<OutboxEntry['attachments']> = [],
+  ): Promise<OutboxEntry> {
     await this.load();
     if (this.account === null) throw clientError('not_signed_in', 'Not signed in.');
     const entry: OutboxEntry = {
@@ -89,6 +94,7 @@ export class Outbox {
       clientId: crypto.randomUUID(),
       conversationId,
       body,
+      attachments,
       createdAt: now.toISOString(),
       order: this.nextOrder++,
       failed: null,

@@ -9,7 +9,7 @@
  *   over the socket and a catch-up page all land on the same entry: no duplicates;
  * - watermarks (read, delivered, receipts) only move up.
  */
-import { LIMITS } from '@chat/protocol';
+import { LIMITS, type Attachment } from '@chat/protocol';
 import type {
   Conversation,
   Message,
@@ -37,6 +37,7 @@ export interface UnsentMessage {
   clientId: string;
   conversationId: string;
   body: string;
+  attachments?: Attachment[];
   createdAt: string;
   order: number;
   failed: BridgeError | null;
@@ -296,6 +297,7 @@ export class ChatState {
       mine: true,
       state: unsent.failed ? 'failed' : 'pending',
       error: unsent.failed,
+      attachments: unsent.attachments ?? [],
     };
     entry.messages.set(key, local);
     this.emit({ type: 'message', message: local });
@@ -515,6 +517,7 @@ export class ChatState {
       mine,
       state: mine ? this.deliveryStateOf(entry, message.seq) : 'sent',
       error: null,
+      attachments: message.attachments,
     };
   }
 

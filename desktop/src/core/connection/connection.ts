@@ -121,6 +121,7 @@ export class Connection {
       conversationId: entry.conversationId,
       clientId: entry.clientId,
       body: entry.body,
+      ...(entry.attachments?.length ? { attachmentIds: entry.attachments.map((a) => a.id) } : {}),
     });
     const message = Message.safeParse(ack.message);
     if (!message.success) {

@@ -8,6 +8,8 @@
  */
 import { z } from 'zod';
 import {
+  Attachment,
+  UPLOAD_LIMITS,
   ClientId,
   CreateGroupRequest,
   Id,
@@ -57,12 +59,25 @@ export const BRIDGE_ARG_SCHEMAS = {
     beforeSeq: Seq.optional(),
     limit: z.number().int().min(1).max(LIMITS.historyLimitMax).optional(),
   }),
-  sendMessage: z.object({ conversationId: Id, body: MessageBody }),
+  sendMessage: z.union([
+    z.object({ conversationId: Id, body: MessageBody }),
+    // With files: the text may be empty.
+    z.object({
+      conversationId: Id,
+      body: z.string().max(LIMITS.messageBodyMax * 2),
+      attachments: z.array(Attachment).min(1).max(UPLOAD_LIMITS.attachmentsPerMessageMax),
+    }),
+  ]),
   retryMessage: z.object({ conversationId: Id, clientId: ClientId }),
   discardMessage: z.object({ conversationId: Id, clientId: ClientId }),
   markRead: z.object({ conversationId: Id, seq: Seq }),
   setTyping: z.object({ conversationId: Id, typing: z.boolean() }),
   catchUp: NoArgs,
+  uploadFile: z.object({
+    name: z.string().min(1).max(255),
+    bytes: z.instanceof(Uint8Array),
+  }),
+  attachmentBytes: z.object({ attachmentId: Id, thumbnail: z.boolean() }),
   setActiveConversation: z.object({ conversationId: Id.nullable() }),
   setMuted: z.object({ conversationId: Id, muted: z.boolean() }),
   setDoNotDisturb: z.object({ enabled: z.boolean() }),

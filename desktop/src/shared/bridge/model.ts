@@ -2,7 +2,7 @@
  * The model the renderer sees: sessions, messages with their delivery state, conversation
  * views and the connection status. Built by the client core, shown by the renderer.
  */
-import type { Conversation, MemberReceipt, Person, User } from '@chat/protocol';
+import type { Attachment, Conversation, MemberReceipt, Person, User } from '@chat/protocol';
 import type { BridgeError } from './results';
 
 export type { MemberReceipt, Person, User };
@@ -47,6 +47,17 @@ export interface LocalMessage {
   state: DeliveryState;
   /** Why a `failed` message was refused; `null` otherwise. */
   error: BridgeError | null;
+  /**
+   * Files and images, in the order the sender gave them (uploaded already while pending);
+   * absent reads as none.
+   */
+  attachments?: Attachment[];
+}
+
+/** An attachment's bytes, fetched by the core with the session's token. */
+export interface AttachmentBytes {
+  contentType: string;
+  bytes: Uint8Array;
 }
 
 /** Stored messages by seq, then unsent ones in the order they were written. */
