@@ -17,6 +17,7 @@ interface CoreResponse {
 /** Uploads: a multipart body of one file part. */
 declare class Blob {
   constructor(parts: readonly Uint8Array[], options?: { type?: string });
+  readonly size: number;
 }
 declare class FormData {
   append(name: string, value: Blob, fileName?: string): void;

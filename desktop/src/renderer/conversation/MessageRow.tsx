@@ -1,6 +1,7 @@
 import { memo, useState } from 'react';
 import type { LocalMessage } from '../../shared/bridge';
 import { MessageText } from '../text/MessageText';
+import { MessageAttachments } from './Attachments';
 import { Avatar } from '../ui/Avatar';
 import { AlertIcon, ClockIcon, Ticks } from '../ui/icons';
 import { clockTime, dayLabel, exactTime } from '../ui/time';
@@ -139,6 +140,7 @@ export const MessageRow = memo(function MessageRow({
           <div
             className={`max-w-full rounded-2xl px-3 py-1.5 text-[15px] leading-snug ${bubble} ${failed ? 'opacity-70' : ''}`}
           >
+            <MessageAttachments attachments={message.attachments ?? []} />
             {/* `anywhere`, not `break-word`: only it lets a 300-character word or URL shrink
                 the bubble's minimum width, so the bubble stays inside the column. */}
             <span data-testid="message-body" className="whitespace-pre-wrap wrap-anywhere">
