@@ -60,13 +60,13 @@ export const BRIDGE_ARG_SCHEMAS = {
     limit: z.number().int().min(1).max(LIMITS.historyLimitMax).optional(),
   }),
   sendMessage: z.union([
-    z.object({ conversationId: Id, body: MessageBody }),
-    // With files: the text may be empty.
+    // With files (first: the text-only shape would strip them): the text may be empty.
     z.object({
       conversationId: Id,
       body: z.string().max(LIMITS.messageBodyMax * 2),
       attachments: z.array(Attachment).min(1).max(UPLOAD_LIMITS.attachmentsPerMessageMax),
     }),
+    z.object({ conversationId: Id, body: MessageBody }),
   ]),
   retryMessage: z.object({ conversationId: Id, clientId: ClientId }),
   discardMessage: z.object({ conversationId: Id, clientId: ClientId }),
