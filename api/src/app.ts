@@ -1,5 +1,7 @@
 import { STATUS_CODES, createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
@@ -28,7 +30,11 @@ import { routeTableRouter, routesOf, type RouteInfo } from './http/route-table';
 import { createLogger, requestLogging } from './http/logging';
 import { ReceiptsService } from './messages/receipts';
 import { messagesRoutes } from './messages/routes';
-import { createChangeLimiter, createSendLimiter } from './messages/send-limiter';
+import {
+  createChangeLimiter,
+  createSendLimiter,
+  createUploadLimiter,
+} from './messages/send-limiter';
 import { MessagesService } from './messages/service';
 import { messagingSocketFeature } from './messages/socket';
 import { TypingService } from './messages/typing';
@@ -43,6 +49,9 @@ import type { Store } from './store/types';
 import { usersRoutes } from './users/routes';
 import { UsersService } from './users/service';
 import { webClient } from './web/static';
+import { openBlobStorage, UploadService, type BlobStorage } from './uploads/index';
+import { uploadsRoutes } from './uploads/routes';
+import { localBlobStorage } from './uploads/storage';
 
 export interface AppDeps {
   config: Config;
@@ -60,6 +69,8 @@ export interface AppDeps {
    * revocations shared through Redis. The caller starts it and closes it after `close`.
    */
   scaleOut?: ScaleOut;
+  /** Where uploaded bytes go; defaults to what the configuration names (S3 or a folder). */
+  blobs?: BlobStorage;
 }
 
 export interface App {
@@ -82,6 +93,7 @@ export interface AppServices {
   conversations: ConversationsService;
   messages: MessagesService;
   presence: PresenceService;
+  uploads: UploadService;
   /** Socket features registered here apply to sockets that connect afterwards. */
   useSocketFeature(feature: SocketFeature): void;
 }
@@ -171,6 +183,16 @@ export function createApp(deps: AppDeps): App {
       shared: scaleOut?.limiterStore,
     }),
   });
+  const blobs: BlobStorage & { close?(): void } = deps.blobs ?? blobStorageFor(config, logger);
+  const uploads = new UploadService({
+    attachments: store.attachments,
+    conversations: store.conversations,
+    blobs,
+    clock,
+    maxBytes: config.uploadMaxBytes,
+    logger,
+  });
+  const stopSweeper = uploads.startSweeper();
   const messages = new MessagesService({
     messages: store.messages,
     announcer: conversations,
@@ -184,6 +206,9 @@ export function createApp(deps: AppDeps): App {
     typing,
     users: store.users,
     conversations: store.conversations,
+    attachments: store.attachments,
+    uploads,
+    logger,
   });
   const users = new UsersService(store.users, presence);
   realtime.use(presenceSocketFeature(presence));
@@ -205,6 +230,10 @@ export function createApp(deps: AppDeps): App {
       ...usersRoutes(users),
       ...conversationsRoutes(conversations),
       ...messagesRoutes(messages, receipts),
+      ...uploadsRoutes(
+        uploads,
+        createUploadLimiter({ enabled: config.rateLimits, shared: scaleOut?.limiterStore }),
+      ),
     },
     requireAuth(auth),
   );
@@ -279,6 +308,7 @@ export function createApp(deps: AppDeps): App {
       conversations,
       messages,
       presence,
+      uploads,
       useSocketFeature: realtime.use,
     },
     routes: routesOf([router]),
@@ -309,6 +339,8 @@ export function createApp(deps: AppDeps): App {
       server.closeAllConnections();
       await closed;
       await passwords.close();
+      stopSweeper();
+      if (!deps.blobs) blobs.close?.();
     },
   };
 }
@@ -323,4 +355,18 @@ function errorCode(err: unknown): string | undefined {
 function clientWentAway(err: unknown): boolean {
   const code = errorCode(err);
   return code !== undefined && CLIENT_GONE.has(code);
+}
+
+/**
+ * The configured storage; without S3_BUCKET or UPLOAD_DIR (MongoDB alone has no folder of
+ * its own) a folder in the OS temp directory, which the OS may empty: said at start.
+ */
+function blobStorageFor(config: Config, logger: Logger): BlobStorage & { close?(): void } {
+  if (config.s3 || config.uploadDir !== null) return openBlobStorage(config);
+  const dir = join(tmpdir(), `chat-uploads-${process.pid}`);
+  logger.warn(
+    { dir },
+    'neither S3_BUCKET nor UPLOAD_DIR is set: uploads are kept in a temporary folder',
+  );
+  return localBlobStorage(dir);
 }

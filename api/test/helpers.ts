@@ -11,6 +11,7 @@ import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import type { Logger } from 'pino';
 import type {
   Ack,
+  Attachment,
   AuthResponse,
   ClientToServerEvents,
   Conversation,
@@ -467,4 +468,68 @@ export class EventLog<E extends keyof ServerToClientEvents> {
       await sleep(10);
     }
   }
+}
+
+// ---- uploads ----------------------------------------------------------------
+
+/** `POST /api/uploads` with one `file` part, as a browser's FormData sends it. */
+export async function uploadFile(
+  api: { url: string },
+  token: string | undefined,
+  bytes: Uint8Array,
+  name: string,
+  type = 'application/octet-stream',
+): Promise<RestResponse<Attachment>> {
+  const form = new FormData();
+  form.append('file', new Blob([bytes], { type }), name);
+  const headers: Record<string, string> = {};
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(new URL('/api/uploads', api.url), {
+    method: 'POST',
+    headers,
+    body: form,
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (text === '' ? null : JSON.parse(text)) as Attachment,
+  };
+}
+
+/** An upload that must succeed; its attachment. */
+export async function uploaded(
+  api: { url: string },
+  token: string,
+  bytes: Uint8Array,
+  name: string,
+): Promise<Attachment> {
+  const response = await uploadFile(api, token, bytes, name);
+  if (response.status !== 201) {
+    throw new Error(`upload failed: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return response.body;
+}
+
+/**
+ * A GET answered with bytes (downloads): `bytes` is the raw body, `body` the parsed error
+ * when the answer is JSON (for assertions shared with `RestResponse`).
+ */
+export async function getBytes(
+  api: { url: string },
+  path: string,
+  token: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<RestResponse<unknown> & { bytes: Buffer }> {
+  const sent = { ...headers };
+  if (token !== undefined) sent.authorization = `Bearer ${token}`;
+  const response = await fetch(new URL(path, api.url), { headers: sent });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const json = response.headers.get('content-type')?.startsWith('application/json') === true;
+  return {
+    status: response.status,
+    headers: response.headers,
+    bytes,
+    body: json ? (JSON.parse(bytes.toString('utf8')) as unknown) : null,
+  };
 }

@@ -669,6 +669,17 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
         expect(await store.messages.list(conversation.id, { limit: 50 })).toHaveLength(2);
       });
 
+      it('finds the message a sender stored under a clientId, and only theirs', async () => {
+        const { alice, bob, conversation } = await pair();
+        const input = { conversationId: conversation.id, senderId: alice.id, clientId: 'kept' };
+        const first = await store.messages.append({ ...input, body: 'original' });
+        const find = store.messages.findByClientId.bind(store.messages);
+        expect(await find(conversation.id, alice.id, 'kept')).toEqual(first.message);
+        expect(await find(conversation.id, bob.id, 'kept')).toBeNull();
+        expect(await find(conversation.id, alice.id, 'other')).toBeNull();
+        expect(await find('no-such-conversation', alice.id, 'kept')).toBeNull();
+      });
+
       it('stores a repeated clientId once also when the repeats arrive together', async () => {
         const { alice, conversation } = await pair();
         const input = { conversationId: conversation.id, senderId: alice.id, clientId: 'burst' };

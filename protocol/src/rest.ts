@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { isSingleEmoji } from './emoji';
-import { CLIENT_ID_PATTERN, LIMITS, USERNAME_PATTERN, codePointLength } from './limits';
-import { Conversation, Id, Message, Person, User } from './models';
+import {
+  CLIENT_ID_PATTERN,
+  LIMITS,
+  UPLOAD_LIMITS,
+  USERNAME_PATTERN,
+  codePointLength,
+} from './limits';
+import { Attachment, Conversation, Id, Message, Person, User } from './models';
 
 /** Marks the one validation failure the contract answers with 413 instead of 400. */
 export const PAYLOAD_TOO_LARGE = 'payload_too_large';
@@ -75,6 +81,51 @@ export const MessageBody = z
     message: `must be at most ${LIMITS.messageBodyMax} characters`,
     params: { code: PAYLOAD_TOO_LARGE },
   });
+
+/**
+ * The body of a message that may carry attachments: possibly blank, since a message with
+ * at least one attachment needs no text (`withAttachmentRule` checks that pairing).
+ */
+const SentBody = z
+  .string()
+  .refine(isWellFormedText, 'must be well-formed text (no lone surrogates)')
+  .refine((s) => codePointLength(s) <= LIMITS.messageBodyMax, {
+    message: `must be at most ${LIMITS.messageBodyMax} characters`,
+    params: { code: PAYLOAD_TOO_LARGE },
+  });
+
+/** (version 2) Uploads of the sender's, not yet attached to anything, in display order. */
+export const AttachmentIds = z
+  .array(Id)
+  .max(UPLOAD_LIMITS.attachmentsPerMessageMax)
+  .refine((ids) => new Set(ids).size === ids.length, 'must not name an upload twice');
+
+/** What a send carries besides where it goes: text, attachments, what it replies to. */
+export const SentMessageFields = {
+  clientId: ClientId,
+  body: SentBody,
+  attachmentIds: AttachmentIds.optional(),
+};
+
+/** A send needs text, or at least one attachment. */
+export function withAttachmentRule<
+  T extends z.ZodObject<{
+    body: typeof SentBody;
+    attachmentIds: z.ZodOptional<typeof AttachmentIds>;
+  }>,
+>(schema: T): T {
+  return schema.superRefine(
+    (value: { body: string; attachmentIds?: string[] | undefined }, ctx) => {
+      if (value.body.trim().length === 0 && (value.attachmentIds?.length ?? 0) === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['body'],
+          message: 'must contain a non-whitespace character (or attach a file)',
+        });
+      }
+    },
+  );
+}
 
 export const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
@@ -180,12 +231,13 @@ export type ConversationListResponse = z.infer<typeof ConversationListResponse>;
 
 // ---- Messages --------------------------------------------------------------
 
-export const SendMessageRequest = z.object({
-  clientId: ClientId,
-  body: MessageBody,
-  /** (version 2) The seq of the message this one answers, in the same conversation. */
-  replyToSeq: MessageSeq.optional(),
-});
+export const SendMessageRequest = withAttachmentRule(
+  z.object({
+    ...SentMessageFields,
+    /** (version 2) The seq of the message this one answers, in the same conversation. */
+    replyToSeq: MessageSeq.optional(),
+  }),
+);
 export type SendMessageRequest = z.input<typeof SendMessageRequest>;
 
 /** `PATCH /api/conversations/:id/messages/:seq` (version 2). */
@@ -226,3 +278,12 @@ export type HistoryResponse = z.infer<typeof HistoryResponse>;
 
 export const MarkReadRequest = z.object({ seq: Seq });
 export type MarkReadRequest = z.input<typeof MarkReadRequest>;
+
+/** `POST /api/uploads` (version 2): the one `file` part; no text fields. */
+export const UploadFields = z.object({});
+
+/** `/api/attachments/:id[/thumbnail]` (version 2). */
+export const AttachmentPathParams = z.object({ id: z.string() });
+
+/** `201` of `POST /api/uploads`. */
+export const UploadResponse = Attachment;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { ErrorCode } from './errors';
-import { LIMITS } from './limits';
+import { LIMITS, UPLOAD_LIMITS } from './limits';
 import { Conversation, Message, Person, User } from './models';
 import {
+  AttachmentPathParams,
   AuthResponse,
   ConversationListQuery,
   ConversationListResponse,
@@ -18,6 +19,8 @@ import {
   RefreshRequest,
   RegisterRequest,
   SendMessageRequest,
+  UploadFields,
+  UploadResponse,
   TokenPair,
   UserSearchQuery,
   UserSearchResponse,
@@ -451,6 +454,57 @@ export const ROUTES = defineRoutes({
         seq: 'The seq of the message.',
         emoji: 'One emoji, URL-encoded.',
       },
+    },
+  },
+  // ---- uploads (version 2) ----
+  uploadFile: {
+    method: 'POST',
+    path: '/api/uploads',
+    auth: true,
+    body: multipartBody(
+      ['file'],
+      UploadFields,
+      `One part named \`file\`, at most UPLOAD_MAX_BYTES (default ${UPLOAD_LIMITS.bytesMaxDefault} bytes).`,
+    ),
+    responses: { 201: json(UploadResponse, 'Stored; attach it to a message within 24 hours.') },
+    errors: ['invalid_request', 'unauthorized', 'payload_too_large', 'rate_limited'],
+    docs: {
+      tag: 'uploads',
+      summary: 'Upload a file or an image',
+      description:
+        'Streamed; over the limit is 413 and nothing is kept. The type is decided from the bytes. Images are turned upright, stripped of metadata, scaled to at most 2048 px and re-encoded as WebP, with a 320 px thumbnail. An upload not attached to a message within 24 hours is deleted. Busy (every image slot taken) or too many uploads per user is 429.',
+    },
+  },
+  downloadAttachment: {
+    method: 'GET',
+    path: '/api/attachments/:id',
+    auth: true,
+    params: AttachmentPathParams,
+    responses: {
+      200: binary('The stored bytes.', { ranges: true }),
+      206: binary('The requested range of the bytes.', { ranges: true }),
+    },
+    errors: ['unauthorized', 'not_found'],
+    docs: {
+      tag: 'uploads',
+      summary: 'The bytes of an attachment',
+      description:
+        'For the uploader and the members of the conversation it was sent in; 404 for anyone else. `X-Content-Type-Options: nosniff`, `Cache-Control: private`; anything but an image this server made is `Content-Disposition: attachment`. One `Range` is honoured (206; 416 past the end).',
+      params: { id: 'The attachment id (opaque).' },
+    },
+  },
+  attachmentThumbnail: {
+    method: 'GET',
+    path: '/api/attachments/:id/thumbnail',
+    auth: true,
+    params: AttachmentPathParams,
+    responses: { 200: binary('The thumbnail (WebP, at most 320 px).', { ranges: false }) },
+    errors: ['unauthorized', 'not_found'],
+    docs: {
+      tag: 'uploads',
+      summary: 'The thumbnail of an image attachment',
+      description: 'Who may read the attachment may read its thumbnail; 404 when it has none.',
+      params: { id: 'The attachment id (opaque).' },
     },
   },
 });

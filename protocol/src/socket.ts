@@ -1,17 +1,25 @@
 import { z } from 'zod';
 import { ApiError as ApiErrorSchema, type ApiError } from './errors';
 import { Conversation, Id, Message, ReceiptType, Timestamp } from './models';
-import { ClientId, MessageBody, MessageSeq, ReactionEmoji, Seq } from './rest';
+import {
+  MessageBody,
+  MessageSeq,
+  ReactionEmoji,
+  SentMessageFields,
+  Seq,
+  withAttachmentRule,
+} from './rest';
 
 // ---- client -> server payloads ------------------------------------------
 
-export const MessageSendPayload = z.object({
-  conversationId: Id,
-  clientId: ClientId,
-  body: MessageBody,
-  /** (version 2) The seq of the message this one answers, in the same conversation. */
-  replyToSeq: MessageSeq.optional(),
-});
+export const MessageSendPayload = withAttachmentRule(
+  z.object({
+    conversationId: Id,
+    ...SentMessageFields,
+    /** (version 2) The seq of the message this one answers, in the same conversation. */
+    replyToSeq: MessageSeq.optional(),
+  }),
+);
 export type MessageSendPayload = z.input<typeof MessageSendPayload>;
 
 // Version 2 message lifecycle.

@@ -10,6 +10,7 @@ import {
   type RouteParams,
   type RouteQuery,
   type RouteReply,
+  type BinaryReply,
   type RouteSpec,
   type Routes,
 } from '@chat/protocol';
@@ -31,8 +32,25 @@ export interface RouteRequest<N extends RouteName> {
 /** The body of a `binary` answer. */
 export type BinaryBody = Buffer | Uint8Array | Readable;
 
+/**
+ * A ranged download asked for bytes past the end: `416`, with the headers the handler set
+ * on `ctx` (`Content-Range`). Allowed only on routes whose table entry honours ranges.
+ */
+export interface RangeNotSatisfiable {
+  status: 416;
+}
+
+/** Routes answering bytes; the router allows 416 only where the table says `ranges`. */
+type HonoursRanges<N extends RouteName> = true extends {
+  [S in keyof Routes[N]['responses']]: Routes[N]['responses'][S] extends BinaryReply ? true : false;
+}[keyof Routes[N]['responses']]
+  ? true
+  : false;
+
 /** `{ status, body }` for one of the statuses the table declares for the route. */
-export type RouteResult<N extends RouteName> = RouteReply<N, 'input', BinaryBody>;
+export type RouteResult<N extends RouteName> =
+  | RouteReply<N, 'input', BinaryBody>
+  | (HonoursRanges<N> extends true ? RangeNotSatisfiable : never);
 
 export type RouteHandler<N extends RouteName> = (
   request: RouteRequest<N>,
@@ -56,11 +74,17 @@ export function routeTableRouter(
   const router = new Router<AppState>({ exclusive: 'specificity' });
   for (const name of ROUTE_NAMES) {
     const spec: RouteSpec = ROUTES[name];
-    if (spec.body?.kind === 'multipart') {
-      // No multipart parser is installed yet; the first upload route adds one here.
-      throw new Error(`route ${name}: multipart bodies are not parsed yet`);
+    // A multipart body is never parsed here: its handler streams the file parts from
+    // `ctx.req` itself (uploads go to disk as they arrive, see api/src/uploads), so only
+    // routes without text fields can be multipart for now.
+    const multipart = spec.body?.kind === 'multipart';
+    if (multipart && !spec.body.fields.safeParse({}).success) {
+      throw new Error(`route ${name}: multipart text fields are not parsed yet`);
     }
-    const bodySchema = spec.body?.schema;
+    const bodySchema = spec.body?.kind === 'json' ? spec.body.schema : undefined;
+    const ranged = Object.values(spec.responses).some(
+      (reply) => reply.kind === 'binary' && reply.ranges,
+    );
     // The types make a missing handler a compile error; a cast could still hide one.
     if (typeof (handlers[name] as unknown) !== 'function') {
       throw new Error(`route ${name} has no handler`);
@@ -72,11 +96,16 @@ export function routeTableRouter(
       const request = {
         params: spec.params ? validate(spec.params, ctx.params) : {},
         query: spec.query ? validate(spec.query, ctx.query) : {},
-        body: bodySchema ? validate(bodySchema, ctx.request.body) : undefined,
+        body: multipart ? {} : bodySchema ? validate(bodySchema, ctx.request.body) : undefined,
         caller: ctx.state.auth,
         ctx,
       } as RouteRequest<RouteName>;
       const reply = await handler(request);
+      if (reply.status === 416 && ranged) {
+        ctx.status = 416;
+        ctx.body = '';
+        return;
+      }
       const declared = spec.responses[reply.status as keyof RouteSpec['responses']];
       // Types rule this out; a cast somewhere could still slip past them.
       if (declared === undefined) {

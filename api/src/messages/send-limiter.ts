@@ -83,3 +83,19 @@ export function createChangeLimiter(options: LimiterOptions): SendLimiter {
     'Too many changes to messages. Wait a moment before making more.',
   );
 }
+
+/**
+ * Uploads per user: each costs disk, bandwidth and, for an image, a compression slot, so
+ * far fewer than messages; the burst lets someone drop a folder of 20 photos at once.
+ */
+export const UPLOAD_RATE = { perSecond: 2, burst: 20, burstWindowSeconds: 60 } as const;
+
+/** Per-user uploads (UPLOAD_RATE), refused before a byte of the body is read. */
+export function createUploadLimiter(options: LimiterOptions): SendLimiter {
+  return createUserLimiter(
+    options,
+    'upload',
+    UPLOAD_RATE,
+    'Too many uploads. Wait a moment before sending more files.',
+  );
+}

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { LIMITS, type Message } from '@chat/protocol';
+import { LIMITS, UPLOAD_LIMITS, type Message } from '@chat/protocol';
 import type { Membership } from '../conversations/membership';
 import { ApiError } from '../http/errors';
 import type { ConversationsService } from '../conversations/service';
 import type { Notifier } from '../realtime/notifier';
 import type {
+  AttachmentRecord,
+  AttachmentStore,
   ConversationStore,
   HistoryRange,
   MessageChange,
@@ -16,7 +18,8 @@ import type {
 import { mentionsIn } from './mentions';
 import type { SendLimiter } from './send-limiter';
 import type { TypingService } from './typing';
-import { toMessage } from './views';
+import { toAttachment, type UploadService } from '../uploads/service';
+import { toMessage, withAttachments } from './views';
 
 export interface MessagesServiceDeps {
   messages: MessageStore;
@@ -32,6 +35,11 @@ export interface MessagesServiceDeps {
   conversations: Pick<ConversationStore, 'findById'>;
   /** Edits, deletions and reactions; defaults to none (tests that do not care). */
   changeLimiter?: SendLimiter;
+  /** Attachments of messages (issue #15); without it a send with attachmentIds is 400. */
+  attachments?: Pick<AttachmentStore, 'findById' | 'attach' | 'listForMessages'>;
+  /** Erases a deleted message's attachments and their bytes. */
+  uploads?: Pick<UploadService, 'eraseForMessage'>;
+  logger?: { warn(details: object, message: string): void };
 }
 
 /** Where a send came from; a socket is not sent its own message back. */
@@ -44,12 +52,22 @@ export interface SendInput {
   body: string;
   /** (version 2) A message of the same conversation, else not_found. */
   replyToSeq?: number | undefined;
+  /** (version 2) Loose uploads of the sender's, else invalid_request. */
+  attachmentIds?: readonly string[] | undefined;
 }
 
 const noLimit: SendLimiter = { consume: () => Promise.resolve() };
 
 /** The one path every message takes, whether it came over REST or a socket. */
 export class MessagesService {
+  /**
+   * Per conversation, the last emit still waiting for its turn. A message's view may need
+   * a lookup (its attachments) after the store resolved; emits still go out in the order
+   * the store resolved, so every socket receives a conversation's changes in seq and rev
+   * order.
+   */
+  private readonly emitTurns = new Map<string, Promise<unknown>>();
+
   constructor(private readonly deps: MessagesServiceDeps) {}
 
   /**
@@ -74,6 +92,18 @@ export class MessagesService {
       const quoted = await messages.get(conversationId, input.replyToSeq);
       if (!quoted) throw messageNotFound();
     }
+    const attachmentIds = input.attachmentIds ?? [];
+    if (attachmentIds.length > 0) {
+      // A retried send: its uploads are attached by now, so answer as append would.
+      const first = await messages.findByClientId(conversationId, senderId, input.clientId);
+      if (first) {
+        typing.clear(conversationId, senderId);
+        return { message: await this.view(first), created: false };
+      }
+    }
+    // Checked before the append so a bad id stores nothing; `attach` checks again, all or
+    // nothing, against a race with another send or the sweeper.
+    const uploads = await this.looseUploads(senderId, attachmentIds);
     const stored = await messages.append({
       conversationId,
       senderId,
@@ -82,20 +112,91 @@ export class MessagesService {
       mentions: await this.mentions(input.body, members),
       replyToSeq: input.replyToSeq,
     });
-    const message = toMessage(stored.message);
-    // No await between the append resolving and this emit: appends resolve in seq order,
-    // so every socket receives a conversation's messages in seq order.
-    if (stored.created) {
-      notifier.toUsers(members, 'message:new', message, { exceptSocketId: origin.socketId });
-      if (message.seq === 1) {
+    // No await between the append resolving and taking a turn: appends resolve in seq
+    // order, so every socket receives a conversation's messages in seq order.
+    const view =
+      stored.created && uploads.length > 0
+        ? this.attachTo(stored.message, senderId, uploads)
+        : this.view(stored.message);
+    const message = await this.inOrder(conversationId, view, (sent) => {
+      if (!stored.created) return;
+      notifier.toUsers(members, 'message:new', sent, { exceptSocketId: origin.socketId });
+      if (sent.seq === 1) {
         // After message:new, so seq order per socket holds. Should this fail, the member
         // still gets the message, and a client that does not know its conversation lists
         // the conversations again (the catch-up), where it now appears.
         void this.deps.announcer?.announceFirstMessage(conversationId).catch(() => undefined);
       }
-    }
+    });
     typing.clear(conversationId, senderId);
     return { message, created: stored.created };
+  }
+
+  /** The records of `ids`, each an upload of the sender's not yet attached, else 400. */
+  private async looseUploads(
+    senderId: string,
+    ids: readonly string[],
+  ): Promise<AttachmentRecord[]> {
+    if (ids.length === 0) return [];
+    const store = this.deps.attachments;
+    const records = store ? await Promise.all(ids.map((id) => store.findById(id))) : [];
+    const usable = records.filter(
+      (r): r is AttachmentRecord => r !== null && r.uploaderId === senderId && r.use === null,
+    );
+    if (usable.length !== ids.length) throw notAttachable();
+    return usable;
+  }
+
+  /**
+   * Gives the uploads to the new message, which nobody has been told of yet. Should that
+   * fail (the same upload raced into another send, or was swept meanwhile), the message is
+   * deleted before anyone sees it and the send is refused: no message ever shows a file
+   * it does not hold.
+   */
+  private async attachTo(
+    record: MessageRecord,
+    senderId: string,
+    uploads: readonly AttachmentRecord[],
+  ): Promise<Message> {
+    const attached = await this.deps.attachments?.attach(
+      uploads.map((u) => u.id),
+      senderId,
+      { kind: 'message', conversationId: record.conversationId, messageId: record.id },
+    );
+    if (attached !== true) {
+      await this.deps.messages.remove(record.conversationId, record.seq);
+      throw notAttachable();
+    }
+    return toMessage(
+      record,
+      uploads.map((u) => toAttachment(u)),
+    );
+  }
+
+  /** One stored message as sent, with its attachments. */
+  private async view(record: MessageRecord): Promise<Message> {
+    const [message] = await withAttachments([record], this.deps.attachments);
+    return message ?? toMessage(record);
+  }
+
+  /**
+   * Waits for `work`, then for every emit of the conversation queued before it, then runs
+   * `emit`; resolves (or rejects) with what `work` did. Call it with no await since the
+   * store resolved.
+   */
+  private inOrder<T>(conversationId: string, work: Promise<T>, emit: (value: T) => void) {
+    const before = this.emitTurns.get(conversationId) ?? Promise.resolve();
+    const turn = before.then(async () => {
+      const value = await work;
+      emit(value);
+      return value;
+    });
+    const settled = turn.catch(() => undefined);
+    this.emitTurns.set(conversationId, settled);
+    void settled.then(() => {
+      if (this.emitTurns.get(conversationId) === settled) this.emitTurns.delete(conversationId);
+    });
+    return turn;
   }
 
   /**
@@ -131,7 +232,7 @@ export class MessagesService {
     if (range.around !== undefined && !records.some((m) => m.seq === range.around)) {
       throw messageNotFound();
     }
-    return records.map(toMessage);
+    return withAttachments(records, this.deps.attachments);
   }
 
   /**
@@ -146,7 +247,7 @@ export class MessagesService {
     if (current.kind === 'system') throw forbidden('A system message cannot be edited.');
     const mentions = await this.mentions(body, members);
     const outcome = await this.deps.messages.edit(conversationId, seq, { body, mentions });
-    return this.told(members, outcome);
+    return this.told(conversationId, members, outcome);
   }
 
   /**
@@ -161,7 +262,15 @@ export class MessagesService {
       throw forbidden('Only the sender or a group admin may delete a message.');
     }
     const outcome = await this.deps.messages.remove(conversationId, seq);
-    return this.told(members, outcome);
+    const message = await this.told(conversationId, members, outcome);
+    // After the tombstone is stored and sent (it shows no attachments): the records and
+    // their bytes. A repeated delete tries again what a failed one left.
+    if (current.kind === 'text') {
+      await this.deps.uploads?.eraseForMessage(current.id).catch((err: unknown) => {
+        this.deps.logger?.warn({ err, messageId: current.id }, 'erasing attachments failed');
+      });
+    }
+    return message;
   }
 
   /**
@@ -177,7 +286,7 @@ export class MessagesService {
       emoji,
       on,
     });
-    return this.told(members, outcome);
+    return this.told(conversationId, members, outcome);
   }
 
   /** Rate limit first (floods of any kind stop early), then membership (404 otherwise). */
@@ -208,7 +317,11 @@ export class MessagesService {
    * actor's other devices included) only once the change is durable, and only if there
    * was one: a repeated request tells nobody anything new.
    */
-  private told(members: readonly string[], outcome: MessageChange): Message {
+  private told(
+    conversationId: string,
+    members: readonly string[],
+    outcome: MessageChange,
+  ): Promise<Message> {
     switch (outcome.status) {
       case 'missing':
         throw messageNotFound();
@@ -221,16 +334,19 @@ export class MessagesService {
           [{ path: 'emoji', message: 'too many different emoji on this message' }],
         );
       case 'unchanged':
-        return toMessage(outcome.message);
+        return this.view(outcome.message);
       case 'changed': {
-        // No await between the store resolving and these emits, so a member receives one
+        // Taken with no await since the store resolved, so a member receives one
         // message's updates in rev order.
-        const message = toMessage(outcome.message);
-        this.deps.notifier.toUsers(members, 'message:updated', message);
-        for (const reply of outcome.affected) {
-          this.deps.notifier.toUsers(members, 'message:updated', toMessage(reply));
-        }
-        return message;
+        const views = withAttachments(
+          [outcome.message, ...outcome.affected],
+          this.deps.attachments,
+        );
+        return this.inOrder(conversationId, views, (updated) => {
+          for (const message of updated) {
+            this.deps.notifier.toUsers(members, 'message:updated', message);
+          }
+        }).then((updated) => updated[0] ?? toMessage(outcome.message));
       }
     }
   }
@@ -238,6 +354,14 @@ export class MessagesService {
 
 export function messageNotFound(): ApiError {
   return new ApiError('not_found', 'No such message.');
+}
+
+function notAttachable(): ApiError {
+  return new ApiError(
+    'invalid_request',
+    `attachmentIds must name at most ${UPLOAD_LIMITS.attachmentsPerMessageMax} of your own uploads not yet sent.`,
+    [{ path: 'attachmentIds', message: 'not an upload of yours that is still unsent' }],
+  );
 }
 
 function forbidden(message: string): ApiError {

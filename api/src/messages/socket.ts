@@ -24,15 +24,18 @@ export function messagingSocketFeature(deps: {
     // Read per event, never captured from the payload: a socket acts only as its own user.
     const userId = () => socket.data.userId;
 
-    helpers.on('message:send', async ({ conversationId, clientId, body, replyToSeq }) => {
-      const { message } = await deps.messages.send(
-        userId(),
-        conversationId,
-        { clientId, body, replyToSeq },
-        { socketId: socket.id },
-      );
-      return { message };
-    });
+    helpers.on(
+      'message:send',
+      async ({ conversationId, clientId, body, replyToSeq, attachmentIds }) => {
+        const { message } = await deps.messages.send(
+          userId(),
+          conversationId,
+          { clientId, body, replyToSeq, attachmentIds },
+          { socketId: socket.id },
+        );
+        return { message };
+      },
+    );
 
     let typingWindowStart = 0;
     let typingInWindow = 0;

@@ -23,12 +23,16 @@ import {
   openDirect,
   registerUser,
   startTestApi,
+  getBytes,
   uniqueUsername,
+  uploadFile,
+  uploaded,
   type ChatClientSocket,
   type RegisteredUser,
   type RestResponse,
   type TestApi,
 } from '../../test/helpers';
+import { photoJpeg } from '../../test/images';
 
 const ROLES = ['member', 'nonMember', 'otherUser', 'noToken', 'revoked'] as const;
 type Role = (typeof ROLES)[number];
@@ -43,6 +47,8 @@ interface Caller {
 
 interface Fixture {
   conversation: Conversation;
+  /** An image a member sent in the conversation. */
+  attachmentId: string;
   peerId: string;
   callers: Record<Role, Caller>;
 }
@@ -199,8 +205,27 @@ const REST_MATRIX: RestRow[] = [
     run: (api, c, fx) => api.http.post(`${conv(fx)}/read`, { token: c.token, body: { seq: 1 } }),
     expect: MEMBERS_ONLY(204),
   },
-  // The message lifecycle rows act on seq 1, the message the row above sent (rows run in
-  // order); the delete row comes last so the others find it whole.
+  {
+    method: 'POST',
+    path: '/api/uploads',
+    run: (api, c) => uploadFile(api, c.token, Buffer.from('notes'), 'notes.txt'),
+    expect: SIGNED_IN(201),
+  },
+  {
+    method: 'GET',
+    path: '/api/attachments/{id}',
+    run: (api, c, fx) => getBytes(api, `/api/attachments/${fx.attachmentId}`, c.token),
+    expect: MEMBERS_ONLY(200),
+  },
+  {
+    method: 'GET',
+    path: '/api/attachments/{id}/thumbnail',
+    run: (api, c, fx) => getBytes(api, `/api/attachments/${fx.attachmentId}/thumbnail`, c.token),
+    expect: MEMBERS_ONLY(200),
+  },
+  // The message lifecycle rows act on seq 1, the fixture's message with an image (rows run
+  // in order, so the attachment rows above read it first); the delete row comes last so the
+  // others find it whole.
   {
     method: 'PATCH',
     path: '/api/conversations/{id}/messages/{seq}',
@@ -320,12 +345,19 @@ beforeAll(async () => {
   const conversation = await createGroup(api, alice.accessToken, [bob.user.id], 'Matrix');
   // Dave knows Alice (a direct conversation) but is not in the group.
   await openDirect(api, dave.accessToken, alice.user.id);
+  const image = await uploaded(api, alice.accessToken, await photoJpeg(64, 48), 'photo.jpg');
+  const sent = await api.http.post(`/api/conversations/${conversation.id}/messages`, {
+    token: alice.accessToken,
+    body: { clientId: 'matrix-image', body: '', attachmentIds: [image.id] },
+  });
+  expect(sent.status).toBe(201);
   const revokedSession = await login(api, alice.user.username, alice.password);
   expect(
     (await api.http.post('/api/auth/logout', { token: revokedSession.accessToken })).status,
   ).toBe(204);
   fx = {
     conversation,
+    attachmentId: image.id,
     peerId: bob.user.id,
     callers: {
       member: await caller(alice),
@@ -432,8 +464,9 @@ describe('authorization matrix: socket events', () => {
       { token: fx.callers.member.token },
     );
     const senders = history.body.messages.map((m) => m.senderId);
-    // One REST send and one socket send, both by the member.
-    expect(senders).toEqual([fx.callers.member.user?.user.id, fx.callers.member.user?.user.id]);
+    // The fixture's image, one REST send and one socket send, all by the member.
+    const member = fx.callers.member.user?.user.id;
+    expect(senders).toEqual([member, member, member]);
     const seen = await api.http.get<Conversation>(conv(fx), { token: fx.callers.member.token });
     const foreign = new Set([
       fx.callers.nonMember.user?.user.id,

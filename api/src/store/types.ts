@@ -297,6 +297,12 @@ export interface MessageStore {
   list(conversationId: string, range: HistoryRange): Promise<MessageRecord[]>;
   /** The message `seq` of the conversation, or null. */
   get(conversationId: string, seq: number): Promise<MessageRecord | null>;
+  /** The message a sender stored under `clientId` (a retried send), or null. */
+  findByClientId(
+    conversationId: string,
+    senderId: string,
+    clientId: string,
+  ): Promise<MessageRecord | null>;
   /**
    * Replaces the body and mentions of a text message that is not deleted, sets editedAt
    * and a new rev. The same body again is `unchanged`. A system message is never edited

@@ -1,23 +1,22 @@
+import type { Attachment } from '@chat/protocol';
 import type { AppContext } from '../http/context';
-import { toAttachment, type UploadService, type Variant } from './service';
+import { toAttachment, type Download, type UploadService, type Variant } from './service';
 
 /**
- * The route bodies, for the REST table to mount once it exists:
+ * The route bodies the REST table's handlers (routes.ts) call:
  *   POST /api/uploads                     → respondUpload
  *   GET  /api/attachments/:id             → respondDownload(…, variant 'original')
  *   GET  /api/attachments/:id/thumbnail   → respondDownload(…, variant 'thumbnail')
- * behind requireAuth, with the caller's user id. Errors are thrown as ApiError for the
- * error middleware.
+ * with the caller's user id. Errors are thrown as ApiError for the error middleware.
  */
 export async function respondUpload(
   ctx: AppContext,
   uploads: UploadService,
   userId: string,
-): Promise<void> {
+): Promise<Attachment> {
   try {
     const record = await uploads.receive(ctx.req, userId);
-    ctx.status = 201;
-    ctx.body = toAttachment(record);
+    return toAttachment(record);
   } catch (err) {
     // The rest of the body was not read (too large, malformed, busy): end the connection
     // after the answer instead of reading and discarding up to gigabytes.
@@ -30,7 +29,7 @@ export async function respondDownload(
   ctx: AppContext,
   uploads: UploadService,
   request: { userId: string; attachmentId: string; variant: Variant },
-): Promise<void> {
+): Promise<Download> {
   const range = ctx.get('Range');
   const download = await uploads.download(
     request.attachmentId,
@@ -38,7 +37,7 @@ export async function respondDownload(
     request.variant,
     range === '' ? undefined : range,
   );
-  ctx.status = download.status;
+  // The headers go on ctx; the route table's router sets the status and the body.
   ctx.set(download.headers);
-  ctx.body = download.body ?? '';
+  return download;
 }

@@ -38,8 +38,8 @@ interface Harness {
 }
 
 /**
- * The module behind a tiny Koa app, as the real routes will mount it: the caller is
- * named by an `X-User` header here (the real routes use requireAuth).
+ * The module behind a tiny Koa app, as the route table's handlers (routes.ts) use it: the
+ * caller is named by an `X-User` header here (the real routes use requireAuth).
  */
 async function harness(
   options: { images?: ImageProcessor; maxBytes?: number } = {},
@@ -62,21 +62,22 @@ async function harness(
   app.use(errorMiddleware(createLogger('silent')));
   const router = new Router<AppState>();
   const caller = (ctx: Koa.Context) => ctx.get('X-User');
-  router.post('/api/uploads', (ctx) => respondUpload(ctx, uploads, caller(ctx)));
-  router.get('/api/attachments/:id', (ctx) =>
-    respondDownload(ctx, uploads, {
+  router.post('/api/uploads', async (ctx) => {
+    ctx.body = await respondUpload(ctx, uploads, caller(ctx));
+    ctx.status = 201;
+  });
+  const download = (variant: 'original' | 'thumbnail') => async (ctx: Koa.Context) => {
+    const { id } = ctx.params as { id?: string };
+    const answer = await respondDownload(ctx, uploads, {
       userId: caller(ctx),
-      attachmentId: ctx.params.id ?? '',
-      variant: 'original',
-    }),
-  );
-  router.get('/api/attachments/:id/thumbnail', (ctx) =>
-    respondDownload(ctx, uploads, {
-      userId: caller(ctx),
-      attachmentId: ctx.params.id ?? '',
-      variant: 'thumbnail',
-    }),
-  );
+      attachmentId: id ?? '',
+      variant,
+    });
+    ctx.status = answer.status;
+    ctx.body = answer.body ?? '';
+  };
+  router.get('/api/attachments/:id', download('original'));
+  router.get('/api/attachments/:id/thumbnail', download('thumbnail'));
   app.use(router.routes());
   // Koa reports a client that vanished mid-upload here; the tests check the outcome.
   app.on('error', () => undefined);

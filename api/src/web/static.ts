@@ -23,7 +23,8 @@ export const WEB_CLIENT_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "connect-src 'self'",
-  "img-src 'self' data:",
+  // Attachments are shown from blob: URLs of bytes the client core fetched with the token.
+  "img-src 'self' data: blob:",
   "style-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",

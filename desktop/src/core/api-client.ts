@@ -19,6 +19,8 @@ import {
   type RouteCall,
   type RouteName,
   type RouteSpec,
+  UploadResponse,
+  type Attachment,
 } from '@chat/protocol';
 import { ClientError, clientError } from './errors';
 
@@ -31,14 +33,23 @@ export type FetchLike = (
   init?: {
     method?: string;
     headers?: Record<string, string>;
-    body?: string;
+    /** FormData: uploads (multipart); every other call sends JSON text. */
+    body?: string | FormData;
     signal?: { readonly aborted: boolean };
   },
 ) => Promise<{
   readonly status: number;
   readonly headers: { get(name: string): string | null };
   text(): Promise<string>;
+  /** Downloads; both fetches have it, test fakes of JSON calls need not. */
+  arrayBuffer?(): Promise<ArrayBuffer>;
 }>;
+
+/** A file to upload: its name and bytes (the server decides its type from the bytes). */
+export interface UploadInput {
+  name: string;
+  bytes: Uint8Array;
+}
 
 /** `https://host:port` from whatever the user typed; refuses anything but http(s). */
 export function normalizeServerUrl(input: string): string {
@@ -130,6 +141,80 @@ export class HttpTransport {
       );
     }
     if (reply.kind === 'empty') return undefined as RouteAnswer<N>;
+    return this.parseReply(reply, json, status) as RouteAnswer<N>;
+  }
+
+  /**
+   * `POST /api/uploads`: the file as the one `file` part. Uploads take as long as the
+   * link needs, so no timeout here beyond the connection's own.
+   */
+  async upload(serverUrl: string, file: UploadInput, token: string): Promise<Attachment> {
+    const form = new FormData();
+    form.append('file', new Blob([file.bytes]), file.name);
+    let status: number;
+    let retryAfter: string | null;
+    let text: string;
+    try {
+      const response = await this.fetchFn(new URL(ROUTES.uploadFile.path, serverUrl).toString(), {
+        method: ROUTES.uploadFile.method,
+        headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+        body: form,
+      });
+      status = response.status;
+      retryAfter = response.headers.get('retry-after');
+      text = await response.text();
+    } catch {
+      throw clientError('network', 'The server could not be reached.');
+    }
+    const json = parseJson(text);
+    if (status >= 400) throw errorFromResponse(status, json, retryAfter);
+    const parsed = UploadResponse.safeParse(json);
+    if (status !== 201 || !parsed.success) {
+      throw clientError('bad_response', 'The server answered in an unexpected format.', status);
+    }
+    return parsed.data;
+  }
+
+  /** The bytes of an attachment (or its thumbnail), fetched with the token. */
+  async attachmentBytes(
+    serverUrl: string,
+    attachmentId: string,
+    thumbnail: boolean,
+    token: string,
+  ): Promise<{ contentType: string; bytes: Uint8Array }> {
+    const route = thumbnail ? ROUTES.attachmentThumbnail : ROUTES.downloadAttachment;
+    const url = new URL(fillPath(route.path, { id: attachmentId }), serverUrl);
+    let response: Awaited<ReturnType<FetchLike>>;
+    try {
+      response = await this.fetchFn(url.toString(), {
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}` },
+      });
+    } catch {
+      throw clientError('network', 'The server could not be reached.');
+    }
+    if (response.status >= 400) {
+      throw errorFromResponse(
+        response.status,
+        parseJson(await response.text()),
+        response.headers.get('retry-after'),
+      );
+    }
+    if (response.status !== 200 || !response.arrayBuffer) {
+      throw clientError('bad_response', 'The server answered in an unexpected format.');
+    }
+    return {
+      contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+      bytes: new Uint8Array(await response.arrayBuffer()),
+    };
+  }
+
+  private parseReply(
+    reply: RouteSpec['responses'][keyof RouteSpec['responses']],
+    json: unknown,
+    status: number,
+  ): unknown {
+    if (reply === undefined || reply.kind === 'empty') return undefined;
     if (reply.kind === 'binary') {
       // Byte answers need a transport that reads bytes; none of the calls below is one.
       throw clientError('internal', 'This transport reads JSON answers only.', status);
@@ -138,7 +223,16 @@ export class HttpTransport {
     if (!parsed.success) {
       throw clientError('bad_response', 'The server answered in an unexpected format.', status);
     }
-    return parsed.data as RouteAnswer<N>;
+    return parsed.data;
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 
@@ -294,6 +388,30 @@ export class ApiClient {
   }
 
   /** An authenticated call; a 401 triggers one shared refresh and one retry. */
+  /** Uploads a file for the signed-in user (see HttpTransport.upload). */
+  uploadFile(file: UploadInput) {
+    return this.withToken((serverUrl, token) => this.http.upload(serverUrl, file, token));
+  }
+
+  attachmentBytes(attachmentId: string, thumbnail: boolean) {
+    return this.withToken((serverUrl, token) =>
+      this.http.attachmentBytes(serverUrl, attachmentId, thumbnail, token),
+    );
+  }
+
+  /** Runs `exchange` with the access token, once more with a refreshed one after a 401. */
+  private async withToken<T>(exchange: (serverUrl: string, token: string) => Promise<T>) {
+    const serverUrl = this.tokens.serverUrl();
+    const token = await this.tokens.accessToken();
+    const epoch = this.tokens.tokenEpoch();
+    try {
+      return await exchange(serverUrl, token);
+    } catch (err) {
+      if (!(err instanceof ClientError) || err.status !== 401) throw err;
+    }
+    return exchange(serverUrl, await this.tokens.refreshAfterRejection(token, epoch));
+  }
+
   private async authed<N extends RouteName>(name: N, input: RouteCall<N>): Promise<RouteAnswer<N>> {
     const serverUrl = this.tokens.serverUrl();
     const token = await this.tokens.accessToken();

@@ -91,6 +91,7 @@ function toUnsent(entry: OutboxEntry): UnsentMessage {
     clientId: entry.clientId,
     conversationId: entry.conversationId,
     body: entry.body,
+    attachments: entry.attachments,
     createdAt: entry.createdAt,
     order: entry.order,
     failed: entry.failed,

@@ -11,12 +11,22 @@ interface CoreResponse {
   readonly status: number;
   readonly headers: CoreHeaders;
   text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** Uploads: a multipart body of one file part. */
+declare class Blob {
+  constructor(parts: readonly Uint8Array[], options?: { type?: string });
+  readonly size: number;
+}
+declare class FormData {
+  append(name: string, value: Blob, fileName?: string): void;
 }
 
 interface CoreRequestInit {
   method?: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | FormData;
   signal?: CoreAbortSignal;
 }
 

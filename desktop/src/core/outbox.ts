@@ -86,6 +86,7 @@ export class Outbox {
     body: string,
     now: Date,
     replyToSeq?: number,
+    attachments: NonNullable<OutboxEntry['attachments']> = [],
   ): Promise<OutboxEntry> {
     await this.load();
     if (this.account === null) throw clientError('not_signed_in', 'Not signed in.');
@@ -94,6 +95,7 @@ export class Outbox {
       clientId: crypto.randomUUID(),
       conversationId,
       body,
+      attachments,
       createdAt: now.toISOString(),
       order: this.nextOrder++,
       failed: null,

@@ -9,7 +9,7 @@
  *   over the socket and a catch-up page all land on the same entry: no duplicates;
  * - watermarks (read, delivered, receipts) only move up.
  */
-import { LIMITS, codePointPrefix } from '@chat/protocol';
+import { LIMITS, codePointPrefix, type Attachment } from '@chat/protocol';
 import type {
   Conversation,
   Message,
@@ -37,6 +37,7 @@ export interface UnsentMessage {
   clientId: string;
   conversationId: string;
   body: string;
+  attachments?: Attachment[];
   createdAt: string;
   order: number;
   failed: BridgeError | null;
@@ -610,6 +611,7 @@ export class ChatState {
       replyTo: message.replyTo,
       reactions: message.reactions,
       mentions: message.mentions,
+      attachments: message.attachments,
     };
   }
 

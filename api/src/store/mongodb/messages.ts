@@ -325,6 +325,15 @@ export function mongoMessageStore(
         return doc ? toMessageRecord(doc) : null;
       }),
 
+    findByClientId: (conversationId, senderId, clientId) =>
+      gate.run(async () => {
+        const conversation = parseId(conversationId);
+        const sender = parseId(senderId);
+        if (!conversation || !sender) return null;
+        const doc = await findByClientId(conversation, sender, clientId);
+        return doc ? toMessageRecord(doc) : null;
+      }),
+
     edit: (conversationId, seq, { body, mentions }) =>
       change(conversationId, seq, async (cid, current) => {
         if (current.deletedAt) return { status: 'deleted', message: toMessageRecord(current) };

@@ -242,6 +242,11 @@ export function createMessageStore(context: SqliteContext): MessageStore {
         const row = bySeq.get(conversationId, seq);
         return row ? toMessage(row) : null;
       }),
+    findByClientId: (conversationId, senderId, clientId) =>
+      run(() => {
+        const row = byClientId.get(conversationId, senderId, clientId);
+        return row ? toMessage(row) : null;
+      }),
     edit: (conversationId, seq, change) => group.write(() => editOne(conversationId, seq, change)),
     remove: (conversationId, seq) => group.write(() => removeOne(conversationId, seq)),
     react: (conversationId, seq, reaction) =>

@@ -22,21 +22,46 @@ export function messageCalls({
   | 'deleteMessage'
   | 'react'
   | 'loadAround'
+  | 'uploadFile'
+  | 'attachmentBytes'
 > {
   return {
     sendMessage: (args) =>
-      attempt(args, async ({ conversationId, body, replyToSeq }) => {
+      attempt(args, async (sent) => {
+        const { conversationId, body } = sent;
+        const replyToSeq = 'replyToSeq' in sent ? sent.replyToSeq : undefined;
         requireSession(session);
         if (!state.has(conversationId)) {
           throw clientError('not_found', 'No such conversation.');
         }
-        const entry = await outbox.enqueue(conversationId, body, new Date(clock.now()), replyToSeq);
+        // The files are on the server already (uploadFile); the outbox keeps their ids, so
+        // a send interrupted by a lost connection goes out with them once.
+        const attachments = 'attachments' in sent ? sent.attachments : [];
+        const entry = await outbox.enqueue(
+          conversationId,
+          body,
+          new Date(clock.now()),
+          replyToSeq,
+          attachments,
+        );
         const message = state
           .heldMessages(conversationId, undefined, 0)
           .find((m) => m.clientId === entry.clientId);
         if (message === undefined)
           throw clientError('internal', 'The message was queued but is not shown.');
         return { clientId: entry.clientId, message };
+      }),
+
+    uploadFile: (args) =>
+      attempt(args, async ({ name, bytes }) => {
+        requireSession(session);
+        return api.uploadFile({ name, bytes });
+      }),
+
+    attachmentBytes: (args) =>
+      attempt(args, async ({ attachmentId, thumbnail }) => {
+        requireSession(session);
+        return api.attachmentBytes(attachmentId, thumbnail);
       }),
 
     retryMessage: (args) =>

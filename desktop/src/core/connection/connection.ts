@@ -123,6 +123,7 @@ export class Connection {
       clientId: entry.clientId,
       body: entry.body,
       ...(entry.replyToSeq === undefined ? {} : { replyToSeq: entry.replyToSeq }),
+      ...(entry.attachments?.length ? { attachmentIds: entry.attachments.map((a) => a.id) } : {}),
     });
     const message = Message.safeParse(ack.message);
     if (!message.success) {

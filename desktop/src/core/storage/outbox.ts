@@ -8,6 +8,7 @@
  * `memory.ts` (tests).
  */
 import { z } from 'zod';
+import { Attachment } from '@chat/protocol';
 import type { BridgeError } from '../../shared/bridge';
 
 export const StoredOutboxEntry = z.object({
@@ -16,6 +17,8 @@ export const StoredOutboxEntry = z.object({
   clientId: z.string().min(1),
   conversationId: z.string().min(1),
   body: z.string(),
+  /** Uploads already stored on the server, sent with the message (older entries: none). */
+  attachments: z.array(Attachment).default([]),
   /** Local time of writing. */
   createdAt: z.string(),
   /** Increasing in writing order, across restarts. */
@@ -26,8 +29,13 @@ export const StoredOutboxEntry = z.object({
   failed: z.object({ code: z.string(), message: z.string() }).loose().nullable(),
 });
 
-export interface OutboxEntry extends Omit<z.infer<typeof StoredOutboxEntry>, 'failed'> {
+export interface OutboxEntry extends Omit<
+  z.infer<typeof StoredOutboxEntry>,
+  'failed' | 'attachments'
+> {
   failed: BridgeError | null;
+  /** Absent reads as none. */
+  attachments?: Attachment[];
 }
 
 /** Persistence of the outbox (electron-store in Electron, localStorage on the web). */

@@ -50,7 +50,7 @@ describe('content security policy', () => {
     expect(directives.get('default-src')).toBe("'none'");
     expect(directives.get('script-src')).toBe("'self'");
     expect(directives.get('style-src')).toBe("'self'");
-    expect(directives.get('img-src')).toBe("'self' data:");
+    expect(directives.get('img-src')).toBe("'self' data: blob:");
     expect(directives.get('connect-src')).toBe("'self'");
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-(inline|eval)/);
     expect(CONTENT_SECURITY_POLICY_HEADER).toContain("frame-ancestors 'none'");

@@ -10,7 +10,8 @@ export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  // Attachments are shown from blob: URLs of bytes the client core fetched with the token.
+  "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
   // Not covered by default-src: without these an injected <base> or <form> could still

@@ -6,6 +6,7 @@ import { SendIcon } from '../ui/icons';
 import { draftsFor } from './drafts';
 import { composerLimit } from './limit';
 import { useTypingSignal } from './useTypingSignal';
+import { PendingFilesStrip, usePendingFiles } from './attachments';
 
 export function Composer({
   conversationId,
@@ -39,6 +40,11 @@ export function Composer({
     if (intent?.kind === 'edit') setText(drafts.get(conversationId));
     setComposerIntent(conversationId, null);
   };
+  const pending = usePendingFiles();
+  const fileInputRef = useRef<HTMLInputElement>(null);
+  const withFiles = pending.files.length > 0;
+  // Files alone make a message; they must all be uploaded first.
+  const canSend = withFiles ? pending.ready && !limit.tooLong : limit.canSend;
 
   useEffect(() => {
     inputRef.current?.focus();
@@ -54,7 +60,7 @@ export function Composer({
   };
 
   const send = async () => {
-    if (!limit.canSend || sending) return;
+    if (!canSend || sending) return;
     setSending(true);
     typing.stop();
     const body = text;
@@ -71,7 +77,12 @@ export function Composer({
       return;
     }
     const replyToSeq = intent?.kind === 'reply' ? intent.seq : undefined;
-    const result = await window.chat.sendMessage({ conversationId, body, replyToSeq });
+    const attachments = pending.attachments;
+    const result = await window.chat.sendMessage(
+      attachments.length > 0
+        ? { conversationId, body, attachments, replyToSeq }
+        : { conversationId, body, replyToSeq },
+    );
     setSending(false);
     if (result.ok && replyToSeq !== undefined) setComposerIntent(conversationId, null);
     if (!result.ok) {
@@ -79,6 +90,7 @@ export function Composer({
       setError(`Not sent: ${result.error.message}`);
       return;
     }
+    if (attachments.length > 0) pending.clear();
     // Only clear what was sent; anything typed meanwhile stays.
     setText((current) => {
       const rest = current === body ? '' : current;
@@ -123,6 +135,14 @@ export function Composer({
   return (
     <form
       onSubmit={onSubmit}
+      onDragOver={(event) => {
+        if (event.dataTransfer.types.includes('Files')) event.preventDefault();
+      }}
+      onDrop={(event) => {
+        if (event.dataTransfer.files.length === 0) return;
+        event.preventDefault();
+        pending.add([...event.dataTransfer.files]);
+      }}
       className="border-t border-zinc-200 bg-white px-4 py-3 dark:border-zinc-800 dark:bg-zinc-900"
     >
       {(error !== null || over) && (
@@ -153,7 +173,28 @@ export function Composer({
           </button>
         </div>
       )}
+      <PendingFilesStrip files={pending.files} onRemove={pending.remove} onRetry={pending.retry} />
       <div className="flex items-end gap-2">
+        <input
+          ref={fileInputRef}
+          type="file"
+          multiple
+          hidden
+          data-testid="attach-input"
+          onChange={(event) => {
+            pending.add([...(event.target.files ?? [])]);
+            event.target.value = '';
+          }}
+        />
+        <button
+          type="button"
+          aria-label="Attach files"
+          title="Attach files"
+          onClick={() => fileInputRef.current?.click()}
+          className="inline-flex size-10 shrink-0 items-center justify-center rounded-full text-xl text-zinc-600 hover:bg-zinc-100 dark:text-zinc-400 dark:hover:bg-zinc-800"
+        >
+          +
+        </button>
         <label className="sr-only" htmlFor={`${counterId}-input`}>
           Message {title}
         </label>
@@ -164,6 +205,13 @@ export function Composer({
           value={text}
           onChange={(e) => change(e.target.value)}
           onKeyDown={onKeyDown}
+          onPaste={(event) => {
+            // A pasted image (a screenshot) becomes a file to send; pasted text stays text.
+            const files = [...event.clipboardData.files];
+            if (files.length === 0) return;
+            event.preventDefault();
+            pending.add(files);
+          }}
           onBlur={typing.stop}
           placeholder={`Message ${title}`}
           aria-invalid={over}
@@ -172,7 +220,7 @@ export function Composer({
         />
         <button
           type="submit"
-          disabled={!limit.canSend || sending}
+          disabled={!canSend || sending}
           aria-label={intent?.kind === 'edit' ? 'Save edit' : 'Send'}
           title={over ? 'Too long to send' : 'Send (Enter)'}
           className="inline-flex size-10 shrink-0 items-center justify-center rounded-full bg-blue-600 text-white hover:bg-blue-700 disabled:cursor-not-allowed disabled:bg-zinc-200 disabled:text-zinc-400 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-600"

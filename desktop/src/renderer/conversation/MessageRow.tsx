@@ -1,6 +1,7 @@
 import { memo, useState } from 'react';
 import type { LocalMessage } from '../../shared/bridge';
 import { MessageText } from '../text/MessageText';
+import { MessageAttachments } from './Attachments';
 import { Avatar } from '../ui/Avatar';
 import { AlertIcon, ClockIcon, PauseIcon, Ticks } from '../ui/icons';
 import { clockTime, dayLabel, exactTime } from '../ui/time';
@@ -172,6 +173,7 @@ export const MessageRow = memo(function MessageRow({
                 onJump={onJumpTo}
               />
             )}
+            <MessageAttachments attachments={message.attachments ?? []} />
             {/* `anywhere`, not `break-word`: only it lets a 300-character word or URL shrink
                 the bubble's minimum width, so the bubble stays inside the column. */}
             {deleted ? (

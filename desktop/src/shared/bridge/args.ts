@@ -8,6 +8,8 @@
  */
 import { z } from 'zod';
 import {
+  Attachment,
+  UPLOAD_LIMITS,
   ClientId,
   CreateGroupRequest,
   Id,
@@ -61,12 +63,22 @@ export const BRIDGE_ARG_SCHEMAS = {
     beforeSeq: Seq.optional(),
     limit: z.number().int().min(1).max(LIMITS.historyLimitMax).optional(),
   }),
-  sendMessage: z.object({
-    conversationId: Id,
-    body: MessageBody,
-    /** (version 2) The seq of the message this one answers. */
-    replyToSeq: MessageSeq.optional(),
-  }),
+  sendMessage: z.union([
+    // With files (first: the text-only shape would strip them): the text may be empty.
+    z.object({
+      conversationId: Id,
+      body: z.string().max(LIMITS.messageBodyMax * 2),
+      attachments: z.array(Attachment).min(1).max(UPLOAD_LIMITS.attachmentsPerMessageMax),
+      /** (version 2) The seq of the message this one answers. */
+      replyToSeq: MessageSeq.optional(),
+    }),
+    z.object({
+      conversationId: Id,
+      body: MessageBody,
+      /** (version 2) The seq of the message this one answers. */
+      replyToSeq: MessageSeq.optional(),
+    }),
+  ]),
   retryMessage: z.object({ conversationId: Id, clientId: ClientId }),
   discardMessage: z.object({ conversationId: Id, clientId: ClientId }),
   markRead: z.object({ conversationId: Id, seq: Seq }),
@@ -81,6 +93,11 @@ export const BRIDGE_ARG_SCHEMAS = {
     seq: MessageSeq,
     limit: z.number().int().min(1).max(LIMITS.historyLimitMax).optional(),
   }),
+  uploadFile: z.object({
+    name: z.string().min(1).max(255),
+    bytes: z.instanceof(Uint8Array),
+  }),
+  attachmentBytes: z.object({ attachmentId: Id, thumbnail: z.boolean() }),
   setActiveConversation: z.object({ conversationId: Id.nullable() }),
   setMuted: z.object({ conversationId: Id, muted: z.boolean() }),
   setDoNotDisturb: z.object({ enabled: z.boolean() }),

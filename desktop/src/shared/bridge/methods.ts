@@ -12,7 +12,9 @@
  * (a core function in `core/client/`, or a shell service in both shells).
  */
 import type { ShellSettings } from '../settings';
+import type { Attachment } from '@chat/protocol';
 import type {
+  AttachmentBytes,
   ConnectionStatus,
   ConversationView,
   HistoryPage,
@@ -71,6 +73,10 @@ export const BRIDGE_METHODS = {
   react: core<null>(),
   /** The messages around `seq` (for jumping to a quoted message), ascending. */
   loadAround: core<LocalMessage[]>(),
+  /** Uploads one file; send it with `sendMessage`'s `attachments`. */
+  uploadFile: core<Attachment>(),
+  /** An attachment's bytes (the renderer shows them through a blob URL). */
+  attachmentBytes: core<AttachmentBytes>(),
   setActiveConversation: shell<null>(),
   setMuted: shell<null>(),
   setDoNotDisturb: shell<null>(),

@@ -2,7 +2,15 @@
  * The model the renderer sees: sessions, messages with their delivery state, conversation
  * views and the connection status. Built by the client core, shown by the renderer.
  */
-import type { Conversation, MemberReceipt, Person, Reaction, ReplyTo, User } from '@chat/protocol';
+import type {
+  Attachment,
+  Conversation,
+  MemberReceipt,
+  Person,
+  Reaction,
+  ReplyTo,
+  User,
+} from '@chat/protocol';
 import type { BridgeError } from './results';
 
 export type { MemberReceipt, Person, Reaction, ReplyTo, User };
@@ -67,6 +75,17 @@ export interface LocalMessage {
   reactions: Reaction[];
   /** Ids of the members named as `@username`. */
   mentions: string[];
+  /**
+   * Files and images, in the order the sender gave them (uploaded already while pending);
+   * absent reads as none.
+   */
+  attachments?: Attachment[];
+}
+
+/** An attachment's bytes, fetched by the core with the session's token. */
+export interface AttachmentBytes {
+  contentType: string;
+  bytes: Uint8Array;
 }
 
 /** Stored messages by seq, then unsent ones in the order they were written. */

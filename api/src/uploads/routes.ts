@@ -1,0 +1,45 @@
+import type { RouteHandlers } from '../http/route-table';
+import type { SendLimiter } from '../messages/send-limiter';
+import { respondDownload, respondUpload } from './handlers';
+import type { UploadService } from './service';
+
+/** `POST /api/uploads` and `GET /api/attachments/:id[/thumbnail]`, from the route table. */
+export function uploadsRoutes(
+  uploads: UploadService,
+  limiter: SendLimiter,
+): RouteHandlers<'uploadFile' | 'downloadAttachment' | 'attachmentThumbnail'> {
+  return {
+    uploadFile: async ({ caller, ctx }) => {
+      try {
+        // Before a byte of the body is read, like the capacity check.
+        await limiter.consume(caller.userId);
+      } catch (err) {
+        ctx.set('Connection', 'close');
+        throw err;
+      }
+      const attachment = await respondUpload(ctx, uploads, caller.userId);
+      return { status: 201, body: attachment };
+    },
+
+    downloadAttachment: async ({ params, caller, ctx }) => {
+      const download = await respondDownload(ctx, uploads, {
+        userId: caller.userId,
+        attachmentId: params.id,
+        variant: 'original',
+      });
+      return download.status === 416
+        ? { status: 416 }
+        : { status: download.status, body: download.body ?? Buffer.alloc(0) };
+    },
+
+    attachmentThumbnail: async ({ params, caller, ctx }) => {
+      const download = await respondDownload(ctx, uploads, {
+        userId: caller.userId,
+        attachmentId: params.id,
+        variant: 'thumbnail',
+      });
+      // No Range on thumbnails: the service reads them whole.
+      return { status: 200, body: download.body ?? Buffer.alloc(0) };
+    },
+  };
+}

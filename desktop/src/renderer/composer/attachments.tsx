@@ -1,0 +1,118 @@
+import { useCallback, useRef, useState } from 'react';
+import { UPLOAD_LIMITS, type Attachment } from '@chat/protocol';
+import { fileSize } from '../conversation/Attachments';
+
+/** A file picked for the next message: uploading, uploaded, or failed (retry keeps it). */
+export interface PendingFile {
+  key: string;
+  name: string;
+  size: number;
+  file: File;
+  status: 'uploading' | 'done' | 'failed';
+  attachment: Attachment | null;
+  error: string | null;
+}
+
+/**
+ * The files of the message being written. Each is uploaded as soon as it is picked, so
+ * sending only names them; a failed upload stays in the strip with Retry, and the typed
+ * text is never touched.
+ */
+export function usePendingFiles() {
+  const [files, setFiles] = useState<PendingFile[]>([]);
+  const counter = useRef(0);
+
+  const update = (key: string, change: Partial<PendingFile>) =>
+    setFiles((current) => current.map((f) => (f.key === key ? { ...f, ...change } : f)));
+
+  const upload = useCallback(async (key: string, file: File) => {
+    update(key, { status: 'uploading', error: null });
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const result = await window.chat.uploadFile({ name: file.name || 'file', bytes });
+    if (result.ok) update(key, { status: 'done', attachment: result.value });
+    else update(key, { status: 'failed', error: result.error.message });
+  }, []);
+
+  const add = useCallback(
+    (picked: readonly File[]) => {
+      const room = UPLOAD_LIMITS.attachmentsPerMessageMax;
+      const fresh = picked.map((file) => ({
+        key: `f${++counter.current}`,
+        name: file.name || 'file',
+        size: file.size,
+        file,
+        status: 'uploading' as const,
+        attachment: null,
+        error: null,
+      }));
+      setFiles((current) => [...current, ...fresh].slice(0, room));
+      for (const f of fresh) void upload(f.key, f.file);
+    },
+    [upload],
+  );
+
+  return {
+    files,
+    add,
+    remove: (key: string) => setFiles((current) => current.filter((f) => f.key !== key)),
+    retry: (key: string) => {
+      const file = files.find((f) => f.key === key);
+      if (file) void upload(key, file.file);
+    },
+    clear: () => setFiles([]),
+    /** Every file uploaded: what a send carries. */
+    ready: files.every((f) => f.status === 'done'),
+    attachments: files.flatMap((f) => (f.attachment ? [f.attachment] : [])),
+  };
+}
+
+/** The strip of picked files above the field, each with its state and a remove button. */
+export function PendingFilesStrip({
+  files,
+  onRemove,
+  onRetry,
+}: {
+  files: readonly PendingFile[];
+  onRemove: (key: string) => void;
+  onRetry: (key: string) => void;
+}) {
+  if (files.length === 0) return null;
+  return (
+    <ul aria-label="Files to send" className="mb-2 flex flex-wrap gap-2">
+      {files.map((f) => (
+        <li
+          key={f.key}
+          data-testid="pending-file"
+          data-status={f.status}
+          className="flex items-center gap-2 rounded-lg border border-zinc-300 bg-zinc-50 px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-800"
+        >
+          <span className="max-w-48 truncate">{f.name}</span>
+          <span className="text-xs text-zinc-600 dark:text-zinc-400">
+            {f.status === 'uploading'
+              ? 'Uploading…'
+              : f.status === 'failed'
+                ? `Failed${f.error ? `: ${f.error}` : ''}`
+                : fileSize(f.size)}
+          </span>
+          {f.status === 'failed' && (
+            <button
+              type="button"
+              onClick={() => onRetry(f.key)}
+              className="rounded px-1 font-semibold text-blue-600 dark:text-blue-400"
+            >
+              Retry
+            </button>
+          )}
+          <button
+            type="button"
+            aria-label={`Remove ${f.name}`}
+            onClick={() => onRemove(f.key)}
+            className="rounded px-1 text-zinc-600 hover:bg-zinc-200 dark:text-zinc-400 dark:hover:bg-zinc-700"
+          >
+            ×
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}

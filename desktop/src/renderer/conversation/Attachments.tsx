@@ -1,0 +1,149 @@
+import { useEffect, useState } from 'react';
+import type { Attachment } from '@chat/protocol';
+import { Dialog } from '../ui/Dialog';
+
+/** `1.2 MB`, `340 KB`, `12 B`. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${Math.round(bytes / 1000)} KB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+/**
+ * A blob URL of an attachment's bytes. The core fetches them with the session's token (an
+ * `<img src>` could not send it, and the renderer never holds it); the URL is revoked when
+ * the component goes.
+ */
+function useAttachmentUrl(id: string, thumbnail: boolean, enabled = true): string | null {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!enabled) return;
+    let live = true;
+    let made: string | null = null;
+    void window.chat.attachmentBytes({ attachmentId: id, thumbnail }).then((result) => {
+      if (!live || !result.ok) return;
+      made = URL.createObjectURL(
+        new Blob([result.value.bytes as Uint8Array<ArrayBuffer>], {
+          type: result.value.contentType,
+        }),
+      );
+      setUrl(made);
+    });
+    return () => {
+      live = false;
+      if (made !== null) URL.revokeObjectURL(made);
+    };
+  }, [id, thumbnail, enabled]);
+  return url;
+}
+
+/** The size a thumbnail takes, reserved before it loads so the list does not jump. */
+function thumbnailBox(attachment: Attachment): { width: number; height: number } {
+  const w = attachment.width ?? 240;
+  const h = attachment.height ?? 240;
+  const scale = Math.min(1, 240 / Math.max(w, h));
+  return { width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)) };
+}
+
+function ImageAttachment({ attachment }: { attachment: Attachment }) {
+  const [open, setOpen] = useState(false);
+  const thumb = useAttachmentUrl(attachment.id, attachment.thumbnail);
+  const full = useAttachmentUrl(attachment.id, false, open);
+  const box = thumbnailBox(attachment);
+  return (
+    <>
+      <button
+        type="button"
+        onClick={() => setOpen(true)}
+        aria-label={`Open ${attachment.name}`}
+        className="block overflow-hidden rounded-xl bg-zinc-200 dark:bg-zinc-700"
+        style={box}
+      >
+        {thumb && (
+          <img
+            data-testid="attachment-thumbnail"
+            src={thumb}
+            alt={attachment.name}
+            width={box.width}
+            height={box.height}
+            className="size-full object-cover"
+          />
+        )}
+      </button>
+      <Dialog open={open} title={attachment.name} onClose={() => setOpen(false)}>
+        {full ? (
+          <img
+            data-testid="attachment-full"
+            src={full}
+            alt={attachment.name}
+            className="max-h-[80vh] max-w-full"
+          />
+        ) : (
+          <p>Loading…</p>
+        )}
+      </Dialog>
+    </>
+  );
+}
+
+function FileAttachment({ attachment }: { attachment: Attachment }) {
+  const [busy, setBusy] = useState(false);
+  const download = async () => {
+    setBusy(true);
+    const result = await window.chat.attachmentBytes({
+      attachmentId: attachment.id,
+      thumbnail: false,
+    });
+    setBusy(false);
+    if (!result.ok) return;
+    const url = URL.createObjectURL(
+      new Blob([result.value.bytes as Uint8Array<ArrayBuffer>], {
+        type: result.value.contentType,
+      }),
+    );
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = attachment.name;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  };
+  return (
+    <div
+      data-testid="attachment-file"
+      className="flex items-center gap-3 rounded-xl border border-zinc-300 bg-white px-3 py-2 text-zinc-900 dark:border-zinc-700 dark:bg-zinc-800 dark:text-zinc-100"
+    >
+      <span aria-hidden="true">📄</span>
+      <span className="min-w-0">
+        <span className="block truncate text-sm font-medium">{attachment.name}</span>
+        <span className="block text-xs text-zinc-600 dark:text-zinc-400">
+          {fileSize(attachment.size)}
+        </span>
+      </span>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => void download()}
+        aria-label={`Download ${attachment.name}`}
+        className="rounded px-2 py-1 text-sm font-semibold text-blue-600 hover:bg-blue-50 dark:text-blue-400 dark:hover:bg-blue-950"
+      >
+        Download
+      </button>
+    </div>
+  );
+}
+
+/** A message's files: images as thumbnails (click for full size), others as cards. */
+export function MessageAttachments({ attachments }: { attachments: readonly Attachment[] }) {
+  if (attachments.length === 0) return null;
+  return (
+    <div data-testid="message-attachments" className="mb-1 flex flex-col gap-1">
+      {attachments.map((a) =>
+        a.width !== null && a.thumbnail ? (
+          <ImageAttachment key={a.id} attachment={a} />
+        ) : (
+          <FileAttachment key={a.id} attachment={a} />
+        ),
+      )}
+    </div>
+  );
+}

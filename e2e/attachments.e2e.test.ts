@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/browser';
+import { ChatUser, newAccount, visible } from './support/chat-app';
+import { ChatServer } from './support/server';
+
+let server: ChatServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([ChatServer.start(), launchChromium()]);
+});
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+
+describe('files and images', () => {
+  it('an image and a PDF picked in the composer reach the other person, who views and downloads them', async () => {
+    const alice = await ChatUser.open(browser, server, newAccount('Alice Files'));
+    const bob = await ChatUser.open(browser, server, newAccount('Bob Files'));
+    await Promise.all([alice.register(), bob.register()]);
+    await alice.startDirect(bob.account);
+    await alice.send('Sending you two files');
+    await bob.openConversation(alice.account.displayName);
+    await visible(bob.message('Sending you two files'));
+
+    const photo = await sharp({
+      create: { width: 640, height: 360, channels: 3, background: { r: 200, g: 80, b: 40 } },
+    })
+      .png()
+      .toBuffer();
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(3000)]);
+    await alice.page.getByTestId('attach-input').setInputFiles([
+      { name: 'sunset.png', mimeType: 'image/png', buffer: photo },
+      { name: 'report.pdf', mimeType: 'application/pdf', buffer: pdf },
+    ]);
+    await visible(alice.page.locator('[data-testid="pending-file"][data-status="done"]').nth(1));
+    await alice.composer().fill('Here they are');
+    await alice.composer().press('Enter');
+
+    const received = bob.message('Here they are');
+    const thumbnail = received.getByTestId('attachment-thumbnail');
+    await visible(thumbnail);
+    // The thumbnail keeps the photo's shape (16:9), reserved before it loaded.
+    const box = await thumbnail.boundingBox();
+    expect(box && Math.round((box.width / box.height) * 9)).toBe(16);
+
+    // Full size in the viewer, closed with Escape.
+    await received.getByRole('button', { name: 'Open sunset.webp' }).click();
+    await visible(bob.page.getByTestId('attachment-full'));
+    await bob.page.keyboard.press('Escape');
+
+    // The PDF downloads with the very bytes Alice picked.
+    const card = received.getByTestId('attachment-file');
+    await visible(card.getByText('report.pdf'));
+    const [download] = await Promise.all([
+      bob.page.waitForEvent('download'),
+      card.getByRole('button', { name: 'Download report.pdf' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('report.pdf');
+    const saved = await download.path();
+    expect((await readFile(saved)).equals(pdf)).toBe(true);
+    expect(alice.pageErrors).toEqual([]);
+    expect(bob.pageErrors).toEqual([]);
+  });
+});
