@@ -282,6 +282,36 @@ export interface ConversationStore {
   summaryFor(conversationId: string, userId: string): Promise<ConversationSummary | null>;
   /** Distinct users who share at least one conversation with `userId`, without `userId`. */
   peerIds(userId: string): Promise<string[]>;
+
+  // ---- changing a group (version 2). Each resolves with the group after the change, or
+  // null when there is no such group (a direct conversation is never changed). ----
+
+  setTitle(conversationId: string, title: string): Promise<ConversationRecord | null>;
+  /**
+   * Appends the users who are not members yet, in the order given, after the members
+   * there are. All or nothing: when the group would then have more than `maxMembers`,
+   * resolves `'full'` and adds no one (also under concurrent adds).
+   */
+  addMembers(
+    conversationId: string,
+    userIds: readonly string[],
+    maxMembers: number,
+  ): Promise<ConversationRecord | 'full' | null>;
+  /**
+   * Removes a member (and their admin role) in one write. When that leaves a group with
+   * members but no admin, the longest-standing remaining member (first in memberIds)
+   * becomes admin in the same write. Removing someone who is not a member changes nothing.
+   */
+  removeMember(conversationId: string, userId: string): Promise<ConversationRecord | null>;
+  /**
+   * Makes a member admin or not. A user who is not a member is never made admin; taking
+   * the role from the only admin is the caller's rule to refuse, not the store's.
+   */
+  setAdmin(
+    conversationId: string,
+    userId: string,
+    admin: boolean,
+  ): Promise<ConversationRecord | null>;
 }
 
 export interface MessageStore {
