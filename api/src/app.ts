@@ -17,6 +17,7 @@ import { createAccessTokens, createRefreshTokens } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { createCreationLimiter } from './conversations/creation-limiter';
+import { GroupsService } from './conversations/groups';
 import { Membership } from './conversations/membership';
 import { conversationsRoutes } from './conversations/routes';
 import { ConversationsService } from './conversations/service';
@@ -160,7 +161,7 @@ export function createApp(deps: AppDeps): App {
     expiryMs: deps.timings?.typingExpiryMs,
     relayClear: scaleOut?.relayTypingClear,
   });
-  scaleOut?.attach({ io: realtime.io, sessionStatus, typing });
+  scaleOut?.attach({ io: realtime.io, sessionStatus, typing, membership });
   const receipts = new ReceiptsService(store.receipts, membership, notifier);
   const conversations = new ConversationsService({
     store,
@@ -185,6 +186,13 @@ export function createApp(deps: AppDeps): App {
     users: store.users,
     conversations: store.conversations,
   });
+  const groups = new GroupsService({
+    store,
+    membership,
+    notifier,
+    messages,
+    relayMembership: scaleOut?.relayMembership,
+  });
   const users = new UsersService(store.users, presence);
   realtime.use(presenceSocketFeature(presence));
   realtime.use(
@@ -203,7 +211,7 @@ export function createApp(deps: AppDeps): App {
       ...docsRoutes(),
       ...authRoutes(auth),
       ...usersRoutes(users),
-      ...conversationsRoutes(conversations),
+      ...conversationsRoutes(conversations, groups),
       ...messagesRoutes(messages, receipts),
     },
     requireAuth(auth),

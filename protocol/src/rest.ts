@@ -226,3 +226,16 @@ export type HistoryResponse = z.infer<typeof HistoryResponse>;
 
 export const MarkReadRequest = z.object({ seq: Seq });
 export type MarkReadRequest = z.input<typeof MarkReadRequest>;
+
+// ---- groups (version 2) ----
+
+export const UpdateConversationRequest = z.object({ title: GroupTitle.optional() });
+export type UpdateConversationRequest = z.input<typeof UpdateConversationRequest>;
+
+export const AddMembersRequest = z.object({
+  userIds: z.array(Id).min(1).max(LIMITS.groupMembersMax),
+});
+export type AddMembersRequest = z.input<typeof AddMembersRequest>;
+
+export const SetAdminRequest = z.object({ admin: z.boolean() });
+export type SetAdminRequest = z.input<typeof SetAdminRequest>;

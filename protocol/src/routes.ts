@@ -3,6 +3,7 @@ import type { ErrorCode } from './errors';
 import { LIMITS } from './limits';
 import { Conversation, Message, Person, User } from './models';
 import {
+  AddMembersRequest,
   AuthResponse,
   ConversationListQuery,
   ConversationListResponse,
@@ -15,7 +16,9 @@ import {
   RefreshRequest,
   RegisterRequest,
   SendMessageRequest,
+  SetAdminRequest,
   TokenPair,
+  UpdateConversationRequest,
   UserSearchQuery,
   UserSearchResponse,
 } from './rest';
@@ -314,6 +317,73 @@ export const ROUTES = defineRoutes({
       tag: 'conversations',
       summary: 'One conversation of the caller',
       params: { id: 'The conversation id (opaque).' },
+    },
+  },
+
+  // ---- groups (version 2) ----
+  updateConversation: {
+    method: 'PATCH',
+    path: '/api/conversations/:id',
+    auth: true,
+    params: z.object({ id: PathId }),
+    body: jsonBody(
+      UpdateConversationRequest,
+      `title: ${LIMITS.titleMin}-${LIMITS.titleMax} characters after trimming.`,
+    ),
+    responses: { 200: json(Conversation, 'The group after the change, as the caller sees it.') },
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large'],
+    docs: {
+      tag: 'groups',
+      summary: 'Rename a group (admins)',
+      description:
+        'A changed title writes a `title_changed` system message and sends `conversation:updated` to every member. A direct conversation, or a caller who is not an admin, is 403.',
+      params: { id: 'The conversation id (opaque).' },
+    },
+  },
+  addMembers: {
+    method: 'POST',
+    path: '/api/conversations/:id/members',
+    auth: true,
+    params: z.object({ id: PathId }),
+    body: jsonBody(AddMembersRequest),
+    responses: { 200: json(Conversation, 'The group after the change, as the caller sees it.') },
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large'],
+    docs: {
+      tag: 'groups',
+      summary: 'Add members to a group (admins)',
+      description: `Users already in the group are skipped; an unknown user id is 404; more than ${LIMITS.groupMembersMax} members in all is 400. The new members receive \`conversation:new\`, everyone \`conversation:updated\` and a \`member_added\` system message.`,
+      params: { id: 'The conversation id (opaque).' },
+    },
+  },
+  removeMember: {
+    method: 'DELETE',
+    path: '/api/conversations/:id/members/:userId',
+    auth: true,
+    params: z.object({ id: PathId, userId: PathId }),
+    responses: { 204: empty('The member is out of the group.') },
+    errors: ['unauthorized', 'forbidden', 'not_found'],
+    docs: {
+      tag: 'groups',
+      summary: 'Remove a member (admins), or leave (anyone, their own id)',
+      description:
+        "The removed member's sockets receive `conversation:removed` and nothing more of it; from then on the group is 404 to them. The last admin leaving makes the longest-standing remaining member admin. A `member_removed` or `member_left` system message and `conversation:updated` reach the members who stay.",
+      params: { id: 'The conversation id (opaque).', userId: 'The member to remove.' },
+    },
+  },
+  setMemberAdmin: {
+    method: 'PATCH',
+    path: '/api/conversations/:id/members/:userId',
+    auth: true,
+    params: z.object({ id: PathId, userId: PathId }),
+    body: jsonBody(SetAdminRequest),
+    responses: { 200: json(Conversation, 'The group after the change, as the caller sees it.') },
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large'],
+    docs: {
+      tag: 'groups',
+      summary: 'Make a member admin, or not (admins)',
+      description:
+        'A user who is not a member is 404. Taking the role from the only admin is 403 (leaving hands it over instead). A change writes an `admin_changed` system message and sends `conversation:updated`.',
+      params: { id: 'The conversation id (opaque).', userId: 'The member.' },
     },
   },
 

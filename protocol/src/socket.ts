@@ -55,6 +55,10 @@ export type PresenceEvent = z.infer<typeof PresenceEvent>;
 export const TypingEvent = z.object({ conversationId: Id, userId: Id, typing: z.boolean() });
 export type TypingEvent = z.infer<typeof TypingEvent>;
 
+/** (version 2) A removed or leaving member's sockets hear nothing more of the conversation. */
+export const ConversationRemovedEvent = z.object({ conversationId: Id });
+export type ConversationRemovedEvent = z.infer<typeof ConversationRemovedEvent>;
+
 export const ReceiptEvent = z.object({
   conversationId: Id,
   userId: Id,
@@ -112,6 +116,8 @@ export const SERVER_EVENT_SCHEMAS = {
   'message:new': Message,
   'message:updated': Message,
   'conversation:new': Conversation,
+  'conversation:updated': Conversation,
+  'conversation:removed': ConversationRemovedEvent,
   presence: PresenceEvent,
   typing: TypingEvent,
   receipt: ReceiptEvent,

@@ -181,6 +181,12 @@ export class Connection {
         this.o.onConversationsLoaded();
         void this.catchUps.syncConversation(conversation).catch(() => this.catchUps.request());
       },
+      'conversation:updated': (conversation) => {
+        // Renamed, members or admins changed, or its notification level: the newest copy.
+        state.upsertConversation(conversation);
+        this.o.onConversationsLoaded();
+      },
+      'conversation:removed': ({ conversationId }) => state.removeConversation(conversationId),
       presence: (event) => state.applyPresence(event),
       typing: (event) => state.applyTyping(event),
       receipt: (event) => state.applyReceipt(event),

@@ -23,6 +23,8 @@ function recordingHandlers() {
     'message:new': record('message:new'),
     'message:updated': record('message:updated'),
     'conversation:new': record('conversation:new'),
+    'conversation:updated': record('conversation:updated'),
+    'conversation:removed': record('conversation:removed'),
     presence: record('presence'),
     typing: record('typing'),
     receipt: record('receipt'),
