@@ -50,7 +50,7 @@ interface Fixture {
 type Expected = number | readonly number[];
 
 interface RestRow {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** OpenAPI spelling, as `app.routes` lists it. */
   path: string;
   run(api: TestApi, caller: Caller, fx: Fixture): Promise<RestResponse<unknown>>;
@@ -198,6 +198,42 @@ const REST_MATRIX: RestRow[] = [
     path: '/api/conversations/{id}/read',
     run: (api, c, fx) => api.http.post(`${conv(fx)}/read`, { token: c.token, body: { seq: 1 } }),
     expect: MEMBERS_ONLY(204),
+  },
+  // Groups: the member is the group's admin. Each row asks for what is already so, so
+  // the fixture stays as it is for the other rows (the rules themselves: groups.test.ts).
+  {
+    method: 'PATCH',
+    path: '/api/conversations/{id}',
+    run: (api, c, fx) =>
+      api.http.request('PATCH', conv(fx), { token: c.token, body: { title: 'Matrix' } }),
+    expect: MEMBERS_ONLY(200),
+  },
+  {
+    method: 'POST',
+    path: '/api/conversations/{id}/members',
+    run: (api, c, fx) =>
+      api.http.post(`${conv(fx)}/members`, { token: c.token, body: { userIds: [fx.peerId] } }),
+    expect: MEMBERS_ONLY(200),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/conversations/{id}/members/{userId}',
+    run: (api, c, fx) =>
+      api.http.request('PATCH', `${conv(fx)}/members/${fx.peerId}`, {
+        token: c.token,
+        body: { admin: false },
+      }),
+    expect: MEMBERS_ONLY(200),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/conversations/{id}/members/{userId}',
+    // Someone who is not in the group: the admin is told there is no such member.
+    run: (api, c, fx) =>
+      api.http.request('DELETE', `${conv(fx)}/members/${fx.callers.nonMember.user?.user.id}`, {
+        token: c.token,
+      }),
+    expect: MEMBERS_ONLY(404),
   },
 ];
 
