@@ -123,6 +123,38 @@ export function describeGroupMembership({ store, user }: GroupFixtures): void {
       expect(after?.adminIds).toEqual([ids[2]]);
     });
 
+    it('keeps a notification level per member, members only, all until chosen', async () => {
+      const { conversation, ids } = await group(2);
+      const outsider = await user('quiet_outsider');
+      const conversations = store().conversations;
+      expect((await conversations.summaryFor(conversation.id, ids[1] ?? ''))?.notifications).toBe(
+        'all',
+      );
+      expect(await conversations.setNotifications(conversation.id, ids[1] ?? '', 'none')).toBe(
+        true,
+      );
+      expect(await conversations.setNotifications(conversation.id, ids[1] ?? '', 'mentions')).toBe(
+        true,
+      );
+      expect((await conversations.summaryFor(conversation.id, ids[1] ?? ''))?.notifications).toBe(
+        'mentions',
+      );
+      expect((await conversations.summaryFor(conversation.id, ids[0] ?? ''))?.notifications).toBe(
+        'all',
+      );
+      const listed = await conversations.listForMember(ids[1] ?? '');
+      expect(listed.map((s) => s.notifications)).toEqual(['mentions']);
+      expect(await conversations.setNotifications(conversation.id, outsider.id, 'none')).toBe(
+        false,
+      );
+      for (const id of FOREIGN) {
+        expect(await conversations.setNotifications(id, ids[0] ?? '', 'none')).toBe(false);
+      }
+      // The level does not disturb the watermarks it may share storage with.
+      const mark = await store().receipts.advance(conversation.id, ids[1] ?? '', 'read', 0);
+      expect(mark).toMatchObject({ deliveredSeq: 0, readSeq: 0 });
+    });
+
     it('makes and unmakes admins, members only', async () => {
       const { conversation, ids } = await group(3);
       const outsider = await user('outsider');

@@ -509,6 +509,7 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
             { userId: carol.id, deliveredSeq: 0, readSeq: 0 },
           ],
           unreadCount: 0,
+          notifications: 'all',
         });
 
         await send(group.id, bob.id, 'one'); // 1

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isSingleEmoji } from './emoji';
 import { CLIENT_ID_PATTERN, LIMITS, USERNAME_PATTERN, codePointLength } from './limits';
-import { Conversation, Id, Message, Person, User } from './models';
+import { Conversation, Id, Message, NotificationLevel, Person, User } from './models';
 
 /** Marks the one validation failure the contract answers with 413 instead of 400. */
 export const PAYLOAD_TOO_LARGE = 'payload_too_large';
@@ -239,3 +239,6 @@ export type AddMembersRequest = z.input<typeof AddMembersRequest>;
 
 export const SetAdminRequest = z.object({ admin: z.boolean() });
 export type SetAdminRequest = z.input<typeof SetAdminRequest>;
+
+export const SetNotificationsRequest = z.object({ level: NotificationLevel });
+export type SetNotificationsRequest = z.input<typeof SetNotificationsRequest>;

@@ -17,6 +17,7 @@ import {
   RegisterRequest,
   SendMessageRequest,
   SetAdminRequest,
+  SetNotificationsRequest,
   TokenPair,
   UpdateConversationRequest,
   UserSearchQuery,
@@ -384,6 +385,23 @@ export const ROUTES = defineRoutes({
       description:
         'A user who is not a member is 404. Taking the role from the only admin is 403 (leaving hands it over instead). A change writes an `admin_changed` system message and sends `conversation:updated`.',
       params: { id: 'The conversation id (opaque).', userId: 'The member.' },
+    },
+  },
+
+  setNotifications: {
+    method: 'PUT',
+    path: '/api/conversations/:id/notifications',
+    auth: true,
+    params: z.object({ id: PathId }),
+    body: jsonBody(SetNotificationsRequest),
+    responses: { 204: empty('Stored.') },
+    errors: ['invalid_request', 'unauthorized', 'not_found', 'payload_too_large'],
+    docs: {
+      tag: 'conversations',
+      summary: "The caller's notification level for a conversation",
+      description:
+        '`all`, `mentions` (a message naming the caller) or `none`; kept per member on the server, shown as `notifications` in the conversation. Every socket of the caller receives `conversation:updated`, so their other devices follow it.',
+      params: { id: 'The conversation id (opaque).' },
     },
   },
 

@@ -13,6 +13,7 @@ export function conversationsRoutes(
   | 'addMembers'
   | 'removeMember'
   | 'setMemberAdmin'
+  | 'setNotifications'
 > {
   return {
     createConversation: async ({ body, caller }) => {
@@ -35,6 +36,11 @@ export function conversationsRoutes(
       status: 200,
       body: await conversations.get(caller.userId, params.id),
     }),
+
+    setNotifications: async ({ params, body, caller }) => {
+      await conversations.setNotifications(caller.userId, params.id, body.level);
+      return { status: 204 };
+    },
 
     // ---- groups ----
     updateConversation: async ({ params, body, caller }) => ({

@@ -50,7 +50,7 @@ interface Fixture {
 type Expected = number | readonly number[];
 
 interface RestRow {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** OpenAPI spelling, as `app.routes` lists it. */
   path: string;
   run(api: TestApi, caller: Caller, fx: Fixture): Promise<RestResponse<unknown>>;
@@ -197,6 +197,16 @@ const REST_MATRIX: RestRow[] = [
     method: 'POST',
     path: '/api/conversations/{id}/read',
     run: (api, c, fx) => api.http.post(`${conv(fx)}/read`, { token: c.token, body: { seq: 1 } }),
+    expect: MEMBERS_ONLY(204),
+  },
+  {
+    method: 'PUT',
+    path: '/api/conversations/{id}/notifications',
+    run: (api, c, fx) =>
+      api.http.request('PUT', `${conv(fx)}/notifications`, {
+        token: c.token,
+        body: { level: 'all' },
+      }),
     expect: MEMBERS_ONLY(204),
   },
   // Groups: the member is the group's admin. Each row asks for what is already so, so

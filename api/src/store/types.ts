@@ -138,6 +138,9 @@ export interface WatermarkRecord {
   readSeq: number;
 }
 
+/** How much of a conversation notifies a member (version 2); 'all' until they choose. */
+export type NotificationLevel = 'all' | 'mentions' | 'none';
+
 /** A conversation as one member sees it in a list. */
 export interface ConversationSummary {
   conversation: ConversationRecord;
@@ -146,6 +149,8 @@ export interface ConversationSummary {
   watermarks: WatermarkRecord[];
   /** Messages from others with seq greater than this member's readSeq. */
   unreadCount: number;
+  /** This member's notification level for it. */
+  notifications: NotificationLevel;
 }
 
 export interface NewUser {
@@ -312,6 +317,12 @@ export interface ConversationStore {
     userId: string,
     admin: boolean,
   ): Promise<ConversationRecord | null>;
+  /** Sets a member's notification level; resolves false (and stores nothing) for a non-member. */
+  setNotifications(
+    conversationId: string,
+    userId: string,
+    level: NotificationLevel,
+  ): Promise<boolean>;
 }
 
 export interface MessageStore {

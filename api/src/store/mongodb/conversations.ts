@@ -1,5 +1,10 @@
 import { Types, trusted } from 'mongoose';
-import type { ConversationStore, ConversationSummary, WatermarkRecord } from '../types';
+import type {
+  ConversationStore,
+  ConversationSummary,
+  NotificationLevel,
+  WatermarkRecord,
+} from '../types';
 import { isDuplicateKeyOn } from './errors';
 import { directKey, idString, isStoreId, parseId, requireId } from './ids';
 import type { OperationGate } from './gate';
@@ -255,6 +260,34 @@ export function mongoConversationStore(models: Models, gate: OperationGate): Con
         return doc ? toConversationRecord(doc) : null;
       }),
 
+    setNotifications: (conversationId, userId, level) =>
+      gate.run(async () => {
+        const cid = parseId(conversationId);
+        const uid = parseId(userId);
+        if (!cid || !uid) return false;
+        const member = await conversations.exists({ _id: cid, memberIds: uid });
+        if (!member) return false;
+        // The member's watermark document holds it; one that has none yet gets one with
+        // nothing received or read. Two first writes at once: the unique index lets one
+        // insert, and the other's retry updates it.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await models.watermarks.updateOne(
+              { conversationId: cid, userId: uid },
+              {
+                $set: { notifications: level },
+                $setOnInsert: { deliveredSeq: 0, readSeq: 0 },
+              },
+              { upsert: true, setDefaultsOnInsert: false },
+            );
+            return true;
+          } catch (err) {
+            if (attempt < DIRECT_UPSERT_ATTEMPTS && isDuplicateKeyOn(err, 'userId')) continue;
+            throw err;
+          }
+        }
+      }),
+
     peerIds: (userId) =>
       gate.run(async () => {
         const member = parseId(userId);
@@ -296,11 +329,15 @@ async function summarize(
     lastMessages.map((message) => [idString(message.conversationId), message]),
   );
   const marksByConversation = new Map<string, Map<string, WatermarkRecord>>();
+  const levelByConversation = new Map<string, NotificationLevel>();
   for (const mark of marks) {
     const key = idString(mark.conversationId);
     let byUser = marksByConversation.get(key);
     if (!byUser) marksByConversation.set(key, (byUser = new Map<string, WatermarkRecord>()));
     byUser.set(idString(mark.userId), toWatermarkRecord(mark));
+    if (mark.userId.equals(member) && mark.notifications !== undefined) {
+      levelByConversation.set(key, mark.notifications);
+    }
   }
 
   const memberKey = idString(member);
@@ -339,6 +376,7 @@ async function summarize(
         return byUser?.get(userId) ?? { userId, deliveredSeq: 0, readSeq: 0 };
       }),
       unreadCount: unreadByConversation.get(key) ?? 0,
+      notifications: levelByConversation.get(key) ?? 'all',
     };
   });
 }

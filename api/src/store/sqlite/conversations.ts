@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ConversationRecord, ConversationStore, ConversationSummary } from '../types';
+import type {
+  ConversationRecord,
+  ConversationStore,
+  ConversationSummary,
+  NotificationLevel,
+} from '../types';
 import type { SqliteContext } from './context';
 import {
   CONVERSATION_COLUMNS,
@@ -14,6 +19,7 @@ type PrefixedMessageRow = { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] }
 
 interface SummaryRow extends ConversationRow, Omit<PrefixedMessageRow, 'm_id'> {
   unread_count: number;
+  notifications: NotificationLevel;
   m_id: string | null;
 }
 
@@ -24,6 +30,7 @@ interface SummaryRow extends ConversationRow, Omit<PrefixedMessageRow, 'm_id'> {
  */
 const SUMMARY_SELECT = `
   SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.last_activity_at, c.rev,
+         me.notifications,
          ${MESSAGE_FIELDS.map((field) => `m.${field} AS m_${field}`).join(', ')},
          (SELECT count(*) FROM messages u
            WHERE u.conversation_id = c.id AND u.seq > me.read_seq AND u.sender_id <> me.user_id
@@ -172,6 +179,7 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
         lastMessage: row.m_id === null ? null : toMessage(unprefixed(row, row.m_id)),
         watermarks: memberRows.map(toWatermark),
         unreadCount: row.unread_count,
+        notifications: row.notifications,
       };
     });
   };
@@ -205,6 +213,10 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
   );
   const updateAdmin = db.prepare<[number, string, string]>(
     'UPDATE conversation_members SET admin = ? WHERE conversation_id = ? AND user_id = ?',
+  );
+
+  const updateNotifications = db.prepare<[NotificationLevel, string, string]>(
+    `UPDATE conversation_members SET notifications = ? WHERE conversation_id = ? AND user_id = ?`,
   );
 
   const setTitle = db.transaction((id: string, title: string) => {
@@ -252,6 +264,8 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
       run(() => addMembers.immediate(id, userIds, maxMembers)),
     removeMember: (id, userId) => run(() => removeMember.immediate(id, userId)),
     setAdmin: (id, userId, admin) => run(() => setAdmin.immediate(id, userId, admin)),
+    setNotifications: (id, userId, level) =>
+      run(() => updateNotifications.run(level, id, userId).changes > 0),
     findOrCreateDirect: (userA, userB) =>
       run(() => {
         if (userA === userB) throw new Error('a direct conversation needs two distinct users');

@@ -59,9 +59,12 @@ export function compareLocalMessages(a: LocalMessage, b: LocalMessage): number {
 
 /**
  * A conversation as the client holds it: the contract's, with local unread/last message.
- * Version 2's `rev` and `admins` are left out until the client core keeps them up to date.
+ * Version 2's `rev`, `admins` and `notifications` are left out until the client core keeps them up to date.
  */
-export interface ConversationView extends Omit<Conversation, 'lastMessage' | 'rev' | 'admins'> {
+export interface ConversationView extends Omit<
+  Conversation,
+  'lastMessage' | 'rev' | 'admins' | 'notifications'
+> {
   /** The latest message, including the caller's own unsent ones. */
   lastMessage: LocalMessage | null;
   /** For sorting the list: the last message's time, else the creation time. */
