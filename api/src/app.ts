@@ -193,7 +193,10 @@ export function createApp(deps: AppDeps): App {
     messages,
     relayMembership: scaleOut?.relayMembership,
   });
-  const users = new UsersService(store.users, presence);
+  const users = new UsersService(store.users, presence, {
+    peerIds: (userId) => store.conversations.peerIds(userId),
+    notifier,
+  });
   realtime.use(presenceSocketFeature(presence));
   realtime.use(
     messagingSocketFeature({ messages, typing, receipts, limitTyping: config.rateLimits }),

@@ -240,5 +240,8 @@ export type AddMembersRequest = z.input<typeof AddMembersRequest>;
 export const SetAdminRequest = z.object({ admin: z.boolean() });
 export type SetAdminRequest = z.input<typeof SetAdminRequest>;
 
+export const UpdateMeRequest = z.object({ displayName: DisplayName.optional() });
+export type UpdateMeRequest = z.input<typeof UpdateMeRequest>;
+
 export const SetNotificationsRequest = z.object({ level: NotificationLevel });
 export type SetNotificationsRequest = z.input<typeof SetNotificationsRequest>;

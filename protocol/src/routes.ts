@@ -18,6 +18,7 @@ import {
   SendMessageRequest,
   SetAdminRequest,
   SetNotificationsRequest,
+  UpdateMeRequest,
   TokenPair,
   UpdateConversationRequest,
   UserSearchQuery,
@@ -237,6 +238,23 @@ export const ROUTES = defineRoutes({
     responses: { 200: json(User, 'The caller.') },
     errors: ['unauthorized'],
     docs: { tag: 'users', summary: 'The caller' },
+  },
+  updateMe: {
+    method: 'PATCH',
+    path: '/api/users/me',
+    auth: true,
+    body: jsonBody(
+      UpdateMeRequest,
+      `displayName: ${LIMITS.displayNameMin}-${LIMITS.displayNameMax} characters after trimming.`,
+    ),
+    responses: { 200: json(User, 'The caller after the change.') },
+    errors: ['invalid_request', 'unauthorized', 'payload_too_large'],
+    docs: {
+      tag: 'users',
+      summary: "Change the caller's profile",
+      description:
+        "People sharing a conversation with the caller, and the caller's own sockets, receive `user:updated` with the person.",
+    },
   },
   searchUsers: {
     method: 'GET',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiError as ApiErrorSchema, type ApiError } from './errors';
-import { Conversation, Id, Message, ReceiptType, Timestamp } from './models';
+import { Conversation, Id, Message, Person, ReceiptType, Timestamp } from './models';
 import { ClientId, MessageBody, MessageSeq, ReactionEmoji, Seq } from './rest';
 
 // ---- client -> server payloads ------------------------------------------
@@ -119,6 +119,7 @@ export const SERVER_EVENT_SCHEMAS = {
   'conversation:updated': Conversation,
   'conversation:removed': ConversationRemovedEvent,
   presence: PresenceEvent,
+  'user:updated': Person,
   typing: TypingEvent,
   receipt: ReceiptEvent,
 } as const satisfies Record<string, z.ZodType>;

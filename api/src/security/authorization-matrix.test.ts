@@ -200,6 +200,15 @@ const REST_MATRIX: RestRow[] = [
     expect: MEMBERS_ONLY(204),
   },
   {
+    method: 'PATCH',
+    path: '/api/users/me',
+    run: (api, c) => {
+      const displayName = c.user?.user.displayName ?? 'Someone';
+      return api.http.request('PATCH', '/api/users/me', { token: c.token, body: { displayName } });
+    },
+    expect: SIGNED_IN(200),
+  },
+  {
     method: 'PUT',
     path: '/api/conversations/{id}/notifications',
     run: (api, c, fx) =>

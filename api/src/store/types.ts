@@ -247,6 +247,8 @@ export interface UserStore {
    */
   search(prefix: string, options: { excludeId: string; limit: number }): Promise<UserRecord[]>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** Resolves with the user after the change, or null when there is no such user. */
+  setDisplayName(id: string, displayName: string): Promise<UserRecord | null>;
   setLastSeen(id: string, at: Date): Promise<void>;
 }
 

@@ -187,6 +187,8 @@ export class Connection {
         this.o.onConversationsLoaded();
       },
       'conversation:removed': ({ conversationId }) => state.removeConversation(conversationId),
+      // A member's name changed: the conversations carry members, so list them again.
+      'user:updated': () => this.catchUps.request(),
       presence: (event) => state.applyPresence(event),
       typing: (event) => state.applyTyping(event),
       receipt: (event) => state.applyReceipt(event),

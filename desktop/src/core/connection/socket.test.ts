@@ -26,6 +26,7 @@ function recordingHandlers() {
     'conversation:updated': record('conversation:updated'),
     'conversation:removed': record('conversation:removed'),
     presence: record('presence'),
+    'user:updated': record('user:updated'),
     typing: record('typing'),
     receipt: record('receipt'),
   };
