@@ -19,6 +19,7 @@ import { createAccessTokens, createRefreshTokens } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { createCreationLimiter } from './conversations/creation-limiter';
+import { GroupsService } from './conversations/groups';
 import { Membership } from './conversations/membership';
 import { conversationsRoutes } from './conversations/routes';
 import { ConversationsService } from './conversations/service';
@@ -172,7 +173,7 @@ export function createApp(deps: AppDeps): App {
     expiryMs: deps.timings?.typingExpiryMs,
     relayClear: scaleOut?.relayTypingClear,
   });
-  scaleOut?.attach({ io: realtime.io, sessionStatus, typing });
+  scaleOut?.attach({ io: realtime.io, sessionStatus, typing, membership });
   const receipts = new ReceiptsService(store.receipts, membership, notifier);
   const conversations = new ConversationsService({
     store,
@@ -210,7 +211,17 @@ export function createApp(deps: AppDeps): App {
     uploads,
     logger,
   });
-  const users = new UsersService(store.users, presence);
+  const groups = new GroupsService({
+    store,
+    membership,
+    notifier,
+    messages,
+    relayMembership: scaleOut?.relayMembership,
+  });
+  const users = new UsersService(store.users, presence, {
+    peerIds: (userId) => store.conversations.peerIds(userId),
+    notifier,
+  });
   realtime.use(presenceSocketFeature(presence));
   realtime.use(
     messagingSocketFeature({ messages, typing, receipts, limitTyping: config.rateLimits }),
@@ -228,7 +239,7 @@ export function createApp(deps: AppDeps): App {
       ...docsRoutes(),
       ...authRoutes(auth),
       ...usersRoutes(users),
-      ...conversationsRoutes(conversations),
+      ...conversationsRoutes(conversations, groups),
       ...messagesRoutes(messages, receipts),
       ...uploadsRoutes(
         uploads,

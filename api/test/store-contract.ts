@@ -18,6 +18,7 @@ import type {
   Store,
   UserRecord,
 } from '../src/store/types';
+import { describeGroupMembership } from './group-membership-contract';
 import { describeMessageLifecycle } from './message-lifecycle-contract';
 
 export type OpenStore = () => Promise<Store>;
@@ -508,6 +509,7 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
             { userId: carol.id, deliveredSeq: 0, readSeq: 0 },
           ],
           unreadCount: 0,
+          notifications: 'all',
         });
 
         await send(group.id, bob.id, 'one'); // 1
@@ -748,6 +750,7 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
     });
 
     describeMessageLifecycle({ store: () => store, user });
+    describeGroupMembership({ store: () => store, user });
 
     describe('receipts', () => {
       async function withMessages(count: number) {

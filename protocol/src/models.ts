@@ -110,6 +110,10 @@ export const Message = z.object({
 });
 export type Message = z.infer<typeof Message>;
 
+/** How much of a conversation notifies its member: everything, mentions of them, nothing. */
+export const NotificationLevel = z.enum(['all', 'mentions', 'none']);
+export type NotificationLevel = z.infer<typeof NotificationLevel>;
+
 export const ConversationType = z.enum(['direct', 'group']);
 export type ConversationType = z.infer<typeof ConversationType>;
 
@@ -137,6 +141,8 @@ export const Conversation = z.object({
   rev: z.number().int().nonnegative().default(0),
   /** Group admins (the creator first); empty for a direct conversation. */
   admins: z.array(Id).default([]),
+  /** (version 2) The caller's notification level for it. */
+  notifications: NotificationLevel.default('all'),
 });
 export type Conversation = z.infer<typeof Conversation>;
 

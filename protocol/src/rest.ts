@@ -7,7 +7,7 @@ import {
   USERNAME_PATTERN,
   codePointLength,
 } from './limits';
-import { Attachment, Conversation, Id, Message, Person, User } from './models';
+import { Attachment, Conversation, Id, Message, NotificationLevel, Person, User } from './models';
 
 /** Marks the one validation failure the contract answers with 413 instead of 400. */
 export const PAYLOAD_TOO_LARGE = 'payload_too_large';
@@ -287,3 +287,22 @@ export const AttachmentPathParams = z.object({ id: z.string() });
 
 /** `201` of `POST /api/uploads`. */
 export const UploadResponse = Attachment;
+
+// ---- groups (version 2) ----
+
+export const UpdateConversationRequest = z.object({ title: GroupTitle.optional() });
+export type UpdateConversationRequest = z.input<typeof UpdateConversationRequest>;
+
+export const AddMembersRequest = z.object({
+  userIds: z.array(Id).min(1).max(LIMITS.groupMembersMax),
+});
+export type AddMembersRequest = z.input<typeof AddMembersRequest>;
+
+export const SetAdminRequest = z.object({ admin: z.boolean() });
+export type SetAdminRequest = z.input<typeof SetAdminRequest>;
+
+export const UpdateMeRequest = z.object({ displayName: DisplayName.optional() });
+export type UpdateMeRequest = z.input<typeof UpdateMeRequest>;
+
+export const SetNotificationsRequest = z.object({ level: NotificationLevel });
+export type SetNotificationsRequest = z.input<typeof SetNotificationsRequest>;

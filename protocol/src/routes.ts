@@ -4,6 +4,7 @@ import { LIMITS, UPLOAD_LIMITS } from './limits';
 import { Conversation, Message, Person, User } from './models';
 import {
   AttachmentPathParams,
+  AddMembersRequest,
   AuthResponse,
   ConversationListQuery,
   ConversationListResponse,
@@ -21,7 +22,11 @@ import {
   SendMessageRequest,
   UploadFields,
   UploadResponse,
+  SetAdminRequest,
+  SetNotificationsRequest,
+  UpdateMeRequest,
   TokenPair,
+  UpdateConversationRequest,
   UserSearchQuery,
   UserSearchResponse,
 } from './rest';
@@ -240,6 +245,23 @@ export const ROUTES = defineRoutes({
     errors: ['unauthorized'],
     docs: { tag: 'users', summary: 'The caller' },
   },
+  updateMe: {
+    method: 'PATCH',
+    path: '/api/users/me',
+    auth: true,
+    body: jsonBody(
+      UpdateMeRequest,
+      `displayName: ${LIMITS.displayNameMin}-${LIMITS.displayNameMax} characters after trimming.`,
+    ),
+    responses: { 200: json(User, 'The caller after the change.') },
+    errors: ['invalid_request', 'unauthorized', 'payload_too_large'],
+    docs: {
+      tag: 'users',
+      summary: "Change the caller's profile",
+      description:
+        "People sharing a conversation with the caller, and the caller's own sockets, receive `user:updated` with the person.",
+    },
+  },
   searchUsers: {
     method: 'GET',
     path: '/api/users',
@@ -319,6 +341,90 @@ export const ROUTES = defineRoutes({
     docs: {
       tag: 'conversations',
       summary: 'One conversation of the caller',
+      params: { id: 'The conversation id (opaque).' },
+    },
+  },
+
+  // ---- groups (version 2) ----
+  updateConversation: {
+    method: 'PATCH',
+    path: '/api/conversations/:id',
+    auth: true,
+    params: z.object({ id: PathId }),
+    body: jsonBody(
+      UpdateConversationRequest,
+      `title: ${LIMITS.titleMin}-${LIMITS.titleMax} characters after trimming.`,
+    ),
+    responses: { 200: json(Conversation, 'The group after the change, as the caller sees it.') },
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large'],
+    docs: {
+      tag: 'groups',
+      summary: 'Rename a group (admins)',
+      description:
+        'A changed title writes a `title_changed` system message and sends `conversation:updated` to every member. A direct conversation, or a caller who is not an admin, is 403.',
+      params: { id: 'The conversation id (opaque).' },
+    },
+  },
+  addMembers: {
+    method: 'POST',
+    path: '/api/conversations/:id/members',
+    auth: true,
+    params: z.object({ id: PathId }),
+    body: jsonBody(AddMembersRequest),
+    responses: { 200: json(Conversation, 'The group after the change, as the caller sees it.') },
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large'],
+    docs: {
+      tag: 'groups',
+      summary: 'Add members to a group (admins)',
+      description: `Users already in the group are skipped; an unknown user id is 404; more than ${LIMITS.groupMembersMax} members in all is 400. The new members receive \`conversation:new\`, everyone \`conversation:updated\` and a \`member_added\` system message.`,
+      params: { id: 'The conversation id (opaque).' },
+    },
+  },
+  removeMember: {
+    method: 'DELETE',
+    path: '/api/conversations/:id/members/:userId',
+    auth: true,
+    params: z.object({ id: PathId, userId: PathId }),
+    responses: { 204: empty('The member is out of the group.') },
+    errors: ['unauthorized', 'forbidden', 'not_found'],
+    docs: {
+      tag: 'groups',
+      summary: 'Remove a member (admins), or leave (anyone, their own id)',
+      description:
+        "The removed member's sockets receive `conversation:removed` and nothing more of it; from then on the group is 404 to them. The last admin leaving makes the longest-standing remaining member admin. A `member_removed` or `member_left` system message and `conversation:updated` reach the members who stay.",
+      params: { id: 'The conversation id (opaque).', userId: 'The member to remove.' },
+    },
+  },
+  setMemberAdmin: {
+    method: 'PATCH',
+    path: '/api/conversations/:id/members/:userId',
+    auth: true,
+    params: z.object({ id: PathId, userId: PathId }),
+    body: jsonBody(SetAdminRequest),
+    responses: { 200: json(Conversation, 'The group after the change, as the caller sees it.') },
+    errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large'],
+    docs: {
+      tag: 'groups',
+      summary: 'Make a member admin, or not (admins)',
+      description:
+        'A user who is not a member is 404. Taking the role from the only admin is 403 (leaving hands it over instead). A change writes an `admin_changed` system message and sends `conversation:updated`.',
+      params: { id: 'The conversation id (opaque).', userId: 'The member.' },
+    },
+  },
+
+  setNotifications: {
+    method: 'PUT',
+    path: '/api/conversations/:id/notifications',
+    auth: true,
+    params: z.object({ id: PathId }),
+    body: jsonBody(SetNotificationsRequest),
+    responses: { 204: empty('Stored.') },
+    errors: ['invalid_request', 'unauthorized', 'not_found', 'payload_too_large'],
+    docs: {
+      tag: 'conversations',
+      summary: "The caller's notification level for a conversation",
+      description:
+        '`all`, `mentions` (a message naming the caller) or `none`; kept per member on the server, shown as `notifications` in the conversation. Every socket of the caller receives `conversation:updated`, so their other devices follow it.',
       params: { id: 'The conversation id (opaque).' },
     },
   },

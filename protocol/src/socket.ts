@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiError as ApiErrorSchema, type ApiError } from './errors';
-import { Conversation, Id, Message, ReceiptType, Timestamp } from './models';
+import { Conversation, Id, Message, Person, ReceiptType, Timestamp } from './models';
 import {
   MessageBody,
   MessageSeq,
@@ -61,6 +61,10 @@ export type PresenceEvent = z.infer<typeof PresenceEvent>;
 
 export const TypingEvent = z.object({ conversationId: Id, userId: Id, typing: z.boolean() });
 export type TypingEvent = z.infer<typeof TypingEvent>;
+
+/** (version 2) A removed or leaving member's sockets hear nothing more of the conversation. */
+export const ConversationRemovedEvent = z.object({ conversationId: Id });
+export type ConversationRemovedEvent = z.infer<typeof ConversationRemovedEvent>;
 
 export const ReceiptEvent = z.object({
   conversationId: Id,
@@ -123,7 +127,10 @@ export const SERVER_EVENT_SCHEMAS = {
   'message:new': Message,
   'message:updated': Message,
   'conversation:new': Conversation,
+  'conversation:updated': Conversation,
+  'conversation:removed': ConversationRemovedEvent,
   presence: PresenceEvent,
+  'user:updated': Person,
   typing: TypingEvent,
   receipt: ReceiptEvent,
 } as const satisfies Record<string, z.ZodType>;

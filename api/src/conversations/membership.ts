@@ -3,9 +3,10 @@ import type { ConversationRecord, ConversationStore } from '../store/types';
 
 /**
  * Who is in which conversation, remembered so sending a message, typing or a receipt
- * costs no database read for it. Safe because a conversation's members never change in
- * v1 (no joining or leaving): a list read once stays true. When membership changes
- * arrive, they must call `forget` (and publish it to other instances).
+ * costs no database read for it. A group's members change (version 2): the instance that
+ * changes them calls `remember` with the stored result, and every other instance hears
+ * of it and calls `forget` before the change is answered (GroupsService, scale/index.ts),
+ * so a removed member stops receiving at once wherever their sockets are.
  * Only conversations that exist are remembered; unknown ids are read every time.
  */
 export class Membership {
@@ -28,16 +29,21 @@ export class Membership {
     }
     let lookup = this.pending.get(conversationId);
     if (!lookup) {
-      lookup = this.conversations.findById(conversationId).then((found) => {
-        if (found) this.remember(found);
-        return found ? found.memberIds : null;
-      });
+      const read: Promise<readonly string[] | null> = this.conversations
+        .findById(conversationId)
+        .then((found) => {
+          // A change heard while the read was in flight (`forget` dropped this lookup)
+          // wins over what the read saw: the next call reads again.
+          if (found && this.pending.get(conversationId) === read) this.remember(found);
+          return found ? found.memberIds : null;
+        });
+      lookup = read;
       this.pending.set(conversationId, lookup);
     }
     try {
       return await lookup;
     } finally {
-      this.pending.delete(conversationId);
+      if (this.pending.get(conversationId) === lookup) this.pending.delete(conversationId);
     }
   }
 
@@ -52,6 +58,7 @@ export class Membership {
   }
 
   remember(conversation: ConversationRecord): void {
+    this.pending.delete(conversation.id);
     this.members.delete(conversation.id);
     this.members.set(conversation.id, Object.freeze([...conversation.memberIds]));
     while (this.members.size > this.maxEntries) {
@@ -63,6 +70,7 @@ export class Membership {
 
   forget(conversationId: string): void {
     this.members.delete(conversationId);
+    this.pending.delete(conversationId);
   }
 }
 

@@ -1,9 +1,20 @@
 import type { RouteHandlers } from '../http/route-table';
+import type { GroupsService } from './groups';
 import type { ConversationsService } from './service';
 
 export function conversationsRoutes(
   conversations: ConversationsService,
-): RouteHandlers<'createConversation' | 'listConversations' | 'getConversation'> {
+  groups: GroupsService,
+): RouteHandlers<
+  | 'createConversation'
+  | 'listConversations'
+  | 'getConversation'
+  | 'updateConversation'
+  | 'addMembers'
+  | 'removeMember'
+  | 'setMemberAdmin'
+  | 'setNotifications'
+> {
   return {
     createConversation: async ({ body, caller }) => {
       if (body.type === 'direct') {
@@ -24,6 +35,32 @@ export function conversationsRoutes(
     getConversation: async ({ params, caller }) => ({
       status: 200,
       body: await conversations.get(caller.userId, params.id),
+    }),
+
+    setNotifications: async ({ params, body, caller }) => {
+      await conversations.setNotifications(caller.userId, params.id, body.level);
+      return { status: 204 };
+    },
+
+    // ---- groups ----
+    updateConversation: async ({ params, body, caller }) => ({
+      status: 200,
+      body: await groups.update(caller.userId, params.id, body),
+    }),
+
+    addMembers: async ({ params, body, caller }) => ({
+      status: 200,
+      body: await groups.addMembers(caller.userId, params.id, body.userIds),
+    }),
+
+    removeMember: async ({ params, caller }) => {
+      await groups.removeMember(caller.userId, params.id, params.userId);
+      return { status: 204 };
+    },
+
+    setMemberAdmin: async ({ params, body, caller }) => ({
+      status: 200,
+      body: await groups.setAdmin(caller.userId, params.id, params.userId, body.admin),
     }),
   };
 }

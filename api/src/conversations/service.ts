@@ -1,4 +1,9 @@
-import { LIMITS, type Conversation, type ConversationListQuery } from '@chat/protocol';
+import {
+  LIMITS,
+  type Conversation,
+  type ConversationListQuery,
+  type NotificationLevel,
+} from '@chat/protocol';
 import { ApiError } from '../http/errors';
 import type { Notifier } from '../realtime/notifier';
 import type { ConversationRecord, ConversationSummary, Store, UserRecord } from '../store/types';
@@ -117,6 +122,22 @@ export class ConversationsService {
       conversations: page.map(({ summary }) => toConversation(summary, callerId, users)),
       nextCursor: more && last ? writeCursor(last.key) : null,
     };
+  }
+
+  /** Stores the caller's level; every socket of theirs hears the conversation as it is now. */
+  async setNotifications(
+    callerId: string,
+    conversationId: string,
+    level: NotificationLevel,
+  ): Promise<void> {
+    const stored = await this.deps.store.conversations.setNotifications(
+      conversationId,
+      callerId,
+      level,
+    );
+    if (!stored) throw conversationNotFound();
+    const view = await this.get(callerId, conversationId);
+    this.deps.notifier.toUsers([callerId], 'conversation:updated', view);
   }
 
   async get(callerId: string, conversationId: string): Promise<Conversation> {

@@ -39,6 +39,7 @@ export function toConversation(
     })),
     rev: conversation.rev,
     admins: [...conversation.adminIds],
+    notifications: summary.notifications,
   };
 }
 
@@ -49,5 +50,6 @@ export function freshSummary(conversation: ConversationRecord): ConversationSumm
     lastMessage: null,
     watermarks: conversation.memberIds.map((userId) => ({ userId, deliveredSeq: 0, readSeq: 0 })),
     unreadCount: 0,
+    notifications: 'all',
   };
 }

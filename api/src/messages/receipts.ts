@@ -15,18 +15,23 @@ export class ReceiptsService {
     private readonly notifier: Notifier,
   ) {}
 
-  /** @throws ApiError('not_found') when `userId` is not a member. */
+  /**
+   * A `read` also reaches the reader's own other sockets (version 2), so each of their
+   * devices clears its unread count; `fromSocketId` is the socket that sent it, if any.
+   * @throws ApiError('not_found') when `userId` is not a member.
+   */
   async advance(
     userId: string,
     conversationId: string,
     type: ReceiptType,
     seq: number,
+    fromSocketId?: string,
   ): Promise<{ deliveredSeq: number; readSeq: number; moved: boolean }> {
     const members = await this.membership.requireMember(conversationId, userId);
     const result = await this.receipts.advance(conversationId, userId, type, seq);
     if (result.moved) {
       this.notifier.toUsers(
-        members.filter((id) => id !== userId),
+        type === 'read' ? members : members.filter((id) => id !== userId),
         'receipt',
         {
           conversationId,
@@ -34,6 +39,7 @@ export class ReceiptsService {
           type,
           seq: type === 'read' ? result.readSeq : result.deliveredSeq,
         },
+        { exceptSocketId: fromSocketId },
       );
     }
     return { deliveredSeq: result.deliveredSeq, readSeq: result.readSeq, moved: result.moved };

@@ -54,7 +54,7 @@ export function messagingSocketFeature(deps: {
     });
 
     helpers.on('receipt', async ({ conversationId, type, seq }) => {
-      await deps.receipts.advance(userId(), conversationId, type, seq);
+      await deps.receipts.advance(userId(), conversationId, type, seq, socket.id);
       return {};
     });
 

@@ -3,6 +3,7 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SessionStatus } from '../auth/session-status';
+import type { Membership } from '../conversations/membership';
 import type { TypingService } from '../messages/typing';
 import type { ChatServer } from '../realtime/types';
 import { RedisPresenceTracker } from './presence-tracker';
@@ -29,8 +30,18 @@ export interface ScaleOut {
   readonly limiterStore: SharedLimiterStore;
   /** For TypingService: a send on this instance ends typing held by another one. */
   readonly relayTypingClear: (conversationId: string, userId: string) => void;
+  /**
+   * For GroupsService: tells the other instances a conversation's members changed and
+   * resolves once each has forgotten its copy (or after MEMBERSHIP_RELAY_TIMEOUT_MS).
+   */
+  readonly relayMembership: (conversationId: string) => Promise<void>;
   /** Wires the app's parts in; call once, before the server listens. */
-  attach(parts: { io: ChatServer; sessionStatus: SessionStatus; typing: TypingService }): void;
+  attach(parts: {
+    io: ChatServer;
+    sessionStatus: SessionStatus;
+    typing: TypingService;
+    membership?: Membership;
+  }): void;
   /** Hands this instance's users to the others; call before sockets are closed. */
   detach(): Promise<void>;
   /** Closes the Redis connections; call after the app has closed. */
@@ -38,6 +49,13 @@ export interface ScaleOut {
 }
 
 const TYPING_CLEAR = 'typing:clear';
+const MEMBERSHIP_CHANGED = 'membership:changed';
+/**
+ * How long a membership change waits for the other instances to drop their copy. A live
+ * instance answers within milliseconds; one that crashed would otherwise hold every
+ * change until the adapter notices it is gone.
+ */
+const MEMBERSHIP_RELAY_TIMEOUT_MS = 2_000;
 
 /** Connects to Redis and registers this instance. Rejects if Redis cannot be reached at start. */
 export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
@@ -104,7 +122,23 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
     relayTypingClear: (conversationId, userId) => {
       attached?.io.serverSideEmit(TYPING_CLEAR, conversationId, userId);
     },
-    attach({ io, sessionStatus, typing }) {
+    relayMembership: async (conversationId) => {
+      if (!attached) return;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          attached.io.serverSideEmitWithAck(MEMBERSHIP_CHANGED, conversationId),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('timed out')), MEMBERSHIP_RELAY_TIMEOUT_MS);
+          }),
+        ]);
+      } catch (err) {
+        log.warn({ err, conversationId }, 'an instance did not confirm a membership change');
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    attach({ io, sessionStatus, typing, membership }) {
       attached = { io, sessionStatus };
       io.adapter(
         createShardedAdapter(adapterPub, adapterSub, {
@@ -116,6 +150,10 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
         if (typeof conversationId === 'string' && typeof userId === 'string') {
           typing.clearHere(conversationId, userId);
         }
+      });
+      io.on(MEMBERSHIP_CHANGED, (conversationId: unknown, ack: unknown) => {
+        if (typeof conversationId === 'string') membership?.forget(conversationId);
+        if (typeof ack === 'function') (ack as (ok: boolean) => void)(true);
       });
       sessionStatus.onRevoked((sessionId, origin) => {
         if (origin !== 'local') return;

@@ -138,6 +138,9 @@ export interface WatermarkRecord {
   readSeq: number;
 }
 
+/** How much of a conversation notifies a member (version 2); 'all' until they choose. */
+export type NotificationLevel = 'all' | 'mentions' | 'none';
+
 /** A conversation as one member sees it in a list. */
 export interface ConversationSummary {
   conversation: ConversationRecord;
@@ -146,6 +149,8 @@ export interface ConversationSummary {
   watermarks: WatermarkRecord[];
   /** Messages from others with seq greater than this member's readSeq. */
   unreadCount: number;
+  /** This member's notification level for it. */
+  notifications: NotificationLevel;
 }
 
 export interface NewUser {
@@ -242,6 +247,8 @@ export interface UserStore {
    */
   search(prefix: string, options: { excludeId: string; limit: number }): Promise<UserRecord[]>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** Resolves with the user after the change, or null when there is no such user. */
+  setDisplayName(id: string, displayName: string): Promise<UserRecord | null>;
   setLastSeen(id: string, at: Date): Promise<void>;
 }
 
@@ -282,6 +289,42 @@ export interface ConversationStore {
   summaryFor(conversationId: string, userId: string): Promise<ConversationSummary | null>;
   /** Distinct users who share at least one conversation with `userId`, without `userId`. */
   peerIds(userId: string): Promise<string[]>;
+
+  // ---- changing a group (version 2). Each resolves with the group after the change, or
+  // null when there is no such group (a direct conversation is never changed). ----
+
+  setTitle(conversationId: string, title: string): Promise<ConversationRecord | null>;
+  /**
+   * Appends the users who are not members yet, in the order given, after the members
+   * there are. All or nothing: when the group would then have more than `maxMembers`,
+   * resolves `'full'` and adds no one (also under concurrent adds).
+   */
+  addMembers(
+    conversationId: string,
+    userIds: readonly string[],
+    maxMembers: number,
+  ): Promise<ConversationRecord | 'full' | null>;
+  /**
+   * Removes a member (and their admin role) in one write. When that leaves a group with
+   * members but no admin, the longest-standing remaining member (first in memberIds)
+   * becomes admin in the same write. Removing someone who is not a member changes nothing.
+   */
+  removeMember(conversationId: string, userId: string): Promise<ConversationRecord | null>;
+  /**
+   * Makes a member admin or not. A user who is not a member is never made admin; taking
+   * the role from the only admin is the caller's rule to refuse, not the store's.
+   */
+  setAdmin(
+    conversationId: string,
+    userId: string,
+    admin: boolean,
+  ): Promise<ConversationRecord | null>;
+  /** Sets a member's notification level; resolves false (and stores nothing) for a non-member. */
+  setNotifications(
+    conversationId: string,
+    userId: string,
+    level: NotificationLevel,
+  ): Promise<boolean>;
 }
 
 export interface MessageStore {

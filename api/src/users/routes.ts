@@ -1,8 +1,15 @@
 import type { RouteHandlers } from '../http/route-table';
 import type { UsersService } from './service';
 
-export function usersRoutes(users: UsersService): RouteHandlers<'me' | 'searchUsers' | 'getUser'> {
+export function usersRoutes(
+  users: UsersService,
+): RouteHandlers<'me' | 'updateMe' | 'searchUsers' | 'getUser'> {
   return {
+    updateMe: async ({ body, caller }) => ({
+      status: 200,
+      body: await users.update(caller.userId, body),
+    }),
+
     me: async ({ caller }) => ({ status: 200, body: await users.me(caller.userId) }),
 
     searchUsers: async ({ query, caller }) => ({

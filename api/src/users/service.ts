@@ -1,18 +1,37 @@
 import type { Person, User } from '@chat/protocol';
 import { toUser } from '../auth/service';
 import { ApiError } from '../http/errors';
-import type { UserRecord, UserStore } from '../store/types';
+import type { Notifier } from '../realtime/notifier';
+import type { ConversationStore, UserRecord, UserStore } from '../store/types';
 import type { PresenceReader } from './presence';
 
 export class UsersService {
   constructor(
     private readonly users: UserStore,
     private readonly presence: PresenceReader,
+    private readonly profiles?: {
+      peerIds: ConversationStore['peerIds'];
+      notifier: Notifier;
+    },
   ) {}
 
   async me(userId: string): Promise<User> {
     const user = await this.users.findById(userId);
     // A valid token for a user that no longer exists: treat like a dead session.
+    if (!user) throw new ApiError('unauthorized');
+    return toUser(user);
+  }
+
+  /** Changes the profile; people sharing a conversation, and the user's sockets, are told. */
+  async update(userId: string, change: { displayName?: string | undefined }): Promise<User> {
+    let user = await this.users.findById(userId);
+    if (change.displayName !== undefined && user && user.displayName !== change.displayName) {
+      user = await this.users.setDisplayName(userId, change.displayName);
+      if (user && this.profiles) {
+        const peers = await this.profiles.peerIds(userId);
+        this.profiles.notifier.toUsers([userId, ...peers], 'user:updated', this.toPerson(user));
+      }
+    }
     if (!user) throw new ApiError('unauthorized');
     return toUser(user);
   }

@@ -46,6 +46,7 @@ function conversation(over: Partial<Conversation> = {}): Conversation {
     receipts: [],
     rev: 0,
     admins: [],
+    notifications: 'all',
     ...over,
   };
 }

@@ -236,6 +236,12 @@ export class ChatState {
     return view;
   }
 
+  /** The user left or was removed: forget it and everything held of it. */
+  removeConversation(conversationId: string): void {
+    if (!this.conversations.delete(conversationId)) return;
+    this.emit({ type: 'conversation-removed', conversationId });
+  }
+
   listConversations(): ConversationView[] {
     return [...this.conversations.values()]
       .map((entry) => this.view(entry))

@@ -1,5 +1,10 @@
 import { Types, trusted } from 'mongoose';
-import type { ConversationStore, ConversationSummary, WatermarkRecord } from '../types';
+import type {
+  ConversationStore,
+  ConversationSummary,
+  NotificationLevel,
+  WatermarkRecord,
+} from '../types';
 import { isDuplicateKeyOn } from './errors';
 import { directKey, idString, isStoreId, parseId, requireId } from './ids';
 import type { OperationGate } from './gate';
@@ -14,8 +19,15 @@ import { toConversationRecord, toMessageRecord, toWatermarkRecord } from './reco
  */
 const DIRECT_UPSERT_ATTEMPTS = 3;
 
+/** Rounds of read-then-conditional-update when members are added while others change it. */
+const MEMBERSHIP_UPDATE_ATTEMPTS = 10;
+
 export function mongoConversationStore(models: Models, gate: OperationGate): ConversationStore {
   const { conversations } = models;
+  const findGroup = async (_id: Types.ObjectId) => {
+    const doc = await conversations.findOne({ _id, type: 'group' }).lean();
+    return doc ? toConversationRecord(doc) : null;
+  };
 
   return {
     findOrCreateDirect: (userA, userB) =>
@@ -126,6 +138,156 @@ export function mongoConversationStore(models: Models, gate: OperationGate): Con
         return summary ?? null;
       }),
 
+    setTitle: (conversationId, title) =>
+      gate.run(async () => {
+        const _id = parseId(conversationId);
+        if (!_id) return null;
+        const doc = await conversations
+          .findOneAndUpdate(
+            { _id, type: 'group' },
+            { $set: { title } },
+            { returnDocument: 'after' },
+          )
+          .lean();
+        return doc ? toConversationRecord(doc) : null;
+      }),
+
+    addMembers: (conversationId, userIds, maxMembers) =>
+      gate.run(async () => {
+        const _id = parseId(conversationId);
+        if (!_id) return null;
+        const wanted = [...new Set(userIds)].map((id) => requireId(id, 'userId'));
+        for (let attempt = 1; ; attempt++) {
+          const doc = await conversations.findOne({ _id, type: 'group' }).lean();
+          if (!doc) return null;
+          const added = wanted.filter((id) => !doc.memberIds.some((m) => m.equals(id)));
+          if (added.length === 0) return toConversationRecord(doc);
+          if (doc.memberIds.length + added.length > maxMembers) return 'full';
+          // Applies only to the member list read above (same length, none of `added` in
+          // it), so a concurrent add or removal makes this miss and the loop read again:
+          // the limit holds without a transaction.
+          const after = await conversations
+            .findOneAndUpdate(
+              {
+                _id,
+                type: 'group',
+                memberIds: trusted({ $size: doc.memberIds.length, $nin: added }),
+              },
+              { $push: { memberIds: { $each: added } } },
+              { returnDocument: 'after' },
+            )
+            .lean();
+          if (after) return toConversationRecord(after);
+          if (attempt >= MEMBERSHIP_UPDATE_ATTEMPTS) {
+            throw new Error('the group kept changing while members were being added');
+          }
+        }
+      }),
+
+    removeMember: (conversationId, userId) =>
+      gate.run(async () => {
+        const _id = parseId(conversationId);
+        if (!_id) return null;
+        const member = parseId(userId);
+        if (!member) return findGroup(_id);
+        // One pipeline update: the member and their role go, and a group left without an
+        // admin gets its longest-standing member as one, in the same atomic write.
+        // (Pipeline stages are not cast by Mongoose: `member` is already an ObjectId.)
+        const doc = await conversations
+          .findOneAndUpdate(
+            { _id, type: 'group' },
+            [
+              {
+                $set: {
+                  memberIds: {
+                    $filter: { input: '$memberIds', cond: { $ne: ['$$this', member] } },
+                  },
+                  adminIds: {
+                    $filter: {
+                      input: { $ifNull: ['$adminIds', []] },
+                      cond: { $ne: ['$$this', member] },
+                    },
+                  },
+                },
+              },
+              {
+                $set: {
+                  adminIds: {
+                    $cond: [
+                      {
+                        $and: [
+                          { $eq: [{ $size: '$adminIds' }, 0] },
+                          { $gt: [{ $size: '$memberIds' }, 0] },
+                        ],
+                      },
+                      [{ $first: '$memberIds' }],
+                      '$adminIds',
+                    ],
+                  },
+                },
+              },
+            ],
+            { returnDocument: 'after', updatePipeline: true },
+          )
+          .lean();
+        return doc ? toConversationRecord(doc) : null;
+      }),
+
+    setAdmin: (conversationId, userId, admin) =>
+      gate.run(async () => {
+        const _id = parseId(conversationId);
+        if (!_id) return null;
+        const member = parseId(userId);
+        if (!member) return findGroup(_id);
+        if (admin) {
+          // Only a member is made admin: the filter names them among memberIds.
+          const doc = await conversations
+            .findOneAndUpdate(
+              { _id, type: 'group', memberIds: member },
+              { $addToSet: { adminIds: member } },
+              { returnDocument: 'after' },
+            )
+            .lean();
+          return doc ? toConversationRecord(doc) : findGroup(_id);
+        }
+        const doc = await conversations
+          .findOneAndUpdate(
+            { _id, type: 'group' },
+            { $pull: { adminIds: member } },
+            { returnDocument: 'after' },
+          )
+          .lean();
+        return doc ? toConversationRecord(doc) : null;
+      }),
+
+    setNotifications: (conversationId, userId, level) =>
+      gate.run(async () => {
+        const cid = parseId(conversationId);
+        const uid = parseId(userId);
+        if (!cid || !uid) return false;
+        const member = await conversations.exists({ _id: cid, memberIds: uid });
+        if (!member) return false;
+        // The member's watermark document holds it; one that has none yet gets one with
+        // nothing received or read. Two first writes at once: the unique index lets one
+        // insert, and the other's retry updates it.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await models.watermarks.updateOne(
+              { conversationId: cid, userId: uid },
+              {
+                $set: { notifications: level },
+                $setOnInsert: { deliveredSeq: 0, readSeq: 0 },
+              },
+              { upsert: true, setDefaultsOnInsert: false },
+            );
+            return true;
+          } catch (err) {
+            if (attempt < DIRECT_UPSERT_ATTEMPTS && isDuplicateKeyOn(err, 'userId')) continue;
+            throw err;
+          }
+        }
+      }),
+
     peerIds: (userId) =>
       gate.run(async () => {
         const member = parseId(userId);
@@ -167,11 +329,15 @@ async function summarize(
     lastMessages.map((message) => [idString(message.conversationId), message]),
   );
   const marksByConversation = new Map<string, Map<string, WatermarkRecord>>();
+  const levelByConversation = new Map<string, NotificationLevel>();
   for (const mark of marks) {
     const key = idString(mark.conversationId);
     let byUser = marksByConversation.get(key);
     if (!byUser) marksByConversation.set(key, (byUser = new Map<string, WatermarkRecord>()));
     byUser.set(idString(mark.userId), toWatermarkRecord(mark));
+    if (mark.userId.equals(member) && mark.notifications !== undefined) {
+      levelByConversation.set(key, mark.notifications);
+    }
   }
 
   const memberKey = idString(member);
@@ -210,6 +376,7 @@ async function summarize(
         return byUser?.get(userId) ?? { userId, deliveredSeq: 0, readSeq: 0 };
       }),
       unreadCount: unreadByConversation.get(key) ?? 0,
+      notifications: levelByConversation.get(key) ?? 'all',
     };
   });
 }

@@ -112,6 +112,8 @@ export interface WatermarkDoc {
   userId: Types.ObjectId;
   deliveredSeq: number;
   readSeq: number;
+  /** The member's notification level; missing means 'all' (and before version 2). */
+  notifications?: 'all' | 'mentions' | 'none';
 }
 
 // Paths are declared in the shorthand form: the adapter writes every field of a document
@@ -243,6 +245,7 @@ const watermarkSchema = new Schema<WatermarkDoc>(
     userId: Schema.Types.ObjectId,
     deliveredSeq: Number,
     readSeq: Number,
+    notifications: String,
   },
   { ...schemaOptions, collection: 'watermarks' },
 );

@@ -69,6 +69,20 @@ export function mongoUserStore({ users }: Models, gate: OperationGate): UserStor
         await users.updateOne({ _id }, { $set: { passwordHash } });
       }),
 
+    setDisplayName: (id, displayName) =>
+      gate.run(async () => {
+        const _id = parseId(id);
+        if (!_id) return null;
+        const doc = await users
+          .findOneAndUpdate(
+            { _id },
+            { $set: { displayName, displayNameLower: displayName.toLowerCase() } },
+            { returnDocument: 'after' },
+          )
+          .lean();
+        return doc ? toUserRecord(doc) : null;
+      }),
+
     setLastSeen: (id, at) =>
       gate.run(async () => {
         const _id = parseId(id);

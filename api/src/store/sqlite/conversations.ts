@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ConversationRecord, ConversationStore, ConversationSummary } from '../types';
+import type {
+  ConversationRecord,
+  ConversationStore,
+  ConversationSummary,
+  NotificationLevel,
+} from '../types';
 import type { SqliteContext } from './context';
 import {
   CONVERSATION_COLUMNS,
@@ -14,6 +19,7 @@ type PrefixedMessageRow = { [K in keyof MessageRow as `m_${K}`]: MessageRow[K] }
 
 interface SummaryRow extends ConversationRow, Omit<PrefixedMessageRow, 'm_id'> {
   unread_count: number;
+  notifications: NotificationLevel;
   m_id: string | null;
 }
 
@@ -24,6 +30,7 @@ interface SummaryRow extends ConversationRow, Omit<PrefixedMessageRow, 'm_id'> {
  */
 const SUMMARY_SELECT = `
   SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.last_activity_at, c.rev,
+         me.notifications,
          ${MESSAGE_FIELDS.map((field) => `m.${field} AS m_${field}`).join(', ')},
          (SELECT count(*) FROM messages u
            WHERE u.conversation_id = c.id AND u.seq > me.read_seq AND u.sender_id <> me.user_id
@@ -172,6 +179,7 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
         lastMessage: row.m_id === null ? null : toMessage(unprefixed(row, row.m_id)),
         watermarks: memberRows.map(toWatermark),
         unreadCount: row.unread_count,
+        notifications: row.notifications,
       };
     });
   };
@@ -190,7 +198,74 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
     return row ? load(row) : null;
   });
 
+  const groupById = db.prepare<[string], ConversationRow>(
+    `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ? AND type = 'group'`,
+  );
+  const updateTitle = db.prepare<[string, string]>(
+    `UPDATE conversations SET title = ? WHERE id = ? AND type = 'group'`,
+  );
+  const nextPosition = db.prepare<[string], { next: number }>(
+    `SELECT coalesce(max(position), -1) + 1 AS next
+     FROM conversation_members WHERE conversation_id = ?`,
+  );
+  const deleteMember = db.prepare<[string, string]>(
+    'DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?',
+  );
+  const updateAdmin = db.prepare<[number, string, string]>(
+    'UPDATE conversation_members SET admin = ? WHERE conversation_id = ? AND user_id = ?',
+  );
+
+  const updateNotifications = db.prepare<[NotificationLevel, string, string]>(
+    `UPDATE conversation_members SET notifications = ? WHERE conversation_id = ? AND user_id = ?`,
+  );
+
+  const setTitle = db.transaction((id: string, title: string) => {
+    updateTitle.run(title, id);
+    const row = groupById.get(id);
+    return row ? load(row) : null;
+  });
+
+  const addMembers = db.transaction(
+    (id: string, userIds: readonly string[], maxMembers: number) => {
+      const row = groupById.get(id);
+      if (!row) return null;
+      const current = load(row);
+      const added = [...new Set(userIds)].filter((userId) => !current.memberIds.includes(userId));
+      if (current.memberIds.length + added.length > maxMembers) return 'full' as const;
+      let position = nextPosition.get(id)?.next ?? 0;
+      for (const userId of added) insertMember.run(id, userId, position++, 0, 1);
+      return load(row);
+    },
+  );
+
+  const removeMember = db.transaction((id: string, userId: string) => {
+    const row = groupById.get(id);
+    if (!row) return null;
+    deleteMember.run(id, userId);
+    const after = load(row);
+    const [longestStanding] = after.memberIds;
+    if (after.adminIds.length === 0 && longestStanding !== undefined) {
+      updateAdmin.run(1, id, longestStanding);
+      return load(row);
+    }
+    return after;
+  });
+
+  const setAdmin = db.transaction((id: string, userId: string, admin: boolean) => {
+    const row = groupById.get(id);
+    if (!row) return null;
+    updateAdmin.run(admin ? 1 : 0, id, userId);
+    return load(row);
+  });
+
   return {
+    setTitle: (id, title) => run(() => setTitle.immediate(id, title)),
+    addMembers: (id, userIds, maxMembers) =>
+      run(() => addMembers.immediate(id, userIds, maxMembers)),
+    removeMember: (id, userId) => run(() => removeMember.immediate(id, userId)),
+    setAdmin: (id, userId, admin) => run(() => setAdmin.immediate(id, userId, admin)),
+    setNotifications: (id, userId, level) =>
+      run(() => updateNotifications.run(level, id, userId).changes > 0),
     findOrCreateDirect: (userA, userB) =>
       run(() => {
         if (userA === userB) throw new Error('a direct conversation needs two distinct users');

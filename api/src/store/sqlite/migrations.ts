@@ -160,6 +160,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX attachments_loose ON attachments (created_at) WHERE use_kind IS NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'notification level per member',
+    sql: `
+      ALTER TABLE conversation_members ADD COLUMN notifications TEXT NOT NULL DEFAULT 'all'
+        CHECK (notifications IN ('all', 'mentions', 'none'));
+    `,
+  },
 ];
 
 /**

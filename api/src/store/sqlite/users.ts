@@ -36,6 +36,9 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
   const setPasswordHash = db.prepare<[string, string]>(
     'UPDATE users SET password_hash = ? WHERE id = ?',
   );
+  const setDisplayName = db.prepare<[string, string, string]>(
+    'UPDATE users SET display_name = ?, display_name_lower = ? WHERE id = ?',
+  );
   const setLastSeen = db.prepare<[number, string]>(
     'UPDATE users SET last_seen_at = ? WHERE id = ?',
   );
@@ -72,6 +75,11 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
     setPasswordHash: (id, passwordHash) =>
       run(() => {
         setPasswordHash.run(passwordHash, id);
+      }),
+    setDisplayName: (id, displayName) =>
+      run(() => {
+        setDisplayName.run(displayName, displayName.toLowerCase(), id);
+        return nullable(byId.get(id));
       }),
     // Written whenever a user's last socket closes: grouped with the rest of that moment's writes.
     setLastSeen: (id, at) =>

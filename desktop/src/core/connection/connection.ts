@@ -219,6 +219,14 @@ export class Connection {
         this.o.onConversationsLoaded();
         void this.catchUps.syncConversation(conversation).catch(() => this.catchUps.request());
       },
+      'conversation:updated': (conversation) => {
+        // Renamed, members or admins changed, or its notification level: the newest copy.
+        state.upsertConversation(conversation);
+        this.o.onConversationsLoaded();
+      },
+      'conversation:removed': ({ conversationId }) => state.removeConversation(conversationId),
+      // A member's name changed: the conversations carry members, so list them again.
+      'user:updated': () => this.catchUps.request(),
       presence: (event) => state.applyPresence(event),
       typing: (event) => state.applyTyping(event),
       receipt: (event) => state.applyReceipt(event),

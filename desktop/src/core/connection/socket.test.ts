@@ -23,7 +23,10 @@ function recordingHandlers() {
     'message:new': record('message:new'),
     'message:updated': record('message:updated'),
     'conversation:new': record('conversation:new'),
+    'conversation:updated': record('conversation:updated'),
+    'conversation:removed': record('conversation:removed'),
     presence: record('presence'),
+    'user:updated': record('user:updated'),
     typing: record('typing'),
     receipt: record('receipt'),
   };

@@ -224,6 +224,18 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
         ...state,
         conversations: { ...state.conversations, [event.conversation.id]: event.conversation },
       };
+    case 'conversation-removed': {
+      const { [event.conversationId]: _gone, ...conversations } = state.conversations;
+      const { [event.conversationId]: _messages, ...messages } = state.messages;
+      const { [event.conversationId]: _typing, ...typing } = state.typing;
+      return {
+        ...state,
+        conversations,
+        messages,
+        typing,
+        activeId: state.activeId === event.conversationId ? null : state.activeId,
+      };
+    }
     case 'presence':
       return {
         ...state,

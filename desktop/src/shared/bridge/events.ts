@@ -29,6 +29,8 @@ export type ChatEvent =
   | { type: 'delivery'; conversationId: string; upToSeq: number; state: 'delivered' | 'read' }
   /** Insert or replace by id (new conversation, new last message, unread count change…). */
   | { type: 'conversation'; conversation: ConversationView }
+  /** The user is no longer a member (removed, or left on another device): drop it. */
+  | { type: 'conversation-removed'; conversationId: string }
   | { type: 'presence'; userId: string; online: boolean; lastSeenAt: string | null }
   /** Who is typing now in a conversation (expired typists already removed). */
   | { type: 'typing'; conversationId: string; userIds: string[] }

@@ -98,9 +98,13 @@ export function compareLocalMessages(a: LocalMessage, b: LocalMessage): number {
 
 /**
  * A conversation as the client holds it: the contract's, with local unread/last message.
- * Version 2's `rev` is left out: the core keeps it for catch-up, the UI has no use for it.
+ * Version 2's `rev` is left out (the core keeps it for catch-up, the UI has no use for it),
+ * and `notifications` until the client core keeps it up to date.
  */
-export interface ConversationView extends Omit<Conversation, 'lastMessage' | 'rev'> {
+export interface ConversationView extends Omit<
+  Conversation,
+  'lastMessage' | 'rev' | 'notifications'
+> {
   /** The latest message, including the caller's own unsent ones. */
   lastMessage: LocalMessage | null;
   /** For sorting the list: the last message's time, else the creation time. */
