@@ -1,84 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createApp, type App } from '../app';
-import { createLogger } from '../http/logging';
-import { SHARED_REDIS_URL } from '../../test/cluster';
-import { startScaleOut, type ScaleOut } from '../scale/index';
-import { openSqliteStore } from '../store/sqlite';
-import type { Store } from '../store/types';
+import { EventLog, createGroup, postMessage, registerUser } from '../../test/helpers';
 import {
-  EventLog,
-  RestClient,
-  connectSocket,
-  createGroup,
-  postMessage,
-  registerUser,
-  testConfig,
-  type ChatClientSocket,
-} from '../../test/helpers';
+  startSharedInstances,
+  type SharedInstance,
+  type SharedInstances,
+} from '../../test/shared-instances';
 
-/**
- * Two API instances in this process, each with its own store connection to one SQLite
- * file and its own Redis connections (one key prefix), as two processes behind a balancer
- * would be: a change made through one reaches sockets held by the other.
- */
-interface Instance {
-  app: App;
-  store: Store;
-  scaleOut: ScaleOut;
-  url: string;
-  http: RestClient;
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'chat-groups-'));
-const prefix = `test-${randomBytes(6).toString('hex')}:`;
-const jwtSecret = randomBytes(32).toString('hex');
-const instances: Instance[] = [];
-const sockets: ChatClientSocket[] = [];
-
-async function startInstance(): Promise<Instance> {
-  const config = testConfig(dir, { jwtSecret, rateLimits: false });
-  const logger = createLogger('silent');
-  const store = openSqliteStore(join(dir, 'chat.sqlite'));
-  const scaleOut = await startScaleOut({
-    redisUrl: SHARED_REDIS_URL,
-    prefix,
-    presenceHeartbeatTtlMs: 2_000,
-    logger,
-  });
-  const app = createApp({ config, store, logger, scaleOut });
-  const address = await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${address.port}`;
-  const instance = { app, store, scaleOut, url, http: new RestClient(url) };
-  instances.push(instance);
-  return instance;
-}
-
-async function connect(instance: Instance, token: string) {
-  const socket = await connectSocket(instance.url, token);
-  sockets.push(socket);
-  return socket;
-}
-
-let one: Instance;
-let two: Instance;
+let shared: SharedInstances;
+let one: SharedInstance;
+let two: SharedInstance;
+const connect = (instance: SharedInstance, token: string) => shared.connect(instance, token);
 
 beforeAll(async () => {
-  // One after the other: the first creates the SQLite schema.
-  one = await startInstance();
-  two = await startInstance();
+  shared = await startSharedInstances('groups');
+  ({ one, two } = shared);
 });
 afterAll(async () => {
-  for (const socket of sockets) socket.disconnect();
-  for (const instance of instances) {
-    await instance.app.close();
-    await instance.scaleOut.close();
-    await instance.store.close();
-  }
-  rmSync(dir, { recursive: true, force: true });
+  await shared.close();
 });
 
 describe('group membership across instances', () => {
