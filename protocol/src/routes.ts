@@ -139,8 +139,11 @@ export interface RouteSpec {
   readonly query?: z.ZodType;
   readonly body?: BodySpec;
   readonly responses: Readonly<Partial<Record<SuccessStatus, ReplySpec>>>;
-  /** The error codes the route can answer besides `internal`, which any route can. */
-  readonly errors: readonly Exclude<ErrorCode, 'internal'>[];
+  /**
+   * The error codes the route can answer besides `internal` and `unavailable`, which any
+   * route can.
+   */
+  readonly errors: readonly Exclude<ErrorCode, 'internal' | 'unavailable'>[];
   readonly docs: RouteDocs;
 }
 

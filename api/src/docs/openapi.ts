@@ -114,14 +114,17 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   payload_too_large: `Request body over ${LIMITS.payloadBytesMax} bytes, or a message body over ${LIMITS.messageBodyMax} characters.`,
   rate_limited: 'Too many requests; wait the seconds `Retry-After` gives.',
   internal: 'A bug on the server; the message says nothing about internals.',
+  unavailable:
+    'The database or another dependency cannot be reached right now; `Retry-After` says when to try again. Nothing was changed, or the change is safe to repeat.',
 };
 
 function errors(codes: readonly ErrorCode[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const code of [...codes, 'internal' as const]) {
+  // Any route can fail with `internal` (a bug) or `unavailable` (the database is down).
+  for (const code of [...codes, 'internal' as const, 'unavailable' as const]) {
     out[String(contract.ERROR_STATUS[code])] =
-      code === 'rate_limited'
-        ? { $ref: '#/components/responses/rate_limited' }
+      code === 'rate_limited' || code === 'unavailable'
+        ? { $ref: `#/components/responses/${code}` }
         : {
             description: `\`${code}\`: ${ERROR_TEXT[code]}`,
             content: { 'application/json': { schema: ref('ErrorBody') } },
@@ -279,6 +282,16 @@ function build(): Record<string, unknown> {
       responses: {
         rate_limited: {
           description: `\`rate_limited\`: ${ERROR_TEXT.rate_limited}`,
+          headers: {
+            'Retry-After': {
+              description: 'Whole seconds to wait before trying again.',
+              schema: { type: 'integer', minimum: 1 },
+            },
+          },
+          content: { 'application/json': { schema: ref('ErrorBody') } },
+        },
+        unavailable: {
+          description: `\`unavailable\`: ${ERROR_TEXT.unavailable}`,
           headers: {
             'Retry-After': {
               description: 'Whole seconds to wait before trying again.',

@@ -8,6 +8,7 @@ import {
   type ErrorDetail,
 } from '@chat/protocol';
 import type { z } from 'zod';
+import { StoreUnavailable } from '../store/types';
 
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   invalid_request: 'The request is not valid.',
@@ -18,7 +19,14 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   payload_too_large: 'The request body is too large.',
   rate_limited: 'Too many requests. Try again later.',
   internal: 'Something went wrong on our side.',
+  unavailable: 'The service cannot reach its database right now. Try again shortly.',
 };
+
+/**
+ * The `Retry-After` of an `unavailable` answer: about one replica-set election, after
+ * which a retry usually finds a primary again (and a locked SQLite file free).
+ */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * An error the contract knows. Services throw it; the transport (REST middleware or the
@@ -33,7 +41,7 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string = DEFAULT_MESSAGES[code],
     readonly details?: ErrorDetail[],
-    /** Whole seconds; only for `rate_limited`. */
+    /** Whole seconds; for `rate_limited` and `unavailable`. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
@@ -64,6 +72,19 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): z.outp
 /** Anything thrown, as an ApiError; unknown errors become `internal` (and `known` is false). */
 export function toApiError(err: unknown): { error: ApiError; known: boolean } {
   if (err instanceof ApiError) return { error: err, known: true };
+  // The database is down, locked or electing a primary: not a bug, and safe to retry
+  // (a store operation either completed or changed nothing; writes are idempotent).
+  if (err instanceof StoreUnavailable) {
+    return {
+      error: new ApiError(
+        'unavailable',
+        DEFAULT_MESSAGES.unavailable,
+        undefined,
+        UNAVAILABLE_RETRY_AFTER_SECONDS,
+      ),
+      known: true,
+    };
+  }
   // Errors from Koa's own stack (body parser: raw-body / co-body) carry an HTTP status.
   if (err instanceof Error && 'status' in err && typeof err.status === 'number') {
     const status = err.status;
@@ -100,10 +121,12 @@ export function errorMiddleware(logger: Logger): Middleware {
       const { error, known } = toApiError(err);
       if (!known) {
         logger.error({ err, reqId: ctx.state.requestId as unknown }, 'request failed');
+      } else if (error.code === 'unavailable') {
+        logger.warn({ err, reqId: ctx.state.requestId as unknown }, 'store unavailable');
       }
       ctx.status = error.status;
       ctx.body = { error: error.toBody() };
-      if (error.code === 'rate_limited') {
+      if (error.code === 'rate_limited' || error.code === 'unavailable') {
         ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1))));
       }
     }

@@ -58,6 +58,29 @@ export interface SendInput {
 
 const noLimit: SendLimiter = { consume: () => Promise.resolve() };
 
+/** How many announced message ids a service remembers (a few hundred KiB at most). */
+const ANNOUNCED_REMEMBERED = 10_000;
+
+/** A set of the `capacity` most recently added ids. */
+export class RecentIds {
+  private readonly ids = new Set<string>();
+
+  constructor(private readonly capacity: number) {}
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  add(id: string): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) {
+      const oldest = this.ids.values().next();
+      if (!oldest.done) this.ids.delete(oldest.value);
+    }
+  }
+}
+
 /** The one path every message takes, whether it came over REST or a socket. */
 export class MessagesService {
   /**
@@ -68,12 +91,23 @@ export class MessagesService {
    */
   private readonly emitTurns = new Map<string, Promise<unknown>>();
 
+  /**
+   * Ids of messages this process has announced, newest last, so the usual retry (a lost
+   * ack, answered by the same instance) is not told twice. Bounded: forgetting one only
+   * costs a duplicate that receivers drop.
+   */
+  private readonly announced = new RecentIds(ANNOUNCED_REMEMBERED);
+
   constructor(private readonly deps: MessagesServiceDeps) {}
 
   /**
    * Input already validated by the contract schema. Resolves once the message is durable;
    * only then is anyone told. A repeated clientId resolves with the message stored the
-   * first time (`created: false`) and tells nobody anything new.
+   * first time (`created: false`) and announces it unless this process already did: the
+   * first attempt may have been stored without anyone being told (the store failed after
+   * the write, its reply was lost, the process died before the emit, or the first attempt
+   * went to another instance). Receivers de-duplicate by seq and clientId, so telling
+   * twice is harmless, while telling never would hide the message until a catch-up.
    * @throws ApiError('rate_limited' | 'not_found')
    */
   async send(
@@ -82,7 +116,7 @@ export class MessagesService {
     input: SendInput,
     origin: SendOrigin = {},
   ): Promise<{ message: Message; created: boolean }> {
-    const { membership, limiter, messages, notifier, typing } = this.deps;
+    const { membership, limiter, messages, typing } = this.deps;
     // Before the membership check, so a flood of sends to unknown ids is cut off early.
     await limiter.consume(senderId);
     const members = await membership.requireMember(conversationId, senderId);
@@ -97,8 +131,11 @@ export class MessagesService {
       // A retried send: its uploads are attached by now, so answer as append would.
       const first = await messages.findByClientId(conversationId, senderId, input.clientId);
       if (first) {
+        const message = await this.inOrder(conversationId, this.view(first), (sent) => {
+          this.tell(conversationId, members, sent, origin, false);
+        });
         typing.clear(conversationId, senderId);
-        return { message: await this.view(first), created: false };
+        return { message, created: false };
       }
     }
     // Checked before the append so a bad id stores nothing; `attach` checks again, all or
@@ -118,18 +155,34 @@ export class MessagesService {
       stored.created && uploads.length > 0
         ? this.attachTo(stored.message, senderId, uploads)
         : this.view(stored.message);
+    // A repeat (`created: false`) is told again as well: see above.
     const message = await this.inOrder(conversationId, view, (sent) => {
-      if (!stored.created) return;
-      notifier.toUsers(members, 'message:new', sent, { exceptSocketId: origin.socketId });
-      if (sent.seq === 1) {
-        // After message:new, so seq order per socket holds. Should this fail, the member
-        // still gets the message, and a client that does not know its conversation lists
-        // the conversations again (the catch-up), where it now appears.
-        void this.deps.announcer?.announceFirstMessage(conversationId).catch(() => undefined);
-      }
+      this.tell(conversationId, members, sent, origin, stored.created);
     });
     typing.clear(conversationId, senderId);
     return { message, created: stored.created };
+  }
+
+  /**
+   * message:new to every member's sockets but the sending one; the first message opens a
+   * direct. A repeat is skipped only when this process is known to have told it already.
+   */
+  private tell(
+    conversationId: string,
+    members: readonly string[],
+    sent: Message,
+    origin: SendOrigin,
+    created: boolean,
+  ): void {
+    if (!created && this.announced.has(sent.id)) return;
+    this.announced.add(sent.id);
+    this.deps.notifier.toUsers(members, 'message:new', sent, { exceptSocketId: origin.socketId });
+    if (sent.seq === 1) {
+      // After message:new, so seq order per socket holds. Should this fail, the member
+      // still gets the message, and a client that does not know its conversation lists
+      // the conversations again (the catch-up), where it now appears.
+      void this.deps.announcer?.announceFirstMessage(conversationId).catch(() => undefined);
+    }
   }
 
   /** The records of `ids`, each an upload of the sender's not yet attached, else 400. */
