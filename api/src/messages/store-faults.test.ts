@@ -37,6 +37,7 @@ function storesThenFails(store: Store): Store & { failNextAppend(): void } {
     receipts: store.receipts,
     attachments: store.attachments,
     messages,
+    ping: () => store.ping(),
     close: () => store.close(),
     failNextAppend: () => {
       armed = true;

@@ -425,6 +425,11 @@ export interface Store {
   readonly messages: MessageStore;
   readonly receipts: ReceiptStore;
   readonly attachments: AttachmentStore;
+  /**
+   * Resolves when the database answers right now (readiness); rejects with
+   * StoreUnavailable when it cannot be reached, is locked or the store is closed.
+   */
+  ping(): Promise<void>;
   /** Flushes pending writes and closes connections. */
   close(): Promise<void>;
 }

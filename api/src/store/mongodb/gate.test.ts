@@ -98,4 +98,20 @@ describe('KeyedQueue', () => {
     await expect(failed).rejects.toThrow('boom');
     await expect(next).resolves.toBe('ok');
   });
+
+  it('refuses a task at once while `cap` of its key are waiting, and takes new ones as they drain', async () => {
+    const queue = new KeyedQueue(2);
+    const blocker = deferred();
+    const running = queue.run('c1', () => blocker.promise);
+    const waiting = queue.run('c1', () => Promise.resolve('second'));
+    await expect(queue.run('c1', () => Promise.resolve('third'))).rejects.toBeInstanceOf(
+      StoreUnavailable,
+    );
+    // Other keys are not affected.
+    await expect(queue.run('c2', () => Promise.resolve('free'))).resolves.toBe('free');
+    blocker.resolve();
+    await running;
+    await expect(waiting).resolves.toBe('second');
+    await expect(queue.run('c1', () => Promise.resolve('later'))).resolves.toBe('later');
+  });
 });

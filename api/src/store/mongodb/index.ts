@@ -3,8 +3,8 @@ import { StoreUnavailable, type Store } from '../types';
 import { mongoAttachmentStore } from './attachments';
 import { mongoConversationStore } from './conversations';
 import { mongoMessageStore } from './messages';
-import { KeyedQueue, OperationGate } from './gate';
-import { compileModels, syncIndexes } from './models';
+import { DEFAULT_QUEUE_CAP, KeyedQueue, OperationGate } from './gate';
+import { compileModels, ensureIndexes } from './models';
 import { mongoReceiptStore } from './receipts';
 import { mongoSessionStore } from './sessions';
 import { upgradeDocuments } from './upgrade';
@@ -12,15 +12,30 @@ import { mongoUserStore } from './users';
 
 export interface MongoStoreOptions {
   /**
-   * How long to wait for a usable server, at open and for every later operation,
-   * before failing with StoreUnavailable. Default 5000.
+   * How long to wait for a usable server (a primary), at open and for every later
+   * operation, before failing with StoreUnavailable. Default 15000: longer than a
+   * replica-set election (10–12 s with the default settings), so a failover delays
+   * requests instead of failing them.
    */
   connectTimeoutMs?: number;
+  /**
+   * How many operations of one conversation may wait in this process (sends and changes
+   * are queued per conversation); more are refused at once with StoreUnavailable.
+   * Default 100.
+   */
+  conversationQueueCap?: number;
 }
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /** Longer than a normal replica-set election, so a failover does not refuse writes. */
 const WRITE_CONCERN_TIMEOUT_MS = 15_000;
+/**
+ * The network bound of any one operation: a server that accepted a request and then went
+ * silent (a partition) is given up on after this, and the pool reconnects. Above every
+ * other bound (server selection, write concern, read maxTimeMS), so it only fires when
+ * the server is gone.
+ */
+const SOCKET_TIMEOUT_MS = 30_000;
 
 /** The options of the adapter's dedicated connection; exported so a test can pin them. */
 export function connectionOptions(connectTimeoutMs: number): ConnectOptions {
@@ -35,11 +50,17 @@ export function connectionOptions(connectTimeoutMs: number): ConnectOptions {
     // within the selection timeout rather than a request that hangs.
     bufferCommands: false,
     serverSelectionTimeoutMS: connectTimeoutMs,
-    connectTimeoutMS: connectTimeoutMs,
+    connectTimeoutMS: Math.min(connectTimeoutMs, 10_000),
+    socketTimeoutMS: SOCKET_TIMEOUT_MS,
     // "Resolves only after its write is durable": every write waits for a majority of the
     // replica set (the node itself on a standalone) and for the journal.
     writeConcern: { w: 'majority', journal: true, wtimeoutMS: WRITE_CONCERN_TIMEOUT_MS },
+    // Clients build state from history, catch-up and summaries: read only what a majority
+    // has, which no failover rolls back. A read right after one of our own writes still
+    // sees it (those are acknowledged by a majority before they resolve).
+    readConcern: { level: 'majority' },
     retryWrites: true,
+    retryReads: true,
     readPreference: 'primary',
   };
 }
@@ -90,7 +111,8 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
 
   const models = compileModels(connection);
   try {
-    await syncIndexes(models);
+    await requireTransactions(connection);
+    await ensureIndexes(models);
     await upgradeDocuments(models);
   } catch (err) {
     await connection.close(true).catch(() => undefined);
@@ -107,9 +129,40 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     users: mongoUserStore(models, gate),
     sessions: mongoSessionStore(models, gate),
     conversations: mongoConversationStore(models, gate),
-    messages: mongoMessageStore(models, gate, new KeyedQueue()),
+    messages: mongoMessageStore(
+      models,
+      gate,
+      new KeyedQueue(options.conversationQueueCap ?? DEFAULT_QUEUE_CAP),
+    ),
     receipts: mongoReceiptStore(models, gate),
     attachments: mongoAttachmentStore(models, gate),
+    ping: () =>
+      gate.run(async () => {
+        // Through server selection, so it fails (StoreUnavailable) while there is no primary.
+        await open.db?.admin().command({ ping: 1 }, { readPreference: 'primary' });
+      }),
     close: () => gate.close(() => open.close()),
   };
+}
+
+/**
+ * Sends are multi-document transactions (see messages.ts), which only a replica set (or a
+ * sharded cluster) runs. A standalone server is refused at open, with what to do, rather
+ * than failing every send later.
+ */
+async function requireTransactions(connection: mongoose.Connection): Promise<void> {
+  const hello = await connection.db?.admin().command({ hello: 1 });
+  if (!isTransactional(hello)) {
+    throw new Error(
+      'MongoDB must run as a replica set (a single-node one will do: start mongod with ' +
+        '--replSet rs0 and run rs.initiate()); sends are multi-document transactions',
+    );
+  }
+}
+
+/** Whether a `hello` reply comes from a replica-set member or a mongos router. */
+export function isTransactional(hello: unknown): boolean {
+  if (!hello || typeof hello !== 'object') return false;
+  const reply = hello as { setName?: unknown; msg?: unknown };
+  return typeof reply.setName === 'string' || reply.msg === 'isdbgrid';
 }

@@ -1,4 +1,4 @@
-import { Types, trusted, type mongo } from 'mongoose';
+import { Types, trusted, type ClientSession, type mongo } from 'mongoose';
 import { LIMITS, codePointPrefix } from '@chat/protocol';
 import {
   aroundOf,
@@ -6,44 +6,44 @@ import {
   type MessageChange,
   type MessageRecord,
   type MessageStore,
+  type NewMessage,
 } from '../types';
 import { isDuplicateKeyOn } from './errors';
 import { idString, parseId, requireId } from './ids';
 import type { KeyedQueue, OperationGate } from './gate';
 import type { MessageDoc, Models, ReactionDoc } from './models';
 import { toMessageRecord } from './records';
+import { inTransaction } from './transactions';
 
 /**
  * How seq is allocated, and what it guarantees.
  *
- * The unique (conversationId, seq) index is the allocator. An append reads the
- * conversation's `lastSeq`, inserts its message at `lastSeq + 1`, and only then moves
- * `lastSeq` up (conditionally, so it never moves down). Two appends that pick the same
- * seq, in one process or several, collide on the index: one insert wins, the other gets
- * E11000, reads the highest seq actually stored and tries the number after it.
+ * A send is one multi-document transaction (`inTransaction`, so MongoDB must be a replica
+ * set; a single-node one will do): it takes the next seq and rev with one `$inc` of the
+ * conversation's counters and inserts the message, and both land or neither does. Two
+ * sends to one conversation from two API processes write the same conversation document,
+ * so one of them meets a write conflict and is retried from the start (a transient
+ * transaction error), reading the counters the other left.
  *
- * - No repeats: the unique index refuses a second message with the same seq.
- * - No gaps: a seq is only ever tried right after one that is stored (`lastSeq` is only
- *   raised to a seq whose message exists, and a retry starts from the stored maximum),
- *   and a seq exists only once its message does. So unlike "increment a counter, then
- *   insert", a crash, a lost connection or a refused write between the two steps cannot
- *   burn a number. This holds on a standalone server as on a replica set, with no
- *   transaction.
- * - Durable: the insert is acknowledged with write concern majority + journal before
- *   append resolves.
+ * - No repeats: the unique (conversationId, seq) index refuses a second message with a
+ *   seq, whatever a counter says.
+ * - No gaps: the counter only moves in the transaction that stores the message.
+ * - Durable, also across a failover: the commit is acknowledged with write concern
+ *   majority + journal, so no election rolls it back.
+ * - `lastSeq` never lags the newest message (the conversation list's lastMessage, unread
+ *   counts and the read-receipt cap all read it).
+ * - A lost commit reply leaves the message either stored or not; the sender's retry with
+ *   the same clientId finds it (created: false, and the service announces it again).
  *
- * Within one process, appends to one conversation are queued (`appendQueue`), so they
- * never race each other and the retry loop only runs when several API processes write
- * to the same conversation at the same instant; each round of such a race stores one
- * message, so it ends quickly.
+ * Within one process, appends to one conversation are queued (`appendQueue`), so they do
+ * not conflict with each other; the queue is capped (see KeyedQueue) so an outage fails
+ * new sends at once instead of piling them up.
  *
- * The one thing a failure between the two steps can leave behind is a `lastSeq` that
- * lags its newest message (say the process dies right after the insert). Nothing is
- * lost: history reads messages, not lastSeq; the sender's retry with the same clientId
- * repairs lastSeq (see `raiseLastSeq` on the idempotent path), and so does the next
- * append, which collides and starts from the stored maximum.
+ * Databases written before transactions may hold a `lastSeq` that lags its newest message.
+ * Then the insert meets its seq taken, the transaction is abandoned, lastSeq is raised to
+ * the highest stored seq outside it, and the send starts over (`SEQ_REPAIRS`).
  */
-const SEQ_ATTEMPTS = 50;
+const SEQ_REPAIRS = 3;
 
 /**
  * How changes (edit, delete, reactions) and revs work without transactions (a standalone
@@ -89,16 +89,12 @@ export function mongoMessageStore(
     messages.findOne({ conversationId, seq }).lean();
 
   const highestStoredSeq = async (conversationId: Types.ObjectId): Promise<number> => {
-    const newest = await messages.findOne({ conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
+    // `_id: 0`: the (conversationId, seq) index alone answers it (a covered query).
+    const newest = await messages
+      .findOne({ conversationId }, { _id: 0, seq: 1 })
+      .sort({ seq: -1 })
+      .lean();
     return newest?.seq ?? 0;
-  };
-
-  /** Moves the conversation's lastSeq (and its activity time) up to this message, never down. */
-  const raiseLastSeq = async (message: MessageDoc): Promise<void> => {
-    await conversations.updateOne(
-      { _id: message.conversationId, lastSeq: trusted({ $lt: message.seq }) },
-      { $set: { lastSeq: message.seq, lastActivityAt: message.createdAt } },
-    );
   };
 
   /** The next rev of the conversation, never given to anything else. */
@@ -114,13 +110,6 @@ export function mongoMessageStore(
       throw new TypeError(`no conversation ${idString(conversationId)} to change`);
     }
     return counter.rev;
-  };
-
-  const repeated = async (
-    message: MessageDoc,
-  ): Promise<{ message: MessageRecord; created: false }> => {
-    await raiseLastSeq(message);
-    return { message: toMessageRecord(message), created: false };
   };
 
   /** One conditional update of a message, answered with the document after it (or null). */
@@ -153,6 +142,80 @@ export function mongoMessageStore(
     return affected;
   };
 
+  /** Raises a lagging lastSeq to the highest stored seq (a database from before transactions). */
+  const repairLastSeq = async (conversationId: Types.ObjectId): Promise<void> => {
+    const highest = await highestStoredSeq(conversationId);
+    await conversations.updateOne({ _id: conversationId }, { $max: { lastSeq: highest } });
+  };
+
+  /** The body of a send's transaction: every read and write passes `session`. */
+  const appendIn = async (
+    session: ClientSession,
+    input: NewMessage,
+    conversationId: Types.ObjectId,
+    senderId: Types.ObjectId,
+  ): Promise<{ doc: MessageDoc; quoted: MessageDoc | null; created: boolean }> => {
+    const { clientId } = input;
+    // Again inside the snapshot: another process may have stored this send meanwhile.
+    const repeat = await messages
+      .findOne({ conversationId, senderId, clientId }, null, { session })
+      .lean();
+    if (repeat) return { doc: repeat, quoted: null, created: false };
+    const createdAt = new Date();
+    const counters = await conversations
+      .findOneAndUpdate(
+        { _id: conversationId },
+        { $inc: { lastSeq: 1, rev: 1 }, $max: { lastActivityAt: createdAt } },
+        { session, returnDocument: 'after', projection: { lastSeq: 1, rev: 1 } },
+      )
+      .lean();
+    if (counters?.rev === undefined) {
+      throw new TypeError(`no conversation ${idString(conversationId)} to append to`);
+    }
+    const quoted =
+      input.replyToSeq === undefined
+        ? null
+        : await messages
+            .findOne({ conversationId, seq: input.replyToSeq }, null, { session })
+            .lean();
+    const system = input.system;
+    const doc: MessageDoc = {
+      _id: new Types.ObjectId(),
+      conversationId,
+      seq: counters.lastSeq,
+      senderId,
+      clientId,
+      body: system ? '' : input.body,
+      createdAt,
+      kind: system ? 'system' : 'text',
+      system: system
+        ? {
+            event: system.event,
+            actorId: requireId(system.actorId, 'actorId'),
+            userIds: system.userIds.map((id) => requireId(id, 'userId')),
+            title: system.title,
+          }
+        : null,
+      rev: counters.rev,
+      editedAt: null,
+      deletedAt: null,
+      replyTo: quoted
+        ? {
+            seq: quoted.seq,
+            senderId: quoted.senderId,
+            excerpt: quoted.deletedAt ? '' : codePointPrefix(quoted.body, LIMITS.replyExcerptMax),
+            deleted: Boolean(quoted.deletedAt),
+          }
+        : null,
+      reactions: [],
+      mentions: system
+        ? []
+        : [...new Set(input.mentions ?? [])].map((id) => requireId(id, 'mention')),
+    };
+    await messages.insertOne(doc, { session });
+    return { doc, quoted, created: true };
+  };
+
   const append: MessageStore['append'] = (input) =>
     gate.run(() =>
       conversationQueue.run(input.conversationId, async () => {
@@ -160,71 +223,31 @@ export function mongoMessageStore(
         const senderId = requireId(input.senderId, 'senderId');
         const { clientId } = input;
 
+        // The common retry (a lost ack) needs no transaction.
         const first = await findByClientId(conversationId, senderId, clientId);
-        if (first) return repeated(first);
+        if (first) return { message: toMessageRecord(first), created: false };
 
-        const conversation = await conversations.findById(conversationId, { lastSeq: 1 }).lean();
-        if (!conversation) {
-          throw new TypeError(`no conversation ${input.conversationId} to append to`);
-        }
-        const quoted =
-          input.replyToSeq === undefined ? null : await findBySeq(conversationId, input.replyToSeq);
-        const system = input.system;
-        const rev = await takeRev(conversationId);
-
-        let seq = conversation.lastSeq + 1;
-        for (let attempt = 1; attempt <= SEQ_ATTEMPTS; attempt++) {
-          const doc: MessageDoc = {
-            _id: new Types.ObjectId(),
-            conversationId,
-            seq,
-            senderId,
-            clientId,
-            body: system ? '' : input.body,
-            createdAt: new Date(),
-            kind: system ? 'system' : 'text',
-            system: system
-              ? {
-                  event: system.event,
-                  actorId: requireId(system.actorId, 'actorId'),
-                  userIds: system.userIds.map((id) => requireId(id, 'userId')),
-                  title: system.title,
-                }
-              : null,
-            rev,
-            editedAt: null,
-            deletedAt: null,
-            replyTo: quoted
-              ? {
-                  seq: quoted.seq,
-                  senderId: quoted.senderId,
-                  excerpt: quoted.deletedAt
-                    ? ''
-                    : codePointPrefix(quoted.body, LIMITS.replyExcerptMax),
-                  deleted: Boolean(quoted.deletedAt),
-                }
-              : null,
-            reactions: [],
-            mentions: system
-              ? []
-              : [...new Set(input.mentions ?? [])].map((id) => requireId(id, 'mention')),
-          };
+        for (let repair = 0; repair <= SEQ_REPAIRS; repair++) {
+          let outcome: Awaited<ReturnType<typeof appendIn>>;
           try {
-            await messages.insertOne(doc);
+            outcome = await inTransaction(messages.db, (session) =>
+              appendIn(session, input, conversationId, senderId),
+            );
           } catch (err) {
             if (isDuplicateKeyOn(err, 'clientId')) {
               // The same send raced itself (a retry while the first try was in flight).
               const winner = await findByClientId(conversationId, senderId, clientId);
-              if (winner) return repeated(winner);
+              if (winner) return { message: toMessageRecord(winner), created: false };
               throw err;
             }
             if (isDuplicateKeyOn(err, 'seq')) {
-              seq = (await highestStoredSeq(conversationId)) + 1;
+              await repairLastSeq(conversationId);
               continue;
             }
             throw err;
           }
-          await raiseLastSeq(doc);
+          const { doc, quoted, created } = outcome;
+          if (!created) return { message: toMessageRecord(doc), created: false };
           if (quoted && !quoted.deletedAt && doc.replyTo && (await isDeleted(quoted._id))) {
             // The quoted message was deleted (by another instance) after it was read
             // above, and that deletion may have looked for replies before this one was
@@ -234,10 +257,10 @@ export function mongoMessageStore(
           }
           return { message: toMessageRecord(doc), created: true };
         }
-        // Only reachable when others keep winning the race for the next seq this long;
-        // the message is not stored, and a retry with the same clientId is safe.
+        // Only reachable when lastSeq keeps lagging after being repaired; nothing is
+        // stored, and a retry with the same clientId is safe.
         throw new StoreUnavailable(
-          `conversation ${input.conversationId} is too busy to take a message right now`,
+          `conversation ${input.conversationId} cannot take a message right now`,
         );
       }),
     );

@@ -1,4 +1,4 @@
-import { Schema, mongo, type Connection, type Model, type Types } from 'mongoose';
+import { Schema, mongo, type Connection, type Model, type Query, type Types } from 'mongoose';
 import type { ConversationKind, MessageKindRecord, SystemEventRecord } from '../types';
 
 // Raw document shapes, as stored. References are ObjectIds (not hex strings) so they
@@ -123,8 +123,33 @@ export interface WatermarkDoc {
 // Every schema: no `__v` (nothing here uses optimistic versioning; writes are atomic
 // updates), `strict: 'throw'` so a misspelt field is a bug report rather than lost data,
 // and index creation left to `openMongoStore`, which awaits it.
+/** How long after its refresh expiry a session document is removed (see the TTL index). */
+export const SESSION_TTL_AFTER_EXPIRY_SECONDS = 24 * 60 * 60;
+
+/**
+ * The server-side time limit of every read made through a model (find, findOne, distinct,
+ * count, aggregate): a read that takes longer is stopped by the server and the request
+ * answers 503 instead of hanging. Generous: the slowest read (a conversation list with its
+ * summaries) takes milliseconds on an index.
+ */
+export const READ_MAX_TIME_MS = 10_000;
+
+const READ_QUERIES = ['find', 'findOne', 'countDocuments', 'distinct'] as const;
+
+/** Gives every read of a schema `READ_MAX_TIME_MS`, unless the query set its own. */
+function boundReads(schema: Schema): void {
+  schema.pre(READ_QUERIES, function (this: Query<unknown, unknown>) {
+    if (this.getOptions().maxTimeMS === undefined) this.maxTimeMS(READ_MAX_TIME_MS);
+  });
+  schema.pre('aggregate', function () {
+    this.options.maxTimeMS ??= READ_MAX_TIME_MS;
+  });
+}
+
 const schemaOptions = {
   versionKey: false,
+  // As the connection: fail at once while disconnected instead of queueing operations.
+  bufferCommands: false,
   strict: 'throw',
   autoIndex: false,
   autoCreate: false,
@@ -142,6 +167,17 @@ const userSchema = new Schema<UserDoc>(
   { ...schemaOptions, collection: 'users' },
 );
 userSchema.index({ username: 1 }, { unique: true, name: 'username_unique' });
+// Usernames are lower-cased before they are stored; this one makes the database refuse
+// two that differ only in case even if a writer forgot. Queries keep using the simple
+// index above (an index with a collation only serves queries that name it).
+userSchema.index(
+  { username: 1 },
+  {
+    unique: true,
+    name: 'username_ci_unique',
+    collation: { locale: 'en', strength: 2 },
+  },
+);
 userSchema.index({ displayNameLower: 1 }, { name: 'display_name_lower' });
 
 const sessionSchema = new Schema<SessionDoc>(
@@ -156,6 +192,13 @@ const sessionSchema = new Schema<SessionDoc>(
 );
 // For revoking or listing a user's sessions.
 sessionSchema.index({ userId: 1 }, { name: 'session_user' });
+// A session whose refresh token expired can never be used again (no access token outlives
+// it either: each is issued before the refresh expiry and lives at most 15 minutes). The
+// server's TTL monitor removes it a day after that, so the collection does not grow forever.
+sessionSchema.index(
+  { refreshExpiresAt: 1 },
+  { name: 'session_expiry_ttl', expireAfterSeconds: SESSION_TTL_AFTER_EXPIRY_SECONDS },
+);
 
 const conversationSchema = new Schema<ConversationDoc>(
   {
@@ -174,9 +217,14 @@ const conversationSchema = new Schema<ConversationDoc>(
   },
   { ...schemaOptions, collection: 'conversations' },
 );
-// A member's conversation list, newest activity first, straight from the index
-// (multikey on memberIds).
-conversationSchema.index({ memberIds: 1, lastActivityAt: -1 }, { name: 'member_activity' });
+// A member's conversation list, in exactly the order listForMember sorts it (newest
+// activity first, then _id), straight from the index (multikey on memberIds): no in-memory
+// sort. Replaces `member_activity` ({memberIds, lastActivityAt}), which could not give
+// the _id tie-break; that one is dropped by `dropUnlistedIndexes`.
+conversationSchema.index(
+  { memberIds: 1, lastActivityAt: -1, _id: -1 },
+  { name: 'member_activity_id' },
+);
 // At most one direct conversation per pair; groups carry no directKey and are exempt.
 conversationSchema.index(
   { directKey: 1 },
@@ -285,6 +333,17 @@ export interface Models {
   attachments: Model<AttachmentDoc>;
 }
 
+for (const schema of [
+  userSchema,
+  sessionSchema,
+  conversationSchema,
+  messageSchema,
+  watermarkSchema,
+  attachmentSchema,
+] as Schema[]) {
+  boundReads(schema);
+}
+
 /** Compiles the models on one dedicated connection (never the global mongoose one). */
 export function compileModels(connection: Connection): Models {
   return {
@@ -298,12 +357,17 @@ export function compileModels(connection: Connection): Models {
 }
 
 /**
- * Makes the collections and indexes match the schemas, and waits for them: the unique
- * indexes are what make usernames, direct pairs, seqs and clientIds unique, so no
- * request may be served before they exist. Indexes that are not in the schema are
- * dropped (the database belongs to this adapter).
+ * Creates the collections and every index of the schemas that is missing, and waits for
+ * them: the unique indexes are what make usernames, direct pairs, seqs and clientIds
+ * unique, so no request may be served before they exist.
+ *
+ * It never drops an index. Several versions of the API run side by side during a rolling
+ * deploy, an operator may add indexes of their own, and replacing a unique index must not
+ * leave a moment without one: dropping is `dropUnlistedIndexes`, an explicit step run once
+ * every instance runs the new version (see docs/mongodb.md). An index that exists under
+ * one of these names with other keys or options fails the start, naming it.
  */
-export async function syncIndexes(models: Models): Promise<void> {
+export async function ensureIndexes(models: Models): Promise<void> {
   for (const model of Object.values(models) as Model<unknown>[]) {
     try {
       await model.createCollection();
@@ -311,8 +375,29 @@ export async function syncIndexes(models: Models): Promise<void> {
       // Another API instance starting at the same time may have created it first.
       if (!(err instanceof mongo.MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
     }
-    await model.syncIndexes();
+    await model.createIndexes();
   }
+}
+
+/**
+ * The explicit migration step: drops, in every collection of the adapter, the indexes the
+ * schemas no longer declare (and creates the missing ones first, so a replaced index is
+ * never missing). Resolves with the names it dropped, as `collection.index`. Run it with
+ * `npm run mongodb:drop-unlisted-indexes -w api` (DATABASE_URL set) after a deploy that
+ * replaced an index, once no instance of an older version runs.
+ */
+export async function dropUnlistedIndexes(models: Models): Promise<string[]> {
+  await ensureIndexes(models);
+  const dropped: string[] = [];
+  for (const model of Object.values(models) as Model<unknown>[]) {
+    const names = await model.diffIndexes();
+    for (const name of names.toDrop) {
+      const indexName = typeof name === 'string' ? name : JSON.stringify(name);
+      await model.collection.dropIndex(indexName);
+      dropped.push(`${model.collection.collectionName}.${indexName}`);
+    }
+  }
+  return dropped;
 }
 
 const NAMESPACE_EXISTS = 48;

@@ -2,7 +2,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import mongoose from 'mongoose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreUnavailable } from '../types';
-import { connectionOptions, databaseNameOf, openMongoStore, redactUrl } from './index';
+import {
+  connectionOptions,
+  databaseNameOf,
+  isTransactional,
+  openMongoStore,
+  redactUrl,
+} from './index';
 import { compileModels } from './models';
 
 describe('openMongoStore without a server', () => {
@@ -68,6 +74,22 @@ describe('MongoDB connection settings', () => {
     });
   });
 
+  it('reads with majority, and bounds selection above an election and each socket wait', () => {
+    const options = connectionOptions(15_000);
+    expect(options.readConcern).toEqual({ level: 'majority' });
+    expect(options.serverSelectionTimeoutMS).toBeGreaterThanOrEqual(12_000);
+    expect(options.socketTimeoutMS).toBeGreaterThan(15_000);
+    expect(options.writeConcern).toMatchObject({ wtimeoutMS: 15_000 });
+    expect(options.retryWrites).toBe(true);
+  });
+
+  it('accepts a replica set or mongos, and refuses a standalone server (no transactions)', () => {
+    expect(isTransactional({ isWritablePrimary: true, setName: 'rs0' })).toBe(true);
+    expect(isTransactional({ isWritablePrimary: true, msg: 'isdbgrid' })).toBe(true);
+    expect(isTransactional({ isWritablePrimary: true })).toBe(false);
+    expect(isTransactional(undefined)).toBe(false);
+  });
+
   it('reads the database name from the URL path', () => {
     expect(databaseNameOf('mongodb://localhost:27017/chat')).toBe('chat');
     expect(databaseNameOf('mongodb://u:p@h1,h2/prod?replicaSet=rs0')).toBe('prod');
@@ -94,7 +116,11 @@ describe('MongoDB connection settings', () => {
           .indexes()
           .filter(([, options]) => options.unique === true)
           .map(([keys, options]) => [Object.keys(keys), options.partialFilterExpression ?? null]);
-      expect(unique(models.users as never)).toEqual([[['username'], null]]);
+      // Twice: as stored, and case-insensitively (collation).
+      expect(unique(models.users as never)).toEqual([
+        [['username'], null],
+        [['username'], null],
+      ]);
       expect(unique(models.conversations as never)).toEqual([[['directKey'], { type: 'direct' }]]);
       expect(unique(models.messages as never)).toEqual([
         [['conversationId', 'seq'], null],

@@ -83,6 +83,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     get checkpoints() {
       return checkpointer?.stats ?? null;
     },
+    // Reads a page of the file (not only a constant), so an unreadable file or a broken
+    // disk shows; WAL readers are not held up by a writer, so a long write does not.
+    ping: () =>
+      context.run(() => {
+        db.prepare('SELECT count(*) FROM sqlite_schema').get();
+      }),
     async close() {
       if (closed) return;
       // Whatever was accepted into the write queue is written (or rejected) before the
