@@ -142,6 +142,7 @@ export function createApp(deps: AppDeps): App {
     clock,
     refreshTtlSeconds: config.refreshTokenTtlSeconds,
     sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
+    refreshRetryGraceSeconds: config.refreshRetryGraceSeconds,
     logger,
   });
   // The http server exists before Koa's handler is composed (below), so the socket layer,

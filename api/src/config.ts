@@ -51,6 +51,12 @@ export interface Config {
   refreshTokenTtlSeconds: number;
   /** A session ends this long after sign-in however often it is refreshed. */
   sessionMaxAgeSeconds: number;
+  /**
+   * For this long after a refresh, presenting the refresh token it replaced is taken as
+   * a retry of that refresh whose answer was lost (it gets the same new pair), not as
+   * reuse; after it, reuse revokes the session.
+   */
+  refreshRetryGraceSeconds: number;
   /** Largest upload accepted, in bytes (`UPLOAD_MAX_BYTES`). */
   uploadMaxBytes: number;
   /**
@@ -387,6 +393,7 @@ export function loadConfig(env: Env = process.env): Config {
     accessTokenTtlSeconds: LIMITS.accessTokenMaxSeconds,
     refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
     sessionMaxAgeSeconds: 90 * 24 * 60 * 60,
+    refreshRetryGraceSeconds: 10,
     uploadMaxBytes,
     uploadDir,
     s3,

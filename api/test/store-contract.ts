@@ -22,6 +22,11 @@ import { describeGroupMembership } from './group-membership-contract';
 import { describeMessageLifecycle } from './message-lifecycle-contract';
 
 export type OpenStore = () => Promise<Store>;
+/**
+ * Opens a second store on the database `store` uses, as a second API process would (its
+ * own connection). The suite closes it.
+ */
+export type OpenAnother = (store: Store) => Promise<Store>;
 export type CleanupStore = (store: Store) => Promise<void> | void;
 
 /** A real argon2id PHC string shape; the store must keep it byte for byte. */
@@ -43,7 +48,12 @@ const FOREIGN_IDS: readonly string[] = [
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function describeStoreContract(name: string, open: OpenStore, cleanup?: CleanupStore): void {
+export function describeStoreContract(
+  name: string,
+  open: OpenStore,
+  cleanup?: CleanupStore,
+  openAnother?: OpenAnother,
+): void {
   describe(`store contract: ${name}`, () => {
     let store: Store;
 
@@ -240,7 +250,12 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
           userId: alice.id,
           refreshExpiresAt: expires,
         });
-        expect(session).toMatchObject({ userId: alice.id, refreshGeneration: 0, revokedAt: null });
+        expect(session).toMatchObject({
+          userId: alice.id,
+          refreshGeneration: 0,
+          revokedAt: null,
+          rotatedAt: null,
+        });
         expect(session.refreshExpiresAt.toISOString()).toBe(expires.toISOString());
         expect(session.createdAt).toBeInstanceOf(Date);
         expect(await store.sessions.findById(session.id)).toEqual(session);
@@ -253,10 +268,13 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
           refreshExpiresAt: inAnHour(),
         });
         const later = new Date(Date.now() + 7_200_000);
-        expect(await store.sessions.rotate(session.id, 0, later)).toBe(true);
+        const at = new Date(Date.now() - 1_000);
+        expect(await store.sessions.rotate(session.id, 0, later, at)).toBe(true);
         const rotated = await store.sessions.findById(session.id);
         expect(rotated?.refreshGeneration).toBe(1);
         expect(rotated?.refreshExpiresAt.toISOString()).toBe(later.toISOString());
+        // When it was rotated, for the retry grace of the service.
+        expect(rotated?.rotatedAt?.toISOString()).toBe(at.toISOString());
         expect(await store.sessions.rotate(session.id, 1, later)).toBe(true);
         expect((await store.sessions.findById(session.id))?.refreshGeneration).toBe(2);
       });
@@ -392,6 +410,18 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
         const ac = await direct(alice, carol);
         const bc = await direct(bob, carol);
         expect(new Set([ab.id, ac.id, bc.id]).size).toBe(3);
+      });
+
+      it('refuses a group whose member ids repeat, and stores nothing', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        await expect(
+          store.conversations.createGroup({
+            title: 'Twice',
+            memberIds: [alice.id, bob.id, bob.id],
+          }),
+        ).rejects.toThrow();
+        expect(await store.conversations.listForMember(alice.id)).toEqual([]);
       });
 
       it('creates a group keeping its title and member order', async () => {
@@ -1054,6 +1084,55 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
           expect(await store.attachments.deleteForMessage(id)).toEqual([]);
           expect(await store.attachments.deleteLoose(id)).toBe(false);
           expect(await store.attachments.delete(id)).toBe(false);
+        }
+      });
+    });
+
+    describe('ping', () => {
+      it('resolves while the database answers and rejects with StoreUnavailable once closed', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+        await store.close();
+        await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailable);
+      });
+    });
+
+    describe.skipIf(!openAnother)('two stores on one database (two API processes)', () => {
+      it('sends from both at once into one conversation: seqs gapless, each clientId stored once', async () => {
+        const other = await (openAnother as OpenAnother)(store);
+        try {
+          const alice = await user('alice');
+          const bob = await user('bob');
+          const conversation = await direct(alice, bob);
+          const sends = 20;
+          // Every send goes to both stores at the same time: the same clientId from two
+          // processes (a retry that reached another instance) as well as a race for seq.
+          const attempts = Array.from({ length: sends }, (_, i) => {
+            const input = {
+              conversationId: conversation.id,
+              senderId: i % 2 === 0 ? alice.id : bob.id,
+              clientId: `both-${i}`,
+              body: `message ${i}`,
+            };
+            return Promise.all([store.messages.append(input), other.messages.append(input)]);
+          });
+          const results = await Promise.all(attempts);
+          for (const [first, second] of results) {
+            // Both answers name the one stored message; exactly one of them stored it.
+            expect(second.message).toEqual(first.message);
+            expect([first.created, second.created].filter(Boolean)).toHaveLength(1);
+          }
+          const seen = results.map(([first]) => first.message.seq).sort((a, b) => a - b);
+          expect(seen).toEqual(Array.from({ length: sends }, (_, i) => i + 1));
+          for (const reader of [store, other]) {
+            const history = await reader.messages.list(conversation.id, { limit: 100 });
+            expect(seqs(history)).toEqual(seen);
+            expect(new Set(history.map((m) => m.clientId)).size).toBe(sends);
+          }
+          const summary = await other.conversations.summaryFor(conversation.id, alice.id);
+          expect(summary?.conversation.lastSeq).toBe(sends);
+          expect(summary?.lastMessage?.seq).toBe(sends);
+        } finally {
+          await other.close();
         }
       });
     });

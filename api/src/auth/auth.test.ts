@@ -15,7 +15,9 @@ import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens';
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi();
+  // Reuse right after a rotation is tested as theft here; the retry grace that softens
+  // it is tested in auth/refresh-grace.test.ts.
+  api = await startTestApi({ config: { refreshRetryGraceSeconds: 0 } });
 });
 afterAll(async () => {
   await api.close();

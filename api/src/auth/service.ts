@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AuthResponse, TokenPair } from '@chat/protocol';
 import type { Clock } from '../clock';
 import { ApiError } from '../http/errors';
-import { UniqueViolation, type Store, type UserRecord } from '../store/types';
+import { UniqueViolation, type SessionRecord, type Store, type UserRecord } from '../store/types';
 import type { LoginThrottle, RegistrationLimit } from './login-throttle';
 import type { PasswordHasher } from './passwords';
 import type { SessionStatus } from './session-status';
@@ -29,6 +29,8 @@ export interface AuthServiceDeps {
   refreshTtlSeconds: number;
   /** Absolute session lifetime: refreshing slides the refresh expiry up to this, no further. */
   sessionMaxAgeSeconds: number;
+  /** See Config.refreshRetryGraceSeconds; 0 turns the grace off. */
+  refreshRetryGraceSeconds?: number;
   logger: Logger;
 }
 
@@ -113,6 +115,9 @@ export class AuthService {
     if (!presented) throw unauthorized(BAD_REFRESH);
     const session = await store.sessions.findById(presented.sessionId);
     if (!session || session.revokedAt !== null) throw unauthorized(BAD_REFRESH);
+    if (this.isRetryOfLastRotation(presented.generation, session)) {
+      return this.currentPair(session);
+    }
     if (presented.generation !== session.refreshGeneration) {
       // A token we made but for an older generation: it was used before. Whoever holds
       // it, the session can no longer be trusted (theft detection).
@@ -128,10 +133,15 @@ export class AuthService {
       session.id,
       presented.generation,
       new Date(Math.min(clock() + this.deps.refreshTtlSeconds * 1000, end)),
+      new Date(clock()),
     );
     if (!rotated) {
-      // Someone else rotated this same generation a moment ago: the token was used twice.
+      // Someone else rotated this same generation a moment ago: the token was used twice,
+      // or the same refresh was sent twice at once (a client retrying a slow answer).
       const current = await store.sessions.findById(session.id);
+      if (current && this.isRetryOfLastRotation(presented.generation, current)) {
+        return this.currentPair(current);
+      }
       if (
         current &&
         current.revokedAt === null &&
@@ -145,6 +155,35 @@ export class AuthService {
     return {
       accessToken,
       refreshToken: refreshTokens.issue(session.id, presented.generation + 1),
+    };
+  }
+
+  /**
+   * Whether presenting `generation` is a retry of the rotation that made the session's
+   * current generation, within the grace: the first answer may have been lost (its write
+   * landed, the reply did not), and the client honestly presents the old token again.
+   * Refresh tokens are derived from (session, generation), so the retry gets exactly the
+   * pair the first answer carried (with a fresh access token).
+   */
+  private isRetryOfLastRotation(generation: number, session: SessionRecord): boolean {
+    const graceMs = (this.deps.refreshRetryGraceSeconds ?? 0) * 1000;
+    const now = this.deps.clock();
+    return (
+      graceMs > 0 &&
+      session.revokedAt === null &&
+      session.rotatedAt !== null &&
+      generation === session.refreshGeneration - 1 &&
+      now - session.rotatedAt.getTime() <= graceMs &&
+      session.refreshExpiresAt.getTime() > now
+    );
+  }
+
+  /** The pair of the session's current generation: what its last rotation answered. */
+  private async currentPair(session: SessionRecord): Promise<TokenPair> {
+    const { token: accessToken } = await this.deps.accessTokens.sign(session.userId, session.id);
+    return {
+      accessToken,
+      refreshToken: this.deps.refreshTokens.issue(session.id, session.refreshGeneration),
     };
   }
 

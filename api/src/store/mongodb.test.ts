@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openMongoStore } from './mongodb';
 import { describeStoreContract } from '../../test/store-contract';
 import type { Store } from './types';
@@ -15,8 +15,8 @@ const baseUrl = process.env.TEST_MONGODB_URL;
 if (!baseUrl) {
   console.warn(
     'MongoDB contract tests skipped: TEST_MONGODB_URL is not set ' +
-      '(start one with `docker compose up -d mongodb` and set ' +
-      'TEST_MONGODB_URL=mongodb://127.0.0.1:27017 to run them)',
+      '(start a single-node replica set with `docker compose up -d mongodb` and set ' +
+      'TEST_MONGODB_URL=mongodb://127.0.0.1:27017/?directConnection=true to run them)',
   );
 }
 
@@ -66,5 +66,241 @@ describe.skipIf(!baseUrl)('MongoDB store against a server', () => {
         await connection.close();
       }
     },
+    // A second API process: its own connection to the same database.
+    async (store) => {
+      const database = databases.get(store);
+      if (!database) throw new Error('not a store of this suite');
+      return openMongoStore(withDatabase(url, database), { connectTimeoutMs: 5_000 });
+    },
   );
+});
+
+/** Every `stage` and `indexName` in an explain's winning plan, however deeply nested. */
+export function planParts(plan: unknown): { stages: string[]; indexes: string[] } {
+  const stages: string[] = [];
+  const indexes: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child);
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'stage' && typeof value === 'string') stages.push(value);
+      else if (key === 'indexName' && typeof value === 'string') indexes.push(value);
+      else visit(value);
+    }
+  };
+  visit(plan);
+  return { stages, indexes };
+}
+
+describe('planParts', () => {
+  it('finds stages and index names in nested plans', () => {
+    expect(
+      planParts({
+        queryPlan: {
+          stage: 'LIMIT',
+          inputStage: { stage: 'FETCH', inputStage: { stage: 'IXSCAN', indexName: 'a' } },
+        },
+        inputStages: [{ stage: 'IXSCAN', indexName: 'b' }],
+      }),
+    ).toEqual({ stages: ['LIMIT', 'FETCH', 'IXSCAN', 'IXSCAN'], indexes: ['a', 'b'] });
+  });
+});
+
+describe.skipIf(!baseUrl)('MongoDB adapter against a server: indexes and faults', () => {
+  const url = baseUrl ?? '';
+  let database: string;
+  let store: Store;
+  let connection: mongoose.Connection;
+
+  beforeEach(async () => {
+    database = `chat_test_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+    store = await openMongoStore(withDatabase(url, database), { connectTimeoutMs: 5_000 });
+    connection = await mongoose.createConnection(withDatabase(url, database)).asPromise();
+  });
+  afterEach(async () => {
+    await store.close();
+    await connection.dropDatabase();
+    await connection.close();
+  });
+
+  const hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA';
+  const people = async () => {
+    const alice = await store.users.create({
+      username: 'alice',
+      displayName: 'Alice',
+      passwordHash: hash,
+    });
+    const bob = await store.users.create({
+      username: 'bob',
+      displayName: 'Bob',
+      passwordHash: hash,
+    });
+    const { conversation } = await store.conversations.findOrCreateDirect(alice.id, bob.id);
+    return { alice, bob, conversation };
+  };
+
+  const explain = async (
+    collection: string,
+    filter: Record<string, unknown>,
+    sort: Record<string, 1 | -1>,
+    limit = 50,
+  ) => {
+    const plan = await connection
+      .collection(collection)
+      .find(filter)
+      .sort(sort)
+      .limit(limit)
+      .explain('queryPlanner');
+    return planParts(
+      (plan as { queryPlanner?: { winningPlan?: unknown } }).queryPlanner?.winningPlan,
+    );
+  };
+
+  it('answers the hot queries from indexes, without a collection scan or an in-memory sort', async () => {
+    const { alice, conversation } = await people();
+    for (let i = 0; i < 30; i++) {
+      await store.messages.append({
+        conversationId: conversation.id,
+        senderId: alice.id,
+        clientId: `m-${i}`,
+        body: `message ${i}`,
+      });
+    }
+    const cid = new mongoose.Types.ObjectId(conversation.id);
+    const member = new mongoose.Types.ObjectId(alice.id);
+
+    const before = await explain(
+      'messages',
+      { conversationId: cid, seq: { $lt: 20 } },
+      { seq: -1 },
+    );
+    expect(before.indexes).toContain('message_seq_unique');
+    expect(before.stages).not.toContain('COLLSCAN');
+    expect(before.stages).not.toContain('SORT');
+
+    const after = await explain('messages', { conversationId: cid, seq: { $gt: 5 } }, { seq: 1 });
+    expect(after.indexes).toContain('message_seq_unique');
+    expect(after.stages).not.toContain('SORT');
+
+    const list = await explain(
+      'conversations',
+      {
+        memberIds: member,
+        $or: [
+          { type: 'group' },
+          { lastSeq: { $gt: 0 } },
+          { openedBy: member },
+          { openedBy: { $exists: false } },
+        ],
+      },
+      { lastActivityAt: -1, _id: -1 },
+      0,
+    );
+    expect(list.indexes).toContain('member_activity_id');
+    expect(list.stages).not.toContain('COLLSCAN');
+    expect(list.stages).not.toContain('SORT');
+
+    const search = await explain(
+      'users',
+      { _id: { $ne: member }, $or: [{ username: /^bo/ }, { displayNameLower: /^bo/ }] },
+      { username: 1 },
+      20,
+    );
+    expect(search.stages).not.toContain('COLLSCAN');
+    expect(search.indexes.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a username that differs only in case, at the database', async () => {
+    await people();
+    await expect(
+      connection.collection('users').insertOne({ username: 'ALICE', displayName: 'x' }),
+    ).rejects.toMatchObject({ code: 11000 });
+  });
+
+  /**
+   * Fault injection with the server's `failCommand` fail point. It needs test commands
+   * (`mongod --setParameter enableTestCommands=1`); without them these checks are skipped
+   * with a line saying so.
+   */
+  const failCommand = async (data: Record<string, unknown>): Promise<boolean> => {
+    try {
+      await connection.db?.admin().command({
+        configureFailPoint: 'failCommand',
+        mode: { times: 1 },
+        data,
+      });
+      return true;
+    } catch {
+      console.warn('failCommand fault injection skipped: the server does not allow test commands');
+      return false;
+    }
+  };
+
+  it('retries a send whose insert met a transient error, storing it once with the next seq', async () => {
+    const { alice, conversation } = await people();
+    if (
+      !(await failCommand({
+        failCommands: ['insert'],
+        errorCode: 112,
+        errorLabels: ['TransientTransactionError'],
+      }))
+    )
+      return;
+    const sent = await store.messages.append({
+      conversationId: conversation.id,
+      senderId: alice.id,
+      clientId: 'transient-1',
+      body: 'once',
+    });
+    expect(sent).toMatchObject({ created: true, message: { seq: 1 } });
+    expect((await store.conversations.findById(conversation.id))?.lastSeq).toBe(1);
+  });
+
+  it('a commit whose reply is lost is committed again, and the message is stored exactly once', async () => {
+    const { alice, conversation } = await people();
+    if (!(await failCommand({ failCommands: ['commitTransaction'], closeConnection: true })))
+      return;
+    const sent = await store.messages.append({
+      conversationId: conversation.id,
+      senderId: alice.id,
+      clientId: 'lost-commit-1',
+      body: 'once',
+    });
+    expect(sent.message.seq).toBe(1);
+    const next = await store.messages.append({
+      conversationId: conversation.id,
+      senderId: alice.id,
+      clientId: 'lost-commit-2',
+      body: 'twice',
+    });
+    expect(next.message.seq).toBe(2);
+    const history = await store.messages.list(conversation.id, { limit: 10 });
+    expect(history.map((m) => m.clientId)).toEqual(['lost-commit-1', 'lost-commit-2']);
+    expect((await store.conversations.findById(conversation.id))?.lastSeq).toBe(2);
+  });
+
+  it('a failed send stores nothing and moves no counter: the failed attempt leaves no gap', async () => {
+    const { alice, conversation } = await people();
+    // Not transient: the transaction is abandoned at once.
+    if (!(await failCommand({ failCommands: ['insert'], errorCode: 2 }))) return;
+    await expect(
+      store.messages.append({
+        conversationId: conversation.id,
+        senderId: alice.id,
+        clientId: 'failed-1',
+        body: 'lost',
+      }),
+    ).rejects.toThrow();
+    expect((await store.conversations.findById(conversation.id))?.lastSeq).toBe(0);
+    const retry = await store.messages.append({
+      conversationId: conversation.id,
+      senderId: alice.id,
+      clientId: 'failed-1',
+      body: 'lost',
+    });
+    expect(retry).toMatchObject({ created: true, message: { seq: 1 } });
+  });
 });

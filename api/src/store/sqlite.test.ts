@@ -36,6 +36,11 @@ describeStoreContract(
     contractDirs.delete(store);
     if (dir) await rm(dir, { recursive: true, force: true });
   },
+  (store) => {
+    const dir = contractDirs.get(store);
+    if (!dir) throw new Error('not a store of this suite');
+    return Promise.resolve(openSqliteStore(join(dir, 'chat.db')));
+  },
 );
 
 describe('sqlite store', () => {

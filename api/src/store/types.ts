@@ -33,6 +33,11 @@ export interface SessionRecord {
   createdAt: Date;
   refreshExpiresAt: Date;
   revokedAt: Date | null;
+  /**
+   * When the refresh token was last rotated (moved to `refreshGeneration`); null before
+   * the first rotation. Lets an honest retry of that rotation be told from reuse.
+   */
+  rotatedAt: Date | null;
 }
 
 export type ConversationKind = 'direct' | 'group';
@@ -258,9 +263,15 @@ export interface SessionStore {
   /**
    * Atomically moves a live, unexpired session from `expectedGeneration` to the next one
    * and sets its new refresh expiry. Resolves false (and changes nothing) when the
-   * session is missing, revoked, expired or at another generation.
+   * session is missing, revoked, expired or at another generation. Records `at` (default
+   * now) as the session's `rotatedAt`.
    */
-  rotate(id: string, expectedGeneration: number, refreshExpiresAt: Date): Promise<boolean>;
+  rotate(
+    id: string,
+    expectedGeneration: number,
+    refreshExpiresAt: Date,
+    at?: Date,
+  ): Promise<boolean>;
   /** Resolves true when this call revoked a live session, false when it was not live. */
   revoke(id: string, at: Date): Promise<boolean>;
 }

@@ -80,6 +80,10 @@ export function mongoConversationStore(models: Models, gate: OperationGate): Con
 
     createGroup: ({ title, memberIds }) =>
       gate.run(async () => {
+        // As SQLite (whose primary key refuses it): a repeated member is a caller's bug.
+        if (new Set(memberIds).size !== memberIds.length) {
+          throw new TypeError('group member ids must not repeat');
+        }
         const now = new Date();
         const doc: ConversationDoc = {
           _id: new Types.ObjectId(),

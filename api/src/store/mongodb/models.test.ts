@@ -9,12 +9,12 @@ afterAll(async () => {
   await connection.close();
 });
 
-const indexes = (model: mongoose.Model<never>) =>
+const indexes = (model: { schema: mongoose.Schema }) =>
   model.schema.indexes().map(([keys, options]) => ({ keys, ...options }));
 
 describe('the MongoDB index specs', () => {
   it('back the conversation list sort (memberIds, then lastActivityAt and _id descending)', () => {
-    expect(indexes(models.conversations as mongoose.Model<never>)).toContainEqual(
+    expect(indexes(models.conversations)).toContainEqual(
       expect.objectContaining({
         keys: { memberIds: 1, lastActivityAt: -1, _id: -1 },
         name: 'member_activity_id',
@@ -23,7 +23,7 @@ describe('the MongoDB index specs', () => {
   });
 
   it('make usernames unique case-insensitively, beside the index queries use', () => {
-    const users = indexes(models.users as mongoose.Model<never>);
+    const users = indexes(models.users);
     expect(users).toContainEqual(
       expect.objectContaining({ keys: { username: 1 }, unique: true, name: 'username_unique' }),
     );
@@ -38,7 +38,7 @@ describe('the MongoDB index specs', () => {
   });
 
   it('expire sessions a day after their refresh expiry', () => {
-    expect(indexes(models.sessions as mongoose.Model<never>)).toContainEqual(
+    expect(indexes(models.sessions)).toContainEqual(
       expect.objectContaining({
         keys: { refreshExpiresAt: 1 },
         expireAfterSeconds: SESSION_TTL_AFTER_EXPIRY_SECONDS,

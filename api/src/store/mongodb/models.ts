@@ -1,4 +1,12 @@
-import { Schema, mongo, type Connection, type Model, type Query, type Types } from 'mongoose';
+import {
+  Schema,
+  mongo,
+  type Connection,
+  type Model,
+  type MongooseQueryMiddleware,
+  type Query,
+  type Types,
+} from 'mongoose';
 import type { ConversationKind, MessageKindRecord, SystemEventRecord } from '../types';
 
 // Raw document shapes, as stored. References are ObjectIds (not hex strings) so they
@@ -23,6 +31,8 @@ export interface SessionDoc {
   createdAt: Date;
   refreshExpiresAt: Date;
   revokedAt: Date | null;
+  /** Missing on documents written before it existed: read as null. */
+  rotatedAt?: Date | null;
 }
 
 export interface ConversationDoc {
@@ -134,7 +144,7 @@ export const SESSION_TTL_AFTER_EXPIRY_SECONDS = 24 * 60 * 60;
  */
 export const READ_MAX_TIME_MS = 10_000;
 
-const READ_QUERIES = ['find', 'findOne', 'countDocuments', 'distinct'] as const;
+const READ_QUERIES: MongooseQueryMiddleware[] = ['find', 'findOne', 'countDocuments', 'distinct'];
 
 /** Gives every read of a schema `READ_MAX_TIME_MS`, unless the query set its own. */
 function boundReads(schema: Schema): void {
@@ -187,6 +197,7 @@ const sessionSchema = new Schema<SessionDoc>(
     createdAt: Date,
     refreshExpiresAt: Date,
     revokedAt: Date,
+    rotatedAt: Date,
   },
   { ...schemaOptions, collection: 'sessions' },
 );

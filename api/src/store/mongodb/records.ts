@@ -30,6 +30,7 @@ export function toSessionRecord(doc: SessionDoc): SessionRecord {
     createdAt: doc.createdAt,
     refreshExpiresAt: doc.refreshExpiresAt,
     revokedAt: doc.revokedAt ?? null,
+    rotatedAt: doc.rotatedAt ?? null,
   };
 }
 

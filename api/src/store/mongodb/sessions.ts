@@ -16,6 +16,7 @@ export function mongoSessionStore({ sessions }: Models, gate: OperationGate): Se
           createdAt: new Date(),
           refreshExpiresAt,
           revokedAt: null,
+          rotatedAt: null,
         };
         await sessions.insertOne(doc);
         return toSessionRecord(doc);
@@ -29,7 +30,7 @@ export function mongoSessionStore({ sessions }: Models, gate: OperationGate): Se
         return doc ? toSessionRecord(doc) : null;
       }),
 
-    rotate: (id, expectedGeneration, refreshExpiresAt) =>
+    rotate: (id, expectedGeneration, refreshExpiresAt, at = new Date()) =>
       gate.run(async () => {
         const _id = parseId(id);
         if (!_id) return false;
@@ -42,7 +43,7 @@ export function mongoSessionStore({ sessions }: Models, gate: OperationGate): Se
             refreshGeneration: expectedGeneration,
             refreshExpiresAt: trusted({ $gt: new Date() }),
           },
-          { $inc: { refreshGeneration: 1 }, $set: { refreshExpiresAt } },
+          { $inc: { refreshGeneration: 1 }, $set: { refreshExpiresAt, rotatedAt: at } },
         );
         return result.modifiedCount === 1;
       }),

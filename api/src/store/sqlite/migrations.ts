@@ -168,6 +168,13 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (notifications IN ('all', 'mentions', 'none'));
     `,
   },
+  {
+    version: 10,
+    name: 'when a session was last rotated (refresh retry grace)',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN rotated_at INTEGER;
+    `,
+  },
 ];
 
 /**

@@ -27,6 +27,7 @@ export interface SessionRow {
   created_at: number;
   refresh_expires_at: number;
   revoked_at: number | null;
+  rotated_at: number | null;
 }
 
 export interface ConversationRow {
@@ -73,7 +74,7 @@ export interface MessageRow {
 
 export const USER_COLUMNS = 'id, username, display_name, password_hash, created_at, last_seen_at';
 export const SESSION_COLUMNS =
-  'id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at';
+  'id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at, rotated_at';
 export const CONVERSATION_COLUMNS = 'id, type, title, created_at, last_seq, last_activity_at, rev';
 export const MESSAGE_FIELDS = [
   'id',
@@ -119,6 +120,7 @@ export function toSession(row: SessionRow): SessionRecord {
     createdAt: date(row.created_at),
     refreshExpiresAt: date(row.refresh_expires_at),
     revokedAt: optionalDate(row.revoked_at),
+    rotatedAt: optionalDate(row.rotated_at),
   };
 }
 

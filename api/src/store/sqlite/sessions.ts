@@ -7,17 +7,20 @@ import type { SessionRow } from './rows';
 /** Session writes go through group commit: a login burst shares fsyncs with messages. */
 export function createSessionStore({ db, run, group }: SqliteContext): SessionStore {
   const insert = db.prepare<[SessionRow]>(
-    `INSERT INTO sessions (id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at)
-     VALUES (@id, @user_id, @refresh_generation, @created_at, @refresh_expires_at, @revoked_at)`,
+    `INSERT INTO sessions (id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at, rotated_at)
+     VALUES (@id, @user_id, @refresh_generation, @created_at, @refresh_expires_at, @revoked_at, @rotated_at)`,
   );
   const byId = db.prepare<[string], SessionRow>(
     `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`,
   );
   // Compare-and-set in one statement: the WHERE clause is the whole check, so two
   // processes presenting the same refresh token cannot both move it on.
-  const rotate = db.prepare<[{ id: string; expected: number; expiresAt: number; now: number }]>(
+  const rotate = db.prepare<
+    [{ id: string; expected: number; expiresAt: number; now: number; at: number }]
+  >(
     `UPDATE sessions
-     SET refresh_generation = refresh_generation + 1, refresh_expires_at = @expiresAt
+     SET refresh_generation = refresh_generation + 1, refresh_expires_at = @expiresAt,
+       rotated_at = @at
      WHERE id = @id AND refresh_generation = @expected AND revoked_at IS NULL
        AND refresh_expires_at > @now`,
   );
@@ -35,6 +38,7 @@ export function createSessionStore({ db, run, group }: SqliteContext): SessionSt
           created_at: Date.now(),
           refresh_expires_at: refreshExpiresAt.getTime(),
           revoked_at: null,
+          rotated_at: null,
         };
         insert.run(row);
         return toSession(row);
@@ -44,7 +48,7 @@ export function createSessionStore({ db, run, group }: SqliteContext): SessionSt
         const row = byId.get(id);
         return row ? toSession(row) : null;
       }),
-    rotate: (id, expectedGeneration, refreshExpiresAt) =>
+    rotate: (id, expectedGeneration, refreshExpiresAt, at = new Date()) =>
       group.write(
         () =>
           rotate.run({
@@ -52,6 +56,7 @@ export function createSessionStore({ db, run, group }: SqliteContext): SessionSt
             expected: expectedGeneration,
             expiresAt: refreshExpiresAt.getTime(),
             now: Date.now(),
+            at: at.getTime(),
           }).changes === 1,
       ),
     revoke: (id, at) => group.write(() => revoke.run(at.getTime(), id).changes === 1),
