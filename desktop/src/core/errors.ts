@@ -43,6 +43,9 @@ export function isTransient(err: unknown): boolean {
     err.code === 'timeout' ||
     err.code === 'rate_limited' ||
     err.code === 'internal' ||
+    // (version 2) 503: the server's database is unreachable for now; a resend with the
+    // same clientId is safe.
+    err.code === 'unavailable' ||
     err.code === 'bad_response' ||
     err.code === 'unauthorized'
   );

@@ -188,6 +188,23 @@ describe('outbox', () => {
     expect(Math.max(...clock.delays)).toBeGreaterThanOrEqual(7_000);
   });
 
+  it('503 unavailable (the server has no database for now) is resent, never marked failed', async () => {
+    const server = fakeServer((_e, attempt) =>
+      attempt <= 2
+        ? new ClientError(
+            { code: 'unavailable', message: 'database down', retryAfterSeconds: 5 },
+            503,
+          )
+        : null,
+    );
+    const { outbox, acked, changed, clock } = makeOutbox(server.transport);
+    const entry = await outbox.enqueue('a', 'during an election', new Date());
+    await until(() => acked.length === 1, 'sent once the database is back');
+    expect(acked[0]?.clientId).toBe(entry.clientId);
+    expect(changed.some((e) => e.failed !== null)).toBe(false);
+    expect(Math.max(...clock.delays)).toBeGreaterThanOrEqual(5_000);
+  });
+
   it('pending messages survive a restart and are sent by the next instance with their clientIds', async () => {
     const server = fakeServer();
     server.setReady(false);
