@@ -90,7 +90,7 @@ describe('GET /api/openapi.json', () => {
       },
     });
     expect(Object.keys(send.responses).sort()).toEqual(
-      ['200', '201', '400', '401', '404', '413', '429', '500'].sort(),
+      ['200', '201', '400', '401', '404', '413', '429', '500', '503'].sort(),
     );
     const history = document.paths['/api/conversations/{id}/messages']?.get as unknown as {
       parameters: { name: string; in: string }[];
@@ -162,7 +162,10 @@ describe('paths generated from a route table', () => {
       paths,
       components: {
         schemas,
-        responses: { rate_limited: { description: 'rate limited' } },
+        responses: {
+          rate_limited: { description: 'rate limited' },
+          unavailable: { description: 'unavailable' },
+        },
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       },
     };
@@ -181,7 +184,7 @@ describe('paths generated from a route table', () => {
       'path:seq:true',
       'path:emoji:true',
     ]);
-    expect(Object.keys(react.responses).sort()).toEqual(['204', '400', '401', '404', '500']);
+    expect(Object.keys(react.responses).sort()).toEqual(['204', '400', '401', '404', '500', '503']);
     expect(react.responses['204']).toEqual({ description: 'Added, or already there.' });
     expect(react.security).toEqual([{ bearer: [] }]);
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openMongoStore } from './mongodb';
+import { dropUnlistedMongoIndexes } from './mongodb/drop-unlisted-indexes';
 import { describeStoreContract } from '../../test/store-contract';
 import type { Store } from './types';
 
@@ -211,6 +212,31 @@ describe.skipIf(!baseUrl)('MongoDB adapter against a server: indexes and faults'
     );
     expect(search.stages).not.toContain('COLLSCAN');
     expect(search.indexes.length).toBeGreaterThan(0);
+  });
+
+  it('keeps indexes it does not declare at every open; only the explicit step drops them', async () => {
+    // An index of the previous version and one an operator added.
+    await connection
+      .collection('conversations')
+      .createIndex({ memberIds: 1, lastActivityAt: -1 }, { name: 'member_activity' });
+    await connection.collection('users').createIndex({ createdAt: 1 }, { name: 'operator_own' });
+    const names = async (collection: string) =>
+      (await connection.collection(collection).indexes()).map((index) => index.name);
+
+    const again = await openMongoStore(withDatabase(url, database), { connectTimeoutMs: 5_000 });
+    await again.close();
+    expect(await names('conversations')).toContain('member_activity');
+    expect(await names('users')).toContain('operator_own');
+
+    const dropped = await dropUnlistedMongoIndexes(withDatabase(url, database));
+    expect(dropped).toEqual(
+      expect.arrayContaining(['conversations.member_activity', 'users.operator_own']),
+    );
+    expect(await names('conversations')).not.toContain('member_activity');
+    expect(await names('conversations')).toContain('member_activity_id');
+    expect(await names('users')).toEqual(
+      expect.arrayContaining(['username_unique', 'username_ci_unique']),
+    );
   });
 
   it('refuses a username that differs only in case, at the database', async () => {
