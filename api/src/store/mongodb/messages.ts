@@ -46,8 +46,8 @@ import { inTransaction } from './transactions';
 const SEQ_REPAIRS = 3;
 
 /**
- * How changes (edit, delete, reactions) and revs work without transactions (a standalone
- * server has none).
+ * How changes (edit, delete, reactions) and revs work. Unlike a send, a change is not
+ * (yet) one transaction; each step is atomic on its own:
  *
  * - Each change is one atomic update of the message document, conditional on the state
  *   it depends on (`deletedAt: null` for an edit or a new reaction, the emoji's entry
