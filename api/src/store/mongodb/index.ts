@@ -117,9 +117,12 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
   } catch (err) {
     await connection.close(true).catch(() => undefined);
     const reason = err instanceof Error ? err.message : String(err);
-    throw new StoreUnavailable(`cannot prepare the MongoDB collections and indexes: ${reason}`, {
-      cause: err,
-    });
+    throw new StoreUnavailable(
+      `cannot prepare the MongoDB database (replica set, collections, indexes): ${reason}`,
+      {
+        cause: err,
+      },
+    );
   }
 
   const open = connection;
@@ -139,7 +142,9 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     ping: () =>
       gate.run(async () => {
         // Through server selection, so it fails (StoreUnavailable) while there is no primary.
-        await open.db?.admin().command({ ping: 1 }, { readPreference: 'primary' });
+        const db = open.db;
+        if (!db) throw new StoreUnavailable('the MongoDB connection is not open');
+        await db.admin().command({ ping: 1 }, { readPreference: 'primary' });
       }),
     close: () => gate.close(() => open.close()),
   };
@@ -151,7 +156,9 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
  * than failing every send later.
  */
 async function requireTransactions(connection: mongoose.Connection): Promise<void> {
-  const hello = await connection.db?.admin().command({ hello: 1 });
+  const db = connection.db;
+  if (!db) throw new Error('the MongoDB connection is not open');
+  const hello = await db.admin().command({ hello: 1 });
   if (!isTransactional(hello)) {
     throw new Error(
       'MongoDB must run as a replica set (a single-node one will do: start mongod with ' +
