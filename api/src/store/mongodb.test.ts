@@ -218,8 +218,10 @@ describe.skipIf(!baseUrl)('MongoDB adapter against a server: indexes and faults'
     // An index of the previous version and one an operator added.
     await connection
       .collection('conversations')
-      .createIndex({ memberIds: 1, lastActivityAt: -1 }, { name: 'member_activity' });
-    await connection.collection('users').createIndex({ createdAt: 1 }, { name: 'operator_own' });
+      .createIndex({ memberIds: 1, lastActivityAt: -1 }, { name: 'member_activity' }, undefined);
+    await connection
+      .collection('users')
+      .createIndex({ createdAt: 1 }, { name: 'operator_own' }, undefined);
     const names = async (collection: string) =>
       (await connection.collection(collection).indexes()).map((index) => index.name);
 
