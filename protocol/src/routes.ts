@@ -222,7 +222,7 @@ export const ROUTES = defineRoutes({
       tag: 'auth',
       summary: 'Exchange a refresh token for a new token pair',
       description:
-        'Refresh tokens are single use. Presenting one that was already used revokes its whole session and disconnects its sockets.',
+        'Refresh tokens are single use. Presenting one that was already used revokes its whole session and disconnects its sockets, except within 10 seconds of its own rotation: that is taken as a retry whose answer was lost and answered with the same new pair.',
     },
   },
   logout: {
