@@ -72,8 +72,9 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): z.outp
 /** Anything thrown, as an ApiError; unknown errors become `internal` (and `known` is false). */
 export function toApiError(err: unknown): { error: ApiError; known: boolean } {
   if (err instanceof ApiError) return { error: err, known: true };
-  // The database is down, locked or electing a primary: not a bug, and safe to retry
-  // (a store operation either completed or changed nothing; writes are idempotent).
+  // The database is down, locked or electing a primary: not a bug. The contract says
+  // the request changed nothing or is safe to repeat (sends are idempotent by clientId,
+  // a refresh within its retry grace).
   if (err instanceof StoreUnavailable) {
     return {
       error: new ApiError(

@@ -107,6 +107,7 @@ export async function inTransaction<T>(
       }
     }
   } finally {
-    await session.endSession();
+    // Never let ending the session hide the outcome (the server reaps it anyway).
+    await session.endSession().catch(() => undefined);
   }
 }
