@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TokenPair } from '@chat/protocol';
 import { openSqliteStore } from '../store/sqlite';
-import type { SessionStore, Store } from '../store/types';
+import { StoreUnavailable, type SessionStore, type Store } from '../store/types';
 import {
   errorOf,
   registerUser,
@@ -29,7 +29,7 @@ describe('refresh retry grace', () => {
         const rotated = await store.sessions.rotate(...args);
         if (failNextRotation) {
           failNextRotation = false;
-          throw new Error('the reply of the rotation was lost');
+          throw new StoreUnavailable('the reply of the rotation was lost');
         }
         return rotated;
       },
@@ -55,7 +55,7 @@ describe('refresh retry grace', () => {
     now = Date.now();
     user = await registerUser(api);
     failNextRotation = true;
-    expect((await refresh(user.refreshToken)).status).toBe(500);
+    expect((await refresh(user.refreshToken)).status).toBe(503);
 
     now += 9_000;
     const retried = await refresh(user.refreshToken);
