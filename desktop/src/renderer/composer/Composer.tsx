@@ -297,7 +297,9 @@ export function Composer({
           aria-expanded={pickerOpen}
           aria-controls={pickerOpen ? `${counterId}-mentions` : undefined}
           aria-activedescendant={
-            pickerOpen ? `${counterId}-mention-${Math.min(mentionIndex, candidates.length - 1)}` : undefined
+            pickerOpen
+              ? `${counterId}-mention-${Math.min(mentionIndex, candidates.length - 1)}`
+              : undefined
           }
           onPaste={(event) => {
             // A pasted image (a screenshot) becomes a file to send; pasted text stays text.

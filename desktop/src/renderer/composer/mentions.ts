@@ -64,7 +64,10 @@ export function insertMention(
   username: string,
 ): { text: string; caret: number } {
   const inserted = `@${username} `;
-  const after = text.slice(caret).replace(/^[a-z0-9_.-]*/iu, '').replace(/^ /u, '');
+  const after = text
+    .slice(caret)
+    .replace(/^[a-z0-9_.-]*/iu, '')
+    .replace(/^ /u, '');
   return {
     text: text.slice(0, mention.start) + inserted + after,
     caret: mention.start + inserted.length,
