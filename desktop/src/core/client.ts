@@ -47,6 +47,8 @@ export interface ChatClient extends CoreHandlers {
   start(): Promise<SessionInfo | null>;
   /** Disconnects and stops sending; persisted session and outbox stay. */
   close(): void;
+  /** The environment reports the network is gone: stop using the socket now. */
+  networkLost(): void;
 }
 
 /**
@@ -213,6 +215,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       outbox.stop();
       connection.dispose();
     },
+    networkLost: () => connection.networkLost(),
     ...accountCalls(context),
     ...conversationCalls(context),
     ...messageCalls(context),
