@@ -80,6 +80,12 @@ describe('conversation preview', () => {
     );
   });
 
+  it('shows formatted text without its markers', () => {
+    expect(preview(conversation('direct', message({ body: '**Big** news: `v2` is *out*' })))).toBe(
+      'Big news: v2 is out',
+    );
+  });
+
   it('keeps one line and flags what was not sent', () => {
     expect(preview(conversation('group', message({ body: '  a\n\nb  ' })))).toBe(
       'Bob Builder: a b',

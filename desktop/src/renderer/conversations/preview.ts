@@ -1,4 +1,5 @@
 import type { ConversationView } from '../../shared/bridge';
+import { plainText } from '../text/markdown';
 import { memberName } from '../ui/names';
 
 /**
@@ -10,7 +11,9 @@ export function preview(conversation: ConversationView): string {
   if (last === null) return 'No messages yet';
   // A deletion empties the body; the list says so rather than showing nothing.
   const body =
-    last.deletedAt !== null ? 'This message was deleted' : last.body.replace(/\s+/gu, ' ').trim();
+    last.deletedAt !== null
+      ? 'This message was deleted'
+      : plainText(last.body).replace(/\s+/gu, ' ').trim();
   if (last.state === 'failed') return `Not sent: ${body}`;
   if (last.mine) return `You: ${body}`;
   if (conversation.type === 'group') {

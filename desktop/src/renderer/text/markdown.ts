@@ -223,3 +223,22 @@ export function parseInline(text: string): Inline[] {
   };
   return parse(0, text.length, 0);
 }
+
+/** The text a reader sees, without the formatting markers (for one-line previews). */
+export function plainText(body: string): string {
+  const inline = (nodes: readonly Inline[]): string =>
+    nodes.map((n) => ('children' in n ? inline(n.children) : n.text)).join('');
+  const block = (b: Block): string => {
+    switch (b.type) {
+      case 'paragraph':
+        return inline(b.children);
+      case 'code':
+        return b.text;
+      case 'quote':
+        return b.children.map(block).join('\n');
+      case 'list':
+        return b.items.map(inline).join('\n');
+    }
+  };
+  return parseMarkdown(body).map(block).join('\n');
+}
