@@ -292,9 +292,9 @@ export function Composer({
           }}
           onSelect={(e) => followCaret(e.currentTarget.value, e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
-          role="combobox"
+          // A textbox with a suggestion list (aria-autocomplete), not a combobox: it is first
+          // of all the message field.
           aria-autocomplete="list"
-          aria-expanded={pickerOpen}
           aria-controls={pickerOpen ? `${counterId}-mentions` : undefined}
           aria-activedescendant={
             pickerOpen
