@@ -1,7 +1,9 @@
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser';
+import { openDirect, postMessage, registerUser } from '@chat/api/testing';
 import { ChatUser, hidden, newAccount, visible } from './support/chat-app';
+import { seedMessages } from './support/seed';
 import { ChatServer } from './support/server';
 
 let server: ChatServer;
@@ -63,7 +65,11 @@ describe('changing messages, seen live by the other person', () => {
     await row(alice, 'Yes, see you there')
       .getByRole('button', { name: 'React', exact: true })
       .click();
-    await alice.page.getByRole('button', { name: 'React with 👍' }).click();
+    await alice.page
+      .getByTestId('emoji-picker')
+      .getByRole('button', { name: 'thumbs up', exact: true })
+      .first()
+      .click();
     const bobChip = row(bob, 'Yes, see you there').getByTestId('reaction');
     await visible(bobChip.filter({ hasText: '👍1' }));
     const aliceChip = row(alice, 'Yes, see you there').getByTestId('reaction');
@@ -123,5 +129,217 @@ describe('changing messages, seen live by the other person', () => {
       expect(user.dialogs, user.account.displayName).toEqual([]);
       expect(await user.cspViolations(), user.account.displayName).toEqual([]);
     }
+  });
+});
+
+/** Everything the page must not have done, for every person of a test. */
+async function expectCleanPages(people: readonly ChatUser[]): Promise<void> {
+  for (const user of people) {
+    expect(user.pageErrors, user.account.displayName).toEqual([]);
+    expect(user.dialogs, user.account.displayName).toEqual([]);
+    expect(await user.cspViolations(), user.account.displayName).toEqual([]);
+  }
+}
+
+async function signedInPair(aliceName: string, bobName: string) {
+  const aliceAccount = await registerUser(server, { displayName: aliceName });
+  const bobAccount = await registerUser(server, { displayName: bobName });
+  const conversation = await openDirect(server, aliceAccount.accessToken, bobAccount.user.id);
+  await openDirect(server, bobAccount.accessToken, aliceAccount.user.id);
+  const [alice, bob] = await Promise.all([
+    ChatUser.signedIn(browser, server, aliceAccount),
+    ChatUser.signedIn(browser, server, bobAccount),
+  ]);
+  users.push(alice, bob);
+  return { alice, bob, aliceAccount, bobAccount, conversation };
+}
+
+describe('changes while the other person is offline, and changes made offline', () => {
+  it('reply, react, edit, delete and mention reach someone who was offline; their own offline edit and reaction apply once', async () => {
+    const { alice, bob, aliceAccount, bobAccount, conversation } = await signedInPair(
+      'Alice Away',
+      'Bob Away',
+    );
+    await postMessage(server, aliceAccount.accessToken, conversation.id, 'Alice: to edit');
+    await postMessage(server, aliceAccount.accessToken, conversation.id, 'Alice: to delete');
+    await postMessage(server, bobAccount.accessToken, conversation.id, 'Bob: to quote');
+    await postMessage(server, bobAccount.accessToken, conversation.id, 'Bob: typo here');
+    await alice.openConversation('Bob Away');
+    await bob.openConversation('Alice Away');
+    await visible(row(bob, 'Bob: typo here'));
+    await visible(row(alice, 'Bob: typo here'));
+
+    // Bob's network goes away (the browser reports it): the app says so at once.
+    await bob.context.setOffline(true);
+    await visible(bob.page.getByText('Connection lost. Reconnecting…'));
+
+    // Meanwhile Alice replies, reacts, edits, deletes and mentions him.
+    await row(alice, 'Bob: to quote').getByRole('button', { name: 'Reply to Bob Away' }).click();
+    await alice.composer().fill('Alice: the reply');
+    await alice.composer().press('Enter');
+    await row(alice, 'Bob: to quote').getByRole('button', { name: 'React', exact: true }).click();
+    await alice.page.getByTestId('emoji-picker').getByLabel('Search emoji by name').fill('party');
+    await alice.page.getByTestId('emoji-picker').getByLabel('Search emoji by name').press('Enter');
+    await visible(row(alice, 'Bob: to quote').getByTestId('reaction').filter({ hasText: '🎉1' }));
+    await row(alice, 'Alice: to edit').getByRole('button', { name: 'Edit message' }).click();
+    await alice.composer().fill('Alice: edited while Bob was away');
+    await alice.composer().press('Enter');
+    await visible(row(alice, 'Alice: edited while Bob was away').getByTestId('message-edited'));
+    await row(alice, 'Alice: to delete').getByRole('button', { name: 'Delete message' }).click();
+    await alice.page
+      .getByRole('dialog', { name: 'Delete this message?' })
+      .getByRole('button', { name: 'Delete for everyone' })
+      .click();
+    await hidden(row(alice, 'Alice: to delete'));
+    const mention = `@${bobAccount.user.username} are you there?`;
+    await alice.send(mention);
+
+    // And Bob, offline, fixes his typo (Up in the empty composer) and reacts to the
+    // reply from the right-click menu: both show at once, marked as waiting.
+    await bob.composer().press('ArrowUp');
+    await visible(bob.page.getByTestId('composer-intent').getByText('Editing message'));
+    await bob.composer().fill('Bob: typo fixed offline');
+    await bob.composer().press('Enter');
+    const bobFixed = row(bob, 'Bob: typo fixed offline');
+    await visible(bobFixed.getByTestId('change-pending'));
+    await row(bob, 'Bob: to quote').click({ button: 'right' });
+    const menu = bob.page.getByRole('menu', { name: 'Message actions' });
+    await menu.getByRole('menuitem', { name: 'React' }).click();
+    await bob.page.getByTestId('emoji-picker').getByLabel('Search emoji by name').fill('eyes');
+    await bob.page.getByTestId('emoji-picker').getByLabel('Search emoji by name').press('Enter');
+    await visible(row(bob, 'Bob: to quote').getByTestId('change-pending'));
+    // Nothing of Alice's changes reached him yet.
+    await visible(row(bob, 'Alice: to edit'));
+
+    await bob.context.setOffline(false);
+    await hidden(bob.page.getByText('Connection lost. Reconnecting…'), 60_000);
+
+    // Bob catches up on everything Alice did...
+    await visible(row(bob, 'Alice: edited while Bob was away').getByTestId('message-edited'));
+    await hidden(row(bob, 'Alice: to delete'));
+    await visible(bob.page.getByTestId('message-deleted'));
+    await visible(
+      row(bob, 'Alice: the reply').getByTestId('reply-quote').getByText('Bob: to quote'),
+    );
+    await visible(row(bob, mention).getByTestId('mention'));
+    expect(await row(bob, mention).getAttribute('data-mentions-me')).toBe('true');
+    // ...and his own changes were applied, once each.
+    await hidden(bobFixed.getByTestId('change-pending'));
+    await visible(row(alice, 'Bob: typo fixed offline').getByTestId('message-edited'));
+    const chips = row(alice, 'Bob: to quote').getByTestId('reaction');
+    await visible(chips.filter({ hasText: '👀1' }));
+    await visible(chips.filter({ hasText: '🎉1' }));
+    await visible(row(bob, 'Bob: to quote').getByTestId('reaction').filter({ hasText: '🎉1' }));
+    await hidden(row(bob, 'Bob: to quote').getByTestId('change-pending'));
+    expect(await chips.count()).toBe(2);
+
+    await expectCleanPages([alice, bob]);
+  });
+});
+
+describe('menus, pickers and formatting', () => {
+  it('the @ picker inserts a member, reaction chips say who, formatting renders, the menu copies', async () => {
+    const { alice, bob, bobAccount } = await signedInPair('Alice Picker', 'Bob Picker');
+    await alice.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: server.url,
+    });
+    await alice.openConversation('Bob Picker');
+    await bob.openConversation('Alice Picker');
+
+    // @ opens the member picker; typing filters; Enter inserts "@username ".
+    await alice.composer().pressSequentially('hey @');
+    const picker = alice.page.getByTestId('mention-picker');
+    await visible(picker.getByRole('option', { name: /Bob Picker/ }));
+    await alice.composer().pressSequentially(bobAccount.user.username.slice(0, 3));
+    await alice.composer().press('Enter');
+    await hidden(picker);
+    expect(await alice.composer().inputValue()).toBe(`hey @${bobAccount.user.username} `);
+    await alice.composer().pressSequentially('**bold** and `code`');
+    await alice.composer().press('Enter');
+    const sent = bob.messages().filter({ hasText: 'bold and code' });
+    await visible(sent.locator('strong').getByText('bold'));
+    await visible(sent.locator('code').getByText('code'));
+    await visible(sent.getByTestId('mention'));
+    // Escape closes the picker without inserting anything.
+    await alice.composer().pressSequentially('@');
+    await visible(picker);
+    await alice.composer().press('Escape');
+    await hidden(picker);
+    await alice.composer().fill('');
+
+    // A reaction chip lists who reacted when focused.
+    await sent.getByRole('button', { name: 'React', exact: true }).click();
+    await bob.page
+      .getByTestId('emoji-picker')
+      .getByRole('button', { name: 'thumbs up', exact: true })
+      .first()
+      .click();
+    const chip = alice.messages().filter({ hasText: 'bold and code' }).getByTestId('reaction');
+    await visible(chip.filter({ hasText: '👍1' }));
+    await chip.focus();
+    await visible(
+      alice.messages().filter({ hasText: 'bold and code' }).getByTestId('reaction-who'),
+    );
+    expect(
+      await alice
+        .messages()
+        .filter({ hasText: 'bold and code' })
+        .getByTestId('reaction-who')
+        .textContent(),
+    ).toBe('Bob Picker');
+
+    // Right-click, Copy text: the clipboard holds the message as written.
+    await alice.messages().filter({ hasText: 'bold and code' }).click({ button: 'right' });
+    await alice.page.getByRole('menuitem', { name: 'Copy text' }).click();
+    await alice.page.waitForFunction(
+      async (expected) => (await navigator.clipboard.readText()) === expected,
+      `hey @${bobAccount.user.username} **bold** and \`code\``,
+    );
+    // The keyboard opens the same menu; Escape closes it.
+    await alice
+      .messages()
+      .filter({ hasText: 'bold and code' })
+      .getByRole('button', { name: 'More actions' })
+      .focus();
+    await alice.page.keyboard.press('Shift+F10');
+    await visible(alice.page.getByRole('menu', { name: 'Message actions' }));
+    await alice.page.keyboard.press('Escape');
+    await hidden(alice.page.getByRole('menu', { name: 'Message actions' }));
+
+    await expectCleanPages([alice, bob]);
+  });
+});
+
+describe('jumping to a quote', () => {
+  it('a reply to a message 200 back jumps to it and highlights it', async () => {
+    const aliceAccount = await registerUser(server, { displayName: 'Alice Jump' });
+    const bobAccount = await registerUser(server, { displayName: 'Bob Jump' });
+    const conversation = await openDirect(server, aliceAccount.accessToken, bobAccount.user.id);
+    const first = await postMessage(
+      server,
+      bobAccount.accessToken,
+      conversation.id,
+      'The original plan',
+    );
+    await seedMessages(server, conversation.id, 200, (n) => ({
+      sender: n % 2 === 0 ? aliceAccount : bobAccount,
+      body: `Filler ${n}`,
+    }));
+    const reply = await server.http.post(`/api/conversations/${conversation.id}/messages`, {
+      token: aliceAccount.accessToken,
+      body: { clientId: 'reply-200-back', body: 'About that plan', replyToSeq: first.seq },
+    });
+    expect(reply.status).toBe(201);
+    const alice = await ChatUser.signedIn(browser, server, aliceAccount);
+    users.push(alice);
+    await alice.openConversation('Bob Jump');
+    const quote = row(alice, 'About that plan').getByTestId('reply-quote');
+    await visible(quote.getByText('The original plan'));
+    await hidden(row(alice, 'The original plan'));
+    await quote.click();
+    const original = row(alice, 'The original plan');
+    await visible(original);
+    expect(await original.getAttribute('data-highlighted')).toBe('true');
+    await expectCleanPages([alice]);
   });
 });

@@ -105,15 +105,38 @@ describe('the main screens', () => {
     await send(bob, trip.id, 'Count me in for the car!');
     await send(chloe, trip.id, 'Perfect, then we need no tickets.');
     const withBob = await openDirect(server, alice.accessToken, bob.user.id);
-    await send(alice, withBob.id, 'Hi Bob! Did you see the plan for Saturday?');
+    const hello = await send(alice, withBob.id, 'Hi Bob! Did you see the plan for Sunday?');
+    // An edited message, a reply with formatting, and reactions (issue #16).
+    const edit = await server.http.request(
+      'PATCH',
+      `/api/conversations/${withBob.id}/messages/${hello.seq}`,
+      { token: alice.accessToken, body: { body: 'Hi Bob! Did you see the plan for Saturday?' } },
+    );
+    expect(edit.status).toBe(200);
     const link = await send(alice, withBob.id, 'It is here: https://example.com/plans/saturday');
     await emitWithAck(bobSocket, 'receipt', {
       conversationId: withBob.id,
       type: 'read',
       seq: link.seq,
     });
-    await send(bob, withBob.id, 'Yes! Looks great 👍');
-    await send(bob, withBob.id, 'I can bring the snacks.\nAnd the board games 🎲');
+    const great = await send(bob, withBob.id, 'Yes! Looks **great** 👍');
+    const react = async (from: RegisteredUser, seq: number, emoji: string) => {
+      const path = `/api/conversations/${withBob.id}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`;
+      const response = await server.http.request('PUT', path, { token: from.accessToken });
+      expect(response.status).toBe(204);
+    };
+    await react(alice, great.seq, '🎉');
+    await react(bob, great.seq, '🎉');
+    await react(alice, great.seq, '❤️');
+    const reply = await server.http.post(`/api/conversations/${withBob.id}/messages`, {
+      token: bob.accessToken,
+      body: {
+        clientId: 'screenshot-reply',
+        replyToSeq: link.seq,
+        body: 'I can bring:\n- the *snacks*\n- the board games 🎲\n\n> Saturday, `9:40`',
+      },
+    });
+    expect(reply.status).toBe(201);
 
     // Sign-in.
     const visitor = await ChatUser.open(
@@ -152,7 +175,10 @@ describe('the main screens', () => {
     // A conversation: read ticks, a link, the other person typing.
     await user.openConversation('Bob Stone');
     await visible(user.tick('It is here', 'Read'));
-    await visible(user.message('And the board games'));
+    await visible(user.message('the board games 🎲'));
+    await visible(user.message('Looks great').getByTestId('reaction').first());
+    await visible(user.message('plan for Saturday').getByTestId('message-edited'));
+    await visible(user.message('the board games 🎲').getByTestId('reply-quote'));
     await hidden(user.conversationRow('Bob Stone').getByLabel('2 unread'));
     await emitWithAck(bobSocket, 'typing', { conversationId: withBob.id, typing: true });
     await visible(user.paneStatus('Bob Stone').getByText('typing…'));

@@ -24,7 +24,7 @@ import { Connection, defaultIoFactory, type IoFactory } from './connection/conne
 import { clientError } from './errors';
 import { Outbox, accountKey } from './outbox';
 import { Session, type RefreshLock } from './session';
-import type { OutboxEntry, OutboxStorage } from './storage/outbox';
+import type { OutboxChangeEntry, OutboxEntry, OutboxStorage } from './storage/outbox';
 import type { SessionStorage } from './storage/session';
 import { ChatState, messageKey, type UnsentMessage } from './state';
 
@@ -47,6 +47,8 @@ export interface ChatClient extends CoreHandlers {
   start(): Promise<SessionInfo | null>;
   /** Disconnects and stops sending; persisted session and outbox stay. */
   close(): void;
+  /** The environment reports the network is gone: stop using the socket now. */
+  networkLost(): void;
 }
 
 /**
@@ -99,6 +101,25 @@ function toUnsent(entry: OutboxEntry): UnsentMessage {
   };
 }
 
+function toPendingChange(entry: OutboxChangeEntry) {
+  return { id: entry.clientId, change: entry.change, createdAt: entry.createdAt };
+}
+
+/** A queued change over the connection: the edit answers the edited message. */
+async function applyChange(connection: Connection, entry: OutboxChangeEntry) {
+  const { conversationId, change } = entry;
+  switch (change.kind) {
+    case 'edit':
+      return connection.editMessage(conversationId, change.seq, change.body);
+    case 'delete':
+      await connection.deleteMessage(conversationId, change.seq);
+      return null;
+    case 'react':
+      await connection.react(conversationId, change.seq, change.emoji, change.on);
+      return null;
+  }
+}
+
 /**
  * Builds the core from its parts (state, session, API client, outbox, connection), wires
  * them to each other, and serves the core calls from `calls/`: one module per area, each
@@ -130,16 +151,31 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         connected === null
           ? Promise.reject(clientError('offline', 'Not connected.'))
           : connected.sendMessage(entry),
+      apply: (entry) =>
+        connected === null
+          ? Promise.reject(clientError('offline', 'Not connected.'))
+          : applyChange(connected, entry),
     },
     clock,
     {
       changed: (entry) => state.upsertUnsent(toUnsent(entry)),
       stored: (_entry, message: Message) => state.accept([message]),
       removed: (entry) => state.removeUnsent(entry.conversationId, entry.clientId),
+      changeQueued: (entry) => state.upsertChange(entry.conversationId, toPendingChange(entry)),
+      changeApplied: (entry, message) => {
+        // The server's copy first, so the message never flickers back to the old one.
+        if (message !== null) state.applyUpdate(message);
+        state.removeChange(entry.conversationId, entry.clientId);
+      },
+      changeRefused: (entry, error) =>
+        state.removeChange(entry.conversationId, entry.clientId, error),
     },
   );
   const showUnsent = () => {
     for (const entry of outbox.pending()) state.upsertUnsent(toUnsent(entry));
+    for (const entry of outbox.pendingChanges()) {
+      state.upsertChange(entry.conversationId, toPendingChange(entry));
+    }
   };
   const connection = new Connection({
     session,
@@ -179,6 +215,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       outbox.stop();
       connection.dispose();
     },
+    networkLost: () => connection.networkLost(),
     ...accountCalls(context),
     ...conversationCalls(context),
     ...messageCalls(context),

@@ -132,4 +132,60 @@ describe('client core: edits, deletions, replies and reactions (version 2)', () 
       20_000,
     );
   });
+
+  it('changes made offline show at once, pending, and are applied once on reconnect; a refused one reverts with the reason', async () => {
+    const own = await stored(bob, 'bob wrote this');
+    const theirs = await stored(alice, 'alice wrote this');
+    const doomed = await stored(bob, 'bob will delete this');
+    await bob.until(() => latest(bob, conversationId, theirs) !== undefined, 'bob holds all');
+    const mark = bob.events.length;
+    proxy.cut();
+    await bob.until(
+      () =>
+        bob.events.slice(mark).some((e) => e.type === 'connection' && e.status === 'reconnecting'),
+      'bob is offline',
+    );
+
+    const edited = unwrap(
+      await bob.client.editMessage({ conversationId, seq: own, body: 'bob fixed this' }),
+    );
+    expect(edited).toMatchObject({ body: 'bob fixed this', changePending: true });
+    unwrap(await bob.client.react({ conversationId, seq: theirs, emoji: '👀', on: true }));
+    unwrap(await bob.client.deleteMessage({ conversationId, seq: doomed }));
+    // Only the sender may edit: the server will refuse this one.
+    unwrap(await bob.client.editMessage({ conversationId, seq: theirs, body: 'not bob’s' }));
+    expect(latest(bob, conversationId, theirs)).toMatchObject({
+      body: 'not bob’s',
+      changePending: true,
+      reactions: [{ emoji: '👀', userIds: [expect.any(String)] }],
+    });
+    expect(latest(bob, conversationId, doomed)).toMatchObject({ body: '', changePending: true });
+    expect(bob.outboxStorage.snapshotChanges()).toHaveLength(4);
+
+    proxy.restore();
+    await alice.until(
+      () =>
+        latest(alice, conversationId, own)?.body === 'bob fixed this' &&
+        latest(alice, conversationId, theirs)?.reactions[0]?.emoji === '👀' &&
+        latest(alice, conversationId, doomed)?.deletedAt != null,
+      'alice sees every change',
+      20_000,
+    );
+    await bob.until(
+      () => latest(bob, conversationId, theirs)?.changeError?.code === 'forbidden',
+      'the refused edit reverts',
+      20_000,
+    );
+    expect(latest(bob, conversationId, theirs)).toMatchObject({ body: 'alice wrote this' });
+    expect(latest(bob, conversationId, theirs)?.changePending).toBeUndefined();
+    expect(latest(bob, conversationId, own)).toMatchObject({ body: 'bob fixed this' });
+    expect(latest(bob, conversationId, own)?.changePending).toBeUndefined();
+    expect(bob.outboxStorage.snapshotChanges()).toEqual([]);
+    // Applied once: an edit applied twice would reach alice as two revisions.
+    const aliceEdits = alice.events.filter(
+      (e) => e.type === 'message' && e.message.seq === own && e.message.body === 'bob fixed this',
+    );
+    expect(aliceEdits).toHaveLength(1);
+    expect(latest(alice, conversationId, theirs)?.reactions).toHaveLength(1);
+  });
 });

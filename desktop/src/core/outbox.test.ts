@@ -4,7 +4,7 @@ import { backoffDelay, type Clock } from './clock';
 import { ClientError, clientError } from './errors';
 import { Outbox, type OutboxTransport } from './outbox';
 import { MemoryOutboxStorage } from './storage/memory';
-import type { OutboxEntry } from './storage/outbox';
+import type { OutboxChangeEntry, OutboxEntry } from './storage/outbox';
 
 /** Timers fire on the next macrotask; the delays asked for are recorded. */
 function fastClock(): Clock & { delays: number[] } {
@@ -24,8 +24,12 @@ function fastClock(): Clock & { delays: number[] } {
  * A server stand-in with the contract's idempotency: one stored message per clientId,
  * seq per conversation. `behave` can fail a given attempt.
  */
-function fakeServer(behave: (entry: OutboxEntry, attempt: number) => Error | null = () => null) {
+function fakeServer(
+  behave: (entry: OutboxEntry, attempt: number) => Error | null = () => null,
+  behaveChange: (entry: OutboxChangeEntry, attempt: number) => Error | null = () => null,
+) {
   const stored = new Map<string, Message>();
+  const applied: OutboxChangeEntry[] = [];
   const seqs = new Map<string, number>();
   const attempts = new Map<string, number>();
   const inFlight = new Map<string, number>();
@@ -68,10 +72,20 @@ function fakeServer(behave: (entry: OutboxEntry, attempt: number) => Error | nul
       stored.set(entry.clientId, message);
       return message;
     },
+    async apply(entry) {
+      const attempt = (attempts.get(entry.clientId) ?? 0) + 1;
+      attempts.set(entry.clientId, attempt);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const failure = behaveChange(entry, attempt);
+      if (failure) throw failure;
+      applied.push(entry);
+      return null;
+    },
   };
   return {
     transport,
     stored,
+    applied,
     attempts,
     setReady: (value: boolean) => (ready = value),
     maxInFlight: () => maxInFlight,
@@ -90,13 +104,17 @@ function makeOutbox(
 ) {
   const acked: Message[] = [];
   const changed: OutboxEntry[] = [];
+  const events: string[] = [];
   const outbox = new Outbox(storage, transport, clock, {
     changed: (e) => changed.push(e),
     stored: (_e, m) => acked.push(m),
     removed: () => undefined,
+    changeQueued: (e) => events.push(`queued ${e.change.kind}`),
+    changeApplied: (e) => events.push(`applied ${e.change.kind}`),
+    changeRefused: (e, error) => events.push(`refused ${e.change.kind} ${error.code}`),
   });
   outbox.setAccount('server me');
-  return { outbox, storage, acked, changed, clock };
+  return { outbox, storage, acked, changed, clock, events };
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -263,6 +281,91 @@ describe('outbox per account', () => {
     outbox.setAccount('server me');
     expect(outbox.pending()).toEqual([]);
     expect(await outbox.unsentCount('server me')).toBe(0);
+  });
+});
+
+describe('outbox: changes made offline (version 3)', () => {
+  it('applies edits, deletions and reactions once each, in order, after the pending messages of the conversation', async () => {
+    const server = fakeServer();
+    server.setReady(false);
+    const { outbox, events } = makeOutbox(server.transport);
+    await outbox.enqueueChange('a', { kind: 'react', seq: 1, emoji: '👍', on: true }, new Date());
+    await outbox.enqueue('a', 'written after the reaction', new Date());
+    await outbox.enqueueChange('a', { kind: 'edit', seq: 1, body: 'fixed' }, new Date());
+    await outbox.enqueueChange('a', { kind: 'delete', seq: 2 }, new Date());
+    expect(outbox.holdsUp('a')).toBe(true);
+    expect(outbox.holdsUp('b')).toBe(false);
+
+    server.setReady(true);
+    outbox.kickAll();
+    await until(() => server.applied.length === 3, 'every change applied');
+    expect(server.stored.size).toBe(1);
+    // The message went first; then the changes in the order they were made.
+    expect(server.attempts.size).toBe(4);
+    expect(server.applied.map((e) => e.change.kind)).toEqual(['react', 'edit', 'delete']);
+    expect(events).toEqual([
+      'queued react',
+      'queued edit',
+      'queued delete',
+      'applied react',
+      'applied edit',
+      'applied delete',
+    ]);
+    expect(outbox.pendingChanges()).toEqual([]);
+    expect(outbox.holdsUp('a')).toBe(false);
+  });
+
+  it('a transient failure retries the change; a refusal drops it with the reason and does not block the next', async () => {
+    const server = fakeServer(
+      () => null,
+      (entry, attempt) => {
+        if (entry.change.kind === 'edit' && attempt === 1) return clientError('timeout', 'no ack');
+        if (entry.change.kind === 'delete') {
+          return new ClientError({ code: 'forbidden', message: 'not yours' }, 403);
+        }
+        return null;
+      },
+    );
+    server.setReady(false);
+    const { outbox, events, storage } = makeOutbox(server.transport);
+    await outbox.enqueueChange('a', { kind: 'edit', seq: 1, body: 'fixed' }, new Date());
+    await outbox.enqueueChange('a', { kind: 'delete', seq: 2 }, new Date());
+    await outbox.enqueueChange('a', { kind: 'react', seq: 3, emoji: '🎉', on: false }, new Date());
+    server.setReady(true);
+    outbox.kickAll();
+    await until(() => outbox.pendingChanges().length === 0, 'the outbox empty');
+    expect(events.slice(3)).toEqual(['applied edit', 'refused delete forbidden', 'applied react']);
+    expect(server.applied.map((e) => e.change.kind)).toEqual(['edit', 'react']);
+    expect(storage.snapshotChanges()).toEqual([]);
+  });
+
+  it('changes survive a restart and are applied by the next instance', async () => {
+    const server = fakeServer();
+    server.setReady(false);
+    const first = makeOutbox(server.transport);
+    await first.outbox.enqueueChange('a', { kind: 'edit', seq: 4, body: 'later' }, new Date());
+    first.outbox.stop();
+
+    const second = makeOutbox(server.transport, first.storage);
+    await second.outbox.load();
+    expect(second.outbox.pendingChanges().map((e) => e.change)).toEqual([
+      { kind: 'edit', seq: 4, body: 'later' },
+    ]);
+    expect(await second.outbox.unsentCount('server me')).toBe(1);
+    server.setReady(true);
+    second.outbox.kickAll();
+    await until(() => server.applied.length === 1, 'the edit applied');
+    expect(first.storage.snapshotChanges()).toEqual([]);
+  });
+
+  it('a change cannot be retried or discarded as if it were a message', async () => {
+    const server = fakeServer();
+    server.setReady(false);
+    const { outbox } = makeOutbox(server.transport);
+    const change = await outbox.enqueueChange('a', { kind: 'delete', seq: 1 }, new Date());
+    await expect(outbox.discard(change.clientId)).rejects.toMatchObject({
+      info: { code: 'not_found' },
+    });
   });
 });
 

@@ -15,17 +15,34 @@
  * same clientId; 429 → wait Retry-After; any other 4xx → the message is marked failed
  * with the server's reason and kept (the user may retry or discard it); a failed
  * message does not block the ones written after it.
+ *
+ * Changes (version 3): an edit, deletion or reaction that cannot be sent at once (offline,
+ * or messages of the conversation still waiting to go) waits here too, persisted the same
+ * way. It is applied once, in the order it was made, after the conversation's pending
+ * messages (a change may be about one of them once it is stored, never the other way
+ * round). Transient failures retry like a send; a refusal (403, 404, 400) drops the change
+ * and tells the listener, so the state reverts it visibly with the server's reason.
  */
 import type { Message } from '@chat/protocol';
 import { backoffDelay, sleep, type Clock } from './clock';
+import type { BridgeError } from '../shared/bridge';
 import { ClientError, clientError, isTransient, toBridgeError } from './errors';
-import type { OutboxEntry, OutboxStorage } from './storage/outbox';
+import {
+  isChange,
+  type OutboxChange,
+  type OutboxChangeEntry,
+  type OutboxEntry,
+  type OutboxItem,
+  type OutboxStorage,
+} from './storage/outbox';
 
 export interface OutboxTransport {
   /** Whether a send can be attempted now (connected). */
   ready(): boolean;
   /** Sends one message; resolves with the stored message or throws a `ClientError`. */
   send(entry: OutboxEntry): Promise<Message>;
+  /** Applies one change; resolves with the changed message when the answer carries it. */
+  apply(entry: OutboxChangeEntry): Promise<Message | null>;
 }
 
 export interface OutboxListener {
@@ -34,6 +51,12 @@ export interface OutboxListener {
   /** The server stored it; the entry has left the outbox. */
   stored(entry: OutboxEntry, message: Message): void;
   removed(entry: OutboxEntry): void;
+  /** A change waits to be applied (new, or loaded after a restart). */
+  changeQueued(entry: OutboxChangeEntry): void;
+  /** The server applied it; the entry has left the outbox. */
+  changeApplied(entry: OutboxChangeEntry, message: Message | null): void;
+  /** The server refused it for good; the entry has left the outbox. */
+  changeRefused(entry: OutboxChangeEntry, error: BridgeError): void;
 }
 
 export function accountKey(serverUrl: string, userId: string): string {
@@ -41,7 +64,7 @@ export function accountKey(serverUrl: string, userId: string): string {
 }
 
 export class Outbox {
-  private readonly entries = new Map<string, OutboxEntry>();
+  private readonly entries = new Map<string, OutboxItem>();
   private readonly draining = new Set<string>();
   private account: string | null = null;
   private loaded: Promise<void> | null = null;
@@ -72,6 +95,23 @@ export class Outbox {
 
   /** The current account's unsent messages, in writing order. */
   pending(conversationId?: string): OutboxEntry[] {
+    return this.items(conversationId).filter((e): e is OutboxEntry => !isChange(e));
+  }
+
+  /** The current account's unapplied changes, in the order they were made. */
+  pendingChanges(conversationId?: string): OutboxChangeEntry[] {
+    return this.items(conversationId).filter(isChange);
+  }
+
+  /**
+   * Whether a change to `conversationId` made now must wait in the outbox: something of the
+   * conversation is still to be sent or applied (a failed message does not hold it up).
+   */
+  holdsUp(conversationId: string): boolean {
+    return this.items(conversationId).some((e) => e.failed === null);
+  }
+
+  private items(conversationId?: string): OutboxItem[] {
     return [...this.entries.values()]
       .filter(
         (e) =>
@@ -79,6 +119,30 @@ export class Outbox {
           (conversationId === undefined || e.conversationId === conversationId),
       )
       .sort((a, b) => a.order - b.order);
+  }
+
+  /** Keeps a change until it can be applied (after the conversation's pending messages). */
+  async enqueueChange(
+    conversationId: string,
+    change: OutboxChange,
+    now: Date,
+  ): Promise<OutboxChangeEntry> {
+    await this.load();
+    if (this.account === null) throw clientError('not_signed_in', 'Not signed in.');
+    const entry: OutboxChangeEntry = {
+      account: this.account,
+      clientId: crypto.randomUUID(),
+      conversationId,
+      createdAt: now.toISOString(),
+      order: this.nextOrder++,
+      change,
+      failed: null,
+    };
+    await this.storage.put(entry);
+    this.entries.set(entry.clientId, entry);
+    this.listener.changeQueued(entry);
+    this.kick(conversationId);
+    return entry;
   }
 
   async enqueue(
@@ -136,6 +200,7 @@ export class Outbox {
    * have written since this outbox loaded), failed ones included.
    */
   async unsentCount(account: string): Promise<number> {
+    // Unapplied changes count too: signing out would lose them as well.
     await this.load();
     const stored = await this.storage.load();
     return stored.filter((e) => e.account === account).length;
@@ -159,7 +224,7 @@ export class Outbox {
 
   /** Starts sending every conversation that has something to send (e.g. after connecting). */
   kickAll(): void {
-    for (const conversationId of new Set(this.pending().map((e) => e.conversationId))) {
+    for (const conversationId of new Set(this.items().map((e) => e.conversationId))) {
       this.kick(conversationId);
     }
   }
@@ -179,7 +244,7 @@ export class Outbox {
 
   private owned(clientId: string): OutboxEntry {
     const entry = this.entries.get(clientId);
-    if (entry?.account !== this.account) {
+    if (entry?.account !== this.account || isChange(entry)) {
       throw clientError('not_found', 'No unsent message with that clientId.');
     }
     return entry;
@@ -190,8 +255,17 @@ export class Outbox {
     try {
       await this.load();
       while (!this.stopped) {
-        const head = this.pending(conversationId).find((e) => e.failed === null);
+        // Messages first, then changes: an edit may be about a message only just stored.
+        const head =
+          this.pending(conversationId).find((e) => e.failed === null) ??
+          this.pendingChanges(conversationId)[0];
         if (head === undefined || !this.transport.ready()) return;
+        if (isChange(head)) {
+          const done = await this.applyChange(head);
+          attempt = done ? 0 : attempt + 1;
+          if (!done) await sleep(this.clock, backoffDelay(attempt - 1, 250, 15_000));
+          continue;
+        }
         let message: Message;
         try {
           message = await this.transport.send(head);
@@ -223,5 +297,29 @@ export class Outbox {
     } finally {
       this.draining.delete(conversationId);
     }
+  }
+
+  /** One attempt: true when the change has left the outbox (applied or refused). */
+  private async applyChange(head: OutboxChangeEntry): Promise<boolean> {
+    let message: Message | null;
+    try {
+      message = await this.transport.apply(head);
+    } catch (err) {
+      if (this.entries.get(head.clientId) !== head) return true;
+      if (isTransient(err)) {
+        const retryAfter =
+          err instanceof ClientError ? (err.info.retryAfterSeconds ?? 0) * 1000 : 0;
+        if (retryAfter > 0) await sleep(this.clock, retryAfter);
+        return false;
+      }
+      this.entries.delete(head.clientId);
+      await this.storage.delete(head.clientId);
+      this.listener.changeRefused(head, toBridgeError(err));
+      return true;
+    }
+    this.entries.delete(head.clientId);
+    await this.storage.delete(head.clientId);
+    this.listener.changeApplied(head, message);
+    return true;
   }
 }

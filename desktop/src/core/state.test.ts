@@ -108,6 +108,59 @@ describe('ChatState', () => {
     });
   });
 
+  it('the conversation preview follows an edit and a deletion of the last message', () => {
+    const { state } = setup();
+    state.mergeMessages([message(1, 'bob'), message(2, 'bob')]);
+    state.applyUpdate({ ...message(2, 'bob'), body: 'edited', rev: 7, editedAt: T });
+    const lastView = () => state.conversationView('c1')?.lastMessage;
+    expect(lastView()).toMatchObject({ seq: 2, body: 'edited' });
+    state.applyUpdate({ ...message(2, 'bob'), body: '', rev: 8, deletedAt: T });
+    expect(lastView()).toMatchObject({ seq: 2, body: '', deletedAt: T });
+  });
+
+  it('a queued change shows at once, pending; a refusal shows the server copy with the reason', () => {
+    const { state, events } = setup();
+    state.mergeMessages([message(1, 'me'), message(2, 'bob')]);
+    state.upsertChange('c1', {
+      id: 'x1',
+      change: { kind: 'edit', seq: 1, body: 'fixed' },
+      createdAt: T,
+    });
+    state.upsertChange('c1', {
+      id: 'x2',
+      change: { kind: 'react', seq: 2, emoji: '👍', on: true },
+      createdAt: T,
+    });
+    expect(state.heldBySeq('c1', 1)).toMatchObject({
+      body: 'fixed',
+      editedAt: T,
+      changePending: true,
+    });
+    expect(state.heldBySeq('c1', 2)?.reactions).toEqual([{ emoji: '👍', userIds: ['me'] }]);
+    expect(state.conversationView('c1')?.lastMessage?.reactions).toHaveLength(1);
+    const shown = events.findLast((e) => e.type === 'message');
+    expect(shown?.type === 'message' && shown.message.changePending).toBe(true);
+
+    state.removeChange('c1', 'x1', { code: 'forbidden', message: 'not yours' });
+    expect(state.heldBySeq('c1', 1)).toMatchObject({
+      body: 'b1',
+      editedAt: null,
+      changeError: { code: 'forbidden' },
+    });
+    expect(state.heldBySeq('c1', 1)?.changePending).toBeUndefined();
+    // Applied: the server's copy arrives, the overlay goes.
+    state.applyUpdate({
+      ...message(2, 'bob'),
+      rev: 9,
+      reactions: [{ emoji: '👍', userIds: ['me'] }],
+    });
+    state.removeChange('c1', 'x2');
+    expect(state.heldBySeq('c1', 2)).toMatchObject({
+      reactions: [{ emoji: '👍', userIds: ['me'] }],
+    });
+    expect(state.heldBySeq('c1', 2)?.changePending).toBeUndefined();
+  });
+
   it('accept starts the synced watermark at the newest page and moves it over what is held', () => {
     const { state } = setup();
     // Live messages before any page: nothing to resume from yet.

@@ -27,6 +27,7 @@ import type {
 } from '../shared/bridge';
 import { compareLocalMessages } from '../shared/bridge';
 import type { Clock } from './clock';
+import { withChanges, type PendingChange } from './changes';
 
 export function messageKey(senderId: string, clientId: string): string {
   return `${senderId}:${clientId}`;
@@ -69,6 +70,10 @@ interface ConversationEntry {
    */
   syncedRev: number | null;
   typing: Map<string, unknown>;
+  /** (version 3) The user's changes waiting in the outbox, by their entry id, in order. */
+  changes: Map<string, PendingChange>;
+  /** (version 3) Why the user's last change of a message (by seq) was refused. */
+  refused: Map<number, BridgeError>;
 }
 
 /** A socket is up: the outbox can send. */
@@ -166,7 +171,55 @@ export class ChatState {
   heldBySeq(conversationId: string, seq: number): LocalMessage | null {
     const entry = this.conversations.get(conversationId);
     const key = entry?.bySeq.get(seq);
-    return (key !== undefined && entry?.messages.get(key)) || null;
+    const held = (key !== undefined && entry?.messages.get(key)) || null;
+    return entry && held ? this.present(entry, held) : null;
+  }
+
+  /**
+   * (version 3) A change of the user's waits in the outbox: the message shows it at once,
+   * marked pending; any earlier refusal of a change to it is forgotten.
+   */
+  upsertChange(conversationId: string, change: PendingChange): void {
+    const entry = this.conversations.get(conversationId);
+    if (entry === undefined) return;
+    entry.changes.set(change.id, change);
+    entry.refused.delete(change.change.seq);
+    this.reemit(entry, change.change.seq);
+  }
+
+  /**
+   * (version 3) A change left the outbox: applied (the server's copy follows as an update)
+   * or refused, in which case the message shows the server's copy again with the reason.
+   */
+  removeChange(conversationId: string, id: string, refused?: BridgeError): void {
+    const entry = this.conversations.get(conversationId);
+    const change = entry?.changes.get(id);
+    if (entry === undefined || change === undefined) return;
+    entry.changes.delete(id);
+    if (refused) entry.refused.set(change.change.seq, refused);
+    this.reemit(entry, change.change.seq);
+  }
+
+  /** The held message `seq` again, as it now shows (after a change of the overlay). */
+  private reemit(entry: ConversationEntry, seq: number): void {
+    const key = entry.bySeq.get(seq);
+    const held = key === undefined ? undefined : entry.messages.get(key);
+    if (held === undefined) return;
+    this.emit({ type: 'message', message: this.present(entry, held) });
+    this.emit({ type: 'conversation', conversation: this.view(entry) });
+  }
+
+  /** A held message as the user sees it: with their unapplied changes and refusals. */
+  private present(entry: ConversationEntry, message: LocalMessage): LocalMessage {
+    if (message.seq === null || (entry.changes.size === 0 && entry.refused.size === 0)) {
+      return message;
+    }
+    const seq = message.seq;
+    const changes = [...entry.changes.values()].filter((c) => c.change.seq === seq);
+    const refused = entry.refused.get(seq);
+    if (changes.length === 0 && refused === undefined) return message;
+    const shown = withChanges(message, changes, this.selfId ?? '');
+    return refused === undefined ? shown : { ...shown, changeError: refused };
   }
 
   /**
@@ -215,6 +268,8 @@ export class ChatState {
         syncedSeq: null,
         syncedRev: null,
         typing: new Map(),
+        changes: new Map(),
+        refused: new Map(),
       };
       this.conversations.set(conversation.id, entry);
     }
@@ -286,7 +341,7 @@ export class ChatState {
       if (existing === undefined) added.push(message);
       if (message.senderId !== this.selfId) this.stopTyping(entry, message.senderId);
       touched.add(entry);
-      this.emit({ type: 'message', message: local });
+      this.emit({ type: 'message', message: this.present(entry, local) });
     }
     for (const entry of touched) {
       this.emit({ type: 'conversation', conversation: this.view(entry) });
@@ -348,14 +403,16 @@ export class ChatState {
     const local = this.toLocal(entry, message);
     entry.messages.set(key, local);
     entry.revs.set(key, message.rev);
-    this.emit({ type: 'message', message: local });
+    this.emit({ type: 'message', message: this.present(entry, local) });
     this.emit({ type: 'conversation', conversation: this.view(entry) });
     return { unknownConversation: false };
   }
 
   /** The held copy of a message, by its key. */
   heldMessage(conversationId: string, key: string): LocalMessage | null {
-    return this.conversations.get(conversationId)?.messages.get(key) ?? null;
+    const entry = this.conversations.get(conversationId);
+    const held = entry?.messages.get(key);
+    return entry && held ? this.present(entry, held) : null;
   }
 
   /** The highest seq such that every seq from `from` up to it is held. */
@@ -428,9 +485,10 @@ export class ChatState {
       .sort(compareLocalMessages)
       .slice(-limit);
     if (limit <= 0) stored.length = 0;
-    if (beforeSeq !== undefined) return stored;
+    const shown = stored.map((m) => this.present(entry, m));
+    if (beforeSeq !== undefined) return shown;
     const unsent = all.filter((m) => m.seq === null).sort(compareLocalMessages);
-    return [...stored, ...unsent];
+    return [...shown, ...unsent];
   }
 
   // ---- receipts, read state, typing, presence ---------------------------------------
@@ -653,6 +711,7 @@ export class ChatState {
     if (snapshotLast && (last === null || (last.seq !== null && last.seq < snapshotLast.seq))) {
       last = this.toLocal(entry, snapshotLast);
     }
+    if (last !== null) last = this.present(entry, last);
     const receipts = entry.snapshot.members.map((member) => {
       const mark = entry.receipts.get(member.id);
       return {

@@ -11,5 +11,9 @@ mount({ defaultServerUrl: window.location.origin, web: true });
 // After mounting: the app asks for the session once it has subscribed to events, so a
 // session restored in between is seen either way.
 void bridge.client.start();
-// The network is back: connect now, not after the socket's backoff.
-reconnectWhenOnline(window, () => bridge.catchUp());
+// The network is back: connect now, not after the socket's backoff; gone: drop the socket now.
+reconnectWhenOnline(
+  window,
+  () => bridge.catchUp(),
+  () => bridge.client.networkLost(),
+);

@@ -168,12 +168,15 @@ export function createWebBridge(
     setDoNotDisturb: ({ enabled }) => Promise.resolve(commit(withDoNotDisturb(settings, enabled))),
     getSettings: () => Promise.resolve(ok(copy())),
     openExternal({ url: raw }) {
-      // The schema admits only http(s) URLs; the shared rule also refuses credentials, as
-      // the desktop shell does. Anything else never reaches window.open.
+      // The schema admits only http(s) URLs and plain mailto: addresses; the shared rule also
+      // refuses credentials, as the desktop shell does. Anything else never reaches window.open.
       const url = safeExternalUrl(raw);
       if (url === null) {
         return Promise.resolve(
-          fail('invalid_request', 'Only web links (http or https) can be opened.'),
+          fail(
+            'invalid_request',
+            'Only web links (http or https) and e-mail addresses can be opened.',
+          ),
         );
       }
       // With noopener, window.open returns null even on success: nothing to check.

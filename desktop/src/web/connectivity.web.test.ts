@@ -2,12 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { reconnectWhenOnline, type OnlineEventSource } from './connectivity.web';
 
 function fakeWindow() {
-  const listeners = new Set<() => void>();
+  const listeners = new Map<string, Set<() => void>>([
+    ['online', new Set()],
+    ['offline', new Set()],
+  ]);
   const source: OnlineEventSource = {
-    addEventListener: (_type, listener) => listeners.add(listener),
-    removeEventListener: (_type, listener) => listeners.delete(listener),
+    addEventListener: (type, listener) => listeners.get(type)?.add(listener),
+    removeEventListener: (type, listener) => listeners.get(type)?.delete(listener),
   };
-  return { source, listeners, online: () => listeners.forEach((l) => l()) };
+  const fire = (type: string) => listeners.get(type)?.forEach((l) => l());
+  return {
+    source,
+    count: () => [...listeners.values()].reduce((n, set) => n + set.size, 0),
+    online: () => fire('online'),
+    offline: () => fire('offline'),
+  };
 }
 
 describe('web connectivity', () => {
@@ -24,6 +33,21 @@ describe('web connectivity', () => {
     stop();
     page.online();
     expect(calls).toBe(1);
-    expect(page.listeners.size).toBe(0);
+    expect(page.count()).toBe(0);
+  });
+
+  it('drops the socket as soon as the browser reports the network gone', () => {
+    const page = fakeWindow();
+    let lost = 0;
+    const stop = reconnectWhenOnline(
+      page.source,
+      () => Promise.resolve(),
+      () => (lost += 1),
+    );
+    page.offline();
+    expect(lost).toBe(1);
+    stop();
+    page.offline();
+    expect(lost).toBe(1);
   });
 });

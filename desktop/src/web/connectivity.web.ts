@@ -6,19 +6,29 @@
 
 /** `window`'s `online` event (injectable, so tests need no DOM). */
 export interface OnlineEventSource {
-  addEventListener(type: 'online', listener: () => void): void;
-  removeEventListener(type: 'online', listener: () => void): void;
+  addEventListener(type: 'online' | 'offline', listener: () => void): void;
+  removeEventListener(type: 'online' | 'offline', listener: () => void): void;
 }
 
-/** Calls `reconnect` whenever the browser reports it is online again; returns the unsubscribe. */
+/**
+ * Calls `reconnect` whenever the browser reports it is online again, and `lost` (if given)
+ * when it reports the network gone (an open WebSocket may not notice for a minute, and what
+ * the user changes meanwhile should wait in the outbox, marked so); returns the unsubscribe.
+ */
 export function reconnectWhenOnline(
   source: OnlineEventSource,
   reconnect: () => Promise<unknown>,
+  lost?: () => void,
 ): () => void {
   const onOnline = (): void => {
     // Fails only when signed out: then there is nothing to reconnect.
     void reconnect().catch(() => undefined);
   };
+  const onOffline = (): void => lost?.();
   source.addEventListener('online', onOnline);
-  return () => source.removeEventListener('online', onOnline);
+  source.addEventListener('offline', onOffline);
+  return () => {
+    source.removeEventListener('online', onOnline);
+    source.removeEventListener('offline', onOffline);
+  };
 }

@@ -1,6 +1,7 @@
-import { LIMITS } from '@chat/protocol';
+import { LIMITS, type Message } from '@chat/protocol';
 import type { CoreHandlers } from '../../shared/bridge';
-import { clientError } from '../errors';
+import { clientError, isTransient } from '../errors';
+import type { OutboxChange } from '../storage/outbox';
 import { attempt, requireSession, type CoreContext } from './context';
 
 /** Writing (through the outbox), retrying and discarding messages; reading; typing. */
@@ -25,6 +26,28 @@ export function messageCalls({
   | 'uploadFile'
   | 'attachmentBytes'
 > {
+  /**
+   * Applies a change now when nothing of the conversation waits and the client is
+   * connected; else (or when the network fails on the way) keeps it in the outbox. Answers
+   * the server's changed message when it is known now.
+   */
+  const changeNowOrLater = async (
+    conversationId: string,
+    change: OutboxChange,
+    now: () => Promise<Message | null>,
+  ): Promise<Message | null> => {
+    if (!state.has(conversationId)) throw clientError('not_found', 'No such conversation.');
+    if (connection.connected() && !outbox.holdsUp(conversationId)) {
+      try {
+        return await now();
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+      }
+    }
+    await outbox.enqueueChange(conversationId, change, new Date(clock.now()));
+    return null;
+  };
+
   return {
     sendMessage: (args) =>
       attempt(args, async (sent) => {
@@ -83,13 +106,18 @@ export function messageCalls({
       }),
 
     // ---- message lifecycle (version 2) ----
-    // Online only for now: the change is sent at once (socket, else REST) and the state
-    // follows the server's `message:updated` (or the edit's answer), highest rev winning.
+    // Online with nothing of the conversation waiting: the change is sent at once (socket,
+    // else REST) and a refusal is the call's answer. Otherwise (offline, unsent messages
+    // before it, or the network failing now) it waits in the outbox and shows at once,
+    // marked pending (version 3). The state follows the server's `message:updated`, highest
+    // rev winning.
     editMessage: (args) =>
       attempt(args, async ({ conversationId, seq, body }) => {
         requireSession(session);
-        const message = await connection.editMessage(conversationId, seq, body);
-        state.applyUpdate(message);
+        const message = await changeNowOrLater(conversationId, { kind: 'edit', seq, body }, () =>
+          connection.editMessage(conversationId, seq, body),
+        );
+        if (message !== null) state.applyUpdate(message);
         const held = state.heldBySeq(conversationId, seq);
         if (held === null) throw clientError('internal', 'The edit was stored but is not shown.');
         return held;
@@ -98,14 +126,20 @@ export function messageCalls({
     deleteMessage: (args) =>
       attempt(args, async ({ conversationId, seq }) => {
         requireSession(session);
-        await connection.deleteMessage(conversationId, seq);
+        await changeNowOrLater(conversationId, { kind: 'delete', seq }, async () => {
+          await connection.deleteMessage(conversationId, seq);
+          return null;
+        });
         return null;
       }),
 
     react: (args) =>
       attempt(args, async ({ conversationId, seq, emoji, on }) => {
         requireSession(session);
-        await connection.react(conversationId, seq, emoji, on);
+        await changeNowOrLater(conversationId, { kind: 'react', seq, emoji, on }, async () => {
+          await connection.react(conversationId, seq, emoji, on);
+          return null;
+        });
         return null;
       }),
 

@@ -183,6 +183,18 @@ export class Connection {
     socket.connect();
   }
 
+  /**
+   * The environment says the network is gone (the browser's `offline` event): an open
+   * socket can take a minute of missed pings to notice, while sends wait for acks that
+   * cannot come. Closing its transport starts the ordinary reconnect at once (it fails
+   * until the network is back; the `online` event then reconnects without the backoff).
+   */
+  networkLost(): void {
+    const socket = this.socket;
+    if (!this.running || socket === null || !socket.connected) return;
+    socket.io.engine.close();
+  }
+
   syncConversation(conversation: Conversation): Promise<void> {
     return this.catchUps.syncConversation(conversation);
   }

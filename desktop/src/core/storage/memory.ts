@@ -2,7 +2,13 @@
  * In-memory implementations of the storage ports, for tests and for hosts that keep
  * nothing across restarts. Values are copied in and out, as a real store would.
  */
-import type { OutboxEntry, OutboxStorage } from './outbox';
+import {
+  isChange,
+  type OutboxChangeEntry,
+  type OutboxEntry,
+  type OutboxItem,
+  type OutboxStorage,
+} from './outbox';
 import type { PersistedSession, SessionStorage } from './session';
 
 export class MemorySessionStorage implements SessionStorage {
@@ -24,13 +30,13 @@ export class MemorySessionStorage implements SessionStorage {
 }
 
 export class MemoryOutboxStorage implements OutboxStorage {
-  private readonly entries = new Map<string, OutboxEntry>();
+  private readonly entries = new Map<string, OutboxItem>();
 
-  load(): Promise<OutboxEntry[]> {
+  load(): Promise<OutboxItem[]> {
     return Promise.resolve([...this.entries.values()].map(structuredCopy));
   }
 
-  put(entry: OutboxEntry): Promise<void> {
+  put(entry: OutboxItem): Promise<void> {
     this.entries.set(entry.clientId, structuredCopy(entry));
     return Promise.resolve();
   }
@@ -40,9 +46,16 @@ export class MemoryOutboxStorage implements OutboxStorage {
     return Promise.resolve();
   }
 
-  /** For tests: what is persisted right now. */
+  /** For tests: the messages persisted right now. */
   snapshot(): OutboxEntry[] {
-    return [...this.entries.values()].map(structuredCopy);
+    return [...this.entries.values()]
+      .filter((e): e is OutboxEntry => !isChange(e))
+      .map(structuredCopy);
+  }
+
+  /** For tests: the changes persisted right now. */
+  snapshotChanges(): OutboxChangeEntry[] {
+    return [...this.entries.values()].filter(isChange).map(structuredCopy);
   }
 }
 

@@ -57,6 +57,7 @@ export function makeClient(
     onEvent: (listener) => core.onEvent(listener),
     start: () => core.start(),
     close: () => core.close(),
+    networkLost: () => core.networkLost(),
     ...validatingCalls(CORE_METHODS, core),
   };
   const events: ChatEvent[] = [];

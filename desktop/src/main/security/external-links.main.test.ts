@@ -2,12 +2,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { openExternalSafely, safeExternalUrl } from './external-links.main';
 
 describe('safeExternalUrl', () => {
-  it.each(['https://example.com/a?b=c#d', 'http://example.com', 'HTTPS://Example.COM/x'])(
-    'allows the web link %s',
-    (url) => {
-      expect(safeExternalUrl(url)).not.toBeNull();
-    },
-  );
+  it.each([
+    'https://example.com/a?b=c#d',
+    'http://example.com',
+    'HTTPS://Example.COM/x',
+    'mailto:someone@example.com',
+  ])('allows the web link %s', (url) => {
+    expect(safeExternalUrl(url)).not.toBeNull();
+  });
 
   it.each([
     'javascript:alert(1)',
@@ -18,7 +20,11 @@ describe('safeExternalUrl', () => {
     'ms-msdt:/id PCWDiagnostic',
     'smb://attacker/share',
     'app://chat/index.html',
-    'mailto:someone@example.com',
+    'mailto:someone@example.com?attach=/etc/passwd',
+    'mailto:someone@example.com?body=hi',
+    'mailto:a@example.com,b@example.com',
+    'mailto:someone@example.com#x',
+    'mailto:not-an-address',
     'https://user:pass@example.com/',
     'https://bank.example@evil.example/',
     'not a url',

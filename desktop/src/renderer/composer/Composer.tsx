@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type SyntheticEvent } from 'react';
 import { LIMITS } from '@chat/protocol';
 import { setComposerIntent, useComposerIntent } from '../conversation/message-actions';
-import { getAppStore } from '../store/store';
+import { getAppStore, useChat } from '../store/store';
+import { insertMention, matchMembers, mentionQuery, type MentionQuery } from './mentions';
 import { SendIcon } from '../ui/icons';
 import { draftsFor } from './drafts';
 import { composerLimit } from './limit';
@@ -39,6 +40,31 @@ export function Composer({
   const cancelIntent = () => {
     if (intent?.kind === 'edit') setText(drafts.get(conversationId));
     setComposerIntent(conversationId, null);
+  };
+  // (version 2) The `@` member picker: open while the caret ends an `@word`.
+  const members = useChat((s) => s.conversations[conversationId]?.members);
+  const [mention, setMention] = useState<MentionQuery | null>(null);
+  const [mentionIndex, setMentionIndex] = useState(0);
+  const candidates =
+    mention === null || members === undefined ? [] : matchMembers(members, mention.query, selfId);
+  const pickerOpen = candidates.length > 0;
+  const followCaret = (value: string, caret: number | null) => {
+    const next = caret === null ? null : mentionQuery(value, caret);
+    setMention((current) =>
+      current?.start === next?.start && current?.query === next?.query ? current : next,
+    );
+    if (next?.query !== mention?.query) setMentionIndex(0);
+  };
+  const pickMention = (username: string) => {
+    const input = inputRef.current;
+    if (mention === null || input === null) return;
+    const next = insertMention(text, mention, input.selectionStart, username);
+    change(next.text);
+    setMention(null);
+    requestAnimationFrame(() => {
+      input.focus();
+      input.setSelectionRange(next.caret, next.caret);
+    });
   };
   const pending = usePendingFiles();
   const fileInputRef = useRef<HTMLInputElement>(null);
@@ -101,6 +127,26 @@ export function Composer({
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (pickerOpen) {
+      const count = candidates.length;
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        const step = event.key === 'ArrowDown' ? 1 : -1;
+        setMentionIndex((i) => (Math.min(i, count - 1) + step + count) % count);
+        return;
+      }
+      if ((event.key === 'Enter' || event.key === 'Tab') && !event.nativeEvent.isComposing) {
+        event.preventDefault();
+        const chosen = candidates[Math.min(mentionIndex, count - 1)];
+        if (chosen) pickMention(chosen.username);
+        return;
+      }
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        setMention(null);
+        return;
+      }
+    }
     // Up in an empty composer edits the user's last message, as in other chat apps.
     if (event.key === 'ArrowUp' && text === '' && intent === null) {
       const last = getAppStore()
@@ -173,6 +219,43 @@ export function Composer({
           </button>
         </div>
       )}
+      {pickerOpen && (
+        <ul
+          id={`${counterId}-mentions`}
+          role="listbox"
+          aria-label="Members"
+          data-testid="mention-picker"
+          className="mb-2 max-h-56 overflow-y-auto rounded-lg bg-white p-1 shadow-lg ring-1 ring-zinc-200 dark:bg-zinc-800 dark:ring-zinc-700"
+        >
+          {candidates.map((member, i) => {
+            const active = i === Math.min(mentionIndex, candidates.length - 1);
+            return (
+              <li
+                key={member.id}
+                id={`${counterId}-mention-${i}`}
+                role="option"
+                aria-selected={active}
+                // Pointer down, not click: the textarea keeps focus (and its caret).
+                onPointerDown={(event) => {
+                  event.preventDefault();
+                  pickMention(member.username);
+                }}
+                onPointerEnter={() => setMentionIndex(i)}
+                className={`flex cursor-pointer items-baseline gap-2 rounded-md px-2 py-1 text-sm ${
+                  active
+                    ? 'bg-blue-600 text-white'
+                    : 'text-zinc-800 hover:bg-zinc-100 dark:text-zinc-100 dark:hover:bg-zinc-700'
+                }`}
+              >
+                <span className="font-medium">{member.displayName}</span>
+                <span className={active ? 'text-blue-100' : 'text-zinc-600 dark:text-zinc-400'}>
+                  @{member.username}
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
       <PendingFilesStrip files={pending.files} onRemove={pending.remove} onRetry={pending.retry} />
       <div className="flex items-end gap-2">
         <input
@@ -203,8 +286,21 @@ export function Composer({
           ref={inputRef}
           rows={1}
           value={text}
-          onChange={(e) => change(e.target.value)}
+          onChange={(e) => {
+            change(e.target.value);
+            followCaret(e.target.value, e.target.selectionStart);
+          }}
+          onSelect={(e) => followCaret(e.currentTarget.value, e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
+          // A textbox with a suggestion list (aria-autocomplete), not a combobox: it is first
+          // of all the message field.
+          aria-autocomplete="list"
+          aria-controls={pickerOpen ? `${counterId}-mentions` : undefined}
+          aria-activedescendant={
+            pickerOpen
+              ? `${counterId}-mention-${Math.min(mentionIndex, candidates.length - 1)}`
+              : undefined
+          }
           onPaste={(event) => {
             // A pasted image (a screenshot) becomes a file to send; pasted text stays text.
             const files = [...event.clipboardData.files];
@@ -212,7 +308,10 @@ export function Composer({
             event.preventDefault();
             pending.add(files);
           }}
-          onBlur={typing.stop}
+          onBlur={() => {
+            typing.stop();
+            setMention(null);
+          }}
           placeholder={`Message ${title}`}
           aria-invalid={over}
           aria-describedby={limit.showCounter ? counterId : undefined}

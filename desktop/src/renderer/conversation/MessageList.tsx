@@ -218,7 +218,9 @@ export function MessageList({
       const at = itemsRef.current.findIndex((m) => m.key === key);
       if (at !== -1) {
         scrollToKey.current = null;
-        ref.current?.scrollToIndex({ index: at, align: 'center', behavior: 'smooth' });
+        // Not smooth: across rows the list has not measured yet, a smooth scroll ends short
+        // of a message far back.
+        ref.current?.scrollToIndex({ index: at, align: 'center' });
       }
     },
     [conversation.id],

@@ -6,7 +6,13 @@ import { Avatar } from '../ui/Avatar';
 import { AlertIcon, ClockIcon, PauseIcon, Ticks } from '../ui/icons';
 import { clockTime, dayLabel, exactTime } from '../ui/time';
 import type { RowLayout } from './grouping';
-import { MessageActions, ReactionChips, ReplyQuote } from './message-actions';
+import {
+  MessageActions,
+  ReactionChips,
+  ReplyQuote,
+  hasActions,
+  type MenuPoint,
+} from './message-actions';
 
 const STATE_LABELS = {
   pending: 'Sending',
@@ -107,6 +113,7 @@ export const MessageRow = memo(function MessageRow({
   nameOf,
   onJumpTo,
 }: MessageRowProps) {
+  const [menuAt, setMenuAt] = useState<MenuPoint | null>(null);
   const mine = message.mine;
   const bubble = mine
     ? `bg-blue-600 text-white ${layout.groupEnd ? 'rounded-br-md' : ''}`
@@ -125,7 +132,23 @@ export const MessageRow = memo(function MessageRow({
       data-testid="message"
       data-seq={message.seq ?? undefined}
       data-mentions-me={mentionsMe || undefined}
+      data-highlighted={highlighted || undefined}
       className={`group px-4 ${layout.groupEnd ? 'pb-2' : 'pb-0.5'}`}
+      onContextMenu={(event) => {
+        // A link or selected text keeps the usual menu (copy the link, the selection).
+        if (!hasActions(message) || (event.target as HTMLElement).closest('a')) return;
+        if (window.getSelection()?.toString()) return;
+        event.preventDefault();
+        setMenuAt({ x: event.clientX, y: event.clientY });
+      }}
+      onKeyDown={(event) => {
+        // The keyboard's context-menu key and Shift+F10, from anywhere in the message.
+        if (!hasActions(message)) return;
+        if (event.key !== 'ContextMenu' && !(event.key === 'F10' && event.shiftKey)) return;
+        event.preventDefault();
+        const rect = (event.target as HTMLElement).getBoundingClientRect();
+        setMenuAt({ x: rect.left, y: rect.bottom });
+      }}
     >
       {beginning && (
         <p className="flex justify-center pt-4 pb-1 text-xs text-zinc-600 dark:text-zinc-400">
@@ -194,6 +217,17 @@ export const MessageRow = memo(function MessageRow({
                 mine ? 'text-blue-50' : 'text-zinc-600 dark:text-zinc-400'
               }`}
             >
+              {message.changePending === true && (
+                <span
+                  data-testid="change-pending"
+                  role="img"
+                  aria-label="Change not applied yet: waiting for the connection"
+                  title="Your change will be applied when you are back online"
+                  className="inline-flex"
+                >
+                  <ClockIcon className="size-3" />
+                </span>
+              )}
               {message.editedAt !== null && !deleted && (
                 <span data-testid="message-edited" title={exactTime(message.editedAt)}>
                   edited
@@ -206,6 +240,15 @@ export const MessageRow = memo(function MessageRow({
             </span>
           </div>
           {failed && <FailedActions message={message} />}
+          {message.changeError !== undefined && (
+            <p
+              data-testid="change-refused"
+              role="alert"
+              className="mt-1 text-xs text-red-600 dark:text-red-400"
+            >
+              Your change was not applied: {message.changeError.message}
+            </p>
+          )}
           {message.state === 'waiting' && (
             <p className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
               Waiting for connection — will send when you're back online
@@ -217,6 +260,8 @@ export const MessageRow = memo(function MessageRow({
             selfId={selfId}
             senderName={senderName}
             canDelete={mine || canDeleteOthers}
+            menuAt={menuAt}
+            onMenu={setMenuAt}
           />
         </div>
       </div>

@@ -70,6 +70,22 @@ describe('conversation preview', () => {
     );
   });
 
+  it('follows an edit, and says a deleted last message was deleted', () => {
+    expect(preview(conversation('direct', message({ body: 'fixed', editedAt: T })))).toBe('fixed');
+    expect(preview(conversation('direct', message({ body: '', deletedAt: T })))).toBe(
+      'This message was deleted',
+    );
+    expect(preview(conversation('direct', message({ mine: true, body: '', deletedAt: T })))).toBe(
+      'You: This message was deleted',
+    );
+  });
+
+  it('shows formatted text without its markers', () => {
+    expect(preview(conversation('direct', message({ body: '**Big** news: `v2` is *out*' })))).toBe(
+      'Big news: v2 is out',
+    );
+  });
+
   it('keeps one line and flags what was not sent', () => {
     expect(preview(conversation('group', message({ body: '  a\n\nb  ' })))).toBe(
       'Bob Builder: a b',

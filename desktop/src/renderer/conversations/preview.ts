@@ -1,4 +1,5 @@
 import type { ConversationView } from '../../shared/bridge';
+import { plainText } from '../text/markdown';
 import { memberName } from '../ui/names';
 
 /**
@@ -8,7 +9,11 @@ import { memberName } from '../ui/names';
 export function preview(conversation: ConversationView): string {
   const last = conversation.lastMessage;
   if (last === null) return 'No messages yet';
-  const body = last.body.replace(/\s+/gu, ' ').trim();
+  // A deletion empties the body; the list says so rather than showing nothing.
+  const body =
+    last.deletedAt !== null
+      ? 'This message was deleted'
+      : plainText(last.body).replace(/\s+/gu, ' ').trim();
   if (last.state === 'failed') return `Not sent: ${body}`;
   if (last.mine) return `You: ${body}`;
   if (conversation.type === 'group') {

@@ -21,4 +21,32 @@ describe('MessageText', () => {
     expect(html.match(/<a /g)).toHaveLength(1);
     expect(html).not.toContain('href="javascript');
   });
+
+  it('renders the formatting subset as elements, with dir="auto" for right-to-left text', () => {
+    const html = render('**b** *i* ~~s~~ `c`\n\n> quoted\n\n- one\n1. first\n\n```\n<b>x</b>\n```');
+    expect(html).toContain('<strong><span>b</span></strong>');
+    expect(html).toContain('<em><span>i</span></em>');
+    expect(html).toContain('<s><span>s</span></s>');
+    expect(html).toMatch(/<code class="[^"]*font-mono[^"]*">c<\/code>/);
+    expect(html).toMatch(
+      /<blockquote dir="auto"[^>]*><p dir="auto"[^>]*><span>quoted<\/span><\/p><\/blockquote>/,
+    );
+    expect(html).toMatch(/<ul[^>]*><li dir="auto"><span>one<\/span><\/li><\/ul>/);
+    expect(html).toMatch(/<ol start="1"[^>]*><li dir="auto"><span>first<\/span><\/li><\/ol>/);
+    expect(html).toContain('<code>&lt;b&gt;x&lt;/b&gt;</code></pre>');
+    expect(render('שלום **עולם**')).toMatch(/^<span dir="auto"/);
+  });
+
+  it('hostile formatting never becomes HTML', () => {
+    const html = render('**<img src=x onerror=alert(1)>** `<script>` [x](javascript:alert(1))');
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('href="javascript');
+  });
+
+  it('links www. and e-mail addresses', () => {
+    const html = render('www.example.com or ann@example.com');
+    expect(html).toContain('href="https://www.example.com/"');
+    expect(html).toContain('href="mailto:ann@example.com"');
+  });
 });

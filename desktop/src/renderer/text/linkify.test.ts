@@ -68,6 +68,27 @@ describe('linkify', () => {
     expect(safeHttpUrl(text)).toBeNull();
   });
 
+  it('links www. addresses as https and plain e-mail addresses as mailto', () => {
+    expect(linkify('see www.example.com/a, ok')).toEqual([
+      { kind: 'text', text: 'see ' },
+      { kind: 'link', text: 'www.example.com/a', href: 'https://www.example.com/a' },
+      { kind: 'text', text: ', ok' },
+    ]);
+    expect(linkify('mail ann.lee+x@example.co.uk.')).toEqual([
+      { kind: 'text', text: 'mail ' },
+      { kind: 'link', text: 'ann.lee+x@example.co.uk', href: 'mailto:ann.lee+x@example.co.uk' },
+      { kind: 'text', text: '.' },
+    ]);
+    // Not in the middle of something else, and a mention is not an address.
+    expect(linkify('https://x.example/www.y').map((s) => s.kind)).toEqual(['link']);
+    expect(linkify('hi @bob and xwww.example.com')).toEqual([
+      { kind: 'text', text: 'hi @bob and xwww.example.com' },
+    ]);
+    expect(linkify('a@b?attach=/etc/passwd')).toEqual([
+      { kind: 'text', text: 'a@b?attach=/etc/passwd' },
+    ]);
+  });
+
   it('returns nothing for empty text and one text segment when there is no link', () => {
     expect(linkify('')).toEqual([]);
     expect(linkify('hello 👋')).toEqual([{ kind: 'text', text: 'hello 👋' }]);

@@ -1,7 +1,8 @@
 /**
- * Splits message text into plain text and http(s) links. Message bodies are written by
- * other people, so a link is made only from an http(s) URL the URL parser accepts; every
- * other scheme (javascript:, data:, file:, custom app schemes) stays plain text.
+ * Splits message text into plain text and links. Message bodies are written by other
+ * people, so a link is made only from an http(s) URL the URL parser accepts, a `www.`
+ * address (as https) or a plain e-mail address (as `mailto:`); every other scheme
+ * (javascript:, data:, file:, custom app schemes) stays plain text.
  */
 import { safeExternalUrl } from '../../shared/external-url';
 
@@ -10,7 +11,8 @@ export type TextSegment =
 
 // Candidates only; each is checked with the URL parser below. The leading \b keeps
 // "xhttp://…" from turning into a link halfway through a word.
-const URL_CANDIDATE = /\bhttps?:\/\/[^\s<>"'`]+/giu;
+const URL_CANDIDATE =
+  /\bhttps?:\/\/[^\s<>"'`]+|(?<![\w./@-])www\.[^\s<>"'`]+|(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,63}\b/giu;
 const TRAILING_PUNCTUATION = /[.,;:!?*_~'")\]}>]$/u;
 
 /** Sentence punctuation after a URL belongs to the sentence; a balanced ')' to the URL. */
@@ -32,13 +34,20 @@ export function safeHttpUrl(text: string): string | null {
   return safeExternalUrl(text)?.href ?? null;
 }
 
+function hrefOf(candidate: string): string | null {
+  const lower = candidate.toLowerCase();
+  if (lower.startsWith('http://') || lower.startsWith('https://')) return safeHttpUrl(candidate);
+  if (lower.startsWith('www.')) return safeHttpUrl(`https://${candidate}`);
+  return safeExternalUrl(`mailto:${candidate}`)?.href ?? null;
+}
+
 export function linkify(text: string): TextSegment[] {
   const segments: TextSegment[] = [];
   let plainFrom = 0;
   for (const match of text.matchAll(URL_CANDIDATE)) {
     const start = match.index;
     const candidate = trimTrailing(match[0]);
-    const href = safeHttpUrl(candidate);
+    const href = hrefOf(candidate);
     if (href === null) continue;
     if (start > plainFrom) segments.push({ kind: 'text', text: text.slice(plainFrom, start) });
     segments.push({ kind: 'link', text: candidate, href });

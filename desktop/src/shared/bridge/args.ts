@@ -25,6 +25,7 @@ import {
 } from '@chat/protocol';
 import type { BridgeMethod, BridgeValues, CoreMethod } from './methods';
 import { fail, ok, type Result } from './results';
+import { safeExternalUrl } from '../external-url';
 
 /** http(s) only: the one scheme a chat server or an external link may use. */
 export const HttpUrl = z
@@ -102,7 +103,13 @@ export const BRIDGE_ARG_SCHEMAS = {
   setMuted: z.object({ conversationId: Id, muted: z.boolean() }),
   setDoNotDisturb: z.object({ enabled: z.boolean() }),
   getSettings: NoArgs,
-  openExternal: z.object({ url: HttpUrl }),
+  /** A web link, or a plain `mailto:` address (an e-mail address in a message). */
+  openExternal: z.object({
+    url: z
+      .string()
+      .max(2048)
+      .refine((s) => safeExternalUrl(s) !== null, 'must be an http(s) URL or a mailto: address'),
+  }),
 } as const satisfies { [M in BridgeMethod]: z.ZodType };
 
 type Schemas = typeof BRIDGE_ARG_SCHEMAS;

@@ -80,6 +80,13 @@ export interface LocalMessage {
    * absent reads as none.
    */
   attachments?: Attachment[];
+  /**
+   * (version 3) The user's edit, deletion or reaction made offline (or queued behind unsent
+   * messages) is shown already and waits to be applied.
+   */
+  changePending?: boolean;
+  /** (version 3) Why the user's last change of it was refused: it shows the server's copy. */
+  changeError?: BridgeError;
 }
 
 /** An attachment's bytes, fetched by the core with the session's token. */
