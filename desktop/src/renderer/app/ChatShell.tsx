@@ -37,7 +37,7 @@ export function ChatShell({
   const selfId = session.user.id;
   useSessionData(selfId);
   useConversationAddress(addresses);
-  const title = useChat((s) => unreadTitle(s.conversations, s.settings));
+  const title = useChat((s) => unreadTitle(s.conversations));
   const activeId = useChat((s) => s.activeId);
   const active = useChat((s) =>
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),

@@ -4,7 +4,7 @@
  * (conversation list, history pages, people).
  */
 import { compareLocalMessages } from '../../shared/bridge';
-import { withDoNotDisturb, withMuted } from '../../shared/settings';
+import { withDoNotDisturb } from '../../shared/settings';
 import type {
   ChatEvent,
   ConnectionStatus,
@@ -12,6 +12,7 @@ import type {
   DeliveryState,
   HistoryPage,
   LocalMessage,
+  NotificationLevel,
   Person,
   SessionChangeReason,
   SessionInfo,
@@ -76,7 +77,7 @@ export type Action =
   | { type: 'people'; people: Person[] }
   | { type: 'select'; conversationId: string | null }
   /** The user flipped a control: shown at once; the shell's `settings` event confirms it. */
-  | { type: 'set-muted'; conversationId: string; muted: boolean }
+  | { type: 'set-notification-level'; conversationId: string; level: NotificationLevel }
   | { type: 'set-do-not-disturb'; enabled: boolean };
 
 export const initialState: ChatUiState = {
@@ -324,8 +325,17 @@ export function reducer(state: ChatUiState, action: Action): ChatUiState {
     }
     case 'select':
       return { ...state, activeId: action.conversationId };
-    case 'set-muted':
-      return { ...state, settings: withMuted(state.settings, action.conversationId, action.muted) };
+    case 'set-notification-level': {
+      const conversation = state.conversations[action.conversationId];
+      if (conversation === undefined) return state;
+      return {
+        ...state,
+        conversations: {
+          ...state.conversations,
+          [conversation.id]: { ...conversation, notifications: action.level },
+        },
+      };
+    }
     case 'set-do-not-disturb':
       return { ...state, settings: withDoNotDisturb(state.settings, action.enabled) };
   }
