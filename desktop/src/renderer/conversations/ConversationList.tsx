@@ -104,7 +104,7 @@ function ConversationRow({
                     : 'text-zinc-600 dark:text-zinc-400'
               }`}
             >
-              {preview(conversation)}
+              {preview(conversation, selfId)}
             </span>
             {unread > 0 && (
               <span
