@@ -230,7 +230,9 @@ describe('web bridge notifications, against the real API', () => {
   it('follows a level set on another device; at "Mentions" only a mention notifies', async () => {
     const phone = await annElsewhere();
     try {
-      unwrap(await phone.client.setNotificationLevel({ conversationId: groupId, level: 'mentions' }));
+      unwrap(
+        await phone.client.setNotificationLevel({ conversationId: groupId, level: 'mentions' }),
+      );
       await ann.waitFor(
         (e) =>
           e.type === 'conversation' &&
@@ -298,7 +300,9 @@ describe('web bridge notifications, against the real API', () => {
           e.conversation.notifications === 'none',
       );
       await laptop.until(
-        () => JSON.parse(storage.getItem(SETTINGS_KEY) ?? '{}').mutedConversationIds?.length === 0,
+        () =>
+          (JSON.parse(storage.getItem(SETTINGS_KEY) ?? '{}') as { mutedConversationIds?: string[] })
+            .mutedConversationIds?.length === 0,
         'the old list is emptied',
       );
       await bobSends(groupId);

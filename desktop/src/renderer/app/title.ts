@@ -7,9 +7,7 @@ export const APP_TITLE = 'Chat';
  * conversations (notification level "Nothing") still show their own count in the list but do not call for attention
  * here, as they do not in the list's badge colour.
  */
-export function unreadTitle(
-  conversations: Readonly<Record<string, ConversationView>>,
-): string {
+export function unreadTitle(conversations: Readonly<Record<string, ConversationView>>): string {
   let unread = 0;
   for (const conversation of Object.values(conversations)) {
     if (conversation.notifications !== 'none') unread += conversation.unreadCount;

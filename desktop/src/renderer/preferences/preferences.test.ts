@@ -57,7 +57,10 @@ describe('notification level and do-not-disturb state', () => {
     // Another device set "Mentions": the core's conversation event carries it.
     const synced = reducer(state, {
       type: 'event',
-      event: { type: 'conversation', conversation: { ...conversation('c1'), notifications: 'mentions' } },
+      event: {
+        type: 'conversation',
+        conversation: { ...conversation('c1'), notifications: 'mentions' },
+      },
     });
     expect(levelOf(synced.conversations.c1)).toBe('mentions');
     // Nothing for a conversation not held.
@@ -138,9 +141,7 @@ describe('changing a preference through the bridge', () => {
     );
     expect(levelOf(store.getState().conversations.c2)).toBe('none');
     answer(fail('network', 'The server cannot be reached.'));
-    expect(await pending).toBe(
-      'Could not change the notifications: The server cannot be reached.',
-    );
+    expect(await pending).toBe('Could not change the notifications: The server cannot be reached.');
     expect(levelOf(store.getState().conversations.c2)).toBe('all');
 
     const refused = bridgeAnswering(fail('unsupported', 'not here'));

@@ -205,7 +205,7 @@ function cleared(state: ChatUiState): ChatUiState {
 
 /** The names with every member of `conversations` (a renamed person's new name wins). */
 function withNames(
-  names: Readonly<Record<string, string>>,
+  names: Record<string, string>,
   conversations: readonly ConversationView[],
 ): Record<string, string> {
   let next: Record<string, string> | null = null;
@@ -216,7 +216,7 @@ function withNames(
       next[member.id] = member.displayName;
     }
   }
-  return next ?? (names as Record<string, string>);
+  return next ?? names;
 }
 
 function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
