@@ -14,6 +14,7 @@ import {
   type RestartableApi,
   type TestClient,
 } from './testing/harness';
+import { startProxy } from './testing/proxy';
 
 const isConversation =
   (id: string, check: (c: ConversationView) => boolean) =>
@@ -141,5 +142,31 @@ describe('groups through the client core (issue #17)', () => {
     await ann.waitFor(isConversation(groupId, (c) => c.members.length === 1));
     const gone = await bob.client.renameGroup({ conversationId: groupId, title: 'Back' });
     expect(gone.ok ? null : gone.error.code).toBe('not_found');
+  });
+  it('removed while away: the group goes at the next catch-up', async () => {
+    const proxy = await startProxy(api.port);
+    const dan = makeClient();
+    try {
+      const danId = await signUp(dan, proxy.url);
+      const team = unwrap(await ann.client.createGroup({ title: 'Away', memberIds: [danId] }));
+      await dan.waitFor(isConversation(team.id, () => true));
+      const mark = dan.events.length;
+      proxy.cut();
+      await dan.until(
+        () =>
+          dan.events
+            .slice(mark)
+            .some((e) => e.type === 'connection' && e.status === 'reconnecting'),
+        'dan notices he is offline',
+      );
+      unwrap(await ann.client.removeMember({ conversationId: team.id, userId: danId }));
+      proxy.restore();
+      await dan.waitFor((e) => e.type === 'conversation-removed' && e.conversationId === team.id);
+      await dan.waitFor((e) => e.type === 'connection' && e.status === 'online');
+      expect(unwrap(await dan.client.listConversations()).map((c) => c.id)).not.toContain(team.id);
+    } finally {
+      dan.client.close();
+      await proxy.close();
+    }
   });
 });
