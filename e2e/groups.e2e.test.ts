@@ -6,6 +6,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeViolations } from './support/axe';
 import { launchChromium } from './support/browser';
 import { ChatUser, hidden, newAccount, visible } from './support/chat-app';
 import { ChatServer } from './support/server';
@@ -63,6 +64,8 @@ describe('groups', () => {
       .click();
     const members = details.getByRole('list', { name: 'Members' });
     await visible(members.getByTestId('member').filter({ hasText: cara.account.displayName }));
+    // The panel as an admin sees it, with its member buttons and search results, passes axe.
+    expect(await axeViolations(alice.page), 'group details').toEqual([]);
     await visible(cara.conversationRow('Planning'));
     await visible(systemLine(alice, /You added .*Cara Groups/));
 
@@ -77,6 +80,7 @@ describe('groups', () => {
     // Bob is no admin: the panel offers him no rename and no member buttons, and says why.
     const bobDetails = await openDetails(bob, 'Trip plans');
     await visible(bobDetails.getByText('Only admins can rename'));
+    expect(await axeViolations(bob.page), 'group details, not an admin').toEqual([]);
     expect(
       await bobDetails.getByRole('button', { name: /^Remove .* from the group$/ }).count(),
     ).toBe(0);

@@ -373,7 +373,6 @@ function MemberRow({
             type="button"
             disabled={busy}
             className={SMALL_BUTTON}
-            aria-label={admin ? `Remove ${name} as admin` : `Make ${name} an admin`}
             onClick={() =>
               void run(admin ? `remove ${name} as admin` : `make ${name} an admin`, () =>
                 window.chat.setAdmin({
@@ -384,20 +383,21 @@ function MemberRow({
               )
             }
           >
+            {/* The visible words start the accessible name; the member's name ends it. */}
             {admin ? 'Remove admin' : 'Make admin'}
+            <span className="sr-only"> ({name})</span>
           </button>
           <button
             type="button"
             disabled={busy}
             className={DANGER_SMALL_BUTTON}
-            aria-label={`Remove ${name} from the group`}
             onClick={() =>
               void run(`remove ${name}`, () =>
                 window.chat.removeMember({ conversationId: conversation.id, userId: member.id }),
               )
             }
           >
-            Remove
+            Remove<span className="sr-only"> {name} from the group</span>
           </button>
         </span>
       )}
