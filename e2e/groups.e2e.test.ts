@@ -117,7 +117,16 @@ describe('groups', () => {
 
     // Bob leaves, after saying yes; the group goes from his window, Alice sees him go.
     const leaving = await openDetails(bob, 'Trip plans');
+    // Asked first: "Cancel" keeps him in, with the keyboard back on "Leave group".
     await leaving.getByRole('button', { name: 'Leave group' }).click();
+    expect(await bob.isFocused(leaving.getByRole('button', { name: 'Leave', exact: true }))).toBe(
+      true,
+    );
+    await leaving.getByRole('button', { name: 'Cancel' }).click();
+    await expect
+      .poll(() => bob.isFocused(leaving.getByRole('button', { name: 'Leave group' })))
+      .toBe(true);
+    await bob.page.keyboard.press('Enter');
     await leaving.getByRole('button', { name: 'Leave', exact: true }).click();
     await hidden(bob.conversationRow('Trip plans'));
     await hidden(bob.pane('Trip plans'));

@@ -120,7 +120,13 @@ function GroupTitle({
 }) {
   const current = conversation.title ?? 'Group';
   const [editing, setEditing] = useState(false);
+  // After saving or cancelling, the keyboard goes back to "Rename" (the field is gone).
+  const [refocus, setRefocus] = useState(false);
   const [draft, setDraft] = useState(current);
+  const stopEditing = () => {
+    setEditing(false);
+    setRefocus(true);
+  };
   const trimmed = draft.trim();
   const tooLong = Array.from(trimmed).length > LIMITS.titleMax;
   const valid = trimmed.length >= LIMITS.titleMin && !tooLong;
@@ -129,13 +135,13 @@ function GroupTitle({
     event.preventDefault();
     if (!valid || busy) return;
     if (trimmed === current) {
-      setEditing(false);
+      stopEditing();
       return;
     }
     const ok = await run('rename the group', () =>
       window.chat.renameGroup({ conversationId: conversation.id, title: trimmed }),
     );
-    if (ok) setEditing(false);
+    if (ok) stopEditing();
   };
 
   if (editing) {
@@ -154,7 +160,7 @@ function GroupTitle({
                 e.preventDefault();
                 e.stopPropagation();
                 setDraft(current);
-                setEditing(false);
+                stopEditing();
               }
             }}
             aria-invalid={!valid}
@@ -175,7 +181,7 @@ function GroupTitle({
             className={SECONDARY_BUTTON}
             onClick={() => {
               setDraft(current);
-              setEditing(false);
+              stopEditing();
             }}
           >
             Cancel
@@ -200,6 +206,7 @@ function GroupTitle({
         <button
           type="button"
           className={SMALL_BUTTON}
+          autoFocus={refocus}
           onClick={() => {
             setDraft(current);
             setEditing(true);
@@ -485,6 +492,8 @@ function LeaveGroup({
   onLeft: () => void;
 }) {
   const [confirming, setConfirming] = useState(false);
+  // After "Cancel" the keyboard goes back to "Leave group" (the question is gone).
+  const [refocus, setRefocus] = useState(false);
   const title = conversationTitle(conversation, selfId);
   if (!confirming) {
     return (
@@ -492,6 +501,7 @@ function LeaveGroup({
         <button
           type="button"
           className={`${SECONDARY_BUTTON} text-red-700! dark:text-red-300!`}
+          autoFocus={refocus}
           onClick={() => setConfirming(true)}
         >
           Leave group
@@ -526,7 +536,14 @@ function LeaveGroup({
         >
           Leave
         </button>
-        <button type="button" className={SECONDARY_BUTTON} onClick={() => setConfirming(false)}>
+        <button
+          type="button"
+          className={SECONDARY_BUTTON}
+          onClick={() => {
+            setConfirming(false);
+            setRefocus(true);
+          }}
+        >
           Cancel
         </button>
       </div>
