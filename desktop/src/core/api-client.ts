@@ -14,6 +14,7 @@ import {
   type CreateConversationRequest,
   type ErrorCode,
   type LoginRequest,
+  type NotificationLevel,
   type RegisterRequest,
   type RouteAnswer,
   type RouteCall,
@@ -385,6 +386,32 @@ export class ApiClient {
     return this.authed(on ? 'addReaction' : 'removeReaction', {
       params: { id: conversationId, seq: String(seq), emoji },
     });
+  }
+
+  // ---- groups and notification levels (version 2) ----
+
+  renameGroup(conversationId: string, title: string) {
+    return this.authed('updateConversation', { params: { id: conversationId }, body: { title } });
+  }
+
+  addMembers(conversationId: string, userIds: string[]) {
+    return this.authed('addMembers', { params: { id: conversationId }, body: { userIds } });
+  }
+
+  /** Removes a member (admins), or leaves when `userId` is the caller's. */
+  removeMember(conversationId: string, userId: string) {
+    return this.authed('removeMember', { params: { id: conversationId, userId } });
+  }
+
+  setMemberAdmin(conversationId: string, userId: string, admin: boolean) {
+    return this.authed('setMemberAdmin', {
+      params: { id: conversationId, userId },
+      body: { admin },
+    });
+  }
+
+  setNotifications(conversationId: string, level: NotificationLevel) {
+    return this.authed('setNotifications', { params: { id: conversationId }, body: { level } });
   }
 
   /** An authenticated call; a 401 triggers one shared refresh and one retry. */

@@ -18,6 +18,7 @@ import { ApiClient, HttpTransport, type FetchLike } from './api-client';
 import { accountCalls } from './calls/account';
 import type { CoreContext } from './calls/context';
 import { conversationCalls } from './calls/conversations';
+import { groupCalls } from './calls/groups';
 import { messageCalls } from './calls/messages';
 import { systemClock, type Clock } from './clock';
 import { Connection, defaultIoFactory, type IoFactory } from './connection/connection';
@@ -219,5 +220,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     ...accountCalls(context),
     ...conversationCalls(context),
     ...messageCalls(context),
+    ...groupCalls(context),
   };
 }

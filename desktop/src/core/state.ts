@@ -9,7 +9,7 @@
  *   over the socket and a catch-up page all land on the same entry: no duplicates;
  * - watermarks (read, delivered, receipts) only move up.
  */
-import { LIMITS, codePointPrefix, type Attachment } from '@chat/protocol';
+import { LIMITS, codePointPrefix, type Attachment, type NotificationLevel } from '@chat/protocol';
 import type {
   Conversation,
   Message,
@@ -291,6 +291,17 @@ export class ChatState {
     return view;
   }
 
+  /**
+   * The caller's notification level changed (here, or on another device: the server's
+   * `conversation:updated` carries it too).
+   */
+  setNotificationLevel(conversationId: string, level: NotificationLevel): void {
+    const entry = this.conversations.get(conversationId);
+    if (entry === undefined || entry.snapshot.notifications === level) return;
+    entry.snapshot = { ...entry.snapshot, notifications: level };
+    this.emit({ type: 'conversation', conversation: this.view(entry) });
+  }
+
   /** The user left or was removed: forget it and everything held of it. */
   removeConversation(conversationId: string): void {
     if (!this.conversations.delete(conversationId)) return;
@@ -444,6 +455,7 @@ export class ChatState {
       state: unsent.failed ? 'failed' : this.waiting ? 'waiting' : 'pending',
       error: unsent.failed,
       kind: 'text',
+      system: null,
       editedAt: null,
       deletedAt: null,
       replyTo: this.quoteOf(entry, unsent.replyToSeq),
@@ -670,6 +682,7 @@ export class ChatState {
       state: mine ? this.deliveryStateOf(entry, message.seq) : 'sent',
       error: null,
       kind: message.kind,
+      system: message.system,
       editedAt: message.editedAt,
       deletedAt: message.deletedAt,
       replyTo: message.replyTo,
@@ -726,6 +739,7 @@ export class ChatState {
       title: entry.snapshot.title,
       members: entry.snapshot.members,
       admins: entry.snapshot.admins,
+      notifications: entry.snapshot.notifications,
       createdAt: entry.snapshot.createdAt,
       lastMessage: last,
       lastReadSeq: entry.lastReadSeq,

@@ -233,6 +233,8 @@ function main(): void {
             unread,
           ),
         openExternal,
+        setNotificationLevel: (conversationId, level) =>
+          client.setNotificationLevel({ conversationId, level }),
       });
       shellController = controller;
 

@@ -25,6 +25,7 @@ function message(overrides: Partial<LocalMessage> = {}): LocalMessage {
     state: 'sent',
     error: null,
     kind: 'text',
+    system: null,
     editedAt: null,
     deletedAt: null,
     replyTo: null,
@@ -39,7 +40,7 @@ function context(overrides: Partial<NotifyContext> = {}): NotifyContext {
     windowFocused: false,
     activeConversationId: null,
     doNotDisturb: false,
-    isMuted: () => false,
+    selfId: 'u1',
     ...overrides,
   };
 }
@@ -74,11 +75,53 @@ describe('decideNotification', () => {
     });
   });
 
-  it('stays quiet for a muted conversation', () => {
-    expect(decideNotification(message(), context({ isMuted: (id) => id === 'c1' }))).toEqual({
+  it('follows the conversation level: all notifies, none never', () => {
+    const at = (notifications: 'all' | 'mentions' | 'none') => ({ lastReadSeq: 0, notifications });
+    expect(decideNotification(message(), context(), at('all'))).toEqual({ notify: true });
+    expect(decideNotification(message(), context(), at('none'))).toEqual({
       notify: false,
       why: 'muted',
     });
+    // Not even a mention gets through "Nothing".
+    expect(decideNotification(message({ mentions: ['u1'] }), context(), at('none'))).toEqual({
+      notify: false,
+      why: 'muted',
+    });
+  });
+
+  it('at the mentions level notifies only a message that names the user', () => {
+    const mentions = { lastReadSeq: 0, notifications: 'mentions' as const };
+    expect(decideNotification(message(), context(), mentions)).toEqual({
+      notify: false,
+      why: 'not-mentioned',
+    });
+    expect(decideNotification(message({ mentions: ['u3'] }), context(), mentions)).toEqual({
+      notify: false,
+      why: 'not-mentioned',
+    });
+    expect(decideNotification(message({ mentions: ['u3', 'u1'] }), context(), mentions)).toEqual({
+      notify: true,
+    });
+    // Without a known user nothing can name them.
+    expect(
+      decideNotification(message({ mentions: ['u1'] }), context({ selfId: null }), mentions),
+    ).toEqual({ notify: false, why: 'not-mentioned' });
+  });
+
+  it('do-not-disturb wins over a mention', () => {
+    const mentions = { lastReadSeq: 0, notifications: 'mentions' as const };
+    expect(
+      decideNotification(message({ mentions: ['u1'] }), context({ doNotDisturb: true }), mentions),
+    ).toEqual({ notify: false, why: 'dnd' });
+  });
+
+  it('never notifies a group change (a system message)', () => {
+    const system = message({
+      kind: 'system',
+      body: '',
+      system: { event: 'member_added', actorId: 'u2', userIds: ['u1'], title: null },
+    });
+    expect(decideNotification(system, context())).toEqual({ notify: false, why: 'system' });
   });
 
   it('stays quiet in do-not-disturb', () => {
@@ -89,11 +132,12 @@ describe('decideNotification', () => {
   });
 
   it('stays quiet for a message already read on another device', () => {
-    expect(decideNotification(message({ seq: 4 }), context(), { lastReadSeq: 4 })).toEqual({
+    const read = { lastReadSeq: 4, notifications: 'all' as const };
+    expect(decideNotification(message({ seq: 4 }), context(), read)).toEqual({
       notify: false,
       why: 'read',
     });
-    expect(decideNotification(message({ seq: 5 }), context(), { lastReadSeq: 4 })).toEqual({
+    expect(decideNotification(message({ seq: 5 }), context(), read)).toEqual({
       notify: true,
     });
   });
@@ -182,5 +226,16 @@ describe('notifier', () => {
     const { notifier, shown } = setup({ doNotDisturb: true });
     notifier.onIncoming(message());
     expect(shown).toHaveLength(0);
+  });
+
+  it('takes a notification down once the conversation is read, here or on another device', () => {
+    const { notifier, shown } = setup();
+    notifier.onIncoming(message({ seq: 3 }));
+    notifier.onConversation({ id: 'c1', lastReadSeq: 2 });
+    expect(shown[0]?.closed).toBe(false);
+    notifier.onConversation({ id: 'c2', lastReadSeq: 9 });
+    expect(shown[0]?.closed).toBe(false);
+    notifier.onConversation({ id: 'c1', lastReadSeq: 3 });
+    expect(shown[0]?.closed).toBe(true);
   });
 });

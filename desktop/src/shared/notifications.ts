@@ -12,35 +12,50 @@ export interface NotifyContext {
   /** The conversation the renderer shows, if any. */
   activeConversationId: string | null;
   doNotDisturb: boolean;
-  isMuted(conversationId: string): boolean;
+  /** The signed-in user: a message naming them notifies at the `mentions` level. */
+  selfId: string | null;
 }
 
 export type NotifyDecision =
   | { notify: true }
-  | { notify: false; why: 'own' | 'not-stored' | 'read' | 'dnd' | 'muted' | 'visible' };
+  | {
+      notify: false;
+      why: 'own' | 'not-stored' | 'system' | 'read' | 'dnd' | 'muted' | 'not-mentioned' | 'visible';
+    };
 
 /**
- * Whether a message deserves a native notification: someone else's stored message, still
- * unread (it may have been read on another device before it arrived here), not silenced
- * (do-not-disturb, muted), and not already in front of the user (the window is focused on
- * that very conversation).
+ * Whether a message deserves a native notification: someone else's stored message (not a
+ * group change: those are history, not news), still unread (it may have been read on
+ * another device before it arrived here), allowed by the conversation's notification level
+ * (kept on the server, the same on every device: `all`; `mentions` only when the message
+ * names the user; `none` never), not silenced by do-not-disturb (which wins over a
+ * mention), and not already in front of the user (the window is focused on that very
+ * conversation).
  *
  * Feed it only messages that arrived live (the core's `incoming` events): history loaded at
  * start, older pages and catch-up are never news. No age rule: the client's clock may be off,
  * and liveness already says the message is new.
  */
 export function decideNotification(
-  message: Pick<LocalMessage, 'conversationId' | 'mine' | 'seq'>,
+  message: Pick<LocalMessage, 'conversationId' | 'mine' | 'seq' | 'kind' | 'mentions'>,
   context: NotifyContext,
-  conversation?: Pick<ConversationView, 'lastReadSeq'>,
+  conversation?: Pick<ConversationView, 'lastReadSeq' | 'notifications'>,
 ): NotifyDecision {
   if (message.mine) return { notify: false, why: 'own' };
   if (message.seq === null) return { notify: false, why: 'not-stored' };
+  if (message.kind === 'system') return { notify: false, why: 'system' };
   if (conversation !== undefined && message.seq <= conversation.lastReadSeq) {
     return { notify: false, why: 'read' };
   }
   if (context.doNotDisturb) return { notify: false, why: 'dnd' };
-  if (context.isMuted(message.conversationId)) return { notify: false, why: 'muted' };
+  const level = conversation?.notifications ?? 'all';
+  if (level === 'none') return { notify: false, why: 'muted' };
+  if (
+    level === 'mentions' &&
+    (context.selfId === null || !message.mentions.includes(context.selfId))
+  ) {
+    return { notify: false, why: 'not-mentioned' };
+  }
   if (context.windowFocused && context.activeConversationId === message.conversationId) {
     return { notify: false, why: 'visible' };
   }
@@ -88,14 +103,17 @@ export interface NotifierDeps {
 /**
  * Shows notifications for messages from others that arrived live (`incoming` events).
  * Each conversation remembers the highest seq already announced, so nothing is announced
- * twice; one notification per conversation is kept on screen.
+ * twice; one notification per conversation is kept on screen, and it goes away once the
+ * conversation is read up to it (here or on another device: `onConversation`).
  */
 export function createNotifier(deps: NotifierDeps): {
   onIncoming(message: LocalMessage): void;
+  /** A conversation changed: a notification for what is now read is taken down. */
+  onConversation(conversation: Pick<ConversationView, 'id' | 'lastReadSeq'>): void;
   reset(): void;
 } {
   const announcedSeq = new Map<string, number>();
-  const shown = new Map<string, NativeNotification>();
+  const shown = new Map<string, { notification: NativeNotification; seq: number }>();
 
   return {
     onIncoming(message) {
@@ -107,16 +125,22 @@ export function createNotifier(deps: NotifierDeps): {
       if (!decideNotification(message, deps.context(), conversation).notify) return;
       if (!deps.isSupported()) return;
       const notification = deps.create(notificationContent(message, conversation));
-      shown.get(message.conversationId)?.close();
-      shown.set(message.conversationId, notification);
+      shown.get(message.conversationId)?.notification.close();
+      shown.set(message.conversationId, { notification, seq: message.seq });
       notification.on('click', () => {
         shown.delete(message.conversationId);
         deps.openConversation(message.conversationId);
       });
       notification.show();
     },
+    onConversation(conversation) {
+      const current = shown.get(conversation.id);
+      if (current === undefined || current.seq > conversation.lastReadSeq) return;
+      current.notification.close();
+      shown.delete(conversation.id);
+    },
     reset() {
-      for (const notification of shown.values()) notification.close();
+      for (const { notification } of shown.values()) notification.close();
       shown.clear();
       announcedSeq.clear();
     },

@@ -9,6 +9,11 @@
 /** Shell-kept preferences (Electron persists them; the web bridge keeps them in localStorage). */
 export interface ShellSettings {
   doNotDisturb: boolean;
+  /**
+   * Conversations this device muted before notification levels were kept on the server:
+   * each is handed over once as the level `none` and then dropped (`mute-migration.ts`).
+   * Nothing adds to it any more.
+   */
   mutedConversationIds: string[];
   /**
    * Whether the session survives a restart. The Electron shell keeps the refresh token

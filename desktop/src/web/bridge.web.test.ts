@@ -153,15 +153,15 @@ describe('web bridge notifications, against the real API', () => {
     unwrap(await web.bridge.setActiveConversation({ conversationId: null }));
     unwrap(await web.bridge.setDoNotDisturb({ enabled: false }));
     for (const conversationId of [directId, groupId]) {
-      unwrap(await web.bridge.setMuted({ conversationId, muted: false }));
+      unwrap(await web.bridge.setNotificationLevel({ conversationId, level: 'all' }));
     }
   });
 
   let counter = 0;
   /** Bob sends; resolves once Ann's client holds it (her notifications are decided by then). */
-  async function bobSends(conversationId: string): Promise<LocalMessage> {
+  async function bobSends(conversationId: string, prefix = ''): Promise<LocalMessage> {
     counter += 1;
-    const body = `ping ${counter}`;
+    const body = `${prefix}ping ${counter}`;
     unwrap(await bob.client.sendMessage({ conversationId, body }));
     const event = await ann.waitFor(
       (e) => e.type === 'message' && e.message.body === body && e.message.seq !== null,
@@ -198,8 +198,8 @@ describe('web bridge notifications, against the real API', () => {
     expect(notifications.shown).toHaveLength(2);
   });
 
-  it('honours mute and do-not-disturb', async () => {
-    unwrap(await web.bridge.setMuted({ conversationId: groupId, muted: true }));
+  it('honours the notification level "Nothing" and do-not-disturb', async () => {
+    unwrap(await web.bridge.setNotificationLevel({ conversationId: groupId, level: 'none' }));
     await bobSends(groupId);
     expect(notifications.shown).toEqual([]);
     await bobSends(directId);
@@ -209,6 +209,107 @@ describe('web bridge notifications, against the real API', () => {
     await bobSends(directId);
     await bobSends(groupId);
     expect(notifications.shown).toHaveLength(1);
+  });
+
+  /** A second device of Ann's: a fresh sign-in with the same account. */
+  async function annElsewhere(): Promise<TestClient> {
+    const other = makeClient();
+    const session = unwrap(await ann.client.getSession());
+    if (session === null) throw new Error('ann is signed in');
+    unwrap(
+      await other.client.signIn({
+        serverUrl: api.url,
+        username: session.user.username,
+        password: 'correct horse battery',
+      }),
+    );
+    unwrap(await other.client.listConversations());
+    return other;
+  }
+
+  it('follows a level set on another device; at "Mentions" only a mention notifies', async () => {
+    const phone = await annElsewhere();
+    try {
+      unwrap(
+        await phone.client.setNotificationLevel({ conversationId: groupId, level: 'mentions' }),
+      );
+      await ann.waitFor(
+        (e) =>
+          e.type === 'conversation' &&
+          e.conversation.id === groupId &&
+          e.conversation.notifications === 'mentions',
+      );
+      await bobSends(groupId);
+      expect(notifications.shown).toEqual([]);
+      const username = unwrap(await ann.client.getSession())?.user.username ?? '';
+      const mention = await bobSends(groupId, `@${username} `);
+      expect(mention.mentions).toHaveLength(1);
+      expect(notifications.shown.map((n) => n.body)).toEqual([mention.body]);
+      // Every other conversation keeps its own level.
+      await bobSends(directId);
+      expect(notifications.shown).toHaveLength(2);
+    } finally {
+      phone.client.close();
+    }
+  });
+
+  it('read on another device: the unread count clears here and the notification goes away', async () => {
+    const phone = await annElsewhere();
+    try {
+      const message = await bobSends(directId);
+      expect(notifications.shown).toHaveLength(1);
+      const seq = message.seq ?? 0;
+      await phone.until(() => lastSeq(phone, directId) >= seq, 'the phone holds it');
+      unwrap(await phone.client.markRead({ conversationId: directId, seq }));
+      await ann.waitFor(
+        (e) =>
+          e.type === 'conversation' &&
+          e.conversation.id === directId &&
+          e.conversation.lastReadSeq >= seq &&
+          e.conversation.unreadCount === 0,
+      );
+      expect(notifications.shown[0]?.closed).toBe(true);
+    } finally {
+      phone.client.close();
+    }
+  });
+
+  it("hands this browser's old per-device mutes to the server once, then forgets them", async () => {
+    const storage = new MemoryStorage();
+    storage.setItem(
+      SETTINGS_KEY,
+      JSON.stringify({ doNotDisturb: false, mutedConversationIds: [groupId] }),
+    );
+    const laptop = makeClient();
+    const other = webBridge(laptop.core, { storage, notifications: undefined });
+    try {
+      const session = unwrap(await ann.client.getSession());
+      unwrap(
+        await other.bridge.signIn({
+          serverUrl: api.url,
+          username: session?.user.username ?? '',
+          password: 'correct horse battery',
+        }),
+      );
+      unwrap(await other.bridge.listConversations());
+      // The level reaches Ann's first device live; the old list is empty.
+      await ann.waitFor(
+        (e) =>
+          e.type === 'conversation' &&
+          e.conversation.id === groupId &&
+          e.conversation.notifications === 'none',
+      );
+      await laptop.until(
+        () =>
+          (JSON.parse(storage.getItem(SETTINGS_KEY) ?? '{}') as { mutedConversationIds?: string[] })
+            .mutedConversationIds?.length === 0,
+        'the old list is emptied',
+      );
+      await bobSends(groupId);
+      expect(notifications.shown).toEqual([]);
+    } finally {
+      laptop.client.close();
+    }
   });
 
   it('shows nothing and asks nothing until the user grants permission from the UI', async () => {
@@ -320,14 +421,13 @@ describe('web bridge preferences', () => {
   it('are kept in localStorage and read back by the next page load', async () => {
     const storage = new MemoryStorage();
     const first = webBridge(undefined, { storage, notifications: undefined });
-    unwrap(await first.bridge.setMuted({ conversationId: 'c1', muted: true }));
     unwrap(await first.bridge.setDoNotDisturb({ enabled: true }));
-    expect(first.events.filter((e) => e.type === 'settings')).toHaveLength(2);
+    expect(first.events.filter((e) => e.type === 'settings')).toHaveLength(1);
 
     const reloaded = webBridge(undefined, { storage, notifications: undefined });
     expect(unwrap(await reloaded.bridge.getSettings())).toEqual({
       doNotDisturb: true,
-      mutedConversationIds: ['c1'],
+      mutedConversationIds: [],
     });
   });
 
@@ -347,10 +447,10 @@ describe('web bridge preferences', () => {
     const storage = new MemoryStorage();
     const { bridge, events } = webBridge(undefined, { storage, notifications: undefined });
     storage.failWrites = true;
-    const result = await bridge.setMuted({ conversationId: 'c1', muted: true });
+    const result = await bridge.setDoNotDisturb({ enabled: true });
     expect(result.ok).toBe(false);
     expect(result.ok ? null : result.error.message).toMatch(/would not save/);
-    expect(unwrap(await bridge.getSettings()).mutedConversationIds).toEqual([]);
+    expect(unwrap(await bridge.getSettings()).doNotDisturb).toBe(false);
     expect(events.filter((e) => e.type === 'settings')).toEqual([]);
   });
 
@@ -375,9 +475,11 @@ describe('web bridge preferences', () => {
 
   it('invalid arguments are refused without a change', async () => {
     const { bridge } = webBridge(undefined, { notifications: undefined });
-    const result = await bridge.setMuted({ conversationId: '', muted: true });
+    const result = await bridge.setNotificationLevel({ conversationId: '', level: 'none' });
     expect(result.ok ? null : result.error.code).toBe('invalid_request');
-    expect(unwrap(await bridge.getSettings()).mutedConversationIds).toEqual([]);
+    const loud = await bridge.setDoNotDisturb({ enabled: 'yes' as unknown as boolean });
+    expect(loud.ok ? null : loud.error.code).toBe('invalid_request');
+    expect(unwrap(await bridge.getSettings()).doNotDisturb).toBe(false);
   });
 
   it('opens only links the desktop shell would open: http(s), no credentials', async () => {

@@ -24,6 +24,7 @@ import {
   type ShellMethod,
   type ShellSettings,
 } from '../shared/bridge';
+import { createMuteMigration } from '../shared/mute-migration';
 import { withDoNotDisturb, withMuted } from '../shared/settings';
 import type { FetchLike } from '../core/api-client';
 import { coreCalls, createChatClient, type ChatClient } from '../core/client';
@@ -155,16 +156,25 @@ export function createWebBridge(
     activeConversationId: () => activeConversationId,
     openConversation: (conversationId) => emitShell({ type: 'open-conversation', conversationId }),
   });
+  // This browser's old per-device mutes move to the server's level once (see mute-migration).
+  const muteMigration = createMuteMigration({
+    muted: () => settings.mutedConversationIds,
+    forget: (conversationId) => {
+      commit(withMuted(settings, conversationId, false));
+    },
+    setLevel: (conversationId, level) => client.setNotificationLevel({ conversationId, level }),
+  });
   // For the page's lifetime, like the bridge itself.
-  client.onEvent((event) => notifications.onEvent(event));
+  client.onEvent((event) => {
+    notifications.onEvent(event);
+    muteMigration.onEvent(event);
+  });
 
   const shellHandlers: Pick<BridgeHandlers, ShellMethod> = {
     setActiveConversation({ conversationId }) {
       activeConversationId = conversationId;
       return Promise.resolve(done());
     },
-    setMuted: ({ conversationId, muted }) =>
-      Promise.resolve(commit(withMuted(settings, conversationId, muted))),
     setDoNotDisturb: ({ enabled }) => Promise.resolve(commit(withDoNotDisturb(settings, enabled))),
     getSettings: () => Promise.resolve(ok(copy())),
     openExternal({ url: raw }) {

@@ -5,7 +5,7 @@
  * message in the open conversation is announced when the user is in another tab or app.
  */
 import type { ChatEvent, ConversationView } from '../shared/bridge';
-import { isMuted, type ShellSettings } from '../shared/settings';
+import type { ShellSettings } from '../shared/settings';
 import {
   createNotifier,
   type NativeNotification,
@@ -58,6 +58,7 @@ const SILENT: NativeNotification = {
 export function createWebNotifications(deps: WebNotificationsDeps): WebNotifications {
   const { api } = deps;
   const conversations = new Map<string, ConversationView>();
+  let selfId: string | null = null;
 
   const notifier = createNotifier({
     // Checked at every message: the user may grant or revoke it in the browser at any time.
@@ -89,7 +90,7 @@ export function createWebNotifications(deps: WebNotificationsDeps): WebNotificat
         windowFocused: deps.page.inFront(),
         activeConversationId: deps.activeConversationId(),
         doNotDisturb: settings.doNotDisturb,
-        isMuted: (id) => isMuted(settings, id),
+        selfId,
       };
     },
     conversation: (id) => conversations.get(id),
@@ -106,12 +107,17 @@ export function createWebNotifications(deps: WebNotificationsDeps): WebNotificat
       switch (event.type) {
         case 'conversation':
           conversations.set(event.conversation.id, event.conversation);
+          notifier.onConversation(event.conversation);
+          break;
+        case 'conversation-removed':
+          conversations.delete(event.conversationId);
           break;
         case 'incoming':
           notifier.onIncoming(event.message);
           break;
         case 'session':
           // Another account (or none): nothing of the last one may pop up.
+          selfId = event.session?.user.id ?? null;
           conversations.clear();
           notifier.reset();
           break;

@@ -118,12 +118,33 @@ export class CatchUp {
     this.retryTimer = null;
   }
 
+  /**
+   * A conversation held here but not listed any more: removed or left while this client
+   * was away (its `conversation:removed` was missed). The list is read in pages, so one that
+   * moved to the front meanwhile may be missing from it too: each is asked for, and only a
+   * `404` drops it.
+   */
+  private async dropConversationsLeftMeanwhile(listed: readonly Conversation[]): Promise<void> {
+    const { state, api } = this.deps;
+    const ids = new Set(listed.map((c) => c.id));
+    for (const id of state.conversationIds()) {
+      if (ids.has(id)) continue;
+      try {
+        state.upsertConversation(await api.getConversation(id));
+      } catch (err) {
+        if (!(err instanceof ClientError && err.code === 'not_found')) throw err;
+        state.removeConversation(id);
+      }
+    }
+  }
+
   private async runOnce(): Promise<void> {
     const { state, api } = this.deps;
     if (this.link.connected()) state.setConnectionStatus('catching-up');
     try {
       const conversations = await api.listConversations();
       for (const conversation of conversations) state.upsertConversation(conversation);
+      await this.dropConversationsLeftMeanwhile(conversations);
       this.deps.onConversationsLoaded();
       for (const conversation of conversations) await this.syncConversation(conversation);
       await this.deps.receipts.sendUnsentReads();

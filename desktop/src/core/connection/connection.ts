@@ -257,7 +257,9 @@ export class Connection {
     const fromOthers = added.filter((m) => m.senderId !== this.o.session.userId());
     if (fromOthers.length > 0) {
       this.receipts.scheduleDelivered(message.conversationId, DELIVERED_DEBOUNCE_MS);
-      this.o.onIncoming?.(fromOthers);
+      // A group change (a system message) is history, not news: never announced.
+      const news = fromOthers.filter((m) => m.kind !== 'system');
+      if (news.length > 0) this.o.onIncoming?.(news);
     }
   }
 }

@@ -4,7 +4,6 @@ import { coreCalls, type ChatClient } from '../../core/client';
 /** What the shell itself does for the shell-only bridge calls. */
 export interface ShellServices {
   setActiveConversation(conversationId: string | null): void;
-  setMuted(conversationId: string, muted: boolean): void;
   setDoNotDisturb(enabled: boolean): void;
   settings(): Promise<ShellSettings>;
   /** Opens a checked http(s) URL in the user's browser; false when refused. */
@@ -21,10 +20,6 @@ export function createBridgeHandlers(client: ChatClient, shell: ShellServices) {
 
     setActiveConversation: ({ conversationId }) => {
       shell.setActiveConversation(conversationId);
-      return Promise.resolve(done());
-    },
-    setMuted: ({ conversationId, muted }) => {
-      shell.setMuted(conversationId, muted);
       return Promise.resolve(done());
     },
     setDoNotDisturb: ({ enabled }) => {

@@ -1,5 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ChatEvent, ConversationView, LocalMessage } from '../../shared/bridge';
+import {
+  done,
+  fail,
+  type ChatEvent,
+  type ConversationView,
+  type LocalMessage,
+  type NotificationLevel,
+  type Result,
+} from '../../shared/bridge';
 import { createMemoryKeyValueStore } from '../storage/key-value-store.main';
 import type { NativeNotification } from '../../shared/notifications';
 import { createSettingsStore } from '../../core/storage/settings';
@@ -54,14 +62,18 @@ function incoming(conversationId: string, seq: number): ChatEvent {
   return { type: 'incoming', message: message(conversationId, seq) };
 }
 
-function setup(focused = false) {
+function setup(focused = false, muted: string[] = []) {
+  const levels: { conversationId: string; level: NotificationLevel }[] = [];
+  let levelAnswer: Result<null> = done();
+  const settingsStore = createSettingsStore(electronSettingsStorage(createMemoryKeyValueStore()));
+  for (const id of muted) settingsStore.setMuted(id, true);
   const trays: TrayState[] = [];
   const badges: number[] = [];
   const sent: ChatEvent[] = [];
   const shown: { title: string; click: () => void }[] = [];
   const showWindow = vi.fn();
   const deps: ShellDeps = {
-    settings: createSettingsStore(electronSettingsStorage(createMemoryKeyValueStore())),
+    settings: settingsStore,
     sessionPersistence: () => Promise.resolve({ persistent: true }),
     windowFocused: () => focused,
     showWindow,
@@ -83,6 +95,10 @@ function setup(focused = false) {
     updateTray: (state) => trays.push(state),
     updateBadge: (count) => badges.push(count),
     openExternal: () => Promise.resolve(true),
+    setNotificationLevel: (conversationId, level) => {
+      levels.push({ conversationId, level });
+      return Promise.resolve(levelAnswer);
+    },
   };
   const shell = createShell(deps);
   shell.onCoreEvent({
@@ -90,7 +106,8 @@ function setup(focused = false) {
     session: { user: { ...alice, id: 'u1' }, serverUrl: 'http://x' },
     reason: 'restored',
   });
-  return { shell, trays, badges, sent, shown, showWindow };
+  const answerLevels = (answer: Result<null>) => (levelAnswer = answer);
+  return { shell, trays, badges, sent, shown, showWindow, levels, settingsStore, answerLevels };
 }
 
 describe('desktop shell', () => {
@@ -99,9 +116,58 @@ describe('desktop shell', () => {
     shell.onCoreEvent({ type: 'conversation', conversation: conversation('c1', 2) });
     shell.onCoreEvent({ type: 'conversation', conversation: conversation('c2', 3) });
     expect(badges.at(-1)).toBe(5);
-    shell.services.setMuted('c2', true);
+    // Muted on any device: the server's level arrives with the conversation.
+    shell.onCoreEvent({
+      type: 'conversation',
+      conversation: { ...conversation('c2', 3), notifications: 'none' },
+    });
     expect(badges.at(-1)).toBe(2);
     expect(trays.at(-1)).toEqual({ unread: 2, doNotDisturb: false, signedIn: true });
+    // Left the conversation: its count goes with it.
+    shell.onCoreEvent({ type: 'conversation-removed', conversationId: 'c1' });
+    expect(badges.at(-1)).toBe(0);
+  });
+
+  it('hands the old per-device mutes to the server once, as each conversation shows', async () => {
+    const { shell, levels, settingsStore, answerLevels } = setup(false, ['c1', 'c2', 'c3']);
+    answerLevels(fail('network', 'The server cannot be reached.'));
+    shell.onCoreEvent({ type: 'conversation', conversation: conversation('c1', 0) });
+    await vi.waitFor(() => expect(levels).toHaveLength(1));
+    // Let the refused hand-over finish (its promise chain) before the conversation shows again.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Offline: kept for the next time.
+    expect(settingsStore.get().mutedConversationIds).toContain('c1');
+
+    answerLevels(done());
+    shell.onCoreEvent({ type: 'conversation', conversation: conversation('c1', 0) });
+    // Already "Nothing" on the server (another device migrated it): only forgotten here.
+    shell.onCoreEvent({
+      type: 'conversation',
+      conversation: { ...conversation('c2', 0), notifications: 'none' },
+    });
+    await vi.waitFor(() => expect(settingsStore.get().mutedConversationIds).toEqual(['c3']));
+    expect(levels).toEqual([
+      { conversationId: 'c1', level: 'none' },
+      { conversationId: 'c1', level: 'none' },
+    ]);
+    // Once migrated, never again.
+    shell.onCoreEvent({ type: 'conversation', conversation: conversation('c1', 0) });
+    expect(levels).toHaveLength(2);
+  });
+
+  it('at the "Mentions" level notifies only a message naming the user', () => {
+    const { shell, shown } = setup();
+    shell.onCoreEvent({
+      type: 'conversation',
+      conversation: { ...conversation('c1', 0), notifications: 'mentions' },
+    });
+    shell.onCoreEvent(incoming('c1', 1));
+    expect(shown).toEqual([]);
+    shell.onCoreEvent({
+      type: 'incoming',
+      message: { ...message('c1', 2), mentions: ['u1'] },
+    });
+    expect(shown).toHaveLength(1);
   });
 
   it('clears counts when the session ends', () => {

@@ -1,9 +1,12 @@
 import type {
   ChatEvent,
   ConversationView,
+  NotificationLevel,
+  Result,
   SessionPersistence,
   ShellSettings,
 } from '../../shared/bridge';
+import { createMuteMigration } from '../../shared/mute-migration';
 import type { ShellServices } from './handlers.main';
 import {
   createNotifier,
@@ -31,11 +34,13 @@ export interface ShellDeps {
   updateTray(state: TrayState): void;
   updateBadge(unread: number): void;
   openExternal(url: string): Promise<boolean>;
+  /** The core's call: hands this device's old mutes over to the server's level. */
+  setNotificationLevel(conversationId: string, level: NotificationLevel): Promise<Result<unknown>>;
 }
 
 /**
  * The desktop-only behaviour around the core: unread badge and tray, notifications and
- * their clicks, mute and do-not-disturb. It listens to the same core events the renderer
+ * their clicks, do-not-disturb, and handing the old per-device mutes over to the server. It listens to the same core events the renderer
  * gets and answers the bridge's shell calls.
  */
 export function createShell(deps: ShellDeps): {
@@ -47,9 +52,16 @@ export function createShell(deps: ShellDeps): {
   refresh(): void;
 } {
   const conversations = new Map<string, ConversationView>();
-  const unread = createUnreadCounter((id) => deps.settings.isMuted(id));
+  // The badge leaves out what the user silenced ("Nothing"), on every device alike.
+  const unread = createUnreadCounter((id) => conversations.get(id)?.notifications === 'none');
   let activeConversationId: string | null = null;
   let signedIn = false;
+  let selfId: string | null = null;
+  const muteMigration = createMuteMigration({
+    muted: () => deps.settings.get().mutedConversationIds,
+    forget: (id) => deps.settings.setMuted(id, false),
+    setLevel: (id, level) => deps.setNotificationLevel(id, level),
+  });
 
   function refresh(): void {
     const total = unread.total();
@@ -81,7 +93,7 @@ export function createShell(deps: ShellDeps): {
       windowFocused: deps.windowFocused(),
       activeConversationId,
       doNotDisturb: deps.settings.get().doNotDisturb,
-      isMuted: (id) => deps.settings.isMuted(id),
+      selfId,
     }),
     conversation: (id) => conversations.get(id),
     openConversation,
@@ -97,10 +109,6 @@ export function createShell(deps: ShellDeps): {
       setActiveConversation(conversationId) {
         activeConversationId = conversationId;
       },
-      setMuted(conversationId, muted) {
-        deps.settings.setMuted(conversationId, muted);
-        settingsChanged();
-      },
       setDoNotDisturb,
       settings,
       openExternal: (url) => deps.openExternal(url),
@@ -110,6 +118,13 @@ export function createShell(deps: ShellDeps): {
         case 'conversation':
           conversations.set(event.conversation.id, event.conversation);
           unread.update(event.conversation);
+          notifier.onConversation(event.conversation);
+          muteMigration.onEvent(event);
+          refresh();
+          break;
+        case 'conversation-removed':
+          conversations.delete(event.conversationId);
+          unread.remove(event.conversationId);
           refresh();
           break;
         case 'incoming':
@@ -117,6 +132,7 @@ export function createShell(deps: ShellDeps): {
           break;
         case 'session':
           signedIn = event.session !== null;
+          selfId = event.session?.user.id ?? null;
           // A new account (or none) starts from nothing: no counts or pop-ups of the last one.
           conversations.clear();
           unread.clear();

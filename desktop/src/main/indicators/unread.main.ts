@@ -2,10 +2,12 @@ import type { ConversationView } from '../../shared/bridge';
 
 /**
  * The total shown on the tray and the dock/taskbar badge: unread messages from others,
- * summed over conversations, leaving out muted ones (muting means "don't nag me").
+ * summed over conversations, leaving out muted ones (level "Nothing" means "don't nag me").
  */
 export function createUnreadCounter(isMuted: (conversationId: string) => boolean): {
   update(conversation: Pick<ConversationView, 'id' | 'unreadCount'>): void;
+  /** The user left the conversation, or was removed. */
+  remove(conversationId: string): void;
   total(): number;
   clear(): void;
 } {
@@ -13,6 +15,9 @@ export function createUnreadCounter(isMuted: (conversationId: string) => boolean
   return {
     update(conversation) {
       counts.set(conversation.id, Math.max(0, conversation.unreadCount));
+    },
+    remove(conversationId) {
+      counts.delete(conversationId);
     },
     total() {
       let sum = 0;

@@ -37,11 +37,12 @@ export function ChatShell({
   const selfId = session.user.id;
   useSessionData(selfId);
   useConversationAddress(addresses);
-  const title = useChat((s) => unreadTitle(s.conversations, s.settings));
+  const title = useChat((s) => unreadTitle(s.conversations));
   const activeId = useChat((s) => s.activeId);
   const active = useChat((s) =>
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),
   );
+  const notice = useChat((s) => s.notice);
   const [dialog, setDialog] = useState<'direct' | 'group' | 'notifications' | null>(null);
   const doNotDisturb = useChat((s) => s.settings?.doNotDisturb ?? false);
   const [preferenceError, setPreferenceError] = useState<string | null>(null);
@@ -165,6 +166,22 @@ export function ChatShell({
             />
           ) : (
             <div className="flex flex-1 flex-col items-center justify-center gap-3 p-8 text-center text-zinc-600 dark:text-zinc-400">
+              {notice !== null && (
+                <p
+                  role="status"
+                  className="flex items-center gap-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100"
+                >
+                  {notice}
+                  <button
+                    type="button"
+                    onClick={() => getAppStore().dispatch({ type: 'dismiss-notice' })}
+                    className="rounded px-1.5 font-semibold hover:bg-amber-100 dark:hover:bg-amber-900"
+                    aria-label="Dismiss"
+                  >
+                    ×
+                  </button>
+                </p>
+              )}
               <ChatBubblesIcon className="size-12 text-zinc-300 dark:text-zinc-700" />
               <p className="text-base font-medium text-zinc-700 dark:text-zinc-300">
                 No conversation selected

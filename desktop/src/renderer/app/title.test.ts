@@ -22,23 +22,23 @@ const byId = (...list: ConversationView[]) => Object.fromEntries(list.map((c) =>
 
 describe('the tab title', () => {
   it('counts every unread message: "(3) Chat"', () => {
-    expect(unreadTitle(byId(conversation('a', 2), conversation('b', 1)), null)).toBe('(3) Chat');
+    expect(unreadTitle(byId(conversation('a', 2), conversation('b', 1)))).toBe('(3) Chat');
   });
 
   it('is plain "Chat" when nothing is unread', () => {
-    expect(unreadTitle(byId(conversation('a', 0)), null)).toBe('Chat');
-    expect(unreadTitle({}, null)).toBe('Chat');
+    expect(unreadTitle(byId(conversation('a', 0)))).toBe('Chat');
+    expect(unreadTitle({})).toBe('Chat');
   });
 
-  it('leaves muted conversations out', () => {
-    const settings = { doNotDisturb: false, mutedConversationIds: ['a'] };
-    expect(unreadTitle(byId(conversation('a', 5), conversation('b', 1)), settings)).toBe(
-      '(1) Chat',
-    );
-    expect(unreadTitle(byId(conversation('a', 5)), settings)).toBe('Chat');
+  it('leaves muted conversations (level "Nothing") out, not those at "Mentions"', () => {
+    const muted = { ...conversation('a', 5), notifications: 'none' as const };
+    expect(unreadTitle(byId(muted, conversation('b', 1)))).toBe('(1) Chat');
+    expect(unreadTitle(byId(muted))).toBe('Chat');
+    const mentions = { ...conversation('a', 5), notifications: 'mentions' as const };
+    expect(unreadTitle(byId(mentions))).toBe('(5) Chat');
   });
 
   it('caps the count as the list’s badges do', () => {
-    expect(unreadTitle(byId(conversation('a', 120)), null)).toBe('(99+) Chat');
+    expect(unreadTitle(byId(conversation('a', 120)))).toBe('(99+) Chat');
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { ConversationView } from '../../shared/bridge';
 import { Composer } from '../composer/Composer';
 import { MuteButton } from '../preferences/MuteButton';
@@ -9,6 +9,7 @@ import { useNow } from '../ui/hooks';
 import { BackIcon } from '../ui/icons';
 import { conversationTitle, otherMember, typingText } from '../ui/names';
 import { lastSeen } from '../ui/time';
+import { ConversationDetails } from './ConversationDetails';
 import { loadLatest } from './history';
 import { MessageList } from './MessageList';
 
@@ -62,6 +63,8 @@ export function ConversationPane({
     other === null ? undefined : s.presence[other.id]?.online,
   );
 
+  const [detailsOpen, setDetailsOpen] = useState(false);
+
   useEffect(() => {
     if (list?.loaded !== true) void loadLatest(conversation.id, conversation.unreadCount);
     // Only on opening (the pane is keyed by conversation): later changes arrive as events.
@@ -80,11 +83,38 @@ export function ConversationPane({
         </button>
         <Avatar id={other?.id ?? conversation.id} name={title} online={online} />
         <div className="min-w-0 flex-1">
-          <h2 className="truncate text-base font-semibold">{title}</h2>
+          <h2 className="truncate text-base font-semibold">
+            {/* The header's name opens the details panel (members, name, notifications). */}
+            <button
+              type="button"
+              onClick={() => setDetailsOpen(true)}
+              aria-haspopup="dialog"
+              title="Conversation details"
+              className="max-w-full truncate rounded text-left hover:underline"
+            >
+              {title}
+            </button>
+          </h2>
           <p className="truncate text-xs text-zinc-600 dark:text-zinc-400" aria-live="polite">
             <Subtitle conversation={conversation} selfId={selfId} />
           </p>
         </div>
+        <button
+          type="button"
+          onClick={() => setDetailsOpen(true)}
+          aria-haspopup="dialog"
+          aria-label="Conversation details"
+          title="Conversation details"
+          className={ICON_BUTTON}
+        >
+          <svg viewBox="0 0 20 20" className="size-5" fill="currentColor" aria-hidden="true">
+            <path
+              fillRule="evenodd"
+              d="M18 10a8 8 0 1 1-16 0 8 8 0 0 1 16 0Zm-7-4a1 1 0 1 1-2 0 1 1 0 0 1 2 0ZM9 9a.75.75 0 0 0 0 1.5h.253a.25.25 0 0 1 .244.304l-.459 2.066A1.75 1.75 0 0 0 10.747 15H11a.75.75 0 0 0 0-1.5h-.253a.25.25 0 0 1-.244-.304l.459-2.066A1.75 1.75 0 0 0 9.253 9H9Z"
+              clipRule="evenodd"
+            />
+          </svg>
+        </button>
         <MuteButton conversationId={conversation.id} />
       </header>
 
@@ -125,6 +155,12 @@ export function ConversationPane({
       )}
 
       <Composer conversationId={conversation.id} title={title} selfId={selfId} />
+      <ConversationDetails
+        conversation={conversation}
+        selfId={selfId}
+        open={detailsOpen}
+        onClose={() => setDetailsOpen(false)}
+      />
     </section>
   );
 }

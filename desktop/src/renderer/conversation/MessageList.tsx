@@ -15,6 +15,7 @@ import { memberName } from '../ui/names';
 import { locateFirstUnread, rowLayout, type ReadPosition } from './grouping';
 import { loadOlder, loadOlderUntil } from './history';
 import { MessageRow } from './MessageRow';
+import { adminDirections, systemText } from './system-text';
 import { UnreadJumpBar, type JumpStep } from './UnreadJumpBar';
 
 export interface ListContext {
@@ -200,7 +201,37 @@ export function MessageList({
 
   // ---- jumping to a quoted message (version 2) ----
   const selfId = useChat((s) => s.session?.user.id) ?? '';
-  const nameOf = useCallback((userId: string) => memberName(conversation, userId), [conversation]);
+  // Members first; someone who left or was removed is still named from earlier this session.
+  const names = useChat((s) => s.names);
+  const nameOf = useCallback(
+    (userId: string) =>
+      conversation.members.some((m) => m.id === userId)
+        ? memberName(conversation, userId)
+        : (names[userId] ?? 'Someone'),
+    [conversation, names],
+  );
+  const adminChanges = useMemo(
+    () => adminDirections(items, conversation.admins),
+    [items, conversation.admins],
+  );
+  // People a group change names who are no longer members and not met yet: ask once.
+  const asked = useRef(new Set<string>());
+  useEffect(() => {
+    const unknown = new Set<string>();
+    for (const m of items) {
+      if (m.system == null) continue;
+      for (const id of [m.system.actorId, ...m.system.userIds]) {
+        if (names[id] === undefined && !conversation.members.some((p) => p.id === id)) {
+          if (!asked.current.has(id)) unknown.add(id);
+        }
+      }
+    }
+    if (unknown.size === 0) return;
+    for (const id of unknown) asked.current.add(id);
+    void window.chat.getPeople({ userIds: [...unknown] }).then((result) => {
+      if (result.ok) getAppStore().dispatch({ type: 'people', people: result.value });
+    });
+  }, [items, names, conversation.members]);
   const [highlightKey, setHighlightKey] = useState<string | null>(null);
   const jumpToSeq = useCallback(
     async (seq: number) => {
@@ -295,6 +326,11 @@ export function MessageList({
             selfId={selfId}
             canDeleteOthers={canDeleteOthers}
             highlighted={message.key === highlightKey}
+            systemLine={
+              message.system == null
+                ? null
+                : systemText(message.system, nameOf, selfId, adminChanges.get(message.key))
+            }
             nameOf={nameOf}
             onJumpTo={onJumpTo}
           />

@@ -96,6 +96,8 @@ export interface MessageRowProps {
   canDeleteOthers: boolean;
   /** Just jumped to (from a reply's quote). */
   highlighted: boolean;
+  /** A group change ("Alice added Bob"): drawn as a centred line, not a bubble. */
+  systemLine?: string | null;
   nameOf: (userId: string) => string;
   onJumpTo: (seq: number) => void;
 }
@@ -110,6 +112,7 @@ export const MessageRow = memo(function MessageRow({
   selfId,
   canDeleteOthers,
   highlighted,
+  systemLine = null,
   nameOf,
   onJumpTo,
 }: MessageRowProps) {
@@ -171,100 +174,118 @@ export const MessageRow = memo(function MessageRow({
           <span className="h-px flex-1 bg-red-400/60" />
         </div>
       )}
-      <div className={`flex items-end gap-2 ${mine ? 'justify-end' : 'justify-start'}`}>
-        {!mine && showSender && (
-          <span className="w-8 shrink-0">
-            {layout.groupEnd && <Avatar id={message.senderId} name={senderName} size="sm" />}
-          </span>
-        )}
-        <div
-          className={`flex max-w-[min(75%,40rem)] min-w-0 flex-col ${mine ? 'items-end' : 'items-start'}`}
+      {systemLine !== null ? (
+        <p
+          data-testid="system-message"
+          className="flex justify-center py-1.5 text-center text-xs text-zinc-600 dark:text-zinc-400"
         >
-          {!mine && showSender && layout.groupStart && (
-            <span className="mb-0.5 ml-3 text-xs font-medium text-zinc-600 dark:text-zinc-400">
-              {senderName}
+          <span className="rounded-full bg-zinc-100 px-3 py-1 dark:bg-zinc-800/80">
+            {systemLine}
+            <time
+              dateTime={message.createdAt}
+              title={exactTime(message.createdAt)}
+              className="ml-2 text-[11px] text-zinc-500 dark:text-zinc-400"
+            >
+              {clockTime(message.createdAt)}
+            </time>
+          </span>
+        </p>
+      ) : (
+        <div className={`flex items-end gap-2 ${mine ? 'justify-end' : 'justify-start'}`}>
+          {!mine && showSender && (
+            <span className="w-8 shrink-0">
+              {layout.groupEnd && <Avatar id={message.senderId} name={senderName} size="sm" />}
             </span>
           )}
           <div
-            className={`max-w-full rounded-2xl px-3 py-1.5 text-[15px] leading-snug ${bubble} ${failed ? 'opacity-70' : ''} ${ring}`}
+            className={`flex max-w-[min(75%,40rem)] min-w-0 flex-col ${mine ? 'items-end' : 'items-start'}`}
           >
-            {message.replyTo !== null && !deleted && (
-              <ReplyQuote
-                replyTo={message.replyTo}
-                senderName={nameOf(message.replyTo.senderId)}
-                mine={mine}
-                onJump={onJumpTo}
-              />
-            )}
-            <MessageAttachments attachments={message.attachments ?? []} />
-            {/* `anywhere`, not `break-word`: only it lets a 300-character word or URL shrink
-                the bubble's minimum width, so the bubble stays inside the column. */}
-            {deleted ? (
-              <span data-testid="message-deleted" className="italic opacity-80">
-                This message was deleted
+            {!mine && showSender && layout.groupStart && (
+              <span className="mb-0.5 ml-3 text-xs font-medium text-zinc-600 dark:text-zinc-400">
+                {senderName}
               </span>
-            ) : (
-              <span data-testid="message-body" className="whitespace-pre-wrap wrap-anywhere">
-                <MessageText
-                  body={message.body}
-                  linkClassName={`underline underline-offset-2 ${mine ? 'text-white' : 'text-blue-600 dark:text-blue-400'}`}
-                  mentionClassName={`rounded px-0.5 font-semibold ${mine ? 'bg-blue-500' : 'bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100'}`}
+            )}
+            <div
+              className={`max-w-full rounded-2xl px-3 py-1.5 text-[15px] leading-snug ${bubble} ${failed ? 'opacity-70' : ''} ${ring}`}
+            >
+              {message.replyTo !== null && !deleted && (
+                <ReplyQuote
+                  replyTo={message.replyTo}
+                  senderName={nameOf(message.replyTo.senderId)}
+                  mine={mine}
+                  onJump={onJumpTo}
                 />
+              )}
+              <MessageAttachments attachments={message.attachments ?? []} />
+              {/* `anywhere`, not `break-word`: only it lets a 300-character word or URL shrink
+                the bubble's minimum width, so the bubble stays inside the column. */}
+              {deleted ? (
+                <span data-testid="message-deleted" className="italic opacity-80">
+                  This message was deleted
+                </span>
+              ) : (
+                <span data-testid="message-body" className="whitespace-pre-wrap wrap-anywhere">
+                  <MessageText
+                    body={message.body}
+                    linkClassName={`underline underline-offset-2 ${mine ? 'text-white' : 'text-blue-600 dark:text-blue-400'}`}
+                    mentionClassName={`rounded px-0.5 font-semibold ${mine ? 'bg-blue-500' : 'bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100'}`}
+                  />
+                </span>
+              )}
+              <span
+                className={`float-right mt-1.5 ml-2 inline-flex translate-y-0.5 items-center gap-1 text-[11px] leading-none ${
+                  mine ? 'text-blue-50' : 'text-zinc-600 dark:text-zinc-400'
+                }`}
+              >
+                {message.changePending === true && (
+                  <span
+                    data-testid="change-pending"
+                    role="img"
+                    aria-label="Change not applied yet: waiting for the connection"
+                    title="Your change will be applied when you are back online"
+                    className="inline-flex"
+                  >
+                    <ClockIcon className="size-3" />
+                  </span>
+                )}
+                {message.editedAt !== null && !deleted && (
+                  <span data-testid="message-edited" title={exactTime(message.editedAt)}>
+                    edited
+                  </span>
+                )}
+                <time dateTime={message.createdAt} title={exactTime(message.createdAt)}>
+                  {clockTime(message.createdAt)}
+                </time>
+                {mine && <DeliveryMark message={message} />}
               </span>
+            </div>
+            {failed && <FailedActions message={message} />}
+            {message.changeError !== undefined && (
+              <p
+                data-testid="change-refused"
+                role="alert"
+                className="mt-1 text-xs text-red-600 dark:text-red-400"
+              >
+                Your change was not applied: {message.changeError.message}
+              </p>
             )}
-            <span
-              className={`float-right mt-1.5 ml-2 inline-flex translate-y-0.5 items-center gap-1 text-[11px] leading-none ${
-                mine ? 'text-blue-50' : 'text-zinc-600 dark:text-zinc-400'
-              }`}
-            >
-              {message.changePending === true && (
-                <span
-                  data-testid="change-pending"
-                  role="img"
-                  aria-label="Change not applied yet: waiting for the connection"
-                  title="Your change will be applied when you are back online"
-                  className="inline-flex"
-                >
-                  <ClockIcon className="size-3" />
-                </span>
-              )}
-              {message.editedAt !== null && !deleted && (
-                <span data-testid="message-edited" title={exactTime(message.editedAt)}>
-                  edited
-                </span>
-              )}
-              <time dateTime={message.createdAt} title={exactTime(message.createdAt)}>
-                {clockTime(message.createdAt)}
-              </time>
-              {mine && <DeliveryMark message={message} />}
-            </span>
+            {message.state === 'waiting' && (
+              <p className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
+                Waiting for connection — will send when you're back online
+              </p>
+            )}
+            <ReactionChips message={message} selfId={selfId} nameOf={nameOf} />
+            <MessageActions
+              message={message}
+              selfId={selfId}
+              senderName={senderName}
+              canDelete={mine || canDeleteOthers}
+              menuAt={menuAt}
+              onMenu={setMenuAt}
+            />
           </div>
-          {failed && <FailedActions message={message} />}
-          {message.changeError !== undefined && (
-            <p
-              data-testid="change-refused"
-              role="alert"
-              className="mt-1 text-xs text-red-600 dark:text-red-400"
-            >
-              Your change was not applied: {message.changeError.message}
-            </p>
-          )}
-          {message.state === 'waiting' && (
-            <p className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">
-              Waiting for connection — will send when you're back online
-            </p>
-          )}
-          <ReactionChips message={message} selfId={selfId} nameOf={nameOf} />
-          <MessageActions
-            message={message}
-            selfId={selfId}
-            senderName={senderName}
-            canDelete={mine || canDeleteOthers}
-            menuAt={menuAt}
-            onMenu={setMenuAt}
-          />
         </div>
-      </div>
+      )}
     </div>
   );
 });

@@ -73,6 +73,8 @@ function continues(
   dividerBetween: boolean,
 ): boolean {
   if (previous === undefined || dividerBetween) return false;
+  // A group change is a line of its own, never part of someone's run of bubbles.
+  if (previous.kind === 'system' || next.kind === 'system') return false;
   if (previous.senderId !== next.senderId) return false;
   if (!isSameDay(previous.createdAt, next.createdAt)) return false;
   const gap = Date.parse(next.createdAt) - Date.parse(previous.createdAt);

@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { ConversationView } from '../../shared/bridge';
 import { sortedConversations } from '../store/reducer';
-import { isMuted } from '../preferences/preferences';
+import { levelOf } from '../preferences/preferences';
 import { useChat } from '../store/store';
 import { Avatar } from '../ui/Avatar';
 import { PRIMARY_BUTTON, TEXT_INPUT } from '../ui/buttons';
@@ -36,7 +36,8 @@ function ConversationRow({
     // Unknown (disconnected, or not fetched yet): no dot rather than a guess.
     other === null ? undefined : s.presence[other.id]?.online,
   );
-  const muted = useChat((s) => isMuted(s.settings, conversation.id));
+  const level = levelOf(conversation);
+  const muted = level === 'none';
   const unread = conversation.unreadCount;
   return (
     // An option of the listbox: focus moves over it, a click or Enter/Space opens it
@@ -76,6 +77,15 @@ function ConversationRow({
                   <span className="sr-only">(muted)</span>
                 </span>
               )}
+              {level === 'mentions' && (
+                <span
+                  className="shrink-0 text-xs font-semibold text-zinc-500 dark:text-zinc-400"
+                  title="Mentions only"
+                >
+                  <span aria-hidden="true">@</span>
+                  <span className="sr-only">(mentions only)</span>
+                </span>
+              )}
             </span>
             <time
               dateTime={conversation.lastActivityAt}
@@ -94,7 +104,7 @@ function ConversationRow({
                     : 'text-zinc-600 dark:text-zinc-400'
               }`}
             >
-              {preview(conversation)}
+              {preview(conversation, selfId)}
             </span>
             {unread > 0 && (
               <span

@@ -95,4 +95,13 @@ describe('conversation preview', () => {
     ).toBe('Not sent: oops');
     expect(preview(conversation('group', null))).toBe('No messages yet');
   });
+
+  it('tells a group change as a sentence, not an empty body', () => {
+    const added = message({
+      kind: 'system',
+      body: '',
+      system: { event: 'member_added', actorId: 'bob', userIds: ['me'], title: null },
+    });
+    expect(preview(conversation('group', added), 'me')).toBe('\u2068Bob Builder\u2069 added you');
+  });
 });

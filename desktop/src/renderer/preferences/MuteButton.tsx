@@ -2,19 +2,27 @@ import { useState } from 'react';
 import { getAppStore, useChat } from '../store/store';
 import { ICON_BUTTON } from '../ui/buttons';
 import { BellIcon, BellSlashIcon } from '../ui/icons';
-import { changeMuted, isMuted } from './preferences';
+import { changeNotificationLevel, levelOf } from './preferences';
 
 /**
- * The conversation header's mute toggle. One fixed label with `aria-pressed`, so a screen
- * reader says "Mute conversation, toggle button, pressed" rather than a label that flips.
+ * The conversation header's mute toggle: the quick way to the notification level "Nothing"
+ * (and back to "All"), kept on the server for every device; the details panel offers all
+ * three levels. One fixed label with `aria-pressed`, so a screen reader says "Mute
+ * conversation, toggle button, pressed" rather than a label that flips.
  */
 export function MuteButton({ conversationId }: { conversationId: string }) {
-  const muted = useChat((s) => isMuted(s.settings, conversationId));
+  const level = useChat((s) => levelOf(s.conversations[conversationId]));
+  const muted = level === 'none';
   const [error, setError] = useState<string | null>(null);
 
   const toggle = () => {
     setError(null);
-    void changeMuted(getAppStore(), window.chat, conversationId, !muted).then(setError);
+    void changeNotificationLevel(
+      getAppStore(),
+      window.chat,
+      conversationId,
+      muted ? 'all' : 'none',
+    ).then(setError);
   };
 
   return (
@@ -25,7 +33,13 @@ export function MuteButton({ conversationId }: { conversationId: string }) {
         onClick={toggle}
         aria-pressed={muted}
         aria-label="Mute conversation"
-        title={muted ? 'Muted: no notifications. Click to unmute.' : 'Mute notifications'}
+        title={
+          muted
+            ? 'Muted: no notifications. Click to unmute.'
+            : level === 'mentions'
+              ? 'Notifies only when you are mentioned. Click to mute.'
+              : 'Mute notifications'
+        }
       >
         {muted ? <BellSlashIcon /> : <BellIcon />}
       </button>

@@ -126,7 +126,8 @@ export function NotificationSettingsDialog({
         <DoNotDisturbSwitch />
         <BrowserPermission />
         <p className="text-xs text-zinc-600 dark:text-zinc-400">
-          To silence a single conversation, use the bell in its header.
+          To silence a single conversation, use the bell in its header; its details (click its name)
+          also offer “Mentions only”. That choice is the same on all your devices.
         </p>
       </div>
     </Dialog>

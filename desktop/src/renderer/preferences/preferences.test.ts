@@ -5,13 +5,14 @@ import {
   done,
   type ChatBridge,
   type ChatEventListener,
+  type ConversationView,
   type Result,
   type SessionInfo,
   type ShellSettings,
 } from '../../shared/bridge';
 import { initialState, reducer, type Action } from '../store/reducer';
 import { connectStore, createChatStore } from '../store/store';
-import { changeDoNotDisturb, changeMuted, isMuted } from './preferences';
+import { changeDoNotDisturb, changeNotificationLevel, levelOf } from './preferences';
 
 const run = (actions: Action[]) => actions.reduce(reducer, initialState);
 const settingsEvent = (settings: ShellSettings): Action => ({
@@ -24,25 +25,53 @@ const loaded: ShellSettings = {
   sessionPersistence: { persistent: true },
 };
 
-describe('mute and do-not-disturb state', () => {
-  it('a mute shows at once, keeps the other preferences, and unmuting removes only that one', () => {
-    const muted = run([
-      settingsEvent(loaded),
-      { type: 'set-muted', conversationId: 'c1', muted: true },
-    ]);
-    expect(muted.settings).toEqual({ ...loaded, mutedConversationIds: ['c2', 'c1'] });
-    expect(isMuted(muted.settings, 'c1')).toBe(true);
+function conversation(id: string): ConversationView {
+  return {
+    id,
+    type: 'group',
+    title: 'Team',
+    members: [],
+    createdAt: '2026-01-01T00:00:00.000Z',
+    lastMessage: null,
+    lastReadSeq: 0,
+    unreadCount: 0,
+    receipts: [],
+    lastActivityAt: '2026-01-01T00:00:00.000Z',
+    admins: [],
+    notifications: 'all',
+  };
+}
+const withConversations: Action = {
+  type: 'conversations-loaded',
+  conversations: [conversation('c1'), conversation('c2')],
+};
 
-    const again = reducer(muted, { type: 'set-muted', conversationId: 'c1', muted: true });
-    expect(again.settings?.mutedConversationIds).toEqual(['c2', 'c1']);
-    const unmuted = reducer(again, { type: 'set-muted', conversationId: 'c1', muted: false });
-    expect(unmuted.settings).toEqual(loaded);
+describe('notification level and do-not-disturb state', () => {
+  it('a level shows at once on that conversation only; the server copy replaces it', () => {
+    const state = run([
+      withConversations,
+      { type: 'set-notification-level', conversationId: 'c1', level: 'none' },
+    ]);
+    expect(levelOf(state.conversations.c1)).toBe('none');
+    expect(levelOf(state.conversations.c2)).toBe('all');
+    // Another device set "Mentions": the core's conversation event carries it.
+    const synced = reducer(state, {
+      type: 'event',
+      event: {
+        type: 'conversation',
+        conversation: { ...conversation('c1'), notifications: 'mentions' },
+      },
+    });
+    expect(levelOf(synced.conversations.c1)).toBe('mentions');
+    // Nothing for a conversation not held.
+    expect(
+      reducer(synced, { type: 'set-notification-level', conversationId: 'zz', level: 'none' }),
+    ).toBe(synced);
   });
 
   it('works before the preferences arrived, from the defaults', () => {
     const state = run([{ type: 'set-do-not-disturb', enabled: true }]);
     expect(state.settings).toEqual({ doNotDisturb: true, mutedConversationIds: [] });
-    expect(isMuted(state.settings, 'c1')).toBe(false);
   });
 
   it('follows the shell: do-not-disturb switched in the tray replaces what the UI showed', () => {
@@ -66,15 +95,19 @@ describe('mute and do-not-disturb state', () => {
   });
 });
 
-type PreferenceBridge = Pick<ChatBridge, 'setMuted' | 'setDoNotDisturb'>;
+type PreferenceBridge = Pick<ChatBridge, 'setNotificationLevel' | 'setDoNotDisturb'>;
 
 function bridgeAnswering(answer: Result<null>): PreferenceBridge & { calls: unknown[] } {
   const calls: unknown[] = [];
   return {
     calls,
-    setMuted: (args) => {
+    setNotificationLevel: (args) => {
       calls.push(args);
-      return Promise.resolve(answer);
+      return Promise.resolve(
+        answer.ok
+          ? ok({ ...conversation(args.conversationId), notifications: args.level })
+          : answer,
+      );
     },
     setDoNotDisturb: (args) => {
       calls.push(args);
@@ -85,33 +118,31 @@ function bridgeAnswering(answer: Result<null>): PreferenceBridge & { calls: unkn
 
 describe('changing a preference through the bridge', () => {
   it('asks the bridge and keeps the new value when it agrees', async () => {
-    const store = createChatStore(run([settingsEvent(loaded)]));
+    const store = createChatStore(run([settingsEvent(loaded), withConversations]));
     const bridge = bridgeAnswering(done());
-    expect(await changeMuted(store, bridge, 'c1', true)).toBeNull();
+    expect(await changeNotificationLevel(store, bridge, 'c1', 'mentions')).toBeNull();
     expect(await changeDoNotDisturb(store, bridge, true)).toBeNull();
-    expect(bridge.calls).toEqual([{ conversationId: 'c1', muted: true }, { enabled: true }]);
-    expect(store.getState().settings).toMatchObject({
-      doNotDisturb: true,
-      mutedConversationIds: ['c2', 'c1'],
-    });
+    expect(bridge.calls).toEqual([{ conversationId: 'c1', level: 'mentions' }, { enabled: true }]);
+    expect(store.getState().settings).toMatchObject({ doNotDisturb: true });
+    expect(levelOf(store.getState().conversations.c1)).toBe('mentions');
   });
 
   it('shows the change before the bridge answers, and puts it back with a reason when refused', async () => {
-    const store = createChatStore(run([settingsEvent(loaded)]));
-    let answer: (result: Result<null>) => void = () => undefined;
-    const pending = changeMuted(
+    const store = createChatStore(run([settingsEvent(loaded), withConversations]));
+    let answer: (result: Result<ConversationView>) => void = () => undefined;
+    const pending = changeNotificationLevel(
       store,
       {
-        setMuted: () => new Promise((resolve) => (answer = resolve)),
+        setNotificationLevel: () => new Promise((resolve) => (answer = resolve)),
         setDoNotDisturb: () => Promise.resolve(done()),
       },
       'c2',
-      false,
+      'none',
     );
-    expect(isMuted(store.getState().settings, 'c2')).toBe(false);
-    answer(fail('invalid_request', 'conversationId: too long'));
-    expect(await pending).toBe('Could not unmute the conversation: conversationId: too long');
-    expect(isMuted(store.getState().settings, 'c2')).toBe(true);
+    expect(levelOf(store.getState().conversations.c2)).toBe('none');
+    answer(fail('network', 'The server cannot be reached.'));
+    expect(await pending).toBe('Could not change the notifications: The server cannot be reached.');
+    expect(levelOf(store.getState().conversations.c2)).toBe('all');
 
     const refused = bridgeAnswering(fail('unsupported', 'not here'));
     expect(await changeDoNotDisturb(store, refused, true)).toBe(

@@ -299,3 +299,78 @@ describe('reducer: presence', () => {
     expect(state.presence.u2?.online).toBe(true);
   });
 });
+
+describe('groups in the renderer state (issue #17)', () => {
+  const person = (id: string, displayName: string) => ({
+    id,
+    username: displayName.toLowerCase(),
+    displayName,
+    createdAt: '',
+  });
+  const group = (members: ReturnType<typeof person>[], title = 'Team'): ConversationView => ({
+    id: 'g1',
+    type: 'group',
+    title,
+    members,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    lastMessage: null,
+    lastReadSeq: 0,
+    unreadCount: 0,
+    receipts: [],
+    lastActivityAt: '2026-01-01T00:00:00.000Z',
+    admins: [],
+    notifications: 'all',
+  });
+  const conversationEvent = (conversation: ConversationView): Action => ({
+    type: 'event',
+    event: { type: 'conversation', conversation },
+  });
+  it('keeps the name of someone who left, so the history can still name them', () => {
+    const state = run([
+      conversationEvent(group([person('a', 'Alice'), person('b', 'Bob')])),
+      conversationEvent(group([person('a', 'Alice')])),
+    ]);
+    expect(state.conversations.g1?.members).toHaveLength(1);
+    expect(state.names).toEqual({ a: 'Alice', b: 'Bob' });
+    // A new name replaces the old one.
+    const renamed = run([conversationEvent(group([person('a', 'Alicia')]))], state);
+    expect(renamed.names.a).toBe('Alicia');
+  });
+
+  it('a rename replaces the title in place', () => {
+    const state = run([
+      conversationEvent(group([person('a', 'Alice')])),
+      conversationEvent(group([person('a', 'Alice')], 'Trip')),
+    ]);
+    expect(state.conversations.g1?.title).toBe('Trip');
+  });
+
+  it('removed from the open conversation: it goes, the empty state says why, until dismissed', () => {
+    const state = run([
+      conversationEvent(group([person('a', 'Alice')])),
+      { type: 'select', conversationId: 'g1' },
+      {
+        type: 'event',
+        event: { type: 'message', message: { ...stored(1), conversationId: 'g1' } },
+      },
+      { type: 'event', event: { type: 'conversation-removed', conversationId: 'g1' } },
+    ]);
+    expect(state.conversations.g1).toBeUndefined();
+    expect(state.messages.g1).toBeUndefined();
+    expect(state.activeId).toBeNull();
+    expect(state.notice).toBe('You are no longer a member of “Team”.');
+    expect(reducer(state, { type: 'dismiss-notice' }).notice).toBeNull();
+    expect(reducer(state, { type: 'select', conversationId: 'c1' }).notice).toBeNull();
+  });
+
+  it('removed from a conversation that is not open: it goes quietly', () => {
+    const state = run([
+      conversationEvent(group([person('a', 'Alice')])),
+      { type: 'select', conversationId: 'c1' },
+      { type: 'event', event: { type: 'conversation-removed', conversationId: 'g1' } },
+    ]);
+    expect(state.conversations.g1).toBeUndefined();
+    expect(state.activeId).toBe('c1');
+    expect(state.notice).toBeNull();
+  });
+});

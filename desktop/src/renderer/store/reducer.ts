@@ -4,7 +4,7 @@
  * (conversation list, history pages, people).
  */
 import { compareLocalMessages } from '../../shared/bridge';
-import { withDoNotDisturb, withMuted } from '../../shared/settings';
+import { withDoNotDisturb } from '../../shared/settings';
 import type {
   ChatEvent,
   ConnectionStatus,
@@ -12,6 +12,7 @@ import type {
   DeliveryState,
   HistoryPage,
   LocalMessage,
+  NotificationLevel,
   Person,
   SessionChangeReason,
   SessionInfo,
@@ -64,6 +65,13 @@ export interface ChatUiState {
   typing: Record<string, string[]>;
   settings: ShellSettings | null;
   activeId: string | null;
+  /**
+   * Display names of everyone met in a conversation this session, kept after they leave,
+   * so a group's history still names a removed member ("Alice removed Bob").
+   */
+  names: Record<string, string>;
+  /** A short notice for the empty state: the open conversation was taken away. */
+  notice: string | null;
 }
 
 export type Action =
@@ -75,8 +83,9 @@ export type Action =
   | { type: 'history-failed'; conversationId: string; message: string }
   | { type: 'people'; people: Person[] }
   | { type: 'select'; conversationId: string | null }
+  | { type: 'dismiss-notice' }
   /** The user flipped a control: shown at once; the shell's `settings` event confirms it. */
-  | { type: 'set-muted'; conversationId: string; muted: boolean }
+  | { type: 'set-notification-level'; conversationId: string; level: NotificationLevel }
   | { type: 'set-do-not-disturb'; enabled: boolean };
 
 export const initialState: ChatUiState = {
@@ -91,6 +100,8 @@ export const initialState: ChatUiState = {
   typing: {},
   settings: null,
   activeId: null,
+  names: {},
+  notice: null,
 };
 
 const EMPTY_LIST: MessageList = {
@@ -187,7 +198,25 @@ function cleared(state: ChatUiState): ChatUiState {
     presence: {},
     typing: {},
     activeId: null,
+    names: {},
+    notice: null,
   };
+}
+
+/** The names with every member of `conversations` (a renamed person's new name wins). */
+function withNames(
+  names: Record<string, string>,
+  conversations: readonly ConversationView[],
+): Record<string, string> {
+  let next: Record<string, string> | null = null;
+  for (const conversation of conversations) {
+    for (const member of conversation.members) {
+      if (names[member.id] === member.displayName) continue;
+      next ??= { ...names };
+      next[member.id] = member.displayName;
+    }
+  }
+  return next ?? names;
 }
 
 function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
@@ -223,8 +252,10 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
       return {
         ...state,
         conversations: { ...state.conversations, [event.conversation.id]: event.conversation },
+        names: withNames(state.names, [event.conversation]),
       };
     case 'conversation-removed': {
+      const gone = state.conversations[event.conversationId];
       const { [event.conversationId]: _gone, ...conversations } = state.conversations;
       const { [event.conversationId]: _messages, ...messages } = state.messages;
       const { [event.conversationId]: _typing, ...typing } = state.typing;
@@ -234,6 +265,10 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
         messages,
         typing,
         activeId: state.activeId === event.conversationId ? null : state.activeId,
+        notice:
+          state.activeId === event.conversationId
+            ? `You are no longer a member of ${gone?.type === 'group' && gone.title ? `“${gone.title}”` : 'that conversation'}.`
+            : state.notice,
       };
     }
     case 'presence':
@@ -268,7 +303,7 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
       };
     }
     case 'open-conversation':
-      return { ...state, activeId: event.conversationId };
+      return { ...state, activeId: event.conversationId, notice: null };
     case 'settings':
       return { ...state, settings: event.settings };
   }
@@ -288,7 +323,12 @@ export function reducer(state: ChatUiState, action: Action): ChatUiState {
     case 'conversations-loaded': {
       const conversations = { ...state.conversations };
       for (const c of action.conversations) conversations[c.id] = c;
-      return { ...state, conversations, conversationsLoaded: true };
+      return {
+        ...state,
+        conversations,
+        conversationsLoaded: true,
+        names: withNames(state.names, action.conversations),
+      };
     }
     case 'history-loading':
       return withList(state, action.conversationId, (list) => ({
@@ -317,15 +357,32 @@ export function reducer(state: ChatUiState, action: Action): ChatUiState {
       }));
     case 'people': {
       const presence = { ...state.presence };
+      const names = { ...state.names };
       for (const p of action.people) {
         presence[p.id] = { online: p.online, lastSeenAt: p.lastSeenAt };
+        names[p.id] = p.displayName;
       }
-      return { ...state, presence };
+      return { ...state, presence, names };
     }
     case 'select':
-      return { ...state, activeId: action.conversationId };
-    case 'set-muted':
-      return { ...state, settings: withMuted(state.settings, action.conversationId, action.muted) };
+      return {
+        ...state,
+        activeId: action.conversationId,
+        notice: action.conversationId === null ? state.notice : null,
+      };
+    case 'dismiss-notice':
+      return state.notice === null ? state : { ...state, notice: null };
+    case 'set-notification-level': {
+      const conversation = state.conversations[action.conversationId];
+      if (conversation === undefined) return state;
+      return {
+        ...state,
+        conversations: {
+          ...state.conversations,
+          [conversation.id]: { ...conversation, notifications: action.level },
+        },
+      };
+    }
     case 'set-do-not-disturb':
       return { ...state, settings: withDoNotDisturb(state.settings, action.enabled) };
   }

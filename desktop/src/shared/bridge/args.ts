@@ -8,7 +8,10 @@
  */
 import { z } from 'zod';
 import {
+  AddMembersRequest,
   Attachment,
+  GroupTitle,
+  NotificationLevel,
   UPLOAD_LIMITS,
   ClientId,
   CreateGroupRequest,
@@ -99,8 +102,13 @@ export const BRIDGE_ARG_SCHEMAS = {
     bytes: z.instanceof(Uint8Array),
   }),
   attachmentBytes: z.object({ attachmentId: Id, thumbnail: z.boolean() }),
+  // ---- groups and notification levels (version 2) ----
+  renameGroup: z.object({ conversationId: Id, title: GroupTitle }),
+  addMembers: AddMembersRequest.extend({ conversationId: Id }),
+  removeMember: z.object({ conversationId: Id, userId: Id }),
+  setAdmin: z.object({ conversationId: Id, userId: Id, admin: z.boolean() }),
+  setNotificationLevel: z.object({ conversationId: Id, level: NotificationLevel }),
   setActiveConversation: z.object({ conversationId: Id.nullable() }),
-  setMuted: z.object({ conversationId: Id, muted: z.boolean() }),
   setDoNotDisturb: z.object({ enabled: z.boolean() }),
   getSettings: NoArgs,
   /** A web link, or a plain `mailto:` address (an e-mail address in a message). */

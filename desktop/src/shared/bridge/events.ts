@@ -16,7 +16,7 @@ export type ChatEvent =
   | { type: 'message'; message: LocalMessage }
   /**
    * A message from someone else that arrived live (`message:new` on the socket) and was not
-   * held before; sent right after its `message` event. History pages and catch-up never
+   * held before, and is not a group change (a `system` message is history, not news); sent right after its `message` event. History pages and catch-up never
    * produce one, so shells notify for these only (never a burst at sign-in or reload).
    */
   | { type: 'incoming'; message: LocalMessage }

@@ -25,7 +25,7 @@ import type {
 
 /**
  * `core`: the environment-neutral client core answers it. `shell`: the shell around the
- * core answers it (Electron's main process, or the web bridge): links, mute, do-not-disturb,
+ * core answers it (Electron's main process, or the web bridge): links, do-not-disturb,
  * the active conversation.
  */
 export type BridgeSide = 'core' | 'shell';
@@ -77,8 +77,16 @@ export const BRIDGE_METHODS = {
   uploadFile: core<Attachment>(),
   /** An attachment's bytes (the renderer shows them through a blob URL). */
   attachmentBytes: core<AttachmentBytes>(),
+  // ---- groups and notification levels (version 2) ----
+  /** The group after the change; every window also gets it as a `conversation` event. */
+  renameGroup: core<ConversationView>(),
+  addMembers: core<ConversationView>(),
+  /** Removes a member (admins); with the caller's own id, leaves (the group is dropped). */
+  removeMember: core<null>(),
+  setAdmin: core<ConversationView>(),
+  /** The caller's level for a conversation, kept on the server for every device. */
+  setNotificationLevel: core<ConversationView>(),
   setActiveConversation: shell<null>(),
-  setMuted: shell<null>(),
   setDoNotDisturb: shell<null>(),
   getSettings: shell<ShellSettings>(),
   openExternal: shell<null>(),

@@ -6,14 +6,16 @@ import type {
   Attachment,
   Conversation,
   MemberReceipt,
+  NotificationLevel,
   Person,
   Reaction,
   ReplyTo,
+  SystemEvent,
   User,
 } from '@chat/protocol';
 import type { BridgeError } from './results';
 
-export type { MemberReceipt, Person, Reaction, ReplyTo, User };
+export type { MemberReceipt, NotificationLevel, Person, Reaction, ReplyTo, SystemEvent, User };
 
 export interface SessionInfo {
   user: User;
@@ -67,6 +69,8 @@ export interface LocalMessage {
   // ---- message lifecycle (version 2) ----
   /** `system` messages record a group change and have an empty body. */
   kind: 'text' | 'system';
+  /** Who did what to whom, for a `system` message; `null` (or absent) for any other. */
+  system?: SystemEvent | null;
   editedAt: string | null;
   /** Set on a message deleted for everyone (its body is then empty). */
   deletedAt: string | null;
@@ -105,13 +109,16 @@ export function compareLocalMessages(a: LocalMessage, b: LocalMessage): number {
 
 /**
  * A conversation as the client holds it: the contract's, with local unread/last message.
- * Version 2's `rev` is left out (the core keeps it for catch-up, the UI has no use for it),
- * and `notifications` until the client core keeps it up to date.
+ * Version 2's `rev` is left out (the core keeps it for catch-up, the UI has no use for it).
+ * `notifications` is the caller's level, kept on the server and followed live on every
+ * device (`conversation:updated`).
  */
 export interface ConversationView extends Omit<
   Conversation,
   'lastMessage' | 'rev' | 'notifications'
 > {
+  /** The caller's notification level (the core always sets it; absent reads as `all`). */
+  notifications?: NotificationLevel;
   /** The latest message, including the caller's own unsent ones. */
   lastMessage: LocalMessage | null;
   /** For sorting the list: the last message's time, else the creation time. */
