@@ -172,6 +172,7 @@ export function createApp(deps: AppDeps): App {
   const typing = new TypingService(membership, notifier, {
     expiryMs: deps.timings?.typingExpiryMs,
     relayClear: scaleOut?.relayTypingClear,
+    blockedBy: (userId) => store.users.listBlocked(userId),
   });
   scaleOut?.attach({ io: realtime.io, sessionStatus, typing, membership });
   const receipts = new ReceiptsService(store.receipts, membership, notifier);
@@ -238,7 +239,7 @@ export function createApp(deps: AppDeps): App {
       health: () => ({ status: 200, body: { status: 'ok' } }),
       ...docsRoutes(),
       ...authRoutes(auth),
-      ...usersRoutes(users),
+      ...usersRoutes(users, auth),
       ...conversationsRoutes(conversations, groups),
       ...messagesRoutes(messages, receipts),
       ...uploadsRoutes(

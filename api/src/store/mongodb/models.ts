@@ -14,6 +14,8 @@ export interface UserDoc {
   passwordHash: string;
   createdAt: Date;
   lastSeenAt: Date | null;
+  /** Missing on documents written before version 2: not deleted. */
+  deletedAt?: Date | null;
 }
 
 export interface SessionDoc {
@@ -23,6 +25,17 @@ export interface SessionDoc {
   createdAt: Date;
   refreshExpiresAt: Date;
   revokedAt: Date | null;
+  /** Missing on documents written before version 2: '' and createdAt. */
+  client?: string;
+  lastActiveAt?: Date;
+}
+
+/** One person blocking another (version 2). */
+export interface BlockDoc {
+  _id: Types.ObjectId;
+  blockerId: Types.ObjectId;
+  blockedId: Types.ObjectId;
+  createdAt: Date;
 }
 
 export interface ConversationDoc {
@@ -138,6 +151,7 @@ const userSchema = new Schema<UserDoc>(
     passwordHash: String,
     createdAt: Date,
     lastSeenAt: Date,
+    deletedAt: Date,
   },
   { ...schemaOptions, collection: 'users' },
 );
@@ -151,11 +165,24 @@ const sessionSchema = new Schema<SessionDoc>(
     createdAt: Date,
     refreshExpiresAt: Date,
     revokedAt: Date,
+    client: String,
+    lastActiveAt: Date,
   },
   { ...schemaOptions, collection: 'sessions' },
 );
 // For revoking or listing a user's sessions.
 sessionSchema.index({ userId: 1 }, { name: 'session_user' });
+
+const blockSchema = new Schema<BlockDoc>(
+  {
+    blockerId: Schema.Types.ObjectId,
+    blockedId: Schema.Types.ObjectId,
+    createdAt: Date,
+  },
+  { ...schemaOptions, collection: 'blocks' },
+);
+// One block per pair (blocking twice is one upsert), and a blocker's list straight from it.
+blockSchema.index({ blockerId: 1, blockedId: 1 }, { unique: true, name: 'block_pair_unique' });
 
 const conversationSchema = new Schema<ConversationDoc>(
   {
@@ -283,6 +310,7 @@ export interface Models {
   messages: Model<MessageDoc>;
   watermarks: Model<WatermarkDoc>;
   attachments: Model<AttachmentDoc>;
+  blocks: Model<BlockDoc>;
 }
 
 /** Compiles the models on one dedicated connection (never the global mongoose one). */
@@ -294,6 +322,7 @@ export function compileModels(connection: Connection): Models {
     messages: connection.model<MessageDoc>('Message', messageSchema),
     watermarks: connection.model<WatermarkDoc>('Watermark', watermarkSchema),
     attachments: connection.model<AttachmentDoc>('Attachment', attachmentSchema),
+    blocks: connection.model<BlockDoc>('Block', blockSchema),
   };
 }
 

@@ -19,6 +19,7 @@ export function toUserRecord(doc: UserDoc): UserRecord {
     passwordHash: doc.passwordHash,
     createdAt: doc.createdAt,
     lastSeenAt: doc.lastSeenAt ?? null,
+    deletedAt: doc.deletedAt ?? null,
   };
 }
 
@@ -30,6 +31,8 @@ export function toSessionRecord(doc: SessionDoc): SessionRecord {
     createdAt: doc.createdAt,
     refreshExpiresAt: doc.refreshExpiresAt,
     revokedAt: doc.revokedAt ?? null,
+    client: doc.client ?? '',
+    lastActiveAt: doc.lastActiveAt ?? doc.createdAt,
   };
 }
 

@@ -168,6 +168,24 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (notifications IN ('all', 'mentions', 'none'));
     `,
   },
+  {
+    version: 6,
+    name: 'accounts: deletion, session client and activity, blocking',
+    // Existing sessions were last active, as far as anyone knows, when they were made.
+    sql: `
+      ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+      ALTER TABLE sessions ADD COLUMN client TEXT NOT NULL DEFAULT '';
+      ALTER TABLE sessions ADD COLUMN last_active_at INTEGER;
+      UPDATE sessions SET last_active_at = created_at;
+
+      CREATE TABLE blocks (
+        blocker_id TEXT NOT NULL REFERENCES users (id),
+        blocked_id TEXT NOT NULL REFERENCES users (id),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (blocker_id, blocked_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

@@ -18,6 +18,7 @@ export interface UserRow {
   password_hash: string;
   created_at: number;
   last_seen_at: number | null;
+  deleted_at: number | null;
 }
 
 export interface SessionRow {
@@ -27,6 +28,9 @@ export interface SessionRow {
   created_at: number;
   refresh_expires_at: number;
   revoked_at: number | null;
+  client: string;
+  /** null only on rows written before migration 6 ran (it fills them in). */
+  last_active_at: number | null;
 }
 
 export interface ConversationRow {
@@ -71,9 +75,10 @@ export interface MessageRow {
   mentions: string;
 }
 
-export const USER_COLUMNS = 'id, username, display_name, password_hash, created_at, last_seen_at';
+export const USER_COLUMNS =
+  'id, username, display_name, password_hash, created_at, last_seen_at, deleted_at';
 export const SESSION_COLUMNS =
-  'id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at';
+  'id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at, client, last_active_at';
 export const CONVERSATION_COLUMNS = 'id, type, title, created_at, last_seq, last_activity_at, rev';
 export const MESSAGE_FIELDS = [
   'id',
@@ -108,6 +113,7 @@ export function toUser(row: UserRow): UserRecord {
     passwordHash: row.password_hash,
     createdAt: date(row.created_at),
     lastSeenAt: optionalDate(row.last_seen_at),
+    deletedAt: optionalDate(row.deleted_at),
   };
 }
 
@@ -119,6 +125,8 @@ export function toSession(row: SessionRow): SessionRecord {
     createdAt: date(row.created_at),
     refreshExpiresAt: date(row.refresh_expires_at),
     revokedAt: optionalDate(row.revoked_at),
+    client: row.client,
+    lastActiveAt: date(row.last_active_at ?? row.created_at),
   };
 }
 
