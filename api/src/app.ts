@@ -269,6 +269,8 @@ export function createApp(deps: AppDeps): App {
         jsonLimit: LIMITS.payloadBytesMax,
         // Only objects and arrays; the schemas then refuse anything but an object.
         jsonStrict: true,
+        // DELETE too: deleting the account carries the password (`DELETE /api/users/me`).
+        parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
       }),
     )
     .use(sessionCookies({ maxAgeSeconds: config.refreshTokenTtlSeconds }));
