@@ -12,8 +12,11 @@ export const User = z.object({
   /** "Deleted account" for a deleted account. */
   displayName: z.string(),
   createdAt: Timestamp,
-  /** (version 2) The account was deleted: no username, the name "Deleted account". */
-  deleted: z.boolean().default(false),
+  /**
+   * (version 2) The account was deleted: no username, the name "Deleted account". The API
+   * always sends it; absent (a version 1 server) means false.
+   */
+  deleted: z.boolean().optional(),
 });
 export type User = z.infer<typeof User>;
 
@@ -25,8 +28,11 @@ export const Person = z.object({
   online: z.boolean(),
   /** null while online, or if never seen. */
   lastSeenAt: Timestamp.nullable(),
-  /** (version 2) The account was deleted: no username, the name "Deleted account". */
-  deleted: z.boolean().default(false),
+  /**
+   * (version 2) The account was deleted: no username, the name "Deleted account". The API
+   * always sends it; absent (a version 1 server) means false.
+   */
+  deleted: z.boolean().optional(),
 });
 
 /** How a deleted account appears everywhere (version 2). */

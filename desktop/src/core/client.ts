@@ -18,6 +18,7 @@ import { ApiClient, HttpTransport, type FetchLike } from './api-client';
 import { accountCalls } from './calls/account';
 import type { CoreContext } from './calls/context';
 import { conversationCalls } from './calls/conversations';
+import { settingsCalls } from './calls/settings';
 import { messageCalls } from './calls/messages';
 import { systemClock, type Clock } from './clock';
 import { Connection, defaultIoFactory, type IoFactory } from './connection/connection';
@@ -181,6 +182,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     ...accountCalls(context),
     ...conversationCalls(context),
+    ...settingsCalls(context),
     ...messageCalls(context),
   };
 }

@@ -235,7 +235,7 @@ describe('web bridge notifications, against the real API', () => {
     unwrap(
       await annElsewhere.client.signIn({
         serverUrl: api.url,
-        username: session.user.username,
+        username: session.user.username ?? '',
         password,
       }),
     );

@@ -21,6 +21,9 @@ import {
   RegisterRequest,
   Seq,
   UserSearchQuery,
+  ChangePasswordRequest,
+  DeleteMeRequest,
+  UpdateMeRequest,
   parse,
 } from '@chat/protocol';
 import type { BridgeMethod, BridgeValues, CoreMethod } from './methods';
@@ -98,6 +101,15 @@ export const BRIDGE_ARG_SCHEMAS = {
     bytes: z.instanceof(Uint8Array),
   }),
   attachmentBytes: z.object({ attachmentId: Id, thumbnail: z.boolean() }),
+  // ---- accounts (version 2) ----
+  updateProfile: UpdateMeRequest,
+  changePassword: ChangePasswordRequest,
+  listSessions: NoArgs,
+  revokeSession: z.object({ sessionId: Id }),
+  revokeOtherSessions: NoArgs,
+  deleteAccount: DeleteMeRequest,
+  listBlocked: NoArgs,
+  setBlocked: z.object({ userId: Id, blocked: z.boolean() }),
   setActiveConversation: z.object({ conversationId: Id.nullable() }),
   setMuted: z.object({ conversationId: Id, muted: z.boolean() }),
   setDoNotDisturb: z.object({ enabled: z.boolean() }),

@@ -12,7 +12,7 @@
  * (a core function in `core/client/`, or a shell service in both shells).
  */
 import type { ShellSettings } from '../settings';
-import type { Attachment } from '@chat/protocol';
+import type { Attachment, SessionInfo as AccountSession, User } from '@chat/protocol';
 import type {
   AttachmentBytes,
   ConnectionStatus,
@@ -77,6 +77,20 @@ export const BRIDGE_METHODS = {
   uploadFile: core<Attachment>(),
   /** An attachment's bytes (the renderer shows them through a blob URL). */
   attachmentBytes: core<AttachmentBytes>(),
+  // ---- accounts (version 2) ----
+  /** The signed-in user after the change; every window gets a `session` event. */
+  updateProfile: core<User>(),
+  /** Every other session is signed out; this one stays. */
+  changePassword: core<null>(),
+  listSessions: core<AccountSession[]>(),
+  /** Signs out one session (not this one: use `signOut`). */
+  revokeSession: core<null>(),
+  /** Signs out every session but this one. */
+  revokeOtherSessions: core<null>(),
+  /** Deletes the account; this window is signed out. */
+  deleteAccount: core<null>(),
+  listBlocked: core<Person[]>(),
+  setBlocked: core<null>(),
   setActiveConversation: shell<null>(),
   setMuted: shell<null>(),
   setDoNotDisturb: shell<null>(),

@@ -138,4 +138,10 @@ export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
  * reused, or the session ended on the server).
  */
 export type SessionChangeReason =
-  'signed-in' | 'registered' | 'restored' | 'signed-out' | 'expired';
+  | 'signed-in'
+  | 'registered'
+  | 'restored'
+  | 'signed-out'
+  | 'expired'
+  /** Same user, new profile (their name changed here or on another device). */
+  | 'updated';
