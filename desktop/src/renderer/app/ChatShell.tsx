@@ -5,8 +5,8 @@ import { ConversationPane } from '../conversation/ConversationPane';
 import { ConversationList } from '../conversations/ConversationList';
 import { NewChatDialog } from '../conversations/NewChatDialog';
 import { NewGroupDialog } from '../conversations/NewGroupDialog';
-import { NotificationSettingsDialog } from '../preferences/NotificationSettings';
 import { changeDoNotDisturb } from '../preferences/preferences';
+import { SettingsDialog, type SettingsSection } from '../settings/SettingsDialog';
 import { getAppStore, useChat } from '../store/store';
 import { Avatar } from '../ui/Avatar';
 import { ICON_BUTTON } from '../ui/buttons';
@@ -17,6 +17,7 @@ import {
   ComposeIcon,
   GroupIcon,
   EllipsisIcon,
+  GearIcon,
   SignOutIcon,
 } from '../ui/icons';
 import { MenuButton, MenuCheckboxItem, MenuItem, MenuSeparator } from '../ui/Menu';
@@ -42,7 +43,12 @@ export function ChatShell({
   const active = useChat((s) =>
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),
   );
-  const [dialog, setDialog] = useState<'direct' | 'group' | 'notifications' | null>(null);
+  const [dialog, setDialog] = useState<'direct' | 'group' | 'settings' | null>(null);
+  const [settingsSection, setSettingsSection] = useState<SettingsSection>('profile');
+  const openSettings = (section: SettingsSection) => {
+    setSettingsSection(section);
+    setDialog('settings');
+  };
   const doNotDisturb = useChat((s) => s.settings?.doNotDisturb ?? false);
   const [preferenceError, setPreferenceError] = useState<string | null>(null);
 
@@ -131,8 +137,11 @@ export function ChatShell({
               >
                 Do not disturb
               </MenuCheckboxItem>
-              <MenuItem icon={<BellIcon />} onSelect={() => setDialog('notifications')}>
+              <MenuItem icon={<BellIcon />} onSelect={() => openSettings('notifications')}>
                 Notification settings…
+              </MenuItem>
+              <MenuItem icon={<GearIcon />} onSelect={() => openSettings('profile')}>
+                Settings…
               </MenuItem>
               <MenuSeparator />
               <MenuItem icon={<SignOutIcon />} onSelect={() => void signOut()}>
@@ -189,9 +198,11 @@ export function ChatShell({
           select(id);
         }}
       />
-      <NotificationSettingsDialog
-        open={dialog === 'notifications'}
+      <SettingsDialog
+        open={dialog === 'settings'}
         onClose={() => setDialog(null)}
+        session={session}
+        initial={settingsSection}
       />
       <NewGroupDialog
         open={dialog === 'group'}

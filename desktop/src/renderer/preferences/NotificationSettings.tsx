@@ -122,13 +122,20 @@ export function NotificationSettingsDialog({
 }) {
   return (
     <Dialog open={open} title="Notifications" onClose={onClose}>
-      <div className="flex flex-col gap-4">
-        <DoNotDisturbSwitch />
-        <BrowserPermission />
-        <p className="text-xs text-zinc-600 dark:text-zinc-400">
-          To silence a single conversation, use the bell in its header.
-        </p>
-      </div>
+      <NotificationSettingsPanel />
     </Dialog>
+  );
+}
+
+/** The notification settings themselves; also a section of the Settings dialog. */
+export function NotificationSettingsPanel() {
+  return (
+    <div className="flex flex-col gap-4">
+      <DoNotDisturbSwitch />
+      <BrowserPermission />
+      <p className="text-xs text-zinc-600 dark:text-zinc-400">
+        To silence a single conversation, use the bell in its header.
+      </p>
+    </div>
   );
 }

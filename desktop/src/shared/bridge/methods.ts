@@ -12,8 +12,9 @@
  * (a core function in `core/client/`, or a shell service in both shells).
  */
 import type { ShellSettings } from '../settings';
-import type { Attachment, SessionInfo as AccountSession, User } from '@chat/protocol';
+import type { Attachment } from '@chat/protocol';
 import type {
+  AccountSessionInfo,
   AttachmentBytes,
   ConnectionStatus,
   ConversationView,
@@ -21,6 +22,7 @@ import type {
   LocalMessage,
   Person,
   SessionInfo,
+  User,
 } from './model';
 
 /**
@@ -82,7 +84,7 @@ export const BRIDGE_METHODS = {
   updateProfile: core<User>(),
   /** Every other session is signed out; this one stays. */
   changePassword: core<null>(),
-  listSessions: core<AccountSession[]>(),
+  listSessions: core<AccountSessionInfo[]>(),
   /** Signs out one session (not this one: use `signOut`). */
   revokeSession: core<null>(),
   /** Signs out every session but this one. */

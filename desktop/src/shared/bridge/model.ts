@@ -9,11 +9,12 @@ import type {
   Person,
   Reaction,
   ReplyTo,
+  SessionInfo as AccountSessionInfo,
   User,
 } from '@chat/protocol';
 import type { BridgeError } from './results';
 
-export type { MemberReceipt, Person, Reaction, ReplyTo, User };
+export type { AccountSessionInfo, MemberReceipt, Person, Reaction, ReplyTo, User };
 
 export interface SessionInfo {
   user: User;
