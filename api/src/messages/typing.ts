@@ -25,6 +25,7 @@ interface Typist {
  */
 export class TypingService {
   private readonly typists = new Map<string, Typist>();
+  private readonly blockedReads = new Map<string, Promise<readonly string[]>>();
   private readonly expiryMs: number;
 
   constructor(
@@ -55,8 +56,7 @@ export class TypingService {
       return;
     }
     // The blocked list is read at the start of a typing run only; renewals reuse it.
-    const blocked =
-      this.typists.get(key)?.blocked ?? (await this.options.blockedBy?.(userId)) ?? [];
+    const blocked = this.typists.get(key)?.blocked ?? (await this.blockedBy(userId));
     const members =
       blocked.length === 0 ? everyone : everyone.filter((id) => !blocked.includes(id));
     const current = this.typists.get(key);
@@ -96,6 +96,18 @@ export class TypingService {
     for (const [key, typist] of this.typists) {
       if (typist.socketId === socketId) this.stop(key);
     }
+  }
+
+  /** One read per user at a time, however many typing events arrive while it runs. */
+  private blockedBy(userId: string): Promise<readonly string[]> {
+    const read = this.options.blockedBy;
+    if (read === undefined) return Promise.resolve([]);
+    let pending = this.blockedReads.get(userId);
+    if (pending === undefined) {
+      pending = read(userId).finally(() => this.blockedReads.delete(userId));
+      this.blockedReads.set(userId, pending);
+    }
+    return pending;
   }
 
   close(): void {
