@@ -6,6 +6,7 @@ import { ConversationList } from '../conversations/ConversationList';
 import { NewChatDialog } from '../conversations/NewChatDialog';
 import { NewGroupDialog } from '../conversations/NewGroupDialog';
 import { changeDoNotDisturb } from '../preferences/preferences';
+import { NotificationSettingsDialog } from '../preferences/NotificationSettings';
 import { SettingsDialog, type SettingsSection } from '../settings/SettingsDialog';
 import { getAppStore, useChat } from '../store/store';
 import { Avatar } from '../ui/Avatar';
@@ -43,7 +44,9 @@ export function ChatShell({
   const active = useChat((s) =>
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),
   );
-  const [dialog, setDialog] = useState<'direct' | 'group' | 'settings' | null>(null);
+  const [dialog, setDialog] = useState<'direct' | 'group' | 'notifications' | 'settings' | null>(
+    null,
+  );
   const [settingsSection, setSettingsSection] = useState<SettingsSection>('profile');
   const openSettings = (section: SettingsSection) => {
     setSettingsSection(section);
@@ -137,7 +140,7 @@ export function ChatShell({
               >
                 Do not disturb
               </MenuCheckboxItem>
-              <MenuItem icon={<BellIcon />} onSelect={() => openSettings('notifications')}>
+              <MenuItem icon={<BellIcon />} onSelect={() => setDialog('notifications')}>
                 Notification settings…
               </MenuItem>
               <MenuItem icon={<GearIcon />} onSelect={() => openSettings('profile')}>
@@ -197,6 +200,10 @@ export function ChatShell({
           setDialog(null);
           select(id);
         }}
+      />
+      <NotificationSettingsDialog
+        open={dialog === 'notifications'}
+        onClose={() => setDialog(null)}
       />
       <SettingsDialog
         open={dialog === 'settings'}
