@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDirect, postMessage, registerUser } from '@chat/api/testing';
+import { axeViolations } from './support/axe';
 import { launchChromium } from './support/browser';
 import { ChatUser, visible } from './support/chat-app';
 import { ChatServer } from './support/server';
@@ -57,6 +58,20 @@ describe('account settings', () => {
     await annWindow.page.keyboard.press('ArrowLeft');
     await visible(dialog.getByRole('tab', { name: 'Profile', selected: true }));
 
+    // Every section passes axe.
+    for (const section of [
+      'Profile',
+      'Password',
+      'Sessions',
+      'Blocked people',
+      'Notifications',
+      'Delete account',
+    ]) {
+      await dialog.getByRole('tab', { name: section }).click();
+      await visible(dialog.getByRole('tab', { name: section, selected: true }));
+      expect(await axeViolations(annWindow.page), section).toEqual([]);
+    }
+    await dialog.getByRole('tab', { name: 'Profile' }).click();
     await dialog.getByLabel('Display name').fill('Ann After');
     await dialog.getByRole('button', { name: 'Save name' }).click();
     await visible(dialog.getByRole('status').filter({ hasText: 'Saved.' }));
