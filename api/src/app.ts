@@ -173,6 +173,7 @@ export function createApp(deps: AppDeps): App {
   const typing = new TypingService(membership, notifier, {
     expiryMs: deps.timings?.typingExpiryMs,
     relayClear: scaleOut?.relayTypingClear,
+    blockedBy: (userId) => store.users.listBlocked(userId),
   });
   scaleOut?.attach({ io: realtime.io, sessionStatus, typing, membership });
   const receipts = new ReceiptsService(store.receipts, membership, notifier);
@@ -239,7 +240,7 @@ export function createApp(deps: AppDeps): App {
       health: () => ({ status: 200, body: { status: 'ok' } }),
       ...docsRoutes(),
       ...authRoutes(auth),
-      ...usersRoutes(users),
+      ...usersRoutes(users, auth),
       ...conversationsRoutes(conversations, groups),
       ...messagesRoutes(messages, receipts),
       ...uploadsRoutes(
@@ -269,6 +270,8 @@ export function createApp(deps: AppDeps): App {
         jsonLimit: LIMITS.payloadBytesMax,
         // Only objects and arrays; the schemas then refuse anything but an object.
         jsonStrict: true,
+        // DELETE too: deleting the account carries the password (`DELETE /api/users/me`).
+        parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
       }),
     )
     .use(sessionCookies({ maxAgeSeconds: config.refreshTokenTtlSeconds }));

@@ -18,6 +18,7 @@ import type {
   Store,
   UserRecord,
 } from '../src/store/types';
+import { describeAccounts } from './accounts-contract';
 import { describeGroupMembership } from './group-membership-contract';
 import { describeMessageLifecycle } from './message-lifecycle-contract';
 
@@ -781,6 +782,7 @@ export function describeStoreContract(
 
     describeMessageLifecycle({ store: () => store, user });
     describeGroupMembership({ store: () => store, user });
+    describeAccounts({ store: () => store, user });
 
     describe('receipts', () => {
       async function withMessages(count: number) {

@@ -35,6 +35,10 @@ export const LIMITS = {
   replyExcerptMax: 200,
   /** UTF-16 units of a reaction emoji, checked before it is segmented. */
   emojiLengthMax: 64,
+  /** A deleted account's username is held this long before anyone may take it again. */
+  deletedUsernameHoldDays: 30,
+  /** Characters of the User-Agent a session keeps as its `client`. */
+  sessionClientMax: 200,
 } as const;
 
 /** Numbers of the contract's "Files and images". */

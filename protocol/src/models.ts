@@ -7,20 +7,36 @@ export const Timestamp = z.iso.datetime();
 
 export const User = z.object({
   id: Id,
-  username: z.string(),
+  /** null for a deleted account. */
+  username: z.string().nullable(),
+  /** "Deleted account" for a deleted account. */
   displayName: z.string(),
   createdAt: Timestamp,
+  /**
+   * (version 2) The account was deleted: no username, the name "Deleted account". The API
+   * always sends it; absent (a version 1 server) means false.
+   */
+  deleted: z.boolean().optional(),
 });
 export type User = z.infer<typeof User>;
 
 export const Person = z.object({
   id: Id,
-  username: z.string(),
+  /** null for a deleted account. */
+  username: z.string().nullable(),
   displayName: z.string(),
   online: z.boolean(),
   /** null while online, or if never seen. */
   lastSeenAt: Timestamp.nullable(),
+  /**
+   * (version 2) The account was deleted: no username, the name "Deleted account". The API
+   * always sends it; absent (a version 1 server) means false.
+   */
+  deleted: z.boolean().optional(),
 });
+
+/** How a deleted account appears everywhere (version 2). */
+export const DELETED_ACCOUNT_NAME = 'Deleted account';
 export type Person = z.infer<typeof Person>;
 
 export const MessageKind = z.enum(['text', 'system']);

@@ -7,7 +7,16 @@ import {
   USERNAME_PATTERN,
   codePointLength,
 } from './limits';
-import { Attachment, Conversation, Id, Message, NotificationLevel, Person, User } from './models';
+import {
+  Attachment,
+  Conversation,
+  Id,
+  Message,
+  NotificationLevel,
+  Person,
+  Timestamp,
+  User,
+} from './models';
 
 /** Marks the one validation failure the contract answers with 413 instead of 400. */
 export const PAYLOAD_TOO_LARGE = 'payload_too_large';
@@ -159,7 +168,8 @@ export const RefreshRequest = z.object({ refreshToken: z.string().min(1).max(102
 export type RefreshRequest = z.input<typeof RefreshRequest>;
 
 export const AuthResponse = z.object({
-  user: User,
+  // A deleted account cannot sign in: the user who just did always has a username.
+  user: User.extend({ username: z.string() }),
   accessToken: z.string(),
   refreshToken: z.string(),
 });
@@ -167,6 +177,31 @@ export type AuthResponse = z.infer<typeof AuthResponse>;
 
 export const TokenPair = z.object({ accessToken: z.string(), refreshToken: z.string() });
 export type TokenPair = z.infer<typeof TokenPair>;
+
+/** The current password is only compared, never stored: any length up to the cap. */
+export const ChangePasswordRequest = z.object({
+  currentPassword: z.string().max(1024),
+  newPassword: Password,
+});
+export type ChangePasswordRequest = z.input<typeof ChangePasswordRequest>;
+
+export const SessionInfo = z.object({
+  id: Id,
+  /** The session of the token that asked. */
+  current: z.boolean(),
+  createdAt: Timestamp,
+  /** Sign-in, refresh or socket connect, whichever was last. */
+  lastActiveAt: Timestamp,
+  /** The User-Agent at sign-in, at most 200 characters ('' if none). */
+  client: z.string(),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+export const SessionsResponse = z.object({ sessions: z.array(SessionInfo) });
+export type SessionsResponse = z.infer<typeof SessionsResponse>;
+
+export const DeleteMeRequest = z.object({ password: z.string().max(1024) });
+export type DeleteMeRequest = z.input<typeof DeleteMeRequest>;
 
 export const HealthResponse = z.object({ status: z.literal('ok') });
 
@@ -192,6 +227,9 @@ export type UserSearchQuery = z.output<typeof UserSearchQuery>;
 
 export const UserSearchResponse = z.object({ users: z.array(Person) });
 export type UserSearchResponse = z.infer<typeof UserSearchResponse>;
+
+export const BlockedUsersResponse = z.object({ users: z.array(Person) });
+export type BlockedUsersResponse = z.infer<typeof BlockedUsersResponse>;
 
 // ---- Conversations ---------------------------------------------------------
 

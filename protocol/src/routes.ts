@@ -6,6 +6,10 @@ import {
   AttachmentPathParams,
   AddMembersRequest,
   AuthResponse,
+  BlockedUsersResponse,
+  ChangePasswordRequest,
+  DeleteMeRequest,
+  SessionsResponse,
   ConversationListQuery,
   ConversationListResponse,
   CreateConversationRequest,
@@ -239,6 +243,51 @@ export const ROUTES = defineRoutes({
     },
   },
 
+  changePassword: {
+    method: 'POST',
+    path: '/api/auth/password',
+    auth: true,
+    body: jsonBody(
+      ChangePasswordRequest,
+      `newPassword: ${LIMITS.passwordMin}-${LIMITS.passwordMax} characters.`,
+    ),
+    responses: { 204: empty('The password is changed; every other session is revoked.') },
+    errors: ['invalid_request', 'unauthorized', 'payload_too_large', 'rate_limited'],
+    docs: {
+      tag: 'auth',
+      summary: "Change the caller's password",
+      description:
+        'A wrong `currentPassword` is 401 (and counts as a failed sign-in for the throttle). Every other session of the user is revoked and its sockets disconnected; the calling session stays signed in.',
+    },
+  },
+  listSessions: {
+    method: 'GET',
+    path: '/api/auth/sessions',
+    auth: true,
+    responses: { 200: json(SessionsResponse, "The caller's live sessions, newest first.") },
+    errors: ['unauthorized'],
+    docs: {
+      tag: 'auth',
+      summary: "The caller's signed-in sessions",
+      description: `\`current\` marks the session of the token that asked; \`client\` is the User-Agent at sign-in (at most ${LIMITS.sessionClientMax} characters); \`lastActiveAt\` moves on sign-in, refresh and socket connect.`,
+    },
+  },
+  revokeSession: {
+    method: 'DELETE',
+    path: '/api/auth/sessions/:id',
+    auth: true,
+    params: z.object({ id: PathId }),
+    responses: { 204: empty('The session is revoked.') },
+    errors: ['unauthorized', 'not_found'],
+    docs: {
+      tag: 'auth',
+      summary: "Sign out one of the caller's sessions",
+      description:
+        'Revokes it as logout does: its tokens stop working and its sockets are disconnected. A session of another user, or none, is 404. Revoking one already revoked is 204.',
+      params: { id: 'The session id (opaque).' },
+    },
+  },
+
   // ---- users ----
   me: {
     method: 'GET',
@@ -283,6 +332,55 @@ export const ROUTES = defineRoutes({
       },
     },
   },
+  deleteMe: {
+    method: 'DELETE',
+    path: '/api/users/me',
+    auth: true,
+    body: jsonBody(DeleteMeRequest),
+    responses: { 204: empty('The account is deleted.') },
+    errors: ['invalid_request', 'unauthorized', 'payload_too_large', 'rate_limited'],
+    docs: {
+      tag: 'users',
+      summary: "Delete the caller's account",
+      description: `A wrong \`password\` is 401. Every session is revoked (sockets disconnected), the profile erased; the messages stay, their sender shown as \`{ username: null, displayName: "Deleted account", deleted: true }\`. The username can be registered again after ${LIMITS.deletedUsernameHoldDays} days.`,
+    },
+  },
+  listBlocked: {
+    method: 'GET',
+    path: '/api/users/blocked',
+    auth: true,
+    responses: { 200: json(BlockedUsersResponse, 'The people the caller blocks.') },
+    errors: ['unauthorized'],
+    docs: { tag: 'users', summary: 'The people the caller blocks' },
+  },
+  blockUser: {
+    method: 'PUT',
+    path: '/api/users/:id/block',
+    auth: true,
+    params: z.object({ id: PathId }),
+    responses: { 204: empty('Blocked (also when already blocked).') },
+    errors: ['invalid_request', 'unauthorized', 'not_found'],
+    docs: {
+      tag: 'users',
+      summary: 'Block a person',
+      description:
+        'While the caller blocks them, they cannot open a direct conversation with the caller nor send into it (403; refused, not queued) and receive no `presence` or `typing` of the caller. Groups are unaffected. Blocking oneself is 400.',
+      params: { id: 'The user id (opaque).' },
+    },
+  },
+  unblockUser: {
+    method: 'DELETE',
+    path: '/api/users/:id/block',
+    auth: true,
+    params: z.object({ id: PathId }),
+    responses: { 204: empty('Not blocked (also when it was not).') },
+    errors: ['unauthorized', 'not_found'],
+    docs: {
+      tag: 'users',
+      summary: 'Unblock a person',
+      params: { id: 'The user id (opaque).' },
+    },
+  },
   getUser: {
     method: 'GET',
     path: '/api/users/:id',
@@ -307,11 +405,18 @@ export const ROUTES = defineRoutes({
       201: json(Conversation, 'Created.'),
       200: json(Conversation, 'The direct conversation already existed.'),
     },
-    errors: ['invalid_request', 'unauthorized', 'not_found', 'payload_too_large', 'rate_limited'],
+    errors: [
+      'invalid_request',
+      'unauthorized',
+      'forbidden',
+      'not_found',
+      'payload_too_large',
+      'rate_limited',
+    ],
     docs: {
       tag: 'conversations',
       summary: 'Open a direct conversation or create a group',
-      description: `Direct: the one conversation between the caller and \`userId\` (201 when created, 200 when it already existed, whoever created it); \`userId\` = caller is 400, an unknown user 404. Group: \`title\` ${LIMITS.titleMin}-${LIMITS.titleMax} characters, the caller is always a member, ${LIMITS.groupMembersMin}-${LIMITS.groupMembersMax} members in all after removing repeats, an unknown member id is 404. Every member, the creator included, receives \`conversation:new\` on their sockets, so the creator's other devices learn of it too.`,
+      description: `Direct: the one conversation between the caller and \`userId\` (201 when created, 200 when it already existed, whoever created it); \`userId\` = caller is 400, an unknown user 404, a user who blocks the caller 403. Group: \`title\` ${LIMITS.titleMin}-${LIMITS.titleMax} characters, the caller is always a member, ${LIMITS.groupMembersMin}-${LIMITS.groupMembersMax} members in all after removing repeats, an unknown member id is 404. Every member, the creator included, receives \`conversation:new\` on their sockets, so the creator's other devices learn of it too.`,
     },
   },
   listConversations: {
@@ -443,11 +548,18 @@ export const ROUTES = defineRoutes({
       201: json(Message, 'Stored.'),
       200: json(Message, 'The clientId was sent before: the message stored then.'),
     },
-    errors: ['invalid_request', 'unauthorized', 'not_found', 'payload_too_large', 'rate_limited'],
+    errors: [
+      'invalid_request',
+      'unauthorized',
+      'forbidden',
+      'not_found',
+      'payload_too_large',
+      'rate_limited',
+    ],
     docs: {
       tag: 'messages',
       summary: 'Send a message',
-      description: `\`clientId\`: 1-${LIMITS.clientIdMax} characters of A-Z a-z 0-9 _ - chosen by the client; a repeated one returns the message stored the first time (200) and stores nothing. \`body\`: at least one non-whitespace character, at most ${LIMITS.messageBodyMax} Unicode code points (longer is 413). The message is durable before the response; every socket of every member then receives \`message:new\`.`,
+      description: `\`clientId\`: 1-${LIMITS.clientIdMax} characters of A-Z a-z 0-9 _ - chosen by the client; a repeated one returns the message stored the first time (200) and stores nothing. \`body\`: at least one non-whitespace character, at most ${LIMITS.messageBodyMax} Unicode code points (longer is 413). The message is durable before the response; every socket of every member then receives \`message:new\`. Into a direct conversation whose other member blocks the caller: 403, nothing stored.`,
       params: { id: 'The conversation id (opaque).' },
     },
   },

@@ -1,5 +1,12 @@
 import type { Logger } from 'pino';
-import type { AuthResponse, TokenPair } from '@chat/protocol';
+import {
+  DELETED_ACCOUNT_NAME,
+  LIMITS,
+  type AuthResponse,
+  type SessionInfo,
+  type TokenPair,
+  type User,
+} from '@chat/protocol';
 import type { Clock } from '../clock';
 import { ApiError } from '../http/errors';
 import { UniqueViolation, type SessionRecord, type Store, type UserRecord } from '../store/types';
@@ -8,14 +15,43 @@ import type { PasswordHasher } from './passwords';
 import type { SessionStatus } from './session-status';
 import { unauthorized, type AccessClaims, type AccessTokens, type RefreshTokens } from './tokens';
 
-export function toUser(record: UserRecord): AuthResponse['user'] {
+/** The user as everyone sees it; a deleted account keeps only its id and creation time. */
+export function toUser(record: UserRecord): User {
+  if (record.deletedAt !== null) {
+    return {
+      id: record.id,
+      username: null,
+      displayName: DELETED_ACCOUNT_NAME,
+      createdAt: record.createdAt.toISOString(),
+      deleted: true,
+    };
+  }
+  return { ...signedIn(record), deleted: false };
+}
+
+/** The user who just signed in: never a deleted account (those cannot sign in). */
+function signedIn(record: UserRecord): AuthResponse['user'] {
   return {
     id: record.id,
     username: record.username,
     displayName: record.displayName,
     createdAt: record.createdAt.toISOString(),
+    deleted: false,
   };
 }
+
+/** What a session keeps of the User-Agent it was started from. */
+export function sessionClient(userAgent: string | undefined): string {
+  return (userAgent ?? '').slice(0, LIMITS.sessionClientMax);
+}
+
+/** The caller of an authenticated request: the user and the session of its token. */
+export interface Caller {
+  userId: string;
+  sessionId: string;
+}
+
+const HOLD_MS = LIMITS.deletedUsernameHoldDays * 24 * 60 * 60 * 1000;
 
 export interface AuthServiceDeps {
   store: Store;
@@ -51,10 +87,18 @@ export class AuthService {
       displayName?: string | undefined;
     },
     clientAddress: string,
+    client = '',
   ): Promise<AuthResponse> {
-    const { store, passwords, registrationLimit } = this.deps;
+    const { store, passwords, registrationLimit, clock } = this.deps;
     // Cheap early answer for the common case; the unique index decides under a race.
-    if (await store.users.findByUsername(input.username)) throw taken();
+    const holder = await store.users.findByUsername(input.username);
+    if (holder) {
+      // A deleted account holds its username for a while, so nobody can pose as the
+      // person who just left; after that the name is free again.
+      const held = holder.deletedAt === null || holder.deletedAt.getTime() + HOLD_MS > clock();
+      if (held) throw taken();
+      await store.users.releaseUsername(holder.id);
+    }
     await registrationLimit.begin(clientAddress);
     let user: UserRecord;
     try {
@@ -70,12 +114,13 @@ export class AuthService {
       if (err instanceof UniqueViolation) throw taken();
       throw err;
     }
-    return { user: toUser(user), ...(await this.startSession(user.id)) };
+    return { user: signedIn(user), ...(await this.startSession(user.id, client)) };
   }
 
   async login(
     input: { username: string; password: string },
     clientAddress: string,
+    client = '',
   ): Promise<AuthResponse> {
     const { store, passwords, loginThrottle, logger } = this.deps;
     const username = input.username.toLowerCase();
@@ -83,6 +128,8 @@ export class AuthService {
     let user: UserRecord | null;
     try {
       user = await store.users.findByUsername(username);
+      // A deleted account is answered exactly like an unknown one.
+      if (user?.deletedAt != null) user = null;
       const matches = user
         ? await passwords.verify(user.passwordHash, input.password, clientAddress)
         : await passwords.verifyDummy(input.password, clientAddress).then(() => false);
@@ -106,7 +153,7 @@ export class AuthService {
         logger.warn({ err, userId: user.id }, 'password hash upgrade failed; login continues');
       }
     }
-    return { user: toUser(user), ...(await this.startSession(user.id)) };
+    return { user: signedIn(user), ...(await this.startSession(user.id, client)) };
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {
@@ -151,6 +198,7 @@ export class AuthService {
       }
       throw unauthorized(BAD_REFRESH);
     }
+    await this.touch(session.id);
     const { token: accessToken } = await accessTokens.sign(session.userId, session.id);
     return {
       accessToken,
@@ -191,12 +239,113 @@ export class AuthService {
     await this.revokeSession(sessionId, 'logout');
   }
 
+  /**
+   * Checks the current password (a wrong one counts against the sign-in throttle, so this
+   * is no way around it), stores the new hash, then revokes every other session: whoever
+   * else knew the old password is out at once, on every instance.
+   */
+  async changePassword(
+    caller: Caller,
+    input: { currentPassword: string; newPassword: string },
+    clientAddress: string,
+  ): Promise<void> {
+    const { store, passwords } = this.deps;
+    const user = await this.checkPassword(caller.userId, input.currentPassword, clientAddress);
+    await store.users.setPasswordHash(
+      user.id,
+      await passwords.hash(input.newPassword, clientAddress),
+    );
+    await this.revokeAll(user.id, caller.sessionId, 'password changed');
+  }
+
+  /** The caller's sessions that can still be used, newest first. */
+  async sessions(caller: Caller): Promise<SessionInfo[]> {
+    const { store, clock } = this.deps;
+    const now = clock();
+    const maxAgeMs = this.deps.sessionMaxAgeSeconds * 1000;
+    const live = await store.sessions.listLive(caller.userId);
+    return live
+      .filter((s) => s.refreshExpiresAt.getTime() > now && s.createdAt.getTime() + maxAgeMs > now)
+      .map((s) => ({
+        id: s.id,
+        current: s.id === caller.sessionId,
+        createdAt: s.createdAt.toISOString(),
+        lastActiveAt: s.lastActiveAt.toISOString(),
+        client: s.client,
+      }));
+  }
+
+  /** Signs out one of the caller's sessions, as logout does. Another user's is 404. */
+  async revokeOwnSession(caller: Caller, sessionId: string): Promise<void> {
+    const session = await this.deps.store.sessions.findById(sessionId);
+    if (session?.userId !== caller.userId) {
+      throw new ApiError('not_found', 'No such session.');
+    }
+    await this.revokeSession(session.id, 'signed out from another session');
+  }
+
+  /**
+   * Deletes the caller's account after checking the password: the profile is erased in
+   * storage and every session revoked (tokens refused and sockets cut on every instance).
+   * Resolves with the record after the change, for telling the people who knew them.
+   */
+  async deleteAccount(
+    caller: Caller,
+    password: string,
+    clientAddress: string,
+  ): Promise<UserRecord | null> {
+    const { store, clock } = this.deps;
+    const user = await this.checkPassword(caller.userId, password, clientAddress);
+    await store.users.markDeleted(user.id, new Date(clock()));
+    await this.revokeAll(user.id, null, 'account deleted');
+    return store.users.findById(user.id);
+  }
+
+  /** Moves a session's last activity on; a failure here never fails the caller. */
+  async touch(sessionId: string): Promise<void> {
+    try {
+      await this.deps.store.sessions.touch(sessionId, new Date(this.deps.clock()));
+    } catch (err) {
+      this.deps.logger.warn({ err, sessionId }, 'could not record session activity');
+    }
+  }
+
   /** Verifies an access token and that its session is still live. */
   async authenticate(token: string): Promise<AccessClaims> {
     const claims = await this.deps.accessTokens.verify(token);
     const owner = await this.deps.sessionStatus.liveOwner(claims.sessionId);
     if (owner !== claims.userId) throw unauthorized();
     return claims;
+  }
+
+  /** The user, once `password` is theirs; throttled like a sign-in. */
+  private async checkPassword(
+    userId: string,
+    password: string,
+    clientAddress: string,
+  ): Promise<UserRecord> {
+    const { store, passwords, loginThrottle } = this.deps;
+    const user = await store.users.findById(userId);
+    if (!user || user.deletedAt !== null) throw unauthorized();
+    await loginThrottle.begin(user.username, clientAddress);
+    let matches: boolean;
+    try {
+      matches = await passwords.verify(user.passwordHash, password, clientAddress);
+    } catch (err) {
+      await loginThrottle.forgive(user.username, clientAddress);
+      throw err;
+    }
+    if (!matches) throw unauthorized('The password is wrong.');
+    await loginThrottle.forgive(user.username, clientAddress);
+    return user;
+  }
+
+  /** Revokes every live session of the user but `keep`. */
+  private async revokeAll(userId: string, keep: string | null, reason: string): Promise<void> {
+    const live = await this.deps.store.sessions.listLive(userId);
+    for (const session of live) {
+      if (session.id !== keep) await this.revokeSession(session.id, reason);
+    }
   }
 
   private async revokeSession(sessionId: string, reason: string): Promise<void> {
@@ -208,11 +357,12 @@ export class AuthService {
     logger.info({ sessionId, reason }, 'session revoked');
   }
 
-  private async startSession(userId: string): Promise<TokenPair> {
+  private async startSession(userId: string, client: string): Promise<TokenPair> {
     const { store, accessTokens, refreshTokens, clock } = this.deps;
     const session = await store.sessions.create({
       userId,
       refreshExpiresAt: new Date(clock() + this.deps.refreshTtlSeconds * 1000),
+      client: sessionClient(client),
     });
     const { token: accessToken } = await accessTokens.sign(userId, session.id);
     return {

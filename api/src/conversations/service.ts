@@ -40,7 +40,10 @@ export class ConversationsService {
     const { users, conversations } = this.deps.store;
     await this.deps.creationLimiter.consume(callerId);
     const other = await users.findById(userId);
-    if (!other) throw new ApiError('not_found', 'No such user.');
+    if (!other || other.deletedAt !== null) throw new ApiError('not_found', 'No such user.');
+    if (await users.isBlocked(other.id, callerId)) {
+      throw new ApiError('forbidden', 'This person does not accept messages from you.');
+    }
     const { conversation, created } = await conversations.findOrCreateDirect(callerId, userId);
     this.deps.membership.remember(conversation);
     if (created) {

@@ -90,7 +90,7 @@ describe('GET /api/openapi.json', () => {
       },
     });
     expect(Object.keys(send.responses).sort()).toEqual(
-      ['200', '201', '400', '401', '404', '413', '429', '500', '503'].sort(),
+      ['200', '201', '400', '401', '403', '404', '413', '429', '500', '503'].sort(),
     );
     const history = document.paths['/api/conversations/{id}/messages']?.get as unknown as {
       parameters: { name: string; in: string }[];

@@ -30,7 +30,7 @@ export interface MessagesServiceDeps {
   notifier: Notifier;
   typing: TypingService;
   /** Usernames of members, for mentions. */
-  users: Pick<UserStore, 'findByIds'>;
+  users: Pick<UserStore, 'findByIds' | 'isBlocked'>;
   /** Admins of a group, for deletions by someone other than the sender. */
   conversations: Pick<ConversationStore, 'findById'>;
   /** Edits, deletions and reactions; defaults to none (tests that do not care). */
@@ -120,6 +120,7 @@ export class MessagesService {
     // Before the membership check, so a flood of sends to unknown ids is cut off early.
     await limiter.consume(senderId);
     const members = await membership.requireMember(conversationId, senderId);
+    await this.refuseIfBlocked(conversationId, senderId, members);
     if (input.replyToSeq !== undefined) {
       // Messages are never removed (a deletion leaves a tombstone), so one that exists
       // now still exists when the store copies its excerpt.
@@ -186,6 +187,25 @@ export class MessagesService {
   }
 
   /** The records of `ids`, each an upload of the sender's not yet attached, else 400. */
+  /**
+   * Blocking: into a direct conversation whose other member blocks the sender, nothing is
+   * stored and nothing sent (403). A group of two is no direct conversation: only when
+   * the block exists is the conversation's type read.
+   */
+  private async refuseIfBlocked(
+    conversationId: string,
+    senderId: string,
+    members: readonly string[],
+  ): Promise<void> {
+    if (members.length !== 2) return;
+    const other = members.find((id) => id !== senderId);
+    if (other === undefined || !(await this.deps.users.isBlocked(other, senderId))) return;
+    const conversation = await this.deps.conversations.findById(conversationId);
+    if (conversation?.type === 'direct') {
+      throw new ApiError('forbidden', 'This person does not accept messages from you.');
+    }
+  }
+
   private async looseUploads(
     senderId: string,
     ids: readonly string[],

@@ -7,7 +7,10 @@ interface Typist {
   userId: string;
   /** The socket that said so: when it goes, so does the indicator. */
   socketId: string | undefined;
+  /** The members told of it: everyone else but those the typist blocks. */
   members: readonly string[];
+  /** Whom the typist blocked when the run started. */
+  blocked: readonly string[];
   timer: NodeJS.Timeout;
   /** When the others were last told `typing: true`. */
   relayedAt: number;
@@ -22,6 +25,7 @@ interface Typist {
  */
 export class TypingService {
   private readonly typists = new Map<string, Typist>();
+  private readonly blockedReads = new Map<string, Promise<readonly string[]>>();
   private readonly expiryMs: number;
 
   constructor(
@@ -31,6 +35,8 @@ export class TypingService {
       expiryMs?: number | undefined;
       /** Tells the other API instances of `clear`: the typist's socket may live on one of them. */
       relayClear?: ((conversationId: string, userId: string) => void) | undefined;
+      /** The ids a user blocks: they are not told that user is typing (version 2). */
+      blockedBy?: ((userId: string) => Promise<readonly string[]>) | undefined;
     } = {},
   ) {
     this.expiryMs = options.expiryMs ?? LIMITS.typingExpiryMs;
@@ -43,23 +49,35 @@ export class TypingService {
     typing: boolean,
     socketId?: string,
   ): Promise<void> {
-    const members = await this.membership.requireMember(conversationId, userId);
+    const everyone = await this.membership.requireMember(conversationId, userId);
     const key = keyOf(conversationId, userId);
     if (!typing) {
       this.stop(key);
       return;
     }
-    const previous = this.typists.get(key);
-    if (previous) clearTimeout(previous.timer);
+    // The blocked list is read at the start of a typing run only; renewals reuse it.
+    const blocked = this.typists.get(key)?.blocked ?? (await this.blockedBy(userId));
+    const members =
+      blocked.length === 0 ? everyone : everyone.filter((id) => !blocked.includes(id));
+    const current = this.typists.get(key);
+    if (current) clearTimeout(current.timer);
     const timer = setTimeout(() => this.stop(key), this.expiryMs);
     timer.unref();
     // A state change is relayed at once; a renewal only every half expiry, which is enough
     // for the others' own expiry timers to start over and keeps a client that sends one
     // per keystroke (or a flood) from reaching every member each time (issue #14).
     const now = Date.now();
-    const relay = !previous || now - previous.relayedAt >= this.expiryMs / 2;
-    const relayedAt = previous && !relay ? previous.relayedAt : now;
-    this.typists.set(key, { conversationId, userId, socketId, members, timer, relayedAt });
+    const relay = !current || now - current.relayedAt >= this.expiryMs / 2;
+    const relayedAt = current && !relay ? current.relayedAt : now;
+    this.typists.set(key, {
+      conversationId,
+      userId,
+      socketId,
+      members,
+      blocked,
+      timer,
+      relayedAt,
+    });
     if (relay) this.notifyOthers(members, { conversationId, userId, typing: true });
   }
 
@@ -78,6 +96,18 @@ export class TypingService {
     for (const [key, typist] of this.typists) {
       if (typist.socketId === socketId) this.stop(key);
     }
+  }
+
+  /** One read per user at a time, however many typing events arrive while it runs. */
+  private blockedBy(userId: string): Promise<readonly string[]> {
+    const read = this.options.blockedBy;
+    if (read === undefined) return Promise.resolve([]);
+    let pending = this.blockedReads.get(userId);
+    if (pending === undefined) {
+      pending = read(userId).finally(() => this.blockedReads.delete(userId));
+      this.blockedReads.set(userId, pending);
+    }
+    return pending;
   }
 
   close(): void {

@@ -76,6 +76,7 @@ describe('presence', () => {
       displayName: user.user.displayName,
       online: false,
       lastSeenAt: offline.lastSeenAt,
+      deleted: false,
     });
     const search = UserSearchResponse.parse(
       (

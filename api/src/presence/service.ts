@@ -124,8 +124,13 @@ export class PresenceService implements PresenceReader {
   }
 
   private async announce(userId: string, online: boolean, lastSeenAt: string | null) {
-    const peers = await this.deps.store.conversations.peerIds(userId);
-    this.deps.notifier.toUsers(peers, 'presence', { userId, online, lastSeenAt });
+    const [peers, blocked] = await Promise.all([
+      this.deps.store.conversations.peerIds(userId),
+      this.deps.store.users.listBlocked(userId),
+    ]);
+    // The people this user blocks hear nothing of their comings and goings.
+    const told = blocked.length === 0 ? peers : peers.filter((id) => !blocked.includes(id));
+    this.deps.notifier.toUsers(told, 'presence', { userId, online, lastSeenAt });
   }
 
   private serially(userId: string, work: () => Promise<void>): Promise<void> {

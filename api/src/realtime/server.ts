@@ -159,6 +159,8 @@ export function createRealtime(deps: RealtimeDeps): Realtime {
   io.on('connection', (socket) => {
     const { userId, sessionId } = socket.data;
     void socket.join([userRoom(userId), sessionRoom(sessionId)]);
+    // A session's "last active" moves on a connect, not on every request (no write each).
+    void auth.touch(sessionId);
     scheduleExpiry(socket);
     socket.on('disconnect', () => clearTimeout(expiryTimers.get(socket)));
     const helpers = createSocketHelpers(socket, logger);

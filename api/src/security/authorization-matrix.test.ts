@@ -135,6 +135,60 @@ const REST_MATRIX: RestRow[] = [
     run: (api, c) => api.http.post('/api/auth/logout', { token: c.spare?.accessToken ?? c.token }),
     expect: SIGNED_IN(204),
   },
+  // Accounts (version 2). Wrong passwords, so no row changes what the others rely on (the
+  // rules themselves: auth/accounts.test.ts).
+  {
+    method: 'POST',
+    path: '/api/auth/password',
+    run: (api, c) =>
+      api.http.post('/api/auth/password', {
+        token: c.token,
+        body: { currentPassword: 'not the password', newPassword: 'another password' },
+      }),
+    expect: SIGNED_IN(401),
+  },
+  {
+    method: 'GET',
+    path: '/api/auth/sessions',
+    run: (api, c) => api.http.get('/api/auth/sessions', { token: c.token }),
+    expect: SIGNED_IN(200),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/auth/sessions/{id}',
+    run: (api, c) => api.http.request('DELETE', '/api/auth/sessions/nope', { token: c.token }),
+    expect: SIGNED_IN(404),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/users/me',
+    run: (api, c) =>
+      api.http.request('DELETE', '/api/users/me', {
+        token: c.token,
+        body: { password: 'not the password' },
+      }),
+    expect: SIGNED_IN(401),
+  },
+  {
+    method: 'GET',
+    path: '/api/users/blocked',
+    run: (api, c) => api.http.get('/api/users/blocked', { token: c.token }),
+    expect: SIGNED_IN(200),
+  },
+  {
+    method: 'PUT',
+    path: '/api/users/{id}/block',
+    run: (api, c, fx) =>
+      api.http.request('PUT', `/api/users/${fx.peerId}/block`, { token: c.token }),
+    expect: SIGNED_IN(204),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/users/{id}/block',
+    run: (api, c, fx) =>
+      api.http.request('DELETE', `/api/users/${fx.peerId}/block`, { token: c.token }),
+    expect: SIGNED_IN(204),
+  },
   {
     method: 'GET',
     path: '/api/users/me',

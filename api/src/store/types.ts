@@ -20,6 +20,11 @@ export interface UserRecord {
   passwordHash: string;
   createdAt: Date;
   lastSeenAt: Date | null;
+  /**
+   * When the account was deleted (version 2); null while it exists. A deleted user keeps
+   * its id (their messages name it) and, for the hold, its username; nothing else.
+   */
+  deletedAt: Date | null;
 }
 
 export interface SessionRecord {
@@ -38,6 +43,10 @@ export interface SessionRecord {
    * the first rotation. Lets an honest retry of that rotation be told from reuse.
    */
   rotatedAt: Date | null;
+  /** The User-Agent at sign-in, cut to 200 characters; '' when none was sent. */
+  client: string;
+  /** Sign-in, refresh or socket connect, whichever was last (never a write per request). */
+  lastActiveAt: Date;
 }
 
 export type ConversationKind = 'direct' | 'group';
@@ -248,18 +257,47 @@ export interface UserStore {
   findByIds(ids: readonly string[]): Promise<UserRecord[]>;
   /**
    * Users whose username or display name starts with `prefix`, case-insensitively,
-   * ordered by username. An empty prefix matches everyone.
+   * ordered by username. An empty prefix matches everyone. Deleted accounts never match.
    */
   search(prefix: string, options: { excludeId: string; limit: number }): Promise<UserRecord[]>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
   /** Resolves with the user after the change, or null when there is no such user. */
   setDisplayName(id: string, displayName: string): Promise<UserRecord | null>;
   setLastSeen(id: string, at: Date): Promise<void>;
+
+  // ---- accounts (version 2) ----
+
+  /**
+   * Deletes the account in one write: the display name and password hash are erased
+   * (emptied, not hidden), `deletedAt` set. The username stays, so nobody can take it
+   * while it is held; `releaseUsername` frees it later. Resolves false when there is no
+   * such user or it was already deleted.
+   */
+  markDeleted(id: string, at: Date): Promise<boolean>;
+  /**
+   * Frees the username of a deleted account (renamed to a value no valid username can
+   * equal). Resolves false, changing nothing, when the user is missing or not deleted.
+   */
+  releaseUsername(id: string): Promise<boolean>;
+  /** Idempotent. A user blocking themselves is the caller's rule to refuse. */
+  setBlocked(blockerId: string, blockedId: string, blocked: boolean, at: Date): Promise<void>;
+  /** The ids `blockerId` blocks, the most recently blocked first. */
+  listBlocked(blockerId: string): Promise<string[]>;
+  isBlocked(blockerId: string, blockedId: string): Promise<boolean>;
 }
 
 export interface SessionStore {
-  create(input: { userId: string; refreshExpiresAt: Date }): Promise<SessionRecord>;
+  /** `client` defaults to ''; `lastActiveAt` starts at the creation time. */
+  create(input: {
+    userId: string;
+    refreshExpiresAt: Date;
+    client?: string | undefined;
+  }): Promise<SessionRecord>;
   findById(id: string): Promise<SessionRecord | null>;
+  /** The user's sessions that are not revoked (expired ones included), newest first. */
+  listLive(userId: string): Promise<SessionRecord[]>;
+  /** Moves lastActiveAt forward to `at` (never back); nothing for a missing session. */
+  touch(id: string, at: Date): Promise<void>;
   /**
    * Atomically moves a live, unexpired session from `expectedGeneration` to the next one
    * and sets its new refresh expiry. Resolves false (and changes nothing) when the
@@ -443,6 +481,14 @@ export interface Store {
   ping(): Promise<void>;
   /** Flushes pending writes and closes connections. */
   close(): Promise<void>;
+}
+
+/**
+ * What a deleted account's username becomes once its hold is over: '~' is outside the
+ * username alphabet, so no one can register or sign in with it, and the id keeps it unique.
+ */
+export function releasedUsername(id: string): string {
+  return `~deleted~${id}`;
 }
 
 /**

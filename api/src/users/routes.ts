@@ -1,14 +1,32 @@
+import type { AuthService } from '../auth/service';
 import type { RouteHandlers } from '../http/route-table';
 import type { UsersService } from './service';
 
 export function usersRoutes(
   users: UsersService,
-): RouteHandlers<'me' | 'updateMe' | 'searchUsers' | 'getUser'> {
+  auth: AuthService,
+): RouteHandlers<
+  | 'me'
+  | 'updateMe'
+  | 'deleteMe'
+  | 'searchUsers'
+  | 'getUser'
+  | 'listBlocked'
+  | 'blockUser'
+  | 'unblockUser'
+> {
   return {
     updateMe: async ({ body, caller }) => ({
       status: 200,
       body: await users.update(caller.userId, body),
     }),
+
+    deleteMe: async ({ body, caller, ctx }) => {
+      const deleted = await auth.deleteAccount(caller, body.password, ctx.state.clientAddress);
+      // Everyone who shares a conversation sees "Deleted account" from now on.
+      if (deleted) await users.announce(deleted);
+      return { status: 204 };
+    },
 
     me: async ({ caller }) => ({ status: 200, body: await users.me(caller.userId) }),
 
@@ -18,5 +36,20 @@ export function usersRoutes(
     }),
 
     getUser: async ({ params }) => ({ status: 200, body: await users.person(params.id) }),
+
+    listBlocked: async ({ caller }) => ({
+      status: 200,
+      body: { users: await users.blocked(caller.userId) },
+    }),
+
+    blockUser: async ({ params, caller }) => {
+      await users.block(caller.userId, params.id);
+      return { status: 204 };
+    },
+
+    unblockUser: async ({ params, caller }) => {
+      await users.unblock(caller.userId, params.id);
+      return { status: 204 };
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { Person, User } from '@chat/protocol';
+import { DELETED_ACCOUNT_NAME, type Person, type User } from '@chat/protocol';
 import { toUser } from '../auth/service';
 import { ApiError } from '../http/errors';
 import type { Notifier } from '../realtime/notifier';
@@ -18,22 +18,55 @@ export class UsersService {
   async me(userId: string): Promise<User> {
     const user = await this.users.findById(userId);
     // A valid token for a user that no longer exists: treat like a dead session.
-    if (!user) throw new ApiError('unauthorized');
+    if (!user || user.deletedAt !== null) throw new ApiError('unauthorized');
     return toUser(user);
   }
 
   /** Changes the profile; people sharing a conversation, and the user's sockets, are told. */
   async update(userId: string, change: { displayName?: string | undefined }): Promise<User> {
     let user = await this.users.findById(userId);
+    if (user?.deletedAt != null) throw new ApiError('unauthorized');
     if (change.displayName !== undefined && user && user.displayName !== change.displayName) {
       user = await this.users.setDisplayName(userId, change.displayName);
-      if (user && this.profiles) {
-        const peers = await this.profiles.peerIds(userId);
-        this.profiles.notifier.toUsers([userId, ...peers], 'user:updated', this.toPerson(user));
-      }
+      if (user) await this.announce(user);
     }
     if (!user) throw new ApiError('unauthorized');
     return toUser(user);
+  }
+
+  /** Tells the user's sockets and everyone sharing a conversation how they look now. */
+  async announce(user: UserRecord): Promise<void> {
+    if (!this.profiles) return;
+    const peers = await this.profiles.peerIds(user.id);
+    this.profiles.notifier.toUsers([user.id, ...peers], 'user:updated', this.toPerson(user));
+  }
+
+  /** Blocking (version 2): see the contract's "Blocking". Idempotent. */
+  async block(callerId: string, targetId: string): Promise<void> {
+    if (targetId === callerId) {
+      throw new ApiError('invalid_request', 'You cannot block yourself.', [
+        { path: 'id', message: 'must not be the caller' },
+      ]);
+    }
+    const target = await this.users.findById(targetId);
+    if (!target) throw new ApiError('not_found', 'No such user.');
+    await this.users.setBlocked(callerId, target.id, true, new Date());
+  }
+
+  async unblock(callerId: string, targetId: string): Promise<void> {
+    const target = await this.users.findById(targetId);
+    if (!target) throw new ApiError('not_found', 'No such user.');
+    await this.users.setBlocked(callerId, target.id, false, new Date());
+  }
+
+  /** The people the caller blocks, the most recently blocked first. */
+  async blocked(callerId: string): Promise<Person[]> {
+    const ids = await this.users.listBlocked(callerId);
+    const byId = new Map((await this.users.findByIds(ids)).map((u) => [u.id, u]));
+    return ids.flatMap((id) => {
+      const user = byId.get(id);
+      return user ? [this.toPerson(user)] : [];
+    });
   }
 
   async search(callerId: string, query: { q: string; limit: number }): Promise<Person[]> {
@@ -48,6 +81,16 @@ export class UsersService {
   }
 
   toPerson(user: UserRecord): Person {
+    if (user.deletedAt !== null) {
+      return {
+        id: user.id,
+        username: null,
+        displayName: DELETED_ACCOUNT_NAME,
+        online: false,
+        lastSeenAt: null,
+        deleted: true,
+      };
+    }
     const online = this.presence.isOnline(user.id);
     return {
       id: user.id,
@@ -55,6 +98,7 @@ export class UsersService {
       displayName: user.displayName,
       online,
       lastSeenAt: online || user.lastSeenAt === null ? null : user.lastSeenAt.toISOString(),
+      deleted: false,
     };
   }
 }

@@ -305,6 +305,37 @@ export class ApiClient {
     return this.authed('me', {});
   }
 
+  updateMe(body: { displayName?: string }) {
+    return this.authed('updateMe', { body });
+  }
+
+  /** A wrong current password is a 401 here, not the end of the session. */
+  changePassword(body: { currentPassword: string; newPassword: string }) {
+    return this.authed('changePassword', { body });
+  }
+
+  async listSessions() {
+    const res = await this.authed('listSessions', {});
+    return res.sessions;
+  }
+
+  revokeSession(sessionId: string) {
+    return this.authed('revokeSession', { params: { id: sessionId } });
+  }
+
+  deleteAccount(password: string) {
+    return this.authed('deleteMe', { body: { password } });
+  }
+
+  async listBlocked() {
+    const res = await this.authed('listBlocked', {});
+    return res.users;
+  }
+
+  setBlocked(userId: string, blocked: boolean) {
+    return this.authed(blocked ? 'blockUser' : 'unblockUser', { params: { id: userId } });
+  }
+
   async searchUsers(q: string, limit?: number) {
     const res = await this.authed('searchUsers', { query: { q, limit } });
     return res.users;

@@ -19,6 +19,7 @@ import { accountCalls } from './calls/account';
 import type { CoreContext } from './calls/context';
 import { conversationCalls } from './calls/conversations';
 import { groupCalls } from './calls/groups';
+import { settingsCalls } from './calls/settings';
 import { messageCalls } from './calls/messages';
 import { systemClock, type Clock } from './clock';
 import { Connection, defaultIoFactory, type IoFactory } from './connection/connection';
@@ -219,6 +220,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     networkLost: () => connection.networkLost(),
     ...accountCalls(context),
     ...conversationCalls(context),
+    ...settingsCalls(context),
     ...messageCalls(context),
     ...groupCalls(context),
   };

@@ -131,6 +131,16 @@ export class Session implements TokenSource {
     return this.info();
   }
 
+  /** The signed-in user's profile changed (here or on another device). */
+  updateUser(user: SessionInfo['user']): void {
+    const current = this.current;
+    if (current?.user.id !== user.id) return;
+    // Kept in memory only: the next refresh persists it with the rotated token. Saving
+    // here could race a refresh and write back a spent refresh token.
+    current.user = user;
+    this.emit('updated');
+  }
+
   /** Forgets the session locally and tells listeners why. */
   async end(reason: SessionChangeReason): Promise<void> {
     if (this.current === null) return;

@@ -219,7 +219,7 @@ describe('web bridge notifications, against the real API', () => {
     unwrap(
       await other.client.signIn({
         serverUrl: api.url,
-        username: session.user.username,
+        username: session.user.username ?? '',
         password: 'correct horse battery',
       }),
     );
@@ -336,7 +336,7 @@ describe('web bridge notifications, against the real API', () => {
     unwrap(
       await annElsewhere.client.signIn({
         serverUrl: api.url,
-        username: session.user.username,
+        username: session.user.username ?? '',
         password,
       }),
     );

@@ -22,6 +22,8 @@ export interface UserDoc {
   passwordHash: string;
   createdAt: Date;
   lastSeenAt: Date | null;
+  /** Missing on documents written before version 2: not deleted. */
+  deletedAt?: Date | null;
 }
 
 export interface SessionDoc {
@@ -33,6 +35,17 @@ export interface SessionDoc {
   revokedAt: Date | null;
   /** Missing on documents written before it existed: read as null. */
   rotatedAt?: Date | null;
+  /** Missing on documents written before version 2: '' and createdAt. */
+  client?: string;
+  lastActiveAt?: Date;
+}
+
+/** One person blocking another (version 2). */
+export interface BlockDoc {
+  _id: Types.ObjectId;
+  blockerId: Types.ObjectId;
+  blockedId: Types.ObjectId;
+  createdAt: Date;
 }
 
 export interface ConversationDoc {
@@ -173,6 +186,7 @@ const userSchema = new Schema<UserDoc>(
     passwordHash: String,
     createdAt: Date,
     lastSeenAt: Date,
+    deletedAt: Date,
   },
   { ...schemaOptions, collection: 'users' },
 );
@@ -198,6 +212,8 @@ const sessionSchema = new Schema<SessionDoc>(
     refreshExpiresAt: Date,
     revokedAt: Date,
     rotatedAt: Date,
+    client: String,
+    lastActiveAt: Date,
   },
   { ...schemaOptions, collection: 'sessions' },
 );
@@ -210,6 +226,17 @@ sessionSchema.index(
   { refreshExpiresAt: 1 },
   { name: 'session_expiry_ttl', expireAfterSeconds: SESSION_TTL_AFTER_EXPIRY_SECONDS },
 );
+
+const blockSchema = new Schema<BlockDoc>(
+  {
+    blockerId: Schema.Types.ObjectId,
+    blockedId: Schema.Types.ObjectId,
+    createdAt: Date,
+  },
+  { ...schemaOptions, collection: 'blocks' },
+);
+// One block per pair (blocking twice is one upsert), and a blocker's list straight from it.
+blockSchema.index({ blockerId: 1, blockedId: 1 }, { unique: true, name: 'block_pair_unique' });
 
 const conversationSchema = new Schema<ConversationDoc>(
   {
@@ -342,6 +369,7 @@ export interface Models {
   messages: Model<MessageDoc>;
   watermarks: Model<WatermarkDoc>;
   attachments: Model<AttachmentDoc>;
+  blocks: Model<BlockDoc>;
 }
 
 for (const schema of [
@@ -364,6 +392,7 @@ export function compileModels(connection: Connection): Models {
     messages: connection.model<MessageDoc>('Message', messageSchema),
     watermarks: connection.model<WatermarkDoc>('Watermark', watermarkSchema),
     attachments: connection.model<AttachmentDoc>('Attachment', attachmentSchema),
+    blocks: connection.model<BlockDoc>('Block', blockSchema),
   };
 }
 

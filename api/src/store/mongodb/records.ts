@@ -19,6 +19,7 @@ export function toUserRecord(doc: UserDoc): UserRecord {
     passwordHash: doc.passwordHash,
     createdAt: doc.createdAt,
     lastSeenAt: doc.lastSeenAt ?? null,
+    deletedAt: doc.deletedAt ?? null,
   };
 }
 
@@ -31,6 +32,8 @@ export function toSessionRecord(doc: SessionDoc): SessionRecord {
     refreshExpiresAt: doc.refreshExpiresAt,
     revokedAt: doc.revokedAt ?? null,
     rotatedAt: doc.rotatedAt ?? null,
+    client: doc.client ?? '',
+    lastActiveAt: doc.lastActiveAt ?? doc.createdAt,
   };
 }
 

@@ -7,16 +7,19 @@ import { toSessionRecord } from './records';
 
 export function mongoSessionStore({ sessions }: Models, gate: OperationGate): SessionStore {
   return {
-    create: ({ userId, refreshExpiresAt }) =>
+    create: ({ userId, refreshExpiresAt, client }) =>
       gate.run(async () => {
+        const now = new Date();
         const doc = {
           _id: new Types.ObjectId(),
           userId: requireId(userId, 'userId'),
           refreshGeneration: 0,
-          createdAt: new Date(),
+          createdAt: now,
           refreshExpiresAt,
           revokedAt: null,
           rotatedAt: null,
+          client: client ?? '',
+          lastActiveAt: now,
         };
         await sessions.insertOne(doc);
         return toSessionRecord(doc);
@@ -28,6 +31,34 @@ export function mongoSessionStore({ sessions }: Models, gate: OperationGate): Se
         if (!_id) return null;
         const doc = await sessions.findById(_id).lean();
         return doc ? toSessionRecord(doc) : null;
+      }),
+
+    listLive: (userId) =>
+      gate.run(async () => {
+        const owner = parseId(userId);
+        if (!owner) return [];
+        const docs = await sessions
+          .find({ userId: owner, revokedAt: null })
+          .sort({ createdAt: -1, _id: -1 })
+          .lean();
+        return docs.map(toSessionRecord);
+      }),
+
+    touch: (id, at) =>
+      gate.run(async () => {
+        const _id = parseId(id);
+        if (!_id) return;
+        // Forward only; a document from before version 2 has no lastActiveAt yet.
+        await sessions.updateOne(
+          {
+            _id,
+            $or: [
+              { lastActiveAt: trusted({ $lt: at }) },
+              { lastActiveAt: trusted({ $exists: false }) },
+            ],
+          },
+          { $set: { lastActiveAt: at } },
+        );
       }),
 
     rotate: (id, expectedGeneration, refreshExpiresAt, at = new Date()) =>

@@ -8,7 +8,11 @@ import type { Models } from './models';
  * Updates go through the driver as update pipelines (they read other fields of the same
  * document), which Mongoose would refuse without casting them.
  */
-export async function upgradeDocuments({ conversations, messages }: Models): Promise<void> {
+export async function upgradeDocuments({
+  conversations,
+  messages,
+  sessions,
+}: Models): Promise<void> {
   // A message from before version 2 was created once and never changed: its seq is a rev
   // unique and increasing within its conversation.
   await messages.collection.updateMany({ rev: { $exists: false } }, [
@@ -52,5 +56,10 @@ export async function upgradeDocuments({ conversations, messages }: Models): Pro
         },
       },
     },
+  ]);
+  // The side of SQLite's migration 6: a session from before then was, as far as anyone
+  // knows, last active when it was made, from an unknown client.
+  await sessions.collection.updateMany({ lastActiveAt: { $exists: false } }, [
+    { $set: { lastActiveAt: '$createdAt', client: '' } },
   ]);
 }

@@ -1,12 +1,13 @@
 import { Types, trusted } from 'mongoose';
-import type { NewUser, UserRecord, UserStore } from '../types';
+import { releasedUsername, type NewUser, type UserRecord, type UserStore } from '../types';
+import { isDuplicateKeyOn } from './errors';
 import { parseId, parseIds } from './ids';
 import type { OperationGate } from './gate';
 import type { Models } from './models';
 import { toUserRecord } from './records';
 import { lowerPrefixPattern } from './search';
 
-export function mongoUserStore({ users }: Models, gate: OperationGate): UserStore {
+export function mongoUserStore({ users, blocks }: Models, gate: OperationGate): UserStore {
   return {
     create: (input: NewUser) =>
       gate.run(async () => {
@@ -18,6 +19,7 @@ export function mongoUserStore({ users }: Models, gate: OperationGate): UserStor
           passwordHash: input.passwordHash,
           createdAt: new Date(),
           lastSeenAt: null,
+          deletedAt: null,
         };
         await users.insertOne(doc);
         return toUserRecord(doc);
@@ -49,7 +51,8 @@ export function mongoUserStore({ users }: Models, gate: OperationGate): UserStor
     search: (prefix, { excludeId, limit }) =>
       gate.run(async (): Promise<UserRecord[]> => {
         if (limit <= 0) return [];
-        const filter: Record<string, unknown> = {};
+        // `deletedAt: null` matches a missing field too (documents from before version 2).
+        const filter: Record<string, unknown> = { deletedAt: null };
         const excluded = parseId(excludeId);
         if (excluded) filter._id = trusted({ $ne: excluded });
         if (prefix !== '') {
@@ -88,6 +91,80 @@ export function mongoUserStore({ users }: Models, gate: OperationGate): UserStor
         const _id = parseId(id);
         if (!_id) return;
         await users.updateOne({ _id }, { $set: { lastSeenAt: at } });
+      }),
+
+    markDeleted: (id, at) =>
+      gate.run(async () => {
+        const _id = parseId(id);
+        if (!_id) return false;
+        // Erased in storage, not flagged: the name and hash are overwritten.
+        const result = await users.updateOne(
+          { _id, deletedAt: null },
+          {
+            $set: {
+              displayName: '',
+              displayNameLower: '',
+              passwordHash: '',
+              lastSeenAt: null,
+              deletedAt: at,
+            },
+          },
+        );
+        return result.modifiedCount === 1;
+      }),
+
+    releaseUsername: (id) =>
+      gate.run(async () => {
+        const _id = parseId(id);
+        if (!_id) return false;
+        const result = await users.updateOne(
+          { _id, deletedAt: trusted({ $ne: null }) },
+          { $set: { username: releasedUsername(id) } },
+        );
+        return result.modifiedCount === 1;
+      }),
+
+    setBlocked: (blockerId, blockedId, on, at) =>
+      gate.run(async () => {
+        const blocker = parseId(blockerId);
+        const target = parseId(blockedId);
+        if (!blocker || !target) return;
+        if (!on) {
+          await blocks.deleteOne({ blockerId: blocker, blockedId: target });
+          return;
+        }
+        // Like SQLite's foreign keys: only between users that exist.
+        const known = await users.countDocuments({ _id: trusted({ $in: [blocker, target] }) });
+        if (known !== 2) return;
+        try {
+          await blocks.updateOne(
+            { blockerId: blocker, blockedId: target },
+            { $setOnInsert: { _id: new Types.ObjectId(), createdAt: at } },
+            { upsert: true },
+          );
+        } catch (err) {
+          // Two concurrent upserts of the same pair: the other one stored it.
+          if (!isDuplicateKeyOn(err, 'blockedId')) throw err;
+        }
+      }),
+
+    listBlocked: (blockerId) =>
+      gate.run(async () => {
+        const blocker = parseId(blockerId);
+        if (!blocker) return [];
+        const docs = await blocks
+          .find({ blockerId: blocker })
+          .sort({ createdAt: -1, blockedId: 1 })
+          .lean();
+        return docs.map((doc) => doc.blockedId.toHexString());
+      }),
+
+    isBlocked: (blockerId, blockedId) =>
+      gate.run(async () => {
+        const blocker = parseId(blockerId);
+        const target = parseId(blockedId);
+        if (!blocker || !target) return false;
+        return (await blocks.exists({ blockerId: blocker, blockedId: target })) !== null;
       }),
   };
 }

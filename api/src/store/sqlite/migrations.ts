@@ -169,6 +169,24 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'accounts: deletion, session client and activity, blocking',
+    // Existing sessions were last active, as far as anyone knows, when they were made.
+    sql: `
+      ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+      ALTER TABLE sessions ADD COLUMN client TEXT NOT NULL DEFAULT '';
+      ALTER TABLE sessions ADD COLUMN last_active_at INTEGER;
+      UPDATE sessions SET last_active_at = created_at;
+
+      CREATE TABLE blocks (
+        blocker_id TEXT NOT NULL REFERENCES users (id),
+        blocked_id TEXT NOT NULL REFERENCES users (id),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (blocker_id, blocked_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
     version: 10,
     name: 'when a session was last rotated (refresh retry grace)',
     sql: `

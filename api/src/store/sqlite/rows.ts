@@ -18,6 +18,7 @@ export interface UserRow {
   password_hash: string;
   created_at: number;
   last_seen_at: number | null;
+  deleted_at: number | null;
 }
 
 export interface SessionRow {
@@ -28,6 +29,9 @@ export interface SessionRow {
   refresh_expires_at: number;
   revoked_at: number | null;
   rotated_at: number | null;
+  client: string;
+  /** null only on rows written before migration 6 ran (it fills them in). */
+  last_active_at: number | null;
 }
 
 export interface ConversationRow {
@@ -72,9 +76,10 @@ export interface MessageRow {
   mentions: string;
 }
 
-export const USER_COLUMNS = 'id, username, display_name, password_hash, created_at, last_seen_at';
+export const USER_COLUMNS =
+  'id, username, display_name, password_hash, created_at, last_seen_at, deleted_at';
 export const SESSION_COLUMNS =
-  'id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at, rotated_at';
+  'id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at, rotated_at, client, last_active_at';
 export const CONVERSATION_COLUMNS = 'id, type, title, created_at, last_seq, last_activity_at, rev';
 export const MESSAGE_FIELDS = [
   'id',
@@ -109,6 +114,7 @@ export function toUser(row: UserRow): UserRecord {
     passwordHash: row.password_hash,
     createdAt: date(row.created_at),
     lastSeenAt: optionalDate(row.last_seen_at),
+    deletedAt: optionalDate(row.deleted_at),
   };
 }
 
@@ -121,6 +127,8 @@ export function toSession(row: SessionRow): SessionRecord {
     refreshExpiresAt: date(row.refresh_expires_at),
     revokedAt: optionalDate(row.revoked_at),
     rotatedAt: optionalDate(row.rotated_at),
+    client: row.client,
+    lastActiveAt: date(row.last_active_at ?? row.created_at),
   };
 }
 

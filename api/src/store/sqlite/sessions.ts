@@ -7,8 +7,8 @@ import type { SessionRow } from './rows';
 /** Session writes go through group commit: a login burst shares fsyncs with messages. */
 export function createSessionStore({ db, run, group }: SqliteContext): SessionStore {
   const insert = db.prepare<[SessionRow]>(
-    `INSERT INTO sessions (id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at, rotated_at)
-     VALUES (@id, @user_id, @refresh_generation, @created_at, @refresh_expires_at, @revoked_at, @rotated_at)`,
+    `INSERT INTO sessions (id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at, rotated_at, client, last_active_at)
+     VALUES (@id, @user_id, @refresh_generation, @created_at, @refresh_expires_at, @revoked_at, @rotated_at, @client, @last_active_at)`,
   );
   const byId = db.prepare<[string], SessionRow>(
     `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`,
@@ -24,21 +24,31 @@ export function createSessionStore({ db, run, group }: SqliteContext): SessionSt
      WHERE id = @id AND refresh_generation = @expected AND revoked_at IS NULL
        AND refresh_expires_at > @now`,
   );
+  const live = db.prepare<[string], SessionRow>(
+    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE user_id = ? AND revoked_at IS NULL
+     ORDER BY created_at DESC, id DESC`,
+  );
+  const touch = db.prepare<[number, string, number]>(
+    'UPDATE sessions SET last_active_at = ? WHERE id = ? AND last_active_at < ?',
+  );
   const revoke = db.prepare<[number, string]>(
     'UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
   );
 
   return {
-    create: ({ userId, refreshExpiresAt }) =>
+    create: ({ userId, refreshExpiresAt, client }) =>
       group.write(() => {
+        const now = Date.now();
         const row: SessionRow = {
           id: randomUUID(),
           user_id: userId,
           refresh_generation: 0,
-          created_at: Date.now(),
+          created_at: now,
           refresh_expires_at: refreshExpiresAt.getTime(),
           revoked_at: null,
           rotated_at: null,
+          client: client ?? '',
+          last_active_at: now,
         };
         insert.run(row);
         return toSession(row);
@@ -47,6 +57,11 @@ export function createSessionStore({ db, run, group }: SqliteContext): SessionSt
       run(() => {
         const row = byId.get(id);
         return row ? toSession(row) : null;
+      }),
+    listLive: (userId) => run(() => live.all(userId).map(toSession)),
+    touch: (id, at) =>
+      group.write(() => {
+        touch.run(at.getTime(), id, at.getTime());
       }),
     rotate: (id, expectedGeneration, refreshExpiresAt, at = new Date()) =>
       group.write(

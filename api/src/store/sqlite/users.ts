@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueViolation } from '../types';
+import { releasedUsername, UniqueViolation } from '../types';
 import type { NewUser, UserRecord, UserStore } from '../types';
 import type { SqliteContext } from './context';
 import { isUniqueViolation } from './errors';
@@ -13,8 +13,8 @@ export function escapeLike(text: string): string {
 
 export function createUserStore({ db, run, group }: SqliteContext): UserStore {
   const insert = db.prepare<[UserRow & { display_name_lower: string }]>(
-    `INSERT INTO users (id, username, display_name, display_name_lower, password_hash, created_at, last_seen_at)
-     VALUES (@id, @username, @display_name, @display_name_lower, @password_hash, @created_at, @last_seen_at)`,
+    `INSERT INTO users (id, username, display_name, display_name_lower, password_hash, created_at, last_seen_at, deleted_at)
+     VALUES (@id, @username, @display_name, @display_name_lower, @password_hash, @created_at, @last_seen_at, @deleted_at)`,
   );
   const byId = db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
   const byUsername = db.prepare<[string], UserRow>(
@@ -28,7 +28,7 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
   // JavaScript so that 'É' finds 'é' too.
   const search = db.prepare<[{ pattern: string; excludeId: string; limit: number }], UserRow>(
     `SELECT ${USER_COLUMNS} FROM users
-     WHERE id <> @excludeId
+     WHERE id <> @excludeId AND deleted_at IS NULL
        AND (username LIKE @pattern ESCAPE '\\' OR display_name_lower LIKE @pattern ESCAPE '\\')
      ORDER BY username
      LIMIT @limit`,
@@ -42,6 +42,28 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
   const setLastSeen = db.prepare<[number, string]>(
     'UPDATE users SET last_seen_at = ? WHERE id = ?',
   );
+  // Erased in storage, not flagged: the name and hash are overwritten in the same row.
+  const markDeleted = db.prepare<[number, string]>(
+    `UPDATE users SET display_name = '', display_name_lower = '', password_hash = '',
+       last_seen_at = NULL, deleted_at = ?
+     WHERE id = ? AND deleted_at IS NULL`,
+  );
+  const releaseUsername = db.prepare<[string, string]>(
+    'UPDATE users SET username = ? WHERE id = ? AND deleted_at IS NOT NULL',
+  );
+  const block = db.prepare<[string, string, number]>(
+    'INSERT OR IGNORE INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)',
+  );
+  const unblock = db.prepare<[string, string]>(
+    'DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?',
+  );
+  const blocked = db.prepare<[string], { blocked_id: string }>(
+    'SELECT blocked_id FROM blocks WHERE blocker_id = ? ORDER BY created_at DESC, blocked_id',
+  );
+  const isBlocked = db.prepare<[string, string], { one: number }>(
+    'SELECT 1 AS one FROM blocks WHERE blocker_id = ? AND blocked_id = ?',
+  );
+  const exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM users WHERE id = ?');
 
   return {
     create: (input: NewUser) =>
@@ -53,6 +75,7 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
           password_hash: input.passwordHash,
           created_at: Date.now(),
           last_seen_at: null,
+          deleted_at: null,
         };
         try {
           insert.run({ ...row, display_name_lower: input.displayName.toLowerCase() });
@@ -86,6 +109,22 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
       group.write(() => {
         setLastSeen.run(at.getTime(), id);
       }),
+    markDeleted: (id, at) => run(() => markDeleted.run(at.getTime(), id).changes === 1),
+    releaseUsername: (id) => run(() => releaseUsername.run(releasedUsername(id), id).changes === 1),
+    setBlocked: (blockerId, blockedId, on, at) =>
+      run(() => {
+        if (!on) {
+          unblock.run(blockerId, blockedId);
+          return;
+        }
+        // The foreign keys would throw for an unknown id; the port says unknown ids are
+        // nothing, never an error.
+        if (!exists.get(blockerId) || !exists.get(blockedId)) return;
+        block.run(blockerId, blockedId, at.getTime());
+      }),
+    listBlocked: (blockerId) => run(() => blocked.all(blockerId).map((r) => r.blocked_id)),
+    isBlocked: (blockerId, blockedId) =>
+      run(() => isBlocked.get(blockerId, blockedId) !== undefined),
   };
 }
 

@@ -238,7 +238,13 @@ export class Connection {
       },
       'conversation:removed': ({ conversationId }) => state.removeConversation(conversationId),
       // A member's name changed: the conversations carry members, so list them again.
-      'user:updated': () => this.catchUps.request(),
+      'user:updated': (person) => {
+        const me = this.o.session.info()?.user;
+        if (me?.id === person.id && !person.deleted) {
+          this.o.session.updateUser({ ...me, displayName: person.displayName });
+        }
+        this.catchUps.request();
+      },
       presence: (event) => state.applyPresence(event),
       typing: (event) => state.applyTyping(event),
       receipt: (event) => state.applyReceipt(event),

@@ -5,8 +5,9 @@ import { ConversationPane } from '../conversation/ConversationPane';
 import { ConversationList } from '../conversations/ConversationList';
 import { NewChatDialog } from '../conversations/NewChatDialog';
 import { NewGroupDialog } from '../conversations/NewGroupDialog';
-import { NotificationSettingsDialog } from '../preferences/NotificationSettings';
 import { changeDoNotDisturb } from '../preferences/preferences';
+import { NotificationSettingsDialog } from '../preferences/NotificationSettings';
+import { SettingsDialog, type SettingsSection } from '../settings/SettingsDialog';
 import { getAppStore, useChat } from '../store/store';
 import { Avatar } from '../ui/Avatar';
 import { ICON_BUTTON } from '../ui/buttons';
@@ -17,6 +18,7 @@ import {
   ComposeIcon,
   GroupIcon,
   EllipsisIcon,
+  GearIcon,
   SignOutIcon,
 } from '../ui/icons';
 import { MenuButton, MenuCheckboxItem, MenuItem, MenuSeparator } from '../ui/Menu';
@@ -43,7 +45,14 @@ export function ChatShell({
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),
   );
   const notice = useChat((s) => s.notice);
-  const [dialog, setDialog] = useState<'direct' | 'group' | 'notifications' | null>(null);
+  const [dialog, setDialog] = useState<'direct' | 'group' | 'notifications' | 'settings' | null>(
+    null,
+  );
+  const [settingsSection, setSettingsSection] = useState<SettingsSection>('profile');
+  const openSettings = (section: SettingsSection) => {
+    setSettingsSection(section);
+    setDialog('settings');
+  };
   const doNotDisturb = useChat((s) => s.settings?.doNotDisturb ?? false);
   const [preferenceError, setPreferenceError] = useState<string | null>(null);
 
@@ -135,6 +144,9 @@ export function ChatShell({
               <MenuItem icon={<BellIcon />} onSelect={() => setDialog('notifications')}>
                 Notification settings…
               </MenuItem>
+              <MenuItem icon={<GearIcon />} onSelect={() => openSettings('profile')}>
+                Settings…
+              </MenuItem>
               <MenuSeparator />
               <MenuItem icon={<SignOutIcon />} onSelect={() => void signOut()}>
                 Sign out
@@ -209,6 +221,12 @@ export function ChatShell({
       <NotificationSettingsDialog
         open={dialog === 'notifications'}
         onClose={() => setDialog(null)}
+      />
+      <SettingsDialog
+        open={dialog === 'settings'}
+        onClose={() => setDialog(null)}
+        session={session}
+        initial={settingsSection}
       />
       <NewGroupDialog
         open={dialog === 'group'}

@@ -24,6 +24,12 @@ describe('the @ member picker', () => {
     expect(mentionQuery(`@${'a'.repeat(33)}`, 34)).toBeNull();
   });
 
+  it('leaves out deleted accounts, which have no username to mention', () => {
+    const withDeleted = [...members, { id: 'x', username: null, displayName: 'Deleted account' }];
+    expect(matchMembers(withDeleted, '', 'me').map((m) => m.id)).not.toContain('x');
+    expect(matchMembers(withDeleted, 'del', 'me')).toEqual([]);
+  });
+
   it('lists members but never the user, by username then by any word of the name', () => {
     expect(matchMembers(members, '', 'me').map((m) => m.username)).toEqual([
       'bob',

@@ -35,13 +35,16 @@ export function mentionQuery(text: string, caret: number): MentionQuery | null {
  * `query`, case-insensitively: username matches first, then by display name.
  */
 export function matchMembers(
-  members: readonly MentionCandidate[],
+  members: readonly (Omit<MentionCandidate, 'username'> & { username: string | null })[],
   query: string,
   selfId: string,
   limit = 8,
 ): MentionCandidate[] {
   const q = query.toLowerCase();
-  const others = members.filter((m) => m.id !== selfId);
+  // A deleted account has no username left to mention.
+  const others = members.filter(
+    (m): m is MentionCandidate => m.id !== selfId && m.username !== null,
+  );
   const byUsername = others.filter((m) => m.username.toLowerCase().startsWith(q));
   const byName = others.filter(
     (m) =>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ConversationView } from '../../shared/bridge';
 import { Composer } from '../composer/Composer';
 import { MuteButton } from '../preferences/MuteButton';
+import { DirectConversationMenu } from '../settings/BlockMenu';
 import { useChat } from '../store/store';
 import { Avatar } from '../ui/Avatar';
 import { ICON_BUTTON, SECONDARY_BUTTON } from '../ui/buttons';
@@ -116,6 +117,7 @@ export function ConversationPane({
           </svg>
         </button>
         <MuteButton conversationId={conversation.id} />
+        {other !== null && other.deleted !== true && <DirectConversationMenu other={other} />}
       </header>
 
       {list?.loaded === true ? (

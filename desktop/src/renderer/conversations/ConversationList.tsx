@@ -147,7 +147,7 @@ export function ConversationList({
     if (q === '') return sorted;
     return sorted.filter((c) => {
       if (conversationTitle(c, selfId).toLocaleLowerCase().includes(q)) return true;
-      return c.members.some((m) => m.id !== selfId && m.username.includes(q));
+      return c.members.some((m) => m.id !== selfId && (m.username ?? '').includes(q));
     });
   }, [conversations, filter, selfId]);
 

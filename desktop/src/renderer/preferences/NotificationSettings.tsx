@@ -122,14 +122,21 @@ export function NotificationSettingsDialog({
 }) {
   return (
     <Dialog open={open} title="Notifications" onClose={onClose}>
-      <div className="flex flex-col gap-4">
-        <DoNotDisturbSwitch />
-        <BrowserPermission />
-        <p className="text-xs text-zinc-600 dark:text-zinc-400">
-          To silence a single conversation, use the bell in its header; its details (click its name)
-          also offer “Mentions only”. That choice is the same on all your devices.
-        </p>
-      </div>
+      <NotificationSettingsPanel />
     </Dialog>
+  );
+}
+
+/** The notification settings themselves; also a section of the Settings dialog. */
+export function NotificationSettingsPanel() {
+  return (
+    <div className="flex flex-col gap-4">
+      <DoNotDisturbSwitch />
+      <BrowserPermission />
+      <p className="text-xs text-zinc-600 dark:text-zinc-400">
+        To silence a single conversation, use the bell in its header; its details (click its name)
+        also offer “Mentions only”. That choice is the same on all your devices.
+      </p>
+    </div>
   );
 }

@@ -24,6 +24,9 @@ import {
   RegisterRequest,
   Seq,
   UserSearchQuery,
+  ChangePasswordRequest,
+  DeleteMeRequest,
+  UpdateMeRequest,
   parse,
 } from '@chat/protocol';
 import type { BridgeMethod, BridgeValues, CoreMethod } from './methods';
@@ -108,6 +111,15 @@ export const BRIDGE_ARG_SCHEMAS = {
   removeMember: z.object({ conversationId: Id, userId: Id }),
   setAdmin: z.object({ conversationId: Id, userId: Id, admin: z.boolean() }),
   setNotificationLevel: z.object({ conversationId: Id, level: NotificationLevel }),
+  // ---- accounts (version 2) ----
+  updateProfile: UpdateMeRequest,
+  changePassword: ChangePasswordRequest,
+  listSessions: NoArgs,
+  revokeSession: z.object({ sessionId: Id }),
+  revokeOtherSessions: NoArgs,
+  deleteAccount: DeleteMeRequest,
+  listBlocked: NoArgs,
+  setBlocked: z.object({ userId: Id, blocked: z.boolean() }),
   setActiveConversation: z.object({ conversationId: Id.nullable() }),
   setDoNotDisturb: z.object({ enabled: z.boolean() }),
   getSettings: NoArgs,

@@ -14,6 +14,7 @@
 import type { ShellSettings } from '../settings';
 import type { Attachment } from '@chat/protocol';
 import type {
+  AccountSessionInfo,
   AttachmentBytes,
   ConnectionStatus,
   ConversationView,
@@ -21,6 +22,7 @@ import type {
   LocalMessage,
   Person,
   SessionInfo,
+  User,
 } from './model';
 
 /**
@@ -86,6 +88,20 @@ export const BRIDGE_METHODS = {
   setAdmin: core<ConversationView>(),
   /** The caller's level for a conversation, kept on the server for every device. */
   setNotificationLevel: core<ConversationView>(),
+  // ---- accounts (version 2) ----
+  /** The signed-in user after the change; every window gets a `session` event. */
+  updateProfile: core<User>(),
+  /** Every other session is signed out; this one stays. */
+  changePassword: core<null>(),
+  listSessions: core<AccountSessionInfo[]>(),
+  /** Signs out one session (not this one: use `signOut`). */
+  revokeSession: core<null>(),
+  /** Signs out every session but this one. */
+  revokeOtherSessions: core<null>(),
+  /** Deletes the account; this window is signed out. */
+  deleteAccount: core<null>(),
+  listBlocked: core<Person[]>(),
+  setBlocked: core<null>(),
   setActiveConversation: shell<null>(),
   setDoNotDisturb: shell<null>(),
   getSettings: shell<ShellSettings>(),

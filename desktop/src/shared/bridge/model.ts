@@ -10,12 +10,22 @@ import type {
   Person,
   Reaction,
   ReplyTo,
+  SessionInfo as AccountSessionInfo,
   SystemEvent,
   User,
 } from '@chat/protocol';
 import type { BridgeError } from './results';
 
-export type { MemberReceipt, NotificationLevel, Person, Reaction, ReplyTo, SystemEvent, User };
+export type {
+  AccountSessionInfo,
+  MemberReceipt,
+  NotificationLevel,
+  Person,
+  Reaction,
+  ReplyTo,
+  SystemEvent,
+  User,
+};
 
 export interface SessionInfo {
   user: User;
@@ -152,4 +162,10 @@ export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
  * reused, or the session ended on the server).
  */
 export type SessionChangeReason =
-  'signed-in' | 'registered' | 'restored' | 'signed-out' | 'expired';
+  | 'signed-in'
+  | 'registered'
+  | 'restored'
+  | 'signed-out'
+  | 'expired'
+  /** Same user, new profile (their name changed here or on another device). */
+  | 'updated';

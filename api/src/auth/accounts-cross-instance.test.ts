@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  EventLog,
+  createGroup,
+  disconnection,
+  emitWithAck,
+  login,
+  openDirect,
+  postMessage,
+  registerUser,
+  sleep,
+} from '../../test/helpers';
+import {
+  startSharedInstances,
+  type SharedInstance,
+  type SharedInstances,
+} from '../../test/shared-instances';
+
+let shared: SharedInstances;
+let one: SharedInstance;
+let two: SharedInstance;
+const connect = (instance: SharedInstance, token: string) => shared.connect(instance, token);
+
+beforeAll(async () => {
+  shared = await startSharedInstances('accounts');
+  ({ one, two } = shared);
+});
+afterAll(async () => {
+  await shared.close();
+});
+
+/** Polls until `check` holds; fails after `timeoutMs`. */
+async function within(timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+  return Date.now() - started;
+}
+
+describe('accounts across instances', () => {
+  test('the blocked hear no presence or typing of the blocker, wherever their sockets are', async () => {
+    const [ann, ben, cat] = await Promise.all([
+      registerUser(one),
+      registerUser(one),
+      registerUser(one),
+    ]);
+    const group = await createGroup(one, ann.accessToken, [ben.user.id, cat.user.id]);
+    const direct = await openDirect(one, ann.accessToken, ben.user.id);
+    await postMessage(one, ann.accessToken, direct.id, 'hello ben');
+    const blocked = await two.http.request('PUT', `/api/users/${ben.user.id}/block`, {
+      token: ann.accessToken,
+    });
+    expect(blocked.status).toBe(204);
+
+    const benSocket = await connect(two, ben.accessToken);
+    const benPresence = new EventLog(benSocket, 'presence');
+    const benTyping = new EventLog(benSocket, 'typing');
+    const benMessages = new EventLog(benSocket, 'message:new');
+    const catSocket = await connect(two, cat.accessToken);
+    const catPresence = new EventLog(catSocket, 'presence');
+    const catTyping = new EventLog(catSocket, 'typing');
+
+    // Ann comes online on instance one: cat (on two) hears it.
+    const annSocket = await connect(one, ann.accessToken);
+    await catPresence.waitFor((p) => p.userId === ann.user.id && p.online);
+    // Ann types in the group and in the direct conversation: cat hears the group one.
+    for (const conversationId of [group.id, direct.id]) {
+      const ack = await emitWithAck(annSocket, 'typing', { conversationId, typing: true });
+      expect(ack.ok).toBe(true);
+    }
+    await catTyping.waitFor((t) => t.userId === ann.user.id && t.typing);
+    // A barrier: sent through instance one after all of the above, so it reaches ben
+    // after anything instance one had already sent him.
+    const barrier = await postMessage(one, cat.accessToken, group.id, 'barrier');
+    await benMessages.waitFor((m) => m.id === barrier.id);
+    expect(benPresence.events.filter((p) => p.userId === ann.user.id)).toEqual([]);
+    expect(benTyping.events.filter((t) => t.userId === ann.user.id)).toEqual([]);
+
+    // Unblocked: ben hears her typing again (the control that the test can fail).
+    await one.http.request('DELETE', `/api/users/${ben.user.id}/block`, {
+      token: ann.accessToken,
+    });
+    await emitWithAck(annSocket, 'typing', { conversationId: direct.id, typing: false });
+    await emitWithAck(annSocket, 'typing', { conversationId: direct.id, typing: true });
+    await benTyping.waitFor((t) => t.userId === ann.user.id && t.typing);
+  });
+
+  test('a password change on one instance cuts the other sessions on the other at once', async () => {
+    const ann = await registerUser(one);
+    const other = await login(two, ann.user.username, ann.password);
+    const otherSocket = await connect(two, other.accessToken);
+    // Instance two has the session cached as live.
+    expect((await two.http.get('/api/users/me', { token: other.accessToken })).status).toBe(200);
+    const cut = disconnection(otherSocket, 1_000);
+    const changed = await one.http.post('/api/auth/password', {
+      token: ann.accessToken,
+      body: { currentPassword: ann.password, newPassword: 'changed-password' },
+    });
+    expect(changed.status).toBe(204);
+    expect(await cut).toBe('io server disconnect');
+    expect((await two.http.get('/api/users/me', { token: other.accessToken })).status).toBe(401);
+    expect((await two.http.get('/api/users/me', { token: ann.accessToken })).status).toBe(200);
+  });
+
+  test("a deleted account's access token stops working on every instance within a second", async () => {
+    const ann = await registerUser(one);
+    expect((await two.http.get('/api/users/me', { token: ann.accessToken })).status).toBe(200);
+    const deleted = await one.http.request('DELETE', '/api/users/me', {
+      token: ann.accessToken,
+      body: { password: ann.password },
+    });
+    expect(deleted.status).toBe(204);
+    const took = await within(1_000, async () => {
+      const response = await two.http.get('/api/users/me', { token: ann.accessToken });
+      return response.status === 401;
+    });
+    expect(took).toBeLessThan(1_000);
+  });
+});
