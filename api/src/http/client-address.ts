@@ -15,8 +15,12 @@ export function clientAddressResolver(trustProxy: readonly string[]): ClientAddr
   return (req) => normalize(proxyAddr(req, trusted));
 }
 
-/** `::ffff:127.0.0.1` and `127.0.0.1` are one client. */
-function normalize(address: string): string {
+/**
+ * `::ffff:127.0.0.1` and `127.0.0.1` are one client. A socket already closed when it is asked
+ * has no address left (Node gives `undefined` despite its types): it is `unknown`, not a crash.
+ */
+function normalize(address: string | undefined): string {
+  if (address === undefined || address === '') return 'unknown';
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
