@@ -35,6 +35,11 @@ export const LIMITS = {
   replyExcerptMax: 200,
   /** UTF-16 units of a reaction emoji, checked before it is segmented. */
   emojiLengthMax: 64,
+  /** `GET /api/search`: the query text in UTF-16 units, its words, and page sizes. */
+  searchQueryMax: 500,
+  searchTermsMax: 16,
+  searchLimitDefault: 20,
+  searchLimitMax: 50,
 } as const;
 
 /** Numbers of the contract's "Files and images". */

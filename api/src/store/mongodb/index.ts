@@ -7,7 +7,7 @@ import { KeyedQueue, OperationGate } from './gate';
 import { compileModels, syncIndexes } from './models';
 import { mongoReceiptStore } from './receipts';
 import { mongoSessionStore } from './sessions';
-import { upgradeDocuments } from './upgrade';
+import { fillSearchWords, upgradeDocuments } from './upgrade';
 import { mongoUserStore } from './users';
 
 export interface MongoStoreOptions {
@@ -92,6 +92,7 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
   try {
     await syncIndexes(models);
     await upgradeDocuments(models);
+    await fillSearchWords(models);
   } catch (err) {
     await connection.close(true).catch(() => undefined);
     const reason = err instanceof Error ? err.message : String(err);

@@ -8,6 +8,8 @@ import {
   type MessageStore,
 } from '../types';
 import { isDuplicateKeyOn } from './errors';
+import { wordsOf } from '../search-terms';
+import { escapeRegExp } from './search';
 import { idString, parseId, requireId } from './ids';
 import type { KeyedQueue, OperationGate } from './gate';
 import type { MessageDoc, Models, ReactionDoc } from './models';
@@ -208,6 +210,7 @@ export function mongoMessageStore(
             mentions: system
               ? []
               : [...new Set(input.mentions ?? [])].map((id) => requireId(id, 'mention')),
+            words: system ? [] : searchWords(input.body),
           };
           try {
             await messages.insertOne(doc);
@@ -267,8 +270,43 @@ export function mongoMessageStore(
       }),
     );
 
+  const search: MessageStore['search'] = ({ userId, terms, conversationId, limit, before }) =>
+    gate.run(async () => {
+      const user = parseId(userId);
+      const only = conversationId === undefined ? undefined : parseId(conversationId);
+      if (!user || only === null || terms.length === 0 || limit <= 0) return [];
+      // Membership as stored now: a member removed a moment ago finds nothing there.
+      const memberOf = await conversations
+        .find(only ? { _id: only, memberIds: user } : { memberIds: user }, { _id: 1 })
+        .lean();
+      if (memberOf.length === 0) return [];
+      const beforeId = before === undefined ? undefined : parseId(before.id);
+      if (beforeId === null) return [];
+      const filter: mongo.Filter<MessageDoc> = {
+        conversationId: { $in: memberOf.map((c) => c._id) },
+        kind: 'text',
+        deletedAt: null,
+        // Every term must start one of the words: anchored and case-sensitive over
+        // folded words, so each is an index range, not a scan.
+        words: { $all: terms.map((term) => new RegExp(`^${escapeRegExp(term)}`)) },
+      };
+      if (before && beforeId) {
+        filter.$or = [
+          { createdAt: { $lt: before.createdAt } },
+          { createdAt: before.createdAt, _id: { $lt: beforeId } },
+        ];
+      }
+      const found = await raw()
+        .find(filter)
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(Math.floor(limit))
+        .toArray();
+      return found.map((doc) => toMessageRecord(doc));
+    });
+
   return {
     append,
+    search,
 
     list: (conversationId, { limit, before, after, changedAfter, around }) =>
       gate.run(async () => {
@@ -345,7 +383,10 @@ export function mongoMessageStore(
         const rev = await takeRev(cid);
         const edited = await update(
           { _id: current._id, deletedAt: null },
-          { $set: { body, mentions: mentionIds, editedAt: new Date() }, $max: { rev } },
+          {
+            $set: { body, mentions: mentionIds, editedAt: new Date(), words: searchWords(body) },
+            $max: { rev },
+          },
         );
         return edited
           ? { status: 'changed', message: toMessageRecord(edited), affected: [] }
@@ -359,7 +400,7 @@ export function mongoMessageStore(
         const tombstone = await update(
           { _id: current._id, deletedAt: null },
           {
-            $set: { body: '', reactions: [], mentions: [], deletedAt: new Date() },
+            $set: { body: '', reactions: [], mentions: [], deletedAt: new Date(), words: [] },
             $max: { rev },
           },
         );
@@ -431,4 +472,9 @@ export function mongoMessageStore(
           : null;
       }),
   };
+}
+
+/** What search matches a body by: its distinct folded words. */
+export function searchWords(body: string): string[] {
+  return [...new Set(wordsOf(body))];
 }

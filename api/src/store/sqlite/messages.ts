@@ -3,6 +3,7 @@ import { LIMITS, codePointPrefix } from '@chat/protocol';
 import { aroundOf } from '../types';
 import type {
   HistoryRange,
+  MessageSearch,
   MessageChange,
   MessageRecord,
   MessageStore,
@@ -89,6 +90,52 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE conversation_id = ? AND rev > ? ORDER BY rev LIMIT ?`,
   );
+
+  // Drives from the caller's conversations (their messages, by the history index) and
+  // keeps those whose rowid the full-text query matched: the cost is the caller's messages
+  // plus the matches, never the whole table. Members are read inside the same statement,
+  // so a member removed a moment ago finds nothing there any more.
+  const searchSql = (oneConversation: boolean, paged: boolean) =>
+    db.prepare<[SearchParams], MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
+       WHERE conversation_id IN (
+           SELECT conversation_id FROM conversation_members
+           WHERE user_id = @userId ${oneConversation ? 'AND conversation_id = @conversationId' : ''})
+         AND kind = 'text' AND deleted_at IS NULL
+         AND rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH @match)
+         ${paged ? 'AND (created_at < @beforeAt OR (created_at = @beforeAt AND id < @beforeId))' : ''}
+       ORDER BY created_at DESC, id DESC
+       LIMIT @limit`,
+    );
+  const searches = {
+    all: searchSql(false, false),
+    allPaged: searchSql(false, true),
+    one: searchSql(true, false),
+    onePaged: searchSql(true, true),
+  };
+
+  const search = (query: MessageSearch): MessageRecord[] => {
+    const limit = Math.max(0, Math.floor(query.limit));
+    if (limit === 0 || query.terms.length === 0) return [];
+    const params: SearchParams = {
+      userId: query.userId,
+      conversationId: query.conversationId ?? null,
+      match: ftsMatch(query.terms),
+      beforeAt: query.before?.createdAt.getTime() ?? null,
+      beforeId: query.before?.id ?? null,
+      limit,
+    };
+    const one = query.conversationId !== undefined;
+    const paged = query.before !== undefined;
+    const statement = one
+      ? paged
+        ? searches.onePaged
+        : searches.one
+      : paged
+        ? searches.allPaged
+        : searches.all;
+    return statement.all(params).map(toMessage);
+  };
 
   const takeRev = (conversationId: string): number => {
     const bumped = nextRev.get(conversationId);
@@ -251,7 +298,26 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     remove: (conversationId, seq) => group.write(() => removeOne(conversationId, seq)),
     react: (conversationId, seq, reaction) =>
       group.write(() => reactOne(conversationId, seq, reaction)),
+    search: (query) => run(() => search(query)),
   };
+}
+
+interface SearchParams {
+  userId: string;
+  conversationId: string | null;
+  match: string;
+  beforeAt: number | null;
+  beforeId: string | null;
+  limit: number;
+}
+
+/**
+ * The FTS5 query for folded search terms: each a quoted string with a prefix star, all of
+ * them required. Quoting makes every term a literal (no column filters, operators such as
+ * OR, NOT or NEAR, or stray syntax), and a quote inside one is doubled, FTS5's own escape.
+ */
+export function ftsMatch(terms: readonly string[]): string {
+  return terms.map((term) => `"${term.replaceAll('"', '""')}"*`).join(' AND ');
 }
 
 function unchanged(message: MessageRecord): MessageChange {

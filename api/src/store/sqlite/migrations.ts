@@ -168,6 +168,48 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (notifications IN ('all', 'mentions', 'none'));
     `,
   },
+  {
+    version: 7,
+    name: 'full-text search of message bodies',
+    // Only touches the messages and their new index: it applies the same on top of 5 or 6.
+    //
+    // External content: the index keeps no copy of the bodies, only their words, keyed by
+    // the messages' rowid. The triggers keep it in step in the same statement (so the same
+    // transaction, group commit included) as every write of a body: a send, an edit, a
+    // deletion (body '' removes its words), and whatever writes messages later. A VACUUM
+    // may renumber the rowids of a table without an INTEGER PRIMARY KEY: after one, run
+    // INSERT INTO messages_fts(messages_fts) VALUES ('rebuild').
+    //
+    // secure-delete: a deleted or edited body's words are removed from the index b-tree
+    // itself, not only shadowed by a delete marker, so the old text does not linger in it
+    // (the same promise as the file's secure_delete pragma). columnsize=0: no ranking by
+    // length is done, so no per-row size table is kept. prefix: short prefixes (what one
+    // types first) are answered from their own index instead of expanding every term.
+    sql: `
+      CREATE VIRTUAL TABLE messages_fts USING fts5(
+        body,
+        content = 'messages',
+        content_rowid = 'rowid',
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3',
+        columnsize = 0
+      );
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, new.body);
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages
+        WHEN old.body IS NOT new.body BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+        INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, new.body);
+      END;
+      -- The messages already there (one pass over the table; see docs/BENCHMARKS.md).
+      INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+      INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+    `,
+  },
 ];
 
 /**
