@@ -484,7 +484,7 @@ export const ROUTES = defineRoutes({
     errors: ['invalid_request', 'unauthorized', 'not_found'],
     docs: {
       tag: 'search',
-      summary: 'Full-text search of the messages in the caller\'s conversations',
+      summary: "Full-text search of the messages in the caller's conversations",
       description:
         'Newest first, only in conversations the caller is a member of now. The text is split into words (letters and digits); a message matches when every word is one of its words or the start of one, case- and accent-insensitively ("cafe" finds "Café"). Nothing in `q` is query syntax: quotes, `*`, `OR`, `NEAR` are plain text. A `q` without any letter or digit matches nothing. Deleted messages never match; edited ones match their current text only. `snippet` is plain text with each match between `<<` and `>>` (a `<<` or `>>` of the body itself has a zero-width space put between its two characters).',
       query: {

@@ -35,7 +35,8 @@ export function snippetOf(body: string, terms: readonly string[]): string {
   let at = start;
   for (const match of matches) {
     if (match.end <= start || match.start >= end) continue;
-    out += plain(body.slice(at, match.start)) + '<<' + plain(body.slice(match.start, match.end)) + '>>';
+    out +=
+      plain(body.slice(at, match.start)) + '<<' + plain(body.slice(match.start, match.end)) + '>>';
     at = match.end;
   }
   out += plain(body.slice(at, end));
@@ -43,9 +44,7 @@ export function snippetOf(body: string, terms: readonly string[]): string {
 }
 
 function plain(text: string): string {
-  return text
-    .replaceAll('<<', `<${ZERO_WIDTH_SPACE}<`)
-    .replaceAll('>>', `>${ZERO_WIDTH_SPACE}>`);
+  return text.replaceAll('<<', `<${ZERO_WIDTH_SPACE}<`).replaceAll('>>', `>${ZERO_WIDTH_SPACE}>`);
 }
 
 /** The start of the word (or space) at `index`, so the excerpt does not begin mid-word. */

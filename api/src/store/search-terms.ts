@@ -11,7 +11,11 @@ const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 
 /** Lower-cased, compatibility-decomposed, diacritics dropped. */
 export function foldWord(word: string): string {
-  return word.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().normalize('NFC');
+  return word
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .normalize('NFC');
 }
 
 /** The folded words of `text`, in order, repeats kept, empty ones dropped. */

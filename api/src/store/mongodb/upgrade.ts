@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation } from 'mongoose';
+import type { mongo } from 'mongoose';
 import { searchWords } from './messages';
 import type { MessageDoc, Models } from './models';
 
@@ -68,14 +68,15 @@ const WORDS_BATCH = 1000;
  * instance doing the same at start, wins.
  */
 export async function fillSearchWords({ messages }: Models): Promise<void> {
-  const pending = messages.collection.find(
+  const raw = messages.collection as unknown as mongo.Collection<MessageDoc>;
+  const pending = raw.find(
     { words: { $exists: false } },
     { projection: { _id: 1, body: 1, kind: 1, deletedAt: 1 } },
   );
-  let batch: AnyBulkWriteOperation<MessageDoc>[] = [];
+  let batch: mongo.AnyBulkWriteOperation<MessageDoc>[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    await messages.bulkWrite(batch, { ordered: false });
+    await raw.bulkWrite(batch, { ordered: false });
     batch = [];
   };
   for await (const doc of pending) {

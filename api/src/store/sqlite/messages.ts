@@ -315,9 +315,13 @@ interface SearchParams {
  * The FTS5 query for folded search terms: each a quoted string with a prefix star, all of
  * them required. Quoting makes every term a literal (no column filters, operators such as
  * OR, NOT or NEAR, or stray syntax), and a quote inside one is doubled, FTS5's own escape.
+ * NUL would end the query text early (FTS5 reads it as a C string); the tokenizer splits
+ * words there anyway, so it becomes a space.
  */
 export function ftsMatch(terms: readonly string[]): string {
-  return terms.map((term) => `"${term.replaceAll('"', '""')}"*`).join(' AND ');
+  return terms
+    .map((term) => `"${term.replaceAll('"', '""').replaceAll('\0', ' ')}"*`)
+    .join(' AND ');
 }
 
 function unchanged(message: MessageRecord): MessageChange {
