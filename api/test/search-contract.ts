@@ -158,40 +158,52 @@ export function describeSearch({ store, user }: SearchFixtures): void {
       }
       await send(conversation, alice, 'unrelated');
       const pages: string[][] = [];
-      let before: MessageSearch['before'];
+      let beforeId: string | undefined;
       for (;;) {
-        const page = await find(alice.id, 'report', { limit: 3, before });
+        const page = await find(alice.id, 'report', { limit: 3, beforeId });
         if (page.length === 0) break;
         pages.push(bodies(page));
-        const last = page.at(-1);
-        if (!last) break;
-        before = { createdAt: last.createdAt, id: last.id };
+        beforeId = page.at(-1)?.id;
       }
       expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
       expect(pages.flat()).toEqual(sent.map((m) => m.body).reverse());
     });
 
-    it('orders messages of the same millisecond by id, so paging still sees each once', async () => {
+    it('pages a burst of concurrent sends in one total order, each message once', async () => {
       const { alice, conversation } = await pair();
       const sent = await Promise.all(
         Array.from({ length: 12 }, (_, i) => send(conversation, alice, `burst ${i}`)),
       );
       const all = await find(alice.id, 'burst');
-      const expected = [...sent].sort(
-        (a, b) =>
-          b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
-      );
-      expect(all.map((m) => m.id)).toEqual(expected.map((m) => m.id));
+      expect([...all.map((m) => m.id)].sort()).toEqual(sent.map((m) => m.id).sort());
       const seen: string[] = [];
-      let before: MessageSearch['before'];
+      let beforeId: string | undefined;
       for (let guard = 0; guard < 20; guard++) {
-        const page = await find(alice.id, 'burst', { limit: 5, before });
+        const page = await find(alice.id, 'burst', { limit: 5, beforeId });
         if (page.length === 0) break;
         seen.push(...page.map((m) => m.id));
-        const last = page.at(-1);
-        if (last) before = { createdAt: last.createdAt, id: last.id };
+        beforeId = page.at(-1)?.id;
       }
-      expect(seen).toEqual(expected.map((m) => m.id));
+      expect(seen).toEqual(all.map((m) => m.id));
+    });
+
+    it('finds nothing after a message it does not know', async () => {
+      const { alice, conversation } = await pair();
+      await send(conversation, alice, 'anchor text');
+      for (const beforeId of ['not-an-id', '0123456789abcdef01234567', "'; --"]) {
+        expect(await find(alice.id, 'anchor', { beforeId })).toEqual([]);
+      }
+    });
+
+    it('finds the user’s messages in many conversations at once', async () => {
+      const alice = await user('alice');
+      const others = await Promise.all(Array.from({ length: 6 }, (_, i) => user(`friend${i}`)));
+      for (const other of others) {
+        const { conversation } = await store().conversations.findOrCreateDirect(alice.id, other.id);
+        await send(conversation, other, `harbour view from ${other.username}`);
+      }
+      expect((await find(alice.id, 'harbour')).length).toBe(6);
+      expect((await find(others[0]?.id ?? '', 'harbour')).length).toBe(1);
     });
 
     it('takes query syntax as plain words, whatever the text', async () => {

@@ -37,7 +37,7 @@ export class SearchService {
         { path: 'q', message: `must have at most ${LIMITS.searchTermsMax} words` },
       ]);
     }
-    const before = request.before === undefined ? undefined : decodeCursor(request.before);
+    const beforeId = request.before === undefined ? undefined : decodeCursor(request.before);
     if (request.conversationId !== undefined) {
       await this.deps.membership.requireMember(request.conversationId, callerId);
     }
@@ -50,7 +50,7 @@ export class SearchService {
       terms,
       conversationId: request.conversationId,
       limit: request.limit + 1,
-      before,
+      beforeId,
     });
     const page = found.slice(0, request.limit);
     const messages = await withAttachments(page, this.deps.attachments);
@@ -61,7 +61,7 @@ export class SearchService {
         conversationId: message.conversationId,
         snippet: snippetOf(page[i]?.body ?? message.body, terms),
       })),
-      next: found.length > request.limit && last ? encodeCursor(last) : null,
+      next: found.length > request.limit && last ? encodeCursor(last.id) : null,
     };
   }
 }

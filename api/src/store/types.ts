@@ -209,8 +209,8 @@ export interface MessageSearch {
   /** Only this conversation (still only when `userId` is a member). */
   conversationId?: string | undefined;
   limit: number;
-  /** Only messages older than this one in the search order (the last of the page before). */
-  before?: { createdAt: Date; id: string } | undefined;
+  /** Only messages after this one in the search order (the last of the page before). */
+  beforeId?: string | undefined;
 }
 
 /**
@@ -390,8 +390,10 @@ export interface MessageStore {
     reaction: { userId: string; emoji: string; on: boolean },
   ): Promise<MessageChange>;
   /**
-   * Text messages that match every term, newest first: descending createdAt, then
-   * descending id (a total order, so paging with `before` never skips or repeats one).
+   * Text messages that match every term, newest first in the order they were stored
+   * (SQLite: rowid; MongoDB: ObjectId, so stored order to the second across processes), a
+   * total order, so paging with `beforeId` never skips or repeats one. An unknown
+   * `beforeId` finds nothing.
    * Deleted messages never match; an edited one matches its current body only. Only
    * conversations `userId` is a member of now; at most `limit`.
    */

@@ -270,18 +270,19 @@ export function mongoMessageStore(
       }),
     );
 
-  const search: MessageStore['search'] = ({ userId, terms, conversationId, limit, before }) =>
+  const search: MessageStore['search'] = ({ userId, terms, conversationId, limit, beforeId }) =>
     gate.run(async () => {
       const user = parseId(userId);
       const only = conversationId === undefined ? undefined : parseId(conversationId);
-      if (!user || only === null || terms.length === 0 || limit <= 0) return [];
+      const after = beforeId === undefined ? undefined : parseId(beforeId);
+      if (!user || only === null || after === null || terms.length === 0 || limit <= 0) {
+        return [];
+      }
       // Membership as stored now: a member removed a moment ago finds nothing there.
       const memberOf = await conversations
         .find(only ? { _id: only, memberIds: user } : { memberIds: user }, { _id: 1 })
         .lean();
       if (memberOf.length === 0) return [];
-      const beforeId = before === undefined ? undefined : parseId(before.id);
-      if (beforeId === null) return [];
       const filter: mongo.Filter<MessageDoc> = {
         conversationId: { $in: memberOf.map((c) => c._id) },
         kind: 'text',
@@ -290,17 +291,9 @@ export function mongoMessageStore(
         // folded words, so each is an index range, not a scan.
         words: { $all: terms.map((term) => new RegExp(`^${escapeRegExp(term)}`)) },
       };
-      if (before && beforeId) {
-        filter.$or = [
-          { createdAt: { $lt: before.createdAt } },
-          { createdAt: before.createdAt, _id: { $lt: beforeId } },
-        ];
-      }
-      const found = await raw()
-        .find(filter)
-        .sort({ createdAt: -1, _id: -1 })
-        .limit(Math.floor(limit))
-        .toArray();
+      // Newest first by ObjectId: the order stored, to the second across processes.
+      if (after) filter._id = { $lt: after };
+      const found = await raw().find(filter).sort({ _id: -1 }).limit(Math.floor(limit)).toArray();
       return found.map((doc) => toMessageRecord(doc));
     });
 

@@ -174,36 +174,47 @@ export const MIGRATIONS: readonly Migration[] = [
     // Only touches the messages and their new index: it applies the same on top of 5 or 6.
     //
     // External content: the index keeps no copy of the bodies, only their words, keyed by
-    // the messages' rowid. The triggers keep it in step in the same statement (so the same
-    // transaction, group commit included) as every write of a body: a send, an edit, a
-    // deletion (body '' removes its words), and whatever writes messages later. A VACUUM
-    // may renumber the rowids of a table without an INTEGER PRIMARY KEY: after one, run
-    // INSERT INTO messages_fts(messages_fts) VALUES ('rebuild').
+    // the messages' rowid, read through the view below. Beside the body it indexes the
+    // conversation as one token (the hex of its id), so a search within the caller's
+    // conversations is one index query whose cost follows their messages, not the table's.
     //
-    // secure-delete: a deleted or edited body's words are removed from the index b-tree
-    // itself, not only shadowed by a delete marker, so the old text does not linger in it
-    // (the same promise as the file's secure_delete pragma). columnsize=0: no ranking by
-    // length is done, so no per-row size table is kept. prefix: short prefixes (what one
-    // types first) are answered from their own index instead of expanding every term.
+    // The triggers keep it in step in the same statement (so the same transaction, group
+    // commit included) as every write of a body: a send, an edit, a deletion (body ''
+    // removes its words), and whatever writes messages later. A VACUUM may renumber the
+    // rowids of a table without an INTEGER PRIMARY KEY: after one, run
+    // INSERT INTO messages_fts (messages_fts) VALUES ('rebuild').
+    //
+    // secure-delete: an erased or edited body's words are removed from the index b-tree
+    // itself, not only shadowed by a delete marker, so the old text does not linger there
+    // (the promise of the file's secure_delete pragma). columnsize=0: nothing is ranked by
+    // length. prefix: short prefixes (what one types first) have their own index.
     sql: `
+      CREATE VIEW messages_fts_content AS
+        SELECT rowid AS message_rowid, body, lower(hex(conversation_id)) AS conversation
+        FROM messages;
       CREATE VIRTUAL TABLE messages_fts USING fts5(
         body,
-        content = 'messages',
-        content_rowid = 'rowid',
+        conversation,
+        content = 'messages_fts_content',
+        content_rowid = 'message_rowid',
         tokenize = 'unicode61 remove_diacritics 2',
         prefix = '2 3',
         columnsize = 0
       );
       CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, new.body);
+        INSERT INTO messages_fts (rowid, body, conversation)
+          VALUES (new.rowid, new.body, lower(hex(new.conversation_id)));
       END;
       CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+        INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
+          VALUES ('delete', old.rowid, old.body, lower(hex(old.conversation_id)));
       END;
-      CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages
-        WHEN old.body IS NOT new.body BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
-        INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, new.body);
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF body, conversation_id ON messages
+        WHEN old.body IS NOT new.body OR old.conversation_id IS NOT new.conversation_id BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
+          VALUES ('delete', old.rowid, old.body, lower(hex(old.conversation_id)));
+        INSERT INTO messages_fts (rowid, body, conversation)
+          VALUES (new.rowid, new.body, lower(hex(new.conversation_id)));
       END;
       -- The messages already there (one pass over the table; see docs/BENCHMARKS.md).
       INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
