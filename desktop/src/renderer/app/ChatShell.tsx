@@ -7,6 +7,8 @@ import { NewChatDialog } from '../conversations/NewChatDialog';
 import { NewGroupDialog } from '../conversations/NewGroupDialog';
 import { NotificationSettingsDialog } from '../preferences/NotificationSettings';
 import { changeDoNotDisturb } from '../preferences/preferences';
+import { requestJump } from '../search/jump';
+import { SearchPanel } from '../search/SearchPanel';
 import { getAppStore, useChat } from '../store/store';
 import { Avatar } from '../ui/Avatar';
 import { ICON_BUTTON } from '../ui/buttons';
@@ -42,7 +44,29 @@ export function ChatShell({
   const active = useChat((s) =>
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),
   );
-  const [dialog, setDialog] = useState<'direct' | 'group' | 'notifications' | null>(null);
+  const [dialog, setDialog] = useState<'direct' | 'group' | 'notifications' | 'search' | null>(
+    null,
+  );
+  const [searchText, setSearchText] = useState('');
+  const openSearch = (text = '') => {
+    setSearchText(text);
+    setDialog('search');
+  };
+
+  // Ctrl/Cmd+K or Ctrl/Cmd+F: search messages (instead of the page's find, which only
+  // sees what the virtual list has on screen).
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+      const key = event.key.toLowerCase();
+      if (key !== 'k' && key !== 'f') return;
+      event.preventDefault();
+      setSearchText('');
+      setDialog((current) => (current === null ? 'search' : current));
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const doNotDisturb = useChat((s) => s.settings?.doNotDisturb ?? false);
   const [preferenceError, setPreferenceError] = useState<string | null>(null);
 
@@ -153,6 +177,7 @@ export function ChatShell({
             activeId={activeId}
             onSelect={select}
             onNewChat={() => setDialog('direct')}
+            onSearchMessages={openSearch}
           />
         </aside>
         <main className={`${active ? 'flex' : 'hidden md:flex'} min-w-0 flex-1 flex-col`}>
@@ -187,6 +212,18 @@ export function ChatShell({
         onOpened={(id) => {
           setDialog(null);
           select(id);
+        }}
+      />
+      <SearchPanel
+        open={dialog === 'search'}
+        initialText={searchText}
+        selfId={selfId}
+        activeId={activeId}
+        onClose={() => setDialog(null)}
+        onOpen={(conversationId, seq) => {
+          setDialog(null);
+          requestJump(conversationId, seq);
+          select(conversationId);
         }}
       />
       <NotificationSettingsDialog

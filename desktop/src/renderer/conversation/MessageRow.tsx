@@ -125,6 +125,7 @@ export const MessageRow = memo(function MessageRow({
       data-testid="message"
       data-seq={message.seq ?? undefined}
       data-mentions-me={mentionsMe || undefined}
+      data-highlighted={highlighted || undefined}
       className={`group px-4 ${layout.groupEnd ? 'pb-2' : 'pb-0.5'}`}
     >
       {beginning && (
