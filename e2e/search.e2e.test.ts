@@ -85,7 +85,7 @@ describe('message search', () => {
     expect(await result.count()).toBe(1);
     // The match is marked as an element, and the snippet is text, never markup.
     expect(await result.first().locator('mark').allTextContents()).toEqual(['Zanzibar']);
-    await visible(result.first().getByText('Alice Search'));
+    await visible(result.first().getByText('Bob Search'));
     await box.press('Enter');
 
     // The conversation scrolls to the message and highlights it.

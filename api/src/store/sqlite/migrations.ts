@@ -218,6 +218,7 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
       -- The messages already there (one pass over the table; see docs/BENCHMARKS.md).
       INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+      INSERT INTO messages_fts (messages_fts) VALUES ('optimize');
       INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
     `,
   },

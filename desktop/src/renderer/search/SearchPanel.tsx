@@ -131,8 +131,9 @@ function SearchBody({
 
   return (
     <div className="flex min-h-0 flex-col gap-3">
+      {/* Not type="search": its Escape only clears the text, and here Escape closes. */}
       <input
-        type="search"
+        type="text"
         value={text}
         onChange={(e) => setText(e.target.value)}
         maxLength={LIMITS.searchQueryMax}
