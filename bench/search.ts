@@ -178,8 +178,11 @@ try {
   // ---- the upgrade: migration 7 indexes every message -------------------------
   const migrationStarted = process.hrtime.bigint();
   const store = openSqliteStore(path);
+  const openSeconds = Number(process.hrtime.bigint() - migrationStarted) / 1e9;
+  progress(`opening the store (migration 7) took ${openSeconds.toFixed(2)} s`);
+  await store.searchIndexed;
   const migrationSeconds = Number(process.hrtime.bigint() - migrationStarted) / 1e9;
-  progress(`migration 7 (index ${MESSAGES} messages) took ${migrationSeconds.toFixed(1)} s`);
+  progress(`the background pass indexed ${MESSAGES} messages in ${migrationSeconds.toFixed(1)} s`);
 
   // ---- search latency -------------------------------------------------------
   const search = new SearchService({
@@ -236,7 +239,7 @@ try {
 
 ${MESSAGES.toLocaleString('en')} messages in ${CONVERSATIONS.toLocaleString('en')} conversations; the user is in ${MEMBER_OF} of them (about ${Math.round((MESSAGES / CONVERSATIONS) * MEMBER_OF).toLocaleString('en')} messages). ${QUERIES} searches, limit 20, a quarter of them within one conversation.
 
-- Migration 7 on this database (indexing every existing message once): **${migrationSeconds.toFixed(1)} s**
+- Start-up with migration 7 on this database: **${openSeconds.toFixed(2)} s**; the background pass that indexes every existing message (the API serving meanwhile): **${migrationSeconds.toFixed(1)} s**
 - All searches: p50 **${round(overall.p50, 2)} ms**, p99 **${round(overall.p99, 2)} ms** (max ${round(overall.max, 2)} ms)
 
 | query | p50 ms | p99 ms | max ms | results per search |

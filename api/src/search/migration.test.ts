@@ -86,6 +86,34 @@ function seed(db: Database.Database): Ids {
 const terms = (text: string) => searchTerms(text);
 
 describe('migration 7: the search index', () => {
+  it('indexes older messages in the background, with their text as it is when reached', async () => {
+    const { path, ids } = await oldDatabase(MIGRATIONS.filter((m) => m.version <= 5));
+    const store = openSqliteStore(path);
+    try {
+      // Changed before (or while) the background pass reaches it: the index must end up
+      // with the current text only, and stay consistent.
+      await store.messages.edit(ids.conversation, 2, { body: 'the verdict was no', mentions: [] });
+      await store.messages.remove(ids.conversation, 1);
+      const { message } = await store.messages.append({
+        conversationId: ids.conversation,
+        senderId: ids.alice,
+        clientId: 'new',
+        body: 'a brand new café',
+      });
+      await store.searchIndexed;
+      const search = (text: string) =>
+        store.messages.search({ userId: ids.alice, terms: terms(text), limit: 10 });
+      expect((await search('cafe')).map((m) => m.id)).toEqual([message.id]);
+      expect(await search('decision')).toEqual([]);
+      expect((await search('verdict')).map((m) => m.seq)).toEqual([2]);
+      store.database.exec(
+        "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   for (const [from, steps] of [
     ['5', MIGRATIONS.filter((m) => m.version <= 5)],
     ['6', [...MIGRATIONS.filter((m) => m.version <= 5), SIX]],
@@ -94,6 +122,7 @@ describe('migration 7: the search index', () => {
       const { path, ids } = await oldDatabase(steps);
       const store = openSqliteStore(path);
       try {
+        await store.searchIndexed;
         const found = await store.messages.search({
           userId: ids.bob,
           terms: terms('cafe addr'),

@@ -180,9 +180,15 @@ export const MIGRATIONS: readonly Migration[] = [
     //
     // The triggers keep it in step in the same statement (so the same transaction, group
     // commit included) as every write of a body: a send, an edit, a deletion (body ''
-    // removes its words), and whatever writes messages later. A VACUUM may renumber the
-    // rowids of a table without an INTEGER PRIMARY KEY: after one, run
-    // INSERT INTO messages_fts (messages_fts) VALUES ('rebuild').
+    // removes its words), and whatever writes messages later.
+    //
+    // This step itself indexes nothing, so start-up does not wait for it: the messages
+    // already there (rowid below search_backfill.indexed_from) are indexed by the store in
+    // the background, newest first, a batch per transaction (search-backfill.ts). The
+    // triggers leave a row below that mark alone: its turn comes with its current body.
+    //
+    // A VACUUM may renumber the rowids of a table without an INTEGER PRIMARY KEY: after
+    // one, run INSERT INTO messages_fts (messages_fts) VALUES ('rebuild').
     //
     // secure-delete: an erased or edited body's words are removed from the index b-tree
     // itself, not only shadowed by a delete marker, so the old text does not linger there
@@ -201,25 +207,32 @@ export const MIGRATIONS: readonly Migration[] = [
         prefix = '2 3',
         columnsize = 0
       );
-      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+      INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+      CREATE TABLE search_backfill (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        -- Every message with rowid >= this is in the index.
+        indexed_from INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO search_backfill (id, indexed_from)
+        SELECT 1, coalesce(max(rowid), 0) + 1 FROM messages;
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+        WHEN new.rowid >= (SELECT indexed_from FROM search_backfill) BEGIN
         INSERT INTO messages_fts (rowid, body, conversation)
           VALUES (new.rowid, new.body, lower(hex(new.conversation_id)));
       END;
-      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.rowid >= (SELECT indexed_from FROM search_backfill) BEGIN
         INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
           VALUES ('delete', old.rowid, old.body, lower(hex(old.conversation_id)));
       END;
       CREATE TRIGGER messages_fts_update AFTER UPDATE OF body, conversation_id ON messages
-        WHEN old.body IS NOT new.body OR old.conversation_id IS NOT new.conversation_id BEGIN
+        WHEN (old.body IS NOT new.body OR old.conversation_id IS NOT new.conversation_id)
+          AND old.rowid >= (SELECT indexed_from FROM search_backfill) BEGIN
         INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
           VALUES ('delete', old.rowid, old.body, lower(hex(old.conversation_id)));
         INSERT INTO messages_fts (rowid, body, conversation)
           VALUES (new.rowid, new.body, lower(hex(new.conversation_id)));
       END;
-      -- The messages already there (one pass over the table; see docs/BENCHMARKS.md).
-      INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
-      INSERT INTO messages_fts (messages_fts) VALUES ('optimize');
-      INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
     `,
   },
 ];
