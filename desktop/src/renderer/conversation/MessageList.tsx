@@ -227,7 +227,22 @@ export function MessageList({
       const at = itemsRef.current.findIndex((m) => m.key === key);
       if (at !== -1) {
         scrollToKey.current = null;
-        ref.current?.scrollToIndex({ index: at, align: 'center', behavior: 'smooth' });
+        ref.current?.scrollToIndex({
+          index: at,
+          align: 'center',
+          behavior: options.highlightMs === undefined ? 'smooth' : 'auto',
+        });
+      }
+      if (options.highlightMs !== undefined) {
+        // Far back, the rows between are measured only as they render, which can leave
+        // the first scroll short: settle on the row again once they are.
+        const target = key;
+        for (const delay of [150, 600]) {
+          setTimeout(() => {
+            const index = itemsRef.current.findIndex((m) => m.key === target);
+            if (index !== -1) ref.current?.scrollToIndex({ index, align: 'center' });
+          }, delay);
+        }
       }
     },
     [conversation.id],
