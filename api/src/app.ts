@@ -46,6 +46,8 @@ import { createSocketNotifier } from './realtime/notifier';
 import { createRealtime } from './realtime/server';
 import type { ChatServer, SocketFeature } from './realtime/types';
 import type { ScaleOut } from './scale/index';
+import { searchRoutes } from './search/routes';
+import { SearchService } from './search/service';
 import type { Store } from './store/types';
 import { usersRoutes } from './users/routes';
 import { UsersService } from './users/service';
@@ -243,6 +245,13 @@ export function createApp(deps: AppDeps): App {
       ...usersRoutes(users, auth),
       ...conversationsRoutes(conversations, groups),
       ...messagesRoutes(messages, receipts),
+      ...searchRoutes(
+        new SearchService({
+          messages: store.messages,
+          membership,
+          attachments: store.attachments,
+        }),
+      ),
       ...uploadsRoutes(
         uploads,
         createUploadLimiter({ enabled: config.rateLimits, shared: scaleOut?.limiterStore }),

@@ -21,6 +21,7 @@ import type {
 import { describeAccounts } from './accounts-contract';
 import { describeGroupMembership } from './group-membership-contract';
 import { describeMessageLifecycle } from './message-lifecycle-contract';
+import { describeSearch } from './search-contract';
 
 export type OpenStore = () => Promise<Store>;
 /**
@@ -783,6 +784,7 @@ export function describeStoreContract(
     describeMessageLifecycle({ store: () => store, user });
     describeGroupMembership({ store: () => store, user });
     describeAccounts({ store: () => store, user });
+    describeSearch({ store: () => store, user });
 
     describe('receipts', () => {
       async function withMessages(count: number) {

@@ -39,6 +39,11 @@ export const LIMITS = {
   deletedUsernameHoldDays: 30,
   /** Characters of the User-Agent a session keeps as its `client`. */
   sessionClientMax: 200,
+  /** `GET /api/search`: the query text in UTF-16 units, its words, and page sizes. */
+  searchQueryMax: 500,
+  searchTermsMax: 16,
+  searchLimitDefault: 20,
+  searchLimitMax: 50,
 } as const;
 
 /** Numbers of the contract's "Files and images". */

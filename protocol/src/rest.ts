@@ -344,3 +344,39 @@ export type UpdateMeRequest = z.input<typeof UpdateMeRequest>;
 
 export const SetNotificationsRequest = z.object({ level: NotificationLevel });
 export type SetNotificationsRequest = z.input<typeof SetNotificationsRequest>;
+
+// ---- Search ----------------------------------------------------------------
+
+/** A `next` of an earlier page: opaque to clients, base64url. */
+const SearchCursor = z
+  .string()
+  .max(256)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be the next of an earlier page');
+
+/**
+ * `q` is plain text, never a query language: the server splits it into words and matches
+ * each as a whole word or a word prefix, case- and accent-insensitively, all of them in
+ * one message.
+ */
+export const SearchQuery = z.object({
+  q: z.string().min(1).max(LIMITS.searchQueryMax),
+  conversationId: Id.optional(),
+  limit: intQuery(1, LIMITS.searchLimitMax).default(LIMITS.searchLimitDefault),
+  before: SearchCursor.optional(),
+});
+export type SearchQuery = z.output<typeof SearchQuery>;
+
+export const SearchResult = z.object({
+  message: Message,
+  conversationId: Id,
+  /** Plain text (never HTML): an excerpt of the body with each match between `<<` and `>>`. */
+  snippet: z.string(),
+});
+export type SearchResult = z.infer<typeof SearchResult>;
+
+export const SearchResponse = z.object({
+  results: z.array(SearchResult),
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  next: SearchCursor.nullable(),
+});
+export type SearchResponse = z.infer<typeof SearchResponse>;

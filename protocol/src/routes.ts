@@ -23,6 +23,8 @@ import {
   ReactionPathParams,
   RefreshRequest,
   RegisterRequest,
+  SearchQuery,
+  SearchResponse,
   SendMessageRequest,
   UploadFields,
   UploadResponse,
@@ -583,6 +585,28 @@ export const ROUTES = defineRoutes({
         after: 'Messages with a greater seq.',
         around: 'The message with this seq and its neighbours.',
         changedAfter: 'Messages whose rev is greater, in ascending rev.',
+      },
+    },
+  },
+  searchMessages: {
+    method: 'GET',
+    path: '/api/search',
+    auth: true,
+    query: SearchQuery,
+    responses: {
+      200: json(SearchResponse, 'Matching messages, newest first, with marked snippets.'),
+    },
+    errors: ['invalid_request', 'unauthorized', 'not_found'],
+    docs: {
+      tag: 'search',
+      summary: "Full-text search of the messages in the caller's conversations",
+      description:
+        'Newest first, only in conversations the caller is a member of now. The text is split into words (letters and digits); a message matches when every word is one of its words or the start of one, case- and accent-insensitively ("cafe" finds "Café"). Nothing in `q` is query syntax: quotes, `*`, `OR`, `NEAR` are plain text. A `q` without any letter or digit matches nothing. Deleted messages never match; edited ones match their current text only. `snippet` is plain text with each match between `<<` and `>>` (a `<<` or `>>` of the body itself has a zero-width space put between its two characters).',
+      query: {
+        q: `1-${LIMITS.searchQueryMax} characters, at most ${LIMITS.searchTermsMax} words; more is 400.`,
+        conversationId: 'Only this conversation (404 when the caller is not a member).',
+        limit: `1-${LIMITS.searchLimitMax}, default ${LIMITS.searchLimitDefault}; out of range is 400, not clamped.`,
+        before: 'The `next` of the page before: the results older than it.',
       },
     },
   },

@@ -205,6 +205,22 @@ const REST_MATRIX: RestRow[] = [
   },
   {
     method: 'GET',
+    path: '/api/search',
+    // Within the fixture conversation: only its members may search it, and what they find
+    // is from it alone.
+    run: (api, c, fx) =>
+      api.http.get('/api/search', {
+        token: c.token,
+        query: { q: 'matrix', conversationId: fx.conversation.id },
+      }),
+    expect: MEMBERS_ONLY(200),
+    check: (response, _role, fx) => {
+      const { results } = response.body as { results: { conversationId: string }[] };
+      for (const result of results) expect(result.conversationId).toBe(fx.conversation.id);
+    },
+  },
+  {
+    method: 'GET',
     path: '/api/users/{id}',
     run: (api, c, fx) => api.http.get(`/api/users/${fx.peerId}`, { token: c.token }),
     expect: SIGNED_IN(200),

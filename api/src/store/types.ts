@@ -211,6 +211,22 @@ export interface HistoryRange {
   around?: number | undefined;
 }
 
+/** A full-text search of one user's messages (`MessageStore.search`). */
+export interface MessageSearch {
+  /** Only conversations this user is a member of at the time of the search. */
+  userId: string;
+  /**
+   * Folded words (see `search-terms.ts`), at least one: a message matches when each is
+   * one of its words or the start of one.
+   */
+  terms: readonly string[];
+  /** Only this conversation (still only when `userId` is a member). */
+  conversationId?: string | undefined;
+  limit: number;
+  /** Only messages after this one in the search order (the last of the page before). */
+  beforeId?: string | undefined;
+}
+
 /**
  * What a change of a message came to. Only `changed` stored anything (and gave the
  * message, and any reply whose quote it erased, a new rev); every other outcome left the
@@ -422,6 +438,15 @@ export interface MessageStore {
     seq: number,
     reaction: { userId: string; emoji: string; on: boolean },
   ): Promise<MessageChange>;
+  /**
+   * Text messages that match every term, newest first in the order they were stored
+   * (SQLite: rowid; MongoDB: ObjectId, so stored order to the second across processes), a
+   * total order, so paging with `beforeId` never skips or repeats one. An unknown
+   * `beforeId` finds nothing.
+   * Deleted messages never match; an edited one matches its current body only. Only
+   * conversations `userId` is a member of now; at most `limit`.
+   */
+  search(query: MessageSearch): Promise<MessageRecord[]>;
 }
 
 export interface ReceiptStore {

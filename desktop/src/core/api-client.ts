@@ -396,6 +396,15 @@ export class ApiClient {
     return res.messages;
   }
 
+  searchMessages(query: {
+    q: string;
+    conversationId?: string | undefined;
+    limit?: number | undefined;
+    before?: string | undefined;
+  }) {
+    return this.authed('searchMessages', { query });
+  }
+
   markRead(conversationId: string, seq: number) {
     return this.authed('markRead', { params: { id: conversationId }, body: { seq } });
   }

@@ -7,7 +7,7 @@ import { DEFAULT_QUEUE_CAP, KeyedQueue, OperationGate } from './gate';
 import { compileModels, ensureIndexes } from './models';
 import { mongoReceiptStore } from './receipts';
 import { mongoSessionStore } from './sessions';
-import { upgradeDocuments } from './upgrade';
+import { fillSearchWords, upgradeDocuments } from './upgrade';
 import { mongoUserStore } from './users';
 
 export interface MongoStoreOptions {
@@ -114,6 +114,7 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     await requireTransactions(connection);
     await ensureIndexes(models);
     await upgradeDocuments(models);
+    await fillSearchWords(models);
   } catch (err) {
     await connection.close(true).catch(() => undefined);
     const reason = err instanceof Error ? err.message : String(err);

@@ -9,6 +9,8 @@ import {
   type NewMessage,
 } from '../types';
 import { isDuplicateKeyOn } from './errors';
+import { wordsOf } from '../search-terms';
+import { escapeRegExp } from './search';
 import { idString, parseId, requireId } from './ids';
 import type { KeyedQueue, OperationGate } from './gate';
 import type { MessageDoc, Models, ReactionDoc } from './models';
@@ -211,6 +213,7 @@ export function mongoMessageStore(
       mentions: system
         ? []
         : [...new Set(input.mentions ?? [])].map((id) => requireId(id, 'mention')),
+      words: system ? [] : searchWords(input.body),
     };
     await messages.insertOne(doc, { session });
     return { doc, quoted, created: true };
@@ -290,8 +293,36 @@ export function mongoMessageStore(
       }),
     );
 
+  const search: MessageStore['search'] = ({ userId, terms, conversationId, limit, beforeId }) =>
+    gate.run(async () => {
+      const user = parseId(userId);
+      const only = conversationId === undefined ? undefined : parseId(conversationId);
+      const after = beforeId === undefined ? undefined : parseId(beforeId);
+      if (!user || only === null || after === null || terms.length === 0 || limit <= 0) {
+        return [];
+      }
+      // Membership as stored now: a member removed a moment ago finds nothing there.
+      const memberOf = await conversations
+        .find(only ? { _id: only, memberIds: user } : { memberIds: user }, { _id: 1 })
+        .lean();
+      if (memberOf.length === 0) return [];
+      const filter: mongo.Filter<MessageDoc> = {
+        conversationId: { $in: memberOf.map((c) => c._id) },
+        kind: 'text',
+        deletedAt: null,
+        // Every term must start one of the words: anchored and case-sensitive over
+        // folded words, so each is an index range, not a scan.
+        words: { $all: terms.map((term) => new RegExp(`^${escapeRegExp(term)}`)) },
+      };
+      // Newest first by ObjectId: the order stored, to the second across processes.
+      if (after) filter._id = { $lt: after };
+      const found = await raw().find(filter).sort({ _id: -1 }).limit(Math.floor(limit)).toArray();
+      return found.map((doc) => toMessageRecord(doc));
+    });
+
   return {
     append,
+    search,
 
     list: (conversationId, { limit, before, after, changedAfter, around }) =>
       gate.run(async () => {
@@ -368,7 +399,10 @@ export function mongoMessageStore(
         const rev = await takeRev(cid);
         const edited = await update(
           { _id: current._id, deletedAt: null },
-          { $set: { body, mentions: mentionIds, editedAt: new Date() }, $max: { rev } },
+          {
+            $set: { body, mentions: mentionIds, editedAt: new Date(), words: searchWords(body) },
+            $max: { rev },
+          },
         );
         return edited
           ? { status: 'changed', message: toMessageRecord(edited), affected: [] }
@@ -382,7 +416,7 @@ export function mongoMessageStore(
         const tombstone = await update(
           { _id: current._id, deletedAt: null },
           {
-            $set: { body: '', reactions: [], mentions: [], deletedAt: new Date() },
+            $set: { body: '', reactions: [], mentions: [], deletedAt: new Date(), words: [] },
             $max: { rev },
           },
         );
@@ -454,4 +488,9 @@ export function mongoMessageStore(
           : null;
       }),
   };
+}
+
+/** What search matches a body by: its distinct folded words. */
+export function searchWords(body: string): string[] {
+  return [...new Set(wordsOf(body))];
 }

@@ -106,6 +106,12 @@ export interface MessageDoc {
   replyTo?: ReplyToDoc | null;
   reactions?: ReactionDoc[];
   mentions?: Types.ObjectId[];
+  /**
+   * The distinct folded words of the body (see search-terms.ts), what search matches:
+   * empty for a system or deleted message. Missing on a document written before search
+   * (`upgradeDocuments` fills it in at open).
+   */
+  words?: string[];
 }
 
 export interface AttachmentDoc {
@@ -305,6 +311,7 @@ const messageSchema = new Schema<MessageDoc>(
       ),
     ],
     mentions: [Schema.Types.ObjectId],
+    words: [String],
   },
   { ...schemaOptions, collection: 'messages' },
 );
@@ -324,6 +331,13 @@ messageSchema.index(
   { conversationId: 1, 'replyTo.seq': 1 },
   { name: 'message_reply', partialFilterExpression: { 'replyTo.seq': { $exists: true } } },
 );
+// Full-text search (see `search` in messages.ts). Not a `$text` index: MongoDB's text
+// search matches whole stemmed words only, and search must match word prefixes the way
+// SQLite's FTS5 does. Each message keeps its folded words; a term is an anchored,
+// case-sensitive prefix regex over them, which this multikey index answers as a range
+// scan within each of the caller's conversations. (On Atlas, a `$search` index with an
+// edgeGram analyzer could replace it; the contract suite is what either must pass.)
+messageSchema.index({ conversationId: 1, words: 1 }, { name: 'message_words' });
 
 const watermarkSchema = new Schema<WatermarkDoc>(
   {

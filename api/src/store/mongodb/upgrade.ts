@@ -1,4 +1,6 @@
-import type { Models } from './models';
+import type { mongo } from 'mongoose';
+import { searchWords } from './messages';
+import type { MessageDoc, Models } from './models';
 
 /**
  * Brings documents written before version 2 forward, the MongoDB side of SQLite's
@@ -62,4 +64,40 @@ export async function upgradeDocuments({
   await sessions.collection.updateMany({ lastActiveAt: { $exists: false } }, [
     { $set: { lastActiveAt: '$createdAt', client: '' } },
   ]);
+}
+
+/** Documents per bulk write while filling in search words. */
+const WORDS_BATCH = 1000;
+
+/**
+ * Gives every message written before search its folded words (the MongoDB side of
+ * SQLite's migration 7). The words are computed here, not in an update pipeline, so they
+ * are exactly what a new message gets. Only documents without the field are touched, and
+ * each update is conditional on that still being so: a concurrent edit, or another
+ * instance doing the same at start, wins.
+ */
+export async function fillSearchWords({ messages }: Models): Promise<void> {
+  const raw = messages.collection as unknown as mongo.Collection<MessageDoc>;
+  const pending = raw.find(
+    { words: { $exists: false } },
+    { projection: { _id: 1, body: 1, kind: 1, deletedAt: 1 } },
+  );
+  let batch: mongo.AnyBulkWriteOperation<MessageDoc>[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await raw.bulkWrite(batch, { ordered: false });
+    batch = [];
+  };
+  for await (const doc of pending) {
+    const body = typeof doc.body === 'string' ? doc.body : '';
+    const searchable = doc.kind !== 'system' && !doc.deletedAt;
+    batch.push({
+      updateOne: {
+        filter: { _id: doc._id, words: { $exists: false } },
+        update: { $set: { words: searchable ? searchWords(body) : [] } },
+      },
+    });
+    if (batch.length >= WORDS_BATCH) await flush();
+  }
+  await flush();
 }

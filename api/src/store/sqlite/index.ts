@@ -10,6 +10,7 @@ import { toStoreError } from './errors';
 import { createMessageStore } from './messages';
 import { migrate } from './migrations';
 import { createReceiptStore } from './receipts';
+import { startSearchBackfill } from './search-backfill';
 import { createSessionStore } from './sessions';
 import { createUserStore } from './users';
 
@@ -34,6 +35,12 @@ export interface SqliteStore extends Store {
   readonly groupCommits: number;
   /** The off-loop WAL checkpointer's counters; null for a read-only or in-memory store. */
   readonly checkpoints: CheckpointStats | null;
+  /**
+   * Resolves once every message stored before search existed is in the search index
+   * (migration 7 leaves that to a background pass; see search-backfill.ts). Rejects if
+   * that pass fails; the store works on either way.
+   */
+  readonly searchIndexed: Promise<void>;
 }
 
 /**
@@ -68,8 +75,14 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     throw toStoreError(error);
   }
 
+  // A read-only store cannot write the index; whoever opens the file for writing will.
+  const searchIndexed = options.readonly ? Promise.resolve() : startSearchBackfill(context).done;
+  // Nobody may be waiting: a failure must not become an unhandled rejection.
+  searchIndexed.catch(() => undefined);
+
   return {
     kind: 'sqlite',
+    searchIndexed,
     database: db,
     users: createUserStore(context),
     sessions: createSessionStore(context),

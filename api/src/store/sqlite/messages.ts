@@ -3,6 +3,7 @@ import { LIMITS, codePointPrefix } from '@chat/protocol';
 import { aroundOf } from '../types';
 import type {
   HistoryRange,
+  MessageSearch,
   MessageChange,
   MessageRecord,
   MessageStore,
@@ -10,7 +11,7 @@ import type {
   ReactionRecord,
 } from '../types';
 import type { SqliteContext } from './context';
-import { MESSAGE_COLUMNS, toMessage } from './rows';
+import { MESSAGE_COLUMNS, MESSAGE_FIELDS, toMessage } from './rows';
 import type { MessageRow } from './rows';
 
 type AppendResult = { message: MessageRecord; created: boolean };
@@ -89,6 +90,48 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE conversation_id = ? AND rev > ? ORDER BY rev LIMIT ?`,
   );
+
+  // Walks the index's matches newest first (descending rowid, which is the order messages
+  // were stored) and stops at `limit`. The caller's conversations are part of the
+  // full-text query itself when they are few (see `ftsMatch`), so the index intersects
+  // them with the words and the cost follows their messages, not the whole table; for
+  // someone in very many, their messages are a large share anyway and the walk finds them
+  // early. Membership is also checked in the statement against the table, so a member
+  // removed a moment ago finds nothing there any more.
+  const searchSql = (paged: boolean) =>
+    db.prepare<[SearchParams], MessageRow>(
+      `SELECT ${MESSAGE_FIELDS.map((field) => `m.${field}`).join(', ')}
+       FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+       WHERE messages_fts MATCH @match
+         ${paged ? 'AND f.rowid < (SELECT rowid FROM messages WHERE id = @beforeId)' : ''}
+         AND m.kind = 'text' AND m.deleted_at IS NULL
+         AND m.conversation_id IN (
+           SELECT conversation_id FROM conversation_members WHERE user_id = @userId)
+       ORDER BY f.rowid DESC
+       LIMIT @limit`,
+    );
+  const searchFirst = searchSql(false);
+  const searchAfter = searchSql(true);
+  const memberOf = db.prepare<[string], { id: string }>(
+    'SELECT conversation_id AS id FROM conversation_members WHERE user_id = ?',
+  );
+
+  // One read transaction: the conversations and the matches from one snapshot.
+  const search = db.transaction((query: MessageSearch): MessageRecord[] => {
+    const limit = Math.max(0, Math.floor(query.limit));
+    if (limit === 0 || query.terms.length === 0) return [];
+    const mine = memberOf.all(query.userId).map((row) => row.id);
+    const within =
+      query.conversationId === undefined ? mine : mine.filter((id) => id === query.conversationId);
+    if (within.length === 0) return [];
+    const params: SearchParams = {
+      userId: query.userId,
+      match: ftsMatch(query.terms, within.length <= CONVERSATIONS_IN_QUERY_MAX ? within : null),
+      beforeId: query.beforeId ?? null,
+      limit,
+    };
+    return (query.beforeId === undefined ? searchFirst : searchAfter).all(params).map(toMessage);
+  });
 
   const takeRev = (conversationId: string): number => {
     const bumped = nextRev.get(conversationId);
@@ -251,7 +294,44 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     remove: (conversationId, seq) => group.write(() => removeOne(conversationId, seq)),
     react: (conversationId, seq, reaction) =>
       group.write(() => reactOne(conversationId, seq, reaction)),
+    search: (query) => run(() => search(query)),
   };
+}
+
+interface SearchParams {
+  userId: string;
+  match: string;
+  beforeId: string | null;
+  limit: number;
+}
+
+/**
+ * Up to this many conversations are named in the full-text query (an OR of one token
+ * each); beyond it the index walk filters by membership instead.
+ */
+const CONVERSATIONS_IN_QUERY_MAX = 200;
+
+/**
+ * The FTS5 query for folded search terms: each a quoted string with a prefix star, all of
+ * them required, in the body column; with `conversations`, one of those too. Quoting
+ * makes every term a literal (no column filters, operators such as OR, NOT or NEAR, or
+ * stray syntax), and a quote inside one is doubled, FTS5's own escape. NUL would end the
+ * query text early (FTS5 reads it as a C string); the tokenizer splits words there
+ * anyway, so it becomes a space.
+ */
+export function ftsMatch(
+  terms: readonly string[],
+  conversations: readonly string[] | null = null,
+): string {
+  const words = terms
+    .map((term) => `"${term.replaceAll('"', '""').replaceAll('\0', ' ')}"*`)
+    .join(' AND ');
+  if (conversations === null) return `body : (${words})`;
+  // The view indexes lower(hex(conversation_id)): one token of hex digits per conversation.
+  const ids = conversations
+    .map((id) => `"${Buffer.from(id, 'utf8').toString('hex')}"`)
+    .join(' OR ');
+  return `body : (${words}) AND conversation : (${ids})`;
 }
 
 function unchanged(message: MessageRecord): MessageChange {

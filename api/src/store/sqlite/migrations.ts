@@ -187,6 +187,73 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'full-text search of message bodies',
+    // Only touches the messages and their new index: it applies the same on top of 5 or 6.
+    //
+    // External content: the index keeps no copy of the bodies, only their words, keyed by
+    // the messages' rowid, read through the view below. Beside the body it indexes the
+    // conversation as one token (the hex of its id), so a search within the caller's
+    // conversations is one index query whose cost follows their messages, not the table's.
+    //
+    // The triggers keep it in step in the same statement (so the same transaction, group
+    // commit included) as every write of a body: a send, an edit, a deletion (body ''
+    // removes its words), and whatever writes messages later.
+    //
+    // This step itself indexes nothing, so start-up does not wait for it: the messages
+    // already there (rowid below search_backfill.indexed_from) are indexed by the store in
+    // the background, newest first, a batch per transaction (search-backfill.ts). The
+    // triggers leave a row below that mark alone: its turn comes with its current body.
+    //
+    // A VACUUM may renumber the rowids of a table without an INTEGER PRIMARY KEY: after
+    // one, run INSERT INTO messages_fts (messages_fts) VALUES ('rebuild').
+    //
+    // secure-delete: an erased or edited body's words are removed from the index b-tree
+    // itself, not only shadowed by a delete marker, so the old text does not linger there
+    // (the promise of the file's secure_delete pragma). columnsize=0: nothing is ranked by
+    // length. prefix: short prefixes (what one types first) have their own index.
+    sql: `
+      CREATE VIEW messages_fts_content AS
+        SELECT rowid AS message_rowid, body, lower(hex(conversation_id)) AS conversation
+        FROM messages;
+      CREATE VIRTUAL TABLE messages_fts USING fts5(
+        body,
+        conversation,
+        content = 'messages_fts_content',
+        content_rowid = 'message_rowid',
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3',
+        columnsize = 0
+      );
+      INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+      CREATE TABLE search_backfill (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        -- Every message with rowid >= this is in the index.
+        indexed_from INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO search_backfill (id, indexed_from)
+        SELECT 1, coalesce(max(rowid), 0) + 1 FROM messages;
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+        WHEN new.rowid >= (SELECT indexed_from FROM search_backfill) BEGIN
+        INSERT INTO messages_fts (rowid, body, conversation)
+          VALUES (new.rowid, new.body, lower(hex(new.conversation_id)));
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.rowid >= (SELECT indexed_from FROM search_backfill) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
+          VALUES ('delete', old.rowid, old.body, lower(hex(old.conversation_id)));
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF body, conversation_id ON messages
+        WHEN (old.body IS NOT new.body OR old.conversation_id IS NOT new.conversation_id)
+          AND old.rowid >= (SELECT indexed_from FROM search_backfill) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
+          VALUES ('delete', old.rowid, old.body, lower(hex(old.conversation_id)));
+        INSERT INTO messages_fts (rowid, body, conversation)
+          VALUES (new.rowid, new.body, lower(hex(new.conversation_id)));
+      END;
+    `,
+  },
+  {
     version: 10,
     name: 'when a session was last rotated (refresh retry grace)',
     sql: `

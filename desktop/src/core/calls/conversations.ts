@@ -11,6 +11,7 @@ export function conversationCalls(
 ): Pick<
   CoreHandlers,
   | 'searchUsers'
+  | 'searchMessages'
   | 'getPeople'
   | 'openDirect'
   | 'createGroup'
@@ -36,6 +37,12 @@ export function conversationCalls(
 
   return {
     searchUsers: (args) => attempt(args, ({ q, limit }) => api.searchUsers(q, limit)),
+
+    searchMessages: (args) =>
+      attempt(args, (query) => {
+        requireSession(session);
+        return api.searchMessages(query);
+      }),
 
     getPeople: (args) =>
       attempt(args, ({ userIds }) =>

@@ -8,6 +8,8 @@ import { NewGroupDialog } from '../conversations/NewGroupDialog';
 import { changeDoNotDisturb } from '../preferences/preferences';
 import { NotificationSettingsDialog } from '../preferences/NotificationSettings';
 import { SettingsDialog, type SettingsSection } from '../settings/SettingsDialog';
+import { requestJump } from '../search/jump';
+import { SearchPanel } from '../search/SearchPanel';
 import { getAppStore, useChat } from '../store/store';
 import { Avatar } from '../ui/Avatar';
 import { ICON_BUTTON } from '../ui/buttons';
@@ -45,14 +47,34 @@ export function ChatShell({
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),
   );
   const notice = useChat((s) => s.notice);
-  const [dialog, setDialog] = useState<'direct' | 'group' | 'notifications' | 'settings' | null>(
-    null,
-  );
+  const [dialog, setDialog] = useState<
+    'direct' | 'group' | 'notifications' | 'settings' | 'search' | null
+  >(null);
   const [settingsSection, setSettingsSection] = useState<SettingsSection>('profile');
   const openSettings = (section: SettingsSection) => {
     setSettingsSection(section);
     setDialog('settings');
   };
+  const [searchText, setSearchText] = useState('');
+  const openSearch = (text = '') => {
+    setSearchText(text);
+    setDialog('search');
+  };
+
+  // Ctrl/Cmd+K or Ctrl/Cmd+F: search messages (instead of the page's find, which only
+  // sees what the virtual list has on screen).
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+      const key = event.key.toLowerCase();
+      if (key !== 'k' && key !== 'f') return;
+      event.preventDefault();
+      setSearchText('');
+      setDialog((current) => (current === null ? 'search' : current));
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const doNotDisturb = useChat((s) => s.settings?.doNotDisturb ?? false);
   const [preferenceError, setPreferenceError] = useState<string | null>(null);
 
@@ -166,6 +188,7 @@ export function ChatShell({
             activeId={activeId}
             onSelect={select}
             onNewChat={() => setDialog('direct')}
+            onSearchMessages={openSearch}
           />
         </aside>
         <main className={`${active ? 'flex' : 'hidden md:flex'} min-w-0 flex-1 flex-col`}>
@@ -216,6 +239,18 @@ export function ChatShell({
         onOpened={(id) => {
           setDialog(null);
           select(id);
+        }}
+      />
+      <SearchPanel
+        open={dialog === 'search'}
+        initialText={searchText}
+        selfId={selfId}
+        activeId={activeId}
+        onClose={() => setDialog(null)}
+        onOpen={(conversationId, seq) => {
+          setDialog(null);
+          requestJump(conversationId, seq);
+          select(conversationId);
         }}
       />
       <NotificationSettingsDialog

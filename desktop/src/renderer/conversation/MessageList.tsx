@@ -13,6 +13,7 @@ import { getAppStore, useChat } from '../store/store';
 import { useNow, useWindowFocused } from '../ui/hooks';
 import { memberName } from '../ui/names';
 import { locateFirstUnread, rowLayout, type ReadPosition } from './grouping';
+import { onJumpRequest, takeJump } from '../search/jump';
 import { loadOlder, loadOlderUntil } from './history';
 import { MessageRow } from './MessageRow';
 import { adminDirections, systemText } from './system-text';
@@ -71,6 +72,9 @@ function Item({
 }
 
 const COMPONENTS = { Header, List, Item };
+
+/** Older pages (of 100) a jump to a search result may load: 10,000 messages back. */
+const SEARCH_JUMP_PAGE_LIMIT = 100;
 
 /** The highest stored seq among the rows on screen (pending rows have none). */
 function highestVisibleSeq(
@@ -232,19 +236,24 @@ export function MessageList({
       if (result.ok) getAppStore().dispatch({ type: 'people', people: result.value });
     });
   }, [items, names, conversation.members]);
-  const [highlightKey, setHighlightKey] = useState<string | null>(null);
+  const [highlight, setHighlight] = useState<{ key: string; ms: number } | null>(null);
+  const highlightKey = highlight?.key ?? null;
   const jumpToSeq = useCallback(
-    async (seq: number) => {
+    async (seq: number, options: { pageLimit?: number; highlightMs?: number } = {}) => {
       const keyOf = (list: readonly LocalMessage[]) => list.find((m) => m.seq === seq)?.key;
       let key = keyOf(itemsRef.current);
       if (key === undefined) {
         // Older than what is loaded: page back to it (the list holds contiguous pages).
-        const result = await loadOlderUntil(conversation.id, (l) => keyOf(l.items) !== undefined);
+        const result = await loadOlderUntil(
+          conversation.id,
+          (l) => keyOf(l.items) !== undefined,
+          options.pageLimit === undefined ? {} : { pageLimit: options.pageLimit },
+        );
         if (result.outcome !== 'reached') return;
         key = keyOf(getAppStore().getState().messages[conversation.id]?.items ?? []);
       }
       if (key === undefined) return;
-      setHighlightKey(key);
+      setHighlight({ key, ms: options.highlightMs ?? 2_000 });
       scrollToKey.current = key;
       const at = itemsRef.current.findIndex((m) => m.key === key);
       if (at !== -1) {
@@ -253,15 +262,39 @@ export function MessageList({
         // of a message far back.
         ref.current?.scrollToIndex({ index: at, align: 'center' });
       }
+      if (options.highlightMs !== undefined) {
+        // Far back, the rows between are measured only as they render, which can leave
+        // the first scroll short: settle on the row again once they are.
+        const target = key;
+        for (const delay of [150, 600]) {
+          setTimeout(() => {
+            const index = itemsRef.current.findIndex((m) => m.key === target);
+            if (index !== -1) ref.current?.scrollToIndex({ index, align: 'center' });
+          }, delay);
+        }
+      }
     },
     [conversation.id],
   );
   useEffect(() => {
-    if (highlightKey === null) return;
-    const timer = setTimeout(() => setHighlightKey(null), 2_000);
+    if (highlight === null) return;
+    const timer = setTimeout(() => setHighlight(null), highlight.ms);
     return () => clearTimeout(timer);
-  }, [highlightKey]);
+  }, [highlight]);
   const onJumpTo = useCallback((seq: number) => void jumpToSeq(seq), [jumpToSeq]);
+
+  // A search result opened here: page back to it however far (history loads both ways
+  // from there: newer is already held, older loads on reaching the top), and keep it
+  // highlighted long enough to be found by eye.
+  useEffect(() => {
+    const take = () => {
+      const seq = takeJump(conversation.id);
+      if (seq !== null)
+        void jumpToSeq(seq, { pageLimit: SEARCH_JUMP_PAGE_LIMIT, highlightMs: 6_000 });
+    };
+    take();
+    return onJumpRequest(take);
+  }, [conversation.id, jumpToSeq]);
 
   const loadOlderPage = useCallback(() => void loadOlder(conversation.id), [conversation.id]);
 

@@ -129,11 +129,14 @@ export function ConversationList({
   activeId,
   onSelect,
   onNewChat,
+  onSearchMessages,
 }: {
   selfId: string;
   activeId: string | null;
   onSelect: (conversationId: string) => void;
   onNewChat: () => void;
+  /** Opens message search with the filter's text (the filter only matches names). */
+  onSearchMessages?: (text: string) => void;
 }) {
   const conversations = useChat((s) => s.conversations);
   const loaded = useChat((s) => s.conversationsLoaded);
@@ -174,8 +177,8 @@ export function ConversationList({
 
   return (
     <div className="flex min-h-0 flex-1 flex-col">
-      <div className="p-3">
-        <label className="relative block">
+      <div className="flex items-center gap-2 p-3">
+        <label className="relative block min-w-0 flex-1">
           <span className="sr-only">Search conversations</span>
           <SearchIcon className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-zinc-400" />
           <input
@@ -194,6 +197,16 @@ export function ConversationList({
             className={`${TEXT_INPUT} rounded-full bg-zinc-100 pl-9 dark:bg-zinc-800`}
           />
         </label>
+        {onSearchMessages && (
+          <button
+            type="button"
+            onClick={() => onSearchMessages(filter.trim())}
+            title="Search messages (Ctrl+K)"
+            className="shrink-0 rounded-full px-2 py-1 text-xs font-semibold text-blue-600 hover:bg-blue-50 dark:text-blue-400 dark:hover:bg-blue-950"
+          >
+            Messages
+          </button>
+        )}
       </div>
       <div className="min-h-0 flex-1 overflow-y-auto">
         {loaded && Object.keys(conversations).length === 0 ? (

@@ -23,6 +23,7 @@ import {
   ReactionEmoji,
   RegisterRequest,
   Seq,
+  SearchQuery,
   UserSearchQuery,
   ChangePasswordRequest,
   DeleteMeRequest,
@@ -99,6 +100,13 @@ export const BRIDGE_ARG_SCHEMAS = {
     conversationId: Id,
     seq: MessageSeq,
     limit: z.number().int().min(1).max(LIMITS.historyLimitMax).optional(),
+  }),
+  searchMessages: z.object({
+    q: SearchQuery.shape.q,
+    conversationId: Id.optional(),
+    limit: z.number().int().min(1).max(LIMITS.searchLimitMax).optional(),
+    /** The `next` of the page before. */
+    before: z.string().min(1).max(256).optional(),
   }),
   uploadFile: z.object({
     name: z.string().min(1).max(255),

@@ -12,7 +12,7 @@
  * (a core function in `core/client/`, or a shell service in both shells).
  */
 import type { ShellSettings } from '../settings';
-import type { Attachment } from '@chat/protocol';
+import type { Attachment, SearchResponse } from '@chat/protocol';
 import type {
   AccountSessionInfo,
   AttachmentBytes,
@@ -75,6 +75,8 @@ export const BRIDGE_METHODS = {
   react: core<null>(),
   /** The messages around `seq` (for jumping to a quoted message), ascending. */
   loadAround: core<LocalMessage[]>(),
+  /** Full-text search of the account's conversations, newest first (`GET /api/search`). */
+  searchMessages: core<SearchResponse>(),
   /** Uploads one file; send it with `sendMessage`'s `attachments`. */
   uploadFile: core<Attachment>(),
   /** An attachment's bytes (the renderer shows them through a blob URL). */

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../store/sqlite';
+import { MIGRATIONS, migrate, type Migration } from '../store/sqlite/migrations';
+import { searchTerms } from '../store/search-terms';
+
+/**
+ * Migration 7 builds the search index for a database that already has messages, whether
+ * it comes from version 5 or from 6 (another feature's step, which only must not be
+ * needed by this one).
+ */
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+/** A stand-in for version 6, which this step must not depend on. */
+const SIX: Migration = {
+  version: 6,
+  name: 'another feature',
+  sql: 'CREATE TABLE another_feature (id TEXT PRIMARY KEY) STRICT;',
+};
+
+async function oldDatabase(upTo: readonly Migration[]): Promise<{ path: string; ids: Ids }> {
+  const dir = await mkdtemp(join(tmpdir(), 'chat-search-migration-'));
+  dirs.push(dir);
+  const path = join(dir, 'chat.db');
+  const db = new Database(path);
+  migrate(db, upTo);
+  const ids = seed(db);
+  db.close();
+  return { path, ids };
+}
+
+interface Ids {
+  alice: string;
+  bob: string;
+  conversation: string;
+}
+
+function seed(db: Database.Database): Ids {
+  const ids = { alice: randomUUID(), bob: randomUUID(), conversation: randomUUID() };
+  const now = Date.now();
+  const user = db.prepare(
+    `INSERT INTO users (id, username, display_name, display_name_lower, password_hash, created_at)
+     VALUES (?, ?, ?, ?, 'x', ?)`,
+  );
+  user.run(ids.alice, 'alice', 'Alice', 'alice', now);
+  user.run(ids.bob, 'bob', 'Bob', 'bob', now);
+  db.prepare(
+    `INSERT INTO conversations (id, type, direct_key, created_at, last_seq, last_activity_at, rev)
+     VALUES (?, 'direct', ?, ?, 3, ?, 3)`,
+  ).run(ids.conversation, [ids.alice, ids.bob].sort().join(':'), now, now);
+  const member = db.prepare(
+    'INSERT INTO conversation_members (conversation_id, user_id, position) VALUES (?, ?, ?)',
+  );
+  member.run(ids.conversation, ids.alice, 0);
+  member.run(ids.conversation, ids.bob, 1);
+  const message = db.prepare(
+    `INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body, created_at, rev,
+       deleted_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  message.run(randomUUID(), ids.conversation, 1, ids.alice, 'c1', 'Old café address', now, 1, null);
+  message.run(
+    randomUUID(),
+    ids.conversation,
+    2,
+    ids.bob,
+    'c2',
+    'the decision was yes',
+    now + 1,
+    2,
+    null,
+  );
+  // A tombstone written before search: its body is '' already.
+  message.run(randomUUID(), ids.conversation, 3, ids.bob, 'c3', '', now + 2, 3, now + 3);
+  return ids;
+}
+
+const terms = (text: string) => searchTerms(text);
+
+describe('migration 7: the search index', () => {
+  it('indexes older messages in the background, with their text as it is when reached', async () => {
+    const { path, ids } = await oldDatabase(MIGRATIONS.filter((m) => m.version <= 5));
+    const store = openSqliteStore(path);
+    try {
+      // Changed before (or while) the background pass reaches it: the index must end up
+      // with the current text only, and stay consistent.
+      await store.messages.edit(ids.conversation, 2, { body: 'the verdict was no', mentions: [] });
+      await store.messages.remove(ids.conversation, 1);
+      const { message } = await store.messages.append({
+        conversationId: ids.conversation,
+        senderId: ids.alice,
+        clientId: 'new',
+        body: 'a brand new café',
+      });
+      await store.searchIndexed;
+      const search = (text: string) =>
+        store.messages.search({ userId: ids.alice, terms: terms(text), limit: 10 });
+      expect((await search('cafe')).map((m) => m.id)).toEqual([message.id]);
+      expect(await search('decision')).toEqual([]);
+      expect((await search('verdict')).map((m) => m.seq)).toEqual([2]);
+      store.database.exec(
+        "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  for (const [from, steps] of [
+    ['5', MIGRATIONS.filter((m) => m.version <= 5)],
+    ['6', [...MIGRATIONS.filter((m) => m.version <= 5), SIX]],
+  ] as const) {
+    it(`makes the messages of a version ${from} database searchable`, async () => {
+      const { path, ids } = await oldDatabase(steps);
+      const store = openSqliteStore(path);
+      try {
+        await store.searchIndexed;
+        const found = await store.messages.search({
+          userId: ids.bob,
+          terms: terms('cafe addr'),
+          limit: 10,
+        });
+        expect(found.map((m) => m.body)).toEqual(['Old café address']);
+        const decision = await store.messages.search({
+          userId: ids.alice,
+          terms: terms('decision'),
+          limit: 10,
+        });
+        expect(decision.map((m) => m.seq)).toEqual([2]);
+        // And it stays in step with what is written after the migration.
+        await store.messages.edit(ids.conversation, 1, {
+          body: 'new bistro address',
+          mentions: [],
+        });
+        expect(
+          await store.messages.search({ userId: ids.bob, terms: terms('cafe'), limit: 10 }),
+        ).toEqual([]);
+        const versions = store.database
+          .prepare<[], { version: number }>(
+            'SELECT version FROM schema_migrations ORDER BY version',
+          )
+          .all()
+          .map((r) => r.version);
+        expect(versions).toContain(7);
+        expect(store.database.prepare('SELECT 1 FROM messages_fts').all().length).toBeGreaterThan(
+          0,
+        );
+        // The index agrees with its content table.
+        store.database.exec(
+          "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+        );
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite';
+import { ftsMatch } from '../store/sqlite/messages';
+import { searchTerms } from '../store/search-terms';
+
+/**
+ * What the SQLite search does beyond the store contract: the index stays in step with
+ * every write, and someone in very many conversations (more than the full-text query
+ * names) still finds only theirs.
+ */
+
+let dir: string;
+let store: SqliteStore;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'chat-search-sqlite-'));
+  store = openSqliteStore(join(dir, 'chat.db'));
+});
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const user = (name: string) =>
+  store.users.create({ username: name, displayName: name, passwordHash: 'x' });
+
+describe('sqlite search', () => {
+  it('finds only their own conversations for someone in more than 200 of them', async () => {
+    const me = await user('me');
+    const outsider = await user('outsider');
+    const others = await Promise.all(Array.from({ length: 210 }, (_, i) => user(`u${i}`)));
+    const mine = await Promise.all(
+      others.map(
+        async (other) =>
+          (await store.conversations.findOrCreateDirect(me.id, other.id)).conversation,
+      ),
+    );
+    const theirs = (await store.conversations.findOrCreateDirect(outsider.id, others[0]?.id ?? ''))
+      .conversation;
+    await Promise.all(
+      mine.map((c, i) =>
+        store.messages.append({
+          conversationId: c.id,
+          senderId: me.id,
+          clientId: randomUUID(),
+          body: `lighthouse ${i}`,
+        }),
+      ),
+    );
+    await store.messages.append({
+      conversationId: theirs.id,
+      senderId: outsider.id,
+      clientId: randomUUID(),
+      body: 'lighthouse outside',
+    });
+    const seen = new Set<string>();
+    let beforeId: string | undefined;
+    for (let guard = 0; guard < 20; guard++) {
+      const page = await store.messages.search({
+        userId: me.id,
+        terms: searchTerms('lighthouse'),
+        limit: 50,
+        beforeId,
+      });
+      if (page.length === 0) break;
+      for (const m of page) seen.add(m.conversationId);
+      beforeId = page.at(-1)?.id;
+    }
+    expect(seen.size).toBe(210);
+    expect(seen.has(theirs.id)).toBe(false);
+    const only = await store.messages.search({
+      userId: me.id,
+      terms: searchTerms('lighthouse'),
+      limit: 50,
+      conversationId: mine[7]?.id,
+    });
+    expect(only.map((m) => m.body)).toEqual(['lighthouse 7']);
+    store.database.exec(
+      "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+    );
+  });
+
+  it('keeps the index in step with sends, edits and deletions', async () => {
+    const a = await user('alice');
+    const b = await user('bob');
+    const { conversation } = await store.conversations.findOrCreateDirect(a.id, b.id);
+    const sent = await Promise.all(
+      ['one apple', 'two apples', 'three pears'].map((body) =>
+        store.messages.append({
+          conversationId: conversation.id,
+          senderId: a.id,
+          clientId: randomUUID(),
+          body,
+        }),
+      ),
+    );
+    await store.messages.edit(conversation.id, sent[0]?.message.seq ?? 0, {
+      body: 'one plum',
+      mentions: [],
+    });
+    await store.messages.remove(conversation.id, sent[1]?.message.seq ?? 0);
+    const count = (text: string) =>
+      store.database
+        .prepare<[string], { n: number }>(
+          'SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?',
+        )
+        .get(ftsMatch(searchTerms(text)))?.n;
+    expect(count('apple')).toBe(0);
+    expect(count('plum')).toBe(1);
+    expect(count('pears')).toBe(1);
+    store.database.exec(
+      "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+    );
+  });
+});
