@@ -40,11 +40,14 @@ import { MessagesService } from './messages/service';
 import { messagingSocketFeature } from './messages/socket';
 import { TypingService } from './messages/typing';
 import { PresenceService } from './presence/service';
+import { pushRoutes } from './push/routes';
+import { createPushSender } from './push/sender';
+import { PushService, type PushTimings } from './push/service';
 import { presenceSocketFeature } from './presence/socket';
 import { InMemoryPresenceTracker, type PresenceTracker } from './presence/tracker';
 import { createSocketNotifier } from './realtime/notifier';
 import { createRealtime } from './realtime/server';
-import type { ChatServer, SocketFeature } from './realtime/types';
+import { userRoom, type ChatServer, type SocketFeature } from './realtime/types';
 import type { ScaleOut } from './scale/index';
 import type { Store } from './store/types';
 import { usersRoutes } from './users/routes';
@@ -62,7 +65,11 @@ export interface AppDeps {
   /** Defaults to one instance's in-memory tracker. */
   presenceTracker?: PresenceTracker;
   /** Shorter timings for tests; the defaults are the contract's. */
-  timings?: { presenceOfflineGraceMs?: number; typingExpiryMs?: number };
+  timings?: {
+    presenceOfflineGraceMs?: number;
+    typingExpiryMs?: number;
+    push?: Partial<PushTimings>;
+  };
   /** The built web client to serve at `/`; defaults to desktop/dist/web. */
   webRoot?: string;
   /**
@@ -95,6 +102,7 @@ export interface AppServices {
   messages: MessagesService;
   presence: PresenceService;
   uploads: UploadService;
+  push: PushService;
   /** Socket features registered here apply to sockets that connect afterwards. */
   useSocketFeature(feature: SocketFeature): void;
 }
@@ -194,6 +202,29 @@ export function createApp(deps: AppDeps): App {
     logger,
   });
   const stopSweeper = uploads.startSweeper();
+  const push = new PushService({
+    push: store.push,
+    users: store.users,
+    conversations: store.conversations,
+    sender: createPushSender({
+      vapid: config.vapid,
+      allowPrivate: config.pushAllowPrivateEndpoints,
+    }),
+    publicKey: config.vapid.publicKey,
+    endpointPolicy: { allowPrivate: config.pushAllowPrivateEndpoints },
+    // Asks every instance (through the Redis adapter when scaled out) which of these users
+    // have a socket; should that fail, presence is the next best answer.
+    connectedAmong: async (userIds) => {
+      try {
+        const sockets = await realtime.io.in(userIds.map(userRoom)).fetchSockets();
+        return new Set(sockets.map((socket) => socket.data.userId));
+      } catch {
+        return new Set(userIds.filter((id) => presence.isOnline(id)));
+      }
+    },
+    logger,
+    timings: deps.timings?.push,
+  });
   const messages = new MessagesService({
     messages: store.messages,
     announcer: conversations,
@@ -210,6 +241,7 @@ export function createApp(deps: AppDeps): App {
     attachments: store.attachments,
     uploads,
     logger,
+    pushes: push,
   });
   const groups = new GroupsService({
     store,
@@ -245,6 +277,7 @@ export function createApp(deps: AppDeps): App {
         uploads,
         createUploadLimiter({ enabled: config.rateLimits, shared: scaleOut?.limiterStore }),
       ),
+      ...pushRoutes(push),
     },
     requireAuth(auth),
   );
@@ -268,6 +301,8 @@ export function createApp(deps: AppDeps): App {
         jsonLimit: LIMITS.payloadBytesMax,
         // Only objects and arrays; the schemas then refuse anything but an object.
         jsonStrict: true,
+        // DELETE too: `DELETE /api/push/subscriptions` names the endpoint in its body.
+        parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
       }),
     )
     .use(sessionCookies({ maxAgeSeconds: config.refreshTokenTtlSeconds }));
@@ -320,6 +355,7 @@ export function createApp(deps: AppDeps): App {
       messages,
       presence,
       uploads,
+      push,
       useSocketFeature: realtime.use,
     },
     routes: routesOf([router]),
@@ -343,6 +379,7 @@ export function createApp(deps: AppDeps): App {
       await scaleOut?.detach().catch((err: unknown) => {
         logger.warn({ err }, 'could not hand presence to the other instances');
       });
+      push.close();
       await realtime.close();
       typing.close();
       await presence.close();

@@ -6,6 +6,7 @@ import { mongoMessageStore } from './messages';
 import { KeyedQueue, OperationGate } from './gate';
 import { compileModels, syncIndexes } from './models';
 import { mongoReceiptStore } from './receipts';
+import { mongoPushStore } from './push';
 import { mongoSessionStore } from './sessions';
 import { upgradeDocuments } from './upgrade';
 import { mongoUserStore } from './users';
@@ -110,6 +111,7 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     messages: mongoMessageStore(models, gate, new KeyedQueue()),
     receipts: mongoReceiptStore(models, gate),
     attachments: mongoAttachmentStore(models, gate),
+    push: mongoPushStore(models, gate),
     close: () => gate.close(() => open.close()),
   };
 }
