@@ -17,7 +17,7 @@ import { sessionCookies } from './auth/session-cookie';
 import { SessionStatus } from './auth/session-status';
 import { createAccessTokens, createRefreshTokens } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
-import type { Config } from './config';
+import { vapidSettings, type Config } from './config';
 import { createCreationLimiter } from './conversations/creation-limiter';
 import { GroupsService } from './conversations/groups';
 import { Membership } from './conversations/membership';
@@ -202,15 +202,19 @@ export function createApp(deps: AppDeps): App {
     logger,
   });
   const stopSweeper = uploads.startSweeper();
+  const vapid = vapidSettings(config.vapid);
+  if (vapid.source === 'generated-file') {
+    logger.info('generated a VAPID key pair for Web Push and stored it beside the database file');
+  }
   const push = new PushService({
     push: store.push,
     users: store.users,
     conversations: store.conversations,
     sender: createPushSender({
-      vapid: config.vapid,
+      vapid: vapid.settings,
       allowPrivate: config.pushAllowPrivateEndpoints,
     }),
-    publicKey: config.vapid.publicKey,
+    publicKey: vapid.settings.publicKey,
     endpointPolicy: { allowPrivate: config.pushAllowPrivateEndpoints },
     // Asks every instance (through the Redis adapter when scaled out) which of these users
     // have a socket; should that fail, presence is the next best answer.

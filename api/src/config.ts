@@ -60,10 +60,13 @@ export interface Config {
   uploadDir: string | null;
   /** The S3-compatible bucket for uploads (`S3_BUCKET` and the other `S3_*`); wins over uploadDir. */
   s3: S3Settings | null;
-  /** The VAPID key pair and subject that sign Web Push requests (RFC 8292). */
-  vapid: VapidSettings;
-  /** Where the key pair came from, so startup can say so. */
-  vapidSource: 'env' | 'file' | 'generated-file' | 'generated-ephemeral';
+  /**
+   * What signs Web Push requests (RFC 8292): the subject, and the key pair when set by
+   * variables; else the file beside the SQLite file that keeps it (read or created by
+   * `vapidSettings` when the app is built, so loading the configuration writes nothing
+   * more), or neither: a key pair for this process only.
+   */
+  vapid: { subject: string; keys: VapidKeys | null; keyFile: string | null };
   /**
    * `PUSH_ALLOW_PRIVATE_ENDPOINTS=true`: push endpoints may be http: and resolve to
    * loopback or private addresses (tests with a local push service only).
@@ -204,7 +207,7 @@ export function vapidKeyFileFor(sqlitePath: string): string {
   return `${sqlitePath}.vapid-keys`;
 }
 
-type VapidKeys = Pick<VapidSettings, 'publicKey' | 'privateKey'>;
+export type VapidKeys = Pick<VapidSettings, 'publicKey' | 'privateKey'>;
 
 function generateVapidKeys(): VapidKeys {
   const ecdh = createECDH('prime256v1');
@@ -235,8 +238,7 @@ function checkVapidKeys(keys: VapidKeys, origin: string): VapidKeys {
 }
 
 /** Reads the key pair kept beside the SQLite file, creating it on first start (like the JWT secret). */
-function persistentVapidKeys(sqlitePath: string): { keys: VapidKeys; created: boolean } {
-  const file = vapidKeyFileFor(sqlitePath);
+function persistentVapidKeys(file: string): { keys: VapidKeys; created: boolean } {
   const read = (): VapidKeys => {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
     const { publicKey, privateKey } = (parsed ?? {}) as Record<string, unknown>;
@@ -270,7 +272,7 @@ function vapidOf(
   sqlitePath: string | null,
   production: boolean,
   warnings: string[],
-): { vapid: VapidSettings; source: Config['vapidSource'] } {
+): Config['vapid'] {
   const subjectRaw = nonEmpty(env, 'VAPID_SUBJECT');
   if (subjectRaw === undefined && production) {
     throw new ConfigError(
@@ -293,15 +295,9 @@ function vapidOf(
       { publicKey, privateKey },
       'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY',
     );
-    return { vapid: { ...keys, subject }, source: 'env' };
+    return { subject, keys, keyFile: null };
   }
-  if (sqlitePath !== null) {
-    const persisted = persistentVapidKeys(sqlitePath);
-    return {
-      vapid: { ...persisted.keys, subject },
-      source: persisted.created ? 'generated-file' : 'file',
-    };
-  }
+  if (sqlitePath !== null) return { subject, keys: null, keyFile: vapidKeyFileFor(sqlitePath) };
   if (production) {
     throw new ConfigError(
       'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are required with MongoDB when NODE_ENV=production',
@@ -310,7 +306,31 @@ function vapidOf(
   warnings.push(
     'VAPID keys are not set: using a key pair for this process only; browsers subscribed to it stop receiving pushes when it stops',
   );
-  return { vapid: { ...generateVapidKeys(), subject }, source: 'generated-ephemeral' };
+  return { subject, keys: null, keyFile: null };
+}
+
+/**
+ * The VAPID key pair and subject: from the variables, else from the file beside the
+ * SQLite file (created with a new pair on first start), else a pair for this process.
+ * @throws ConfigError when the file cannot be read or written.
+ */
+export function vapidSettings(vapid: Config['vapid']): {
+  settings: VapidSettings;
+  source: 'env' | 'file' | 'generated-file' | 'generated-ephemeral';
+} {
+  if (vapid.keys !== null)
+    return { settings: { ...vapid.keys, subject: vapid.subject }, source: 'env' };
+  if (vapid.keyFile !== null) {
+    const persisted = persistentVapidKeys(vapid.keyFile);
+    return {
+      settings: { ...persisted.keys, subject: vapid.subject },
+      source: persisted.created ? 'generated-file' : 'file',
+    };
+  }
+  return {
+    settings: { ...generateVapidKeys(), subject: vapid.subject },
+    source: 'generated-ephemeral',
+  };
 }
 
 /** The default upload folder: beside the SQLite file, like its secret. */
@@ -502,7 +522,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const s3 = s3Of(env);
 
-  const { vapid, source: vapidSource } = vapidOf(env, sqlitePath, production, warnings);
+  const vapid = vapidOf(env, sqlitePath, production, warnings);
   const allowPrivateRaw = nonEmpty(env, 'PUSH_ALLOW_PRIVATE_ENDPOINTS')?.toLowerCase() ?? 'false';
   if (allowPrivateRaw !== 'true' && allowPrivateRaw !== 'false') {
     throw new ConfigError(
@@ -540,7 +560,6 @@ export function loadConfig(env: Env = process.env): Config {
     uploadDir,
     s3,
     vapid,
-    vapidSource,
     pushAllowPrivateEndpoints,
     production,
     warnings,

@@ -107,9 +107,6 @@ async function main(): Promise<void> {
   if (config.jwtSecretSource === 'generated-file') {
     logger.info('generated a JWT secret and stored it beside the database file');
   }
-  if (config.vapidSource === 'generated-file') {
-    logger.info('generated a VAPID key pair for Web Push and stored it beside the database file');
-  }
 
   const store = await openDatabase(config);
   const scaleOut = await startScaleOutOrFail(config, logger).catch(async (err: unknown) => {

@@ -20,6 +20,7 @@ import type {
 } from '../src/store/types';
 import { describeGroupMembership } from './group-membership-contract';
 import { describeMessageLifecycle } from './message-lifecycle-contract';
+import { describePushSubscriptions } from './push-contract';
 
 export type OpenStore = () => Promise<Store>;
 export type CleanupStore = (store: Store) => Promise<void> | void;
@@ -751,6 +752,7 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
 
     describeMessageLifecycle({ store: () => store, user });
     describeGroupMembership({ store: () => store, user });
+    describePushSubscriptions({ store: () => store, user });
 
     describe('receipts', () => {
       async function withMessages(count: number) {

@@ -26,7 +26,6 @@ for (const [network, prefix] of [
 for (const [network, prefix] of [
   ['::', 128], // unspecified
   ['::1', 128],
-  ['::ffff:0:0', 96], // IPv4-mapped: checked as IPv4 below
   ['64:ff9b:1::', 48], // local-use NAT64
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
@@ -35,7 +34,10 @@ for (const [network, prefix] of [
   NOT_PUBLIC.addSubnet(network, prefix, 'ipv6');
 }
 
-/** True for an address this server must not send pushes to. */
+/**
+ * True for an address this server must not send pushes to. IPv4-mapped IPv6 addresses are
+ * checked as the IPv4 address they carry (a /96 rule for them would match every IPv4).
+ */
 export function isNonPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return NOT_PUBLIC.check(address, 'ipv4');

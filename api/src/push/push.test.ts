@@ -33,18 +33,18 @@ function vapidKeys() {
     privateKey: Buffer.from(ecdh.getPrivateKey().toString('hex').padStart(64, '0'), 'hex').toString(
       'base64url',
     ),
-    subject: SUBJECT,
   };
 }
 
 const VAPID = vapidKeys();
+const VAPID_CONFIG = { subject: SUBJECT, keys: VAPID, keyFile: null };
 let api: TestApi;
 let pushService: TestPushService;
 
 beforeAll(async () => {
   pushService = await startTestPushService();
   api = await startTestApi({
-    config: { rateLimits: false, pushAllowPrivateEndpoints: true, vapid: VAPID },
+    config: { rateLimits: false, pushAllowPrivateEndpoints: true, vapid: VAPID_CONFIG },
     timings: { push: TIMINGS },
   });
 });
@@ -293,7 +293,7 @@ describe('push service answers', () => {
 describe('several instances', () => {
   test('each push is sent once, by the instance that stored the message', async () => {
     const shared = await startSharedInstances('push', {
-      config: { pushAllowPrivateEndpoints: true, vapid: VAPID },
+      config: { pushAllowPrivateEndpoints: true, vapid: VAPID_CONFIG },
       timings: { push: TIMINGS },
     });
     try {
