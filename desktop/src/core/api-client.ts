@@ -14,6 +14,8 @@ import {
   type CreateConversationRequest,
   type ErrorCode,
   type LoginRequest,
+  type PushSubscriptionRequest,
+  type PushUnsubscribeRequest,
   type RegisterRequest,
   type RouteAnswer,
   type RouteCall,
@@ -302,6 +304,18 @@ export class ApiClient {
 
   me() {
     return this.authed('me', {});
+  }
+
+  async pushKey() {
+    return (await this.authed('pushKey', {})).publicKey;
+  }
+
+  async subscribePush(body: PushSubscriptionRequest) {
+    await this.authed('subscribePush', { body });
+  }
+
+  async unsubscribePush(body: PushUnsubscribeRequest) {
+    await this.authed('unsubscribePush', { body });
   }
 
   async searchUsers(q: string, limit?: number) {

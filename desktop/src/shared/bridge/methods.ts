@@ -77,6 +77,12 @@ export const BRIDGE_METHODS = {
   uploadFile: core<Attachment>(),
   /** An attachment's bytes (the renderer shows them through a blob URL). */
   attachmentBytes: core<AttachmentBytes>(),
+  // ---- Web Push (issue #19; the web client subscribes, the desktop app needs none) ----
+  /** The server's VAPID public key (base64url), the `applicationServerKey` to subscribe with. */
+  getPushKey: core<string>(),
+  /** Hands the browser's push subscription to the server, for this session. */
+  subscribePush: core<null>(),
+  unsubscribePush: core<null>(),
   setActiveConversation: shell<null>(),
   setMuted: shell<null>(),
   setDoNotDisturb: shell<null>(),
