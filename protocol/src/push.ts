@@ -74,13 +74,13 @@ export function notifiesAt(level: NotificationLevel, mentionsMe: boolean): boole
 
 /**
  * Burst coalescing, one rule for the server's pushes and the clients' notifications: per
- * conversation, at most one notification per `intervalMs`; what arrives in between
- * replaces the pending one (same tag / Topic), so a burst of 50 messages is one or two
- * notifications, each showing the newest message.
+ * conversation, at most one notification per `intervalMs`; what arrives in between waits
+ * and replaces the waiting one (same tag / Topic), so a burst of 50 messages is two
+ * notifications (the first message at once, then the newest), not 50.
  */
 export const NOTIFICATION_COALESCING = {
-  /** How long the first message of a burst waits for the next ones. */
-  gatherMs: 1_000,
+  /** How long the first message of a burst waits for the next ones (0: shown at once). */
+  gatherMs: 0,
   /** The least time between two notifications of one conversation. */
   intervalMs: 5_000,
 } as const;

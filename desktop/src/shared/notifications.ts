@@ -5,6 +5,7 @@
  *
  * Environment-neutral: no DOM, Node or Electron imports here.
  */
+import { notificationDueAt, notifiesAt, type NotificationLevel } from '@chat/protocol';
 import type { ConversationView, LocalMessage } from './bridge/model';
 
 export interface NotifyContext {
@@ -13,11 +14,18 @@ export interface NotifyContext {
   activeConversationId: string | null;
   doNotDisturb: boolean;
   isMuted(conversationId: string): boolean;
+  /** The signed-in user, for "a message naming me" at the `mentions` level. */
+  selfId?: string | null;
+  /** The user's notification level for a conversation, where the shell knows it. */
+  levelOf?(conversationId: string): NotificationLevel | undefined;
 }
 
 export type NotifyDecision =
   | { notify: true }
-  | { notify: false; why: 'own' | 'not-stored' | 'read' | 'dnd' | 'muted' | 'visible' };
+  | {
+      notify: false;
+      why: 'own' | 'not-stored' | 'read' | 'dnd' | 'muted' | 'level' | 'visible';
+    };
 
 /**
  * Whether a message deserves a native notification: someone else's stored message, still
@@ -30,7 +38,9 @@ export type NotifyDecision =
  * and liveness already says the message is new.
  */
 export function decideNotification(
-  message: Pick<LocalMessage, 'conversationId' | 'mine' | 'seq'>,
+  message: Pick<LocalMessage, 'conversationId' | 'mine' | 'seq'> & {
+    mentions?: readonly string[];
+  },
   context: NotifyContext,
   conversation?: Pick<ConversationView, 'lastReadSeq'>,
 ): NotifyDecision {
@@ -41,6 +51,13 @@ export function decideNotification(
   }
   if (context.doNotDisturb) return { notify: false, why: 'dnd' };
   if (context.isMuted(message.conversationId)) return { notify: false, why: 'muted' };
+  // The server's level (all / mentions / none), by the rule its pushes follow too.
+  const level = context.levelOf?.(message.conversationId);
+  if (level !== undefined) {
+    const self = context.selfId ?? null;
+    const mentionsMe = self !== null && (message.mentions ?? []).includes(self);
+    if (!notifiesAt(level, mentionsMe)) return { notify: false, why: 'level' };
+  }
   if (context.windowFocused && context.activeConversationId === message.conversationId) {
     return { notify: false, why: 'visible' };
   }
@@ -83,41 +100,91 @@ export interface NotifierDeps {
   conversation(conversationId: string): ConversationView | undefined;
   /** Brings the window forward and opens the conversation. */
   openConversation(conversationId: string): void;
+  /** Time and timers for the burst rule; the real ones by default. */
+  timers?: NotifierTimers;
 }
+
+export interface NotifierTimers {
+  now(): number;
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_TIMERS: NotifierTimers = {
+  now: () => Date.now(),
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /**
  * Shows notifications for messages from others that arrived live (`incoming` events).
  * Each conversation remembers the highest seq already announced, so nothing is announced
- * twice; one notification per conversation is kept on screen.
+ * twice; one notification per conversation is kept on screen. Bursts follow the rule the
+ * server's pushes follow (`notificationDueAt`): per conversation at most one notification
+ * per interval; a message arriving sooner waits, replaced by any newer one, and is shown
+ * at the end of the interval if it still deserves it then.
  */
 export function createNotifier(deps: NotifierDeps): {
   onIncoming(message: LocalMessage): void;
   reset(): void;
 } {
+  const timers = deps.timers ?? REAL_TIMERS;
   const announcedSeq = new Map<string, number>();
   const shown = new Map<string, NativeNotification>();
+  const lastShownAt = new Map<string, number>();
+  const waiting = new Map<string, { message: LocalMessage; timer: unknown }>();
+
+  function deserves(message: LocalMessage): boolean {
+    const conversation = deps.conversation(message.conversationId);
+    return decideNotification(message, deps.context(), conversation).notify && deps.isSupported();
+  }
+
+  function show(message: LocalMessage): void {
+    const conversation = deps.conversation(message.conversationId);
+    const notification = deps.create(notificationContent(message, conversation));
+    shown.get(message.conversationId)?.close();
+    shown.set(message.conversationId, notification);
+    lastShownAt.set(message.conversationId, timers.now());
+    notification.on('click', () => {
+      shown.delete(message.conversationId);
+      deps.openConversation(message.conversationId);
+    });
+    notification.show();
+  }
 
   return {
     onIncoming(message) {
       if (message.seq === null) return;
-      const previous = announcedSeq.get(message.conversationId) ?? 0;
+      const id = message.conversationId;
+      const previous = announcedSeq.get(id) ?? 0;
       if (message.seq <= previous) return;
-      announcedSeq.set(message.conversationId, message.seq);
-      const conversation = deps.conversation(message.conversationId);
-      if (!decideNotification(message, deps.context(), conversation).notify) return;
-      if (!deps.isSupported()) return;
-      const notification = deps.create(notificationContent(message, conversation));
-      shown.get(message.conversationId)?.close();
-      shown.set(message.conversationId, notification);
-      notification.on('click', () => {
-        shown.delete(message.conversationId);
-        deps.openConversation(message.conversationId);
-      });
-      notification.show();
+      announcedSeq.set(id, message.seq);
+      if (!deserves(message)) return;
+      const now = timers.now();
+      const due = notificationDueAt(now, lastShownAt.get(id) ?? null);
+      const pending = waiting.get(id);
+      if (pending) {
+        pending.message = message;
+        return;
+      }
+      if (due <= now) {
+        show(message);
+        return;
+      }
+      const timer = timers.setTimeout(() => {
+        const entry = waiting.get(id);
+        waiting.delete(id);
+        // Read, opened or silenced in the meantime: then it is no news any more.
+        if (entry && deserves(entry.message)) show(entry.message);
+      }, due - now);
+      waiting.set(id, { message, timer });
     },
     reset() {
       for (const notification of shown.values()) notification.close();
+      for (const entry of waiting.values()) timers.clearTimeout(entry.timer);
       shown.clear();
+      waiting.clear();
+      lastShownAt.clear();
       announcedSeq.clear();
     },
   };
