@@ -43,6 +43,22 @@ export default defineConfig(({ mode }) => {
       // No inline <script>/<style> and no data: modules: both CSPs forbid them.
       assetsInlineLimit: 0,
       modulePreload: { polyfill: false },
+      // The web build also carries the service worker (Web Push), at /sw.js so its scope
+      // is the whole app; it imports nothing, so it shares no chunk with the page.
+      ...(web
+        ? {
+            rollupOptions: {
+              input: {
+                index: `${import.meta.dirname}/src/renderer/index.html`,
+                sw: `${import.meta.dirname}/src/web/sw.web.ts`,
+              },
+              output: {
+                entryFileNames: (chunk: { name: string }) =>
+                  chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js',
+              },
+            },
+          }
+        : {}),
     },
   };
 });

@@ -17,7 +17,7 @@ import { sessionCookies } from './auth/session-cookie';
 import { SessionStatus } from './auth/session-status';
 import { createAccessTokens, createRefreshTokens } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
-import type { Config } from './config';
+import { vapidSettings, type Config } from './config';
 import { createCreationLimiter } from './conversations/creation-limiter';
 import { GroupsService } from './conversations/groups';
 import { Membership } from './conversations/membership';
@@ -40,11 +40,14 @@ import { MessagesService } from './messages/service';
 import { messagingSocketFeature } from './messages/socket';
 import { TypingService } from './messages/typing';
 import { PresenceService } from './presence/service';
+import { pushRoutes } from './push/routes';
+import { createPushSender } from './push/sender';
+import { PushService, type PushTimings } from './push/service';
 import { presenceSocketFeature } from './presence/socket';
 import { InMemoryPresenceTracker, type PresenceTracker } from './presence/tracker';
 import { createSocketNotifier } from './realtime/notifier';
 import { createRealtime } from './realtime/server';
-import type { ChatServer, SocketFeature } from './realtime/types';
+import { userRoom, type ChatServer, type SocketFeature } from './realtime/types';
 import type { ScaleOut } from './scale/index';
 import { searchRoutes } from './search/routes';
 import { SearchService } from './search/service';
@@ -64,7 +67,11 @@ export interface AppDeps {
   /** Defaults to one instance's in-memory tracker. */
   presenceTracker?: PresenceTracker;
   /** Shorter timings for tests; the defaults are the contract's. */
-  timings?: { presenceOfflineGraceMs?: number; typingExpiryMs?: number };
+  timings?: {
+    presenceOfflineGraceMs?: number;
+    typingExpiryMs?: number;
+    push?: Partial<PushTimings>;
+  };
   /** The built web client to serve at `/`; defaults to desktop/dist/web. */
   webRoot?: string;
   /**
@@ -97,6 +104,7 @@ export interface AppServices {
   messages: MessagesService;
   presence: PresenceService;
   uploads: UploadService;
+  push: PushService;
   /** Socket features registered here apply to sockets that connect afterwards. */
   useSocketFeature(feature: SocketFeature): void;
 }
@@ -198,6 +206,35 @@ export function createApp(deps: AppDeps): App {
     logger,
   });
   const stopSweeper = uploads.startSweeper();
+  const vapid = vapidSettings(config.vapid);
+  if (vapid.source === 'generated-file') {
+    logger.info('generated a VAPID key pair for Web Push and stored it beside the database file');
+  }
+  const push = new PushService({
+    push: store.push,
+    users: store.users,
+    conversations: store.conversations,
+    sender: createPushSender({
+      vapid: vapid.settings,
+      allowPrivate: config.pushAllowPrivateEndpoints,
+    }),
+    publicKey: vapid.settings.publicKey,
+    endpointPolicy: { allowPrivate: config.pushAllowPrivateEndpoints },
+    // Asks every instance (through the Redis adapter when scaled out) which of these users
+    // have a socket; should that fail, presence is the next best answer.
+    connectedAmong: async (userIds) => {
+      try {
+        const sockets = await realtime.io.in(userIds.map(userRoom)).fetchSockets();
+        return new Set(sockets.map((socket) => socket.data.userId));
+      } catch {
+        return new Set(userIds.filter((id) => presence.isOnline(id)));
+      }
+    },
+    // In a group a blocked person's messages still reach the blocker, but never as a push.
+    isBlocked: (recipientId, senderId) => store.users.isBlocked(recipientId, senderId),
+    logger,
+    timings: deps.timings?.push,
+  });
   const messages = new MessagesService({
     messages: store.messages,
     announcer: conversations,
@@ -214,6 +251,7 @@ export function createApp(deps: AppDeps): App {
     attachments: store.attachments,
     uploads,
     logger,
+    pushes: push,
   });
   const groups = new GroupsService({
     store,
@@ -256,6 +294,7 @@ export function createApp(deps: AppDeps): App {
         uploads,
         createUploadLimiter({ enabled: config.rateLimits, shared: scaleOut?.limiterStore }),
       ),
+      ...pushRoutes(push),
     },
     requireAuth(auth),
   );
@@ -279,7 +318,8 @@ export function createApp(deps: AppDeps): App {
         jsonLimit: LIMITS.payloadBytesMax,
         // Only objects and arrays; the schemas then refuse anything but an object.
         jsonStrict: true,
-        // DELETE too: deleting the account carries the password (`DELETE /api/users/me`).
+        // DELETE too: deleting the account carries the password (`DELETE /api/users/me`),
+        // `DELETE /api/push/subscriptions` names the endpoint.
         parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
       }),
     )
@@ -333,6 +373,7 @@ export function createApp(deps: AppDeps): App {
       messages,
       presence,
       uploads,
+      push,
       useSocketFeature: realtime.use,
     },
     routes: routesOf([router]),
@@ -356,6 +397,7 @@ export function createApp(deps: AppDeps): App {
       await scaleOut?.detach().catch((err: unknown) => {
         logger.warn({ err }, 'could not hand presence to the other instances');
       });
+      push.close();
       await realtime.close();
       typing.close();
       await presence.close();

@@ -8,6 +8,8 @@ import {
   DEFAULT_SQLITE_PATH,
   jwtSecretFileFor,
   loadConfig,
+  vapidKeyFileFor,
+  vapidSettings,
 } from './config';
 
 let dir: string;
@@ -106,6 +108,36 @@ describe('loadConfig', () => {
       { DATABASE_URL: 'mongodb://db:27017/chat', JWT_SECRET: '', NODE_ENV: 'production' },
       /JWT_SECRET is required/,
     ],
+    [
+      'production without VAPID_SUBJECT',
+      { NODE_ENV: 'production' },
+      /VAPID_SUBJECT .* is required/,
+    ],
+    ['VAPID_SUBJECT that is no contact', { VAPID_SUBJECT: 'me' }, /VAPID_SUBJECT must be/],
+    ['one VAPID key alone', { VAPID_PUBLIC_KEY: 'abc' }, /set together/],
+    [
+      'VAPID keys that are no pair',
+      { VAPID_PUBLIC_KEY: 'B'.repeat(87), VAPID_PRIVATE_KEY: 'A'.repeat(43) },
+      /P-256 key pair/,
+    ],
+    [
+      'MongoDB without VAPID keys in production',
+      {
+        DATABASE_URL: 'mongodb://db:27017/chat',
+        NODE_ENV: 'production',
+        VAPID_SUBJECT: 'mailto:ops@example.com',
+      },
+      /VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are required/,
+    ],
+    [
+      'private push endpoints in production',
+      {
+        NODE_ENV: 'production',
+        VAPID_SUBJECT: 'mailto:ops@example.com',
+        PUSH_ALLOW_PRIVATE_ENDPOINTS: 'true',
+      },
+      /PUSH_ALLOW_PRIVATE_ENDPOINTS/,
+    ],
   ])('refuses a bad %s with one clear line', (_name, env, message) => {
     const base = { JWT_SECRET: SECRET, DATABASE_URL: sqlite() };
     let error: unknown;
@@ -166,6 +198,50 @@ describe('JWT secret', () => {
     expect(a.jwtSecretSource).toBe('generated-ephemeral');
     expect(a.jwtSecret).not.toBe(b.jwtSecret);
     expect(a.warnings.join('\n')).toMatch(/JWT_SECRET/);
+  });
+});
+
+describe('VAPID keys (Web Push)', () => {
+  test('with SQLite: generated when the app is built, kept beside the file with mode 0600', () => {
+    const config = loadConfig({ DATABASE_URL: sqlite(), JWT_SECRET: SECRET });
+    const file = vapidKeyFileFor(join(dir, 'chat.sqlite'));
+    // Loading the configuration alone writes nothing.
+    expect(() => statSync(file)).toThrow();
+    const first = vapidSettings(config.vapid);
+    expect(first.source).toBe('generated-file');
+    expect(Buffer.from(first.settings.publicKey, 'base64url')).toHaveLength(65);
+    expect(Buffer.from(first.settings.privateKey, 'base64url')).toHaveLength(32);
+    if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600);
+    const second = vapidSettings(config.vapid);
+    expect(second.source).toBe('file');
+    expect(second.settings).toEqual(first.settings);
+    expect(first.settings.subject).toMatch(/^mailto:/);
+  });
+
+  test('the variables win over the file and are checked as a pair', () => {
+    const generated = vapidSettings(
+      loadConfig({ DATABASE_URL: sqlite(), JWT_SECRET: SECRET }).vapid,
+    ).settings;
+    const config = loadConfig({
+      DATABASE_URL: `sqlite:${join(dir, 'other.sqlite')}`,
+      JWT_SECRET: SECRET,
+      VAPID_PUBLIC_KEY: generated.publicKey,
+      VAPID_PRIVATE_KEY: generated.privateKey,
+      VAPID_SUBJECT: 'https://chat.example.com/contact',
+    });
+    const settings = vapidSettings(config.vapid);
+    expect(settings.source).toBe('env');
+    expect(settings.settings).toEqual({
+      ...generated,
+      subject: 'https://chat.example.com/contact',
+    });
+    expect(() => statSync(vapidKeyFileFor(join(dir, 'other.sqlite')))).toThrow();
+  });
+
+  test('a damaged key file is refused, not silently replaced', () => {
+    writeFileSync(vapidKeyFileFor(join(dir, 'chat.sqlite')), '{"publicKey":"x","privateKey":"y"}');
+    const config = loadConfig({ DATABASE_URL: sqlite(), JWT_SECRET: SECRET });
+    expect(() => vapidSettings(config.vapid)).toThrow(ConfigError);
   });
 });
 

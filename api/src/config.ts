@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -66,10 +66,34 @@ export interface Config {
   uploadDir: string | null;
   /** The S3-compatible bucket for uploads (`S3_BUCKET` and the other `S3_*`); wins over uploadDir. */
   s3: S3Settings | null;
+  /**
+   * What signs Web Push requests (RFC 8292): the subject, and the key pair when set by
+   * variables; else the file beside the SQLite file that keeps it (read or created by
+   * `vapidSettings` when the app is built, so loading the configuration writes nothing
+   * more), or neither: a key pair for this process only.
+   */
+  vapid: { subject: string; keys: VapidKeys | null; keyFile: string | null };
+  /**
+   * `PUSH_ALLOW_PRIVATE_ENDPOINTS=true`: push endpoints may be http: and resolve to
+   * loopback or private addresses (tests with a local push service only).
+   */
+  pushAllowPrivateEndpoints: boolean;
   production: boolean;
   /** Problems that did not stop the start but must be logged. */
   warnings: string[];
 }
+
+export interface VapidSettings {
+  /** Uncompressed P-256 point, base64url (the browser's `applicationServerKey`). */
+  publicKey: string;
+  /** The 32-byte private scalar, base64url. */
+  privateKey: string;
+  /** `mailto:` or `https:` contact for push services (`VAPID_SUBJECT`). */
+  subject: string;
+}
+
+/** Used outside production when VAPID_SUBJECT is not set. */
+export const VAPID_SUBJECT_DEFAULT = 'mailto:push@example.invalid';
 
 /** OWASP's minimum recommendation for argon2id (2024): m=19 MiB, t=2, p=1. */
 export const ARGON2_MINIMUM: Readonly<Argon2Params> = {
@@ -182,6 +206,136 @@ function s3Of(env: Env): S3Settings | null {
     // Self-hosted servers (MinIO) need path-style addressing; AWS prefers host names.
     forcePathStyle: pathStyle === undefined ? endpoint !== null : pathStyle === 'true',
     prefix: nonEmpty(env, 'S3_PREFIX') ?? '',
+  };
+}
+
+export function vapidKeyFileFor(sqlitePath: string): string {
+  return `${sqlitePath}.vapid-keys`;
+}
+
+export type VapidKeys = Pick<VapidSettings, 'publicKey' | 'privateKey'>;
+
+function generateVapidKeys(): VapidKeys {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  // getPrivateKey drops leading zero bytes; push services expect the full 32.
+  const scalar = ecdh.getPrivateKey().toString('hex').padStart(64, '0');
+  return {
+    publicKey: ecdh.getPublicKey().toString('base64url'),
+    privateKey: Buffer.from(scalar, 'hex').toString('base64url'),
+  };
+}
+
+/** Checks that the two keys are a P-256 pair in the encodings push services expect. */
+function checkVapidKeys(keys: VapidKeys, origin: string): VapidKeys {
+  try {
+    const priv = Buffer.from(keys.privateKey, 'base64url');
+    const pub = Buffer.from(keys.publicKey, 'base64url');
+    if (priv.length !== 32 || pub.length !== 65 || pub[0] !== 4) throw new Error('size');
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(priv);
+    if (!ecdh.getPublicKey().equals(pub)) throw new Error('not a pair');
+  } catch {
+    throw new ConfigError(
+      `${origin} must be a P-256 key pair in base64url (a 65-byte public key and the 32-byte private key that belongs to it)`,
+    );
+  }
+  return keys;
+}
+
+/** Reads the key pair kept beside the SQLite file, creating it on first start (like the JWT secret). */
+function persistentVapidKeys(file: string): { keys: VapidKeys; created: boolean } {
+  const read = (): VapidKeys => {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const { publicKey, privateKey } = (parsed ?? {}) as Record<string, unknown>;
+    if (typeof publicKey !== 'string' || typeof privateKey !== 'string') {
+      throw new ConfigError(`${file} must hold {"publicKey", "privateKey"}`);
+    }
+    return checkVapidKeys({ publicKey, privateKey }, `the keys in ${file}`);
+  };
+  try {
+    return { keys: read(), created: false };
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) {
+      if (err instanceof ConfigError) throw err;
+      throw new ConfigError(`cannot read ${file}: ${errorText(err)}`);
+    }
+  }
+  const keys = generateVapidKeys();
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(keys)}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+    return { keys, created: true };
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return { keys: read(), created: false };
+    throw new ConfigError(`cannot create ${file}: ${errorText(err)}`);
+  }
+}
+
+function vapidOf(
+  env: Env,
+  sqlitePath: string | null,
+  production: boolean,
+  warnings: string[],
+): Config['vapid'] {
+  const subjectRaw = nonEmpty(env, 'VAPID_SUBJECT');
+  if (subjectRaw === undefined && production) {
+    throw new ConfigError(
+      'VAPID_SUBJECT (a mailto: or https: contact for push services) is required when NODE_ENV=production',
+    );
+  }
+  const subject = subjectRaw ?? VAPID_SUBJECT_DEFAULT;
+  if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/[^\s/]+.*)$/.test(subject)) {
+    throw new ConfigError(
+      `VAPID_SUBJECT must be a mailto: address or an https: URL, got "${subject}"`,
+    );
+  }
+  const publicKey = nonEmpty(env, 'VAPID_PUBLIC_KEY');
+  const privateKey = nonEmpty(env, 'VAPID_PRIVATE_KEY');
+  if ((publicKey === undefined) !== (privateKey === undefined)) {
+    throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set together or not at all');
+  }
+  if (publicKey !== undefined && privateKey !== undefined) {
+    const keys = checkVapidKeys(
+      { publicKey, privateKey },
+      'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY',
+    );
+    return { subject, keys, keyFile: null };
+  }
+  if (sqlitePath !== null) return { subject, keys: null, keyFile: vapidKeyFileFor(sqlitePath) };
+  if (production) {
+    throw new ConfigError(
+      'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are required with MongoDB when NODE_ENV=production',
+    );
+  }
+  warnings.push(
+    'VAPID keys are not set: using a key pair for this process only; browsers subscribed to it stop receiving pushes when it stops',
+  );
+  return { subject, keys: null, keyFile: null };
+}
+
+/**
+ * The VAPID key pair and subject: from the variables, else from the file beside the
+ * SQLite file (created with a new pair on first start), else a pair for this process.
+ * @throws ConfigError when the file cannot be read or written.
+ */
+export function vapidSettings(vapid: Config['vapid']): {
+  settings: VapidSettings;
+  source: 'env' | 'file' | 'generated-file' | 'generated-ephemeral';
+} {
+  if (vapid.keys !== null)
+    return { settings: { ...vapid.keys, subject: vapid.subject }, source: 'env' };
+  if (vapid.keyFile !== null) {
+    const persisted = persistentVapidKeys(vapid.keyFile);
+    return {
+      settings: { ...persisted.keys, subject: vapid.subject },
+      source: persisted.created ? 'generated-file' : 'file',
+    };
+  }
+  return {
+    settings: { ...generateVapidKeys(), subject: vapid.subject },
+    source: 'generated-ephemeral',
   };
 }
 
@@ -374,6 +528,21 @@ export function loadConfig(env: Env = process.env): Config {
 
   const s3 = s3Of(env);
 
+  const vapid = vapidOf(env, sqlitePath, production, warnings);
+  const allowPrivateRaw = nonEmpty(env, 'PUSH_ALLOW_PRIVATE_ENDPOINTS')?.toLowerCase() ?? 'false';
+  if (allowPrivateRaw !== 'true' && allowPrivateRaw !== 'false') {
+    throw new ConfigError(
+      `PUSH_ALLOW_PRIVATE_ENDPOINTS must be "true" or "false", got "${allowPrivateRaw}"`,
+    );
+  }
+  const pushAllowPrivateEndpoints = allowPrivateRaw === 'true';
+  if (pushAllowPrivateEndpoints) {
+    const note =
+      'PUSH_ALLOW_PRIVATE_ENDPOINTS=true: push endpoints may point into this network (tests only)';
+    if (production) throw new ConfigError(`${note}, refused with NODE_ENV=production`);
+    warnings.push(note);
+  }
+
   return {
     port,
     host,
@@ -397,6 +566,8 @@ export function loadConfig(env: Env = process.env): Config {
     uploadMaxBytes,
     uploadDir,
     s3,
+    vapid,
+    pushAllowPrivateEndpoints,
     production,
     warnings,
   };

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type App } from '../src/app';
+import { createApp, type App, type AppDeps } from '../src/app';
+import type { Config } from '../src/config';
 import { createLogger } from '../src/http/logging';
 import { startScaleOut, type ScaleOut } from '../src/scale/index';
 import { openSqliteStore } from '../src/store/sqlite';
@@ -31,7 +32,10 @@ export interface SharedInstances {
 }
 
 /** Two instances on one SQLite file and one Redis prefix: a change through one reaches the other's sockets. */
-export async function startSharedInstances(name: string): Promise<SharedInstances> {
+export async function startSharedInstances(
+  name: string,
+  options: { config?: Partial<Config>; timings?: AppDeps['timings'] } = {},
+): Promise<SharedInstances> {
   const dir = mkdtempSync(join(tmpdir(), `chat-${name}-`));
   const prefix = `test-${randomBytes(6).toString('hex')}:`;
   const jwtSecret = randomBytes(32).toString('hex');
@@ -39,7 +43,7 @@ export async function startSharedInstances(name: string): Promise<SharedInstance
   const sockets: ChatClientSocket[] = [];
 
   const start = async (): Promise<SharedInstance> => {
-    const config = testConfig(dir, { jwtSecret, rateLimits: false });
+    const config = testConfig(dir, { jwtSecret, rateLimits: false, ...options.config });
     const logger = createLogger('silent');
     const store = openSqliteStore(join(dir, 'chat.sqlite'));
     const scaleOut = await startScaleOut({
@@ -48,7 +52,13 @@ export async function startSharedInstances(name: string): Promise<SharedInstance
       presenceHeartbeatTtlMs: 2_000,
       logger,
     });
-    const app = createApp({ config, store, logger, scaleOut });
+    const app = createApp({
+      config,
+      store,
+      logger,
+      scaleOut,
+      ...(options.timings ? { timings: options.timings } : {}),
+    });
     const address = await app.listen(0, '127.0.0.1');
     const url = `http://127.0.0.1:${address.port}`;
     const instance = { app, store, scaleOut, url, http: new RestClient(url) };

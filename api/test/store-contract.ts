@@ -22,6 +22,7 @@ import { describeAccounts } from './accounts-contract';
 import { describeGroupMembership } from './group-membership-contract';
 import { describeMessageLifecycle } from './message-lifecycle-contract';
 import { describeSearch } from './search-contract';
+import { describePushSubscriptions } from './push-contract';
 
 export type OpenStore = () => Promise<Store>;
 /**
@@ -785,6 +786,7 @@ export function describeStoreContract(
     describeGroupMembership({ store: () => store, user });
     describeAccounts({ store: () => store, user });
     describeSearch({ store: () => store, user });
+    describePushSubscriptions({ store: () => store, user });
 
     describe('receipts', () => {
       async function withMessages(count: number) {

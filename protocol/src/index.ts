@@ -6,3 +6,4 @@ export * from './rest';
 export * from './routes';
 export * from './socket';
 export * from './validate';
+export * from './push';

@@ -36,6 +36,13 @@ import {
   UserSearchQuery,
   UserSearchResponse,
 } from './rest';
+import {
+  PushKeyResponse,
+  PushPreferences,
+  PushSubscriptionRequest,
+  PushUnsubscribeRequest,
+  SetPushPreferencesRequest,
+} from './push';
 
 /**
  * Every REST route, declared once. The API registers its router from this table (and
@@ -536,6 +543,69 @@ export const ROUTES = defineRoutes({
       description:
         '`all`, `mentions` (a message naming the caller) or `none`; kept per member on the server, shown as `notifications` in the conversation. Every socket of the caller receives `conversation:updated`, so their other devices follow it.',
       params: { id: 'The conversation id (opaque).' },
+    },
+  },
+
+  // ---- Web Push ----
+  pushKey: {
+    method: 'GET',
+    path: '/api/push/key',
+    auth: true,
+    responses: { 200: json(PushKeyResponse, 'The VAPID public key (base64url).') },
+    errors: ['unauthorized'],
+    docs: {
+      tag: 'push',
+      summary: "The server's VAPID public key",
+      description:
+        'The `applicationServerKey` to subscribe with. Generated on first start and kept beside the database, or set with `VAPID_PUBLIC_KEY`.',
+    },
+  },
+  subscribePush: {
+    method: 'POST',
+    path: '/api/push/subscriptions',
+    auth: true,
+    body: jsonBody(
+      PushSubscriptionRequest,
+      "`endpoint`: an `https:` URL whose host does not resolve to a loopback, private or link-local address. `keys`: the subscription's `p256dh` (65-byte P-256 point) and `auth` (16 bytes), base64url.",
+    ),
+    responses: { 201: empty('Stored for the calling session (also when it already was).') },
+    errors: ['invalid_request', 'unauthorized', 'payload_too_large'],
+    docs: {
+      tag: 'push',
+      summary: 'Receive pushes on this browser',
+      description:
+        'The subscription belongs to the calling session and ends with it (sign-out, revocation). Subscribing an endpoint again moves it to this session with the new keys. For each new message of a conversation whose level allows it, one push per subscription (TTL 24 h, payload `{ conversationId, seq, title, body }`), unless the user has a socket connected; a push service answering 404/410 ends the subscription.',
+    },
+  },
+  unsubscribePush: {
+    method: 'DELETE',
+    path: '/api/push/subscriptions',
+    auth: true,
+    body: jsonBody(PushUnsubscribeRequest),
+    responses: { 204: empty('No push goes to this endpoint any more (also when none did).') },
+    errors: ['invalid_request', 'unauthorized', 'payload_too_large'],
+    docs: { tag: 'push', summary: 'Stop pushes to an endpoint of the caller' },
+  },
+  getPushPreferences: {
+    method: 'GET',
+    path: '/api/push/preferences',
+    auth: true,
+    responses: { 200: json(PushPreferences, "The caller's push preferences.") },
+    errors: ['unauthorized'],
+    docs: { tag: 'push', summary: "The caller's push preferences" },
+  },
+  setPushPreferences: {
+    method: 'PUT',
+    path: '/api/push/preferences',
+    auth: true,
+    body: jsonBody(SetPushPreferencesRequest),
+    responses: { 200: json(PushPreferences, 'The preferences after the change.') },
+    errors: ['invalid_request', 'unauthorized', 'payload_too_large'],
+    docs: {
+      tag: 'push',
+      summary: 'Whether pushes carry message text',
+      description:
+        '`showText: false`: every push of the caller says "New message" instead of the text (the push service never sees the text either way: payloads are encrypted to the browser). Applies to all of the caller\'s devices.',
     },
   },
 

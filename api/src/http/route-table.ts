@@ -113,6 +113,8 @@ export function routeTableRouter(
       }
       ctx.status = reply.status;
       if (declared.kind !== 'empty') ctx.body = reply.body;
+      // Koa would otherwise write the status text ("Created") as a body.
+      else if (reply.status !== 204) ctx.body = '';
     };
     router.register(spec.path, [spec.method], spec.auth ? [requireAuth, answer] : [answer], {
       name,

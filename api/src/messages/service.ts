@@ -40,6 +40,8 @@ export interface MessagesServiceDeps {
   /** Erases a deleted message's attachments and their bytes. */
   uploads?: Pick<UploadService, 'eraseForMessage'>;
   logger?: { warn(details: object, message: string): void };
+  /** Web Push (issue #19): told of each new message after it was emitted; returns at once. */
+  pushes?: { messageSent(message: Message, members: readonly string[]): void };
 }
 
 /** Where a send came from; a socket is not sent its own message back. */
@@ -178,6 +180,8 @@ export class MessagesService {
     if (!created && this.announced.has(sent.id)) return;
     this.announced.add(sent.id);
     this.deps.notifier.toUsers(members, 'message:new', sent, { exceptSocketId: origin.socketId });
+    // Only on the instance that told it: one push per message in the deployment.
+    this.deps.pushes?.messageSent(sent, members);
     if (sent.seq === 1) {
       // After message:new, so seq order per socket holds. Should this fail, the member
       // still gets the message, and a client that does not know its conversation lists

@@ -36,6 +36,7 @@ function storesThenFails(store: Store): Store & { failNextAppend(): void } {
     conversations: store.conversations,
     receipts: store.receipts,
     attachments: store.attachments,
+    push: store.push,
     messages,
     ping: () => store.ping(),
     close: () => store.close(),

@@ -349,6 +349,53 @@ const REST_MATRIX: RestRow[] = [
       }),
     expect: MEMBERS_ONLY(204),
   },
+  // Web Push: every signed-in caller, for their own session and account only.
+  {
+    method: 'GET',
+    path: '/api/push/key',
+    run: (api, c) => api.http.get('/api/push/key', { token: c.token }),
+    expect: SIGNED_IN(200),
+  },
+  {
+    method: 'POST',
+    path: '/api/push/subscriptions',
+    run: (api, c) =>
+      api.http.post('/api/push/subscriptions', {
+        token: c.token,
+        // A public address literal: no name to resolve.
+        body: {
+          endpoint: `https://8.8.8.8/push/${randomUUID()}`,
+          keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) },
+        },
+      }),
+    expect: SIGNED_IN(201),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/push/subscriptions',
+    run: (api, c) =>
+      api.http.request('DELETE', '/api/push/subscriptions', {
+        token: c.token,
+        body: { endpoint: `https://8.8.8.8/push/${randomUUID()}` },
+      }),
+    expect: SIGNED_IN(204),
+  },
+  {
+    method: 'GET',
+    path: '/api/push/preferences',
+    run: (api, c) => api.http.get('/api/push/preferences', { token: c.token }),
+    expect: SIGNED_IN(200),
+  },
+  {
+    method: 'PUT',
+    path: '/api/push/preferences',
+    run: (api, c) =>
+      api.http.request('PUT', '/api/push/preferences', {
+        token: c.token,
+        body: { showText: true },
+      }),
+    expect: SIGNED_IN(200),
+  },
   // Groups: the member is the group's admin. Each row asks for what is already so, so
   // the fixture stays as it is for the other rows (the rules themselves: groups.test.ts).
   {

@@ -491,6 +491,57 @@ export interface AttachmentStore {
   delete(id: string): Promise<boolean>;
 }
 
+/** A browser's Web Push subscription (issue #19); it belongs to the session that made it. */
+export interface PushSubscriptionRecord {
+  /** The push service URL; unique across all users. */
+  endpoint: string;
+  userId: string;
+  sessionId: string;
+  /** The browser's P-256 public key and auth secret, base64url (RFC 8291). */
+  p256dh: string;
+  auth: string;
+  createdAt: Date;
+}
+
+export interface NewPushSubscription {
+  endpoint: string;
+  userId: string;
+  sessionId: string;
+  p256dh: string;
+  auth: string;
+}
+
+/**
+ * Web Push subscriptions and preferences. A subscription lives as long as its session:
+ * `SessionStore.revoke` removes the session's subscriptions in the same write, so every way
+ * a session ends (sign-out, revocation, reuse detection) ends its pushes, and an expired
+ * session's subscriptions are never listed.
+ */
+export interface PushStore {
+  /**
+   * Stores the subscription for a live session of its user; an endpoint stored before
+   * (for any session) is replaced. Resolves false and stores nothing when the session is
+   * missing, revoked or expired, also against a concurrent revocation.
+   */
+  subscribe(input: NewPushSubscription): Promise<boolean>;
+  /** Removes the endpoint when it is `userId`'s; resolves whether it did. */
+  unsubscribe(userId: string, endpoint: string): Promise<boolean>;
+  /** Removes the endpoint whoever had it (the push service said it is gone). */
+  remove(endpoint: string): Promise<boolean>;
+  /** The user's subscriptions whose sessions are live, oldest first. */
+  listForUser(userId: string): Promise<PushSubscriptionRecord[]>;
+  /** Those of `userIds` with at least one subscription of a live session. */
+  subscribedAmong(userIds: readonly string[]): Promise<string[]>;
+  /** The members' notification levels for a conversation ('all' when never set). */
+  levelsOf(
+    conversationId: string,
+    userIds: readonly string[],
+  ): Promise<Map<string, NotificationLevel>>;
+  /** Whether the user's pushes carry message text; true until they turn it off. */
+  showText(userId: string): Promise<boolean>;
+  setShowText(userId: string, showText: boolean): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
   readonly users: UserStore;
@@ -504,6 +555,7 @@ export interface Store {
    * StoreUnavailable when it cannot be reached, is locked or the store is closed.
    */
   ping(): Promise<void>;
+  readonly push: PushStore;
   /** Flushes pending writes and closes connections. */
   close(): Promise<void>;
 }

@@ -41,6 +41,7 @@ describe('the web client served by the API', () => {
     writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>Chat</title>');
     writeFileSync(join(webRoot, 'assets', 'index-abc123.js'), 'console.log(1);');
     writeFileSync(join(webRoot, 'assets', 'index-abc123.css'), 'body{}');
+    writeFileSync(join(webRoot, 'sw.js'), 'self.addEventListener("push", () => {});');
     writeFileSync(join(webRoot, 'assets', 'index-abc123.js.map'), '{"version":3}');
     writeFileSync(join(webRoot, '.secret'), 'hidden');
     writeFileSync(join(webRoot, '.hidden.js'), 'hidden');
@@ -79,6 +80,18 @@ describe('the web client served by the API', () => {
     expect(directives.get('base-uri')).toBe("'none'");
     expect(directives.get('form-action')).toBe("'none'");
     expect(directives.get('frame-ancestors')).toBe("'none'");
+  });
+
+  it('serves the service worker for the whole app, revalidated every time, allowed by the CSP', async () => {
+    const res = await fetch(`${built.url}/sw.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^(text|application)\/javascript/);
+    expect(res.headers.get('service-worker-allowed')).toBe('/');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(res.headers.get('content-security-policy')).toContain("worker-src 'self'");
+    // Nothing else is a worker's scope root.
+    const index = await fetch(`${built.url}/`);
+    expect(index.headers.get('service-worker-allowed')).toBeNull();
   });
 
   it('serves hashed bundles with JavaScript and CSS types, cached for good', async () => {

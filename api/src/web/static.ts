@@ -23,6 +23,8 @@ export const WEB_CLIENT_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "connect-src 'self'",
+  // The Web Push service worker (/sw.js), from this origin only.
+  "worker-src 'self'",
   // Attachments are shown from blob: URLs of bytes the client core fetched with the token.
   "img-src 'self' data: blob:",
   "style-src 'self'",
@@ -48,6 +50,9 @@ const NOT_BUILT = [
   'then reload this page (`npm start` builds it for you). The API itself is available under /api.',
   '',
 ].join('\n');
+
+/** The web build's service worker (desktop/src/web/sw.web.ts). */
+export const SERVICE_WORKER_PATH = '/sw.js';
 
 /** Vite puts content-hashed bundles here: safe to cache for good. */
 const HASHED_ASSETS = '/assets/';
@@ -119,6 +124,11 @@ export function webClient(options: WebClientOptions = {}): Middleware {
               setHeaders: (res) => {
                 // index.html names the current bundles, so it is always revalidated.
                 res.setHeader('Cache-Control', 'no-cache');
+                // The service worker controls the whole app (issue #19): always revalidated
+                // too, so an update reaches browsers at their next visit.
+                if (ctx.path === SERVICE_WORKER_PATH) {
+                  res.setHeader('Service-Worker-Allowed', '/');
+                }
               },
             }),
       });

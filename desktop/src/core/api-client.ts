@@ -15,6 +15,8 @@ import {
   type ErrorCode,
   type LoginRequest,
   type NotificationLevel,
+  type PushSubscriptionRequest,
+  type PushUnsubscribeRequest,
   type RegisterRequest,
   type RouteAnswer,
   type RouteCall,
@@ -334,6 +336,18 @@ export class ApiClient {
 
   setBlocked(userId: string, blocked: boolean) {
     return this.authed(blocked ? 'blockUser' : 'unblockUser', { params: { id: userId } });
+  }
+
+  async pushKey() {
+    return (await this.authed('pushKey', {})).publicKey;
+  }
+
+  async subscribePush(body: PushSubscriptionRequest) {
+    await this.authed('subscribePush', { body });
+  }
+
+  async unsubscribePush(body: PushUnsubscribeRequest) {
+    await this.authed('unsubscribePush', { body });
   }
 
   async searchUsers(q: string, limit?: number) {

@@ -46,6 +46,7 @@ import { electronSettingsStorage } from '../core/storage/settings.main';
 import { createShell } from './bridge/shell.main';
 import { createTrayController, trayIconFile } from './indicators/tray.main';
 import { startAutoUpdate } from './system/updater.main';
+import { hideOnClose } from './window/tray-close.main';
 import { buildWindowOptions } from './window/window.main';
 import { loadWindowState, restoreWindowState, trackWindowState } from './window/window-state.main';
 
@@ -145,12 +146,7 @@ function main(): void {
       created.show();
     });
     if (windowStateStore !== null) trackWindowState(created, windowStateStore);
-    created.on('close', (event) => {
-      if (!quitting) {
-        event.preventDefault();
-        created.hide();
-      }
-    });
+    hideOnClose(created, () => quitting);
     created.on('focus', () => shellController?.refresh());
     created.loadURL(APP_ENTRY_URL).catch((error: unknown) => log('could not load the UI', error));
     return created;

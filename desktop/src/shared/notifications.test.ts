@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { NOTIFICATION_COALESCING } from '@chat/protocol';
 import type { ConversationView, LocalMessage } from './bridge';
 import {
   createNotifier,
@@ -215,11 +216,27 @@ describe('notifier', () => {
     const { notifier, shown } = setup();
     notifier.onIncoming(message());
     notifier.onIncoming(message({ state: 'sent' }));
-    notifier.onIncoming(message({ seq: 2, key: 'u2:m2', clientId: 'm2' }));
-    expect(shown).toHaveLength(2);
-    // One notification per conversation stays on screen.
-    expect(shown[0]?.closed).toBe(true);
-    expect(shown[1]?.closed).toBe(false);
+    expect(shown).toHaveLength(1);
+  });
+
+  it('coalesces a burst by the rule pushes follow: the first at once, then the newest', () => {
+    vi.useFakeTimers();
+    try {
+      const { notifier, shown } = setup();
+      for (let seq = 1; seq <= 50; seq++) {
+        notifier.onIncoming(
+          message({ seq, key: `u2:m${seq}`, clientId: `m${seq}`, body: `burst ${seq}` }),
+        );
+      }
+      expect(shown.map((n) => n.body)).toEqual(['burst 1']);
+      vi.advanceTimersByTime(NOTIFICATION_COALESCING.intervalMs);
+      expect(shown.map((n) => n.body)).toEqual(['burst 1', 'burst 50']);
+      // One notification per conversation stays on screen.
+      expect(shown[0]?.closed).toBe(true);
+      expect(shown[1]?.closed).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('shows nothing when the decision says no', () => {

@@ -5,6 +5,7 @@
  *
  * Environment-neutral: no DOM, Node or Electron imports here.
  */
+import { notificationDueAt, notifiesAt } from '@chat/protocol';
 import type { ConversationView, LocalMessage } from './bridge/model';
 
 export interface NotifyContext {
@@ -48,13 +49,11 @@ export function decideNotification(
     return { notify: false, why: 'read' };
   }
   if (context.doNotDisturb) return { notify: false, why: 'dnd' };
+  // The server's level, by the rule its pushes follow too (`notifiesAt`).
   const level = conversation?.notifications ?? 'all';
-  if (level === 'none') return { notify: false, why: 'muted' };
-  if (
-    level === 'mentions' &&
-    (context.selfId === null || !message.mentions.includes(context.selfId))
-  ) {
-    return { notify: false, why: 'not-mentioned' };
+  const mentionsMe = context.selfId !== null && message.mentions.includes(context.selfId);
+  if (!notifiesAt(level, mentionsMe)) {
+    return { notify: false, why: level === 'none' ? 'muted' : 'not-mentioned' };
   }
   if (context.windowFocused && context.activeConversationId === message.conversationId) {
     return { notify: false, why: 'visible' };
@@ -98,13 +97,30 @@ export interface NotifierDeps {
   conversation(conversationId: string): ConversationView | undefined;
   /** Brings the window forward and opens the conversation. */
   openConversation(conversationId: string): void;
+  /** Time and timers for the burst rule; the real ones by default. */
+  timers?: NotifierTimers;
 }
+
+export interface NotifierTimers {
+  now(): number;
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_TIMERS: NotifierTimers = {
+  now: () => Date.now(),
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /**
  * Shows notifications for messages from others that arrived live (`incoming` events).
  * Each conversation remembers the highest seq already announced, so nothing is announced
  * twice; one notification per conversation is kept on screen, and it goes away once the
- * conversation is read up to it (here or on another device: `onConversation`).
+ * conversation is read up to it (here or on another device: `onConversation`). Bursts
+ * follow the rule the server's pushes follow (`notificationDueAt`): per conversation at most
+ * one notification per interval; a message arriving sooner waits, replaced by any newer
+ * one, and is shown at the end of the interval if it still deserves it then.
  */
 export function createNotifier(deps: NotifierDeps): {
   onIncoming(message: LocalMessage): void;
@@ -112,26 +128,59 @@ export function createNotifier(deps: NotifierDeps): {
   onConversation(conversation: Pick<ConversationView, 'id' | 'lastReadSeq'>): void;
   reset(): void;
 } {
+  const timers = deps.timers ?? REAL_TIMERS;
   const announcedSeq = new Map<string, number>();
   const shown = new Map<string, { notification: NativeNotification; seq: number }>();
+  const lastShownAt = new Map<string, number>();
+  const waiting = new Map<string, { message: LocalMessage; timer: unknown }>();
+
+  function deserves(message: LocalMessage): boolean {
+    const conversation = deps.conversation(message.conversationId);
+    return decideNotification(message, deps.context(), conversation).notify && deps.isSupported();
+  }
+
+  function show(message: LocalMessage & { seq: number }): void {
+    const conversation = deps.conversation(message.conversationId);
+    const notification = deps.create(notificationContent(message, conversation));
+    shown.get(message.conversationId)?.notification.close();
+    shown.set(message.conversationId, { notification, seq: message.seq });
+    lastShownAt.set(message.conversationId, timers.now());
+    notification.on('click', () => {
+      shown.delete(message.conversationId);
+      deps.openConversation(message.conversationId);
+    });
+    notification.show();
+  }
 
   return {
     onIncoming(message) {
-      if (message.seq === null) return;
-      const previous = announcedSeq.get(message.conversationId) ?? 0;
-      if (message.seq <= previous) return;
-      announcedSeq.set(message.conversationId, message.seq);
-      const conversation = deps.conversation(message.conversationId);
-      if (!decideNotification(message, deps.context(), conversation).notify) return;
-      if (!deps.isSupported()) return;
-      const notification = deps.create(notificationContent(message, conversation));
-      shown.get(message.conversationId)?.notification.close();
-      shown.set(message.conversationId, { notification, seq: message.seq });
-      notification.on('click', () => {
-        shown.delete(message.conversationId);
-        deps.openConversation(message.conversationId);
-      });
-      notification.show();
+      const { seq } = message;
+      if (seq === null) return;
+      const id = message.conversationId;
+      const previous = announcedSeq.get(id) ?? 0;
+      if (seq <= previous) return;
+      announcedSeq.set(id, seq);
+      if (!deserves(message)) return;
+      const now = timers.now();
+      const due = notificationDueAt(now, lastShownAt.get(id) ?? null);
+      const pending = waiting.get(id);
+      if (pending) {
+        pending.message = message;
+        return;
+      }
+      if (due <= now) {
+        show({ ...message, seq });
+        return;
+      }
+      const timer = timers.setTimeout(() => {
+        const entry = waiting.get(id);
+        waiting.delete(id);
+        // Read, opened or silenced in the meantime: then it is no news any more.
+        if (entry && entry.message.seq !== null && deserves(entry.message)) {
+          show({ ...entry.message, seq: entry.message.seq });
+        }
+      }, due - now);
+      waiting.set(id, { message, timer });
     },
     onConversation(conversation) {
       const current = shown.get(conversation.id);
@@ -141,7 +190,10 @@ export function createNotifier(deps: NotifierDeps): {
     },
     reset() {
       for (const { notification } of shown.values()) notification.close();
+      for (const entry of waiting.values()) timers.clearTimeout(entry.timer);
       shown.clear();
+      waiting.clear();
+      lastShownAt.clear();
       announcedSeq.clear();
     },
   };

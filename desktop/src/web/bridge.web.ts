@@ -40,10 +40,15 @@ import {
   type NotificationApi,
   type PageLike,
 } from './notifications.web';
+import { browserPush, createWebPush, type PushBrowser, type WebPush } from './push.web';
 
 export interface WebBridge extends ChatBridge {
   /** The core, for the page's own wiring (e.g. calling `start()` once). */
   readonly client: ChatClient;
+  /** Web Push: the page registers the service worker once (`push.register()`). */
+  readonly push: WebPush;
+  /** Shows a conversation, as a notification click does (a `/#conversation=` URL). */
+  openConversation(conversationId: string): void;
 }
 
 /** `window`'s `storage` events: another tab of this origin wrote to `localStorage`. */
@@ -62,6 +67,8 @@ export interface WebBridgeOptions {
   page?: PageLike;
   /** Where other tabs' writes are announced (default `window`); null to not follow them. */
   storageEvents?: StorageEventSource | null;
+  /** Service worker and Push API (default: the browser's, if any). */
+  push?: PushBrowser;
 }
 
 /** Asks the API for cookie sessions (see the API's `session-cookie.ts`). */
@@ -170,6 +177,22 @@ export function createWebBridge(
     muteMigration.onEvent(event);
   });
 
+  const push = createWebPush({
+    browser: options.push ?? browserPush(),
+    calls: {
+      getPushKey: () => client.getPushKey(),
+      subscribePush: (args) => client.subscribePush(args),
+      unsubscribePush: (args) => client.unsubscribePush(args),
+    },
+    openConversation: (conversationId) => emitShell({ type: 'open-conversation', conversationId }),
+  });
+  client.onEvent((event) => {
+    if (event.type !== 'session') return;
+    // A new session gets this browser's subscription; a signed-out one leaves none behind.
+    void (event.session === null ? push.signedOut() : push.signedIn());
+  });
+  const permission = notifications.permission;
+
   const shellHandlers: Pick<BridgeHandlers, ShellMethod> = {
     setActiveConversation({ conversationId }) {
       activeConversationId = conversationId;
@@ -197,7 +220,18 @@ export function createWebBridge(
 
   const bridge: WebBridge = {
     client,
-    notificationPermission: notifications.permission,
+    push,
+    openConversation: (conversationId) => emitShell({ type: 'open-conversation', conversationId }),
+    notificationPermission: {
+      current: () => permission.current(),
+      // From the user's click ("Turn on notifications"): the permission, then the push
+      // subscription, so notifications come also while no tab is open.
+      async request() {
+        const outcome = await permission.request();
+        if (outcome === 'granted') await push.enable();
+        return outcome;
+      },
+    },
     onEvent(listener) {
       shellListeners.add(listener);
       const unsubscribe = client.onEvent(listener);

@@ -6,6 +6,7 @@ import { mongoMessageStore } from './messages';
 import { DEFAULT_QUEUE_CAP, KeyedQueue, OperationGate } from './gate';
 import { compileModels, ensureIndexes } from './models';
 import { mongoReceiptStore } from './receipts';
+import { mongoPushStore } from './push';
 import { mongoSessionStore } from './sessions';
 import { fillSearchWords, upgradeDocuments } from './upgrade';
 import { mongoUserStore } from './users';
@@ -147,6 +148,7 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
         if (!db) throw new StoreUnavailable('the MongoDB connection is not open');
         await db.admin().command({ ping: 1 }, { readPreference: 'primary' });
       }),
+    push: mongoPushStore(models, gate),
     close: () => gate.close(() => open.close()),
   };
 }

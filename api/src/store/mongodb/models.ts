@@ -376,6 +376,45 @@ attachmentSchema.index({ messageId: 1, position: 1 }, { name: 'attachment_messag
 // Not a partial index: older servers refuse a null equality in partialFilterExpression.
 attachmentSchema.index({ useKind: 1, createdAt: 1 }, { name: 'attachment_loose' });
 
+/** A Web Push subscription (issue #19); `_id` is generated, the endpoint is unique. */
+export interface PushSubscriptionDoc {
+  _id: Types.ObjectId;
+  endpoint: string;
+  userId: Types.ObjectId;
+  sessionId: Types.ObjectId;
+  p256dh: string;
+  auth: string;
+  createdAt: Date;
+}
+
+/** A user's push preferences; `_id` is the user's id. Missing: the defaults. */
+export interface PushPreferenceDoc {
+  _id: Types.ObjectId;
+  showText: boolean;
+}
+
+const pushSubscriptionSchema = new Schema<PushSubscriptionDoc>(
+  {
+    endpoint: String,
+    userId: Schema.Types.ObjectId,
+    sessionId: Schema.Types.ObjectId,
+    p256dh: String,
+    auth: String,
+    createdAt: Date,
+  },
+  { ...schemaOptions, collection: 'push_subscriptions' },
+);
+// One subscription per endpoint, whoever made it; a user's and a session's, for sending
+// and for ending them with the session.
+pushSubscriptionSchema.index({ endpoint: 1 }, { unique: true, name: 'push_endpoint_unique' });
+pushSubscriptionSchema.index({ userId: 1, createdAt: 1 }, { name: 'push_user' });
+pushSubscriptionSchema.index({ sessionId: 1 }, { name: 'push_session' });
+
+const pushPreferenceSchema = new Schema<PushPreferenceDoc>(
+  { showText: Boolean },
+  { ...schemaOptions, collection: 'push_preferences' },
+);
+
 export interface Models {
   users: Model<UserDoc>;
   sessions: Model<SessionDoc>;
@@ -384,6 +423,8 @@ export interface Models {
   watermarks: Model<WatermarkDoc>;
   attachments: Model<AttachmentDoc>;
   blocks: Model<BlockDoc>;
+  pushSubscriptions: Model<PushSubscriptionDoc>;
+  pushPreferences: Model<PushPreferenceDoc>;
 }
 
 for (const schema of [
@@ -393,6 +434,9 @@ for (const schema of [
   messageSchema,
   watermarkSchema,
   attachmentSchema,
+  blockSchema,
+  pushSubscriptionSchema,
+  pushPreferenceSchema,
 ] as Schema[]) {
   boundReads(schema);
 }
@@ -407,6 +451,11 @@ export function compileModels(connection: Connection): Models {
     watermarks: connection.model<WatermarkDoc>('Watermark', watermarkSchema),
     attachments: connection.model<AttachmentDoc>('Attachment', attachmentSchema),
     blocks: connection.model<BlockDoc>('Block', blockSchema),
+    pushSubscriptions: connection.model<PushSubscriptionDoc>(
+      'PushSubscription',
+      pushSubscriptionSchema,
+    ),
+    pushPreferences: connection.model<PushPreferenceDoc>('PushPreference', pushPreferenceSchema),
   };
 }
 

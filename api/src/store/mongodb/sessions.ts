@@ -5,7 +5,10 @@ import type { OperationGate } from './gate';
 import type { Models } from './models';
 import { toSessionRecord } from './records';
 
-export function mongoSessionStore({ sessions }: Models, gate: OperationGate): SessionStore {
+export function mongoSessionStore(
+  { sessions, pushSubscriptions }: Models,
+  gate: OperationGate,
+): SessionStore {
   return {
     create: ({ userId, refreshExpiresAt, client }) =>
       gate.run(async () => {
@@ -87,6 +90,9 @@ export function mongoSessionStore({ sessions }: Models, gate: OperationGate): Se
           { _id, revokedAt: null },
           { $set: { revokedAt: at } },
         );
+        // A subscription ends with its session (issue #19). After the revocation, so a
+        // concurrent subscribe either sees the session revoked or is deleted here.
+        await pushSubscriptions.deleteMany({ sessionId: _id });
         return result.modifiedCount === 1;
       }),
   };

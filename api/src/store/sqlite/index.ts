@@ -9,6 +9,7 @@ import { createConversationStore } from './conversations';
 import { toStoreError } from './errors';
 import { createMessageStore } from './messages';
 import { migrate } from './migrations';
+import { createPushStore } from './push';
 import { createReceiptStore } from './receipts';
 import { startSearchBackfill } from './search-backfill';
 import { createSessionStore } from './sessions';
@@ -90,6 +91,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     messages,
     receipts: createReceiptStore(context),
     attachments: createAttachmentStore(context),
+    push: createPushStore(context),
     get groupCommits() {
       return context.group.committed;
     },

@@ -254,6 +254,26 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 8,
+    name: 'web push subscriptions and preferences',
+    sql: `
+      CREATE TABLE push_subscriptions (
+        endpoint TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id),
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id);
+      CREATE INDEX push_subscriptions_session ON push_subscriptions (session_id);
+      CREATE TABLE push_preferences (
+        user_id TEXT PRIMARY KEY REFERENCES users (id),
+        show_text INTEGER NOT NULL CHECK (show_text IN (0, 1))
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
     version: 10,
     name: 'when a session was last rotated (refresh retry grace)',
     sql: `

@@ -34,6 +34,9 @@ export function createSessionStore({ db, run, group }: SqliteContext): SessionSt
   const revoke = db.prepare<[number, string]>(
     'UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
   );
+  // A subscription ends with its session (issue #19), in the same transaction, so no
+  // way of ending a session can leave pushes going to its browser.
+  const dropPush = db.prepare<[string]>('DELETE FROM push_subscriptions WHERE session_id = ?');
 
   return {
     create: ({ userId, refreshExpiresAt, client }) =>
@@ -74,6 +77,11 @@ export function createSessionStore({ db, run, group }: SqliteContext): SessionSt
             at: at.getTime(),
           }).changes === 1,
       ),
-    revoke: (id, at) => group.write(() => revoke.run(at.getTime(), id).changes === 1),
+    revoke: (id, at) =>
+      group.write(() => {
+        const revoked = revoke.run(at.getTime(), id).changes === 1;
+        dropPush.run(id);
+        return revoked;
+      }),
   };
 }

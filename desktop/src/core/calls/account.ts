@@ -11,7 +11,15 @@ export function accountCalls({
   outbox,
 }: CoreContext): Pick<
   CoreHandlers,
-  'signIn' | 'register' | 'signOut' | 'countUnsent' | 'getSession' | 'getConnectionStatus'
+  | 'signIn'
+  | 'register'
+  | 'signOut'
+  | 'countUnsent'
+  | 'getSession'
+  | 'getConnectionStatus'
+  | 'getPushKey'
+  | 'subscribePush'
+  | 'unsubscribePush'
 > {
   async function signOutQuietly(): Promise<void> {
     const info = session.info();
@@ -26,6 +34,10 @@ export function accountCalls({
   }
 
   return {
+    getPushKey: () => attempt(undefined, () => api.pushKey()),
+    subscribePush: (args) => attempt(args, (body) => api.subscribePush(body).then(() => null)),
+    unsubscribePush: (args) => attempt(args, (body) => api.unsubscribePush(body).then(() => null)),
+
     signIn: (args) =>
       attempt(args, async ({ serverUrl, username, password }) => {
         const url = normalizeServerUrl(serverUrl);

@@ -79,7 +79,8 @@ function DoNotDisturbSwitch() {
 }
 
 const PERMISSION_TEXT: Record<Exclude<NotificationPermissionState, 'default'>, string> = {
-  granted: 'Browser notifications are on for this site.',
+  granted:
+    'Notifications are on: new messages reach this browser, also while no tab of the app is open.',
   denied:
     'This browser blocks notifications from this site. Allow them in the site settings (the icon left of the address), then come back.',
   unsupported: 'This browser cannot show notifications.',
@@ -93,11 +94,12 @@ function BrowserPermission() {
     <div className="flex flex-col items-start gap-2 border-t border-zinc-200 pt-3 dark:border-zinc-800">
       {state === 'default' ? (
         <>
-          <p className="text-xs text-zinc-600 dark:text-zinc-400">
-            Get a notification for new messages while this tab is in the background.
+          <p role="status" className="text-xs text-zinc-600 dark:text-zinc-400">
+            Notifications are off. Turn them on to hear of new messages while this tab is in the
+            background or closed.
           </p>
           <button type="button" className={SECONDARY_BUTTON} onClick={request}>
-            Enable browser notifications
+            Turn on notifications
           </button>
         </>
       ) : (

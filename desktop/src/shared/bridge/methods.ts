@@ -104,6 +104,12 @@ export const BRIDGE_METHODS = {
   deleteAccount: core<null>(),
   listBlocked: core<Person[]>(),
   setBlocked: core<null>(),
+  // ---- Web Push (issue #19; the web client subscribes, the desktop app needs none) ----
+  /** The server's VAPID public key (base64url), the `applicationServerKey` to subscribe with. */
+  getPushKey: core<string>(),
+  /** Hands the browser's push subscription to the server, for this session. */
+  subscribePush: core<null>(),
+  unsubscribePush: core<null>(),
   setActiveConversation: shell<null>(),
   setDoNotDisturb: shell<null>(),
   getSettings: shell<ShellSettings>(),
