@@ -14,6 +14,19 @@ export interface UserDoc {
   passwordHash: string;
   createdAt: Date;
   lastSeenAt: Date | null;
+  /** Missing on a document written before avatars (none). */
+  avatar?: AvatarDoc | null;
+}
+
+/** An avatar's public description, kept with its user or group (see AvatarRecord). */
+export interface AvatarDoc {
+  attachmentId: Types.ObjectId;
+  name: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  thumbnail: boolean;
 }
 
 export interface SessionDoc {
@@ -44,6 +57,8 @@ export interface ConversationDoc {
   rev?: number;
   /** Group admins, creator first. Missing on a document older than version 2. */
   adminIds?: Types.ObjectId[];
+  /** Groups only; missing on a document written before avatars (none). */
+  avatar?: AvatarDoc | null;
 }
 
 export interface ReplyToDoc {
@@ -130,6 +145,19 @@ const schemaOptions = {
   autoCreate: false,
 } as const;
 
+const avatarSchema = new Schema<AvatarDoc>(
+  {
+    attachmentId: Schema.Types.ObjectId,
+    name: String,
+    contentType: String,
+    size: Number,
+    width: Number,
+    height: Number,
+    thumbnail: Boolean,
+  },
+  { _id: false, strict: 'throw' },
+);
+
 const userSchema = new Schema<UserDoc>(
   {
     username: String,
@@ -138,6 +166,7 @@ const userSchema = new Schema<UserDoc>(
     passwordHash: String,
     createdAt: Date,
     lastSeenAt: Date,
+    avatar: avatarSchema,
   },
   { ...schemaOptions, collection: 'users' },
 );
@@ -171,6 +200,7 @@ const conversationSchema = new Schema<ConversationDoc>(
     lastActivityAt: Date,
     rev: Number,
     adminIds: [Schema.Types.ObjectId],
+    avatar: avatarSchema,
   },
   { ...schemaOptions, collection: 'conversations' },
 );

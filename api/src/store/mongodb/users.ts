@@ -3,7 +3,7 @@ import type { NewUser, UserRecord, UserStore } from '../types';
 import { parseId, parseIds } from './ids';
 import type { OperationGate } from './gate';
 import type { Models } from './models';
-import { toUserRecord } from './records';
+import { toAvatarDoc, toAvatarRecord, toUserRecord } from './records';
 import { lowerPrefixPattern } from './search';
 
 export function mongoUserStore({ users }: Models, gate: OperationGate): UserStore {
@@ -18,6 +18,7 @@ export function mongoUserStore({ users }: Models, gate: OperationGate): UserStor
           passwordHash: input.passwordHash,
           createdAt: new Date(),
           lastSeenAt: null,
+          avatar: null,
         };
         await users.insertOne(doc);
         return toUserRecord(doc);
@@ -81,6 +82,22 @@ export function mongoUserStore({ users }: Models, gate: OperationGate): UserStor
           )
           .lean();
         return doc ? toUserRecord(doc) : null;
+      }),
+
+    setAvatar: (id, avatar) =>
+      gate.run(async () => {
+        const _id = parseId(id);
+        if (!_id) return null;
+        const stored = avatar === null ? null : toAvatarDoc(avatar);
+        // One atomic write that also hands back what it replaced.
+        const before = await users
+          .findOneAndUpdate({ _id }, { $set: { avatar: stored } }, { returnDocument: 'before' })
+          .lean();
+        if (!before) return null;
+        return {
+          user: toUserRecord({ ...before, avatar: stored }),
+          previous: toAvatarRecord(before.avatar),
+        };
       }),
 
     setLastSeen: (id, at) =>

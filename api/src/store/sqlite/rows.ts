@@ -1,4 +1,5 @@
 import type {
+  AvatarRecord,
   ConversationKind,
   ConversationRecord,
   MessageRecord,
@@ -18,6 +19,8 @@ export interface UserRow {
   password_hash: string;
   created_at: number;
   last_seen_at: number | null;
+  /** JSON AvatarRecord, or null. */
+  avatar: string | null;
 }
 
 export interface SessionRow {
@@ -37,6 +40,8 @@ export interface ConversationRow {
   last_seq: number;
   last_activity_at: number;
   rev: number;
+  /** JSON AvatarRecord, or null. */
+  avatar: string | null;
 }
 
 export interface MemberRow {
@@ -71,10 +76,12 @@ export interface MessageRow {
   mentions: string;
 }
 
-export const USER_COLUMNS = 'id, username, display_name, password_hash, created_at, last_seen_at';
+export const USER_COLUMNS =
+  'id, username, display_name, password_hash, created_at, last_seen_at, avatar';
 export const SESSION_COLUMNS =
   'id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at';
-export const CONVERSATION_COLUMNS = 'id, type, title, created_at, last_seq, last_activity_at, rev';
+export const CONVERSATION_COLUMNS =
+  'id, type, title, created_at, last_seq, last_activity_at, rev, avatar';
 export const MESSAGE_FIELDS = [
   'id',
   'conversation_id',
@@ -99,6 +106,20 @@ export const MESSAGE_COLUMNS = MESSAGE_FIELDS.join(', ');
 
 const date = (ms: number) => new Date(ms);
 const optionalDate = (ms: number | null) => (ms === null ? null : new Date(ms));
+export const avatarOf = (json: string | null): AvatarRecord | null =>
+  json === null ? null : (JSON.parse(json) as AvatarRecord);
+export const avatarJson = (avatar: AvatarRecord | null): string | null =>
+  avatar === null
+    ? null
+    : JSON.stringify({
+        id: avatar.id,
+        name: avatar.name,
+        contentType: avatar.contentType,
+        size: avatar.size,
+        width: avatar.width,
+        height: avatar.height,
+        thumbnail: avatar.thumbnail,
+      } satisfies AvatarRecord);
 
 export function toUser(row: UserRow): UserRecord {
   return {
@@ -108,6 +129,7 @@ export function toUser(row: UserRow): UserRecord {
     passwordHash: row.password_hash,
     createdAt: date(row.created_at),
     lastSeenAt: optionalDate(row.last_seen_at),
+    avatar: avatarOf(row.avatar),
   };
 }
 
@@ -137,6 +159,7 @@ export function toConversation(
     lastActivityAt: date(row.last_activity_at),
     rev: row.rev,
     adminIds,
+    avatar: row.type === 'group' ? avatarOf(row.avatar) : null,
   };
 }
 
