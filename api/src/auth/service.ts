@@ -14,6 +14,7 @@ export function toUser(record: UserRecord): AuthResponse['user'] {
     username: record.username,
     displayName: record.displayName,
     createdAt: record.createdAt.toISOString(),
+    avatar: record.avatar,
   };
 }
 

@@ -40,6 +40,7 @@ export function toConversation(
     rev: conversation.rev,
     admins: [...conversation.adminIds],
     notifications: summary.notifications,
+    avatar: conversation.avatar,
   };
 }
 

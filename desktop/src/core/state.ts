@@ -667,6 +667,7 @@ export class ChatState {
       title: entry.snapshot.title,
       members: entry.snapshot.members,
       admins: entry.snapshot.admins,
+      avatar: entry.snapshot.avatar,
       createdAt: entry.snapshot.createdAt,
       lastMessage: last,
       lastReadSeq: entry.lastReadSeq,
