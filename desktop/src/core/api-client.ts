@@ -183,7 +183,26 @@ export class HttpTransport {
     token: string,
   ): Promise<{ contentType: string; bytes: Uint8Array }> {
     const route = thumbnail ? ROUTES.attachmentThumbnail : ROUTES.downloadAttachment;
-    const url = new URL(fillPath(route.path, { id: attachmentId }), serverUrl);
+    return this.bytes(new URL(fillPath(route.path, { id: attachmentId }), serverUrl), token);
+  }
+
+  /** A user's or a group's avatar (its thumbnail), fetched with the token. */
+  async avatarBytes(
+    serverUrl: string,
+    owner: { kind: 'user' | 'conversation'; id: string; avatarId: string },
+    token: string,
+  ): Promise<{ contentType: string; bytes: Uint8Array }> {
+    const route = owner.kind === 'user' ? ROUTES.userAvatar : ROUTES.conversationAvatar;
+    const url = new URL(fillPath(route.path, { id: owner.id }), serverUrl);
+    // A new avatar is a new URL (the server ignores `v`), so no cache serves an old one.
+    url.searchParams.set('v', owner.avatarId);
+    return this.bytes(url, token);
+  }
+
+  private async bytes(
+    url: URL,
+    token: string,
+  ): Promise<{ contentType: string; bytes: Uint8Array }> {
     let response: Awaited<ReturnType<FetchLike>>;
     try {
       response = await this.fetchFn(url.toString(), {
@@ -389,6 +408,23 @@ export class ApiClient {
 
   /** An authenticated call; a 401 triggers one shared refresh and one retry. */
   /** Uploads a file for the signed-in user (see HttpTransport.upload). */
+  /** `PATCH /api/users/me`: the caller's avatar (null removes it). */
+  setMyAvatar(avatarId: string | null) {
+    return this.authed('updateMe', { body: { avatarId } });
+  }
+
+  /** `PATCH /api/conversations/:id`: a group's avatar (admins; null removes it). */
+  setGroupAvatar(conversationId: string, avatarId: string | null) {
+    return this.authed('updateConversation', {
+      params: { id: conversationId },
+      body: { avatarId },
+    });
+  }
+
+  avatarBytes(owner: { kind: 'user' | 'conversation'; id: string; avatarId: string }) {
+    return this.withToken((serverUrl, token) => this.http.avatarBytes(serverUrl, owner, token));
+  }
+
   uploadFile(file: UploadInput) {
     return this.withToken((serverUrl, token) => this.http.upload(serverUrl, file, token));
   }

@@ -16,6 +16,7 @@ import {
 } from '../shared/bridge';
 import { ApiClient, HttpTransport, type FetchLike } from './api-client';
 import { accountCalls } from './calls/account';
+import { avatarCalls } from './calls/avatars';
 import type { CoreContext } from './calls/context';
 import { conversationCalls } from './calls/conversations';
 import { messageCalls } from './calls/messages';
@@ -160,6 +161,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   });
   connected = connection;
 
+  session.onProfile((info) => events.emit({ type: 'session', session: info, reason: 'profile' }));
   session.onChange((info, reason) => {
     connection.stop();
     state.reset(info?.user.id ?? null);
@@ -182,5 +184,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     ...accountCalls(context),
     ...conversationCalls(context),
     ...messageCalls(context),
+    ...avatarCalls(context),
   };
 }

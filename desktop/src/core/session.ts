@@ -55,6 +55,7 @@ export class Session implements TokenSource {
   private epoch = 0;
   private readonly sessionListeners = new Set<SessionListener>();
   private readonly tokenListeners = new Set<TokenListener>();
+  private readonly profileListeners = new Set<(info: SessionInfo) => void>();
   private api: ApiClient | null = null;
 
   constructor(
@@ -129,6 +130,28 @@ export class Session implements TokenSource {
       // Refused: refresh() already ended the session. Unreachable: stay signed in offline.
     }
     return this.info();
+  }
+
+  /**
+   * The signed-in user's profile changed (same account): kept and persisted, and the
+   * profile listeners are told; nothing is reset, unlike a change of session.
+   */
+  async updateUser(user: SessionInfo['user']): Promise<void> {
+    const current = this.current;
+    if (current?.user.id !== user.id) return;
+    current.user = user;
+    await this.storage.save({
+      serverUrl: current.serverUrl,
+      user,
+      refreshToken: current.refreshToken,
+    });
+    const info = this.info();
+    if (info !== null) for (const listener of this.profileListeners) listener(info);
+  }
+
+  onProfile(listener: (info: SessionInfo) => void): () => void {
+    this.profileListeners.add(listener);
+    return () => this.profileListeners.delete(listener);
   }
 
   /** Forgets the session locally and tells listeners why. */

@@ -111,6 +111,8 @@ export function createWebNotifications(deps: WebNotificationsDeps): WebNotificat
           notifier.onIncoming(event.message);
           break;
         case 'session':
+          // The same account with a new profile (its avatar): nothing to start over.
+          if (event.reason === 'profile') break;
           // Another account (or none): nothing of the last one may pop up.
           conversations.clear();
           notifier.reset();

@@ -6,9 +6,10 @@ import { ConversationList } from '../conversations/ConversationList';
 import { NewChatDialog } from '../conversations/NewChatDialog';
 import { NewGroupDialog } from '../conversations/NewGroupDialog';
 import { NotificationSettingsDialog } from '../preferences/NotificationSettings';
+import { ProfileDialog } from '../profile/ProfileDialog';
 import { changeDoNotDisturb } from '../preferences/preferences';
 import { getAppStore, useChat } from '../store/store';
-import { Avatar } from '../ui/Avatar';
+import { Avatar, userPicture } from '../ui/Avatar';
 import { ICON_BUTTON } from '../ui/buttons';
 import {
   BellIcon,
@@ -17,6 +18,7 @@ import {
   ComposeIcon,
   GroupIcon,
   EllipsisIcon,
+  PersonIcon,
   SignOutIcon,
 } from '../ui/icons';
 import { MenuButton, MenuCheckboxItem, MenuItem, MenuSeparator } from '../ui/Menu';
@@ -42,7 +44,9 @@ export function ChatShell({
   const active = useChat((s) =>
     s.activeId === null ? null : (s.conversations[s.activeId] ?? null),
   );
-  const [dialog, setDialog] = useState<'direct' | 'group' | 'notifications' | null>(null);
+  const [dialog, setDialog] = useState<'direct' | 'group' | 'notifications' | 'profile' | null>(
+    null,
+  );
   const doNotDisturb = useChat((s) => s.settings?.doNotDisturb ?? false);
   const [preferenceError, setPreferenceError] = useState<string | null>(null);
 
@@ -89,7 +93,12 @@ export function ChatShell({
           {/* The page's one top-level heading, for those who navigate by headings. */}
           <h1 className="sr-only">{APP_TITLE}</h1>
           <header className="flex items-center gap-2.5 border-b border-zinc-200 py-3 pr-2 pl-4 dark:border-zinc-800">
-            <Avatar id={selfId} name={session.user.displayName} size="sm" />
+            <Avatar
+              id={selfId}
+              name={session.user.displayName}
+              size="sm"
+              picture={userPicture(session.user)}
+            />
             <div className="min-w-0 flex-1">
               <p className="truncate text-sm font-semibold" title={session.user.displayName}>
                 {session.user.displayName}
@@ -115,6 +124,9 @@ export function ChatShell({
               <ComposeIcon />
             </button>
             <MenuButton label="More options" icon={<EllipsisIcon />}>
+              <MenuItem icon={<PersonIcon />} onSelect={() => setDialog('profile')}>
+                Profile…
+              </MenuItem>
               <MenuItem icon={<GroupIcon />} onSelect={() => setDialog('group')}>
                 New group
               </MenuItem>
@@ -192,6 +204,11 @@ export function ChatShell({
       <NotificationSettingsDialog
         open={dialog === 'notifications'}
         onClose={() => setDialog(null)}
+      />
+      <ProfileDialog
+        open={dialog === 'profile'}
+        onClose={() => setDialog(null)}
+        session={session}
       />
       <NewGroupDialog
         open={dialog === 'group'}

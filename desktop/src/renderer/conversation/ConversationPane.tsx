@@ -1,9 +1,10 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { ConversationView } from '../../shared/bridge';
 import { Composer } from '../composer/Composer';
 import { MuteButton } from '../preferences/MuteButton';
+import { GroupAvatarDialog } from '../profile/ProfileDialog';
 import { useChat } from '../store/store';
-import { Avatar } from '../ui/Avatar';
+import { Avatar, conversationPicture } from '../ui/Avatar';
 import { ICON_BUTTON, SECONDARY_BUTTON } from '../ui/buttons';
 import { useNow } from '../ui/hooks';
 import { BackIcon } from '../ui/icons';
@@ -61,6 +62,8 @@ export function ConversationPane({
     // Unknown (disconnected, or not fetched yet): no dot rather than a guess.
     other === null ? undefined : s.presence[other.id]?.online,
   );
+  const canEditPicture = conversation.type === 'group' && conversation.admins.includes(selfId);
+  const [editingPicture, setEditingPicture] = useState(false);
 
   useEffect(() => {
     if (list?.loaded !== true) void loadLatest(conversation.id, conversation.unreadCount);
@@ -78,7 +81,28 @@ export function ConversationPane({
         >
           <BackIcon />
         </button>
-        <Avatar id={other?.id ?? conversation.id} name={title} online={online} />
+        {canEditPicture ? (
+          <button
+            type="button"
+            onClick={() => setEditingPicture(true)}
+            aria-label="Change the group's picture"
+            title="Change the group's picture"
+            className="rounded-full focus-visible:ring-2 focus-visible:ring-blue-500"
+          >
+            <Avatar
+              id={conversation.id}
+              name={title}
+              picture={conversationPicture(conversation, other)}
+            />
+          </button>
+        ) : (
+          <Avatar
+            id={other?.id ?? conversation.id}
+            name={title}
+            online={online}
+            picture={conversationPicture(conversation, other)}
+          />
+        )}
         <div className="min-w-0 flex-1">
           <h2 className="truncate text-base font-semibold">{title}</h2>
           <p className="truncate text-xs text-zinc-600 dark:text-zinc-400" aria-live="polite">
@@ -87,6 +111,13 @@ export function ConversationPane({
         </div>
         <MuteButton conversationId={conversation.id} />
       </header>
+      {canEditPicture && (
+        <GroupAvatarDialog
+          open={editingPicture}
+          onClose={() => setEditingPicture(false)}
+          conversation={conversation}
+        />
+      )}
 
       {list?.loaded === true ? (
         list.items.length === 0 ? (

@@ -98,6 +98,13 @@ export const BRIDGE_ARG_SCHEMAS = {
     bytes: z.instanceof(Uint8Array),
   }),
   attachmentBytes: z.object({ attachmentId: Id, thumbnail: z.boolean() }),
+  avatarBytes: z.object({
+    kind: z.enum(['user', 'conversation']),
+    id: Id,
+    avatarId: Id,
+  }),
+  setMyAvatar: z.object({ attachmentId: Id.nullable() }),
+  setGroupAvatar: z.object({ conversationId: Id, attachmentId: Id.nullable() }),
   setActiveConversation: z.object({ conversationId: Id.nullable() }),
   setMuted: z.object({ conversationId: Id, muted: z.boolean() }),
   setDoNotDisturb: z.object({ enabled: z.boolean() }),

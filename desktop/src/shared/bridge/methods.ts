@@ -77,6 +77,12 @@ export const BRIDGE_METHODS = {
   uploadFile: core<Attachment>(),
   /** An attachment's bytes (the renderer shows them through a blob URL). */
   attachmentBytes: core<AttachmentBytes>(),
+  /** A user's or a group's avatar picture (shown through a blob URL, like attachments). */
+  avatarBytes: core<AttachmentBytes>(),
+  /** Sets (an image from `uploadFile`) or removes (null) the signed-in user's avatar. */
+  setMyAvatar: core<SessionInfo>(),
+  /** Sets or removes a group's avatar (admins). */
+  setGroupAvatar: core<ConversationView>(),
   setActiveConversation: shell<null>(),
   setMuted: shell<null>(),
   setDoNotDisturb: shell<null>(),

@@ -138,4 +138,10 @@ export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
  * reused, or the session ended on the server).
  */
 export type SessionChangeReason =
-  'signed-in' | 'registered' | 'restored' | 'signed-out' | 'expired';
+  | 'signed-in'
+  | 'registered'
+  | 'restored'
+  | 'signed-out'
+  | 'expired'
+  /** The same account, its profile changed (display name, avatar). */
+  | 'profile';
