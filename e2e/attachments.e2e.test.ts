@@ -69,3 +69,48 @@ describe('files and images', () => {
     expect(bob.pageErrors).toEqual([]);
   });
 });
+
+describe('avatars', () => {
+  it('a picture set in the profile replaces the initials for the other person too, and can be removed', async () => {
+    const alice = await ChatUser.open(browser, server, newAccount('Alice Avatar'));
+    const bob = await ChatUser.open(browser, server, newAccount('Bob Avatar'));
+    await Promise.all([alice.register(), bob.register()]);
+    await alice.startDirect(bob.account);
+    await alice.send('Look at my new picture');
+    await bob.openConversation(alice.account.displayName);
+    await visible(bob.message('Look at my new picture'));
+
+    const face = await sharp({
+      create: { width: 400, height: 300, channels: 3, background: { r: 30, g: 120, b: 200 } },
+    })
+      .jpeg()
+      .toBuffer();
+    await alice.page.getByRole('button', { name: 'More options' }).click();
+    await alice.page.getByRole('menuitem', { name: 'Profile…' }).click();
+    const editor = alice.page.getByTestId('avatar-editor');
+    await editor
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'face.jpg', mimeType: 'image/jpeg', buffer: face });
+    await visible(editor.getByTestId('avatar-preview'));
+    await editor.getByRole('button', { name: 'Save picture' }).click();
+    await visible(editor.getByRole('button', { name: 'Remove picture' }));
+    // Her own header shows it (loaded with the session's token, as a blob URL).
+    const own = alice.page.locator('aside header [data-testid="avatar-image"]');
+    await visible(own);
+    expect(await own.getAttribute('src')).toMatch(/^blob:/);
+    await alice.page.keyboard.press('Escape');
+
+    // Bob's header of their conversation follows live (user:updated, then catch-up).
+    const seen = bob.page.locator('section header [data-testid="avatar-image"]');
+    await visible(seen);
+    const size = await seen.evaluate((img: HTMLImageElement) => img.naturalWidth);
+    expect(size).toBeGreaterThan(0);
+
+    await alice.page.getByRole('button', { name: 'More options' }).click();
+    await alice.page.getByRole('menuitem', { name: 'Profile…' }).click();
+    await editor.getByRole('button', { name: 'Remove picture' }).click();
+    await visible(alice.page.locator('aside header [data-testid="avatar-initials"]'));
+    expect(alice.pageErrors).toEqual([]);
+    expect(bob.pageErrors).toEqual([]);
+  });
+});
