@@ -82,6 +82,7 @@ describe('GET /api/users/:id', () => {
       displayName: 'Robert',
       online: false,
       lastSeenAt: null,
+      avatar: null,
     });
   });
 
