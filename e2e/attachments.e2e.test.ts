@@ -114,3 +114,45 @@ describe('avatars', () => {
     expect(bob.pageErrors).toEqual([]);
   });
 });
+
+describe('upload progress and cancel', () => {
+  it('shows a progress bar while a file uploads, and cancelling takes it out of the message', async () => {
+    const alice = await ChatUser.open(browser, server, newAccount('Alice Cancel'));
+    const bob = await ChatUser.open(browser, server, newAccount('Bob Cancel'));
+    await Promise.all([alice.register(), bob.register()]);
+    await alice.startDirect(bob.account);
+    await alice.send('About to send a big file');
+
+    // The server never answers this upload: it stays in flight until cancelled.
+    let held = 0;
+    await alice.page.route('**/api/uploads', () => {
+      held++;
+    });
+    await alice.page
+      .getByTestId('attach-input')
+      .setInputFiles({
+        name: 'huge.bin',
+        mimeType: 'application/octet-stream',
+        buffer: randomBytes(200_000),
+      });
+    const pending = alice.page.getByTestId('pending-file');
+    await visible(pending.getByRole('progressbar', { name: 'Uploading huge.bin' }));
+    expect(held).toBe(1);
+    await pending.getByRole('button', { name: 'Cancel upload of huge.bin' }).click();
+    await expect.poll(() => pending.count()).toBe(0);
+    await alice.page.unroute('**/api/uploads');
+
+    // The next one goes through, its bar full, and the message carries only it.
+    await alice.page
+      .getByTestId('attach-input')
+      .setInputFiles({ name: 'small.txt', mimeType: 'text/plain', buffer: Buffer.from('tiny') });
+    await visible(alice.page.locator('[data-testid="pending-file"][data-status="done"]'));
+    await alice.composer().fill('Only the small one');
+    await alice.composer().press('Enter');
+    await bob.openConversation(alice.account.displayName);
+    const received = bob.message('Only the small one');
+    await visible(received.getByTestId('attachment-file').getByText('small.txt'));
+    expect(await received.getByTestId('attachment-file').count()).toBe(1);
+    expect(alice.pageErrors).toEqual([]);
+  });
+});

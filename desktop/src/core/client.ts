@@ -14,7 +14,7 @@ import {
   type CoreHandlers,
   type SessionInfo,
 } from '../shared/bridge';
-import { ApiClient, HttpTransport, type FetchLike } from './api-client';
+import { ApiClient, HttpTransport, type FetchLike, type UploadSender } from './api-client';
 import { accountCalls } from './calls/account';
 import { avatarCalls } from './calls/avatars';
 import type { CoreContext } from './calls/context';
@@ -33,6 +33,8 @@ export interface ChatClientOptions {
   sessionStorage: SessionStorage;
   outboxStorage: OutboxStorage;
   fetch?: FetchLike;
+  /** How uploads are sent, with progress (the web: XMLHttpRequest); else fetch. */
+  sendUpload?: UploadSender;
   ioFactory?: IoFactory;
   clock?: Clock;
   /** Wait this long for a `message:send` ack before resending the same clientId. */
@@ -115,6 +117,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     new HttpTransport(
       options.fetch ?? ((input, init) => fetch(input, init)),
       options.requestTimeoutMs,
+      options.sendUpload,
     ),
     session,
   );
@@ -170,7 +173,16 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     if (info !== null) connection.start();
   });
 
-  const context: CoreContext = { state, session, api, outbox, connection, clock, showUnsent };
+  const context: CoreContext = {
+    state,
+    session,
+    api,
+    outbox,
+    connection,
+    clock,
+    showUnsent,
+    emit: events.emit,
+  };
   return {
     onEvent: events.onEvent,
     async start() {

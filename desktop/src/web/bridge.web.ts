@@ -32,6 +32,7 @@ import { safeExternalUrl } from '../shared/external-url';
 import { browserOutboxStorage } from '../core/storage/outbox.web';
 import { browserSessionStorage } from '../core/storage/session.web';
 import { SETTINGS_KEY, browserSettingsStorage } from '../core/storage/settings.web';
+import { xhrUploadSender } from './upload.web';
 import {
   browserNotificationApi,
   browserPage,
@@ -104,6 +105,7 @@ export function createWebBridge(
     sessionStorage: browserSessionStorage(),
     outboxStorage: browserOutboxStorage(),
     fetch: cookieSessionFetch(),
+    sendUpload: xhrUploadSender,
     refreshLock: webRefreshLock(),
   }),
   options: WebBridgeOptions = {},

@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { UPLOAD_LIMITS, type Attachment } from '@chat/protocol';
 import { fileSize } from '../conversation/Attachments';
 
@@ -11,6 +11,10 @@ export interface PendingFile {
   status: 'uploading' | 'done' | 'failed';
   attachment: Attachment | null;
   error: string | null;
+  /** Share of the upload sent so far, 0 to 1 (while uploading). */
+  progress: number;
+  /** Names this upload's progress events and its cancelling; new at every attempt. */
+  uploadId: string;
 }
 
 /**
@@ -21,16 +25,39 @@ export interface PendingFile {
 export function usePendingFiles() {
   const [files, setFiles] = useState<PendingFile[]>([]);
   const counter = useRef(0);
+  // Unique across the composers of this window (each conversation has one).
+  const prefix = useRef(`u${Math.random().toString(36).slice(2, 10)}`);
 
   const update = (key: string, change: Partial<PendingFile>) =>
     setFiles((current) => current.map((f) => (f.key === key ? { ...f, ...change } : f)));
 
+  // The progress bars follow the uploads' progress events.
+  useEffect(
+    () =>
+      window.chat.onEvent((event) => {
+        if (event.type !== 'upload-progress' || !event.uploadId.startsWith(prefix.current)) {
+          return;
+        }
+        const progress = event.total > 0 ? Math.min(1, event.sent / event.total) : 0;
+        setFiles((current) =>
+          current.map((f) =>
+            f.uploadId === event.uploadId && f.status === 'uploading' ? { ...f, progress } : f,
+          ),
+        );
+      }),
+    [],
+  );
+
   const upload = useCallback(async (key: string, file: File) => {
-    update(key, { status: 'uploading', error: null });
+    const uploadId = `${prefix.current}-${key}-${++counter.current}`;
+    update(key, { status: 'uploading', error: null, progress: 0, uploadId });
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const result = await window.chat.uploadFile({ name: file.name || 'file', bytes });
-    if (result.ok) update(key, { status: 'done', attachment: result.value });
-    else update(key, { status: 'failed', error: result.error.message });
+    const result = await window.chat.uploadFile({ name: file.name || 'file', bytes, uploadId });
+    // A removed (cancelled) file is gone from the list: these change nothing then.
+    if (result.ok) update(key, { status: 'done', attachment: result.value, progress: 1 });
+    else if (result.error.code !== 'cancelled') {
+      update(key, { status: 'failed', error: result.error.message });
+    }
   }, []);
 
   const add = useCallback(
@@ -44,6 +71,8 @@ export function usePendingFiles() {
         status: 'uploading' as const,
         attachment: null,
         error: null,
+        progress: 0,
+        uploadId: '',
       }));
       setFiles((current) => [...current, ...fresh].slice(0, room));
       for (const f of fresh) void upload(f.key, f.file);
@@ -54,12 +83,26 @@ export function usePendingFiles() {
   return {
     files,
     add,
-    remove: (key: string) => setFiles((current) => current.filter((f) => f.key !== key)),
+    /** Takes a file out of the message; one still uploading is cancelled. */
+    remove: (key: string) => {
+      const file = files.find((f) => f.key === key);
+      if (file?.status === 'uploading' && file.uploadId !== '') {
+        void window.chat.cancelUpload({ uploadId: file.uploadId });
+      }
+      setFiles((current) => current.filter((f) => f.key !== key));
+    },
     retry: (key: string) => {
       const file = files.find((f) => f.key === key);
       if (file) void upload(key, file.file);
     },
-    clear: () => setFiles([]),
+    clear: () => {
+      for (const f of files) {
+        if (f.status === 'uploading' && f.uploadId !== '') {
+          void window.chat.cancelUpload({ uploadId: f.uploadId });
+        }
+      }
+      setFiles([]);
+    },
     /** Every file uploaded: what a send carries. */
     ready: files.every((f) => f.status === 'done'),
     attachments: files.flatMap((f) => (f.attachment ? [f.attachment] : [])),
@@ -87,13 +130,26 @@ export function PendingFilesStrip({
           className="flex items-center gap-2 rounded-lg border border-zinc-300 bg-zinc-50 px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-800"
         >
           <span className="max-w-48 truncate">{f.name}</span>
-          <span className="text-xs text-zinc-600 dark:text-zinc-400">
-            {f.status === 'uploading'
-              ? 'Uploading…'
-              : f.status === 'failed'
-                ? `Failed${f.error ? `: ${f.error}` : ''}`
-                : fileSize(f.size)}
-          </span>
+          {f.status === 'uploading' ? (
+            <span
+              role="progressbar"
+              aria-label={`Uploading ${f.name}`}
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={Math.round(f.progress * 100)}
+              data-testid="upload-progress"
+              className="h-1.5 w-20 overflow-hidden rounded-full bg-zinc-200 dark:bg-zinc-700"
+            >
+              <span
+                className="block h-full bg-blue-600 transition-[width] dark:bg-blue-400"
+                style={{ width: `${Math.round(f.progress * 100)}%` }}
+              />
+            </span>
+          ) : (
+            <span className="text-xs text-zinc-600 dark:text-zinc-400">
+              {f.status === 'failed' ? `Failed${f.error ? `: ${f.error}` : ''}` : fileSize(f.size)}
+            </span>
+          )}
           {f.status === 'failed' && (
             <button
               type="button"
@@ -105,7 +161,9 @@ export function PendingFilesStrip({
           )}
           <button
             type="button"
-            aria-label={`Remove ${f.name}`}
+            aria-label={
+              f.status === 'uploading' ? `Cancel upload of ${f.name}` : `Remove ${f.name}`
+            }
             onClick={() => onRemove(f.key)}
             className="rounded px-1 text-zinc-600 hover:bg-zinc-200 dark:text-zinc-400 dark:hover:bg-zinc-700"
           >

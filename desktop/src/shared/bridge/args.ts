@@ -96,7 +96,10 @@ export const BRIDGE_ARG_SCHEMAS = {
   uploadFile: z.object({
     name: z.string().min(1).max(255),
     bytes: z.instanceof(Uint8Array),
+    /** Chosen by the caller: names the upload's `upload-progress` events and `cancelUpload`. */
+    uploadId: z.string().min(1).max(64).optional(),
   }),
+  cancelUpload: z.object({ uploadId: z.string().min(1).max(64) }),
   attachmentBytes: z.object({ attachmentId: Id, thumbnail: z.boolean() }),
   avatarBytes: z.object({
     kind: z.enum(['user', 'conversation']),

@@ -75,6 +75,8 @@ export const BRIDGE_METHODS = {
   loadAround: core<LocalMessage[]>(),
   /** Uploads one file; send it with `sendMessage`'s `attachments`. */
   uploadFile: core<Attachment>(),
+  /** Stops an upload started with that `uploadId` (it then fails with `cancelled`). */
+  cancelUpload: core<null>(),
   /** An attachment's bytes (the renderer shows them through a blob URL). */
   attachmentBytes: core<AttachmentBytes>(),
   /** A user's or a group's avatar picture (shown through a blob URL, like attachments). */
