@@ -128,13 +128,11 @@ describe('upload progress and cancel', () => {
     await alice.page.route('**/api/uploads', () => {
       held++;
     });
-    await alice.page
-      .getByTestId('attach-input')
-      .setInputFiles({
-        name: 'huge.bin',
-        mimeType: 'application/octet-stream',
-        buffer: randomBytes(200_000),
-      });
+    await alice.page.getByTestId('attach-input').setInputFiles({
+      name: 'huge.bin',
+      mimeType: 'application/octet-stream',
+      buffer: randomBytes(200_000),
+    });
     const pending = alice.page.getByTestId('pending-file');
     await visible(pending.getByRole('progressbar', { name: 'Uploading huge.bin' }));
     expect(held).toBe(1);
