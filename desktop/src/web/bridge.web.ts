@@ -182,6 +182,20 @@ export function createWebBridge(
       window.open(url.href, '_blank', 'noopener,noreferrer');
       return Promise.resolve(done());
     },
+    // The browser's own download, of bytes the core fetched with the session.
+    async saveAttachment({ attachmentId, name }) {
+      const bytes = await client.attachmentBytes({ attachmentId, thumbnail: false });
+      if (!bytes.ok) return bytes;
+      const url = URL.createObjectURL(
+        new Blob([bytes.value.bytes as Uint8Array<ArrayBuffer>], { type: bytes.value.contentType }),
+      );
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = name;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      return ok({ saved: true });
+    },
   };
 
   const bridge: WebBridge = {

@@ -113,6 +113,7 @@ export const BRIDGE_ARG_SCHEMAS = {
   setDoNotDisturb: z.object({ enabled: z.boolean() }),
   getSettings: NoArgs,
   openExternal: z.object({ url: HttpUrl }),
+  saveAttachment: z.object({ attachmentId: Id, name: z.string().min(1).max(255) }),
 } as const satisfies { [M in BridgeMethod]: z.ZodType };
 
 type Schemas = typeof BRIDGE_ARG_SCHEMAS;

@@ -90,6 +90,12 @@ export const BRIDGE_METHODS = {
   setDoNotDisturb: shell<null>(),
   getSettings: shell<ShellSettings>(),
   openExternal: shell<null>(),
+  /**
+   * Saves an attachment as a file: in Electron through a save dialog, the main process
+   * fetching and writing it (the renderer never holds a token); in the browser as a
+   * download. `saved: false` when the user cancelled the dialog.
+   */
+  saveAttachment: shell<{ saved: boolean }>(),
 } as const satisfies Record<string, MethodSpec>;
 
 type Table = typeof BRIDGE_METHODS;
