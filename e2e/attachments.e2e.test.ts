@@ -154,3 +154,38 @@ describe('upload progress and cancel', () => {
     expect(alice.pageErrors).toEqual([]);
   });
 });
+
+describe('an upload the connection breaks', () => {
+  it('is uploaded again by itself, and the message goes out once with it', async () => {
+    const alice = await ChatUser.open(browser, server, newAccount('Alice Retry'));
+    const bob = await ChatUser.open(browser, server, newAccount('Bob Retry'));
+    await Promise.all([alice.register(), bob.register()]);
+    await alice.startDirect(bob.account);
+    await alice.send('A file is coming');
+
+    // The first attempt loses its connection; the next ones go through.
+    let attempts = 0;
+    await alice.page.route('**/api/uploads', async (route) => {
+      attempts++;
+      if (attempts === 1) await route.abort('connectionreset');
+      else await route.continue();
+    });
+    const notes = Buffer.from('meeting notes\n'.repeat(200));
+    await alice.page
+      .getByTestId('attach-input')
+      .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: notes });
+    await visible(alice.page.locator('[data-testid="pending-file"][data-status="done"]'));
+    expect(attempts).toBe(2);
+    await alice.composer().fill('Here are the notes');
+    await alice.composer().press('Enter');
+
+    await bob.openConversation(alice.account.displayName);
+    const received = bob.message('Here are the notes');
+    await visible(received.getByTestId('attachment-file').getByText('notes.txt'));
+    await visible(alice.tick('Here are the notes', 'Read'));
+    // One message (the list's preview names it too, so count the rows of the history).
+    expect(await received.count()).toBe(1);
+    expect(await received.getByTestId('attachment-file').count()).toBe(1);
+    expect(alice.pageErrors).toEqual([]);
+  });
+});

@@ -15,7 +15,14 @@ export interface PendingFile {
   progress: number;
   /** Names this upload's progress events and its cancelling; new at every attempt. */
   uploadId: string;
+  /** Failed for the connection (not for what the file is): tried again by itself. */
+  retryable?: boolean;
 }
+
+/** Failures of the link rather than of the file: worth trying again without asking. */
+const RETRYABLE: ReadonlySet<string> = new Set(['network', 'offline', 'timeout', 'rate_limited']);
+/** The pause before a connection failure is tried again (doubling, up to the last). */
+const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 
 /**
  * The files of the message being written. Each is uploaded as soon as it is picked, so
@@ -56,9 +63,47 @@ export function usePendingFiles() {
     // A removed (cancelled) file is gone from the list: these change nothing then.
     if (result.ok) update(key, { status: 'done', attachment: result.value, progress: 1 });
     else if (result.error.code !== 'cancelled') {
-      update(key, { status: 'failed', error: result.error.message });
+      update(key, {
+        status: 'failed',
+        error: result.error.message,
+        retryable: RETRYABLE.has(result.error.code),
+      });
     }
   }, []);
+
+  // A file whose upload the connection broke is uploaded again by itself: after a pause
+  // that grows with each attempt, and at once when the connection is back. The message
+  // waits for it (`ready`) and is sent once, through the outbox, when every file is there.
+  const attempts = useRef(new Map<string, number>());
+  const filesRef = useRef(files);
+  filesRef.current = files;
+  const retryNow = useCallback(
+    (key: string) => {
+      const file = filesRef.current.find((f) => f.key === key);
+      if (file?.status !== 'failed' || file.retryable !== true) return;
+      attempts.current.set(key, (attempts.current.get(key) ?? 0) + 1);
+      void upload(key, file.file);
+    },
+    [upload],
+  );
+  useEffect(() => {
+    const timers = files
+      .filter((f) => f.status === 'failed' && f.retryable === true)
+      .map((f) => {
+        const attempt = attempts.current.get(f.key) ?? 0;
+        const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)] ?? 30_000;
+        return setTimeout(() => retryNow(f.key), delay);
+      });
+    return () => timers.forEach(clearTimeout);
+  }, [files, retryNow]);
+  useEffect(
+    () =>
+      window.chat.onEvent((event) => {
+        if (event.type !== 'connection' || event.status !== 'online') return;
+        for (const f of filesRef.current) retryNow(f.key);
+      }),
+    [retryNow],
+  );
 
   const add = useCallback(
     (picked: readonly File[]) => {
