@@ -3,6 +3,7 @@
  * connections and runs what the orchestrator asks over IPC. Senders and receivers of one
  * pair live in the same process, so send→receive latency is measured on one clock.
  */
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import type { Command, PairSpec, Reply, SocketSpec } from './lib/ipc';
@@ -237,6 +238,47 @@ async function logins(command: Extract<Command, { kind: 'logins' }>): Promise<Re
   return { kind: 'logins', ok, failed, firstError, seconds };
 }
 
+/** Uploads `file` over and over from `concurrency` workers, each as one of the users. */
+async function uploads(command: Extract<Command, { kind: 'uploads' }>): Promise<Reply> {
+  const bytes = await readFile(command.file);
+  let ok = 0;
+  let busy = 0;
+  let failed = 0;
+  let sent = 0;
+  let firstError: string | null = null;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (performance.now() - started < command.durationMs) {
+      const token = command.tokens[next++ % command.tokens.length] ?? '';
+      const form = new FormData();
+      form.append('file', new Blob([bytes], { type: 'image/jpeg' }), 'photo.jpg');
+      try {
+        const response = await fetch(`${command.url}/api/uploads`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+          body: form,
+        });
+        await response.arrayBuffer();
+        if (response.status === 201) {
+          ok++;
+          sent += bytes.length;
+        } else if (response.status === 429) busy++;
+        else {
+          failed++;
+          firstError ??= `HTTP ${response.status}`;
+        }
+      } catch (err) {
+        failed++;
+        firstError ??= err instanceof Error ? err.message : String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: command.concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  return { kind: 'uploads', ok, busy, failed, bytes: sent, firstError, seconds };
+}
+
 function closeAll(): void {
   for (const pair of pairs) {
     pair.sender.close();
@@ -261,6 +303,8 @@ async function handle(command: Command): Promise<Reply> {
       return idle(command.url, command.sockets, command.concurrency, command.deadlineMs);
     case 'logins':
       return logins(command);
+    case 'uploads':
+      return uploads(command);
     case 'close':
       closeAll();
       return { kind: 'closed' };

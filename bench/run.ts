@@ -10,6 +10,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnApi } from '@chat/api/testing';
@@ -53,8 +55,33 @@ const OPTIONS = {
   idleMaxSeconds: option('BENCH_IDLE_MAX_SECONDS', 90),
   loginConcurrency: option('BENCH_LOGIN_CONCURRENCY', 8),
   restConnections: option('BENCH_REST_CONNECTIONS', 16),
+  uploadConcurrency: option('BENCH_UPLOAD_CONCURRENCY', 4),
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
+
+/**
+ * A 3 MB camera-like JPEG: 4000 × 3000 of smooth gradients with fine noise, as a phone
+ * photo compresses (a flat colour would make the image work unrealistically cheap).
+ */
+async function benchPhoto(): Promise<Buffer> {
+  const width = 4000;
+  const height = 3000;
+  const pixels = Buffer.alloc(width * height * 3);
+  let seed = 7;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const noise = (seed >> 16) % 21;
+      const i = (y * width + x) * 3;
+      pixels[i] = (x * 255) / width + noise;
+      pixels[i + 1] = (y * 255) / height + noise;
+      pixels[i + 2] = 128 + noise;
+    }
+  }
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
 
 const started = Date.now();
 function progress(text: string): void {
@@ -224,7 +251,7 @@ const emptyLatency: LatencyStats = {
   mainThreadMicrosPerMessage: Number.NaN,
 };
 
-/** BENCH_ONLY=api,relay,durable,logins,rest,idle,redis runs just those parts and writes nothing. */
+/** BENCH_ONLY=api,relay,durable,logins,uploads,rest,idle,redis runs just those parts and writes nothing. */
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter((p) => p !== ''));
 const want = (part: string) => only.size === 0 || only.has(part);
 
@@ -292,6 +319,16 @@ async function main(): Promise<void> {
     let loginsAlone = { ok: 0, failed: 0, seconds: 1 };
     let loginsBurst = { ok: 0, seconds: 1 };
     let burstLatency = emptyLatency;
+    let uploadsAlone = {
+      ok: 0,
+      busy: 0,
+      failed: 0,
+      bytes: 0,
+      firstError: null as string | null,
+      seconds: 1,
+    };
+    let uploadsBurst = { ok: 0, seconds: 1 };
+    let uploadLatency = emptyLatency;
     let rest = {
       requestsPerSec: Number.NaN,
       p99: Number.NaN,
@@ -299,7 +336,7 @@ async function main(): Promise<void> {
       non2xx: 0,
       cpuMicrosPerRequest: Number.NaN,
     };
-    if (want('api') || want('logins') || want('rest')) {
+    if (want('api') || want('logins') || want('uploads') || want('rest')) {
       const api = await startApi('api');
       progress(`API up at ${api.url} (pid ${api.pid}); connecting ${OPTIONS.pairs} pairs`);
       await openPairs(messaging, api.url, seeded.pairs);
@@ -310,12 +347,12 @@ async function main(): Promise<void> {
           `  API delivered ${apiSaturation.perSecond} msg/s, ${apiSaturation.cpuMicrosPerMessage} µs CPU/msg, ${apiSaturation.mainThreadMicrosPerMessage} on the event loop (${apiSaturation.errors} errors)`,
         );
       }
-      if (!want('api') && want('logins')) {
+      if (!want('api') && (want('logins') || want('uploads'))) {
         // The latency baseline below must not be measured on a cold (unoptimised) server.
         progress('warming up the API…');
         await saturate(messaging, api.pid);
       }
-      if (want('api') || want('logins')) {
+      if (want('api') || want('logins') || want('uploads')) {
         progress(`API latency at ${OPTIONS.ratePerSecond} msg/s…`);
         apiLatency = await fixedRate(messaging, api.pid);
         progress(
@@ -347,6 +384,35 @@ async function main(): Promise<void> {
         ]);
         progress(
           `  p99 ${burstLatency.p99} ms during ${round(loginsBurst.ok / loginsBurst.seconds)} logins/s`,
+        );
+      }
+      if (want('uploads')) {
+        const photo = join(dir, 'photo.jpg');
+        await writeFile(photo, await benchPhoto());
+        const uploadCommand = (durationMs: number) =>
+          ({
+            kind: 'uploads',
+            url: api.url,
+            tokens: seeded.pairs.map((p) => p.senderToken),
+            file: photo,
+            concurrency: OPTIONS.uploadConcurrency,
+            durationMs,
+          }) as const;
+        progress(`uploads alone (${OPTIONS.uploadConcurrency} concurrent)…`);
+        uploadsAlone = await loginGenerator.run(uploadCommand(ms(OPTIONS.seconds)), 'uploads');
+        progress(
+          `  ${round(uploadsAlone.ok / uploadsAlone.seconds)} uploads/s, ${round(uploadsAlone.bytes / 1e6 / uploadsAlone.seconds)} MB/s of ${round((await stat(photo)).size / 1e6)} MB photos (${uploadsAlone.busy} busy, ${uploadsAlone.failed} failed${uploadsAlone.firstError ? `: ${uploadsAlone.firstError}` : ''})`,
+        );
+        progress(`API latency at ${OPTIONS.ratePerSecond} msg/s during an upload burst…`);
+        [uploadLatency, uploadsBurst] = await Promise.all([
+          fixedRate(messaging, api.pid),
+          loginGenerator.run(
+            uploadCommand(ms(OPTIONS.warmupSeconds + OPTIONS.seconds + 0.5)),
+            'uploads',
+          ),
+        ]);
+        progress(
+          `  p99 ${uploadLatency.p99} ms (${round(uploadLatency.p99 / apiLatency.p99, 2)}× the ${apiLatency.p99} ms without) during ${round(uploadsBurst.ok / uploadsBurst.seconds)} uploads/s (lost ${uploadLatency.lost})`,
         );
       }
       await closeAll(messaging);

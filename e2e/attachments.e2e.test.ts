@@ -69,3 +69,123 @@ describe('files and images', () => {
     expect(bob.pageErrors).toEqual([]);
   });
 });
+
+describe('avatars', () => {
+  it('a picture set in the profile replaces the initials for the other person too, and can be removed', async () => {
+    const alice = await ChatUser.open(browser, server, newAccount('Alice Avatar'));
+    const bob = await ChatUser.open(browser, server, newAccount('Bob Avatar'));
+    await Promise.all([alice.register(), bob.register()]);
+    await alice.startDirect(bob.account);
+    await alice.send('Look at my new picture');
+    await bob.openConversation(alice.account.displayName);
+    await visible(bob.message('Look at my new picture'));
+
+    const face = await sharp({
+      create: { width: 400, height: 300, channels: 3, background: { r: 30, g: 120, b: 200 } },
+    })
+      .jpeg()
+      .toBuffer();
+    await alice.page.getByRole('button', { name: 'More options' }).click();
+    await alice.page.getByRole('menuitem', { name: 'Profile…' }).click();
+    const editor = alice.page.getByTestId('avatar-editor');
+    await editor
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'face.jpg', mimeType: 'image/jpeg', buffer: face });
+    await visible(editor.getByTestId('avatar-preview'));
+    await editor.getByRole('button', { name: 'Save picture' }).click();
+    await visible(editor.getByRole('button', { name: 'Remove picture' }));
+    // Her own header shows it (loaded with the session's token, as a blob URL).
+    const own = alice.page.locator('aside header [data-testid="avatar-image"]');
+    await visible(own);
+    expect(await own.getAttribute('src')).toMatch(/^blob:/);
+    await alice.page.keyboard.press('Escape');
+
+    // Bob's header of their conversation follows live (user:updated, then catch-up).
+    const seen = bob.page.locator('section header [data-testid="avatar-image"]');
+    await visible(seen);
+    const size = await seen.evaluate((img: HTMLImageElement) => img.naturalWidth);
+    expect(size).toBeGreaterThan(0);
+
+    await alice.page.getByRole('button', { name: 'More options' }).click();
+    await alice.page.getByRole('menuitem', { name: 'Profile…' }).click();
+    await editor.getByRole('button', { name: 'Remove picture' }).click();
+    await visible(alice.page.locator('aside header [data-testid="avatar-initials"]'));
+    expect(alice.pageErrors).toEqual([]);
+    expect(bob.pageErrors).toEqual([]);
+  });
+});
+
+describe('upload progress and cancel', () => {
+  it('shows a progress bar while a file uploads, and cancelling takes it out of the message', async () => {
+    const alice = await ChatUser.open(browser, server, newAccount('Alice Cancel'));
+    const bob = await ChatUser.open(browser, server, newAccount('Bob Cancel'));
+    await Promise.all([alice.register(), bob.register()]);
+    await alice.startDirect(bob.account);
+    await alice.send('About to send a big file');
+
+    // The server never answers this upload: it stays in flight until cancelled.
+    let held = 0;
+    await alice.page.route('**/api/uploads', () => {
+      held++;
+    });
+    await alice.page.getByTestId('attach-input').setInputFiles({
+      name: 'huge.bin',
+      mimeType: 'application/octet-stream',
+      buffer: randomBytes(200_000),
+    });
+    const pending = alice.page.getByTestId('pending-file');
+    await visible(pending.getByRole('progressbar', { name: 'Uploading huge.bin' }));
+    expect(held).toBe(1);
+    await pending.getByRole('button', { name: 'Cancel upload of huge.bin' }).click();
+    await expect.poll(() => pending.count()).toBe(0);
+    await alice.page.unroute('**/api/uploads');
+
+    // The next one goes through, its bar full, and the message carries only it.
+    await alice.page
+      .getByTestId('attach-input')
+      .setInputFiles({ name: 'small.txt', mimeType: 'text/plain', buffer: Buffer.from('tiny') });
+    await visible(alice.page.locator('[data-testid="pending-file"][data-status="done"]'));
+    await alice.composer().fill('Only the small one');
+    await alice.composer().press('Enter');
+    await bob.openConversation(alice.account.displayName);
+    const received = bob.message('Only the small one');
+    await visible(received.getByTestId('attachment-file').getByText('small.txt'));
+    expect(await received.getByTestId('attachment-file').count()).toBe(1);
+    expect(alice.pageErrors).toEqual([]);
+  });
+});
+
+describe('an upload the connection breaks', () => {
+  it('is uploaded again by itself, and the message goes out once with it', async () => {
+    const alice = await ChatUser.open(browser, server, newAccount('Alice Retry'));
+    const bob = await ChatUser.open(browser, server, newAccount('Bob Retry'));
+    await Promise.all([alice.register(), bob.register()]);
+    await alice.startDirect(bob.account);
+    await alice.send('A file is coming');
+
+    // The first attempt loses its connection; the next ones go through.
+    let attempts = 0;
+    await alice.page.route('**/api/uploads', async (route) => {
+      attempts++;
+      if (attempts === 1) await route.abort('connectionreset');
+      else await route.continue();
+    });
+    const notes = Buffer.from('meeting notes\n'.repeat(200));
+    await alice.page
+      .getByTestId('attach-input')
+      .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: notes });
+    await visible(alice.page.locator('[data-testid="pending-file"][data-status="done"]'));
+    expect(attempts).toBe(2);
+    await alice.composer().fill('Here are the notes');
+    await alice.composer().press('Enter');
+
+    await bob.openConversation(alice.account.displayName);
+    const received = bob.message('Here are the notes');
+    await visible(received.getByTestId('attachment-file').getByText('notes.txt'));
+    await visible(alice.tick('Here are the notes', 'Read'));
+    // One message (the list's preview names it too, so count the rows of the history).
+    expect(await received.count()).toBe(1);
+    expect(await received.getByTestId('attachment-file').count()).toBe(1);
+    expect(alice.pageErrors).toEqual([]);
+  });
+});

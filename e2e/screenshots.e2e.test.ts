@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectSocket,
@@ -14,6 +15,7 @@ import {
   openDirect,
   postMessage,
   registerUser,
+  uploaded,
   type ChatClientSocket,
   type RegisteredUser,
 } from '@chat/api/testing';
@@ -69,6 +71,29 @@ async function background(page: Page): Promise<number[]> {
 }
 
 const brightness = (rgb: number[]) => rgb.reduce((sum, c) => sum + c, 0) / 3;
+
+/** A picture for the screenshots: a soft diagonal blend between two colours, with a sun. */
+async function picture(width: number, height: number, from: string, to: string): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
+      <stop offset="0" stop-color="${from}"/><stop offset="1" stop-color="${to}"/>
+    </linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#g)"/>
+    <circle cx="${width * 0.7}" cy="${height * 0.35}" r="${Math.min(width, height) * 0.16}" fill="#fff6d5" opacity="0.9"/>
+    <path d="M0 ${height * 0.8} Q ${width * 0.3} ${height * 0.6} ${width * 0.55} ${height * 0.78} T ${width} ${height * 0.7} V ${height} H 0 Z" fill="#2f4858" opacity="0.75"/>
+  </svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer();
+}
+
+/** Sets an account's avatar through the API, as the profile dialog does. */
+async function setAvatar(account: RegisteredUser, bytes: Buffer): Promise<void> {
+  const face = await uploaded(server, account.accessToken, bytes, 'face.jpg');
+  const response = await server.http.request('PATCH', '/api/users/me', {
+    token: account.accessToken,
+    body: { avatarId: face.id },
+  });
+  expect(response.status).toBe(200);
+}
 
 describe('the main screens', () => {
   it('render with real content in the light and the dark theme', async () => {
@@ -137,6 +162,24 @@ describe('the main screens', () => {
       },
     });
     expect(reply.status).toBe(201);
+    // Pictures: Bob's and Chloé's avatars, and a photo from the place.
+    await setAvatar(bob, await picture(256, 256, '#f59e0b', '#b45309'));
+    await setAvatar(chloe, await picture(256, 256, '#a78bfa', '#4c1d95'));
+    const view = await uploaded(
+      server,
+      bob.accessToken,
+      await picture(1200, 800, '#7dd3fc', '#f472b6'),
+      'lake.jpg',
+    );
+    const photo = await server.http.post(`/api/conversations/${withBob.id}/messages`, {
+      token: bob.accessToken,
+      body: {
+        clientId: 'screenshot-photo',
+        body: 'The view from the cabin 🏞️',
+        attachmentIds: [view.id],
+      },
+    });
+    expect(photo.status).toBe(201);
 
     // Sign-in.
     const visitor = await ChatUser.open(
@@ -168,7 +211,9 @@ describe('the main screens', () => {
       await visible(user.conversationRow(title));
     }
     await visible(user.conversationRow('Weekend trip').getByLabel('4 unread'));
-    await visible(user.conversationRow('Bob Stone').getByLabel('2 unread'));
+    await visible(user.conversationRow('Bob Stone').getByLabel('3 unread'));
+    await visible(user.conversationRow('Bob Stone').getByTestId('avatar-image'));
+    await visible(user.conversationRow('Chloé Martin').getByTestId('avatar-image'));
     await visible(user.conversationRow('Dan Okafor').getByLabel('1 unread'));
     await save(user.page, 'conversations');
 
@@ -179,7 +224,16 @@ describe('the main screens', () => {
     await visible(user.message('Looks great').getByTestId('reaction').first());
     await visible(user.message('plan for Saturday').getByTestId('message-edited'));
     await visible(user.message('the board games 🎲').getByTestId('reply-quote'));
-    await hidden(user.conversationRow('Bob Stone').getByLabel('2 unread'));
+    await visible(user.message('The view from the cabin').getByTestId('attachment-thumbnail'));
+    await expect
+      .poll(() =>
+        user
+          .message('The view from the cabin')
+          .getByTestId('attachment-thumbnail')
+          .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
+      )
+      .toBe(true);
+    await hidden(user.conversationRow('Bob Stone').getByLabel('3 unread'));
     await emitWithAck(bobSocket, 'typing', { conversationId: withBob.id, typing: true });
     await visible(user.paneStatus('Bob Stone').getByText('typing…'));
     // Keep the composer's focus ring out of the picture.

@@ -56,7 +56,8 @@ import { usersRoutes } from './users/routes';
 import { UsersService } from './users/service';
 import { webClient } from './web/static';
 import { openBlobStorage, UploadService, type BlobStorage } from './uploads/index';
-import { uploadsRoutes } from './uploads/routes';
+import { avatarRoutes, uploadsRoutes } from './uploads/routes';
+import { Avatars } from './uploads/avatars';
 import { localBlobStorage } from './uploads/storage';
 
 export interface AppDeps {
@@ -235,6 +236,12 @@ export function createApp(deps: AppDeps): App {
     logger,
     timings: deps.timings?.push,
   });
+  const avatars = new Avatars({
+    attachments: store.attachments,
+    users: store.users,
+    conversations: store.conversations,
+    uploads,
+  });
   const messages = new MessagesService({
     messages: store.messages,
     announcer: conversations,
@@ -259,10 +266,12 @@ export function createApp(deps: AppDeps): App {
     notifier,
     messages,
     relayMembership: scaleOut?.relayMembership,
+    avatars,
   });
   const users = new UsersService(store.users, presence, {
     peerIds: (userId) => store.conversations.peerIds(userId),
     notifier,
+    avatars,
   });
   realtime.use(presenceSocketFeature(presence));
   realtime.use(
@@ -282,6 +291,7 @@ export function createApp(deps: AppDeps): App {
       ...authRoutes(auth),
       ...usersRoutes(users, auth),
       ...conversationsRoutes(conversations, groups),
+      ...avatarRoutes(avatars),
       ...messagesRoutes(messages, receipts),
       ...searchRoutes(
         new SearchService({

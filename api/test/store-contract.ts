@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreUnavailable, UniqueViolation } from '../src/store/types';
 import type {
   AttachmentRecord,
+  AvatarRecord,
   ConversationRecord,
   MessageRecord,
   NewAttachment,
@@ -1140,6 +1141,106 @@ export function describeStoreContract(
         } finally {
           await other.close();
         }
+      });
+    });
+
+    describe('avatars', () => {
+      async function avatarUpload(uploaderId: string, name = 'me.webp'): Promise<AvatarRecord> {
+        const record = await store.attachments.create({
+          uploaderId,
+          name,
+          contentType: 'image/webp',
+          size: 4321,
+          width: 640,
+          height: 480,
+          storageKey: `key-${randomUUID()}`,
+          thumbnailKey: `thumb-${randomUUID()}`,
+          thumbnailContentType: 'image/webp',
+          createdAt: new Date(),
+        });
+        expect(await store.attachments.attach([record.id], uploaderId, { kind: 'avatar' })).toBe(
+          true,
+        );
+        return {
+          id: record.id,
+          name: record.name,
+          contentType: record.contentType,
+          size: record.size,
+          width: record.width,
+          height: record.height,
+          thumbnail: true,
+        };
+      }
+
+      it('starts without one, sets, replaces and removes a user avatar', async () => {
+        const alice = await user('alice');
+        expect(alice.avatar).toBeNull();
+        const first = await avatarUpload(alice.id, 'first.webp');
+        const set = await store.users.setAvatar(alice.id, first);
+        expect(set).toEqual({ user: { ...alice, avatar: first }, previous: null });
+        expect(await store.users.findById(alice.id)).toEqual({ ...alice, avatar: first });
+        expect((await store.users.findByIds([alice.id]))[0]?.avatar).toEqual(first);
+        expect((await store.users.findByUsername('alice'))?.avatar).toEqual(first);
+
+        const second = await avatarUpload(alice.id, 'second.webp');
+        const replaced = await store.users.setAvatar(alice.id, second);
+        expect(replaced?.previous).toEqual(first);
+        expect(replaced?.user.avatar).toEqual(second);
+
+        const removed = await store.users.setAvatar(alice.id, null);
+        expect(removed).toEqual({ user: { ...alice, avatar: null }, previous: second });
+        expect((await store.users.findById(alice.id))?.avatar).toBeNull();
+        // Other fields are untouched by a change of avatar, and vice versa.
+        await store.users.setAvatar(alice.id, first);
+        expect((await store.users.setDisplayName(alice.id, 'Alice'))?.avatar).toEqual(first);
+        expect(await store.users.setAvatar('not-an-id', null)).toBeNull();
+      });
+
+      it('hands each of two concurrent changes a different replaced avatar', async () => {
+        const alice = await user('alice');
+        const [a, b] = await Promise.all([avatarUpload(alice.id), avatarUpload(alice.id)]);
+        const results = await Promise.all([
+          store.users.setAvatar(alice.id, a),
+          store.users.setAvatar(alice.id, b),
+        ]);
+        const previous = results.map((r) => r?.previous?.id ?? null).sort();
+        // One of them replaced nothing, the other replaced the first one's avatar.
+        expect(previous.filter((id) => id === null)).toHaveLength(1);
+        const final = (await store.users.findById(alice.id))?.avatar?.id;
+        expect([a.id, b.id]).toContain(final);
+        expect(previous).toContain(final === a.id ? b.id : a.id);
+      });
+
+      it('sets and removes a group avatar, never a direct conversation one', async () => {
+        const alice = await user('alice');
+        const bob = await user('bob');
+        const group = await store.conversations.createGroup({
+          title: 'Team',
+          memberIds: [alice.id, bob.id],
+        });
+        expect(group.avatar).toBeNull();
+        const picture = await avatarUpload(alice.id);
+        const set = await store.conversations.setAvatar(group.id, picture);
+        expect(set).toEqual({ conversation: { ...group, avatar: picture }, previous: null });
+        expect((await store.conversations.findById(group.id))?.avatar).toEqual(picture);
+        expect(
+          (await store.conversations.summaryFor(group.id, bob.id))?.conversation.avatar,
+        ).toEqual(picture);
+        const listed = await store.conversations.listForMember(alice.id);
+        expect(listed.find((s) => s.conversation.id === group.id)?.conversation.avatar).toEqual(
+          picture,
+        );
+        // A rename keeps it.
+        expect((await store.conversations.setTitle(group.id, 'Renamed'))?.avatar).toEqual(picture);
+        const removed = await store.conversations.setAvatar(group.id, null);
+        expect(removed?.previous).toEqual(picture);
+        expect(removed?.conversation.avatar).toBeNull();
+
+        const pair = await direct(alice, bob);
+        expect(pair.avatar).toBeNull();
+        expect(await store.conversations.setAvatar(pair.id, picture)).toBeNull();
+        expect((await store.conversations.findById(pair.id))?.avatar).toBeNull();
+        expect(await store.conversations.setAvatar('not-an-id', null)).toBeNull();
       });
     });
 

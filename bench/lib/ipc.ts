@@ -29,6 +29,15 @@ export type Command =
       concurrency: number;
       durationMs: number;
     }
+  | {
+      kind: 'uploads';
+      url: string;
+      tokens: string[];
+      /** The file uploaded again and again (a photo). */
+      file: string;
+      concurrency: number;
+      durationMs: number;
+    }
   | { kind: 'close' };
 
 export interface SaturateResult {
@@ -69,6 +78,18 @@ export interface LoginsResult {
   seconds: number;
 }
 
+export interface UploadsResult {
+  kind: 'uploads';
+  ok: number;
+  /** 429: every image slot taken (the server's bound on concurrent image work). */
+  busy: number;
+  failed: number;
+  /** Bytes sent in the uploads that succeeded. */
+  bytes: number;
+  firstError: string | null;
+  seconds: number;
+}
+
 export type Reply =
   | { kind: 'ready' }
   | { kind: 'pairs'; connected: number }
@@ -77,5 +98,6 @@ export type Reply =
   | RateResult
   | IdleResult
   | LoginsResult
+  | UploadsResult
   | { kind: 'closed' }
   | { kind: 'error'; message: string };

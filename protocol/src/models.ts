@@ -5,6 +5,21 @@ export const Id = z.string().min(1).max(128);
 /** ISO-8601 UTC, e.g. 2026-11-26T10:00:00.000Z */
 export const Timestamp = z.iso.datetime();
 
+/**
+ * A stored upload. `width`/`height` describe the stored image (null for anything else);
+ * `thumbnail` says whether `GET /api/attachments/:id/thumbnail` has one.
+ */
+export const Attachment = z.object({
+  id: Id,
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+  width: z.number().int().positive().nullable(),
+  height: z.number().int().positive().nullable(),
+  thumbnail: z.boolean(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
 export const User = z.object({
   id: Id,
   /** null for a deleted account. */
@@ -17,6 +32,11 @@ export const User = z.object({
    * always sends it; absent (a version 1 server) means false.
    */
   deleted: z.boolean().optional(),
+  /**
+   * (version 2) The user's picture, served by `GET /api/users/:id/avatar`; a version 2
+   * server always sends it (null for none). Optional so older shapes still parse.
+   */
+  avatar: Attachment.nullable().optional(),
 });
 export type User = z.infer<typeof User>;
 
@@ -33,6 +53,11 @@ export const Person = z.object({
    * always sends it; absent (a version 1 server) means false.
    */
   deleted: z.boolean().optional(),
+  /**
+   * (version 2) The user's picture, served by `GET /api/users/:id/avatar`; a version 2
+   * server always sends it (null for none). Optional so older shapes still parse.
+   */
+  avatar: Attachment.nullable().optional(),
 });
 
 /** How a deleted account appears everywhere (version 2). */
@@ -82,20 +107,6 @@ export type Reaction = z.infer<typeof Reaction>;
  * never changed, no reply, reactions or mentions), so a client parsing the answer of a
  * version 1 server gets a whole version 2 message.
  */
-/**
- * A stored upload. `width`/`height` describe the stored image (null for anything else);
- * `thumbnail` says whether `GET /api/attachments/:id/thumbnail` has one.
- */
-export const Attachment = z.object({
-  id: Id,
-  name: z.string(),
-  contentType: z.string(),
-  size: z.number().int().nonnegative(),
-  width: z.number().int().positive().nullable(),
-  height: z.number().int().positive().nullable(),
-  thumbnail: z.boolean(),
-});
-export type Attachment = z.infer<typeof Attachment>;
 
 export const Message = z.object({
   id: Id,
@@ -159,6 +170,11 @@ export const Conversation = z.object({
   admins: z.array(Id).default([]),
   /** (version 2) The caller's notification level for it. */
   notifications: NotificationLevel.default('all'),
+  /**
+   * (version 2) A group's picture (`GET /api/conversations/:id/avatar`); null otherwise.
+   * Always sent by a version 2 server; optional so older shapes still parse.
+   */
+  avatar: Attachment.nullable().optional(),
 });
 export type Conversation = z.infer<typeof Conversation>;
 

@@ -323,12 +323,27 @@ export const UploadFields = z.object({});
 /** `/api/attachments/:id[/thumbnail]` (version 2). */
 export const AttachmentPathParams = z.object({ id: z.string() });
 
+/** `GET /api/users/:id/avatar` and `GET /api/conversations/:id/avatar`. */
+export const AvatarQuery = z.object({
+  /** `thumbnail` (default): at most 320 px, enough for any avatar; `full`: the stored image. */
+  size: z.enum(['thumbnail', 'full']).default('thumbnail'),
+  /** Ignored by the server: clients put the avatar's id here so a new avatar is a new URL. */
+  v: z.string().max(128).optional(),
+});
+export type AvatarQuery = z.input<typeof AvatarQuery>;
+
 /** `201` of `POST /api/uploads`. */
 export const UploadResponse = Attachment;
 
 // ---- groups (version 2) ----
 
-export const UpdateConversationRequest = z.object({ title: GroupTitle.optional() });
+/** `avatarId`: an image upload of the caller's (see "Files and images"); null removes it. */
+export const AvatarId = Id.nullable();
+
+export const UpdateConversationRequest = z.object({
+  title: GroupTitle.optional(),
+  avatarId: AvatarId.optional(),
+});
 export type UpdateConversationRequest = z.input<typeof UpdateConversationRequest>;
 
 export const AddMembersRequest = z.object({
@@ -339,7 +354,10 @@ export type AddMembersRequest = z.input<typeof AddMembersRequest>;
 export const SetAdminRequest = z.object({ admin: z.boolean() });
 export type SetAdminRequest = z.input<typeof SetAdminRequest>;
 
-export const UpdateMeRequest = z.object({ displayName: DisplayName.optional() });
+export const UpdateMeRequest = z.object({
+  displayName: DisplayName.optional(),
+  avatarId: AvatarId.optional(),
+});
 export type UpdateMeRequest = z.input<typeof UpdateMeRequest>;
 
 export const SetNotificationsRequest = z.object({ level: NotificationLevel });

@@ -4,6 +4,7 @@ import { LIMITS, UPLOAD_LIMITS } from './limits';
 import { Conversation, Message, Person, User } from './models';
 import {
   AttachmentPathParams,
+  AvatarQuery,
   AddMembersRequest,
   AuthResponse,
   BlockedUsersResponse,
@@ -312,7 +313,7 @@ export const ROUTES = defineRoutes({
     auth: true,
     body: jsonBody(
       UpdateMeRequest,
-      `displayName: ${LIMITS.displayNameMin}-${LIMITS.displayNameMax} characters after trimming.`,
+      `displayName: ${LIMITS.displayNameMin}-${LIMITS.displayNameMax} characters after trimming. avatarId: an image upload of the caller's not attached to anything (else 400), or null to remove the avatar.`,
     ),
     responses: { 200: json(User, 'The caller after the change.') },
     errors: ['invalid_request', 'unauthorized', 'payload_too_large'],
@@ -320,7 +321,27 @@ export const ROUTES = defineRoutes({
       tag: 'users',
       summary: "Change the caller's profile",
       description:
-        "People sharing a conversation with the caller, and the caller's own sockets, receive `user:updated` with the person.",
+        "People sharing a conversation with the caller, and the caller's own sockets, receive `user:updated` with the person. A replaced or removed avatar is erased, its stored bytes included.",
+    },
+  },
+  userAvatar: {
+    method: 'GET',
+    path: '/api/users/:id/avatar',
+    auth: true,
+    params: z.object({ id: PathId }),
+    query: AvatarQuery,
+    responses: { 200: binary("The user's avatar image.", { ranges: false }) },
+    errors: ['invalid_request', 'unauthorized', 'not_found'],
+    docs: {
+      tag: 'users',
+      summary: "A user's avatar",
+      description:
+        'For any signed-in user; 404 when the user has none. Headers as for attachments (`nosniff`, `Cache-Control: private`).',
+      params: { id: 'The user id (opaque).' },
+      query: {
+        size: '`thumbnail` (default, at most 320 px) or `full`.',
+        v: "Ignored; a client puts the avatar's id here so that a new avatar has a new URL.",
+      },
     },
   },
   searchUsers: {
@@ -470,16 +491,35 @@ export const ROUTES = defineRoutes({
     params: z.object({ id: PathId }),
     body: jsonBody(
       UpdateConversationRequest,
-      `title: ${LIMITS.titleMin}-${LIMITS.titleMax} characters after trimming.`,
+      `title: ${LIMITS.titleMin}-${LIMITS.titleMax} characters after trimming. avatarId: an image upload of the caller's not attached to anything (else 400), or null to remove the group's avatar.`,
     ),
     responses: { 200: json(Conversation, 'The group after the change, as the caller sees it.') },
     errors: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large'],
     docs: {
       tag: 'groups',
-      summary: 'Rename a group (admins)',
+      summary: 'Rename a group or change its avatar (admins)',
       description:
-        'A changed title writes a `title_changed` system message and sends `conversation:updated` to every member. A direct conversation, or a caller who is not an admin, is 403.',
+        'A changed title writes a `title_changed` system message and sends `conversation:updated` to every member; a changed avatar sends `conversation:updated` only (the replaced one is erased). A direct conversation, or a caller who is not an admin, is 403.',
       params: { id: 'The conversation id (opaque).' },
+    },
+  },
+  conversationAvatar: {
+    method: 'GET',
+    path: '/api/conversations/:id/avatar',
+    auth: true,
+    params: z.object({ id: PathId }),
+    query: AvatarQuery,
+    responses: { 200: binary("The group's avatar image.", { ranges: false }) },
+    errors: ['invalid_request', 'unauthorized', 'not_found'],
+    docs: {
+      tag: 'groups',
+      summary: "A group's avatar",
+      description: 'For its members; 404 for anyone else and when the group has none.',
+      params: { id: 'The conversation id (opaque).' },
+      query: {
+        size: '`thumbnail` (default, at most 320 px) or `full`.',
+        v: "Ignored; a client puts the avatar's id here so that a new avatar has a new URL.",
+      },
     },
   },
   addMembers: {

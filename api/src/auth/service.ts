@@ -24,6 +24,7 @@ export function toUser(record: UserRecord): User {
       displayName: DELETED_ACCOUNT_NAME,
       createdAt: record.createdAt.toISOString(),
       deleted: true,
+      avatar: null,
     };
   }
   return { ...signedIn(record), deleted: false };
@@ -37,6 +38,7 @@ function signedIn(record: UserRecord): AuthResponse['user'] {
     displayName: record.displayName,
     createdAt: record.createdAt.toISOString(),
     deleted: false,
+    avatar: record.avatar,
   };
 }
 

@@ -3,6 +3,7 @@ import { ApiError } from '../http/errors';
 import type { MessagesService } from '../messages/service';
 import type { Notifier } from '../realtime/notifier';
 import type { ConversationRecord, Store, SystemEventRecord, UserRecord } from '../store/types';
+import type { Avatars } from '../uploads/avatars';
 import { conversationNotFound, type Membership } from './membership';
 import { toConversation } from './views';
 
@@ -19,6 +20,8 @@ export interface GroupsServiceDeps {
   messages: Pick<MessagesService, 'announce'>;
   /** With several instances (scale/index.ts); alone, nothing else remembers members. */
   relayMembership?: MembershipRelay | undefined;
+  /** Group avatars (`avatarId` of PATCH); without it an avatarId is refused. */
+  avatars?: Pick<Avatars, 'claim' | 'release'> | undefined;
 }
 
 /**
@@ -30,19 +33,51 @@ export interface GroupsServiceDeps {
 export class GroupsService {
   constructor(private readonly deps: GroupsServiceDeps) {}
 
-  /** `PATCH /api/conversations/:id`: what is given changes (a title, for now). */
+  /**
+   * `PATCH /api/conversations/:id`: what is given changes. A new title is recorded by a
+   * system message; a new avatar only tells the members (`conversation:updated`).
+   */
   async update(
     callerId: string,
     conversationId: string,
-    change: { title?: string | undefined },
+    change: { title?: string | undefined; avatarId?: string | null | undefined },
   ): Promise<Conversation> {
     const before = await this.requireAdmin(callerId, conversationId);
-    const { title } = change;
-    if (title === undefined || before.title === title) return this.viewOf(before, callerId);
-    const after = await this.deps.store.conversations.setTitle(conversationId, title);
-    if (!after) throw conversationNotFound();
-    await this.record(after, { event: 'title_changed', actorId: callerId, userIds: [], title });
+    const { title, avatarId } = change;
+    const newTitle = title !== undefined && before.title !== title;
+    const newAvatar = avatarId !== undefined && (before.avatar?.id ?? null) !== avatarId;
+    if (!newTitle && !newAvatar) return this.viewOf(before, callerId);
+    let after = before;
+    if (newAvatar) after = await this.setAvatar(callerId, conversationId, avatarId);
+    if (newTitle) {
+      const renamed = await this.deps.store.conversations.setTitle(conversationId, title);
+      if (!renamed) throw conversationNotFound();
+      after = await this.record(renamed, {
+        event: 'title_changed',
+        actorId: callerId,
+        userIds: [],
+        title,
+      });
+    }
     return this.callerView(await this.tellMembers(after), after, callerId);
+  }
+
+  /** Claims the caller's upload, stores it as the group's avatar, erases the one replaced. */
+  private async setAvatar(
+    callerId: string,
+    conversationId: string,
+    avatarId: string | null,
+  ): Promise<ConversationRecord> {
+    const { avatars } = this.deps;
+    if (!avatars) throw new ApiError('invalid_request', 'Avatars are not available here.');
+    const avatar = avatarId === null ? null : await avatars.claim(callerId, avatarId);
+    const result = await this.deps.store.conversations.setAvatar(conversationId, avatar);
+    if (!result) {
+      await avatars.release(avatar);
+      throw conversationNotFound();
+    }
+    await avatars.release(result.previous);
+    return result.conversation;
   }
 
   async addMembers(

@@ -1,5 +1,6 @@
 import {
   LIMITS,
+  type Attachment,
   type Conversation,
   type ConversationListQuery,
   type NotificationLevel,
@@ -9,10 +10,11 @@ import type { Notifier } from '../realtime/notifier';
 import type { ConversationRecord, ConversationSummary, Store, UserRecord } from '../store/types';
 import type { CreationLimiter } from './creation-limiter';
 import { conversationNotFound, type Membership } from './membership';
+import { toAttachment } from '../uploads/service';
 import { freshSummary, toConversation } from './views';
 
 export interface ConversationsServiceDeps {
-  store: Pick<Store, 'users' | 'conversations'>;
+  store: Pick<Store, 'users' | 'conversations'> & { attachments?: Store['attachments'] };
   membership: Membership;
   notifier: Notifier;
   creationLimiter: CreationLimiter;
@@ -119,10 +121,30 @@ export class ConversationsService {
     const page = start < 0 ? [] : summaries.slice(start, start + query.limit);
     const ids = new Set(page.flatMap((s) => s.summary.conversation.memberIds));
     const users = usersById(await this.deps.store.users.findByIds([...ids]));
+    // The last messages' files, in one query: the list's previews say "📷 Photo".
+    const lastIds = page.flatMap(({ summary }) =>
+      summary.lastMessage ? [summary.lastMessage.id] : [],
+    );
+    const files = new Map<string, Attachment[]>();
+    if (this.deps.store.attachments && lastIds.length > 0) {
+      for (const record of await this.deps.store.attachments.listForMessages(lastIds)) {
+        if (record.use?.kind !== 'message') continue;
+        const list = files.get(record.use.messageId) ?? [];
+        list.push(toAttachment(record));
+        files.set(record.use.messageId, list);
+      }
+    }
     const last = page.at(-1);
     const more = start >= 0 && start + query.limit < summaries.length;
     return {
-      conversations: page.map(({ summary }) => toConversation(summary, callerId, users)),
+      conversations: page.map(({ summary }) =>
+        toConversation(
+          summary,
+          callerId,
+          users,
+          summary.lastMessage ? files.get(summary.lastMessage.id) : undefined,
+        ),
+      ),
       nextCursor: more && last ? writeCursor(last.key) : null,
     };
   }

@@ -1,4 +1,4 @@
-import type { Conversation, User } from '@chat/protocol';
+import type { Attachment, Conversation, User } from '@chat/protocol';
 import { toUser } from '../auth/service';
 import { toMessage } from '../messages/views';
 import type { ConversationRecord, ConversationSummary, UserRecord } from '../store/types';
@@ -8,6 +8,8 @@ export function toConversation(
   summary: ConversationSummary,
   viewerId: string,
   users: ReadonlyMap<string, UserRecord>,
+  /** The last message's attachments, when the caller read them (the list does). */
+  lastAttachments: readonly Attachment[] = [],
 ): Conversation {
   const { conversation } = summary;
   const members: User[] = [];
@@ -29,7 +31,7 @@ export function toConversation(
     title: conversation.title,
     members,
     createdAt: conversation.createdAt.toISOString(),
-    lastMessage: summary.lastMessage ? toMessage(summary.lastMessage) : null,
+    lastMessage: summary.lastMessage ? toMessage(summary.lastMessage, lastAttachments) : null,
     lastReadSeq: receipts.find((r) => r.userId === viewerId)?.readSeq ?? 0,
     unreadCount: summary.unreadCount,
     receipts: receipts.map(({ userId, deliveredSeq, readSeq }) => ({
@@ -40,6 +42,7 @@ export function toConversation(
     rev: conversation.rev,
     admins: [...conversation.adminIds],
     notifications: summary.notifications,
+    avatar: conversation.avatar,
   };
 }
 

@@ -293,6 +293,19 @@ const REST_MATRIX: RestRow[] = [
     run: (api, c, fx) => getBytes(api, `/api/attachments/${fx.attachmentId}/thumbnail`, c.token),
     expect: MEMBERS_ONLY(200),
   },
+  // The peer has an avatar and so has the group (set up below).
+  {
+    method: 'GET',
+    path: '/api/users/{id}/avatar',
+    run: (api, c, fx) => getBytes(api, `/api/users/${fx.peerId}/avatar`, c.token),
+    expect: SIGNED_IN(200),
+  },
+  {
+    method: 'GET',
+    path: '/api/conversations/{id}/avatar',
+    run: (api, c, fx) => getBytes(api, `${conv(fx)}/avatar`, c.token),
+    expect: MEMBERS_ONLY(200),
+  },
   // The message lifecycle rows act on seq 1, the fixture's message with an image (rows run
   // in order, so the attachment rows above read it first); the delete row comes last so the
   // others find it whole.
@@ -523,6 +536,18 @@ beforeAll(async () => {
     body: { clientId: 'matrix-image', body: '', attachmentIds: [image.id] },
   });
   expect(sent.status).toBe(201);
+  const face = await uploaded(api, bob.accessToken, await photoJpeg(48, 48), 'face.jpg');
+  const setFace = await api.http.request('PATCH', '/api/users/me', {
+    token: bob.accessToken,
+    body: { avatarId: face.id },
+  });
+  expect(setFace.status).toBe(200);
+  const badge = await uploaded(api, alice.accessToken, await photoJpeg(48, 48), 'badge.jpg');
+  const setBadge = await api.http.request('PATCH', `/api/conversations/${conversation.id}`, {
+    token: alice.accessToken,
+    body: { avatarId: badge.id },
+  });
+  expect(setBadge.status).toBe(200);
   const revokedSession = await login(api, alice.user.username, alice.password);
   expect(
     (await api.http.post('/api/auth/logout', { token: revokedSession.accessToken })).status,

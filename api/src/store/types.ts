@@ -25,6 +25,23 @@ export interface UserRecord {
    * its id (their messages name it) and, for the hold, its username; nothing else.
    */
   deletedAt: Date | null;
+  /** The user's picture; null when none was set (or it was removed). */
+  avatar: AvatarRecord | null;
+}
+
+/**
+ * An image upload in use as a user's or a group's avatar: its public description, kept
+ * with the user or group (an upload never changes, so the copy cannot go stale). The
+ * attachment record (`id`) holds where its bytes are.
+ */
+export interface AvatarRecord {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  thumbnail: boolean;
 }
 
 export interface SessionRecord {
@@ -70,6 +87,8 @@ export interface ConversationRecord {
   rev: number;
   /** Group admins, the creator first; empty for a direct conversation. */
   adminIds: string[];
+  /** A group's picture; always null for a direct conversation. */
+  avatar: AvatarRecord | null;
 }
 
 export type MessageKindRecord = 'text' | 'system';
@@ -300,6 +319,15 @@ export interface UserStore {
   /** The ids `blockerId` blocks, the most recently blocked first. */
   listBlocked(blockerId: string): Promise<string[]>;
   isBlocked(blockerId: string, blockedId: string): Promise<boolean>;
+  /**
+   * Sets (or, with null, removes) the user's avatar in one write. Resolves with the user
+   * after the change and the avatar it replaced (whose upload the caller erases), or null
+   * when there is no such user. Of two concurrent calls each gets a different `previous`.
+   */
+  setAvatar(
+    id: string,
+    avatar: AvatarRecord | null,
+  ): Promise<{ user: UserRecord; previous: AvatarRecord | null } | null>;
 }
 
 export interface SessionStore {
@@ -359,6 +387,14 @@ export interface ConversationStore {
   // null when there is no such group (a direct conversation is never changed). ----
 
   setTitle(conversationId: string, title: string): Promise<ConversationRecord | null>;
+  /**
+   * Sets (or, with null, removes) a group's avatar in one write; resolves with the group
+   * and the avatar it replaced (whose upload the caller erases). See UserStore.setAvatar.
+   */
+  setAvatar(
+    conversationId: string,
+    avatar: AvatarRecord | null,
+  ): Promise<{ conversation: ConversationRecord; previous: AvatarRecord | null } | null>;
   /**
    * Appends the users who are not members yet, in the order given, after the members
    * there are. All or nothing: when the group would then have more than `maxMembers`,

@@ -284,3 +284,17 @@ describe('the per-user upload limit', () => {
     }
   });
 });
+
+describe('the conversation list', () => {
+  test("a last message's files come with it, for the list's preview", async () => {
+    const upload = await uploaded(api, alice.accessToken, await photoJpeg(320, 240), 'pic.jpg');
+    const sent = await send(alice.accessToken, { attachmentIds: [upload.id] });
+    expect(sent.status).toBe(201);
+    const list = await api.http.get<{ conversations: { id: string; lastMessage: Message }[] }>(
+      '/api/conversations',
+      { token: bob.accessToken },
+    );
+    const group = list.body.conversations.find((c) => c.id === groupId);
+    expect(group?.lastMessage.attachments).toEqual([upload]);
+  });
+});

@@ -1,5 +1,6 @@
 import type { RouteHandlers } from '../http/route-table';
 import type { SendLimiter } from '../messages/send-limiter';
+import type { Avatars } from './avatars';
 import { respondDownload, respondUpload } from './handlers';
 import type { UploadService } from './service';
 
@@ -39,6 +40,22 @@ export function uploadsRoutes(
         variant: 'thumbnail',
       });
       // No Range on thumbnails: the service reads them whole.
+      return { status: 200, body: download.body ?? Buffer.alloc(0) };
+    },
+  };
+}
+
+/** `GET /api/users/:id/avatar` and `GET /api/conversations/:id/avatar`. */
+export function avatarRoutes(avatars: Avatars): RouteHandlers<'userAvatar' | 'conversationAvatar'> {
+  return {
+    userAvatar: async ({ params, query, ctx }) => {
+      const download = await avatars.ofUser(params.id, query.size);
+      ctx.set(download.headers);
+      return { status: 200, body: download.body ?? Buffer.alloc(0) };
+    },
+    conversationAvatar: async ({ params, query, caller, ctx }) => {
+      const download = await avatars.ofConversation(params.id, caller.userId, query.size);
+      ctx.set(download.headers);
       return { status: 200, body: download.body ?? Buffer.alloc(0) };
     },
   };

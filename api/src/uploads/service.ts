@@ -255,6 +255,15 @@ export class UploadService {
     return removed.length;
   }
 
+  /** Removes an upload whatever its use (a replaced avatar): the record, then its bytes. */
+  async erase(id: string): Promise<void> {
+    const record = await this.attachments.findById(id);
+    if (!record) return;
+    if (await this.attachments.delete(id)) {
+      await this.eraseKeys([record.storageKey, record.thumbnailKey]);
+    }
+  }
+
   private async eraseKeys(keys: readonly (string | null)[]): Promise<void> {
     for (const key of keys) {
       if (key === null) continue;

@@ -23,6 +23,7 @@ export function usersRoutes(
 
     deleteMe: async ({ body, caller, ctx }) => {
       const deleted = await auth.deleteAccount(caller, body.password, ctx.state.clientAddress);
+      await users.eraseAvatar(caller.userId);
       // Everyone who shares a conversation sees "Deleted account" from now on.
       if (deleted) await users.announce(deleted);
       return { status: 204 };

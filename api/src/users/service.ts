@@ -3,6 +3,7 @@ import { toUser } from '../auth/service';
 import { ApiError } from '../http/errors';
 import type { Notifier } from '../realtime/notifier';
 import type { ConversationStore, UserRecord, UserStore } from '../store/types';
+import type { Avatars } from '../uploads/avatars';
 import type { PresenceReader } from './presence';
 
 export class UsersService {
@@ -12,6 +13,7 @@ export class UsersService {
     private readonly profiles?: {
       peerIds: ConversationStore['peerIds'];
       notifier: Notifier;
+      avatars?: Pick<Avatars, 'claim' | 'release'>;
     },
   ) {}
 
@@ -23,14 +25,24 @@ export class UsersService {
   }
 
   /** Changes the profile; people sharing a conversation, and the user's sockets, are told. */
-  async update(userId: string, change: { displayName?: string | undefined }): Promise<User> {
+  async update(
+    userId: string,
+    change: { displayName?: string | undefined; avatarId?: string | null | undefined },
+  ): Promise<User> {
     let user = await this.users.findById(userId);
     if (user?.deletedAt != null) throw new ApiError('unauthorized');
+    let changed = false;
     if (change.displayName !== undefined && user && user.displayName !== change.displayName) {
       user = await this.users.setDisplayName(userId, change.displayName);
-      if (user) await this.announce(user);
+      changed = true;
+    }
+    const { avatarId } = change;
+    if (avatarId !== undefined && user && (user.avatar?.id ?? null) !== avatarId) {
+      user = await this.setAvatar(userId, avatarId);
+      changed = true;
     }
     if (!user) throw new ApiError('unauthorized');
+    if (changed) await this.announce(user);
     return toUser(user);
   }
 
@@ -69,6 +81,26 @@ export class UsersService {
     });
   }
 
+  /** A deleted account's picture goes with it: removed, and its stored bytes erased. */
+  async eraseAvatar(userId: string): Promise<void> {
+    const result = await this.users.setAvatar(userId, null);
+    if (result) await this.profiles?.avatars?.release(result.previous);
+  }
+
+  /** Claims the upload, stores it as the avatar, then erases the one it replaced. */
+  private async setAvatar(userId: string, avatarId: string | null): Promise<UserRecord | null> {
+    const avatars = this.profiles?.avatars;
+    if (!avatars) throw new ApiError('invalid_request', 'Avatars are not available here.');
+    const avatar = avatarId === null ? null : await avatars.claim(userId, avatarId);
+    const result = await this.users.setAvatar(userId, avatar);
+    if (!result) {
+      await avatars.release(avatar);
+      return null;
+    }
+    await avatars.release(result.previous);
+    return result.user;
+  }
+
   async search(callerId: string, query: { q: string; limit: number }): Promise<Person[]> {
     const found = await this.users.search(query.q, { excludeId: callerId, limit: query.limit });
     return found.map((user) => this.toPerson(user));
@@ -89,6 +121,7 @@ export class UsersService {
         online: false,
         lastSeenAt: null,
         deleted: true,
+        avatar: null,
       };
     }
     const online = this.presence.isOnline(user.id);
@@ -99,6 +132,7 @@ export class UsersService {
       online,
       lastSeenAt: online || user.lastSeenAt === null ? null : user.lastSeenAt.toISOString(),
       deleted: false,
+      avatar: user.avatar,
     };
   }
 }

@@ -83,6 +83,7 @@ describe('GET /api/users/:id', () => {
       online: false,
       lastSeenAt: null,
       deleted: false,
+      avatar: null,
     });
   });
 

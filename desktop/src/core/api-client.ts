@@ -78,6 +78,7 @@ export class HttpTransport {
   constructor(
     private readonly fetchFn: FetchLike,
     private readonly timeoutMs = 15_000,
+    private readonly sendUpload?: UploadSender,
   ) {}
 
   /** Calls route `name` of the table; `token` is sent as the Bearer when given. */
@@ -151,23 +152,47 @@ export class HttpTransport {
    * `POST /api/uploads`: the file as the one `file` part. Uploads take as long as the
    * link needs, so no timeout here beyond the connection's own.
    */
-  async upload(serverUrl: string, file: UploadInput, token: string): Promise<Attachment> {
+  async upload(
+    serverUrl: string,
+    file: UploadInput,
+    token: string,
+    options: UploadOptions = {},
+  ): Promise<Attachment> {
     const form = new FormData();
     form.append('file', new Blob([file.bytes]), file.name);
+    const url = new URL(ROUTES.uploadFile.path, serverUrl).toString();
+    const headers = { accept: 'application/json', authorization: `Bearer ${token}` };
+    const { cancel, onProgress } = options;
+    if (cancel?.cancelled === true) throw cancelled();
     let status: number;
     let retryAfter: string | null;
     let text: string;
-    try {
-      const response = await this.fetchFn(new URL(ROUTES.uploadFile.path, serverUrl).toString(), {
-        method: ROUTES.uploadFile.method,
-        headers: { accept: 'application/json', authorization: `Bearer ${token}` },
-        body: form,
-      });
-      status = response.status;
-      retryAfter = response.headers.get('retry-after');
-      text = await response.text();
-    } catch {
-      throw clientError('network', 'The server could not be reached.');
+    if (this.sendUpload) {
+      // The environment's own sender (the web's XHR) reports progress and can abort.
+      ({ status, retryAfter, text } = await this.sendUpload({
+        url,
+        headers,
+        form,
+        cancel,
+        onProgress,
+      }));
+    } else {
+      const sending = this.fetchFn(url, { method: ROUTES.uploadFile.method, headers, body: form });
+      try {
+        // fetch here cannot be stopped mid-body: a cancelled upload is let go (an upload
+        // nobody attaches is swept after 24 h) and the caller hears at once.
+        const response = await (cancel ? Promise.race([sending, cancel.whenCancelled]) : sending);
+        status = response.status;
+        retryAfter = response.headers.get('retry-after');
+        text = await response.text();
+      } catch (err) {
+        // (Read again: it may have changed while the request ran.)
+        if (isCancelled(cancel)) throw cancelled();
+        if (err instanceof ClientError) throw err;
+        throw clientError('network', 'The server could not be reached.');
+      }
+      // fetch cannot tell how far a body got: all of it, once the server answered.
+      onProgress?.(file.bytes.byteLength, file.bytes.byteLength);
     }
     const json = parseJson(text);
     if (status >= 400) throw errorFromResponse(status, json, retryAfter);
@@ -186,7 +211,26 @@ export class HttpTransport {
     token: string,
   ): Promise<{ contentType: string; bytes: Uint8Array }> {
     const route = thumbnail ? ROUTES.attachmentThumbnail : ROUTES.downloadAttachment;
-    const url = new URL(fillPath(route.path, { id: attachmentId }), serverUrl);
+    return this.bytes(new URL(fillPath(route.path, { id: attachmentId }), serverUrl), token);
+  }
+
+  /** A user's or a group's avatar (its thumbnail), fetched with the token. */
+  async avatarBytes(
+    serverUrl: string,
+    owner: { kind: 'user' | 'conversation'; id: string; avatarId: string },
+    token: string,
+  ): Promise<{ contentType: string; bytes: Uint8Array }> {
+    const route = owner.kind === 'user' ? ROUTES.userAvatar : ROUTES.conversationAvatar;
+    const url = new URL(fillPath(route.path, { id: owner.id }), serverUrl);
+    // A new avatar is a new URL (the server ignores `v`), so no cache serves an old one.
+    url.searchParams.set('v', owner.avatarId);
+    return this.bytes(url, token);
+  }
+
+  private async bytes(
+    url: URL,
+    token: string,
+  ): Promise<{ contentType: string; bytes: Uint8Array }> {
     let response: Awaited<ReturnType<FetchLike>>;
     try {
       response = await this.fetchFn(url.toString(), {
@@ -470,8 +514,25 @@ export class ApiClient {
 
   /** An authenticated call; a 401 triggers one shared refresh and one retry. */
   /** Uploads a file for the signed-in user (see HttpTransport.upload). */
-  uploadFile(file: UploadInput) {
-    return this.withToken((serverUrl, token) => this.http.upload(serverUrl, file, token));
+  /** `PATCH /api/users/me`: the caller's avatar (null removes it). */
+  setMyAvatar(avatarId: string | null) {
+    return this.authed('updateMe', { body: { avatarId } });
+  }
+
+  /** `PATCH /api/conversations/:id`: a group's avatar (admins; null removes it). */
+  setGroupAvatar(conversationId: string, avatarId: string | null) {
+    return this.authed('updateConversation', {
+      params: { id: conversationId },
+      body: { avatarId },
+    });
+  }
+
+  avatarBytes(owner: { kind: 'user' | 'conversation'; id: string; avatarId: string }) {
+    return this.withToken((serverUrl, token) => this.http.avatarBytes(serverUrl, owner, token));
+  }
+
+  uploadFile(file: UploadInput, options: UploadOptions = {}) {
+    return this.withToken((serverUrl, token) => this.http.upload(serverUrl, file, token, options));
   }
 
   attachmentBytes(attachmentId: string, thumbnail: boolean) {
@@ -505,4 +566,57 @@ export class ApiClient {
     const fresh = await this.tokens.refreshAfterRejection(token, epoch);
     return this.http.call(serverUrl, name, input, fresh);
   }
+}
+
+/** A way to stop an upload: `cancel()` rejects `whenCancelled` and sets `cancelled`. */
+export class UploadCancel {
+  cancelled = false;
+  private rejectNow: ((error: ClientError) => void) | null = null;
+  private readonly listeners = new Set<() => void>();
+  /** Never resolves; rejects with `cancelled` when the upload is cancelled. */
+  readonly whenCancelled: Promise<never> = new Promise<never>((_resolve, reject) => {
+    this.rejectNow = reject;
+  });
+
+  constructor() {
+    // Nobody may be awaiting it yet: no unhandled rejection for that.
+    this.whenCancelled.catch(() => undefined);
+  }
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.rejectNow?.(cancelled());
+    for (const listener of this.listeners) listener();
+  }
+
+  onCancel(listener: () => void): void {
+    this.listeners.add(listener);
+  }
+}
+
+/** Following an upload: how far it got, and a way to stop it. */
+export interface UploadOptions {
+  cancel?: UploadCancel | undefined;
+  /** Bytes of the request body sent so far, of `total`. */
+  onProgress?: ((sent: number, total: number) => void) | undefined;
+}
+
+/**
+ * Sends an upload's request with progress (the web: XMLHttpRequest, the one browser API
+ * that reports how much of a body went out). Rejects with a `cancelled` ClientError when
+ * cancelled, `network` when the connection failed.
+ */
+export type UploadSender = (request: {
+  url: string;
+  headers: Record<string, string>;
+  form: FormData;
+  cancel: UploadCancel | undefined;
+  onProgress: ((sent: number, total: number) => void) | undefined;
+}) => Promise<{ status: number; retryAfter: string | null; text: string }>;
+
+const isCancelled = (cancel: UploadCancel | undefined) => cancel?.cancelled === true;
+
+export function cancelled(): ClientError {
+  return clientError('cancelled', 'The upload was cancelled.');
 }

@@ -14,8 +14,9 @@ import {
   type CoreHandlers,
   type SessionInfo,
 } from '../shared/bridge';
-import { ApiClient, HttpTransport, type FetchLike } from './api-client';
+import { ApiClient, HttpTransport, type FetchLike, type UploadSender } from './api-client';
 import { accountCalls } from './calls/account';
+import { avatarCalls } from './calls/avatars';
 import type { CoreContext } from './calls/context';
 import { conversationCalls } from './calls/conversations';
 import { groupCalls } from './calls/groups';
@@ -34,6 +35,8 @@ export interface ChatClientOptions {
   sessionStorage: SessionStorage;
   outboxStorage: OutboxStorage;
   fetch?: FetchLike;
+  /** How uploads are sent, with progress (the web: XMLHttpRequest); else fetch. */
+  sendUpload?: UploadSender;
   ioFactory?: IoFactory;
   clock?: Clock;
   /** Wait this long for a `message:send` ack before resending the same clientId. */
@@ -137,6 +140,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     new HttpTransport(
       options.fetch ?? ((input, init) => fetch(input, init)),
       options.requestTimeoutMs,
+      options.sendUpload,
     ),
     session,
   );
@@ -198,6 +202,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   });
   connected = connection;
 
+  session.onProfile((info) => events.emit({ type: 'session', session: info, reason: 'profile' }));
   session.onChange((info, reason) => {
     connection.stop();
     state.reset(info?.user.id ?? null);
@@ -206,7 +211,16 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     if (info !== null) connection.start();
   });
 
-  const context: CoreContext = { state, session, api, outbox, connection, clock, showUnsent };
+  const context: CoreContext = {
+    state,
+    session,
+    api,
+    outbox,
+    connection,
+    clock,
+    showUnsent,
+    emit: events.emit,
+  };
   return {
     onEvent: events.onEvent,
     async start() {
@@ -223,5 +237,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     ...settingsCalls(context),
     ...messageCalls(context),
     ...groupCalls(context),
+    ...avatarCalls(context),
   };
 }

@@ -55,6 +55,7 @@ export class Session implements TokenSource {
   private epoch = 0;
   private readonly sessionListeners = new Set<SessionListener>();
   private readonly tokenListeners = new Set<TokenListener>();
+  private readonly profileListeners = new Set<(info: SessionInfo) => void>();
   private api: ApiClient | null = null;
 
   constructor(
@@ -131,14 +132,23 @@ export class Session implements TokenSource {
     return this.info();
   }
 
-  /** The signed-in user's profile changed (here or on another device). */
+  /**
+   * The signed-in user's profile changed (same account; here or on another device): kept,
+   * and the profile listeners are told; nothing is reset, unlike a change of session. Kept in
+   * memory only: the next refresh persists it with the rotated token. Saving here could race
+   * a refresh and write back a spent refresh token.
+   */
   updateUser(user: SessionInfo['user']): void {
     const current = this.current;
     if (current?.user.id !== user.id) return;
-    // Kept in memory only: the next refresh persists it with the rotated token. Saving
-    // here could race a refresh and write back a spent refresh token.
     current.user = user;
-    this.emit('updated');
+    const info = this.info();
+    if (info !== null) for (const listener of this.profileListeners) listener(info);
+  }
+
+  onProfile(listener: (info: SessionInfo) => void): () => void {
+    this.profileListeners.add(listener);
+    return () => this.profileListeners.delete(listener);
   }
 
   /** Forgets the session locally and tells listeners why. */

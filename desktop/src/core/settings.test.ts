@@ -42,13 +42,13 @@ describe('account settings through the core, against the real API', () => {
     await here.waitFor(
       (e) =>
         e.type === 'session' &&
-        e.reason === 'updated' &&
+        e.reason === 'profile' &&
         e.session?.user.displayName === 'New Name',
     );
     await there.waitFor(
       (e) =>
         e.type === 'session' &&
-        e.reason === 'updated' &&
+        e.reason === 'profile' &&
         e.session?.user.displayName === 'New Name',
     );
     const refused = await here.client.updateProfile({ displayName: '   ' });

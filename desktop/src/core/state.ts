@@ -740,6 +740,7 @@ export class ChatState {
       members: entry.snapshot.members,
       admins: entry.snapshot.admins,
       notifications: entry.snapshot.notifications,
+      avatar: entry.snapshot.avatar,
       createdAt: entry.snapshot.createdAt,
       lastMessage: last,
       lastReadSeq: entry.lastReadSeq,

@@ -3,7 +3,7 @@
  * and the client core. Everything with a decision in it lives in a module with a small
  * interface and a test; this file only connects them.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   BrowserWindow,
@@ -11,6 +11,7 @@ import {
   Notification,
   Tray,
   app,
+  dialog,
   ipcMain,
   nativeImage,
   net,
@@ -32,6 +33,7 @@ import {
 import { applyBadge } from './indicators/badge.main';
 import { createBridgeHandlers } from './bridge/handlers.main';
 import { watchConnectivity } from './system/connectivity.main';
+import { createAttachmentSaver } from './system/downloads.main';
 import { CONTENT_SECURITY_POLICY_HEADER } from './security/csp.main';
 import { openExternalSafely } from './security/external-links.main';
 import { isTrustedSender, registerBridgeIpc, relayEvent } from './bridge/ipc.main';
@@ -234,11 +236,27 @@ function main(): void {
       });
       shellController = controller;
 
-      registerBridgeIpc(ipcMain, createBridgeHandlers(client, controller.services), {
-        isTrustedSender: (frame) =>
-          isTrustedSender(frame, window?.webContents.mainFrame ?? null, isAppUrl),
-        onHandlerError: (method, error) => log(`bridge call ${method} failed`, error),
+      // Downloads: the save dialog here, the bytes fetched by the core with the session.
+      const saveAttachment = createAttachmentSaver({
+        chooseFile: async (defaultName) => {
+          const options = { defaultPath: path.join(app.getPath('downloads'), defaultName) };
+          const chosen = window
+            ? await dialog.showSaveDialog(window, options)
+            : await dialog.showSaveDialog(options);
+          return chosen.canceled || chosen.filePath === '' ? null : chosen.filePath;
+        },
+        fetchBytes: (attachmentId) => client.attachmentBytes({ attachmentId, thumbnail: false }),
+        writeFile: (file, bytes) => writeFile(file, bytes),
       });
+      registerBridgeIpc(
+        ipcMain,
+        createBridgeHandlers(client, controller.services, saveAttachment),
+        {
+          isTrustedSender: (frame) =>
+            isTrustedSender(frame, window?.webContents.mainFrame ?? null, isAppUrl),
+          onHandlerError: (method, error) => log(`bridge call ${method} failed`, error),
+        },
+      );
       client.onEvent((event) => {
         controller.onCoreEvent(event);
         relayEvent(window?.webContents ?? null, event);

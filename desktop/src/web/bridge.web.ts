@@ -33,6 +33,7 @@ import { safeExternalUrl } from '../shared/external-url';
 import { browserOutboxStorage } from '../core/storage/outbox.web';
 import { browserSessionStorage } from '../core/storage/session.web';
 import { SETTINGS_KEY, browserSettingsStorage } from '../core/storage/settings.web';
+import { xhrUploadSender } from './upload.web';
 import {
   browserNotificationApi,
   browserPage,
@@ -112,6 +113,7 @@ export function createWebBridge(
     sessionStorage: browserSessionStorage(),
     outboxStorage: browserOutboxStorage(),
     fetch: cookieSessionFetch(),
+    sendUpload: xhrUploadSender,
     refreshLock: webRefreshLock(),
   }),
   options: WebBridgeOptions = {},
@@ -215,6 +217,20 @@ export function createWebBridge(
       // With noopener, window.open returns null even on success: nothing to check.
       window.open(url.href, '_blank', 'noopener,noreferrer');
       return Promise.resolve(done());
+    },
+    // The browser's own download, of bytes the core fetched with the session.
+    async saveAttachment({ attachmentId, name }) {
+      const bytes = await client.attachmentBytes({ attachmentId, thumbnail: false });
+      if (!bytes.ok) return bytes;
+      const url = URL.createObjectURL(
+        new Blob([bytes.value.bytes as Uint8Array<ArrayBuffer>], { type: bytes.value.contentType }),
+      );
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = name;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      return ok({ saved: true });
     },
   };
 

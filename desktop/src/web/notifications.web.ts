@@ -116,6 +116,8 @@ export function createWebNotifications(deps: WebNotificationsDeps): WebNotificat
           notifier.onIncoming(event.message);
           break;
         case 'session':
+          // The same account with a new profile (its avatar): nothing to start over.
+          if (event.reason === 'profile') break;
           // Another account (or none): nothing of the last one may pop up.
           selfId = event.session?.user.id ?? null;
           conversations.clear();

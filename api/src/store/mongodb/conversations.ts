@@ -9,7 +9,13 @@ import { isDuplicateKeyOn } from './errors';
 import { directKey, idString, isStoreId, parseId, requireId } from './ids';
 import type { OperationGate } from './gate';
 import type { ConversationDoc, Models } from './models';
-import { toConversationRecord, toMessageRecord, toWatermarkRecord } from './records';
+import {
+  toAvatarDoc,
+  toAvatarRecord,
+  toConversationRecord,
+  toMessageRecord,
+  toWatermarkRecord,
+} from './records';
 
 /**
  * Two first messages to each other at the same moment can race two upserts on the same
@@ -154,6 +160,25 @@ export function mongoConversationStore(models: Models, gate: OperationGate): Con
           )
           .lean();
         return doc ? toConversationRecord(doc) : null;
+      }),
+
+    setAvatar: (conversationId, avatar) =>
+      gate.run(async () => {
+        const _id = parseId(conversationId);
+        if (!_id) return null;
+        const stored = avatar === null ? null : toAvatarDoc(avatar);
+        const before = await conversations
+          .findOneAndUpdate(
+            { _id, type: 'group' },
+            { $set: { avatar: stored } },
+            { returnDocument: 'before' },
+          )
+          .lean();
+        if (!before) return null;
+        return {
+          conversation: toConversationRecord({ ...before, avatar: stored }),
+          previous: toAvatarRecord(before.avatar),
+        };
       }),
 
     addMembers: (conversationId, userIds, maxMembers) =>

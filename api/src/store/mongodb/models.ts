@@ -24,6 +24,19 @@ export interface UserDoc {
   lastSeenAt: Date | null;
   /** Missing on documents written before version 2: not deleted. */
   deletedAt?: Date | null;
+  /** Missing on a document written before avatars (none). */
+  avatar?: AvatarDoc | null;
+}
+
+/** An avatar's public description, kept with its user or group (see AvatarRecord). */
+export interface AvatarDoc {
+  attachmentId: Types.ObjectId;
+  name: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  thumbnail: boolean;
 }
 
 export interface SessionDoc {
@@ -67,6 +80,8 @@ export interface ConversationDoc {
   rev?: number;
   /** Group admins, creator first. Missing on a document older than version 2. */
   adminIds?: Types.ObjectId[];
+  /** Groups only; missing on a document written before avatars (none). */
+  avatar?: AvatarDoc | null;
 }
 
 export interface ReplyToDoc {
@@ -184,6 +199,19 @@ const schemaOptions = {
   autoCreate: false,
 } as const;
 
+const avatarSchema = new Schema<AvatarDoc>(
+  {
+    attachmentId: Schema.Types.ObjectId,
+    name: String,
+    contentType: String,
+    size: Number,
+    width: Number,
+    height: Number,
+    thumbnail: Boolean,
+  },
+  { _id: false, strict: 'throw' },
+);
+
 const userSchema = new Schema<UserDoc>(
   {
     username: String,
@@ -193,6 +221,7 @@ const userSchema = new Schema<UserDoc>(
     createdAt: Date,
     lastSeenAt: Date,
     deletedAt: Date,
+    avatar: avatarSchema,
   },
   { ...schemaOptions, collection: 'users' },
 );
@@ -258,6 +287,7 @@ const conversationSchema = new Schema<ConversationDoc>(
     lastActivityAt: Date,
     rev: Number,
     adminIds: [Schema.Types.ObjectId],
+    avatar: avatarSchema,
   },
   { ...schemaOptions, collection: 'conversations' },
 );

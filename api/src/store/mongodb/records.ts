@@ -1,12 +1,20 @@
 import type {
+  AvatarRecord,
   ConversationRecord,
   MessageRecord,
   SessionRecord,
   UserRecord,
   WatermarkRecord,
 } from '../types';
-import { idString } from './ids';
-import type { ConversationDoc, MessageDoc, SessionDoc, UserDoc, WatermarkDoc } from './models';
+import { idString, requireId } from './ids';
+import type {
+  AvatarDoc,
+  ConversationDoc,
+  MessageDoc,
+  SessionDoc,
+  UserDoc,
+  WatermarkDoc,
+} from './models';
 
 // Stored documents → the port's records. Built field by field so nothing internal
 // (displayNameLower, directKey) leaks out and ObjectIds always leave as strings.
@@ -20,6 +28,33 @@ export function toUserRecord(doc: UserDoc): UserRecord {
     createdAt: doc.createdAt,
     lastSeenAt: doc.lastSeenAt ?? null,
     deletedAt: doc.deletedAt ?? null,
+    avatar: toAvatarRecord(doc.avatar),
+  };
+}
+
+export function toAvatarRecord(doc: AvatarDoc | null | undefined): AvatarRecord | null {
+  if (!doc) return null;
+  return {
+    id: idString(doc.attachmentId),
+    name: doc.name,
+    contentType: doc.contentType,
+    size: doc.size,
+    width: doc.width ?? null,
+    height: doc.height ?? null,
+    thumbnail: doc.thumbnail,
+  };
+}
+
+/** The caller promised the attachment exists, so an id that is not ours is a bug (throws). */
+export function toAvatarDoc(record: AvatarRecord): AvatarDoc {
+  return {
+    attachmentId: requireId(record.id, 'avatar id'),
+    name: record.name,
+    contentType: record.contentType,
+    size: record.size,
+    width: record.width,
+    height: record.height,
+    thumbnail: record.thumbnail,
   };
 }
 
@@ -50,6 +85,7 @@ export function toConversationRecord(doc: ConversationDoc): ConversationRecord {
     adminIds: (doc.adminIds ?? (doc.type === 'group' ? doc.memberIds.slice(0, 1) : [])).map(
       idString,
     ),
+    avatar: doc.type === 'group' ? toAvatarRecord(doc.avatar) : null,
   };
 }
 

@@ -4,7 +4,7 @@ import { isDuplicateKeyOn } from './errors';
 import { parseId, parseIds } from './ids';
 import type { OperationGate } from './gate';
 import type { Models } from './models';
-import { toUserRecord } from './records';
+import { toAvatarDoc, toAvatarRecord, toUserRecord } from './records';
 import { lowerPrefixPattern } from './search';
 
 export function mongoUserStore({ users, blocks }: Models, gate: OperationGate): UserStore {
@@ -20,6 +20,7 @@ export function mongoUserStore({ users, blocks }: Models, gate: OperationGate): 
           createdAt: new Date(),
           lastSeenAt: null,
           deletedAt: null,
+          avatar: null,
         };
         await users.insertOne(doc);
         return toUserRecord(doc);
@@ -84,6 +85,22 @@ export function mongoUserStore({ users, blocks }: Models, gate: OperationGate): 
           )
           .lean();
         return doc ? toUserRecord(doc) : null;
+      }),
+
+    setAvatar: (id, avatar) =>
+      gate.run(async () => {
+        const _id = parseId(id);
+        if (!_id) return null;
+        const stored = avatar === null ? null : toAvatarDoc(avatar);
+        // One atomic write that also hands back what it replaced.
+        const before = await users
+          .findOneAndUpdate({ _id }, { $set: { avatar: stored } }, { returnDocument: 'before' })
+          .lean();
+        if (!before) return null;
+        return {
+          user: toUserRecord({ ...before, avatar: stored }),
+          previous: toAvatarRecord(before.avatar),
+        };
       }),
 
     setLastSeen: (id, at) =>

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  AvatarRecord,
   ConversationRecord,
   ConversationStore,
   ConversationSummary,
@@ -7,6 +8,8 @@ import type {
 } from '../types';
 import type { SqliteContext } from './context';
 import {
+  avatarJson,
+  avatarOf,
   CONVERSATION_COLUMNS,
   MESSAGE_FIELDS,
   toConversation,
@@ -29,7 +32,7 @@ interface SummaryRow extends ConversationRow, Omit<PrefixedMessageRow, 'm_id'> {
  * so it costs what is unread, not the conversation's length.
  */
 const SUMMARY_SELECT = `
-  SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.last_activity_at, c.rev,
+  SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.last_activity_at, c.rev, c.avatar,
          me.notifications,
          ${MESSAGE_FIELDS.map((field) => `m.${field} AS m_${field}`).join(', ')},
          (SELECT count(*) FROM messages u
@@ -121,6 +124,7 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
       last_seq: 0,
       last_activity_at: now,
       rev: 0,
+      avatar: null,
     };
     if (insert.run({ ...row, direct_key: key }).changes === 0) return null;
     // The creator of a group (first in memberIds) is its first admin.
@@ -219,6 +223,17 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
     `UPDATE conversation_members SET notifications = ? WHERE conversation_id = ? AND user_id = ?`,
   );
 
+  const updateAvatar = db.prepare<[string | null, string]>(
+    `UPDATE conversations SET avatar = ? WHERE id = ? AND type = 'group'`,
+  );
+  const setAvatar = db.transaction((id: string, avatar: AvatarRecord | null) => {
+    const before = groupById.get(id);
+    if (!before) return null;
+    updateAvatar.run(avatarJson(avatar), id);
+    const after = groupById.get(id);
+    return after ? { conversation: load(after), previous: avatarOf(before.avatar) } : null;
+  });
+
   const setTitle = db.transaction((id: string, title: string) => {
     updateTitle.run(title, id);
     const row = groupById.get(id);
@@ -260,6 +275,7 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
 
   return {
     setTitle: (id, title) => run(() => setTitle.immediate(id, title)),
+    setAvatar: (id, avatar) => run(() => setAvatar.immediate(id, avatar)),
     addMembers: (id, userIds, maxMembers) =>
       run(() => addMembers.immediate(id, userIds, maxMembers)),
     removeMember: (id, userId) => run(() => removeMember.immediate(id, userId)),

@@ -274,6 +274,17 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 9,
+    name: 'user and group avatars',
+    // The avatar's public description (JSON AvatarRecord) beside the user or group; the
+    // upload's row (use_kind 'avatar') keeps where its bytes are.
+    sql: `
+      ALTER TABLE users ADD COLUMN avatar TEXT CHECK (avatar IS NULL OR json_valid(avatar));
+      ALTER TABLE conversations ADD COLUMN avatar TEXT
+        CHECK (avatar IS NULL OR json_valid(avatar));
+    `,
+  },
+  {
     version: 10,
     name: 'when a session was last rotated (refresh retry grace)',
     sql: `

@@ -1,4 +1,5 @@
 import type {
+  AvatarRecord,
   ConversationKind,
   ConversationRecord,
   MessageRecord,
@@ -19,6 +20,8 @@ export interface UserRow {
   created_at: number;
   last_seen_at: number | null;
   deleted_at: number | null;
+  /** JSON AvatarRecord, or null. */
+  avatar: string | null;
 }
 
 export interface SessionRow {
@@ -42,6 +45,8 @@ export interface ConversationRow {
   last_seq: number;
   last_activity_at: number;
   rev: number;
+  /** JSON AvatarRecord, or null. */
+  avatar: string | null;
 }
 
 export interface MemberRow {
@@ -77,10 +82,11 @@ export interface MessageRow {
 }
 
 export const USER_COLUMNS =
-  'id, username, display_name, password_hash, created_at, last_seen_at, deleted_at';
+  'id, username, display_name, password_hash, created_at, last_seen_at, deleted_at, avatar';
 export const SESSION_COLUMNS =
   'id, user_id, refresh_generation, created_at, refresh_expires_at, revoked_at, rotated_at, client, last_active_at';
-export const CONVERSATION_COLUMNS = 'id, type, title, created_at, last_seq, last_activity_at, rev';
+export const CONVERSATION_COLUMNS =
+  'id, type, title, created_at, last_seq, last_activity_at, rev, avatar';
 export const MESSAGE_FIELDS = [
   'id',
   'conversation_id',
@@ -105,6 +111,20 @@ export const MESSAGE_COLUMNS = MESSAGE_FIELDS.join(', ');
 
 const date = (ms: number) => new Date(ms);
 const optionalDate = (ms: number | null) => (ms === null ? null : new Date(ms));
+export const avatarOf = (json: string | null): AvatarRecord | null =>
+  json === null ? null : (JSON.parse(json) as AvatarRecord);
+export const avatarJson = (avatar: AvatarRecord | null): string | null =>
+  avatar === null
+    ? null
+    : JSON.stringify({
+        id: avatar.id,
+        name: avatar.name,
+        contentType: avatar.contentType,
+        size: avatar.size,
+        width: avatar.width,
+        height: avatar.height,
+        thumbnail: avatar.thumbnail,
+      } satisfies AvatarRecord);
 
 export function toUser(row: UserRow): UserRecord {
   return {
@@ -115,6 +135,7 @@ export function toUser(row: UserRow): UserRecord {
     createdAt: date(row.created_at),
     lastSeenAt: optionalDate(row.last_seen_at),
     deletedAt: optionalDate(row.deleted_at),
+    avatar: avatarOf(row.avatar),
   };
 }
 
@@ -147,6 +168,7 @@ export function toConversation(
     lastActivityAt: date(row.last_activity_at),
     rev: row.rev,
     adminIds,
+    avatar: row.type === 'group' ? avatarOf(row.avatar) : null,
   };
 }
 

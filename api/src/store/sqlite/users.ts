@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { releasedUsername, UniqueViolation } from '../types';
-import type { NewUser, UserRecord, UserStore } from '../types';
+import type { AvatarRecord, NewUser, UserRecord, UserStore } from '../types';
 import type { SqliteContext } from './context';
 import { isUniqueViolation } from './errors';
-import { toUser, USER_COLUMNS } from './rows';
+import { avatarJson, avatarOf, toUser, USER_COLUMNS } from './rows';
 import type { UserRow } from './rows';
 
 /** LIKE treats % and _ as wildcards; with ESCAPE '\' these make them (and \ itself) literal. */
@@ -64,6 +64,16 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
     'SELECT 1 AS one FROM blocks WHERE blocker_id = ? AND blocked_id = ?',
   );
   const exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM users WHERE id = ?');
+  const updateAvatar = db.prepare<[string | null, string]>(
+    'UPDATE users SET avatar = ? WHERE id = ?',
+  );
+  const setAvatar = db.transaction((id: string, avatar: AvatarRecord | null) => {
+    const before = byId.get(id);
+    if (!before) return null;
+    updateAvatar.run(avatarJson(avatar), id);
+    const after = byId.get(id);
+    return after ? { user: toUser(after), previous: avatarOf(before.avatar) } : null;
+  });
 
   return {
     create: (input: NewUser) =>
@@ -76,6 +86,7 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
           created_at: Date.now(),
           last_seen_at: null,
           deleted_at: null,
+          avatar: null,
         };
         try {
           insert.run({ ...row, display_name_lower: input.displayName.toLowerCase() });
@@ -104,6 +115,7 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
         setDisplayName.run(displayName, displayName.toLowerCase(), id);
         return nullable(byId.get(id));
       }),
+    setAvatar: (id, avatar) => run(() => setAvatar.immediate(id, avatar)),
     // Written whenever a user's last socket closes: grouped with the rest of that moment's writes.
     setLastSeen: (id, at) =>
       group.write(() => {

@@ -1,4 +1,4 @@
-import { ok, type Result } from '../../shared/bridge';
+import { ok, type ChatEvent, type Result } from '../../shared/bridge';
 import type { ApiClient } from '../api-client';
 import type { Clock } from '../clock';
 import type { Connection } from '../connection/connection';
@@ -17,6 +17,8 @@ export interface CoreContext {
   clock: Clock;
   /** Shows the account's unsent messages in the conversations now held. */
   showUnsent(): void;
+  /** Tells the renderer something that is not state (upload progress). */
+  emit: (event: ChatEvent) => void;
 }
 
 /**

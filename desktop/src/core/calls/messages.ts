@@ -1,5 +1,6 @@
 import { LIMITS, type Message } from '@chat/protocol';
 import type { CoreHandlers } from '../../shared/bridge';
+import { UploadCancel } from '../api-client';
 import { clientError, isTransient } from '../errors';
 import type { OutboxChange } from '../storage/outbox';
 import { attempt, requireSession, type CoreContext } from './context';
@@ -12,6 +13,7 @@ export function messageCalls({
   outbox,
   connection,
   clock,
+  emit,
 }: CoreContext): Pick<
   CoreHandlers,
   | 'sendMessage'
@@ -24,6 +26,7 @@ export function messageCalls({
   | 'react'
   | 'loadAround'
   | 'uploadFile'
+  | 'cancelUpload'
   | 'attachmentBytes'
 > {
   /**
@@ -48,6 +51,8 @@ export function messageCalls({
     return null;
   };
 
+  /** Uploads under way that were given an id, so they can be cancelled. */
+  const uploads = new Map<string, UploadCancel>();
   return {
     sendMessage: (args) =>
       attempt(args, async (sent) => {
@@ -76,9 +81,30 @@ export function messageCalls({
       }),
 
     uploadFile: (args) =>
-      attempt(args, async ({ name, bytes }) => {
+      attempt(args, async ({ name, bytes, uploadId }) => {
         requireSession(session);
-        return api.uploadFile({ name, bytes });
+        if (uploadId === undefined) return api.uploadFile({ name, bytes });
+        const cancel = new UploadCancel();
+        uploads.get(uploadId)?.cancel();
+        uploads.set(uploadId, cancel);
+        try {
+          return await api.uploadFile(
+            { name, bytes },
+            {
+              cancel,
+              onProgress: (sent, total) => emit({ type: 'upload-progress', uploadId, sent, total }),
+            },
+          );
+        } finally {
+          if (uploads.get(uploadId) === cancel) uploads.delete(uploadId);
+        }
+      }),
+
+    cancelUpload: (args) =>
+      attempt(args, ({ uploadId }) => {
+        uploads.get(uploadId)?.cancel();
+        uploads.delete(uploadId);
+        return Promise.resolve(null);
       }),
 
     attachmentBytes: (args) =>

@@ -1,4 +1,11 @@
-import { done, fail, ok, type BridgeHandlers, type ShellSettings } from '../../shared/bridge';
+import {
+  done,
+  fail,
+  ok,
+  type BridgeHandlers,
+  type Result,
+  type ShellSettings,
+} from '../../shared/bridge';
 import { coreCalls, type ChatClient } from '../../core/client';
 
 /** What the shell itself does for the shell-only bridge calls. */
@@ -14,7 +21,11 @@ export interface ShellServices {
  * The bridge as the main process serves it: core calls go to the client core, shell
  * calls to the Electron services. Arguments arrive validated (see `ipc.main.ts`).
  */
-export function createBridgeHandlers(client: ChatClient, shell: ShellServices) {
+export function createBridgeHandlers(
+  client: ChatClient,
+  shell: ShellServices,
+  saveAttachment: (attachmentId: string, name: string) => Promise<Result<{ saved: boolean }>>,
+) {
   return {
     ...coreCalls(client),
 
@@ -31,5 +42,9 @@ export function createBridgeHandlers(client: ChatClient, shell: ShellServices) {
       (await shell.openExternal(url))
         ? done()
         : fail('invalid_request', 'Only web links (http or https) can be opened.'),
+    saveAttachment: async ({ attachmentId, name }) => {
+      const outcome = await saveAttachment(attachmentId, name);
+      return outcome.ok ? ok({ saved: outcome.value.saved }) : outcome;
+    },
   } satisfies BridgeHandlers;
 }

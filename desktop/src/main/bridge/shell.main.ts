@@ -131,6 +131,8 @@ export function createShell(deps: ShellDeps): {
           notifier.onIncoming(event.message);
           break;
         case 'session':
+          // The same account with a new profile (its avatar): nothing to start over.
+          if (event.reason === 'profile') break;
           signedIn = event.session !== null;
           selfId = event.session?.user.id ?? null;
           // A new account (or none) starts from nothing: no counts or pop-ups of the last one.

@@ -115,10 +115,23 @@ export const session = {
   },
 };
 export const shell = { openExternal: () => Promise.resolve() };
+/** The save dialog: answers a path in the fake user data folder (or cancels when told). */
+export const dialog = {
+  showSaveDialog: (...args) => {
+    const options = args.at(-1) ?? {};
+    record('dialog.showSaveDialog', options.defaultPath ?? null);
+    return Promise.resolve(
+      process.env.CHAT_FAKE_ELECTRON_SAVE_CANCEL === '1'
+        ? { canceled: true, filePath: '' }
+        : { canceled: false, filePath: options.defaultPath ?? '' },
+    );
+  },
+};
 
 export default {
   app,
   BrowserWindow,
+  dialog,
   ipcMain,
   Menu,
   nativeImage,

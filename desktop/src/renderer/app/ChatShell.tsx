@@ -11,7 +11,7 @@ import { SettingsDialog, type SettingsSection } from '../settings/SettingsDialog
 import { requestJump } from '../search/jump';
 import { SearchPanel } from '../search/SearchPanel';
 import { getAppStore, useChat } from '../store/store';
-import { Avatar } from '../ui/Avatar';
+import { Avatar, userPicture } from '../ui/Avatar';
 import { ICON_BUTTON } from '../ui/buttons';
 import {
   BellIcon,
@@ -21,6 +21,7 @@ import {
   GroupIcon,
   EllipsisIcon,
   GearIcon,
+  PersonIcon,
   SignOutIcon,
 } from '../ui/icons';
 import { MenuButton, MenuCheckboxItem, MenuItem, MenuSeparator } from '../ui/Menu';
@@ -121,7 +122,12 @@ export function ChatShell({
           {/* The page's one top-level heading, for those who navigate by headings. */}
           <h1 className="sr-only">{APP_TITLE}</h1>
           <header className="flex items-center gap-2.5 border-b border-zinc-200 py-3 pr-2 pl-4 dark:border-zinc-800">
-            <Avatar id={selfId} name={session.user.displayName} size="sm" />
+            <Avatar
+              id={selfId}
+              name={session.user.displayName}
+              size="sm"
+              picture={userPicture(session.user)}
+            />
             <div className="min-w-0 flex-1">
               <p className="truncate text-sm font-semibold" title={session.user.displayName}>
                 {session.user.displayName}
@@ -147,6 +153,9 @@ export function ChatShell({
               <ComposeIcon />
             </button>
             <MenuButton label="More options" icon={<EllipsisIcon />}>
+              <MenuItem icon={<PersonIcon />} onSelect={() => openSettings('profile')}>
+                Profile…
+              </MenuItem>
               <MenuItem icon={<GroupIcon />} onSelect={() => setDialog('group')}>
                 New group
               </MenuItem>

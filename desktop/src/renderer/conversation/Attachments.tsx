@@ -90,22 +90,10 @@ function FileAttachment({ attachment }: { attachment: Attachment }) {
   const [busy, setBusy] = useState(false);
   const download = async () => {
     setBusy(true);
-    const result = await window.chat.attachmentBytes({
-      attachmentId: attachment.id,
-      thumbnail: false,
-    });
+    // Electron: a save dialog, the main process fetching and writing the file; the
+    // browser: its own download.
+    await window.chat.saveAttachment({ attachmentId: attachment.id, name: attachment.name });
     setBusy(false);
-    if (!result.ok) return;
-    const url = URL.createObjectURL(
-      new Blob([result.value.bytes as Uint8Array<ArrayBuffer>], {
-        type: result.value.contentType,
-      }),
-    );
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = attachment.name;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
   };
   return (
     <div

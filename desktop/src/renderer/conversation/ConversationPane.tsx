@@ -3,8 +3,9 @@ import type { ConversationView } from '../../shared/bridge';
 import { Composer } from '../composer/Composer';
 import { MuteButton } from '../preferences/MuteButton';
 import { DirectConversationMenu } from '../settings/BlockMenu';
+import { GroupAvatarDialog } from '../profile/GroupAvatarDialog';
 import { useChat } from '../store/store';
-import { Avatar } from '../ui/Avatar';
+import { Avatar, conversationPicture } from '../ui/Avatar';
 import { ICON_BUTTON, SECONDARY_BUTTON } from '../ui/buttons';
 import { useNow } from '../ui/hooks';
 import { BackIcon } from '../ui/icons';
@@ -63,6 +64,8 @@ export function ConversationPane({
     // Unknown (disconnected, or not fetched yet): no dot rather than a guess.
     other === null ? undefined : s.presence[other.id]?.online,
   );
+  const canEditPicture = conversation.type === 'group' && conversation.admins.includes(selfId);
+  const [editingPicture, setEditingPicture] = useState(false);
 
   const [detailsOpen, setDetailsOpen] = useState(false);
 
@@ -82,7 +85,28 @@ export function ConversationPane({
         >
           <BackIcon />
         </button>
-        <Avatar id={other?.id ?? conversation.id} name={title} online={online} />
+        {canEditPicture ? (
+          <button
+            type="button"
+            onClick={() => setEditingPicture(true)}
+            aria-label="Change the group's picture"
+            title="Change the group's picture"
+            className="rounded-full focus-visible:ring-2 focus-visible:ring-blue-500"
+          >
+            <Avatar
+              id={conversation.id}
+              name={title}
+              picture={conversationPicture(conversation, other)}
+            />
+          </button>
+        ) : (
+          <Avatar
+            id={other?.id ?? conversation.id}
+            name={title}
+            online={online}
+            picture={conversationPicture(conversation, other)}
+          />
+        )}
         <div className="min-w-0 flex-1">
           <h2 className="truncate text-base font-semibold">
             {/* The header's name opens the details panel (members, name, notifications). */}
@@ -119,6 +143,13 @@ export function ConversationPane({
         <MuteButton conversationId={conversation.id} />
         {other !== null && other.deleted !== true && <DirectConversationMenu other={other} />}
       </header>
+      {canEditPicture && (
+        <GroupAvatarDialog
+          open={editingPicture}
+          onClose={() => setEditingPicture(false)}
+          conversation={conversation}
+        />
+      )}
 
       {list?.loaded === true ? (
         list.items.length === 0 ? (

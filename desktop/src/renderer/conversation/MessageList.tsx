@@ -355,6 +355,9 @@ export function MessageList({
             beginning={index === firstItemIndex && !list.hasMore}
             showSender={showSender}
             senderName={memberName(conversation, message.senderId)}
+            senderAvatarId={
+              conversation.members.find((m) => m.id === message.senderId)?.avatar?.id ?? null
+            }
             now={now}
             selfId={selfId}
             canDeleteOthers={canDeleteOthers}

@@ -89,6 +89,8 @@ export interface MessageRowProps {
   /** Groups show the sender's name and avatar; direct chats do not need them. */
   showSender: boolean;
   senderName: string;
+  /** The id of the sender's avatar, if they have one (a string keeps the row memoised). */
+  senderAvatarId?: string | null;
   now: Date;
   // ---- message lifecycle (version 2) ----
   selfId: string;
@@ -108,6 +110,7 @@ export const MessageRow = memo(function MessageRow({
   beginning,
   showSender,
   senderName,
+  senderAvatarId = null,
   now,
   selfId,
   canDeleteOthers,
@@ -194,7 +197,18 @@ export const MessageRow = memo(function MessageRow({
         <div className={`flex items-end gap-2 ${mine ? 'justify-end' : 'justify-start'}`}>
           {!mine && showSender && (
             <span className="w-8 shrink-0">
-              {layout.groupEnd && <Avatar id={message.senderId} name={senderName} size="sm" />}
+              {layout.groupEnd && (
+                <Avatar
+                  id={message.senderId}
+                  name={senderName}
+                  size="sm"
+                  picture={
+                    senderAvatarId === null
+                      ? null
+                      : { kind: 'user', id: message.senderId, avatarId: senderAvatarId }
+                  }
+                />
+              )}
             </span>
           )}
           <div

@@ -3,7 +3,7 @@ import type { ConversationView } from '../../shared/bridge';
 import { sortedConversations } from '../store/reducer';
 import { levelOf } from '../preferences/preferences';
 import { useChat } from '../store/store';
-import { Avatar } from '../ui/Avatar';
+import { Avatar, conversationPicture } from '../ui/Avatar';
 import { PRIMARY_BUTTON, TEXT_INPUT } from '../ui/buttons';
 import { useNow } from '../ui/hooks';
 import { BellSlashIcon, SearchIcon } from '../ui/icons';
@@ -64,7 +64,12 @@ function ConversationRow({
             : 'hover:bg-zinc-100 dark:hover:bg-zinc-800/60'
         }`}
       >
-        <Avatar id={other?.id ?? conversation.id} name={title} online={online} />
+        <Avatar
+          id={other?.id ?? conversation.id}
+          name={title}
+          online={online}
+          picture={conversationPicture(conversation, other)}
+        />
         <span className="min-w-0 flex-1">
           <span className="flex items-baseline justify-between gap-2">
             <span className="flex min-w-0 items-center gap-1">

@@ -104,4 +104,26 @@ describe('conversation preview', () => {
     });
     expect(preview(conversation('group', added), 'me')).toBe('\u2068Bob Builder\u2069 added you');
   });
+
+  it('says what was sent when a message carries files', () => {
+    const file = (name: string, image: boolean) => ({
+      id: name,
+      name,
+      contentType: image ? 'image/webp' : 'application/pdf',
+      size: 1000,
+      width: image ? 640 : null,
+      height: image ? 480 : null,
+      thumbnail: image,
+    });
+    const last = (body: string, attachments: ReturnType<typeof file>[]) =>
+      preview(conversation('direct', message({ body, attachments })));
+    expect(last('', [file('cat.webp', true)])).toBe('📷 Photo');
+    expect(last('', [file('a.webp', true), file('b.webp', true)])).toBe('📷 2 photos');
+    expect(last('', [file('report.pdf', false)])).toBe('📎 report.pdf');
+    expect(last('', [file('a.webp', true), file('report.pdf', false)])).toBe('📎 2 files');
+    expect(last('look', [file('cat.webp', true)])).toBe('📷 look');
+    expect(
+      preview(conversation('group', message({ body: '', attachments: [file('x.webp', true)] }))),
+    ).toBe('Bob Builder: 📷 Photo');
+  });
 });

@@ -19,11 +19,31 @@ export function preview(conversation: ConversationView, selfId = ''): string {
   const body =
     last.deletedAt !== null
       ? 'This message was deleted'
-      : plainText(last.body).replace(/\s+/gu, ' ').trim();
+      : withAttachments(plainText(last.body).replace(/\s+/gu, ' ').trim(), last.attachments);
   if (last.state === 'failed') return `Not sent: ${body}`;
   if (last.mine) return `You: ${body}`;
   if (conversation.type === 'group') {
     return `${memberName(conversation, last.senderId)}: ${body}`;
   }
   return body;
+}
+
+/**
+ * A message with files says so: alone, "📷 Photo", "📷 3 photos", "📎 report.pdf" or
+ * "📎 3 files"; with text, the text after the icon.
+ */
+function withAttachments(
+  body: string,
+  attachments: readonly { name: string; width: number | null }[] | undefined,
+): string {
+  if (attachments === undefined || attachments.length === 0) return body;
+  const images = attachments.filter((a) => a.width !== null).length;
+  const allImages = images === attachments.length;
+  const icon = allImages ? '📷' : '📎';
+  if (body !== '') return `${icon} ${body}`;
+  const [first] = attachments;
+  if (attachments.length === 1 && first !== undefined) {
+    return allImages ? '📷 Photo' : `📎 ${first.name}`;
+  }
+  return allImages ? `📷 ${attachments.length} photos` : `📎 ${attachments.length} files`;
 }

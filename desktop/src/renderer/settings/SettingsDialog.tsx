@@ -10,6 +10,8 @@ import {
 import { LIMITS } from '@chat/protocol';
 import type { AccountSessionInfo, Person, SessionInfo } from '../../shared/bridge';
 import { NotificationSettingsPanel } from '../preferences/NotificationSettings';
+import { AvatarEditor } from '../profile/AvatarEditor';
+import { userPicture } from '../ui/Avatar';
 import { PRIMARY_BUTTON, SECONDARY_BUTTON, TEXT_INPUT } from '../ui/buttons';
 import { Dialog } from '../ui/Dialog';
 import { exactTime } from '../ui/time';
@@ -49,7 +51,25 @@ async function run<T>(
     : { value: null, error: result.error.message };
 }
 
+/** The picture and the display name: others see either change at once. */
 function ProfileSection({ session }: { session: SessionInfo }) {
+  return (
+    <div className="flex flex-col gap-5">
+      <AvatarEditor
+        id={session.user.id}
+        name={session.user.displayName}
+        current={userPicture(session.user)}
+        save={async (attachmentId) => {
+          const result = await window.chat.setMyAvatar({ attachmentId });
+          return result.ok ? null : result.error.message;
+        }}
+      />
+      <ProfileNameForm session={session} />
+    </div>
+  );
+}
+
+function ProfileNameForm({ session }: { session: SessionInfo }) {
   const [name, setName] = useState(session.user.displayName);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

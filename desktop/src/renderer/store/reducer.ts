@@ -302,6 +302,9 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
         sessionEnded: event.session === null ? event.reason : null,
       };
     }
+    case 'upload-progress':
+      // Followed by the composer's strip itself (usePendingFiles), not kept here.
+      return state;
     case 'open-conversation':
       return { ...state, activeId: event.conversationId, notice: null };
     case 'settings':

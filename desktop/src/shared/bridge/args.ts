@@ -113,7 +113,10 @@ export const BRIDGE_ARG_SCHEMAS = {
   uploadFile: z.object({
     name: z.string().min(1).max(255),
     bytes: z.instanceof(Uint8Array),
+    /** Chosen by the caller: names the upload's `upload-progress` events and `cancelUpload`. */
+    uploadId: z.string().min(1).max(64).optional(),
   }),
+  cancelUpload: z.object({ uploadId: z.string().min(1).max(64) }),
   attachmentBytes: z.object({ attachmentId: Id, thumbnail: z.boolean() }),
   // ---- groups and notification levels (version 2) ----
   renameGroup: z.object({ conversationId: Id, title: GroupTitle }),
@@ -133,6 +136,13 @@ export const BRIDGE_ARG_SCHEMAS = {
   getPushKey: NoArgs,
   subscribePush: PushSubscriptionRequest,
   unsubscribePush: PushUnsubscribeRequest,
+  avatarBytes: z.object({
+    kind: z.enum(['user', 'conversation']),
+    id: Id,
+    avatarId: Id,
+  }),
+  setMyAvatar: z.object({ attachmentId: Id.nullable() }),
+  setGroupAvatar: z.object({ conversationId: Id, attachmentId: Id.nullable() }),
   setActiveConversation: z.object({ conversationId: Id.nullable() }),
   setDoNotDisturb: z.object({ enabled: z.boolean() }),
   getSettings: NoArgs,
@@ -143,6 +153,7 @@ export const BRIDGE_ARG_SCHEMAS = {
       .max(2048)
       .refine((s) => safeExternalUrl(s) !== null, 'must be an http(s) URL or a mailto: address'),
   }),
+  saveAttachment: z.object({ attachmentId: Id, name: z.string().min(1).max(255) }),
 } as const satisfies { [M in BridgeMethod]: z.ZodType };
 
 type Schemas = typeof BRIDGE_ARG_SCHEMAS;

@@ -43,6 +43,8 @@ export type ChatEvent =
       readSeq: number;
     }
   | { type: 'connection'; status: ConnectionStatus }
+  /** How much of an upload (started with an `uploadId`) went out. */
+  | { type: 'upload-progress'; uploadId: string; sent: number; total: number }
   | { type: 'session'; session: SessionInfo | null; reason: SessionChangeReason }
   /** Shell only: the user clicked a notification; show this conversation. */
   | { type: 'open-conversation'; conversationId: string }

@@ -79,6 +79,8 @@ export const BRIDGE_METHODS = {
   searchMessages: core<SearchResponse>(),
   /** Uploads one file; send it with `sendMessage`'s `attachments`. */
   uploadFile: core<Attachment>(),
+  /** Stops an upload started with that `uploadId` (it then fails with `cancelled`). */
+  cancelUpload: core<null>(),
   /** An attachment's bytes (the renderer shows them through a blob URL). */
   attachmentBytes: core<AttachmentBytes>(),
   // ---- groups and notification levels (version 2) ----
@@ -110,10 +112,22 @@ export const BRIDGE_METHODS = {
   /** Hands the browser's push subscription to the server, for this session. */
   subscribePush: core<null>(),
   unsubscribePush: core<null>(),
+  /** A user's or a group's avatar picture (shown through a blob URL, like attachments). */
+  avatarBytes: core<AttachmentBytes>(),
+  /** Sets (an image from `uploadFile`) or removes (null) the signed-in user's avatar. */
+  setMyAvatar: core<SessionInfo>(),
+  /** Sets or removes a group's avatar (admins). */
+  setGroupAvatar: core<ConversationView>(),
   setActiveConversation: shell<null>(),
   setDoNotDisturb: shell<null>(),
   getSettings: shell<ShellSettings>(),
   openExternal: shell<null>(),
+  /**
+   * Saves an attachment as a file: in Electron through a save dialog, the main process
+   * fetching and writing it (the renderer never holds a token); in the browser as a
+   * download. `saved: false` when the user cancelled the dialog.
+   */
+  saveAttachment: shell<{ saved: boolean }>(),
 } as const satisfies Record<string, MethodSpec>;
 
 type Table = typeof BRIDGE_METHODS;

@@ -167,5 +167,5 @@ export type SessionChangeReason =
   | 'restored'
   | 'signed-out'
   | 'expired'
-  /** Same user, new profile (their name changed here or on another device). */
-  | 'updated';
+  /** The same account, its profile changed (display name, avatar; here or elsewhere). */
+  | 'profile';

@@ -11,7 +11,8 @@ import type { ErrorCode, ErrorDetail } from '@chat/protocol';
  * - `not_signed_in`: the call needs a session and there is none;
  * - `bad_response`: the server answered something that does not follow the contract;
  * - `timeout`: no answer in time (the outcome is unknown);
- * - `unsupported`: this bridge implementation cannot do that (e.g. a shell-only feature).
+ * - `unsupported`: this bridge implementation cannot do that (e.g. a shell-only feature);
+ * - `cancelled`: the user stopped it (an upload).
  */
 export const CLIENT_ERROR_CODES = [
   'network',
@@ -20,6 +21,7 @@ export const CLIENT_ERROR_CODES = [
   'bad_response',
   'timeout',
   'unsupported',
+  'cancelled',
 ] as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 export type BridgeErrorCode = ErrorCode | ClientErrorCode;
