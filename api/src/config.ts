@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LIMITS, UPLOAD_LIMITS } from '@chat/protocol';
 import { checkTrustProxy } from './http/client-address';
+import { API_ROOT } from './paths';
 import { parseDatabaseUrl } from './store/index';
 import type { S3Settings } from './uploads/s3-storage';
 
@@ -89,7 +89,6 @@ export class ConfigError extends Error {
   }
 }
 
-const API_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SQLITE_PATH = resolve(API_ROOT, 'data', 'chat.sqlite');
 
 const LOG_LEVELS: readonly LogLevel[] = [
