@@ -100,6 +100,8 @@ describe('desktop build', () => {
           ...process.env,
           CHAT_FAKE_ELECTRON_REPORT: report,
           CHAT_FAKE_ELECTRON_USER_DATA: userData,
+          PORT: '4123',
+          CHAT_SERVER_URL: '',
         },
         timeout: 20_000,
       },
@@ -134,7 +136,9 @@ describe('desktop build', () => {
         preload: path.join(out, 'preload', 'index.cjs'),
       },
     });
-    expect(args('loadURL')).toEqual([['app://chat/index.html']]);
+    expect(args('loadURL')).toEqual([
+      ['app://chat/index.html?server=http%3A%2F%2F127.0.0.1%3A4123'],
+    ]);
     expect(args('window.on').flat()).toEqual(
       expect.arrayContaining(['resize', 'move', 'maximize', 'unmaximize', 'close']),
     );

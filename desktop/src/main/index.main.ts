@@ -29,6 +29,7 @@ import {
   createAppProtocolHandler,
   isAppUrl,
 } from './security/app-protocol.main';
+import { defaultServerUrl, entryUrlWithServer } from './system/default-server.main';
 import { applyBadge } from './indicators/badge.main';
 import { createBridgeHandlers } from './bridge/handlers.main';
 import { watchConnectivity } from './system/connectivity.main';
@@ -152,7 +153,9 @@ function main(): void {
       }
     });
     created.on('focus', () => shellController?.refresh());
-    created.loadURL(APP_ENTRY_URL).catch((error: unknown) => log('could not load the UI', error));
+    created
+      .loadURL(entryUrlWithServer(APP_ENTRY_URL, defaultServerUrl(process.env)))
+      .catch((error: unknown) => log('could not load the UI', error));
     return created;
   }
 
