@@ -24,6 +24,7 @@ import { Membership } from './conversations/membership';
 import { conversationsRoutes } from './conversations/routes';
 import { ConversationsService } from './conversations/service';
 import { docsRoutes } from './docs/routes';
+import { healthRoutes } from './health/routes';
 import { clientAddressResolver } from './http/client-address';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/errors';
@@ -235,7 +236,10 @@ export function createApp(deps: AppDeps): App {
   // Every REST route of the protocol's table, each answered by its feature's handler.
   const router = routeTableRouter(
     {
-      health: () => ({ status: 200, body: { status: 'ok' } }),
+      ...healthRoutes({
+        pingStore: () => store.ping(),
+        pingRedis: scaleOut ? () => scaleOut.ping() : undefined,
+      }),
       ...docsRoutes(),
       ...authRoutes(auth),
       ...usersRoutes(users),

@@ -1058,6 +1058,19 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
       });
     });
 
+    describe('ping', () => {
+      it('answers while the store is open, with or without data', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+        await user('alice');
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+
+      it('rejects with StoreUnavailable once the store is closed', async () => {
+        await store.close();
+        await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailable);
+      });
+    });
+
     describe('close', () => {
       it('stores appends that are still pending when the store closes', async () => {
         const alice = await user('alice');

@@ -9,6 +9,7 @@ export const ErrorCode = z.enum([
   'payload_too_large',
   'rate_limited',
   'internal',
+  'unavailable',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -21,6 +22,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 };
 
 export const ErrorDetail = z.object({ path: z.string(), message: z.string() });

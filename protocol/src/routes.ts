@@ -10,6 +10,7 @@ import {
   ConversationListResponse,
   CreateConversationRequest,
   HealthResponse,
+  ReadinessResponse,
   HistoryQuery,
   HistoryResponse,
   EditMessageRequest,
@@ -170,6 +171,32 @@ export const ROUTES = defineRoutes({
     responses: { 200: json(HealthResponse, 'The API is ready.') },
     errors: [],
     docs: { tag: 'health', summary: 'Readiness' },
+  },
+  healthLive: {
+    method: 'GET',
+    path: '/api/health/live',
+    auth: false,
+    responses: {
+      200: json(HealthResponse, 'The process answers HTTP. Nothing else is checked.'),
+    },
+    errors: [],
+    docs: { tag: 'health', summary: 'Liveness (for a process supervisor)' },
+  },
+  healthReady: {
+    method: 'GET',
+    path: '/api/health/ready',
+    auth: false,
+    responses: {
+      200: json(
+        ReadinessResponse,
+        'The store and, when configured, Redis answered within the deadline (2 s each).',
+      ),
+    },
+    errors: ['unavailable'],
+    docs: {
+      tag: 'health',
+      summary: 'Readiness of the dependencies (for load balancers and healthchecks)',
+    },
   },
   openapi: {
     method: 'GET',

@@ -114,6 +114,8 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   payload_too_large: `Request body over ${LIMITS.payloadBytesMax} bytes, or a message body over ${LIMITS.messageBodyMax} characters.`,
   rate_limited: 'Too many requests; wait the seconds `Retry-After` gives.',
   internal: 'A bug on the server; the message says nothing about internals.',
+  unavailable:
+    'The database or another dependency cannot be reached right now (`details` names which); `Retry-After` says when to try again.',
 };
 
 function errors(codes: readonly ErrorCode[]): Record<string, unknown> {

@@ -18,6 +18,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   payload_too_large: 'The request body is too large.',
   rate_limited: 'Too many requests. Try again later.',
   internal: 'Something went wrong on our side.',
+  unavailable: 'A service the API depends on cannot be reached right now. Try again shortly.',
 };
 
 /**
@@ -33,7 +34,7 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string = DEFAULT_MESSAGES[code],
     readonly details?: ErrorDetail[],
-    /** Whole seconds; only for `rate_limited`. */
+    /** Whole seconds; for `rate_limited` and `unavailable`. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
@@ -103,7 +104,7 @@ export function errorMiddleware(logger: Logger): Middleware {
       }
       ctx.status = error.status;
       ctx.body = { error: error.toBody() };
-      if (error.code === 'rate_limited') {
+      if (error.code === 'rate_limited' || error.code === 'unavailable') {
         ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1))));
       }
     }

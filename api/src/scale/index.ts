@@ -42,6 +42,8 @@ export interface ScaleOut {
     typing: TypingService;
     membership?: Membership;
   }): void;
+  /** Resolves when Redis answers a PING on the command connection (readiness checks). */
+  ping(): Promise<void>;
   /** Hands this instance's users to the others; call before sockets are closed. */
   detach(): Promise<void>;
   /** Closes the Redis connections; call after the app has closed. */
@@ -163,6 +165,9 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
         });
       });
     },
+    // While Redis is away ioredis queues the command, so this waits rather than failing
+    // fast: the caller puts a deadline on it.
+    ping: () => command.ping().then(() => undefined),
     detach: () => presenceTracker.detach(),
     async close() {
       await Promise.all(

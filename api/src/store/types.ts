@@ -425,6 +425,11 @@ export interface Store {
   readonly messages: MessageStore;
   readonly receipts: ReceiptStore;
   readonly attachments: AttachmentStore;
+  /**
+   * Resolves when the database answers a trivial query; rejects (StoreUnavailable) when it
+   * does not or the store is closed. For readiness checks: cheap, no writes.
+   */
+  ping(): Promise<void>;
   /** Flushes pending writes and closes connections. */
   close(): Promise<void>;
 }

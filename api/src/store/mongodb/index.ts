@@ -110,6 +110,12 @@ export async function openMongoStore(url: string, options: MongoStoreOptions = {
     messages: mongoMessageStore(models, gate, new KeyedQueue()),
     receipts: mongoReceiptStore(models, gate),
     attachments: mongoAttachmentStore(models, gate),
+    ping: () =>
+      gate.run(async () => {
+        const db = open.db;
+        if (db === undefined) throw new StoreUnavailable('MongoDB is not connected');
+        await db.command({ ping: 1 });
+      }),
     close: () => gate.close(() => open.close()),
   };
 }

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { Store } from '../types';
+import { StoreUnavailable, type Store } from '../types';
 import type { CheckpointStats, Checkpointer } from './checkpointer';
 import { createAttachmentStore } from './attachments';
 import { startCheckpointer } from './checkpointer';
@@ -82,6 +82,17 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
     get checkpoints() {
       return checkpointer?.stats ?? null;
+    },
+    ping() {
+      if (closed) return Promise.reject(new StoreUnavailable('the SQLite store is closed'));
+      try {
+        // Reads the schema page from the file (or the page cache): the file is there and
+        // the connection works; no lock beyond a reader's.
+        db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(toStoreError(error));
+      }
     },
     async close() {
       if (closed) return;
