@@ -38,6 +38,12 @@ import {
   createUploadLimiter,
 } from './messages/send-limiter';
 import { MessagesService } from './messages/service';
+import {
+  ApiMetrics,
+  httpMetrics,
+  instrumentMessageStore,
+  metricsEndpoint,
+} from './metrics/metrics';
 import { messagingSocketFeature } from './messages/socket';
 import { TypingService } from './messages/typing';
 import { PresenceService } from './presence/service';
@@ -82,6 +88,8 @@ export interface App {
   services: AppServices;
   /** Every REST route served (method and OpenAPI path), for the docs and their test. */
   routes: readonly RouteInfo[];
+  /** The Prometheus metrics (served per METRICS_PORT / METRICS_TOKEN). */
+  metrics: ApiMetrics;
   /** Resolves with the bound address; defaults to config.port / config.host. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, disconnects sockets, ends keep-alive connections. The store stays open. */
@@ -160,6 +168,11 @@ export function createApp(deps: AppDeps): App {
     clock,
     clientAddressOf,
   });
+  const metrics = new ApiMetrics({
+    connectedSockets: () => realtime.io.of('/').sockets.size,
+    passwordQueue: () => passwords.queue(),
+    ...(scaleOut ? { redisErrors: () => scaleOut.redisErrors() } : {}),
+  });
   const notifier = createSocketNotifier(realtime.io);
   const membership = new Membership(store.conversations);
   const presence = new PresenceService({
@@ -196,7 +209,7 @@ export function createApp(deps: AppDeps): App {
   });
   const stopSweeper = uploads.startSweeper();
   const messages = new MessagesService({
-    messages: store.messages,
+    messages: instrumentMessageStore(store.messages, metrics),
     announcer: conversations,
     membership,
     limiter: createSendLimiter({ enabled: config.rateLimits, shared: scaleOut?.limiterStore }),
@@ -255,6 +268,7 @@ export function createApp(deps: AppDeps): App {
 
   koa
     .use(requestLogging(logger))
+    .use(httpMetrics(metrics))
     .use(errorMiddleware(logger))
     .use(async (ctx, next) => {
       ctx.state.clientAddress = clientAddressOf(ctx.req);
@@ -275,6 +289,7 @@ export function createApp(deps: AppDeps): App {
       }),
     )
     .use(sessionCookies({ maxAgeSeconds: config.refreshTokenTtlSeconds }));
+  koa.use(metricsEndpoint(metrics, config.metricsToken));
   koa.use(router.routes());
   // Last: only what no API route answered reaches the web client.
   koa.use(webClient({ root: deps.webRoot }));
@@ -316,6 +331,7 @@ export function createApp(deps: AppDeps): App {
   return {
     server,
     io: realtime.io,
+    metrics,
     services: {
       auth,
       users,

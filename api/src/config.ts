@@ -60,6 +60,13 @@ export interface Config {
   uploadDir: string | null;
   /** The S3-compatible bucket for uploads (`S3_BUCKET` and the other `S3_*`); wins over uploadDir. */
   s3: S3Settings | null;
+  /**
+   * Prometheus metrics: `/metrics` on a port of its own (`METRICS_PORT`, on `METRICS_HOST`,
+   * default HOST) and/or on the API's port behind `METRICS_TOKEN`. Both null: off.
+   */
+  metricsPort: number | null;
+  metricsHost: string;
+  metricsToken: string | null;
   production: boolean;
   /** Problems that did not stop the start but must be logged. */
   warnings: string[];
@@ -367,6 +374,20 @@ export function loadConfig(env: Env = process.env): Config {
 
   const s3 = s3Of(env);
 
+  const metricsPort =
+    nonEmpty(env, 'METRICS_PORT') === undefined ? null : integer(env, 'METRICS_PORT', 0, 1, 65_535);
+  if (metricsPort !== null && metricsPort === port) {
+    throw new ConfigError('METRICS_PORT must differ from PORT');
+  }
+  const metricsHost = nonEmpty(env, 'METRICS_HOST') ?? host;
+  if (/\s/.test(metricsHost)) {
+    throw new ConfigError(`METRICS_HOST must be an address or host name, got "${metricsHost}"`);
+  }
+  const metricsToken = nonEmpty(env, 'METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    throw new ConfigError('METRICS_TOKEN must be 16 to 256 printable characters without spaces');
+  }
+
   return {
     port,
     host,
@@ -389,6 +410,9 @@ export function loadConfig(env: Env = process.env): Config {
     uploadMaxBytes,
     uploadDir,
     s3,
+    metricsPort,
+    metricsHost,
+    metricsToken,
     production,
     warnings,
   };

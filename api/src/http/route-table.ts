@@ -114,9 +114,17 @@ export function routeTableRouter(
       ctx.status = reply.status;
       if (declared.kind !== 'empty') ctx.body = reply.body;
     };
-    router.register(spec.path, [spec.method], spec.auth ? [requireAuth, answer] : [answer], {
-      name,
-    });
+    // First in the route's chain, so a request refused by requireAuth is still named.
+    const named: Middleware<AppState> = (ctx, next) => {
+      ctx.state.routeName = name;
+      return next();
+    };
+    router.register(
+      spec.path,
+      [spec.method],
+      spec.auth ? [named, requireAuth, answer] : [named, answer],
+      { name },
+    );
   }
   return router;
 }

@@ -55,7 +55,9 @@ function isApiPath(path: string): boolean {
     path === '/api' ||
     path.startsWith('/api/') ||
     path === '/socket.io' ||
-    path.startsWith('/socket.io/')
+    path.startsWith('/socket.io/') ||
+    path === '/metrics' ||
+    path.startsWith('/metrics/')
   );
 }
 
