@@ -267,7 +267,7 @@ export function createApp(deps: AppDeps): App {
   );
 
   koa
-    .use(requestLogging(logger))
+    .use(requestLogging(logger, clientAddressOf))
     .use(httpMetrics(metrics))
     .use(errorMiddleware(logger))
     .use(async (ctx, next) => {
