@@ -7,13 +7,16 @@
 // The two worker threads are plain JavaScript started by URL from next to the module
 // that starts them, so they are copied beside the bundle.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const apiDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = join(apiDir, 'dist');
+// `--outdir <dir>` (for the build test); it must stay inside the repository so the
+// bundle's imports resolve from its node_modules.
+const outFlag = process.argv.indexOf('--outdir');
+const outDir = outFlag === -1 ? join(apiDir, 'dist') : resolve(process.argv[outFlag + 1] ?? '');
 
 /** Bare imports are external, except the workspace contract, which is TypeScript. */
 const externalPackages = {
@@ -43,4 +46,4 @@ await build({
 for (const worker of ['auth/hash-worker.mjs', 'store/sqlite/checkpoint-worker.mjs']) {
   copyFileSync(join(apiDir, 'src', worker), join(outDir, worker.split('/').pop() ?? worker));
 }
-process.stdout.write(`api: built dist/main.js in ${Date.now() - started} ms\n`);
+process.stdout.write(`api: built ${join(outDir, 'main.js')} in ${Date.now() - started} ms\n`);
