@@ -149,6 +149,46 @@ describe('desktop build', () => {
     expect(args('app.exit')).toEqual([]);
   });
 
+  it('opens chat://conversation/ID links from the first launch, a second launch and open-url; ignores malformed ones with a log line', () => {
+    const report = path.join(out, 'fake-electron-deep-links.json');
+    const userData = mkdtempSync(path.join(out, 'user-data-'));
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        path.join(import.meta.dirname, 'testing', 'register-fake-electron.mjs'),
+        path.join(out, 'main', 'index.js'),
+        'chat://conversation/first-launch',
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          CHAT_FAKE_ELECTRON_REPORT: report,
+          CHAT_FAKE_ELECTRON_USER_DATA: userData,
+          CHAT_FAKE_ELECTRON_SECOND_ARGV: JSON.stringify([
+            '/opt/Chat/chat',
+            'chat://conversation/second-launch',
+          ]),
+          CHAT_FAKE_ELECTRON_OPEN_URL: 'chat://conversation/<bad>',
+        },
+        timeout: 20_000,
+      },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const calls = JSON.parse(readFileSync(report, 'utf8')) as { name: string; args: unknown[] }[];
+    const opened = calls
+      .filter((c) => c.name === 'webContents.send' && c.args[0] === IPC_CHANNELS.event)
+      .map((c) => c.args[1] as { type: string; conversationId?: string })
+      .filter((event) => event.type === 'open-conversation')
+      .map((event) => event.conversationId);
+    expect(opened).toEqual(['first-launch', 'second-launch']);
+    expect(calls.filter((c) => c.name === 'app.on').map((c) => c.args[0])).toContain('open-url');
+    expect(result.stderr).toContain('[chat] ignored a chat: link (malformed id)');
+    // Development runs leave the scheme's registration to the installers.
+    expect(calls.some((c) => c.name === 'app.setAsDefaultProtocolClient')).toBe(false);
+  });
+
   it('bundles the preload as one small CommonJS file that requires only electron', () => {
     const code = readFileSync(path.join(out, 'preload', 'index.cjs'), 'utf8');
     expect([...runtimeImports(code)]).toEqual(['electron']);

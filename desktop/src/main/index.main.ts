@@ -30,6 +30,7 @@ import {
   isAppUrl,
 } from './security/app-protocol.main';
 import { defaultServerUrl, entryUrlWithServer } from './system/default-server.main';
+import { DEEP_LINK_SCHEME, createDeepLinkRouter, deepLinkInArgv } from './system/deep-link.main';
 import { applyBadge } from './indicators/badge.main';
 import { createBridgeHandlers } from './bridge/handlers.main';
 import { watchConnectivity } from './system/connectivity.main';
@@ -80,6 +81,13 @@ protocol.registerSchemesAsPrivileged([
   },
 ]);
 
+// Installers register chat:// (electron-builder.yml `protocols`); registering again here
+// keeps it pointing at this copy after a move or an update. Not in development, where it
+// would hand the scheme to a bare Electron binary.
+if (app.isPackaged && !app.isDefaultProtocolClient(DEEP_LINK_SCHEME)) {
+  app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
+}
+
 if (!app.requestSingleInstanceLock()) {
   // Another instance owns the profile; it gets `second-instance` and shows its window.
   app.quit();
@@ -113,9 +121,28 @@ function main(): void {
     },
   };
 
+  // chat:// links: held until the window's page has loaded, then shown.
+  const deepLinks = createDeepLinkRouter({
+    openConversation: (conversationId) => shellController?.openConversation(conversationId),
+    log: (message) => log(message),
+  });
+  // macOS hands links over as open-url, possibly before `ready`: listen from the start.
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    deepLinks.handle(url);
+  });
+  // Windows and Linux: on first launch the link is an argument...
+  const launchLink = deepLinkInArgv(process.argv);
+  if (launchLink !== null) deepLinks.handle(launchLink);
+
   // Every web contents, now or later, gets the same navigation policy.
   app.on('web-contents-created', (_event, contents) => guardNavigation(contents, navigationPolicy));
-  app.on('second-instance', showWindow);
+  // ...and on a later launch the second instance passes its arguments here, then quits.
+  app.on('second-instance', (_event, argv) => {
+    showWindow();
+    const link = deepLinkInArgv(argv);
+    if (link !== null) deepLinks.handle(link);
+  });
   app.on('before-quit', () => {
     quitting = true;
   });
@@ -136,6 +163,7 @@ function main(): void {
       buildWindowOptions({
         preloadPath,
         iconPath: icon('icon-512.png'),
+        packaged: app.isPackaged,
         ...(restored ? { bounds: restored.bounds } : {}),
       }),
     );
@@ -251,6 +279,9 @@ function main(): void {
 
       window = createWindow();
       controller.refresh();
+      const contents = window.webContents;
+      if (contents.isLoading()) contents.once('did-finish-load', () => deepLinks.ready());
+      else deepLinks.ready();
 
       watchConnectivity({
         powerMonitor,

@@ -10,12 +10,15 @@ const calls = [];
 const record = (name, ...args) =>
   calls.push({ name, args: JSON.parse(JSON.stringify(args ?? null) ?? 'null') });
 const noop = () => undefined;
+/** The app's event listeners, so a test can play a later event (second-instance, open-url). */
+const listeners = new Map();
 
 class FakeWebContents {
   mainFrame = { url: 'app://chat/index.html', parent: null, processId: 1, routingId: 1 };
   on = noop;
   once = noop;
-  send = noop;
+  send = (channel, payload) => record('webContents.send', channel, payload);
+  isLoading = () => false;
   isDestroyed = () => false;
   setWindowOpenHandler = noop;
 }
@@ -68,8 +71,13 @@ export const app = {
     record('requestSingleInstanceLock');
     return true;
   },
-  on: (event) => record('app.on', event),
+  on: (event, listener) => {
+    record('app.on', event);
+    listeners.set(event, listener);
+  },
   whenReady: () => Promise.resolve(),
+  isDefaultProtocolClient: () => false,
+  setAsDefaultProtocolClient: (scheme) => record('app.setAsDefaultProtocolClient', scheme),
   getPath: () => process.env.CHAT_FAKE_ELECTRON_USER_DATA ?? tmpdir(),
   getVersion: () => '0.0.0-test',
   getName: () => 'chat-test',
@@ -132,6 +140,16 @@ export default {
   shell,
   Tray,
 };
+
+// A second launch (its argv) and a macOS open-url, a moment after start.
+setTimeout(() => {
+  if (process.env.CHAT_FAKE_ELECTRON_SECOND_ARGV) {
+    listeners.get('second-instance')?.({}, JSON.parse(process.env.CHAT_FAKE_ELECTRON_SECOND_ARGV));
+  }
+  if (process.env.CHAT_FAKE_ELECTRON_OPEN_URL) {
+    listeners.get('open-url')?.({ preventDefault: noop }, process.env.CHAT_FAKE_ELECTRON_OPEN_URL);
+  }
+}, 600);
 
 setTimeout(
   () => {
