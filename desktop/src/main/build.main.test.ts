@@ -146,6 +146,13 @@ describe('desktop build', () => {
       ['Open Chat', 'separator', 'Do not disturb', 'Sign out', 'separator', 'Quit Chat'],
     ]);
     expect(args('powerMonitor.on').flat()).toContain('resume');
+    // Crash dumps stay on the machine unless a collection server is configured.
+    expect(args('crashReporter.start')).toEqual([[{ uploadToServer: false }]]);
+    expect(args('Menu.setApplicationMenu')).toEqual([[['File', 'Edit', 'View', 'Window', 'Help']]]);
+    // The log file in the app's log folder (the fake's getPath: the user-data folder).
+    expect(readFileSync(path.join(userData, 'main.log'), 'utf8')).toMatch(
+      /started chat-test 0\.0\.0-test/,
+    );
     expect(args('app.exit')).toEqual([]);
   });
 
@@ -185,6 +192,9 @@ describe('desktop build', () => {
     expect(opened).toEqual(['first-launch', 'second-launch']);
     expect(calls.filter((c) => c.name === 'app.on').map((c) => c.args[0])).toContain('open-url');
     expect(result.stderr).toContain('[chat] ignored a chat: link (malformed id)');
+    expect(readFileSync(path.join(userData, 'main.log'), 'utf8')).toContain(
+      'ignored a chat: link (malformed id)',
+    );
     // Development runs leave the scheme's registration to the installers.
     expect(calls.some((c) => c.name === 'app.setAsDefaultProtocolClient')).toBe(false);
   });
@@ -243,14 +253,24 @@ describe('electron-builder.yml', () => {
       enableEmbeddedAsarIntegrityValidation: true,
       onlyLoadAppFromAsar: true,
       grantFileProtocolExtraPrivileges: false,
+      resetAdHocDarwinSignature: true,
     });
     expect(config).toMatchObject({
       appId: 'com.example.chat',
       productName: 'Chat',
       asar: true,
       directories: { app: 'desktop', buildResources: 'desktop/build' },
-      mac: { target: ['dmg', 'zip'] },
-      win: { target: ['nsis'] },
+      mac: {
+        hardenedRuntime: true,
+        notarize: true,
+        entitlements: 'desktop/build/entitlements.mac.plist',
+        target: [
+          { target: 'dmg', arch: ['arm64', 'x64'] },
+          { target: 'zip', arch: ['arm64', 'x64'] },
+        ],
+      },
+      win: { target: [{ target: 'nsis', arch: ['x64', 'arm64'] }] },
+      protocols: [{ name: 'Chat link', schemes: ['chat'] }],
       linux: { target: ['AppImage', 'deb'] },
       publish: { provider: 'generic', url: 'https://updates.invalid/chat' },
     });
@@ -260,6 +280,7 @@ describe('electron-builder.yml', () => {
       'tray-32.png',
       'trayTemplate.png',
       'trayTemplate@2x.png',
+      'entitlements.mac.plist',
     ]) {
       expect(existsSync(path.join(desktopDir, 'build', icon)), icon).toBe(true);
     }

@@ -5,12 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import {
   BrowserWindow,
   Menu,
   Notification,
   Tray,
   app,
+  crashReporter,
   ipcMain,
   nativeImage,
   net,
@@ -47,7 +49,9 @@ import { createSettingsStore } from '../core/storage/settings';
 import { electronSettingsStorage } from '../core/storage/settings.main';
 import { createShell } from './bridge/shell.main';
 import { createTrayController, trayIconFile } from './indicators/tray.main';
+import { createRotatingLog, type RotatingLog } from './system/log-file.main';
 import { startAutoUpdate } from './system/updater.main';
+import { appMenuTemplate, contextMenuTemplate } from './window/app-menu.main';
 import { buildWindowOptions } from './window/window.main';
 import { loadWindowState, restoreWindowState, trackWindowState } from './window/window-state.main';
 
@@ -68,9 +72,26 @@ function buildUpdateUrl(): string {
   );
 }
 
+/** The log file in the app's log folder (Help > Open logs folder); set in main(). */
+let logFile: RotatingLog | null = null;
+
 const log = (message: string, error?: unknown): void => {
   console.error(`[chat] ${message}`, ...(error === undefined ? [] : [error]));
+  const detail =
+    error === undefined
+      ? ''
+      : ` ${error instanceof Error ? (error.stack ?? error.message) : inspect(error)}`;
+  logFile?.write(`${new Date().toISOString()} ${message}${detail}`);
 };
+
+// Crash dumps are collected locally (the app's crashDumps folder) and uploaded only when a
+// collection server is configured (CHAT_CRASH_REPORT_URL, https).
+const crashReportUrl = process.env.CHAT_CRASH_REPORT_URL?.trim() ?? '';
+crashReporter.start(
+  crashReportUrl.startsWith('https://')
+    ? { uploadToServer: true, submitURL: crashReportUrl, compress: true }
+    : { uploadToServer: false },
+);
 
 // Must happen before `ready`: a standard, secure scheme gets a real origin (for CSP
 // 'self' and the IPC sender check) and may load ES modules.
@@ -96,6 +117,8 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 function main(): void {
+  logFile = createRotatingLog({ dir: app.getPath('logs') });
+  logFile.write(`${new Date().toISOString()} started ${app.getName()} ${app.getVersion()}`);
   let window: BrowserWindow | null = null;
   let tray: Tray | null = null;
   // Set once the app is ready: the store and `screen` are not usable before.
@@ -181,6 +204,15 @@ function main(): void {
       }
     });
     created.on('focus', () => shellController?.refresh());
+    // Spelling suggestions and the edit actions on right click.
+    created.webContents.on('context-menu', (_event, params) => {
+      const items = contextMenuTemplate(params, {
+        replaceMisspelling: (word) => created.webContents.replaceMisspelling(word),
+        addToDictionary: (word) =>
+          created.webContents.session.addWordToSpellCheckerDictionary(word),
+      });
+      if (items.length > 0) Menu.buildFromTemplate(items).popup({ window: created });
+    });
     created
       .loadURL(entryUrlWithServer(APP_ENTRY_URL, defaultServerUrl(process.env)))
       .catch((error: unknown) => log('could not load the UI', error));
@@ -201,6 +233,23 @@ function main(): void {
         }),
       );
       installPermissionHandlers(session.defaultSession, isAppUrl);
+      Menu.setApplicationMenu(
+        Menu.buildFromTemplate(
+          appMenuTemplate({
+            platform: process.platform,
+            appName: app.getName(),
+            packaged: app.isPackaged,
+            openLogsFolder: () => {
+              electronShell.openPath(app.getPath('logs')).then(
+                (problem) => {
+                  if (problem !== '') log(`could not open the logs folder: ${problem}`);
+                },
+                (error: unknown) => log('could not open the logs folder', error),
+              );
+            },
+          }),
+        ),
+      );
 
       const store = new ElectronStore({ name: 'chat' }) as unknown as KeyValueStore;
       windowStateStore = store;

@@ -92,8 +92,10 @@ export const ipcMain = {
   removeHandler: noop,
 };
 export const Menu = {
-  buildFromTemplate: (template) => template.map((item) => item.label ?? item.type),
+  buildFromTemplate: (template) => template.map((item) => item.label ?? item.role ?? item.type),
+  setApplicationMenu: (menu) => record('Menu.setApplicationMenu', menu),
 };
+export const crashReporter = { start: (options) => record('crashReporter.start', options) };
 export const nativeImage = { createFromPath: (p) => p };
 export const net = { isOnline: () => true };
 export const powerMonitor = {
@@ -122,11 +124,12 @@ export const session = {
     setPermissionCheckHandler: () => record('setPermissionCheckHandler'),
   },
 };
-export const shell = { openExternal: () => Promise.resolve() };
+export const shell = { openExternal: () => Promise.resolve(), openPath: () => Promise.resolve('') };
 
 export default {
   app,
   BrowserWindow,
+  crashReporter,
   ipcMain,
   Menu,
   nativeImage,
