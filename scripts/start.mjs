@@ -8,7 +8,11 @@ import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { FETCH_ELECTRON_COMMAND, electronBinaryPath } from '../desktop/scripts/electron-binary.mjs';
+import {
+  FETCH_ELECTRON_COMMAND,
+  electronBinaryPath,
+  electronPackageDir,
+} from '../desktop/scripts/electron-binary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -114,14 +118,44 @@ async function waitForHealth() {
   return false;
 }
 
+/**
+ * Electron's binary, fetched once when it is missing: electron's own install script runs
+ * with its progress on this terminal. Null when it is still missing afterwards (offline, a
+ * blocked download host, or ELECTRON_SKIP_BINARY_DOWNLOAD set on purpose).
+ */
+async function electronBinaryOrFetch() {
+  const present = electronBinaryPath();
+  if (present !== null) return present;
+  const dir = electronPackageDir();
+  if (dir === null || /^(1|true|yes)$/i.test(process.env.ELECTRON_SKIP_BINARY_DOWNLOAD ?? '')) {
+    return null;
+  }
+  console.log(
+    "chat: Electron's binary is missing; fetching it once (node_modules/electron/install.js)…",
+  );
+  const fetched = await new Promise((resolve) => {
+    // Progress on this terminal; a child so Ctrl-C during the download stops it too.
+    const child = spawn(process.execPath, [join(dir, 'install.js')], {
+      cwd: root,
+      stdio: 'inherit',
+      // @electron/get draws its progress bar unless told not to.
+      env: { ...process.env, ELECTRON_GET_NO_PROGRESS: '' },
+    });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
+  });
+  return fetched ? electronBinaryPath() : null;
+}
+
 waitForHealth().then(
-  (healthy) => {
+  async (healthy) => {
     if (stopping) return;
     if (!healthy) {
       console.error(`chat: the API did not answer at ${apiUrl}/api/health within a minute.`);
       return;
     }
-    const binary = electronBinaryPath();
+    const binary = desktopReady ? await electronBinaryOrFetch() : electronBinaryPath();
+    if (stopping) return;
     if (binary === null || !desktopReady) {
       console.log(
         binary === null

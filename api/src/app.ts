@@ -24,6 +24,7 @@ import { Membership } from './conversations/membership';
 import { conversationsRoutes } from './conversations/routes';
 import { ConversationsService } from './conversations/service';
 import { docsRoutes } from './docs/routes';
+import { healthRoutes } from './health/routes';
 import { clientAddressResolver } from './http/client-address';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/errors';
@@ -37,6 +38,12 @@ import {
   createUploadLimiter,
 } from './messages/send-limiter';
 import { MessagesService } from './messages/service';
+import {
+  ApiMetrics,
+  httpMetrics,
+  instrumentMessageStore,
+  metricsEndpoint,
+} from './metrics/metrics';
 import { messagingSocketFeature } from './messages/socket';
 import { TypingService } from './messages/typing';
 import { PresenceService } from './presence/service';
@@ -91,6 +98,8 @@ export interface App {
   services: AppServices;
   /** Every REST route served (method and OpenAPI path), for the docs and their test. */
   routes: readonly RouteInfo[];
+  /** The Prometheus metrics (served per METRICS_PORT / METRICS_TOKEN). */
+  metrics: ApiMetrics;
   /** Resolves with the bound address; defaults to config.port / config.host. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, disconnects sockets, ends keep-alive connections. The store stays open. */
@@ -171,6 +180,13 @@ export function createApp(deps: AppDeps): App {
     clock,
     clientAddressOf,
   });
+  const metrics = new ApiMetrics({
+    connectedSockets: () => realtime.io.of('/').sockets.size,
+    passwordQueue: () => passwords.queue(),
+    // Read at scrape time, once the push service below exists.
+    pushQueue: () => push.busy,
+    ...(scaleOut ? { redisErrors: () => scaleOut.redisErrors() } : {}),
+  });
   const notifier = createSocketNotifier(realtime.io);
   const membership = new Membership(store.conversations);
   const presence = new PresenceService({
@@ -243,7 +259,7 @@ export function createApp(deps: AppDeps): App {
     uploads,
   });
   const messages = new MessagesService({
-    messages: store.messages,
+    messages: instrumentMessageStore(store.messages, metrics),
     announcer: conversations,
     membership,
     limiter: createSendLimiter({ enabled: config.rateLimits, shared: scaleOut?.limiterStore }),
@@ -286,7 +302,10 @@ export function createApp(deps: AppDeps): App {
   // Every REST route of the protocol's table, each answered by its feature's handler.
   const router = routeTableRouter(
     {
-      health: () => ({ status: 200, body: { status: 'ok' } }),
+      ...healthRoutes({
+        pingStore: () => store.ping(),
+        pingRedis: scaleOut ? () => scaleOut.ping() : undefined,
+      }),
       ...docsRoutes(),
       ...authRoutes(auth),
       ...usersRoutes(users, auth),
@@ -310,7 +329,8 @@ export function createApp(deps: AppDeps): App {
   );
 
   koa
-    .use(requestLogging(logger))
+    .use(requestLogging(logger, clientAddressOf))
+    .use(httpMetrics(metrics))
     .use(errorMiddleware(logger))
     .use(async (ctx, next) => {
       ctx.state.clientAddress = clientAddressOf(ctx.req);
@@ -334,6 +354,7 @@ export function createApp(deps: AppDeps): App {
       }),
     )
     .use(sessionCookies({ maxAgeSeconds: config.refreshTokenTtlSeconds }));
+  koa.use(metricsEndpoint(metrics, config.metricsToken));
   koa.use(router.routes());
   // Last: only what no API route answered reaches the web client.
   koa.use(webClient({ root: deps.webRoot }));
@@ -375,6 +396,7 @@ export function createApp(deps: AppDeps): App {
   return {
     server,
     io: realtime.io,
+    metrics,
     services: {
       auth,
       users,

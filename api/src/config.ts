@@ -2,9 +2,9 @@ import { createECDH, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LIMITS, UPLOAD_LIMITS } from '@chat/protocol';
 import { checkTrustProxy } from './http/client-address';
+import { API_ROOT } from './paths';
 import { parseDatabaseUrl } from './store/index';
 import type { S3Settings } from './uploads/s3-storage';
 
@@ -78,6 +78,13 @@ export interface Config {
    * loopback or private addresses (tests with a local push service only).
    */
   pushAllowPrivateEndpoints: boolean;
+  /**
+   * Prometheus metrics: `/metrics` on a port of its own (`METRICS_PORT`, on `METRICS_HOST`,
+   * default HOST) and/or on the API's port behind `METRICS_TOKEN`. Both null: off.
+   */
+  metricsPort: number | null;
+  metricsHost: string;
+  metricsToken: string | null;
   production: boolean;
   /** Problems that did not stop the start but must be logged. */
   warnings: string[];
@@ -119,7 +126,6 @@ export class ConfigError extends Error {
   }
 }
 
-const API_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SQLITE_PATH = resolve(API_ROOT, 'data', 'chat.sqlite');
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -542,6 +548,19 @@ export function loadConfig(env: Env = process.env): Config {
     if (production) throw new ConfigError(`${note}, refused with NODE_ENV=production`);
     warnings.push(note);
   }
+  const metricsPort =
+    nonEmpty(env, 'METRICS_PORT') === undefined ? null : integer(env, 'METRICS_PORT', 0, 1, 65_535);
+  if (metricsPort !== null && metricsPort === port) {
+    throw new ConfigError('METRICS_PORT must differ from PORT');
+  }
+  const metricsHost = nonEmpty(env, 'METRICS_HOST') ?? host;
+  if (/\s/.test(metricsHost)) {
+    throw new ConfigError(`METRICS_HOST must be an address or host name, got "${metricsHost}"`);
+  }
+  const metricsToken = nonEmpty(env, 'METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    throw new ConfigError('METRICS_TOKEN must be 16 to 256 printable characters without spaces');
+  }
 
   return {
     port,
@@ -568,6 +587,9 @@ export function loadConfig(env: Env = process.env): Config {
     s3,
     vapid,
     pushAllowPrivateEndpoints,
+    metricsPort,
+    metricsHost,
+    metricsToken,
     production,
     warnings,
   };

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { createApp, type App } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './http/logging';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics';
 import { describeRedis, startScaleOut, type ScaleOut } from './scale/index';
 import { openStore } from './store/index';
 import type { Store } from './store/types';
@@ -60,6 +61,7 @@ function stopOnSignals(
   store: Store,
   scaleOut: ScaleOut | undefined,
   logger: Logger,
+  metricsServer: MetricsServer | undefined,
 ): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -75,8 +77,7 @@ function stopOnSignals(
     }, SHUTDOWN_DEADLINE_MS).unref();
     safeLog(() => logger.info({ signal }, 'shutting down'));
     // Order matters: stop taking requests and sockets, then flush and close the store.
-    app
-      .close()
+    Promise.all([app.close(), metricsServer?.close()])
       .then(() => scaleOut?.close())
       .then(() => store.close())
       .then(
@@ -122,7 +123,29 @@ async function main(): Promise<void> {
     await store.close().catch(() => undefined);
     fail(`cannot listen on ${config.host}:${config.port}: ${errorText(err)}`);
   }
-  stopOnSignals(app, store, scaleOut, logger);
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsPort !== null) {
+    try {
+      metricsServer = await startMetricsServer({
+        metrics: app.metrics,
+        port: config.metricsPort,
+        host: config.metricsHost,
+        token: config.metricsToken,
+      });
+    } catch (err) {
+      await app.close().catch(() => undefined);
+      await scaleOut?.close().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      fail(
+        `cannot listen for metrics on ${config.metricsHost}:${config.metricsPort}: ${errorText(err)}`,
+      );
+    }
+    logger.info(
+      { metricsPort: metricsServer.port },
+      `metrics on http://${config.metricsHost}:${metricsServer.port}/metrics`,
+    );
+  }
+  stopOnSignals(app, store, scaleOut, logger, metricsServer);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   logger.info(
     {

@@ -1096,8 +1096,13 @@ export function describeStoreContract(
     });
 
     describe('ping', () => {
-      it('resolves while the database answers and rejects with StoreUnavailable once closed', async () => {
+      it('answers while the store is open, with or without data', async () => {
         await expect(store.ping()).resolves.toBeUndefined();
+        await user('alice');
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+
+      it('rejects with StoreUnavailable once the store is closed', async () => {
         await store.close();
         await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailable);
       });

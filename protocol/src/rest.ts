@@ -205,6 +205,18 @@ export type DeleteMeRequest = z.input<typeof DeleteMeRequest>;
 
 export const HealthResponse = z.object({ status: z.literal('ok') });
 
+/** One dependency's answer to a readiness check. */
+export const ReadinessCheck = z.object({
+  status: z.enum(['ok', 'not_configured']),
+  /** How long it took to answer, in milliseconds; absent when not configured. */
+  ms: z.number().nonnegative().optional(),
+});
+export const ReadinessResponse = z.object({
+  status: z.literal('ok'),
+  checks: z.object({ store: ReadinessCheck, redis: ReadinessCheck }),
+});
+export type ReadinessResponse = z.infer<typeof ReadinessResponse>;
+
 // ---- Users -----------------------------------------------------------------
 
 /** Query values arrive as strings; a limit outside its range is refused, not clamped. */

@@ -15,6 +15,7 @@ import {
   ConversationListResponse,
   CreateConversationRequest,
   HealthResponse,
+  ReadinessResponse,
   HistoryQuery,
   HistoryResponse,
   EditMessageRequest,
@@ -187,6 +188,33 @@ export const ROUTES = defineRoutes({
     responses: { 200: json(HealthResponse, 'The API is ready.') },
     errors: [],
     docs: { tag: 'health', summary: 'Readiness' },
+  },
+  healthLive: {
+    method: 'GET',
+    path: '/api/health/live',
+    auth: false,
+    responses: {
+      200: json(HealthResponse, 'The process answers HTTP. Nothing else is checked.'),
+    },
+    errors: [],
+    docs: { tag: 'health', summary: 'Liveness (for a process supervisor)' },
+  },
+  healthReady: {
+    method: 'GET',
+    path: '/api/health/ready',
+    auth: false,
+    responses: {
+      200: json(
+        ReadinessResponse,
+        'The store and, when configured, Redis answered within the deadline (2 s each).',
+      ),
+    },
+    // `unavailable` (503, naming what failed), as any route can.
+    errors: [],
+    docs: {
+      tag: 'health',
+      summary: 'Readiness of the dependencies (for load balancers and healthchecks)',
+    },
   },
   openapi: {
     method: 'GET',

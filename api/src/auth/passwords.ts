@@ -29,6 +29,16 @@ export class Semaphore {
   /** Map order is the rotation: an owner served goes to the back. */
   private readonly lines = new Map<string, (() => void)[]>();
 
+  /** Tasks waiting for a slot. */
+  get waiting(): number {
+    return this.waitingCount;
+  }
+
+  /** Tasks holding a slot. */
+  get running(): number {
+    return this.active;
+  }
+
   constructor(
     private readonly slots: number,
     private readonly maxWaiting: number = Number.POSITIVE_INFINITY,
@@ -104,6 +114,8 @@ export interface PasswordHasher {
   verifyDummy(password: string, owner?: string): Promise<void>;
   /** True when the stored hash is weaker than the configured parameters (or not argon2id). */
   needsRehash(passwordHash: string): boolean;
+  /** Hashes waiting for a thread and hashes running now (for metrics). */
+  queue(): { waiting: number; running: number };
   /** Ends the hashing threads. */
   close(): Promise<void>;
 }
@@ -144,6 +156,7 @@ export function createPasswordHasher(
       await gate.run(() => pool.verify(hash, password), owner);
     },
     close: () => pool.close(),
+    queue: () => ({ waiting: gate.waiting, running: gate.running }),
     needsRehash: (passwordHash) => {
       const stored = phcParams(passwordHash);
       if (!stored) return true;

@@ -115,7 +115,7 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   rate_limited: 'Too many requests; wait the seconds `Retry-After` gives.',
   internal: 'A bug on the server; the message says nothing about internals.',
   unavailable:
-    'The database or another dependency cannot be reached right now; `Retry-After` says when to try again. Nothing was changed, or the change is safe to repeat.',
+    'The database or another dependency cannot be reached right now (`details` names which); `Retry-After` says when to try again. Nothing was changed, or the change is safe to repeat.',
 };
 
 function errors(codes: readonly ErrorCode[]): Record<string, unknown> {

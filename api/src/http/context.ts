@@ -8,6 +8,8 @@ export interface AppState {
   clientAddress: string;
   /** Set by `requireAuth` on routes that need a caller. */
   auth?: AccessClaims;
+  /** The route table's name of the matched route (for metrics and logs); unset when none matched. */
+  routeName?: string;
 }
 
 export type AppContext = ParameterizedContext<AppState>;

@@ -19,7 +19,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   payload_too_large: 'The request body is too large.',
   rate_limited: 'Too many requests. Try again later.',
   internal: 'Something went wrong on our side.',
-  unavailable: 'The service cannot reach its database right now. Try again shortly.',
+  unavailable: 'A service the API depends on cannot be reached right now. Try again shortly.',
 };
 
 /**

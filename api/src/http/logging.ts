@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import { pino, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import type { LogLevel } from '../config';
 import type { AppState } from './context';
 
@@ -32,30 +34,68 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
   return destination ? pino(options, destination) : pino(options);
 }
 
+/** An incoming `X-Request-Id` is kept when it is this tame; otherwise a new id is made. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The path without the query string: search terms are what people typed. */
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const query = raw.indexOf('?');
+  return query === -1 ? raw : raw.slice(0, query);
+}
+
 /**
- * Gives each request an id (returned as `X-Request-Id`, so error bodies stay identical
- * across requests) and logs method, path, status and duration. Query strings are left
- * out: search terms are what people typed.
+ * One log line per request through pino-http: method, path (never the query string),
+ * status, response time, the route table's name, the client address (from TRUST_PROXY's
+ * proxies' X-Forwarded-For, see client-address.ts) and the request id. A request id a
+ * proxy or client sent as `X-Request-Id` is honoured when it is 1-128 characters of
+ * A-Z a-z 0-9 . _ : - (so one id follows a request through the proxy's logs and ours);
+ * otherwise one is made. Either way it is echoed as `X-Request-Id`, so error bodies stay
+ * identical across requests. Headers and bodies are never logged.
  */
-export function requestLogging(logger: Logger): Middleware<AppState> {
+export function requestLogging(
+  logger: Logger,
+  clientAddressOf: (req: IncomingMessage) => string,
+): Middleware<AppState> {
+  const routes = new WeakMap<IncomingMessage, string>();
+  const httpLogger = pinoHttp({
+    logger,
+    quietReqLogger: true,
+    genReqId: (req, res) => {
+      const incoming = req.headers['x-request-id'];
+      const id =
+        typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    serializers: {
+      req: (req: { method?: string; url?: string }) => ({
+        method: req.method,
+        path: pathOf(req.url),
+      }),
+      res: (res: { statusCode?: number }) => ({ status: res.statusCode }),
+    },
+    // Server errors are logged with their stack by the error middleware; this line is
+    // the access log's record of them.
+    customLogLevel: (_req, res, err) =>
+      err !== undefined || res.statusCode >= 500 ? 'warn' : 'info',
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request',
+    customProps: (req) => {
+      const route = routes.get(req);
+      return route === undefined
+        ? { clientAddress: clientAddressOf(req) }
+        : { clientAddress: clientAddressOf(req), route };
+    },
+  });
   return async (ctx, next) => {
-    const started = performance.now();
-    const requestId = randomUUID();
-    ctx.state.requestId = requestId;
-    ctx.set('X-Request-Id', requestId);
+    httpLogger(ctx.req, ctx.res);
+    // genReqId above always makes a string.
+    ctx.state.requestId = typeof ctx.req.id === 'string' ? ctx.req.id : '';
     try {
       await next();
     } finally {
-      logger.info(
-        {
-          reqId: requestId,
-          method: ctx.method,
-          path: ctx.path,
-          status: ctx.status,
-          ms: Math.round(performance.now() - started),
-        },
-        'request',
-      );
+      if (ctx.state.routeName !== undefined) routes.set(ctx.req, ctx.state.routeName);
     }
   };
 }

@@ -190,7 +190,9 @@ describe('routeTableRouter', () => {
     for (const layer of router.stack) {
       const spec = ROUTES[layer.name as RouteName];
       expect(layer.methods).toContain(spec.method);
-      expect(layer.stack.length, String(layer.name)).toBe(spec.auth ? 2 : 1);
+      // The route's name for metrics and logs, then authentication where the table asks.
+      expect(layer.stack.length, String(layer.name)).toBe(spec.auth ? 3 : 2);
+      if (spec.auth) expect(layer.stack[1], String(layer.name)).toBe(stubAuth);
     }
   });
 });

@@ -116,9 +116,17 @@ export function routeTableRouter(
       // Koa would otherwise write the status text ("Created") as a body.
       else if (reply.status !== 204) ctx.body = '';
     };
-    router.register(spec.path, [spec.method], spec.auth ? [requireAuth, answer] : [answer], {
-      name,
-    });
+    // First in the route's chain, so a request refused by requireAuth is still named.
+    const named: Middleware<AppState> = (ctx, next) => {
+      ctx.state.routeName = name;
+      return next();
+    };
+    router.register(
+      spec.path,
+      [spec.method],
+      spec.auth ? [named, requireAuth, answer] : [named, answer],
+      { name },
+    );
   }
   return router;
 }

@@ -65,7 +65,7 @@ export interface EndpointPolicy {
 
 const systemResolve = (host: string): Promise<string[]> =>
   new Promise((resolve, reject) => {
-    dnsLookup(host, { all: true, verbatim: true }, (err, addresses: LookupAddress[]) => {
+    dnsLookup(host, { all: true, order: 'verbatim' }, (err, addresses: LookupAddress[]) => {
       if (err) reject(err);
       else resolve(addresses.map((entry) => entry.address));
     });
@@ -123,7 +123,7 @@ export function publicOnlyLookup(
     family?: number,
   ) => void,
 ): void {
-  dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses: LookupAddress[]) => {
+  dnsLookup(hostname, { all: true, order: 'verbatim' }, (err, addresses: LookupAddress[]) => {
     if (err) {
       callback(err, []);
       return;

@@ -42,6 +42,10 @@ export interface ScaleOut {
     typing: TypingService;
     membership?: Membership;
   }): void;
+  /** Error events so far per Redis connection (command, subscriber, adapter pub/sub), for metrics. */
+  redisErrors(): Readonly<Record<string, number>>;
+  /** Resolves when Redis answers a PING on the command connection (readiness checks). */
+  ping(): Promise<void>;
   /** Hands this instance's users to the others; call before sockets are closed. */
   detach(): Promise<void>;
   /** Closes the Redis connections; call after the app has closed. */
@@ -68,6 +72,18 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
   const adapterPub = connectRedis(options.redisUrl, 'chat-adapter-pub', log);
   const adapterSub = connectRedis(options.redisUrl, 'chat-adapter-sub', log);
   const clients: Redis[] = [command, subscriber, adapterPub, adapterSub];
+  const errorCounts: Record<string, number> = {};
+  for (const [client, name] of [
+    [command, 'command'],
+    [subscriber, 'subscriber'],
+    [adapterPub, 'adapter-pub'],
+    [adapterSub, 'adapter-sub'],
+  ] as const) {
+    errorCounts[name] = 0;
+    client.on('error', () => {
+      errorCounts[name] = (errorCounts[name] ?? 0) + 1;
+    });
+  }
   try {
     await Promise.all(clients.map((client) => waitReady(client, options.redisUrl)));
   } catch (err) {
@@ -163,6 +179,10 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
         });
       });
     },
+    // While Redis is away ioredis queues the command, so this waits rather than failing
+    // fast: the caller puts a deadline on it.
+    ping: () => command.ping().then(() => undefined),
+    redisErrors: () => ({ ...errorCounts }),
     detach: () => presenceTracker.detach(),
     async close() {
       await Promise.all(

@@ -92,6 +92,18 @@ const REST_MATRIX: RestRow[] = [
   },
   {
     method: 'GET',
+    path: '/api/health/live',
+    run: (api, c) => api.http.get('/api/health/live', { token: c.token }),
+    expect: PUBLIC,
+  },
+  {
+    method: 'GET',
+    path: '/api/health/ready',
+    run: (api, c) => api.http.get('/api/health/ready', { token: c.token }),
+    expect: PUBLIC,
+  },
+  {
+    method: 'GET',
     path: '/api/openapi.json',
     run: (api, c) => api.http.get('/api/openapi.json', { token: c.token }),
     expect: PUBLIC,

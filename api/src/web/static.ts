@@ -8,10 +8,10 @@
  * working and `/` says how to build it.
  */
 import { existsSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve } from 'node:path';
 import { send } from '@koa/send';
 import type { Middleware } from 'koa';
+import { API_ROOT } from '../paths';
 
 /**
  * Text written by other people is shown in this page: no inline script or style, ever.
@@ -35,10 +35,7 @@ export const WEB_CLIENT_CSP = [
 ].join('; ');
 
 /** Where `npm run build:web` writes the web client. */
-export const DEFAULT_WEB_ROOT = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../desktop/dist/web',
-);
+export const DEFAULT_WEB_ROOT = resolve(API_ROOT, '../desktop/dist/web');
 
 const NOT_BUILT = [
   'The web client is not built.',
@@ -63,7 +60,9 @@ function isApiPath(path: string): boolean {
     path === '/api' ||
     path.startsWith('/api/') ||
     path === '/socket.io' ||
-    path.startsWith('/socket.io/')
+    path.startsWith('/socket.io/') ||
+    path === '/metrics' ||
+    path.startsWith('/metrics/')
   );
 }
 

@@ -100,6 +100,8 @@ describe('desktop build', () => {
           ...process.env,
           CHAT_FAKE_ELECTRON_REPORT: report,
           CHAT_FAKE_ELECTRON_USER_DATA: userData,
+          PORT: '4123',
+          CHAT_SERVER_URL: '',
         },
         timeout: 20_000,
       },
@@ -134,7 +136,9 @@ describe('desktop build', () => {
         preload: path.join(out, 'preload', 'index.cjs'),
       },
     });
-    expect(args('loadURL')).toEqual([['app://chat/index.html']]);
+    expect(args('loadURL')).toEqual([
+      ['app://chat/index.html?server=http%3A%2F%2F127.0.0.1%3A4123'],
+    ]);
     expect(args('window.on').flat()).toEqual(
       expect.arrayContaining(['resize', 'move', 'maximize', 'unmaximize', 'close']),
     );
@@ -142,7 +146,57 @@ describe('desktop build', () => {
       ['Open Chat', 'separator', 'Do not disturb', 'Sign out', 'separator', 'Quit Chat'],
     ]);
     expect(args('powerMonitor.on').flat()).toContain('resume');
+    // Crash dumps stay on the machine unless a collection server is configured.
+    expect(args('crashReporter.start')).toEqual([[{ uploadToServer: false }]]);
+    expect(args('Menu.setApplicationMenu')).toEqual([[['File', 'Edit', 'View', 'Window', 'Help']]]);
+    // The log file in the app's log folder (the fake's getPath: the user-data folder).
+    expect(readFileSync(path.join(userData, 'main.log'), 'utf8')).toMatch(
+      /started chat-test 0\.0\.0-test/,
+    );
     expect(args('app.exit')).toEqual([]);
+  });
+
+  it('opens chat://conversation/ID links from the first launch, a second launch and open-url; ignores malformed ones with a log line', () => {
+    const report = path.join(out, 'fake-electron-deep-links.json');
+    const userData = mkdtempSync(path.join(out, 'user-data-'));
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        path.join(import.meta.dirname, 'testing', 'register-fake-electron.mjs'),
+        path.join(out, 'main', 'index.js'),
+        'chat://conversation/first-launch',
+      ],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          CHAT_FAKE_ELECTRON_REPORT: report,
+          CHAT_FAKE_ELECTRON_USER_DATA: userData,
+          CHAT_FAKE_ELECTRON_SECOND_ARGV: JSON.stringify([
+            '/opt/Chat/chat',
+            'chat://conversation/second-launch',
+          ]),
+          CHAT_FAKE_ELECTRON_OPEN_URL: 'chat://conversation/<bad>',
+        },
+        timeout: 20_000,
+      },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const calls = JSON.parse(readFileSync(report, 'utf8')) as { name: string; args: unknown[] }[];
+    const opened = calls
+      .filter((c) => c.name === 'webContents.send' && c.args[0] === IPC_CHANNELS.event)
+      .map((c) => c.args[1] as { type: string; conversationId?: string })
+      .filter((event) => event.type === 'open-conversation')
+      .map((event) => event.conversationId);
+    expect(opened).toEqual(['first-launch', 'second-launch']);
+    expect(calls.filter((c) => c.name === 'app.on').map((c) => c.args[0])).toContain('open-url');
+    expect(result.stderr).toContain('[chat] ignored a chat: link (malformed id)');
+    expect(readFileSync(path.join(userData, 'main.log'), 'utf8')).toContain(
+      'ignored a chat: link (malformed id)',
+    );
+    // Development runs leave the scheme's registration to the installers.
+    expect(calls.some((c) => c.name === 'app.setAsDefaultProtocolClient')).toBe(false);
   });
 
   it('bundles the preload as one small CommonJS file that requires only electron', () => {
@@ -199,14 +253,24 @@ describe('electron-builder.yml', () => {
       enableEmbeddedAsarIntegrityValidation: true,
       onlyLoadAppFromAsar: true,
       grantFileProtocolExtraPrivileges: false,
+      resetAdHocDarwinSignature: true,
     });
     expect(config).toMatchObject({
       appId: 'com.example.chat',
       productName: 'Chat',
       asar: true,
       directories: { app: 'desktop', buildResources: 'desktop/build' },
-      mac: { target: ['dmg', 'zip'] },
-      win: { target: ['nsis'] },
+      mac: {
+        hardenedRuntime: true,
+        notarize: true,
+        entitlements: 'desktop/build/entitlements.mac.plist',
+        target: [
+          { target: 'dmg', arch: ['arm64', 'x64'] },
+          { target: 'zip', arch: ['arm64', 'x64'] },
+        ],
+      },
+      win: { target: [{ target: 'nsis', arch: ['x64', 'arm64'] }] },
+      protocols: [{ name: 'Chat link', schemes: ['chat'] }],
       linux: { target: ['AppImage', 'deb'] },
       publish: { provider: 'generic', url: 'https://updates.invalid/chat' },
     });
@@ -216,6 +280,7 @@ describe('electron-builder.yml', () => {
       'tray-32.png',
       'trayTemplate.png',
       'trayTemplate@2x.png',
+      'entitlements.mac.plist',
     ]) {
       expect(existsSync(path.join(desktopDir, 'build', icon)), icon).toBe(true);
     }

@@ -5,6 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import {
   BrowserWindow,
   Menu,
@@ -12,6 +13,7 @@ import {
   Tray,
   app,
   dialog,
+  crashReporter,
   ipcMain,
   nativeImage,
   net,
@@ -30,6 +32,8 @@ import {
   createAppProtocolHandler,
   isAppUrl,
 } from './security/app-protocol.main';
+import { defaultServerUrl, entryUrlWithServer } from './system/default-server.main';
+import { DEEP_LINK_SCHEME, createDeepLinkRouter, deepLinkInArgv } from './system/deep-link.main';
 import { applyBadge } from './indicators/badge.main';
 import { createBridgeHandlers } from './bridge/handlers.main';
 import { watchConnectivity } from './system/connectivity.main';
@@ -47,8 +51,10 @@ import { createSettingsStore } from '../core/storage/settings';
 import { electronSettingsStorage } from '../core/storage/settings.main';
 import { createShell } from './bridge/shell.main';
 import { createTrayController, trayIconFile } from './indicators/tray.main';
+import { createRotatingLog, type RotatingLog } from './system/log-file.main';
 import { startAutoUpdate } from './system/updater.main';
 import { hideOnClose } from './window/tray-close.main';
+import { appMenuTemplate, contextMenuTemplate } from './window/app-menu.main';
 import { buildWindowOptions } from './window/window.main';
 import { loadWindowState, restoreWindowState, trackWindowState } from './window/window-state.main';
 
@@ -69,9 +75,26 @@ function buildUpdateUrl(): string {
   );
 }
 
+/** The log file in the app's log folder (Help > Open logs folder); set in main(). */
+let logFile: RotatingLog | null = null;
+
 const log = (message: string, error?: unknown): void => {
   console.error(`[chat] ${message}`, ...(error === undefined ? [] : [error]));
+  const detail =
+    error === undefined
+      ? ''
+      : ` ${error instanceof Error ? (error.stack ?? error.message) : inspect(error)}`;
+  logFile?.write(`${new Date().toISOString()} ${message}${detail}`);
 };
+
+// Crash dumps are collected locally (the app's crashDumps folder) and uploaded only when a
+// collection server is configured (CHAT_CRASH_REPORT_URL, https).
+const crashReportUrl = process.env.CHAT_CRASH_REPORT_URL?.trim() ?? '';
+crashReporter.start(
+  crashReportUrl.startsWith('https://')
+    ? { uploadToServer: true, submitURL: crashReportUrl, compress: true }
+    : { uploadToServer: false },
+);
 
 // Must happen before `ready`: a standard, secure scheme gets a real origin (for CSP
 // 'self' and the IPC sender check) and may load ES modules.
@@ -82,6 +105,13 @@ protocol.registerSchemesAsPrivileged([
   },
 ]);
 
+// Installers register chat:// (electron-builder.yml `protocols`); registering again here
+// keeps it pointing at this copy after a move or an update. Not in development, where it
+// would hand the scheme to a bare Electron binary.
+if (app.isPackaged && !app.isDefaultProtocolClient(DEEP_LINK_SCHEME)) {
+  app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
+}
+
 if (!app.requestSingleInstanceLock()) {
   // Another instance owns the profile; it gets `second-instance` and shows its window.
   app.quit();
@@ -90,6 +120,8 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 function main(): void {
+  logFile = createRotatingLog({ dir: app.getPath('logs') });
+  logFile.write(`${new Date().toISOString()} started ${app.getName()} ${app.getVersion()}`);
   let window: BrowserWindow | null = null;
   let tray: Tray | null = null;
   // Set once the app is ready: the store and `screen` are not usable before.
@@ -115,9 +147,28 @@ function main(): void {
     },
   };
 
+  // chat:// links: held until the window's page has loaded, then shown.
+  const deepLinks = createDeepLinkRouter({
+    openConversation: (conversationId) => shellController?.openConversation(conversationId),
+    log: (message) => log(message),
+  });
+  // macOS hands links over as open-url, possibly before `ready`: listen from the start.
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    deepLinks.handle(url);
+  });
+  // Windows and Linux: on first launch the link is an argument...
+  const launchLink = deepLinkInArgv(process.argv);
+  if (launchLink !== null) deepLinks.handle(launchLink);
+
   // Every web contents, now or later, gets the same navigation policy.
   app.on('web-contents-created', (_event, contents) => guardNavigation(contents, navigationPolicy));
-  app.on('second-instance', showWindow);
+  // ...and on a later launch the second instance passes its arguments here, then quits.
+  app.on('second-instance', (_event, argv) => {
+    showWindow();
+    const link = deepLinkInArgv(argv);
+    if (link !== null) deepLinks.handle(link);
+  });
   app.on('before-quit', () => {
     quitting = true;
   });
@@ -138,6 +189,7 @@ function main(): void {
       buildWindowOptions({
         preloadPath,
         iconPath: icon('icon-512.png'),
+        packaged: app.isPackaged,
         ...(restored ? { bounds: restored.bounds } : {}),
       }),
     );
@@ -150,7 +202,18 @@ function main(): void {
     if (windowStateStore !== null) trackWindowState(created, windowStateStore);
     hideOnClose(created, () => quitting);
     created.on('focus', () => shellController?.refresh());
-    created.loadURL(APP_ENTRY_URL).catch((error: unknown) => log('could not load the UI', error));
+    // Spelling suggestions and the edit actions on right click.
+    created.webContents.on('context-menu', (_event, params) => {
+      const items = contextMenuTemplate(params, {
+        replaceMisspelling: (word) => created.webContents.replaceMisspelling(word),
+        addToDictionary: (word) =>
+          created.webContents.session.addWordToSpellCheckerDictionary(word),
+      });
+      if (items.length > 0) Menu.buildFromTemplate(items).popup({ window: created });
+    });
+    created
+      .loadURL(entryUrlWithServer(APP_ENTRY_URL, defaultServerUrl(process.env)))
+      .catch((error: unknown) => log('could not load the UI', error));
     return created;
   }
 
@@ -168,6 +231,23 @@ function main(): void {
         }),
       );
       installPermissionHandlers(session.defaultSession, isAppUrl);
+      Menu.setApplicationMenu(
+        Menu.buildFromTemplate(
+          appMenuTemplate({
+            platform: process.platform,
+            appName: app.getName(),
+            packaged: app.isPackaged,
+            openLogsFolder: () => {
+              electronShell.openPath(app.getPath('logs')).then(
+                (problem) => {
+                  if (problem !== '') log(`could not open the logs folder: ${problem}`);
+                },
+                (error: unknown) => log('could not open the logs folder', error),
+              );
+            },
+          }),
+        ),
+      );
 
       const store = new ElectronStore({ name: 'chat' }) as unknown as KeyValueStore;
       windowStateStore = store;
@@ -264,6 +344,9 @@ function main(): void {
 
       window = createWindow();
       controller.refresh();
+      const contents = window.webContents;
+      if (contents.isLoading()) contents.once('did-finish-load', () => deepLinks.ready());
+      else deepLinks.ready();
 
       watchConnectivity({
         powerMonitor,

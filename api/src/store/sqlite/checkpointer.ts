@@ -97,7 +97,8 @@ export function startCheckpointer(db: Database, options: CheckpointerOptions): C
       resolve();
     });
   });
-  worker.on('error', (error) => {
+  // Typed here: @types/node 24 declares the listener's argument as any.
+  worker.on('error', (error: Error) => {
     // The thread died (say, it could not open the file): the writer checkpoints as usual.
     stats.lastError = error.message;
     if (db.open) db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);

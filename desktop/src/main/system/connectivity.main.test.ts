@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { watchConnectivity, type PowerMonitorLike } from './connectivity.main';
-import { startAutoUpdate, updateFeedUrl } from './updater.main';
+import { UPDATE_CHECK_INTERVAL_MS, startAutoUpdate, updateFeedUrl } from './updater.main';
 
 function fakePowerMonitor() {
   const listeners = new Set<() => void>();
@@ -92,5 +92,31 @@ describe('auto-update', () => {
       url: 'https://u.example/chat',
     });
     expect(updater.checkForUpdatesAndNotify).toHaveBeenCalledOnce();
+  });
+
+  it('checks at start and again every four hours; a failed check is logged, not thrown', async () => {
+    const updater = {
+      setFeedURL: vi.fn(),
+      checkForUpdatesAndNotify: vi.fn(() => Promise.reject(new Error('feed down'))),
+      on: vi.fn(),
+    };
+    const scheduled: { ms: number; run: () => void }[] = [];
+    const logs: string[] = [];
+    await expect(
+      startAutoUpdate({
+        isPackaged: true,
+        env: { CHAT_UPDATE_URL: 'https://u.example/chat' },
+        loadUpdater: () => Promise.resolve(updater),
+        log: (message) => logs.push(message),
+        every: (ms, run) => scheduled.push({ ms, run }),
+      }),
+    ).resolves.toBe(true);
+    expect(scheduled.map((s) => s.ms)).toEqual([UPDATE_CHECK_INTERVAL_MS]);
+    expect(UPDATE_CHECK_INTERVAL_MS).toBe(4 * 60 * 60 * 1000);
+    scheduled[0]?.run();
+    scheduled[0]?.run();
+    await vi.waitFor(() => expect(logs).toHaveLength(3));
+    expect(updater.checkForUpdatesAndNotify).toHaveBeenCalledTimes(3);
+    expect(logs).toEqual(['update check failed', 'update check failed', 'update check failed']);
   });
 });

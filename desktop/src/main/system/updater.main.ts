@@ -25,8 +25,13 @@ export interface UpdaterLike {
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
+/** How often a running app checks the feed again after the check at start. */
+export const UPDATE_CHECK_INTERVAL_MS = 4 * 60 * 60 * 1000;
+
 export interface UpdaterDeps {
   isPackaged: boolean;
+  /** Runs `check` every `ms`; defaults to an unref'd setInterval (never keeps the app alive). */
+  every?: (ms: number, check: () => void) => void;
   env: Record<string, string | undefined>;
   /** Loaded only when an update feed is configured. */
   loadUpdater(): Promise<UpdaterLike>;
@@ -40,6 +45,17 @@ export async function startAutoUpdate(deps: UpdaterDeps): Promise<boolean> {
   const updater = await deps.loadUpdater();
   updater.on('error', (error) => deps.log('auto-update failed', error));
   updater.setFeedURL({ provider: 'generic', url });
-  await updater.checkForUpdatesAndNotify();
+  const check = () =>
+    updater.checkForUpdatesAndNotify().then(
+      () => undefined,
+      (error: unknown) => deps.log('update check failed', error),
+    );
+  const every =
+    deps.every ??
+    ((ms: number, run: () => void) => {
+      setInterval(run, ms).unref();
+    });
+  every(UPDATE_CHECK_INTERVAL_MS, () => void check());
+  await check();
   return true;
 }

@@ -10,12 +10,15 @@ const calls = [];
 const record = (name, ...args) =>
   calls.push({ name, args: JSON.parse(JSON.stringify(args ?? null) ?? 'null') });
 const noop = () => undefined;
+/** The app's event listeners, so a test can play a later event (second-instance, open-url). */
+const listeners = new Map();
 
 class FakeWebContents {
   mainFrame = { url: 'app://chat/index.html', parent: null, processId: 1, routingId: 1 };
   on = noop;
   once = noop;
-  send = noop;
+  send = (channel, payload) => record('webContents.send', channel, payload);
+  isLoading = () => false;
   isDestroyed = () => false;
   setWindowOpenHandler = noop;
 }
@@ -68,8 +71,13 @@ export const app = {
     record('requestSingleInstanceLock');
     return true;
   },
-  on: (event) => record('app.on', event),
+  on: (event, listener) => {
+    record('app.on', event);
+    listeners.set(event, listener);
+  },
   whenReady: () => Promise.resolve(),
+  isDefaultProtocolClient: () => false,
+  setAsDefaultProtocolClient: (scheme) => record('app.setAsDefaultProtocolClient', scheme),
   getPath: () => process.env.CHAT_FAKE_ELECTRON_USER_DATA ?? tmpdir(),
   getVersion: () => '0.0.0-test',
   getName: () => 'chat-test',
@@ -84,8 +92,10 @@ export const ipcMain = {
   removeHandler: noop,
 };
 export const Menu = {
-  buildFromTemplate: (template) => template.map((item) => item.label ?? item.type),
+  buildFromTemplate: (template) => template.map((item) => item.label ?? item.role ?? item.type),
+  setApplicationMenu: (menu) => record('Menu.setApplicationMenu', menu),
 };
+export const crashReporter = { start: (options) => record('crashReporter.start', options) };
 export const nativeImage = { createFromPath: (p) => p };
 export const net = { isOnline: () => true };
 export const powerMonitor = {
@@ -114,7 +124,7 @@ export const session = {
     setPermissionCheckHandler: () => record('setPermissionCheckHandler'),
   },
 };
-export const shell = { openExternal: () => Promise.resolve() };
+export const shell = { openExternal: () => Promise.resolve(), openPath: () => Promise.resolve('') };
 /** The save dialog: answers a path in the fake user data folder (or cancels when told). */
 export const dialog = {
   showSaveDialog: (...args) => {
@@ -132,6 +142,7 @@ export default {
   app,
   BrowserWindow,
   dialog,
+  crashReporter,
   ipcMain,
   Menu,
   nativeImage,
@@ -145,6 +156,16 @@ export default {
   shell,
   Tray,
 };
+
+// A second launch (its argv) and a macOS open-url, a moment after start.
+setTimeout(() => {
+  if (process.env.CHAT_FAKE_ELECTRON_SECOND_ARGV) {
+    listeners.get('second-instance')?.({}, JSON.parse(process.env.CHAT_FAKE_ELECTRON_SECOND_ARGV));
+  }
+  if (process.env.CHAT_FAKE_ELECTRON_OPEN_URL) {
+    listeners.get('open-url')?.({ preventDefault: noop }, process.env.CHAT_FAKE_ELECTRON_OPEN_URL);
+  }
+}, 600);
 
 setTimeout(
   () => {

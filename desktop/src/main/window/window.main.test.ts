@@ -18,6 +18,13 @@ describe('buildWindowOptions', () => {
     });
   });
 
+  it('has DevTools in development only, never in a packaged build', () => {
+    expect(buildWindowOptions({ preloadPath: 'p' }).webPreferences?.devTools).toBe(true);
+    expect(buildWindowOptions({ preloadPath: 'p', packaged: true }).webPreferences?.devTools).toBe(
+      false,
+    );
+  });
+
   it('keeps the security options whatever else is passed', () => {
     const options = buildWindowOptions({
       preloadPath: 'p',

@@ -5,6 +5,8 @@ export interface WindowOptionsInput {
   iconPath?: string;
   /** Restored bounds, if any. */
   bounds?: { width: number; height: number; x?: number; y?: number };
+  /** A packaged (installed) build: no DevTools, which would open the page to anyone at the keyboard. */
+  packaged?: boolean;
 }
 
 /**
@@ -39,7 +41,7 @@ export function buildWindowOptions(input: WindowOptionsInput): BrowserWindowCons
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: true,
-      devTools: true,
+      devTools: input.packaged !== true,
     },
   };
 }

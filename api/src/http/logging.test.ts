@@ -1,0 +1,87 @@
+import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { registerUser, startTestApi, type TestApi } from '../../test/helpers';
+import { createLogger } from './logging';
+
+interface Line {
+  msg?: string;
+  reqId?: string;
+  req?: { method?: string; path?: string; headers?: unknown };
+  res?: { status?: number };
+  route?: string;
+  clientAddress?: string;
+  responseTime?: number;
+}
+
+const lines: Line[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const text of chunk.toString('utf8').split('\n')) {
+      if (text.trim() !== '') lines.push(JSON.parse(text) as Line);
+    }
+    sink.emit('line');
+    done();
+  },
+});
+
+/** Resolves with the access-log line of the request with this id, once it is written. */
+async function lineOf(reqId: string): Promise<Line> {
+  for (;;) {
+    const line = lines.find((l) => l.msg === 'request' && l.reqId === reqId);
+    if (line) return line;
+    await once(sink, 'line');
+  }
+}
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi({
+    logger: createLogger('info', sink),
+    config: { trustProxy: ['loopback'] },
+  });
+});
+afterAll(async () => {
+  await api.close();
+});
+
+describe('request logs (pino-http)', () => {
+  test('an incoming X-Request-Id is honoured, echoed and logged', async () => {
+    const response = await api.http.get('/api/health', {
+      headers: { 'x-request-id': 'edge-4f2a.7:1' },
+    });
+    expect(response.headers.get('x-request-id')).toBe('edge-4f2a.7:1');
+    const line = await lineOf('edge-4f2a.7:1');
+    expect(line.req).toEqual({ method: 'GET', path: '/api/health' });
+    expect(line.res).toEqual({ status: 200 });
+    expect(line.route).toBe('health');
+    expect(typeof line.responseTime).toBe('number');
+  });
+
+  test('an id that is not tame (too long, odd characters) is replaced by a new one', async () => {
+    for (const incoming of ['x'.repeat(129), 'has space', 'semi;colon', '']) {
+      const response = await api.http.get('/api/health', { headers: { 'x-request-id': incoming } });
+      const id = response.headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(id).not.toBe(incoming);
+    }
+  });
+
+  test('no query string, header or body is logged; the client address follows TRUST_PROXY', async () => {
+    const alice = await registerUser(api);
+    const response = await api.http.get('/api/users', {
+      token: alice.accessToken,
+      query: { q: 'secret search words' },
+      headers: { 'x-forwarded-for': '203.0.113.9', 'x-request-id': 'search-1' },
+    });
+    expect(response.status).toBe(200);
+    const line = await lineOf('search-1');
+    expect(line.req?.path).toBe('/api/users');
+    expect(line.route).toBe('searchUsers');
+    expect(line.clientAddress).toBe('203.0.113.9');
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain('secret search words');
+    expect(text).not.toContain(alice.accessToken);
+    expect(text).not.toContain('authorization');
+  });
+});
