@@ -218,6 +218,7 @@ describe('DELETE /api/users/me', () => {
       username: null,
       displayName: 'Deleted account',
       deleted: true,
+      avatar: null,
     };
     expect(await benHears.waitFor((p) => p.id === ann.user.id)).toMatchObject(deleted);
     const person = await api.http.get(`/api/users/${ann.user.id}`, { token: ben.accessToken });
@@ -305,6 +306,29 @@ describe('blocking', () => {
     expect(unblock.status).toBe(204);
     const after = await api.http.get('/api/users/blocked', { token: ann.accessToken });
     expect(UserSearchResponse.parse(after.body).users).toEqual([]);
+  });
+
+  test('someone who blocks you shows no presence to you, on REST either', async () => {
+    const ann = await registerUser(api);
+    const ben = await registerUser(api);
+    const annSocket = await api.connect(ann.accessToken);
+    const seen = async () => {
+      const one = await api.http.get(`/api/users/${ann.user.id}`, { token: ben.accessToken });
+      const found = await api.http.get(`/api/users?q=${ann.user.username}`, {
+        token: ben.accessToken,
+      });
+      const listed = UserSearchResponse.parse(found.body).users.find((u) => u.id === ann.user.id);
+      return [Person.parse(one.body).online, listed?.online];
+    };
+    expect(await seen()).toEqual([true, true]);
+    await api.http.request('PUT', `/api/users/${ben.user.id}/block`, { token: ann.accessToken });
+    expect(await seen()).toEqual([false, false]);
+    // Ann still sees Ben as he is: blocking hides the blocker, not the blocked.
+    const benSocket = await api.connect(ben.accessToken);
+    const ben1 = await api.http.get(`/api/users/${ben.user.id}`, { token: ann.accessToken });
+    expect(Person.parse(ben1.body).online).toBe(true);
+    annSocket.disconnect();
+    benSocket.disconnect();
   });
 
   test('the blocked cannot open or send into the direct conversation (REST and socket); groups go on', async () => {

@@ -36,7 +36,10 @@ export function usersRoutes(
       body: { users: await users.search(caller.userId, query) },
     }),
 
-    getUser: async ({ params }) => ({ status: 200, body: await users.person(params.id) }),
+    getUser: async ({ params, caller }) => ({
+      status: 200,
+      body: await users.person(params.id, caller.userId),
+    }),
 
     listBlocked: async ({ caller }) => ({
       status: 200,

@@ -103,13 +103,24 @@ export class UsersService {
 
   async search(callerId: string, query: { q: string; limit: number }): Promise<Person[]> {
     const found = await this.users.search(query.q, { excludeId: callerId, limit: query.limit });
-    return found.map((user) => this.toPerson(user));
+    return Promise.all(found.map((user) => this.personFor(callerId, user)));
   }
 
-  async person(id: string): Promise<Person> {
+  async person(id: string, callerId: string): Promise<Person> {
     const user = await this.users.findById(id);
     if (!user) throw new ApiError('not_found', 'No such user.');
-    return this.toPerson(user);
+    return this.personFor(callerId, user);
+  }
+
+  /**
+   * The person as `callerId` may see them: someone who blocks the caller shows no presence
+   * to them (offline, no last seen), as their `presence` events are not sent either.
+   */
+  private async personFor(callerId: string, user: UserRecord): Promise<Person> {
+    const person = this.toPerson(user);
+    if (!person.online && person.lastSeenAt === null) return person;
+    if (!(await this.users.isBlocked(user.id, callerId))) return person;
+    return { ...person, online: false, lastSeenAt: null };
   }
 
   toPerson(user: UserRecord): Person {
