@@ -156,3 +156,32 @@ describe('do not disturb', () => {
     await expectCleanPages();
   });
 });
+
+describe('message text in push notifications', () => {
+  it('is switched off in the notification settings and kept on the server', async () => {
+    const account = await registerUser(server, { displayName: 'Pia Private' });
+    const user = await signedIn(account);
+    const { page } = user;
+    const stored = async () =>
+      (await server.http.get('/api/push/preferences', { token: account.accessToken })).body;
+
+    await user.openMenu();
+    await user.menuItem('Notification settings…').click();
+    const dialog = page.getByRole('dialog', { name: 'Notifications' });
+    const textSwitch = dialog.getByRole('switch', {
+      name: 'Show message text in push notifications',
+    });
+    await visible(dialog.getByRole('switch', { name: 'Show message text', checked: true }));
+    expect(await stored()).toEqual({ showText: true });
+    await textSwitch.click();
+    await visible(dialog.getByRole('switch', { name: 'Show message text', checked: false }));
+    await expect.poll(stored).toEqual({ showText: false });
+
+    // Read back from the server when the dialog opens again.
+    await user.reload();
+    await user.openMenu();
+    await user.menuItem('Notification settings…').click();
+    await visible(dialog.getByRole('switch', { name: 'Show message text', checked: false }));
+    await expectCleanPages();
+  });
+});

@@ -77,6 +77,7 @@ describe('presence', () => {
       online: false,
       lastSeenAt: offline.lastSeenAt,
       deleted: false,
+      avatar: null,
     });
     const search = UserSearchResponse.parse(
       (

@@ -1,3 +1,4 @@
+import { createECDH } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -34,7 +35,15 @@ function compose(file: string, env: Record<string, string>): Record<string, Serv
   return doc.services;
 }
 
-const ENV = { JWT_SECRET: 'x'.repeat(48) };
+/** What an operator must set (the files refuse to start without): see README. */
+const vapid = createECDH('prime256v1');
+vapid.generateKeys();
+const ENV = {
+  JWT_SECRET: 'x'.repeat(48),
+  VAPID_SUBJECT: 'mailto:ops@example.com',
+  VAPID_PUBLIC_KEY: vapid.getPublicKey().toString('base64url'),
+  VAPID_PRIVATE_KEY: vapid.getPrivateKey().toString('base64url'),
+};
 
 const cases = [
   { file: 'docker-compose.yml', apis: ['api'] },

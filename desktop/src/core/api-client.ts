@@ -394,6 +394,14 @@ export class ApiClient {
     await this.authed('unsubscribePush', { body });
   }
 
+  pushPreferences() {
+    return this.authed('getPushPreferences', {});
+  }
+
+  setPushPreferences(body: { showText: boolean }) {
+    return this.authed('setPushPreferences', { body });
+  }
+
   async searchUsers(q: string, limit?: number) {
     const res = await this.authed('searchUsers', { query: { q, limit } });
     return res.users;

@@ -25,6 +25,7 @@ import {
   type ShellSettings,
 } from '../shared/bridge';
 import { createMuteMigration } from '../shared/mute-migration';
+import type { NotifierTimers } from '../shared/notifications';
 import { withDoNotDisturb, withMuted } from '../shared/settings';
 import type { FetchLike } from '../core/api-client';
 import { coreCalls, createChatClient, type ChatClient } from '../core/client';
@@ -70,6 +71,8 @@ export interface WebBridgeOptions {
   storageEvents?: StorageEventSource | null;
   /** Service worker and Push API (default: the browser's, if any). */
   push?: PushBrowser;
+  /** Time for the notifications' burst rule (default: the real clock). */
+  notificationTimers?: NotifierTimers;
 }
 
 /** Asks the API for cookie sessions (see the API's `session-cookie.ts`). */
@@ -161,6 +164,7 @@ export function createWebBridge(
   const notifications = createWebNotifications({
     api: 'notifications' in options ? options.notifications : browserNotificationApi(),
     page: options.page ?? browserPage(),
+    timers: options.notificationTimers,
     settings: () => settings,
     activeConversationId: () => activeConversationId,
     openConversation: (conversationId) => emitShell({ type: 'open-conversation', conversationId }),

@@ -9,6 +9,7 @@ import type { ShellSettings } from '../shared/settings';
 import {
   createNotifier,
   type NativeNotification,
+  type NotifierTimers,
   type NotificationPermissionControl,
   type NotificationPermissionState,
 } from '../shared/notifications';
@@ -37,6 +38,8 @@ export interface WebNotificationsDeps {
   /** `globalThis.Notification`, or undefined where the browser has none. */
   api: NotificationApi | undefined;
   page: PageLike;
+  /** Time for the burst rule (default: the real clock and timers). */
+  timers?: NotifierTimers | undefined;
   settings(): ShellSettings;
   activeConversationId(): string | null;
   /** Tells the renderer to show the conversation (an `open-conversation` event). */
@@ -61,6 +64,7 @@ export function createWebNotifications(deps: WebNotificationsDeps): WebNotificat
   let selfId: string | null = null;
 
   const notifier = createNotifier({
+    ...(deps.timers === undefined ? {} : { timers: deps.timers }),
     // Checked at every message: the user may grant or revoke it in the browser at any time.
     isSupported: () => api?.permission === 'granted',
     create(content) {

@@ -20,6 +20,8 @@ export function accountCalls({
   | 'getPushKey'
   | 'subscribePush'
   | 'unsubscribePush'
+  | 'getPushPreferences'
+  | 'setPushPreferences'
 > {
   async function signOutQuietly(): Promise<void> {
     const info = session.info();
@@ -37,6 +39,8 @@ export function accountCalls({
     getPushKey: () => attempt(undefined, () => api.pushKey()),
     subscribePush: (args) => attempt(args, (body) => api.subscribePush(body).then(() => null)),
     unsubscribePush: (args) => attempt(args, (body) => api.unsubscribePush(body).then(() => null)),
+    getPushPreferences: () => attempt(undefined, () => api.pushPreferences()),
+    setPushPreferences: (args) => attempt(args, (body) => api.setPushPreferences(body)),
 
     signIn: (args) =>
       attempt(args, async ({ serverUrl, username, password }) => {

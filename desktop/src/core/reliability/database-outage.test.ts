@@ -1,7 +1,7 @@
 /**
  * The database refuses writes (another connection holds `BEGIN EXCLUSIVE` on the SQLite
  * file, as a backup tool or a stuck process would). The API must answer with a clear,
- * generic error and acknowledge nothing it did not store; the client outbox keeps the
+ * generic error (503 unavailable: try again) and acknowledge nothing it did not store; the client outbox keeps the
  * messages and delivers each exactly once when the database is back.
  *
  * (A read-only file would be the other way to refuse writes, but tests run as root in CI,
@@ -22,6 +22,8 @@ import {
   type TestApi,
 } from '@chat/api/testing';
 import { makeClient, signUp, unwrap, type TestClient } from '../testing/harness';
+
+const UNAVAILABLE = 'A service the API depends on cannot be reached right now. Try again shortly.';
 
 let api: TestApi<SqliteStore>;
 let store: SqliteStore;
@@ -82,7 +84,7 @@ describe('the database refuses writes', () => {
     bob.client.close();
   });
 
-  it('REST and socket sends get a generic internal error, nothing is stored or announced', async () => {
+  it('REST and socket sends get a generic 503 unavailable, nothing is stored or announced', async () => {
     const http = new RestClient(url);
     const auth = unwrap(await alice.client.getSession());
     expect(auth).not.toBeNull();
@@ -106,10 +108,10 @@ describe('the database refuses writes', () => {
         token: raw,
         body: { clientId, body: 'during the outage' },
       });
-      expect(rest.status).toBe(500);
-      expect(rest.body).toEqual({
-        error: { code: 'internal', message: 'Something went wrong on our side.' },
-      });
+      // Unavailable, not a bug: the client may send again (same clientId) shortly.
+      expect(rest.status).toBe(503);
+      expect(rest.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(rest.body).toEqual({ error: { code: 'unavailable', message: UNAVAILABLE } });
       expect(JSON.stringify(rest.body)).not.toMatch(/sqlite|busy|locked/i);
 
       const ack = await emitWithAck(socket, 'message:send', {
@@ -117,10 +119,7 @@ describe('the database refuses writes', () => {
         clientId,
         body: 'during the outage',
       });
-      expect(ack).toEqual({
-        ok: false,
-        error: { code: 'internal', message: 'Something went wrong on our side.' },
-      });
+      expect(ack).toEqual({ ok: false, error: { code: 'unavailable', message: UNAVAILABLE } });
       // Reads still work while writes are refused (WAL readers are not blocked).
       const history = await http.get(`/api/conversations/${group.body.id}/messages`, {
         token: raw,

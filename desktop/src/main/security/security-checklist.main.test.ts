@@ -330,6 +330,9 @@ describe('Electron security checklist', () => {
       enableEmbeddedAsarIntegrityValidation: true,
       onlyLoadAppFromAsar: true,
       grantFileProtocolExtraPrivileges: false,
+      // Not a fuse but how they are applied: an ad-hoc signed macOS build is re-signed after
+      // the fuses change its binary, so an unsigned local build still launches.
+      resetAdHocDarwinSignature: true,
     });
     expect(yml).toMatch(/^asar:\s*true\s*$/m);
   });

@@ -78,6 +78,71 @@ function DoNotDisturbSwitch() {
   );
 }
 
+/**
+ * Whether pushes (shown while no tab is open, often on a locked screen) carry the message
+ * text or only "New message". Kept on the server for the account; browsers only: the
+ * desktop app shows its own notifications and receives no pushes.
+ */
+function PushTextSwitch() {
+  const [showText, setShowText] = useState<boolean | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const labelId = useId();
+  const hintId = useId();
+  useEffect(() => {
+    let live = true;
+    void window.chat.getPushPreferences().then((result) => {
+      if (!live) return;
+      if (result.ok) setShowText(result.value.showText);
+      else setError(`Could not load this setting: ${result.error.message}`);
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+  const toggle = async (next: boolean) => {
+    setError(null);
+    const result = await window.chat.setPushPreferences({ showText: next });
+    if (result.ok) setShowText(result.value.showText);
+    else setError(`Not changed: ${result.error.message}`);
+  };
+  return (
+    <div className="flex items-start gap-3 self-stretch">
+      <div className="min-w-0 flex-1">
+        <p id={labelId} className="text-sm font-medium">
+          Show message text in push notifications
+        </p>
+        <p id={hintId} className="text-xs text-zinc-600 dark:text-zinc-400">
+          Off: notifications that arrive while the app is closed say only “New message”.
+        </p>
+      </div>
+      <button
+        type="button"
+        role="switch"
+        aria-checked={showText === true}
+        aria-labelledby={labelId}
+        aria-describedby={hintId}
+        disabled={showText === null}
+        onClick={() => void toggle(showText !== true)}
+        className={`relative mt-0.5 inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors disabled:opacity-50 motion-reduce:transition-none ${
+          showText === true ? 'bg-blue-600' : 'bg-zinc-300 dark:bg-zinc-600'
+        }`}
+      >
+        <span
+          aria-hidden="true"
+          className={`inline-block size-5 rounded-full bg-white shadow transition-transform motion-reduce:transition-none ${
+            showText === true ? 'translate-x-5.5' : 'translate-x-0.5'
+          }`}
+        />
+      </button>
+      {error !== null && (
+        <p role="alert" className="basis-full text-xs text-red-600 dark:text-red-400">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 const PERMISSION_TEXT: Record<Exclude<NotificationPermissionState, 'default'>, string> = {
   granted:
     'Notifications are on: new messages reach this browser, also while no tab of the app is open.',
@@ -107,6 +172,7 @@ function BrowserPermission() {
           {PERMISSION_TEXT[state]}
         </p>
       )}
+      {state !== 'unsupported' && <PushTextSwitch />}
     </div>
   );
 }

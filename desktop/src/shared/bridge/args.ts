@@ -22,6 +22,7 @@ import {
   MessageSeq,
   PushSubscriptionRequest,
   PushUnsubscribeRequest,
+  SetPushPreferencesRequest,
   ReactionEmoji,
   RegisterRequest,
   Seq,
@@ -136,6 +137,8 @@ export const BRIDGE_ARG_SCHEMAS = {
   getPushKey: NoArgs,
   subscribePush: PushSubscriptionRequest,
   unsubscribePush: PushUnsubscribeRequest,
+  getPushPreferences: NoArgs,
+  setPushPreferences: SetPushPreferencesRequest,
   avatarBytes: z.object({
     kind: z.enum(['user', 'conversation']),
     id: Id,

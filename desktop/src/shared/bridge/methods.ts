@@ -12,7 +12,7 @@
  * (a core function in `core/client/`, or a shell service in both shells).
  */
 import type { ShellSettings } from '../settings';
-import type { Attachment, SearchResponse } from '@chat/protocol';
+import type { Attachment, PushPreferences, SearchResponse } from '@chat/protocol';
 import type {
   AccountSessionInfo,
   AttachmentBytes,
@@ -112,6 +112,9 @@ export const BRIDGE_METHODS = {
   /** Hands the browser's push subscription to the server, for this session. */
   subscribePush: core<null>(),
   unsubscribePush: core<null>(),
+  /** Whether pushes (and so a locked screen) show message text, or only "New message". */
+  getPushPreferences: core<PushPreferences>(),
+  setPushPreferences: core<PushPreferences>(),
   /** A user's or a group's avatar picture (shown through a blob URL, like attachments). */
   avatarBytes: core<AttachmentBytes>(),
   /** Sets (an image from `uploadFile`) or removes (null) the signed-in user's avatar. */
