@@ -17,7 +17,10 @@ async function person(displayName: string): Promise<ChatUser> {
 }
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([ChatServer.start(), launchChromium()]);
+  [server, browser] = await Promise.all([
+    ChatServer.start({ config: { rateLimits: false } }),
+    launchChromium(),
+  ]);
 });
 
 afterAll(async () => {

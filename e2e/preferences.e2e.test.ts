@@ -112,6 +112,10 @@ describe('do not disturb', () => {
     await user.menuButton().focus();
     await page.keyboard.press('Enter');
     await user.openMenu();
+    expect(await user.menuItem('Profile…').evaluate((el) => el === document.activeElement)).toBe(
+      true,
+    );
+    await page.keyboard.press('ArrowDown');
     expect(await user.menuItem('New group').evaluate((el) => el === document.activeElement)).toBe(
       true,
     );
