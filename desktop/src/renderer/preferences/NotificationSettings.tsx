@@ -32,40 +32,50 @@ function useNotificationPermission(): {
   return { state, request };
 }
 
-function DoNotDisturbSwitch() {
-  const enabled = useChat((s) => s.settings?.doNotDisturb ?? false);
-  const [error, setError] = useState<string | null>(null);
+/** A labelled on/off switch with its hint and, after a failed change, the reason. */
+function SettingSwitch({
+  label,
+  hint,
+  on,
+  disabled = false,
+  error,
+  onToggle,
+}: {
+  label: string;
+  hint: string;
+  on: boolean;
+  disabled?: boolean;
+  error: string | null;
+  onToggle: () => void;
+}) {
   const labelId = useId();
   const hintId = useId();
-
   return (
-    <div className="flex items-start gap-3">
+    <div className="flex items-start gap-3 self-stretch">
       <div className="min-w-0 flex-1">
         <p id={labelId} className="text-sm font-medium">
-          Do not disturb
+          {label}
         </p>
         <p id={hintId} className="text-xs text-zinc-600 dark:text-zinc-400">
-          No notifications from any conversation until you turn it off.
+          {hint}
         </p>
       </div>
       <button
         type="button"
         role="switch"
-        aria-checked={enabled}
+        aria-checked={on}
         aria-labelledby={labelId}
         aria-describedby={hintId}
-        onClick={() => {
-          setError(null);
-          void changeDoNotDisturb(getAppStore(), window.chat, !enabled).then(setError);
-        }}
-        className={`relative mt-0.5 inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors motion-reduce:transition-none ${
-          enabled ? 'bg-blue-600' : 'bg-zinc-300 dark:bg-zinc-600'
+        disabled={disabled}
+        onClick={onToggle}
+        className={`relative mt-0.5 inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors disabled:opacity-50 motion-reduce:transition-none ${
+          on ? 'bg-blue-600' : 'bg-zinc-300 dark:bg-zinc-600'
         }`}
       >
         <span
           aria-hidden="true"
           className={`inline-block size-5 rounded-full bg-white shadow transition-transform motion-reduce:transition-none ${
-            enabled ? 'translate-x-5.5' : 'translate-x-0.5'
+            on ? 'translate-x-5.5' : 'translate-x-0.5'
           }`}
         />
       </button>
@@ -78,6 +88,23 @@ function DoNotDisturbSwitch() {
   );
 }
 
+function DoNotDisturbSwitch() {
+  const enabled = useChat((s) => s.settings?.doNotDisturb ?? false);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <SettingSwitch
+      label="Do not disturb"
+      hint="No notifications from any conversation until you turn it off."
+      on={enabled}
+      error={error}
+      onToggle={() => {
+        setError(null);
+        void changeDoNotDisturb(getAppStore(), window.chat, !enabled).then(setError);
+      }}
+    />
+  );
+}
+
 /**
  * Whether pushes (shown while no tab is open, often on a locked screen) carry the message
  * text or only "New message". Kept on the server for the account; browsers only: the
@@ -86,8 +113,6 @@ function DoNotDisturbSwitch() {
 function PushTextSwitch() {
   const [showText, setShowText] = useState<boolean | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const labelId = useId();
-  const hintId = useId();
   useEffect(() => {
     let live = true;
     void window.chat.getPushPreferences().then((result) => {
@@ -106,40 +131,14 @@ function PushTextSwitch() {
     else setError(`Not changed: ${result.error.message}`);
   };
   return (
-    <div className="flex items-start gap-3 self-stretch">
-      <div className="min-w-0 flex-1">
-        <p id={labelId} className="text-sm font-medium">
-          Show message text in push notifications
-        </p>
-        <p id={hintId} className="text-xs text-zinc-600 dark:text-zinc-400">
-          Off: notifications that arrive while the app is closed say only “New message”.
-        </p>
-      </div>
-      <button
-        type="button"
-        role="switch"
-        aria-checked={showText === true}
-        aria-labelledby={labelId}
-        aria-describedby={hintId}
-        disabled={showText === null}
-        onClick={() => void toggle(showText !== true)}
-        className={`relative mt-0.5 inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors disabled:opacity-50 motion-reduce:transition-none ${
-          showText === true ? 'bg-blue-600' : 'bg-zinc-300 dark:bg-zinc-600'
-        }`}
-      >
-        <span
-          aria-hidden="true"
-          className={`inline-block size-5 rounded-full bg-white shadow transition-transform motion-reduce:transition-none ${
-            showText === true ? 'translate-x-5.5' : 'translate-x-0.5'
-          }`}
-        />
-      </button>
-      {error !== null && (
-        <p role="alert" className="basis-full text-xs text-red-600 dark:text-red-400">
-          {error}
-        </p>
-      )}
-    </div>
+    <SettingSwitch
+      label="Show message text in push notifications"
+      hint="Off: notifications that arrive while the app is closed say only “New message”."
+      on={showText === true}
+      disabled={showText === null}
+      error={error}
+      onToggle={() => void toggle(showText !== true)}
+    />
   );
 }
 
