@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDirect, registerUser, uploaded } from '@chat/api/testing';
 import { launchChromium } from './support/browser';
 import { ChatUser, newAccount, visible } from './support/chat-app';
 import { ChatServer } from './support/server';
@@ -67,6 +68,61 @@ describe('files and images', () => {
     expect((await readFile(saved)).equals(pdf)).toBe(true);
     expect(alice.pageErrors).toEqual([]);
     expect(bob.pageErrors).toEqual([]);
+  });
+});
+
+describe('the image viewer', () => {
+  it('goes through the images of a message with the arrow keys and gives focus back on close', async () => {
+    const [ann, ben] = await Promise.all([
+      registerUser(server, { displayName: 'Ann Viewer' }),
+      registerUser(server, { displayName: 'Ben Viewer' }),
+    ]);
+    const conversation = await openDirect(server, ann.accessToken, ben.user.id);
+    const image = ([r, g, b]: readonly [number, number, number]) =>
+      sharp({ create: { width: 400, height: 300, channels: 3, background: { r, g, b } } })
+        .png()
+        .toBuffer();
+    const uploads = [];
+    for (const [name, colour] of [
+      ['one.png', [200, 40, 40]],
+      ['two.png', [40, 200, 40]],
+      ['three.png', [40, 40, 200]],
+    ] as const) {
+      uploads.push(await uploaded(server, ann.accessToken, await image(colour), name));
+    }
+    const sent = await server.http.post(`/api/conversations/${conversation.id}/messages`, {
+      token: ann.accessToken,
+      body: {
+        clientId: 'three-images',
+        body: 'Three pictures',
+        attachmentIds: uploads.map((u) => u.id),
+      },
+    });
+    expect(sent.status).toBe(201);
+
+    const viewer = await ChatUser.signedIn(browser, server, ben);
+    await viewer.openConversation('Ann Viewer');
+    const message = viewer.message('Three pictures');
+    await visible(message.getByTestId('attachment-thumbnail').nth(2));
+    const first = message.getByRole('button', { name: 'Open one.webp' });
+    await first.click();
+    const dialog = viewer.page.getByRole('dialog');
+    await visible(dialog.getByRole('heading', { name: 'one.webp' }));
+    await visible(dialog.getByText('1 of 3'));
+    await viewer.page.keyboard.press('ArrowRight');
+    await visible(dialog.getByRole('heading', { name: 'two.webp' }));
+    await viewer.page.keyboard.press('ArrowRight');
+    await visible(dialog.getByRole('heading', { name: 'three.webp' }));
+    await visible(dialog.getByTestId('attachment-full'));
+    // The last one: Right stays, Next is off.
+    await viewer.page.keyboard.press('ArrowRight');
+    await visible(dialog.getByText('3 of 3'));
+    expect(await dialog.getByRole('button', { name: 'Next →' }).isDisabled()).toBe(true);
+    await viewer.page.keyboard.press('ArrowLeft');
+    await visible(dialog.getByRole('heading', { name: 'two.webp' }));
+    await viewer.page.keyboard.press('Escape');
+    await expect.poll(() => first.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(viewer.pageErrors).toEqual([]);
   });
 });
 

@@ -45,44 +45,103 @@ function thumbnailBox(attachment: Attachment): { width: number; height: number }
   return { width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)) };
 }
 
-function ImageAttachment({ attachment }: { attachment: Attachment }) {
-  const [open, setOpen] = useState(false);
+function ImageThumbnail({ attachment, onOpen }: { attachment: Attachment; onOpen: () => void }) {
   const thumb = useAttachmentUrl(attachment.id, attachment.thumbnail);
-  const full = useAttachmentUrl(attachment.id, false, open);
   const box = thumbnailBox(attachment);
   return (
-    <>
-      <button
-        type="button"
-        onClick={() => setOpen(true)}
-        aria-label={`Open ${attachment.name}`}
-        className="block overflow-hidden rounded-xl bg-zinc-200 dark:bg-zinc-700"
-        style={box}
-      >
-        {thumb && (
-          <img
-            data-testid="attachment-thumbnail"
-            src={thumb}
-            alt={attachment.name}
-            width={box.width}
-            height={box.height}
-            className="size-full object-cover"
-          />
-        )}
-      </button>
-      <Dialog open={open} title={attachment.name} onClose={() => setOpen(false)}>
-        {full ? (
-          <img
-            data-testid="attachment-full"
-            src={full}
-            alt={attachment.name}
-            className="max-h-[80vh] max-w-full"
-          />
-        ) : (
-          <p>Loading…</p>
-        )}
-      </Dialog>
-    </>
+    <button
+      type="button"
+      onClick={onOpen}
+      aria-label={`Open ${attachment.name}`}
+      className="block overflow-hidden rounded-xl bg-zinc-200 dark:bg-zinc-700"
+      style={box}
+    >
+      {thumb && (
+        <img
+          data-testid="attachment-thumbnail"
+          src={thumb}
+          alt={attachment.name}
+          width={box.width}
+          height={box.height}
+          className="size-full object-cover"
+        />
+      )}
+    </button>
+  );
+}
+
+const NAV_BUTTON =
+  'rounded px-3 py-1 text-sm font-semibold text-blue-600 hover:bg-blue-50 disabled:opacity-40 dark:text-blue-400 dark:hover:bg-blue-950';
+
+/**
+ * The full-size viewer of a message's images: Left and Right arrow keys (or the buttons)
+ * go through them, Escape closes (the dialog's own), focus returns to the thumbnail.
+ */
+function Lightbox({
+  open,
+  images,
+  index,
+  onIndex,
+  onClose,
+}: {
+  open: boolean;
+  images: readonly Attachment[];
+  index: number;
+  onIndex: (index: number) => void;
+  onClose: () => void;
+}) {
+  const current = images[index];
+  const full = useAttachmentUrl(current?.id ?? '', false, open && current !== undefined);
+  const count = images.length;
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'ArrowLeft' && index > 0) onIndex(index - 1);
+      else if (event.key === 'ArrowRight' && index < count - 1) onIndex(index + 1);
+      else return;
+      event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [open, index, count, onIndex]);
+  if (current === undefined) return null;
+  // Kept mounted while closed, so the native dialog gives focus back to the thumbnail.
+  return (
+    <Dialog open={open} title={current.name} onClose={onClose}>
+      {full ? (
+        <img
+          data-testid="attachment-full"
+          src={full}
+          alt={current.name}
+          className="max-h-[75vh] max-w-full"
+        />
+      ) : (
+        <p>Loading…</p>
+      )}
+      {count > 1 && (
+        <div className="mt-3 flex items-center justify-between gap-3">
+          <button
+            type="button"
+            className={NAV_BUTTON}
+            disabled={index === 0}
+            onClick={() => onIndex(index - 1)}
+          >
+            ← Previous
+          </button>
+          <span role="status" className="text-xs text-zinc-600 dark:text-zinc-400">
+            {index + 1} of {count}
+          </span>
+          <button
+            type="button"
+            className={NAV_BUTTON}
+            disabled={index === count - 1}
+            onClick={() => onIndex(index + 1)}
+          >
+            Next →
+          </button>
+        </div>
+      )}
+    </Dialog>
   );
 }
 
@@ -120,17 +179,29 @@ function FileAttachment({ attachment }: { attachment: Attachment }) {
   );
 }
 
-/** A message's files: images as thumbnails (click for full size), others as cards. */
+/** A message's files: images as thumbnails (click for the viewer), others as cards. */
 export function MessageAttachments({ attachments }: { attachments: readonly Attachment[] }) {
+  const [viewing, setViewing] = useState<number | null>(null);
   if (attachments.length === 0) return null;
+  const isImage = (a: Attachment) => a.width !== null && a.thumbnail;
+  const images = attachments.filter(isImage);
   return (
     <div data-testid="message-attachments" className="mb-1 flex flex-col gap-1">
       {attachments.map((a) =>
-        a.width !== null && a.thumbnail ? (
-          <ImageAttachment key={a.id} attachment={a} />
+        isImage(a) ? (
+          <ImageThumbnail key={a.id} attachment={a} onOpen={() => setViewing(images.indexOf(a))} />
         ) : (
           <FileAttachment key={a.id} attachment={a} />
         ),
+      )}
+      {images.length > 0 && (
+        <Lightbox
+          open={viewing !== null}
+          images={images}
+          index={viewing ?? 0}
+          onIndex={setViewing}
+          onClose={() => setViewing(null)}
+        />
       )}
     </div>
   );
