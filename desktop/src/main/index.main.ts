@@ -53,6 +53,7 @@ import { createShell } from './bridge/shell.main';
 import { createTrayController, trayIconFile } from './indicators/tray.main';
 import { createRotatingLog, type RotatingLog } from './system/log-file.main';
 import { startAutoUpdate } from './system/updater.main';
+import { nodeUploadSender } from './system/upload.main';
 import { hideOnClose } from './window/tray-close.main';
 import { appMenuTemplate, contextMenuTemplate } from './window/app-menu.main';
 import { buildWindowOptions } from './window/window.main';
@@ -261,6 +262,8 @@ function main(): void {
       const client = createChatClient({
         sessionStorage: createSessionStorage(secrets),
         outboxStorage: createOutboxStorage(store, (message) => log(message)),
+        // Progress while the body goes out, and a cancel that stops the request.
+        sendUpload: nodeUploadSender,
       });
 
       const trayController = (() => {
