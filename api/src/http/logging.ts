@@ -81,7 +81,11 @@ export function requestLogging(
       err !== undefined || res.statusCode >= 500 ? 'warn' : 'info',
     customSuccessMessage: () => 'request',
     customErrorMessage: () => 'request',
-    customProps: (req) => {
+    // Asked twice by pino-http: for the request's child logger when it starts, and again
+    // for the line written when it ends. Only the second gets them, or each key would be
+    // written twice on that line (and the route is known only at the end anyway).
+    customProps: (req, res) => {
+      if (!res.writableFinished) return {};
       const route = routes.get(req);
       return route === undefined
         ? { clientAddress: clientAddressOf(req) }
