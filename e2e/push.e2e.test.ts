@@ -23,8 +23,12 @@ afterAll(async () => {
   await server.close();
 });
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + UI_TIMEOUT_MS;
+async function until<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = UI_TIMEOUT_MS,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value) || Date.now() > deadline) return value;
@@ -69,24 +73,27 @@ describe('web push', () => {
       title: 'Bob Pushing',
       body: 'Hello from Bob',
     };
-    await cdp.send('ServiceWorker.deliverPushMessage', {
-      origin: server.url,
-      registrationId: await registrationId,
-      data: JSON.stringify(payload),
-    });
-
-    const shown = await until(
-      () =>
-        page.evaluate(async () => {
-          const registration = await navigator.serviceWorker.ready;
-          return (await registration.getNotifications()).map((n) => ({
-            title: n.title,
-            body: n.body,
-            tag: n.tag,
-          }));
-        }),
-      (list) => list.length > 0,
-    );
+    const readShown = () =>
+      page.evaluate(async () => {
+        const registration = await navigator.serviceWorker.ready;
+        return (await registration.getNotifications()).map((n) => ({
+          title: n.title,
+          body: n.body,
+          tag: n.tag,
+        }));
+      });
+    // A push delivered while the worker is still starting can be dropped by the browser:
+    // deliver again until one shows (the tag makes a second one replace the first).
+    const id = await registrationId;
+    let shown: Awaited<ReturnType<typeof readShown>> = [];
+    for (let attempt = 0; attempt < 5 && shown.length === 0; attempt++) {
+      await cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: server.url,
+        registrationId: id,
+        data: JSON.stringify(payload),
+      });
+      shown = await until(readShown, (list) => list.length > 0, 4_000);
+    }
     expect(shown).toEqual([
       { title: 'Bob Pushing', body: 'Hello from Bob', tag: `conversation:${conversation.id}` },
     ]);
