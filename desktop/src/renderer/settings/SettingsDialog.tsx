@@ -51,6 +51,33 @@ async function run<T>(
     : { value: null, error: result.error.message };
 }
 
+/** A required password input with its label (the browser's password manager fills it). */
+function PasswordField({
+  label,
+  autoComplete,
+  value,
+  onChange,
+}: {
+  label: string;
+  autoComplete: 'current-password' | 'new-password';
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label className={LABEL}>
+      {label}
+      <input
+        className={TEXT_INPUT}
+        type="password"
+        autoComplete={autoComplete}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        required
+      />
+    </label>
+  );
+}
+
 /** The picture and the display name: others see either change at once. */
 function ProfileSection({ session }: { session: SessionInfo }) {
   return (
@@ -153,39 +180,24 @@ function PasswordSection() {
   };
   return (
     <form className="flex flex-col gap-3" onSubmit={(e) => void submit(e)}>
-      <label className={LABEL}>
-        Current password
-        <input
-          className={TEXT_INPUT}
-          type="password"
-          autoComplete="current-password"
-          value={current}
-          onChange={(e) => setCurrent(e.target.value)}
-          required
-        />
-      </label>
-      <label className={LABEL}>
-        New password
-        <input
-          className={TEXT_INPUT}
-          type="password"
-          autoComplete="new-password"
-          value={next}
-          onChange={(e) => setNext(e.target.value)}
-          required
-        />
-      </label>
-      <label className={LABEL}>
-        Repeat the new password
-        <input
-          className={TEXT_INPUT}
-          type="password"
-          autoComplete="new-password"
-          value={repeat}
-          onChange={(e) => setRepeat(e.target.value)}
-          required
-        />
-      </label>
+      <PasswordField
+        label="Current password"
+        autoComplete="current-password"
+        value={current}
+        onChange={setCurrent}
+      />
+      <PasswordField
+        label="New password"
+        autoComplete="new-password"
+        value={next}
+        onChange={setNext}
+      />
+      <PasswordField
+        label="Repeat the new password"
+        autoComplete="new-password"
+        value={repeat}
+        onChange={setRepeat}
+      />
       <p className="text-xs text-zinc-600 dark:text-zinc-400">
         Every other device signed in to this account is signed out; this one stays signed in.
       </p>
@@ -369,17 +381,12 @@ function DeleteSection() {
         in the conversations, shown as from “Deleted account”. Your username is held for{' '}
         {LIMITS.deletedUsernameHoldDays} days, then anyone may take it.
       </p>
-      <label className={LABEL}>
-        Password
-        <input
-          className={TEXT_INPUT}
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          required
-        />
-      </label>
+      <PasswordField
+        label="Password"
+        autoComplete="current-password"
+        value={password}
+        onChange={setPassword}
+      />
       <label className="flex items-center gap-2 text-sm">
         <input
           type="checkbox"
