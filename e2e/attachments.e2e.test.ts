@@ -191,7 +191,8 @@ describe('upload progress and cancel', () => {
     });
     const pending = alice.page.getByTestId('pending-file');
     await visible(pending.getByRole('progressbar', { name: 'Uploading huge.bin' }));
-    expect(held).toBe(1);
+    // The bar shows as the file is added; the request reaches the route a moment later.
+    await expect.poll(() => held).toBe(1);
     await pending.getByRole('button', { name: 'Cancel upload of huge.bin' }).click();
     await expect.poll(() => pending.count()).toBe(0);
     await alice.page.unroute('**/api/uploads');
