@@ -15,7 +15,12 @@
  * A variable that is set but incomplete or malformed stops the build with the reason: a
  * release that silently ships without updates or unsigned is worse than no release.
  */
-import type { Configuration, PublishConfiguration } from 'electron-builder';
+import type { Configuration } from 'electron-builder';
+
+/** The two feeds offered (electron-builder's own types for them are not exported here). */
+export type FeedConfiguration =
+  | { provider: 'github'; owner: string; repo: string; releaseType: 'release' }
+  | { provider: 'generic'; url: string };
 
 type Env = Record<string, string | undefined>;
 
@@ -60,7 +65,7 @@ export function genericFeedUrl(raw: string): string {
  *   means `generic` too;
  * - unset (and no `CHAT_UPDATE_URL`): no feed.
  */
-export function publishConfig(env: Env): PublishConfiguration | null {
+export function publishConfig(env: Env): FeedConfiguration | null {
   const provider =
     value(env, 'CHAT_PUBLISH_PROVIDER') ?? (value(env, 'CHAT_UPDATE_URL') ? 'generic' : null);
   switch (provider) {
@@ -69,7 +74,7 @@ export function publishConfig(env: Env): PublishConfiguration | null {
       return null;
     case 'github': {
       const [owner, repo] = required(env, ['GH_OWNER', 'GH_REPO'], 'Publishing to GitHub');
-      return { provider: 'github', owner, repo, releaseType: 'release' };
+      return { provider: 'github', owner: owner ?? '', repo: repo ?? '', releaseType: 'release' };
     }
     case 'generic': {
       const [url] = required(env, ['CHAT_UPDATE_URL'], 'A generic update feed');

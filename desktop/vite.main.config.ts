@@ -27,9 +27,4 @@ export default defineConfig({
     },
   },
   ssr: { noExternal: true, target: 'node' },
-  define: {
-    // The auto-update feed is decided when the app is built (`CHAT_UPDATE_URL=... npm run
-    // dist`); without it the updater never starts.
-    'import.meta.env.CHAT_BUILD_UPDATE_URL': JSON.stringify(process.env.CHAT_UPDATE_URL ?? ''),
-  },
 });

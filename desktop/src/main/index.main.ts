@@ -3,7 +3,7 @@
  * and the client core. Everything with a decision in it lives in a module with a small
  * interface and a test; this file only connects them.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import {
@@ -52,7 +52,14 @@ import { electronSettingsStorage } from '../core/storage/settings.main';
 import { createShell } from './bridge/shell.main';
 import { createTrayController, trayIconFile } from './indicators/tray.main';
 import { createRotatingLog, type RotatingLog } from './system/log-file.main';
-import { startAutoUpdate } from './system/updater.main';
+import { createUpdateController } from './system/updater.main';
+import {
+  createLaunchAtLogin,
+  electronLoginItem,
+  xdgAutostart,
+  xdgAutostartDir,
+  type LoginItemPort,
+} from './system/launch-at-login.main';
 import { nodeUploadSender } from './system/upload.main';
 import { hideOnClose } from './window/tray-close.main';
 import { appMenuTemplate, contextMenuTemplate } from './window/app-menu.main';
@@ -69,11 +76,22 @@ const iconsDir = app.isPackaged
   : path.join(here, '..', '..', 'build');
 const icon = (file: string): string => path.join(iconsDir, file);
 
-/** Replaced at build time (vite.main.config.ts); empty when no feed was configured. */
-function buildUpdateUrl(): string {
-  return (
-    (import.meta as { env?: Record<string, string | undefined> }).env?.CHAT_BUILD_UPDATE_URL ?? ''
-  );
+/**
+ * Where "start at login" is kept on this system; none in a development run, which would
+ * register the bare Electron binary.
+ */
+function loginItemPort(): LoginItemPort | null {
+  if (!app.isPackaged) return null;
+  if (process.platform === 'darwin' || process.platform === 'win32') return electronLoginItem(app);
+  if (process.platform !== 'linux') return null;
+  return xdgAutostart({
+    dir: xdgAutostartDir(process.env, app.getPath('home')),
+    appId: APP_ID,
+    name: app.getName(),
+    // An AppImage runs from a temporary mount: the entry must start the image itself.
+    executable: process.env.APPIMAGE ?? process.execPath,
+    files: { readFile, writeFile, mkdir, rm },
+  });
 }
 
 /** The log file in the app's log folder (Help > Open logs folder); set in main(). */
@@ -331,9 +349,26 @@ function main(): void {
         fetchBytes: (attachmentId) => client.attachmentBytes({ attachmentId, thumbnail: false }),
         writeFile: (file, bytes) => writeFile(file, bytes),
       });
+      const launchAtLogin = createLaunchAtLogin({ port: loginItemPort(), store, log });
+      const updates = createUpdateController({
+        isPackaged: app.isPackaged,
+        // electron-builder writes it only when the build had a feed (electron-builder.config.ts).
+        hasFeed: () =>
+          access(path.join(process.resourcesPath, 'app-update.yml')).then(
+            () => true,
+            () => false,
+          ),
+        loadUpdater: async () => (await import('electron-updater')).default.autoUpdater,
+        onState: (update) => relayEvent(window?.webContents ?? null, { type: 'update', update }),
+        log,
+      });
       registerBridgeIpc(
         ipcMain,
-        createBridgeHandlers(client, controller.services, saveAttachment),
+        createBridgeHandlers(client, controller.services, saveAttachment, {
+          version: app.getVersion(),
+          launchAtLogin,
+          updates,
+        }),
         {
           isTrustedSender: (frame) =>
             isTrustedSender(frame, window?.webContents.mainFrame ?? null, isAppUrl),
@@ -374,14 +409,8 @@ function main(): void {
         if (!persistence.persistent) log(persistence.message);
       }
 
-      await startAutoUpdate({
-        isPackaged: app.isPackaged,
-        env: {
-          CHAT_UPDATE_URL: process.env.CHAT_UPDATE_URL ?? buildUpdateUrl(),
-        },
-        loadUpdater: async () => (await import('electron-updater')).default.autoUpdater,
-        log,
-      });
+      await launchAtLogin.restore();
+      await updates.start();
     })
     .catch((error: unknown) => {
       log('start-up failed', error);

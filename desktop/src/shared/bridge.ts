@@ -34,6 +34,7 @@ export * from './bridge/events';
 export * from './bridge/methods';
 export * from './bridge/args';
 export type { SessionPersistence, ShellSettings } from './settings';
+export type { AppStatus, LaunchAtLogin, UpdateState } from './app-status';
 
 /** `window.chat`. */
 export interface ChatBridge extends BridgeCalls {

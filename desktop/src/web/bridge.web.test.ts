@@ -490,6 +490,21 @@ describe('web bridge preferences', () => {
     expect(unwrap(await bridge.getSettings()).doNotDisturb).toBe(false);
   });
 
+  it('is no installed app: no status to show, and the app calls say only the desktop app can', async () => {
+    const { bridge } = webBridge(undefined, { notifications: undefined });
+    expect(unwrap(await bridge.getAppStatus())).toBeNull();
+    for (const result of [
+      await bridge.setLaunchAtLogin({ enabled: true }),
+      await bridge.checkForUpdates(),
+      await bridge.installUpdate(),
+    ]) {
+      expect(result).toEqual({
+        ok: false,
+        error: { code: 'unsupported', message: 'Only the desktop app can do that.' },
+      });
+    }
+  });
+
   it('opens only links the desktop shell would open: http(s), no credentials', async () => {
     const opened: unknown[][] = [];
     vi.stubGlobal('window', { open: (...args: unknown[]) => opened.push(args) });

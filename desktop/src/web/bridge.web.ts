@@ -199,6 +199,7 @@ export function createWebBridge(
   });
   const permission = notifications.permission;
 
+  const desktopOnly = () => fail('unsupported', 'Only the desktop app can do that.');
   const shellHandlers: Pick<BridgeHandlers, ShellMethod> = {
     setActiveConversation({ conversationId }) {
       activeConversationId = conversationId;
@@ -236,6 +237,12 @@ export function createWebBridge(
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
       return ok({ saved: true });
     },
+    // A page is not an installed app: no version of its own, nothing to start at login or
+    // update (the server serves the new client). The renderer shows none of it.
+    getAppStatus: () => Promise.resolve(ok(null)),
+    setLaunchAtLogin: () => Promise.resolve(desktopOnly()),
+    checkForUpdates: () => Promise.resolve(desktopOnly()),
+    installUpdate: () => Promise.resolve(desktopOnly()),
   };
 
   const bridge: WebBridge = {

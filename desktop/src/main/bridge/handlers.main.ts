@@ -7,6 +7,8 @@ import {
   type ShellSettings,
 } from '../../shared/bridge';
 import { coreCalls, type ChatClient } from '../../core/client';
+import type { LaunchAtLoginController } from '../system/launch-at-login.main';
+import type { UpdateController } from '../system/updater.main';
 
 /** What the shell itself does for the shell-only bridge calls. */
 export interface ShellServices {
@@ -17,6 +19,43 @@ export interface ShellServices {
   openExternal(url: string): Promise<boolean>;
 }
 
+/** The installed app's parts behind the `getAppStatus` family of calls. */
+export interface AppServices {
+  version: string;
+  launchAtLogin: LaunchAtLoginController;
+  updates: UpdateController;
+}
+
+/** The calls about the installed app: its version, start at login, updates. */
+export function appHandlers(app: AppServices) {
+  return {
+    getAppStatus: async () =>
+      ok({
+        version: app.version,
+        launchAtLogin: await app.launchAtLogin.get(),
+        update: app.updates.state(),
+      }),
+    setLaunchAtLogin: async ({ enabled }) => {
+      const current = await app.launchAtLogin.get();
+      if (!current.supported) {
+        return fail('unsupported', 'Start at login is available in the installed app only.');
+      }
+      return ok(await app.launchAtLogin.set(enabled));
+    },
+    checkForUpdates: async () =>
+      (await app.updates.check())
+        ? done()
+        : fail('unsupported', 'Updates are not configured for this build.'),
+    installUpdate: () =>
+      Promise.resolve(
+        app.updates.install() ? done() : fail('conflict', 'No update has been downloaded yet.'),
+      ),
+  } satisfies Pick<
+    BridgeHandlers,
+    'getAppStatus' | 'setLaunchAtLogin' | 'checkForUpdates' | 'installUpdate'
+  >;
+}
+
 /**
  * The bridge as the main process serves it: core calls go to the client core, shell
  * calls to the Electron services. Arguments arrive validated (see `ipc.main.ts`).
@@ -25,9 +64,11 @@ export function createBridgeHandlers(
   client: ChatClient,
   shell: ShellServices,
   saveAttachment: (attachmentId: string, name: string) => Promise<Result<{ saved: boolean }>>,
+  app: AppServices,
 ) {
   return {
     ...coreCalls(client),
+    ...appHandlers(app),
 
     setActiveConversation: ({ conversationId }) => {
       shell.setActiveConversation(conversationId);

@@ -309,6 +309,9 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
       return { ...state, activeId: event.conversationId, notice: null };
     case 'settings':
       return { ...state, settings: event.settings };
+    case 'update':
+      // Followed by the app's own status (useAppStatus), not kept here.
+      return state;
   }
 }
 

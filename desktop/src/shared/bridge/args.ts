@@ -157,6 +157,10 @@ export const BRIDGE_ARG_SCHEMAS = {
       .refine((s) => safeExternalUrl(s) !== null, 'must be an http(s) URL or a mailto: address'),
   }),
   saveAttachment: z.object({ attachmentId: Id, name: z.string().min(1).max(255) }),
+  getAppStatus: NoArgs,
+  setLaunchAtLogin: z.object({ enabled: z.boolean() }),
+  checkForUpdates: NoArgs,
+  installUpdate: NoArgs,
 } as const satisfies { [M in BridgeMethod]: z.ZodType };
 
 type Schemas = typeof BRIDGE_ARG_SCHEMAS;

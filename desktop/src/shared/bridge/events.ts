@@ -3,6 +3,7 @@
  * `onEvent`; never as whole-state dumps.
  */
 import type { ShellSettings } from '../settings';
+import type { UpdateState } from '../app-status';
 import type {
   ConnectionStatus,
   ConversationView,
@@ -49,6 +50,8 @@ export type ChatEvent =
   /** Shell only: the user clicked a notification; show this conversation. */
   | { type: 'open-conversation'; conversationId: string }
   /** Shell only: mute / do-not-disturb changed. */
-  | { type: 'settings'; settings: ShellSettings };
+  | { type: 'settings'; settings: ShellSettings }
+  /** Shell only (desktop): the update moved on (checking, downloading, ready to install). */
+  | { type: 'update'; update: UpdateState };
 
 export type ChatEventListener = (event: ChatEvent) => void;

@@ -12,6 +12,7 @@
  * (a core function in `core/client/`, or a shell service in both shells).
  */
 import type { ShellSettings } from '../settings';
+import type { AppStatus, LaunchAtLogin } from '../app-status';
 import type { Attachment, PushPreferences, SearchResponse } from '@chat/protocol';
 import type {
   AccountSessionInfo,
@@ -131,6 +132,15 @@ export const BRIDGE_METHODS = {
    * download. `saved: false` when the user cancelled the dialog.
    */
   saveAttachment: shell<{ saved: boolean }>(),
+  // ---- the installed app (desktop only; issue #20) ----
+  /** Version, start at login and the update's state; null in the web client (no app). */
+  getAppStatus: shell<AppStatus | null>(),
+  /** Starts the app at login, or stops; resolves to what the system now has. */
+  setLaunchAtLogin: shell<LaunchAtLogin>(),
+  /** Checks the feed now; the outcome arrives as `update` events. */
+  checkForUpdates: shell<null>(),
+  /** Quits and installs a downloaded update (`update` state `downloaded`). */
+  installUpdate: shell<null>(),
 } as const satisfies Record<string, MethodSpec>;
 
 type Table = typeof BRIDGE_METHODS;
