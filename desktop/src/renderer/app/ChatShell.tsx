@@ -5,6 +5,7 @@ import { ConversationPane } from '../conversation/ConversationPane';
 import { ConversationList } from '../conversations/ConversationList';
 import { NewChatDialog } from '../conversations/NewChatDialog';
 import { NewGroupDialog } from '../conversations/NewGroupDialog';
+import { UpdatePromptBanner } from '../app-status/UpdatePrompt';
 import { changeDoNotDisturb } from '../preferences/preferences';
 import { NotificationSettingsDialog } from '../preferences/NotificationSettings';
 import { SettingsDialog, type SettingsSection } from '../settings/SettingsDialog';
@@ -113,6 +114,7 @@ export function ChatShell({
   return (
     <div className="flex h-full flex-col">
       <SessionPersistenceNotice />
+      <UpdatePromptBanner />
       <ConnectionBanner />
       <div className="flex min-h-0 flex-1">
         <aside

@@ -33,7 +33,7 @@ function useNotificationPermission(): {
 }
 
 /** A labelled on/off switch with its hint and, after a failed change, the reason. */
-function SettingSwitch({
+export function SettingSwitch({
   label,
   hint,
   on,

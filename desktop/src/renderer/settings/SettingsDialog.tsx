@@ -9,6 +9,8 @@ import {
 } from 'react';
 import { LIMITS } from '@chat/protocol';
 import type { AccountSessionInfo, Person, SessionInfo } from '../../shared/bridge';
+import { AppSettings } from '../app-status/AppSettings';
+import { useAppStatus } from '../app-status/useAppStatus';
 import { NotificationSettingsPanel } from '../preferences/NotificationSettings';
 import { AvatarEditor } from '../profile/AvatarEditor';
 import { userPicture } from '../ui/Avatar';
@@ -22,6 +24,7 @@ export const SETTINGS_SECTIONS = [
   'sessions',
   'blocked',
   'notifications',
+  'app',
   'delete',
 ] as const;
 export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
@@ -32,6 +35,7 @@ const SECTION_LABELS: Record<SettingsSection, string> = {
   sessions: 'Sessions',
   blocked: 'Blocked people',
   notifications: 'Notifications',
+  app: 'App',
   delete: 'Delete account',
 };
 
@@ -413,6 +417,11 @@ function DeleteSection() {
   );
 }
 
+/** The sections shown: "App" only where there is an installed app (not the web client). */
+export function visibleSections(desktop: boolean): readonly SettingsSection[] {
+  return desktop ? SETTINGS_SECTIONS : SETTINGS_SECTIONS.filter((s) => s !== 'app');
+}
+
 /**
  * Settings, opened from the sidebar's menu: one tab per section. The tabs follow the ARIA
  * tabs pattern (arrow keys, Home and End move between them; Tab enters the section).
@@ -429,6 +438,8 @@ export function SettingsDialog({
   initial?: SettingsSection;
 }) {
   const [section, setSection] = useState<SettingsSection>(initial);
+  const appStatus = useAppStatus();
+  const sections = visibleSections(appStatus.status !== null);
   const tabs = useRef(new Map<SettingsSection, HTMLButtonElement>());
   const baseId = useId();
   useEffect(() => {
@@ -440,17 +451,17 @@ export function SettingsDialog({
     tabs.current.get(to)?.focus();
   };
   const onKeyDown = (event: KeyboardEvent) => {
-    const index = SETTINGS_SECTIONS.indexOf(section);
-    const last = SETTINGS_SECTIONS.length - 1;
+    const index = sections.indexOf(section);
+    const last = sections.length - 1;
     const target =
       event.key === 'ArrowDown' || event.key === 'ArrowRight'
-        ? SETTINGS_SECTIONS[index === last ? 0 : index + 1]
+        ? sections[index === last ? 0 : index + 1]
         : event.key === 'ArrowUp' || event.key === 'ArrowLeft'
-          ? SETTINGS_SECTIONS[index === 0 ? last : index - 1]
+          ? sections[index === 0 ? last : index - 1]
           : event.key === 'Home'
-            ? SETTINGS_SECTIONS[0]
+            ? sections[0]
             : event.key === 'End'
-              ? SETTINGS_SECTIONS[last]
+              ? sections[last]
               : undefined;
     if (target === undefined) return;
     event.preventDefault();
@@ -466,7 +477,7 @@ export function SettingsDialog({
           className="flex flex-wrap gap-1"
           onKeyDown={onKeyDown}
         >
-          {SETTINGS_SECTIONS.map((s) => (
+          {sections.map((s) => (
             <button
               key={s}
               ref={(el) => {
@@ -501,6 +512,7 @@ export function SettingsDialog({
           {section === 'sessions' && <SessionsSection />}
           {section === 'blocked' && <BlockedSection />}
           {section === 'notifications' && <NotificationSettingsPanel />}
+          {section === 'app' && <AppSettings status={appStatus} />}
           {section === 'delete' && <DeleteSection />}
         </section>
       </div>
