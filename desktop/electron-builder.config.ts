@@ -19,7 +19,7 @@ import type { Configuration } from 'electron-builder';
 
 /** The two feeds offered (electron-builder's own types for them are not exported here). */
 export type FeedConfiguration =
-  | { provider: 'github'; owner: string; repo: string; releaseType: 'release' }
+  | { provider: 'github'; owner: string; repo: string; releaseType: 'draft' }
   | { provider: 'generic'; url: string };
 
 type Env = Record<string, string | undefined>;
@@ -60,7 +60,8 @@ export function genericFeedUrl(raw: string): string {
  * `CHAT_PUBLISH_PROVIDER`:
  * - `github`: GitHub releases of `GH_OWNER`/`GH_REPO` (a public repository; `GH_TOKEN` is
  *   what electron-builder uploads with, read by electron-builder itself, never written
- *   into the app);
+ *   into the app). Uploaded to a draft, which installed apps do not see until someone has
+ *   checked the signatures and published it;
  * - `generic`: the static server at `CHAT_UPDATE_URL`. Unset with `CHAT_UPDATE_URL` set
  *   means `generic` too;
  * - unset (and no `CHAT_UPDATE_URL`): no feed.
@@ -74,7 +75,7 @@ export function publishConfig(env: Env): FeedConfiguration | null {
       return null;
     case 'github': {
       const [owner, repo] = required(env, ['GH_OWNER', 'GH_REPO'], 'Publishing to GitHub');
-      return { provider: 'github', owner: owner ?? '', repo: repo ?? '', releaseType: 'release' };
+      return { provider: 'github', owner: owner ?? '', repo: repo ?? '', releaseType: 'draft' };
     }
     case 'generic': {
       const [url] = required(env, ['CHAT_UPDATE_URL'], 'A generic update feed');

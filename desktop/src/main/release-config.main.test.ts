@@ -66,7 +66,7 @@ describe('the update feed from the environment', () => {
       provider: 'github',
       owner: 'example',
       repo: 'chat',
-      releaseType: 'release',
+      releaseType: 'draft',
     });
     expect(JSON.stringify(config)).not.toContain('ghp_secret');
     expect(() => publishConfig({ CHAT_PUBLISH_PROVIDER: 'github', GH_OWNER: 'example' })).toThrow(
