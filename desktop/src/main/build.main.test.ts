@@ -4,7 +4,15 @@
  * neither depends on nor disturbs desktop/dist.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -198,6 +206,52 @@ describe('desktop build', () => {
     // Development runs leave the scheme's registration to the installers.
     expect(calls.some((c) => c.name === 'app.setAsDefaultProtocolClient')).toBe(false);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'an installed copy without a feed never loads the updater, and renews the start-at-login entry for the running AppImage',
+    () => {
+      const report = path.join(out, 'fake-electron-packaged.json');
+      const userData = mkdtempSync(path.join(out, 'user-data-'));
+      const resources = mkdtempSync(path.join(out, 'resources-'));
+      const configHome = mkdtempSync(path.join(out, 'config-home-'));
+      const autostart = path.join(configHome, 'autostart', 'com.example.chat.desktop');
+      // The user turned it on in an earlier run of the image from another folder.
+      writeFileSync(path.join(userData, 'chat.json'), JSON.stringify({ launchAtLogin: true }));
+      mkdirSync(path.dirname(autostart));
+      writeFileSync(autostart, '[Desktop Entry]\nType=Application\nExec="/old/Chat.AppImage"\n');
+      const result = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          path.join(import.meta.dirname, 'testing', 'register-fake-electron.mjs'),
+          path.join(out, 'main', 'index.js'),
+        ],
+        {
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            CHAT_FAKE_ELECTRON_REPORT: report,
+            CHAT_FAKE_ELECTRON_USER_DATA: userData,
+            CHAT_FAKE_ELECTRON_PACKAGED: '1',
+            CHAT_FAKE_ELECTRON_RESOURCES: resources,
+            XDG_CONFIG_HOME: configHome,
+            APPIMAGE: '/home/ada/Apps/Chat.AppImage',
+          },
+          timeout: 20_000,
+        },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).not.toContain('start-up failed');
+      expect(readFileSync(autostart, 'utf8')).toContain('Exec="/home/ada/Apps/Chat.AppImage"');
+      const calls = JSON.parse(readFileSync(report, 'utf8')) as { name: string; args: unknown[] }[];
+      // Linux uses the autostart entry, never Electron's login items (which do nothing there).
+      expect(calls.some((c) => c.name === 'app.setLoginItemSettings')).toBe(false);
+      // No app-update.yml in resources: electron-updater is not even loaded (loading it would
+      // fail here, as it needs Electron itself).
+      expect(result.stderr).not.toContain('auto-update');
+      expect(readFileSync(path.join(userData, 'main.log'), 'utf8')).not.toMatch(/update/);
+    },
+  );
 
   it('bundles the preload as one small CommonJS file that requires only electron', () => {
     const code = readFileSync(path.join(out, 'preload', 'index.cjs'), 'utf8');

@@ -129,4 +129,19 @@ describe('auto-update', () => {
     updater.emit('error', new Error('late'));
     expect(controller.state()).toEqual({ status: 'downloaded', version: '0.2.0' });
   });
+
+  it('reports an updater that cannot be loaded as an error, and the app goes on', async () => {
+    const logs: string[] = [];
+    const controller = createUpdateController({
+      isPackaged: true,
+      hasFeed: () => Promise.resolve(true),
+      loadUpdater: () => Promise.reject(new Error('Cannot find module')),
+      onState: () => undefined,
+      log: (message) => logs.push(message),
+    });
+    await expect(controller.start()).resolves.toBeUndefined();
+    expect(controller.state()).toMatchObject({ status: 'error' });
+    expect(logs).toEqual(['auto-update could not start']);
+    await expect(controller.check()).resolves.toBe(false);
+  });
 });

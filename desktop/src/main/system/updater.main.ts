@@ -109,7 +109,14 @@ export function createUpdateController(deps: UpdaterDeps): UpdateController {
     state: () => state,
     async start() {
       if (!deps.isPackaged || !(await deps.hasFeed())) return;
-      updater = await deps.loadUpdater();
+      try {
+        updater = await deps.loadUpdater();
+      } catch (error) {
+        // A broken install of the updater must not take the chat down with it.
+        deps.log('auto-update could not start', error);
+        set({ status: 'error', message: FAILURE_MESSAGE });
+        return;
+      }
       listen(updater);
       set({ status: 'idle', checkedAt: null });
       const every =

@@ -65,8 +65,13 @@ export class Notification {
   close = noop;
 }
 
+// An installed copy's resources folder (the packaged run of the build test), as Electron sets it.
+if (process.env.CHAT_FAKE_ELECTRON_RESOURCES) {
+  process.resourcesPath = process.env.CHAT_FAKE_ELECTRON_RESOURCES;
+}
+
 export const app = {
-  isPackaged: false,
+  isPackaged: process.env.CHAT_FAKE_ELECTRON_PACKAGED === '1',
   requestSingleInstanceLock: () => {
     record('requestSingleInstanceLock');
     return true;
@@ -80,6 +85,8 @@ export const app = {
   setAsDefaultProtocolClient: (scheme) => record('app.setAsDefaultProtocolClient', scheme),
   getPath: () => process.env.CHAT_FAKE_ELECTRON_USER_DATA ?? tmpdir(),
   getVersion: () => '0.0.0-test',
+  getLoginItemSettings: () => ({ openAtLogin: false }),
+  setLoginItemSettings: (settings) => record('app.setLoginItemSettings', settings),
   getName: () => 'chat-test',
   setAppUserModelId: noop,
   setBadgeCount: (count) => record('app.setBadgeCount', count),
