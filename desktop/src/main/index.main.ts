@@ -411,6 +411,12 @@ function main(): void {
 
       await launchAtLogin.restore();
       await updates.start();
+      const update = updates.state();
+      logFile?.write(
+        `${new Date().toISOString()} ready; updates: ${update.status}${
+          update.status === 'not-configured' ? ` (${update.reason})` : ''
+        }`,
+      );
     })
     .catch((error: unknown) => {
       log('start-up failed', error);

@@ -1,8 +1,9 @@
 // A recording stand-in for the 'electron' module, so the built main bundle can be started
 // under plain Node (no Electron binary here). It records what the entry does with
 // Electron's APIs, then writes the record to CHAT_FAKE_ELECTRON_REPORT and exits.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import path from 'node:path';
 import process from 'node:process';
 import { setTimeout } from 'node:timers';
 
@@ -174,10 +175,27 @@ setTimeout(() => {
   }
 }, 600);
 
-setTimeout(
-  () => {
-    writeFileSync(process.env.CHAT_FAKE_ELECTRON_REPORT, JSON.stringify(calls));
-    process.exit(0);
-  },
-  Number(process.env.CHAT_FAKE_ELECTRON_RUN_MS ?? 1500),
-);
+const finish = () => {
+  writeFileSync(process.env.CHAT_FAKE_ELECTRON_REPORT, JSON.stringify(calls));
+  process.exit(0);
+};
+
+// Either when the app's log says it is ready (CHAT_FAKE_ELECTRON_EXIT_ON_READY=1; at most
+// 15 s), or after a fixed run.
+if (process.env.CHAT_FAKE_ELECTRON_EXIT_ON_READY === '1') {
+  const log = path.join(process.env.CHAT_FAKE_ELECTRON_USER_DATA ?? tmpdir(), 'main.log');
+  const deadline = Date.now() + 15_000;
+  const poll = () => {
+    let text = '';
+    try {
+      text = readFileSync(log, 'utf8');
+    } catch {
+      // Not written yet.
+    }
+    if (/ ready; /.test(text) || Date.now() > deadline) finish();
+    else setTimeout(poll, 25);
+  };
+  poll();
+} else {
+  setTimeout(finish, Number(process.env.CHAT_FAKE_ELECTRON_RUN_MS ?? 1500));
+}
