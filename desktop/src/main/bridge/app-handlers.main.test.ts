@@ -21,7 +21,7 @@ function memoryLoginItem(): LoginItemPort & { enabled: boolean } {
 }
 
 /** The four calls as the renderer makes them: validated, then served by the app's parts. */
-function calls(options: { port: LoginItemPort | null; hasFeed: boolean }) {
+function calls(options: { port: LoginItemPort | null; hasFeed: boolean; loadFails?: boolean }) {
   const events: UpdateState[] = [];
   let listeners: Record<string, (...args: never[]) => void> = {};
   const updater = {
@@ -34,7 +34,10 @@ function calls(options: { port: LoginItemPort | null; hasFeed: boolean }) {
   const updates = createUpdateController({
     isPackaged: true,
     hasFeed: () => Promise.resolve(options.hasFeed),
-    loadUpdater: () => Promise.resolve(updater as UpdaterLike),
+    loadUpdater: () =>
+      options.loadFails === true
+        ? Promise.reject(new Error('Cannot find module'))
+        : Promise.resolve(updater as UpdaterLike),
     every: () => undefined,
     onState: (state) => events.push(state),
     log: () => undefined,
@@ -105,5 +108,14 @@ describe('the app calls of the desktop bridge', () => {
     emit('update-downloaded', { version: '1.3.0' });
     expect(events.at(-1)).toEqual({ status: 'downloaded', version: '1.3.0' });
     await expect(bridge.installUpdate()).resolves.toEqual({ ok: true, value: null });
+  });
+
+  it('tell a broken updater apart from a build without a feed', async () => {
+    const { bridge, updates } = calls({ port: null, hasFeed: true, loadFails: true });
+    await updates.start();
+    await expect(bridge.checkForUpdates()).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'unavailable' },
+    });
   });
 });

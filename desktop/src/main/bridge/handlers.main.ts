@@ -42,10 +42,12 @@ export function appHandlers(app: AppServices) {
       }
       return ok(await app.launchAtLogin.set(enabled));
     },
-    checkForUpdates: async () =>
-      (await app.updates.check())
-        ? done()
-        : fail('unsupported', 'Updates are not configured for this build.'),
+    checkForUpdates: async () => {
+      if (await app.updates.check()) return done();
+      return app.updates.state().status === 'not-configured'
+        ? fail('unsupported', 'Updates are not configured for this build.')
+        : fail('unavailable', 'The updater could not start; see the log file.');
+    },
     installUpdate: () =>
       Promise.resolve(
         app.updates.install() ? done() : fail('conflict', 'No update has been downloaded yet.'),
