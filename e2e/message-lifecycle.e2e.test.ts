@@ -314,7 +314,7 @@ describe('menus, pickers and formatting', () => {
 });
 
 describe('jumping to a quote', () => {
-  it('a reply to a message 200 back jumps to it and highlights it', async () => {
+  it('a reply to a message 200 back jumps to it with `around` and highlights it', async () => {
     const aliceAccount = await registerUser(server, { displayName: 'Alice Jump' });
     const bobAccount = await registerUser(server, { displayName: 'Bob Jump' });
     const conversation = await openDirect(server, aliceAccount.accessToken, bobAccount.user.id);
@@ -339,10 +339,18 @@ describe('jumping to a quote', () => {
     const quote = row(alice, 'About that plan').getByTestId('reply-quote');
     await visible(quote.getByText('The original plan'));
     await hidden(row(alice, 'The original plan'));
+    const requests: URL[] = [];
+    alice.page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (request.method() === 'GET' && url.pathname.endsWith('/messages')) requests.push(url);
+    });
     await quote.click();
     const original = row(alice, 'The original plan');
     await visible(original);
     expect(await original.getAttribute('data-highlighted')).toBe('true');
+    // One window around it, not the pages in between.
+    expect(requests.map((url) => url.searchParams.get('around'))).toContain(String(first.seq));
+    expect(requests.filter((url) => url.searchParams.has('before'))).toEqual([]);
     await expectCleanPages([alice]);
   });
 });
