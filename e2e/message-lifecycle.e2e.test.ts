@@ -95,6 +95,18 @@ describe('changing messages, seen live by the other person', () => {
     const mentioned = row(alice, mention);
     await visible(mentioned.getByTestId('mention'));
     expect(await mentioned.getAttribute('data-mentions-me')).toBe('true');
+    // Her own name stands out from other mentions: marked, bold, titled.
+    const own = mentioned.getByTestId('mention');
+    expect(await own.getAttribute('data-mention-self')).toBe('true');
+    expect(await own.evaluate((el) => [el.tagName, getComputedStyle(el).fontWeight])).toEqual([
+      'MARK',
+      '700',
+    ]);
+    expect(await own.getAttribute('title')).toBe('Mentions you');
+    // In Bob's copy it is someone else's name.
+    expect(await row(bob, mention).getByTestId('mention').getAttribute('data-mention-self')).toBe(
+      null,
+    );
 
     // Up in an empty composer edits one's last message; Escape leaves it as it was.
     await bob.composer().press('ArrowUp');
