@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDirect, registerUser } from '@chat/api/testing';
+import { openDirect, postMessage, registerUser } from '@chat/api/testing';
 import { launchChromium } from './support/browser';
 import { ChatUser, UI_TIMEOUT_MS, visible } from './support/chat-app';
 import { seedMessages } from './support/seed';
@@ -134,7 +134,13 @@ describe('message search', () => {
       user.page.locator(`[data-testid="message"][data-seq="${targetSeq}"][data-highlighted]`),
     );
     await visible(jumpToLatest);
-    await scrollUntil(user, 600, (seqs) => seqs.includes(HISTORY));
+    // A message arriving now belongs after the latest, not in the window: it waits there,
+    // counted on the button, until the window reaches it.
+    const late = await postMessage(server, bob.accessToken, conversation.id, 'Arrived meanwhile');
+    await visible(user.page.getByRole('button', { name: 'Jump to latest, 1 new message' }));
+    expect(await renderedSeqs(user)).not.toContain(late.seq);
+    await scrollUntil(user, 600, (seqs) => seqs.includes(late.seq));
+    expect(await renderedSeqs(user)).toContain(HISTORY);
     expect(requests.some((url) => url.searchParams.has('after'))).toBe(true);
     // Joined to the live tail: nothing to jump back to.
     await expect.poll(() => jumpToLatest.isVisible(), { timeout: UI_TIMEOUT_MS }).toBe(false);

@@ -494,15 +494,21 @@ export function MessageList({
         <button
           type="button"
           onClick={jumpToLatest}
+          aria-label={
+            conversation.unreadCount > 0
+              ? `Jump to latest, ${conversation.unreadCount} new message${conversation.unreadCount === 1 ? '' : 's'}`
+              : 'Jump to latest'
+          }
           className="absolute right-5 bottom-4 inline-flex items-center gap-1.5 rounded-full bg-blue-600 py-2 pr-4 pl-3 text-sm font-semibold text-white shadow-lg hover:bg-blue-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600"
         >
           <DownArrow />
           Jump to latest
           {conversation.unreadCount > 0 && (
-            <span className="ml-1 inline-flex min-w-5 items-center justify-center rounded-full bg-white px-1 text-xs font-semibold text-blue-700">
-              <span className="sr-only">, </span>
+            <span
+              aria-hidden="true"
+              className="ml-1 inline-flex min-w-5 items-center justify-center rounded-full bg-white px-1 text-xs font-semibold text-blue-700"
+            >
               {conversation.unreadCount}
-              <span className="sr-only"> new</span>
             </span>
           )}
         </button>
