@@ -394,6 +394,12 @@ export function MessageList({
   useEffect(() => {
     focusRef.current = null;
   }, [list.view]);
+  // Coming back to the conversation later opens it at the latest messages, not in a window
+  // left open far back.
+  useEffect(
+    () => () => getAppStore().dispatch({ type: 'window-closed', conversationId: conversation.id }),
+    [conversation.id],
+  );
 
   const showSender = conversation.type === 'group';
   const canDeleteOthers = conversation.type === 'group' && conversation.admins.includes(selfId);
