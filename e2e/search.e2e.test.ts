@@ -114,6 +114,9 @@ describe('message search', () => {
       requests.filter((url) => url.searchParams.get('around') === String(targetSeq)),
     ).toHaveLength(1);
     expect(requests.length).toBeLessThanOrEqual(3);
+    expect(requests.filter((url) => Number(url.searchParams.get('before')) > targetSeq)).toEqual(
+      [],
+    );
     expect(await renderedSeqs(user)).not.toContain(HISTORY);
 
     // "Jump to latest" goes back to the live tail.
