@@ -95,6 +95,18 @@ describe('changing messages, seen live by the other person', () => {
     const mentioned = row(alice, mention);
     await visible(mentioned.getByTestId('mention'));
     expect(await mentioned.getAttribute('data-mentions-me')).toBe('true');
+    // Her own name stands out from other mentions: marked, bold, titled.
+    const own = mentioned.getByTestId('mention');
+    expect(await own.getAttribute('data-mention-self')).toBe('true');
+    expect(await own.evaluate((el) => [el.tagName, getComputedStyle(el).fontWeight])).toEqual([
+      'MARK',
+      '700',
+    ]);
+    expect(await own.getAttribute('title')).toBe('Mentions you');
+    // In Bob's copy it is someone else's name.
+    expect(await row(bob, mention).getByTestId('mention').getAttribute('data-mention-self')).toBe(
+      null,
+    );
 
     // Up in an empty composer edits one's last message; Escape leaves it as it was.
     await bob.composer().press('ArrowUp');
@@ -314,7 +326,7 @@ describe('menus, pickers and formatting', () => {
 });
 
 describe('jumping to a quote', () => {
-  it('a reply to a message 200 back jumps to it and highlights it', async () => {
+  it('a reply to a message 200 back jumps to it with `around` and highlights it', async () => {
     const aliceAccount = await registerUser(server, { displayName: 'Alice Jump' });
     const bobAccount = await registerUser(server, { displayName: 'Bob Jump' });
     const conversation = await openDirect(server, aliceAccount.accessToken, bobAccount.user.id);
@@ -339,10 +351,18 @@ describe('jumping to a quote', () => {
     const quote = row(alice, 'About that plan').getByTestId('reply-quote');
     await visible(quote.getByText('The original plan'));
     await hidden(row(alice, 'The original plan'));
+    const requests: URL[] = [];
+    alice.page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (request.method() === 'GET' && url.pathname.endsWith('/messages')) requests.push(url);
+    });
     await quote.click();
     const original = row(alice, 'The original plan');
     await visible(original);
     expect(await original.getAttribute('data-highlighted')).toBe('true');
+    // One window around it, not the pages in between.
+    expect(requests.map((url) => url.searchParams.get('around'))).toContain(String(first.seq));
+    expect(requests.filter((url) => url.searchParams.has('before'))).toEqual([]);
     await expectCleanPages([alice]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDirect, registerUser } from '@chat/api/testing';
+import { openDirect, postMessage, registerUser } from '@chat/api/testing';
 import { launchChromium } from './support/browser';
 import { ChatUser, UI_TIMEOUT_MS, visible } from './support/chat-app';
 import { seedMessages } from './support/seed';
@@ -54,8 +54,20 @@ async function scrollUntil(
   }
 }
 
+/** Every history request (`GET …/messages?…`) the page makes from now on, as URLs. */
+function historyRequests(user: ChatUser): URL[] {
+  const seen: URL[] = [];
+  user.page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (request.method() === 'GET' && /\/api\/conversations\/[^/]+\/messages$/.test(url.pathname)) {
+      seen.push(url);
+    }
+  });
+  return seen;
+}
+
 describe('message search', () => {
-  it('finds a message 300 back, opens it highlighted, and history scrolls both ways from it', async () => {
+  it('finds a message 300 back, opens it highlighted with `around`, and history scrolls both ways from it', async () => {
     const alice = await registerUser(server, { displayName: 'Alice Search' });
     const bob = await registerUser(server, { displayName: 'Bob Search' });
     const conversation = await openDirect(server, alice.accessToken, bob.user.id);
@@ -86,6 +98,7 @@ describe('message search', () => {
     // The match is marked as an element, and the snippet is text, never markup.
     expect(await result.first().locator('mark').allTextContents()).toEqual(['Zanzibar']);
     await visible(result.first().getByText('Bob Search'));
+    const requests = historyRequests(user);
     await box.press('Enter');
 
     // The conversation scrolls to the message and highlights it.
@@ -95,10 +108,48 @@ describe('message search', () => {
       user.page.locator(`[data-testid="message"][data-seq="${targetSeq}"][data-highlighted]`),
     );
     await expect.poll(() => row.isVisible(), { timeout: UI_TIMEOUT_MS }).toBe(true);
+    // Loaded with `around`, not by paging back through the 300 messages in between (a page
+    // each way may follow as the window fills the screen).
+    expect(
+      requests.filter((url) => url.searchParams.get('around') === String(targetSeq)),
+    ).toHaveLength(1);
+    expect(requests.length).toBeLessThanOrEqual(3);
+    expect(requests.filter((url) => Number(url.searchParams.get('before')) > targetSeq)).toEqual(
+      [],
+    );
+    expect(await renderedSeqs(user)).not.toContain(HISTORY);
 
-    // Newer messages follow below it, and older ones load above it.
-    await scrollUntil(user, 400, (seqs) => seqs.some((s) => s > targetSeq + 40));
-    await scrollUntil(user, -400, (seqs) => seqs.some((s) => s < targetSeq - 60));
+    // "Jump to latest" goes back to the live tail.
+    const jumpToLatest = user.page.getByRole('button', { name: /^Jump to latest/ });
+    await visible(jumpToLatest);
+    await jumpToLatest.click();
+    await visible(user.message(stored.get(HISTORY) ?? ''));
+    await expect.poll(() => jumpToLatest.isVisible(), { timeout: UI_TIMEOUT_MS }).toBe(false);
+
+    // The same result again; from there, newer pages load on scrolling down until the
+    // window meets the latest message, and older ones on scrolling up.
+    await user.page.keyboard.press('Control+k');
+    await visible(box);
+    await box.fill('zanzibar');
+    await visible(result.first());
+    await box.press('Enter');
+    await visible(
+      user.page.locator(`[data-testid="message"][data-seq="${targetSeq}"][data-highlighted]`),
+    );
+    await visible(jumpToLatest);
+    // A message arriving now belongs after the latest, not in the window: it waits there,
+    // counted on the button, until the window reaches it.
+    const late = await postMessage(server, bob.accessToken, conversation.id, 'Arrived meanwhile');
+    await visible(user.page.getByRole('button', { name: 'Jump to latest, 1 new message' }));
+    expect(await renderedSeqs(user)).not.toContain(late.seq);
+    await scrollUntil(user, 600, (seqs) => seqs.includes(late.seq));
+    expect(await renderedSeqs(user)).toContain(HISTORY);
+    expect(requests.some((url) => url.searchParams.has('after'))).toBe(true);
+    // Joined to the live tail: nothing to jump back to.
+    await expect.poll(() => jumpToLatest.isVisible(), { timeout: UI_TIMEOUT_MS }).toBe(false);
+    const beforeOlder = requests.length;
+    await scrollUntil(user, -600, (seqs) => seqs.some((s) => s < targetSeq - 60));
+    expect(requests.slice(beforeOlder).some((url) => url.searchParams.has('before'))).toBe(true);
     await scrollUntil(user, -600, (seqs) => seqs.includes(1));
     expect(user.pageErrors).toEqual([]);
   });

@@ -1,9 +1,24 @@
 import type { Message } from '@chat/protocol';
-import type { CoreHandlers, HistoryPage } from '../../shared/bridge';
+import type { CoreHandlers, HistoryPage, LocalMessage } from '../../shared/bridge';
 import type { ApiClient } from '../api-client';
 import { attempt, isOffline, requireSession, type CoreContext } from './context';
 
 const DEFAULT_PAGE = 50;
+
+/**
+ * Offline, the held messages that reach down from `beforeSeq` without a hole: messages held
+ * further back (a window opened around a quoted or found message) must not follow as if
+ * the ones between were known.
+ */
+function runBefore(messages: LocalMessage[], beforeSeq: number): LocalMessage[] {
+  let expected = beforeSeq - 1;
+  let at = messages.length;
+  while (at > 0 && messages[at - 1]?.seq === expected) {
+    at--;
+    expected--;
+  }
+  return messages.slice(at);
+}
 
 /** People, conversations, history, and catching up on demand. */
 export function conversationCalls(
@@ -17,6 +32,7 @@ export function conversationCalls(
   | 'createGroup'
   | 'listConversations'
   | 'loadHistory'
+  | 'loadNewer'
   | 'catchUp'
 > {
   const { state, session, api, connection } = ctx;
@@ -88,13 +104,30 @@ export function conversationCalls(
         } catch (err) {
           if (!isOffline(err) || !state.has(conversationId)) throw err;
         }
-        const messages = state.heldMessages(conversationId, beforeSeq, size);
+        let messages = state.heldMessages(conversationId, beforeSeq, size);
+        if (fetched === null && beforeSeq !== undefined) messages = runBefore(messages, beforeSeq);
         const oldest = messages.find((m) => m.seq !== null)?.seq ?? null;
         const hasMore =
           fetched !== null
             ? fetched.length === size && (fetched[0]?.seq ?? 1) > 1
             : oldest === null || oldest > 1;
         return { messages, hasMore };
+      }),
+
+    loadNewer: (args) =>
+      attempt(args, async ({ conversationId, afterSeq, limit }): Promise<HistoryPage> => {
+        requireSession(session);
+        await requireConversation(conversationId);
+        const size = limit ?? DEFAULT_PAGE;
+        const fetched = await api.history(conversationId, { limit: size, after: afterSeq });
+        // No page bound: the synced watermark moves only as far as what is held is
+        // contiguous, so catch-up still resumes after the last seq of the live tail.
+        state.accept(fetched);
+        const messages = fetched.flatMap((m) => {
+          const held = state.heldBySeq(conversationId, m.seq);
+          return held ? [held] : [];
+        });
+        return { messages, hasMore: fetched.length === size };
       }),
 
     catchUp: () =>

@@ -14,7 +14,7 @@ import { useNow, useWindowFocused } from '../ui/hooks';
 import { memberName } from '../ui/names';
 import { locateFirstUnread, rowLayout, type ReadPosition } from './grouping';
 import { onJumpRequest, takeJump } from '../search/jump';
-import { loadOlder, loadOlderUntil } from './history';
+import { loadOlder, loadOlderUntil, loadWindowPage, openAround } from './history';
 import { MessageRow } from './MessageRow';
 import { adminDirections, systemText } from './system-text';
 import { UnreadJumpBar, type JumpStep } from './UnreadJumpBar';
@@ -24,6 +24,8 @@ export interface ListContext {
   error: string | null;
   /** Asks for the same older page again, as reaching the top does. */
   retryOlder: () => void;
+  /** Only while a window away from the latest messages is shown (`null` otherwise). */
+  newer: { loading: boolean; error: string | null; retry: () => void } | null;
 }
 
 /** Loading and failure of older history; the beginning marker sits on the first row instead. */
@@ -54,6 +56,33 @@ export function Header({ context }: { context?: ListContext }) {
   );
 }
 
+/** Loading and failure of newer history, below a window away from the latest messages. */
+export function Footer({ context }: { context?: ListContext }) {
+  const newer = context?.newer;
+  if (newer == null) return null;
+  const text =
+    newer.error !== null
+      ? `Could not load newer messages: ${newer.error}`
+      : newer.loading
+        ? 'Loading newer messages…'
+        : null;
+  return (
+    <div className="flex flex-wrap items-center justify-center gap-x-2 px-4 pt-2 pb-4 text-xs text-zinc-600 dark:text-zinc-400">
+      <p role="status">{text}</p>
+      {newer.error !== null && (
+        <button
+          type="button"
+          onClick={newer.retry}
+          aria-label="Try again to load newer messages"
+          className="rounded px-1.5 py-0.5 font-semibold text-blue-600 hover:bg-blue-50 dark:text-blue-400 dark:hover:bg-blue-950"
+        >
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
 // List semantics for screen readers: the scroller is the log, each message one item.
 // Virtuoso positions and measures these elements, so every prop it passes goes through.
 const List = forwardRef<HTMLDivElement, ListProps & ContextProp<ListContext>>(function List(
@@ -71,10 +100,7 @@ function Item({
   return <div {...props} role="listitem" />;
 }
 
-const COMPONENTS = { Header, List, Item };
-
-/** Older pages (of 100) a jump to a search result may load: 10,000 messages back. */
-const SEARCH_JUMP_PAGE_LIMIT = 100;
+const COMPONENTS = { Header, Footer, List, Item };
 
 /** The highest stored seq among the rows on screen (pending rows have none). */
 function highestVisibleSeq(
@@ -93,6 +119,18 @@ function latestSeq(items: readonly LocalMessage[]): number {
   return items.findLast((m) => m.seq !== null)?.seq ?? 0;
 }
 
+function DownArrow() {
+  return (
+    <svg viewBox="0 0 20 20" className="size-5" fill="currentColor" aria-hidden="true">
+      <path
+        fillRule="evenodd"
+        d="M10 3a.75.75 0 0 1 .75.75v10.638l3.96-4.158a.75.75 0 1 1 1.08 1.04l-5.25 5.5a.75.75 0 0 1-1.08 0l-5.25-5.5a.75.75 0 1 1 1.08-1.04l3.96 4.158V3.75A.75.75 0 0 1 10 3Z"
+        clipRule="evenodd"
+      />
+    </svg>
+  );
+}
+
 export function MessageList({
   conversation,
   title,
@@ -103,7 +141,11 @@ export function MessageList({
   title: string;
   list: MessageListState;
 }) {
-  const { items, firstItemIndex } = list;
+  // The live tail; a detached window (a message far back) is shown instead while open.
+  const { items } = list;
+  const detached = list.window;
+  const shown = detached?.items ?? items;
+  const firstItemIndex = detached?.firstItemIndex ?? list.firstItemIndex;
   const ref = useRef<VirtuosoHandle>(null);
   const now = useNow(60_000);
   const focused = useWindowFocused();
@@ -127,8 +169,8 @@ export function MessageList({
     return at === -1 ? Math.max(0, items.length - 1) : at;
   });
 
-  const itemsRef = useRef(items);
-  itemsRef.current = items;
+  const itemsRef = useRef(shown);
+  itemsRef.current = shown;
   const rangeRef = useRef<ListRange | null>(null);
   const readRef = useRef(conversation.lastReadSeq);
 
@@ -144,9 +186,13 @@ export function MessageList({
   // Focus coming back, or new messages landing on screen, count as seeing them.
   useEffect(() => {
     markVisibleRead();
-  }, [markVisibleRead, items]);
+  }, [markVisibleRead, shown]);
 
+  const detachedRef = useRef(detached !== null);
+  detachedRef.current = detached !== null;
   const followOutput = useCallback((isAtBottom: boolean) => {
+    // A window's end is not the latest message: new ones go to the tail, not here.
+    if (detachedRef.current) return false;
     const last = itemsRef.current.at(-1);
     // The user's own new message always brings them to the bottom.
     if (last?.mine === true && (last.state === 'pending' || last.state === 'waiting')) {
@@ -167,6 +213,7 @@ export function MessageList({
     const controller = new AbortController();
     jumpController.current = controller;
     setJump({ step: 'loading' });
+    getAppStore().dispatch({ type: 'window-closed', conversationId: conversation.id });
     const result = await loadOlderUntil(
       conversation.id,
       (l) => locateFirstUnread(l.items, l.hasMore, opened).where !== 'older',
@@ -197,11 +244,11 @@ export function MessageList({
   useEffect(() => {
     const key = scrollToKey.current;
     if (key === null) return;
-    const at = items.findIndex((m) => m.key === key);
+    const at = shown.findIndex((m) => m.key === key);
     if (at === -1) return;
     scrollToKey.current = null;
     ref.current?.scrollToIndex({ index: at, align: 'start' });
-  }, [items, jump]);
+  }, [shown, jump]);
 
   // ---- jumping to a quoted message (version 2) ----
   const selfId = useChat((s) => s.session?.user.id) ?? '';
@@ -238,44 +285,69 @@ export function MessageList({
   }, [items, names, conversation.members]);
   const [highlight, setHighlight] = useState<{ key: string; ms: number } | null>(null);
   const highlightKey = highlight?.key ?? null;
+  // Where a new view of the list (a window opened, or back to the tail) starts: set just
+  // before the switch, read when the list mounts again.
+  const focusRef = useRef<{ key: string; align: 'center' | 'end' } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const jumpToSeq = useCallback(
-    async (seq: number, options: { pageLimit?: number; highlightMs?: number } = {}) => {
+    async (seq: number, options: { highlightMs?: number } = {}) => {
       const keyOf = (list: readonly LocalMessage[]) => list.find((m) => m.seq === seq)?.key;
+      if (itemsRef.current.find((m) => m.seq === seq)?.deletedAt != null) {
+        setNotice('That message was deleted.');
+        return;
+      }
+      const held = getAppStore().getState().messages[conversation.id];
       let key = keyOf(itemsRef.current);
-      if (key === undefined) {
-        // Older than what is loaded: page back to it (the list holds contiguous pages).
-        const result = await loadOlderUntil(
-          conversation.id,
-          (l) => keyOf(l.items) !== undefined,
-          options.pageLimit === undefined ? {} : { pageLimit: options.pageLimit },
-        );
-        if (result.outcome !== 'reached') return;
-        key = keyOf(getAppStore().getState().messages[conversation.id]?.items ?? []);
+      if (key === undefined && held?.window != null && keyOf(held.items) !== undefined) {
+        // In the live tail while a window is shown: back to the tail, at that message.
+        key = keyOf(held.items);
+        if (key !== undefined) focusRef.current = { key, align: 'center' };
+        getAppStore().dispatch({ type: 'window-closed', conversationId: conversation.id });
+      } else if (key === undefined) {
+        // Not in memory: a window of the messages around it, not every page in between.
+        setNotice(null);
+        let found: string | undefined;
+        const opened = await openAround(conversation.id, seq, (at) => {
+          found = at;
+          focusRef.current = { key: at, align: 'center' };
+        });
+        if (opened.outcome !== 'opened') {
+          setNotice(
+            opened.outcome === 'deleted'
+              ? 'That message was deleted.'
+              : opened.outcome === 'gone'
+                ? 'That message is no longer available.'
+                : `Could not load that message: ${opened.error}`,
+          );
+          return;
+        }
+        key = found;
       }
       if (key === undefined) return;
       setHighlight({ key, ms: options.highlightMs ?? 2_000 });
-      scrollToKey.current = key;
       const at = itemsRef.current.findIndex((m) => m.key === key);
-      if (at !== -1) {
-        scrollToKey.current = null;
+      if (at !== -1 && focusRef.current === null) {
         // Not smooth: across rows the list has not measured yet, a smooth scroll ends short
         // of a message far back.
         ref.current?.scrollToIndex({ index: at, align: 'center' });
       }
-      if (options.highlightMs !== undefined) {
-        // Far back, the rows between are measured only as they render, which can leave
-        // the first scroll short: settle on the row again once they are.
-        const target = key;
-        for (const delay of [150, 600]) {
-          setTimeout(() => {
-            const index = itemsRef.current.findIndex((m) => m.key === target);
-            if (index !== -1) ref.current?.scrollToIndex({ index, align: 'center' });
-          }, delay);
-        }
+      // The rows around it are measured only as they render, which can leave the first
+      // scroll short: settle on the row again once they are.
+      const target = key;
+      for (const delay of [150, 600]) {
+        setTimeout(() => {
+          const index = itemsRef.current.findIndex((m) => m.key === target);
+          if (index !== -1) ref.current?.scrollToIndex({ index, align: 'center' });
+        }, delay);
       }
     },
     [conversation.id],
   );
+  useEffect(() => {
+    if (notice === null) return;
+    const timer = setTimeout(() => setNotice(null), 5_000);
+    return () => clearTimeout(timer);
+  }, [notice]);
   useEffect(() => {
     if (highlight === null) return;
     const timer = setTimeout(() => setHighlight(null), highlight.ms);
@@ -283,24 +355,56 @@ export function MessageList({
   }, [highlight]);
   const onJumpTo = useCallback((seq: number) => void jumpToSeq(seq), [jumpToSeq]);
 
-  // A search result opened here: page back to it however far (history loads both ways
-  // from there: newer is already held, older loads on reaching the top), and keep it
-  // highlighted long enough to be found by eye.
+  // A search result opened here: shown however far back (history loads both ways from
+  // there), and highlighted long enough to be found by eye.
   useEffect(() => {
     const take = () => {
       const seq = takeJump(conversation.id);
-      if (seq !== null)
-        void jumpToSeq(seq, { pageLimit: SEARCH_JUMP_PAGE_LIMIT, highlightMs: 6_000 });
+      if (seq !== null) void jumpToSeq(seq, { highlightMs: 6_000 });
     };
     take();
     return onJumpRequest(take);
   }, [conversation.id, jumpToSeq]);
 
-  const loadOlderPage = useCallback(() => void loadOlder(conversation.id), [conversation.id]);
+  const isDetached = detached !== null;
+  const loadOlderPage = useCallback(
+    () => void (isDetached ? loadWindowPage(conversation.id, 'older') : loadOlder(conversation.id)),
+    [conversation.id, isDetached],
+  );
+  const loadNewerPage = useCallback(() => {
+    if (isDetached) void loadWindowPage(conversation.id, 'newer');
+  }, [conversation.id, isDetached]);
+  const jumpToLatest = useCallback(() => {
+    const last = getAppStore().getState().messages[conversation.id]?.items.at(-1);
+    focusRef.current = last === undefined ? null : { key: last.key, align: 'end' };
+    getAppStore().dispatch({ type: 'window-closed', conversationId: conversation.id });
+  }, [conversation.id]);
+
+  // The first view starts at the first unread message or the latest; a later one (a window
+  // opened, or back to the tail) where the switch asked.
+  const [firstView] = useState(list.view);
+  const focus = focusRef.current;
+  const focusAt = focus === null ? -1 : shown.findIndex((m) => m.key === focus.key);
+  const initialTopMostItemIndex =
+    list.view === firstView && focusAt === -1
+      ? { index: initialIndex, align: unreadKey === null ? ('end' as const) : ('start' as const) }
+      : focusAt === -1
+        ? { index: Math.max(0, shown.length - 1), align: 'end' as const }
+        : { index: focusAt, align: focus?.align ?? ('center' as const) };
+  useEffect(() => {
+    focusRef.current = null;
+  }, [list.view]);
+  // Coming back to the conversation later opens it at the latest messages, not in a window
+  // left open far back.
+  useEffect(
+    () => () => getAppStore().dispatch({ type: 'window-closed', conversationId: conversation.id }),
+    [conversation.id],
+  );
 
   const showSender = conversation.type === 'group';
   const canDeleteOthers = conversation.type === 'group' && conversation.admins.includes(selfId);
   const oldestLoadedAt = items[0]?.createdAt;
+  const hasOlder = detached?.hasOlder ?? list.hasMore;
   const firstUnreadAt =
     unreadKey === null ? null : (items.find((m) => m.key === unreadKey)?.createdAt ?? null);
 
@@ -322,15 +426,14 @@ export function MessageList({
         />
       )}
       <Virtuoso
+        // A new view (a window opened, or back to the tail) starts afresh at its focus.
+        key={list.view}
         ref={ref}
         // The rest of the column under the bar; a flex item, not 100%, so the bar fits.
         style={{ flex: '1 1 0', minHeight: 0 }}
-        data={items}
+        data={shown}
         firstItemIndex={firstItemIndex}
-        initialTopMostItemIndex={{
-          index: initialIndex,
-          align: unreadKey === null ? 'end' : 'start',
-        }}
+        initialTopMostItemIndex={initialTopMostItemIndex}
         computeItemKey={(_, message) => message.key}
         increaseViewportBy={{ top: 600, bottom: 300 }}
         followOutput={followOutput}
@@ -342,17 +445,30 @@ export function MessageList({
         atBottomThreshold={80}
         atBottomStateChange={setAtBottom}
         startReached={loadOlderPage}
+        endReached={loadNewerPage}
         rangeChanged={(range) => {
           rangeRef.current = range;
           markVisibleRead();
         }}
-        context={{ loadingOlder: list.loading, error: list.error, retryOlder: loadOlderPage }}
+        context={{
+          loadingOlder: detached === null ? list.loading : detached.loading === 'older',
+          error: detached === null ? list.error : detached.loading === null ? detached.error : null,
+          retryOlder: loadOlderPage,
+          newer:
+            detached === null
+              ? null
+              : {
+                  loading: detached.loading === 'newer',
+                  error: detached.loading === null ? detached.error : null,
+                  retry: loadNewerPage,
+                },
+        }}
         components={COMPONENTS}
         itemContent={(index, message) => (
           <MessageRow
             message={message}
-            layout={rowLayout(items, index - firstItemIndex, unreadKey)}
-            beginning={index === firstItemIndex && !list.hasMore}
+            layout={rowLayout(shown, index - firstItemIndex, unreadKey)}
+            beginning={index === firstItemIndex && !hasOlder}
             showSender={showSender}
             senderName={memberName(conversation, message.senderId)}
             senderAvatarId={
@@ -372,28 +488,54 @@ export function MessageList({
           />
         )}
       />
-      {!atBottom && (
+      {notice !== null && (
+        <p
+          role="status"
+          className="absolute bottom-16 left-1/2 -translate-x-1/2 rounded-full bg-zinc-800 px-3 py-1.5 text-sm text-white shadow-lg dark:bg-zinc-200 dark:text-zinc-900"
+        >
+          {notice}
+        </p>
+      )}
+      {detached !== null ? (
         <button
           type="button"
-          onClick={() =>
-            ref.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'smooth' })
+          onClick={jumpToLatest}
+          aria-label={
+            conversation.unreadCount > 0
+              ? `Jump to latest, ${conversation.unreadCount} new message${conversation.unreadCount === 1 ? '' : 's'}`
+              : 'Jump to latest'
           }
-          aria-label="Scroll to the latest message"
-          className="absolute right-5 bottom-4 inline-flex size-10 items-center justify-center rounded-full bg-white text-zinc-700 shadow-lg ring-1 ring-zinc-200 hover:bg-zinc-50 dark:bg-zinc-800 dark:text-zinc-200 dark:ring-zinc-700"
+          className="absolute right-5 bottom-4 inline-flex items-center gap-1.5 rounded-full bg-blue-600 py-2 pr-4 pl-3 text-sm font-semibold text-white shadow-lg hover:bg-blue-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600"
         >
-          <svg viewBox="0 0 20 20" className="size-5" fill="currentColor" aria-hidden="true">
-            <path
-              fillRule="evenodd"
-              d="M10 3a.75.75 0 0 1 .75.75v10.638l3.96-4.158a.75.75 0 1 1 1.08 1.04l-5.25 5.5a.75.75 0 0 1-1.08 0l-5.25-5.5a.75.75 0 1 1 1.08-1.04l3.96 4.158V3.75A.75.75 0 0 1 10 3Z"
-              clipRule="evenodd"
-            />
-          </svg>
+          <DownArrow />
+          Jump to latest
           {conversation.unreadCount > 0 && (
-            <span className="absolute -top-1 -right-1 inline-flex min-w-5 items-center justify-center rounded-full bg-blue-600 px-1 text-xs font-semibold text-white">
+            <span
+              aria-hidden="true"
+              className="ml-1 inline-flex min-w-5 items-center justify-center rounded-full bg-white px-1 text-xs font-semibold text-blue-700"
+            >
               {conversation.unreadCount}
             </span>
           )}
         </button>
+      ) : (
+        !atBottom && (
+          <button
+            type="button"
+            onClick={() =>
+              ref.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'smooth' })
+            }
+            aria-label="Scroll to the latest message"
+            className="absolute right-5 bottom-4 inline-flex size-10 items-center justify-center rounded-full bg-white text-zinc-700 shadow-lg ring-1 ring-zinc-200 hover:bg-zinc-50 dark:bg-zinc-800 dark:text-zinc-200 dark:ring-zinc-700"
+          >
+            <DownArrow />
+            {conversation.unreadCount > 0 && (
+              <span className="absolute -top-1 -right-1 inline-flex min-w-5 items-center justify-center rounded-full bg-blue-600 px-1 text-xs font-semibold text-white">
+                {conversation.unreadCount}
+              </span>
+            )}
+          </button>
+        )
       )}
     </div>
   );

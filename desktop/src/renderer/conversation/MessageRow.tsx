@@ -1,5 +1,6 @@
 import { memo, useState } from 'react';
 import type { LocalMessage } from '../../shared/bridge';
+import { useChat } from '../store/store';
 import { MessageText } from '../text/MessageText';
 import { MessageAttachments } from './Attachments';
 import { Avatar } from '../ui/Avatar';
@@ -127,6 +128,7 @@ export const MessageRow = memo(function MessageRow({
   const failed = message.state === 'failed';
   const deleted = message.deletedAt !== null;
   const mentionsMe = !mine && message.mentions.includes(selfId);
+  const selfUsername = useChat((s) => s.session?.user.username) ?? undefined;
   const ring = highlighted
     ? 'ring-2 ring-amber-400'
     : mentionsMe
@@ -242,7 +244,13 @@ export const MessageRow = memo(function MessageRow({
                   <MessageText
                     body={message.body}
                     linkClassName={`underline underline-offset-2 ${mine ? 'text-white' : 'text-blue-600 dark:text-blue-400'}`}
-                    mentionClassName={`rounded px-0.5 font-semibold ${mine ? 'bg-blue-500' : 'bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100'}`}
+                    mentions={{
+                      className: `rounded px-0.5 font-semibold ${mine ? 'bg-blue-500' : 'bg-blue-50 text-blue-800 dark:bg-blue-950 dark:text-blue-200'}`,
+                      selfUsername,
+                      // Like Slack: a mention of the reader is a strong yellow highlight.
+                      selfClassName:
+                        'rounded bg-amber-300 px-0.5 font-bold text-amber-950 underline decoration-2 underline-offset-2 dark:bg-amber-400 dark:text-black',
+                    }}
                   />
                 </span>
               )}

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChatBridge, HistoryPage, LocalMessage, Result } from '../../shared/bridge';
 import { createChatStore, setAppStore, type ChatStore } from '../store/store';
 import { locateFirstUnread, type ReadPosition } from './grouping';
-import { loadLatest, loadOlder, loadOlderUntil } from './history';
+import { loadLatest, loadOlder, loadOlderUntil, loadWindowPage, openAround } from './history';
 
 function stored(conversationId: string, seq: number): LocalMessage {
   return {
@@ -255,5 +255,76 @@ describe('loading back to the first unread message', () => {
     history.release();
     expect(await jump).toEqual({ outcome: 'cancelled' });
     expect(history.requests).toEqual([undefined, 261]);
+  });
+});
+
+describe('a window around a message far back', () => {
+  /** The fake conversation, answering `around` and `after` as the core does. */
+  async function openFar(total: number, deleted: number[] = []) {
+    const history = await openConversation(total, 0);
+    const calls: string[] = [];
+    const message = (seq: number) => ({
+      ...stored(history.conversationId, seq),
+      ...(deleted.includes(seq) ? { body: '', deletedAt: '2026-11-26T11:00:00.000Z' } : {}),
+    });
+    const span = (from: number, to: number) =>
+      Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => message(from + i));
+    vi.stubGlobal('window', {
+      chat: {
+        loadHistory: (args: Parameters<LoadHistory>[0]) => {
+          calls.push(`before=${args.beforeSeq}`);
+          return history.loadHistory(args);
+        },
+        loadAround: ({ seq, limit = 50 }: { seq: number; limit?: number }) => {
+          calls.push(`around=${seq}`);
+          if (seq > total) return Promise.resolve({ ok: true, value: [] });
+          const from = Math.max(1, seq - Math.floor(limit / 2));
+          return Promise.resolve({
+            ok: true,
+            value: span(from, Math.min(total, from + limit - 1)),
+          });
+        },
+        loadNewer: ({ afterSeq, limit = 50 }: { afterSeq: number; limit?: number }) => {
+          calls.push(`after=${afterSeq}`);
+          const to = Math.min(total, afterSeq + limit);
+          return Promise.resolve({
+            ok: true,
+            value: { messages: span(afterSeq + 1, to), hasMore: to < total },
+          });
+        },
+      },
+    });
+    return { history, calls };
+  }
+
+  it('one around request shows the message; newer pages then reach the latest and join it', async () => {
+    const { history, calls } = await openFar(400);
+    const opened = await openAround(history.conversationId, 100);
+    expect(opened).toEqual({ outcome: 'opened' });
+    expect(calls).toEqual(['around=100']);
+    expect(list(history).window?.items.map((m) => m.seq)).toContain(100);
+    expect(seqs(history)).toEqual(Array.from({ length: 50 }, (_, i) => 351 + i));
+
+    while (list(history).window !== null && calls.length < 10) {
+      await loadWindowPage(history.conversationId, 'newer');
+    }
+    expect(list(history).window).toBeNull();
+    expect(calls).toEqual(['around=100', 'after=124', 'after=224', 'after=324']);
+    expect(seqs(history)).toEqual(Array.from({ length: 326 }, (_, i) => 75 + i));
+  });
+
+  it('older pages of the window ask before its oldest message', async () => {
+    const { history, calls } = await openFar(400);
+    await openAround(history.conversationId, 200);
+    await loadWindowPage(history.conversationId, 'older');
+    expect(calls).toEqual(['around=200', 'before=175']);
+    expect(list(history).window?.items[0]?.seq).toBe(75);
+  });
+
+  it('a deleted or missing message opens nothing', async () => {
+    const { history } = await openFar(400, [100]);
+    expect(await openAround(history.conversationId, 100)).toEqual({ outcome: 'deleted' });
+    expect(await openAround(history.conversationId, 999)).toEqual({ outcome: 'gone' });
+    expect(list(history).window).toBeNull();
   });
 });

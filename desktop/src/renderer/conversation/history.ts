@@ -1,5 +1,5 @@
 import { LIMITS } from '@chat/protocol';
-import type { MessageList } from '../store/reducer';
+import type { MessageList, WindowDirection } from '../store/reducer';
 import { getAppStore } from '../store/store';
 
 const PAGE = 50;
@@ -97,4 +97,72 @@ export async function loadOlderUntil(
       return { outcome: 'failed', error: 'no older messages arrived' };
     }
   }
+}
+
+/** Messages a window opened around a message starts with: about half before, half after. */
+const WINDOW_PAGE = 50;
+
+export type OpenAround =
+  | { outcome: 'opened' }
+  | { outcome: 'deleted' }
+  | { outcome: 'gone' }
+  | { outcome: 'failed'; error: string };
+
+/**
+ * Shows message `seq` of a conversation when it is not in the live tail: a window of the
+ * messages around it (`around=`), shown instead of the tail until it grows back to it. A
+ * message deleted for everyone, or no longer there, opens nothing: the caller says so.
+ */
+export async function openAround(
+  conversationId: string,
+  seq: number,
+  /** Called with the message's key just before the window shows (to focus the list on it). */
+  beforeShow: (key: string) => void = () => undefined,
+): Promise<OpenAround> {
+  const result = await window.chat.loadAround({ conversationId, seq, limit: WINDOW_PAGE });
+  if (!result.ok) {
+    return result.error.code === 'not_found'
+      ? { outcome: 'gone' }
+      : { outcome: 'failed', error: result.error.message };
+  }
+  const target = result.value.find((m) => m.seq === seq);
+  if (target === undefined) return { outcome: 'gone' };
+  if (target.deletedAt !== null) return { outcome: 'deleted' };
+  beforeShow(target.key);
+  getAppStore().dispatch({
+    type: 'window-opened',
+    conversationId,
+    targetSeq: seq,
+    messages: result.value,
+  });
+  return { outcome: 'opened' };
+}
+
+/**
+ * The next page of the open window, older or newer; nothing when it has none that way, a
+ * page that way is loading, or no window is open. One request per direction at a time.
+ */
+export function loadWindowPage(conversationId: string, direction: WindowDirection): Promise<void> {
+  return once(`${conversationId}:window-${direction}`, async () => {
+    const store = getAppStore();
+    const list = store.getState().messages[conversationId];
+    const shown = list?.window;
+    if (list === undefined || shown == null || shown.loading === direction) return;
+    if (direction === 'older' ? !shown.hasOlder : !shown.hasNewer) return;
+    const seqs = shown.items.flatMap((m) => (m.seq === null ? [] : [m.seq]));
+    const edge = direction === 'older' ? seqs[0] : seqs.at(-1);
+    if (edge === undefined) return;
+    const { view } = list;
+    store.dispatch({ type: 'window-loading', conversationId, view, direction });
+    const result =
+      direction === 'older'
+        ? await window.chat.loadHistory({ conversationId, beforeSeq: edge, limit: OLDER_PAGE })
+        : await window.chat.loadNewer({ conversationId, afterSeq: edge, limit: OLDER_PAGE });
+    if (result.ok) {
+      store.dispatch({ type: 'window-page', conversationId, view, direction, page: result.value });
+    } else {
+      const message = result.error.message;
+      store.dispatch({ type: 'window-failed', conversationId, view, direction, message });
+    }
+  });
 }

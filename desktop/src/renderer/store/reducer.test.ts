@@ -374,3 +374,208 @@ describe('groups in the renderer state (issue #17)', () => {
     expect(state.notice).toBeNull();
   });
 });
+
+describe('reducer: a detached window of history (jumping far back)', () => {
+  const event = (message: LocalMessage): Action => ({
+    type: 'event',
+    event: { type: 'message', message },
+  });
+  const seqs = (items: readonly LocalMessage[] | undefined) => items?.map((m) => m.seq) ?? [];
+  /** The live tail holds 251–300; a window is opened around 10 (1–20, as `around` answers). */
+  const detached = (): ChatUiState =>
+    run([
+      {
+        type: 'history-loaded',
+        conversationId: 'c1',
+        page: { messages: range(251, 300), hasMore: true },
+        older: false,
+      },
+      // `loadAround` makes the core announce what it merged before the call answers.
+      ...range(1, 20).map(event),
+      { type: 'window-opened', conversationId: 'c1', targetSeq: 10, messages: range(1, 20) },
+    ]);
+
+  it('opening a window around a seq shows it apart from the tail, which keeps no hole', () => {
+    const list = detached().messages.c1;
+    expect(seqs(list?.window?.items)).toEqual(range(1, 20).map((m) => m.seq));
+    expect(list?.window).toMatchObject({ targetSeq: 10, hasOlder: false, hasNewer: true });
+    expect(seqs(list?.items)).toEqual(range(251, 300).map((m) => m.seq));
+    expect(list?.view).toBe(1);
+  });
+
+  it('older pages grow a window with its rows kept in place; a page asked for by a closed window is dropped', () => {
+    const state = run(
+      [
+        { type: 'window-loading', conversationId: 'c1', view: 1, direction: 'newer' },
+        ...range(21, 120).map(event),
+        {
+          type: 'window-page',
+          conversationId: 'c1',
+          view: 1,
+          direction: 'newer',
+          page: { messages: range(21, 120), hasMore: true },
+        },
+      ],
+      run(
+        [
+          {
+            type: 'window-opened',
+            conversationId: 'c1',
+            targetSeq: 150,
+            messages: range(141, 160),
+          },
+          {
+            type: 'window-page',
+            conversationId: 'c1',
+            view: 2,
+            direction: 'older',
+            page: { messages: range(41, 140), hasMore: true },
+          },
+        ],
+        detached(),
+      ),
+    );
+    const window = state.messages.c1?.window;
+    expect(seqs(window?.items)).toEqual(range(41, 160).map((m) => m.seq));
+    expect(window?.firstItemIndex).toBe(FIRST_ITEM_INDEX - 100);
+    expect(window?.hasOlder).toBe(true);
+    // The page of view 1 came after the window of view 2 was opened: dropped.
+    expect(window?.loading).toBeNull();
+    expect(seqs(state.messages.c1?.items)).toEqual(range(251, 300).map((m) => m.seq));
+  });
+
+  it('live messages while detached go to the tail, changes of window messages to the window', () => {
+    const state = run(
+      [
+        event(stored(301)),
+        event(pending(1)),
+        event(stored(5, 'other', { body: 'edited', editedAt: '2026-11-26T11:00:00.000Z' })),
+      ],
+      detached(),
+    );
+    const list = state.messages.c1;
+    expect(seqs(list?.items).slice(-2)).toEqual([301, null]);
+    expect(list?.window?.items.find((m) => m.seq === 5)?.body).toBe('edited');
+    expect(seqs(list?.window?.items)).not.toContain(301);
+    expect(seqs(list?.items)).not.toContain(5);
+  });
+
+  it('newer pages join the live tail once they meet it; the rows shown keep their indexes', () => {
+    let state = detached();
+    const before = state.messages.c1?.window?.firstItemIndex;
+    for (let from = 21; from <= 221; from += 100) {
+      const to = Math.min(from + 99, 260);
+      state = reducer(state, {
+        type: 'window-page',
+        conversationId: 'c1',
+        view: 1,
+        direction: 'newer',
+        page: { messages: range(from, to), hasMore: true },
+      });
+      if (to < 250) expect(state.messages.c1?.window).not.toBeNull();
+    }
+    const list = state.messages.c1;
+    expect(list?.window).toBeNull();
+    expect(seqs(list?.items)).toEqual(range(1, 300).map((m) => m.seq));
+    expect(list?.firstItemIndex).toBe(before);
+    expect(list?.hasMore).toBe(false);
+    expect(list?.view).toBe(1);
+  });
+
+  it('a newer page saying there is no more joins too, with the live messages that came meanwhile', () => {
+    const state = run(
+      [
+        event(stored(301)),
+        {
+          type: 'window-page',
+          conversationId: 'c1',
+          view: 1,
+          direction: 'newer',
+          page: { messages: range(21, 300), hasMore: false },
+        },
+      ],
+      detached(),
+    );
+    expect(state.messages.c1?.window).toBeNull();
+    expect(seqs(state.messages.c1?.items)).toEqual(range(1, 301).map((m) => m.seq));
+  });
+
+  it('a window around a message next to the tail joins it at once', () => {
+    const state = run(
+      [{ type: 'window-opened', conversationId: 'c1', targetSeq: 240, messages: range(230, 250) }],
+      detached(),
+    );
+    expect(state.messages.c1?.window).toBeNull();
+    expect(seqs(state.messages.c1?.items)).toEqual(range(230, 300).map((m) => m.seq));
+  });
+
+  it('"Jump to latest" drops the window and shows the tail afresh; its late pages are ignored', () => {
+    const state = run(
+      [
+        { type: 'window-closed', conversationId: 'c1' },
+        {
+          type: 'window-page',
+          conversationId: 'c1',
+          view: 1,
+          direction: 'newer',
+          page: { messages: range(21, 120), hasMore: true },
+        },
+      ],
+      detached(),
+    );
+    const list = state.messages.c1;
+    expect(list?.window).toBeNull();
+    expect(list?.view).toBe(2);
+    expect(seqs(list?.items)).toEqual(range(251, 300).map((m) => m.seq));
+  });
+
+  it('a failed page is told to the window and cleared by the next attempt', () => {
+    let state = run(
+      [
+        { type: 'window-loading', conversationId: 'c1', view: 1, direction: 'newer' },
+        {
+          type: 'window-failed',
+          conversationId: 'c1',
+          view: 1,
+          direction: 'newer',
+          message: 'offline',
+        },
+      ],
+      detached(),
+    );
+    expect(state.messages.c1?.window).toMatchObject({ loading: null, error: 'offline' });
+    state = reducer(state, {
+      type: 'window-loading',
+      conversationId: 'c1',
+      view: 1,
+      direction: 'newer',
+    });
+    expect(state.messages.c1?.window).toMatchObject({ loading: 'newer', error: null });
+  });
+
+  it('a removed message and delivery ticks reach the window too', () => {
+    const mine = stored(15, 'me');
+    const state = run(
+      [
+        {
+          type: 'window-opened',
+          conversationId: 'c1',
+          targetSeq: 15,
+          messages: [...range(10, 14), mine],
+        },
+        {
+          type: 'event',
+          event: { type: 'delivery', conversationId: 'c1', upToSeq: 15, state: 'read' },
+        },
+        {
+          type: 'event',
+          event: { type: 'message-removed', conversationId: 'c1', key: 'other:c12' },
+        },
+      ],
+      detached(),
+    );
+    const window = state.messages.c1?.window;
+    expect(window?.items.find((m) => m.seq === 15)?.state).toBe('read');
+    expect(seqs(window?.items)).toEqual([10, 11, 13, 14, 15]);
+  });
+});

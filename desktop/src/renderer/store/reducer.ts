@@ -25,7 +25,8 @@ import type {
  */
 export const FIRST_ITEM_INDEX = 10_000_000;
 
-export interface MessageList {
+/** Rows Virtuoso shows, indexed so that adding rows above does not move the ones shown. */
+interface Rows {
   /** Ascending, as `compareLocalMessages` orders them. */
   items: LocalMessage[];
   /** Virtuoso's index of `items[0]`: goes down by exactly the number of rows added above. */
@@ -37,12 +38,43 @@ export interface MessageList {
    */
   anchorKey: string | null;
   anchorIndex: number;
+}
+
+/**
+ * A contiguous run of history away from the latest messages (a quoted message or a search
+ * result far back), loaded with `around` and grown both ways. It is shown instead of the
+ * live tail until it reaches it, then the two become one list again. Live messages keep
+ * going to the tail meanwhile, so none is lost or shown out of place.
+ */
+export interface MessageWindow extends Rows {
+  /** The message the window was opened for. */
+  targetSeq: number;
+  hasOlder: boolean;
+  hasNewer: boolean;
+  loading: WindowDirection | null;
+  error: string | null;
+}
+
+export type WindowDirection = 'older' | 'newer';
+
+/**
+ * A conversation's messages. `items` is the live tail: contiguous up to the newest message,
+ * like the core's synced watermark; it never takes in a message of a detached window.
+ */
+export interface MessageList extends Rows {
   /** Older messages exist on the server. */
   hasMore: boolean;
   /** The latest page has been loaded at least once. */
   loaded: boolean;
   loading: boolean;
   error: string | null;
+  /** Shown instead of the tail while not null. */
+  window: MessageWindow | null;
+  /**
+   * Goes up whenever the list switches between the tail and a window (not when a window
+   * joins the tail: its rows stay where they are), so the list view starts afresh.
+   */
+  view: number;
 }
 
 export interface Presence {
@@ -81,6 +113,26 @@ export type Action =
   | { type: 'history-loading'; conversationId: string }
   | { type: 'history-loaded'; conversationId: string; page: HistoryPage; older: boolean }
   | { type: 'history-failed'; conversationId: string; message: string }
+  /** Messages around `targetSeq` from `loadAround`, shown instead of the tail. */
+  | { type: 'window-opened'; conversationId: string; targetSeq: number; messages: LocalMessage[] }
+  | { type: 'window-loading'; conversationId: string; view: number; direction: WindowDirection }
+  | {
+      type: 'window-page';
+      conversationId: string;
+      /** The `view` the page was asked for: a page of a window since closed is dropped. */
+      view: number;
+      direction: WindowDirection;
+      page: HistoryPage;
+    }
+  | {
+      type: 'window-failed';
+      conversationId: string;
+      view: number;
+      direction: WindowDirection;
+      message: string;
+    }
+  /** "Jump to latest": back to the live tail. */
+  | { type: 'window-closed'; conversationId: string }
   | { type: 'people'; people: Person[] }
   | { type: 'select'; conversationId: string | null }
   | { type: 'dismiss-notice' }
@@ -113,6 +165,8 @@ const EMPTY_LIST: MessageList = {
   loaded: false,
   loading: false,
   error: null,
+  window: null,
+  view: 0,
 };
 
 /** A socket is up: presence events arrive. */
@@ -140,7 +194,7 @@ export function mergeMessages(
 }
 
 /** Recomputes `firstItemIndex` from where the anchor row is now. */
-function withItems(list: MessageList, items: LocalMessage[]): MessageList {
+function withItems<T extends Rows>(list: T, items: LocalMessage[]): T {
   const at = list.anchorKey === null ? -1 : items.findIndex((m) => m.key === list.anchorKey);
   if (at !== -1) return { ...list, items, firstItemIndex: list.anchorIndex - at };
   // No anchor yet, or it was removed (a discarded message): the first row becomes the
@@ -177,6 +231,71 @@ function applyDelivery(
     m.mine && m.seq !== null && m.seq <= upToSeq && DELIVERY_RANK[m.state] < DELIVERY_RANK[state];
   if (!items.some(raised)) return null;
   return items.map((m) => (raised(m) ? { ...m, state } : m));
+}
+
+function oldestStored(items: readonly LocalMessage[]): number | null {
+  return items.find((m) => m.seq !== null)?.seq ?? null;
+}
+
+function newestStored(items: readonly LocalMessage[]): number | null {
+  return items.findLast((m) => m.seq !== null)?.seq ?? null;
+}
+
+/**
+ * Whether a message the core announced goes to the live tail: unsent, already there, or
+ * not older than its oldest. Older ones are a page of older history (which reaches the list
+ * in the page itself as well) or of a window; taking them in would leave a hole.
+ */
+function belongsToTail(list: MessageList, message: LocalMessage): boolean {
+  if (message.seq === null || list.items.some((m) => m.key === message.key)) return true;
+  const oldest = oldestStored(list.items);
+  return oldest === null ? list.window === null : message.seq >= oldest;
+}
+
+/** A window takes in changes of its own messages (and any seq inside its run). */
+function belongsToWindow(window: MessageWindow, message: LocalMessage): boolean {
+  if (message.seq === null) return false;
+  if (window.items.some((m) => m.key === message.key)) return true;
+  const oldest = oldestStored(window.items);
+  const newest = newestStored(window.items);
+  return oldest !== null && newest !== null && message.seq >= oldest && message.seq <= newest;
+}
+
+/**
+ * A window that reached the live tail (no newer page, or its newest message meets the
+ * tail's oldest) becomes one list with it. Its rows keep their indexes, so what the user
+ * looks at does not move; the tail's newer messages follow.
+ */
+function joined(list: MessageList): MessageList {
+  const window = list.window;
+  if (window === null) return list;
+  const tailOldest = oldestStored(list.items);
+  const windowNewest = newestStored(window.items);
+  const meets = tailOldest !== null && windowNewest !== null && windowNewest >= tailOldest - 1;
+  if (window.hasNewer && !meets) return list;
+  const rows = withItems(window, mergeMessages(window.items, list.items));
+  return {
+    ...list,
+    items: rows.items,
+    firstItemIndex: rows.firstItemIndex,
+    anchorKey: rows.anchorKey,
+    anchorIndex: rows.anchorIndex,
+    hasMore: window.hasOlder,
+    window: null,
+  };
+}
+
+/** The open window, when it is still the one `view` names. */
+function withWindow(
+  state: ChatUiState,
+  conversationId: string,
+  view: number,
+  update: (window: MessageWindow) => MessageWindow,
+): ChatUiState {
+  const list = state.messages[conversationId];
+  if (list?.window == null || list.view !== view) return state;
+  const window = update(list.window);
+  return withList(state, conversationId, () => joined({ ...list, window }));
 }
 
 function withList(
@@ -223,9 +342,17 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
   switch (event.type) {
     case 'message': {
       const { message } = event;
-      return withList(state, message.conversationId, (list) =>
-        withItems(list, upsertMessage(list.items, message)),
-      );
+      return withList(state, message.conversationId, (list) => {
+        const window = list.window;
+        const inWindow =
+          window !== null && belongsToWindow(window, message)
+            ? withItems(window, upsertMessage(window.items, message))
+            : window;
+        const next = belongsToTail(list, message)
+          ? withItems(list, upsertMessage(list.items, message))
+          : list;
+        return inWindow === window ? next : joined({ ...next, window: inWindow });
+      });
     }
     case 'incoming':
       // Its `message` event came just before; only the shells act on this one (notifications).
@@ -233,20 +360,36 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
     case 'message-removed': {
       const list = state.messages[event.conversationId];
       if (list === undefined) return state;
-      return withList(state, event.conversationId, () =>
-        withItems(
+      const window =
+        list.window === null
+          ? null
+          : withItems(
+              list.window,
+              list.window.items.filter((m) => m.key !== event.key),
+            );
+      return withList(state, event.conversationId, () => ({
+        ...withItems(
           list,
           list.items.filter((m) => m.key !== event.key),
         ),
-      );
+        window,
+      }));
     }
     case 'delivery': {
       const list = state.messages[event.conversationId];
       if (list === undefined) return state;
       const items = applyDelivery(list.items, event.upToSeq, event.state);
-      return items === null
-        ? state
-        : withList(state, event.conversationId, () => ({ ...list, items }));
+      const inWindow =
+        list.window === null ? null : applyDelivery(list.window.items, event.upToSeq, event.state);
+      if (items === null && inWindow === null) return state;
+      return withList(state, event.conversationId, () => ({
+        ...list,
+        items: items ?? list.items,
+        window:
+          list.window === null || inWindow === null
+            ? list.window
+            : { ...list.window, items: inWindow },
+      }));
     }
     case 'conversation':
       return {
@@ -345,7 +488,7 @@ export function reducer(state: ChatUiState, action: Action): ChatUiState {
     case 'history-loaded':
       return withList(state, action.conversationId, (list) => {
         const merged = withItems(list, mergeMessages(list.items, action.page.messages));
-        return {
+        return joined({
           ...merged,
           // Only a page of older messages says how far back the history goes; the latest
           // page says so only the first time.
@@ -353,7 +496,7 @@ export function reducer(state: ChatUiState, action: Action): ChatUiState {
           loaded: true,
           loading: false,
           error: null,
-        };
+        });
       });
     case 'history-failed':
       return withList(state, action.conversationId, (list) => ({
@@ -361,6 +504,56 @@ export function reducer(state: ChatUiState, action: Action): ChatUiState {
         loading: false,
         error: action.message,
       }));
+    case 'window-opened':
+      return withList(state, action.conversationId, (list) => {
+        const items = mergeMessages([], action.messages);
+        return joined({
+          ...list,
+          view: list.view + 1,
+          window: {
+            items,
+            firstItemIndex: FIRST_ITEM_INDEX,
+            anchorKey: items[0]?.key ?? null,
+            anchorIndex: FIRST_ITEM_INDEX,
+            targetSeq: action.targetSeq,
+            hasOlder: (oldestStored(items) ?? 1) > 1,
+            // Not known from `around`: a newer page (or meeting the tail) tells.
+            hasNewer: true,
+            loading: null,
+            error: null,
+          },
+        });
+      });
+    case 'window-loading':
+      return withWindow(state, action.conversationId, action.view, (window) => ({
+        ...window,
+        loading: action.direction,
+        error: null,
+      }));
+    case 'window-page':
+      return withWindow(state, action.conversationId, action.view, (window) => ({
+        ...withItems(window, mergeMessages(window.items, action.page.messages)),
+        ...(action.direction === 'older'
+          ? { hasOlder: action.page.hasMore }
+          : { hasNewer: action.page.hasMore }),
+        loading: null,
+        error: null,
+      }));
+    case 'window-failed':
+      return withWindow(state, action.conversationId, action.view, (window) => ({
+        ...window,
+        loading: null,
+        error: action.message,
+      }));
+    case 'window-closed': {
+      const list = state.messages[action.conversationId];
+      if (list?.window == null) return state;
+      return withList(state, action.conversationId, () => ({
+        ...list,
+        window: null,
+        view: list.view + 1,
+      }));
+    }
     case 'people': {
       const presence = { ...state.presence };
       const names = { ...state.names };

@@ -50,3 +50,40 @@ describe('MessageText', () => {
     expect(html).toContain('href="mailto:ann@example.com"');
   });
 });
+
+describe('MessageText: mentions', () => {
+  const mentions = {
+    className: 'mention',
+    selfUsername: 'alice_w',
+    selfClassName: 'mention-me',
+  };
+  const withMentions = (body: string) =>
+    renderToStaticMarkup(<MessageText body={body} linkClassName="link" mentions={mentions} />);
+
+  it('marks a mention of the reader apart from other mentions, whatever the case', () => {
+    const html = withMentions('@bob_k and @Alice_W, look');
+    expect(html).toContain('<span data-testid="mention" class="mention">@bob_k</span>');
+    expect(html).toContain(
+      '<mark data-testid="mention" data-mention-self="true" title="Mentions you" class="mention-me">@Alice_W</mark>',
+    );
+    expect(html.match(/<mark/g)).toHaveLength(1);
+  });
+
+  it('keeps the text as written (nothing added for the reader’s own mention)', () => {
+    const html = withMentions('hi @alice_w');
+    expect(html.replace(/<[^>]+>/g, '')).toBe('hi @alice_w');
+  });
+
+  it('a longer name that starts with the reader’s is someone else', () => {
+    const html = withMentions('@alice_wonder and email alice_w@example.com');
+    expect(html).not.toContain('<mark');
+  });
+
+  it('without the reader’s username every mention looks the same', () => {
+    const html = renderToStaticMarkup(
+      <MessageText body="@alice_w hi" linkClassName="link" mentions={{ className: 'mention' }} />,
+    );
+    expect(html).toContain('<span data-testid="mention" class="mention">@alice_w</span>');
+    expect(html).not.toContain('<mark');
+  });
+});

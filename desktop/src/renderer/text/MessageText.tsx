@@ -11,8 +11,17 @@ import { parseMarkdown, type Block, type Inline } from './markdown';
 /** `@username` (start or after whitespace), as the server finds mentions. */
 const MENTION = /(^|\s)(@[a-z0-9_.-]{3,32})/gi;
 
-function withMentions(text: string, className: string | undefined) {
-  if (className === undefined || !text.includes('@')) return text;
+/** How mentions show; the reader's own username stands out from everyone else's. */
+export interface MentionStyle {
+  className: string;
+  /** The reader's username (without `@`): a mention of it gets `selfClassName`. */
+  selfUsername?: string | undefined;
+  selfClassName?: string | undefined;
+}
+
+function withMentions(text: string, style: MentionStyle | undefined) {
+  if (style === undefined || !text.includes('@')) return text;
+  const self = style.selfUsername === undefined ? null : `@${style.selfUsername.toLowerCase()}`;
   const parts: (string | { mention: string })[] = [];
   let at = 0;
   for (const match of text.matchAll(MENTION)) {
@@ -24,8 +33,20 @@ function withMentions(text: string, className: string | undefined) {
   return parts.map((part, i) =>
     typeof part === 'string' ? (
       part
+    ) : part.mention.toLowerCase() === self ? (
+      // Not by colour alone: bolder and underlined, and a `mark` (screen readers say
+      // "highlighted") with a title that says why. No extra text: the body stays as written.
+      <mark
+        key={i}
+        data-testid="mention"
+        data-mention-self="true"
+        title="Mentions you"
+        className={style.selfClassName ?? style.className}
+      >
+        {part.mention}
+      </mark>
     ) : (
-      <span key={i} data-testid="mention" className={className}>
+      <span key={i} data-testid="mention" className={style.className}>
         {part.mention}
       </span>
     ),
@@ -35,12 +56,12 @@ function withMentions(text: string, className: string | undefined) {
 export function MessageText({
   body,
   linkClassName,
-  mentionClassName,
+  mentions,
 }: {
   body: string;
   linkClassName: string;
   /** Set to highlight `@username` mentions. */
-  mentionClassName?: string;
+  mentions?: MentionStyle;
 }) {
   const blocks = useMemo(() => parseMarkdown(body), [body]);
   const open = (event: MouseEvent<HTMLAnchorElement>, href: string) => {
@@ -52,7 +73,7 @@ export function MessageText({
     nodes.map((node, i) => {
       switch (node.type) {
         case 'text':
-          return <span key={i}>{withMentions(node.text, mentionClassName)}</span>;
+          return <span key={i}>{withMentions(node.text, mentions)}</span>;
         case 'code':
           return (
             <code

@@ -74,6 +74,12 @@ export const BRIDGE_ARG_SCHEMAS = {
     beforeSeq: Seq.optional(),
     limit: z.number().int().min(1).max(LIMITS.historyLimitMax).optional(),
   }),
+  loadNewer: z.object({
+    conversationId: Id,
+    /** Newer than this seq. */
+    afterSeq: Seq,
+    limit: z.number().int().min(1).max(LIMITS.historyLimitMax).optional(),
+  }),
   sendMessage: z.union([
     // With files (first: the text-only shape would strip them): the text may be empty.
     z.object({

@@ -57,6 +57,11 @@ export const BRIDGE_METHODS = {
   createGroup: core<ConversationView>(),
   listConversations: core<ConversationView[]>(),
   loadHistory: core<HistoryPage>(),
+  /**
+   * The page just after `afterSeq`, ascending: how a window opened with `loadAround` grows
+   * towards the latest message. `hasMore`: newer messages exist past it.
+   */
+  loadNewer: core<HistoryPage>(),
   /** Returns at once with the clientId; the outbox delivers it (watch `message` events). */
   sendMessage: core<{ clientId: string; message: LocalMessage }>(),
   retryMessage: core<null>(),
