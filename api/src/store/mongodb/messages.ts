@@ -471,19 +471,7 @@ export function mongoMessageStore(
         if (on && !entry && message.reactions.length >= LIMITS.reactionsPerMessageMax) {
           return { status: 'too_many_reactions', message };
         }
-        // Empty entries (left by an older version's two-step removal) are no reaction.
-        const stored: ReactionDoc[] = (current.reactions ?? []).filter((r) => r.userIds.length);
-        const reactions: ReactionDoc[] = !on
-          ? stored
-              .map((r) =>
-                r.emoji === emoji
-                  ? { emoji, userIds: r.userIds.filter((u) => !u.equals(user)) }
-                  : r,
-              )
-              .filter((r) => r.userIds.length > 0)
-          : entry
-            ? stored.map((r) => (r.emoji === emoji ? { emoji, userIds: [...r.userIds, user] } : r))
-            : [...stored, { emoji, userIds: [user] }];
+        const reactions = reactionsAfter(current.reactions ?? [], emoji, user, on);
         const rev = await takeRev(session, cid);
         const changed = await update(session, asRead(current), { $set: { reactions, rev } });
         return changed
@@ -491,6 +479,28 @@ export function mongoMessageStore(
           : null;
       }),
   };
+}
+
+/**
+ * A message's reactions after `user` adds (`on`) or takes back their `emoji`: an entry per
+ * emoji in the order of its first reaction, never an empty one (an older version removed
+ * a last user in two steps and may have left one), `user` at most once in an entry.
+ */
+export function reactionsAfter(
+  stored: readonly ReactionDoc[],
+  emoji: string,
+  user: Types.ObjectId,
+  on: boolean,
+): ReactionDoc[] {
+  const others = (r: ReactionDoc) => r.userIds.filter((u) => !u.equals(user));
+  const kept = stored.filter((r) => r.userIds.length > 0);
+  if (!on) {
+    return kept
+      .map((r) => (r.emoji === emoji ? { emoji, userIds: others(r) } : r))
+      .filter((r) => r.userIds.length > 0);
+  }
+  if (!kept.some((r) => r.emoji === emoji)) return [...kept, { emoji, userIds: [user] }];
+  return kept.map((r) => (r.emoji === emoji ? { emoji, userIds: [...others(r), user] } : r));
 }
 
 /** What search matches a body by: its distinct folded words. */
