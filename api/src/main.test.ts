@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AuthResponse } from '@chat/protocol';
+import { waitFor } from '../test/api-process';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -62,21 +63,11 @@ function run(
   };
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function listeningUrl(api: Run): Promise<string> {
-  return waitFor(
-    () => /API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(api.stdout())?.[1],
-    20_000,
-  );
+  return waitFor(() => /API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(api.stdout())?.[1], {
+    timeoutMs: 20_000,
+    what: () => `the API to log its address; it wrote: ${api.stdout()}${api.stderr()}`,
+  });
 }
 
 describe('npm run api', () => {
@@ -99,7 +90,10 @@ describe('npm run api', () => {
         await api.exited;
         // npm ends by the signal it relays; the API itself logs a clean stop. Its exit
         // code is checked on the bare process below.
-        await waitFor(() => (api.stdout().includes('"msg":"stopped"') ? true : undefined), 5_000);
+        await waitFor(() => (api.stdout().includes('"msg":"stopped"') ? true : undefined), {
+          timeoutMs: 5_000,
+          what: () => 'the API to log its clean stop',
+        });
         expect(Date.now() - started).toBeLessThan(5_000);
         expect(api.stderr()).toBe('');
       } finally {

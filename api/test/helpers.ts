@@ -361,6 +361,23 @@ export function disconnection(socket: ChatClientSocket, timeoutMs = 5_000): Prom
   });
 }
 
+/**
+ * Resolves once the server has answered a request sent on each of `sockets` now. One
+ * connection keeps its packets in order, so everything the server emitted to a socket
+ * before it read the request (an announcement made while serving an earlier REST call
+ * included) has been received by then: what must not have arrived is checked after this,
+ * not after a sleep.
+ */
+export async function roundTrip(...sockets: ChatClientSocket[]): Promise<void> {
+  await Promise.all(
+    sockets.map(async (socket) => {
+      // An empty typing notice: refused by validation, so it changes nothing, but answered.
+      const ack = await emitWithAck(socket, 'typing', {});
+      if (ack.ok) throw new Error('the round-trip request was accepted');
+    }),
+  );
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

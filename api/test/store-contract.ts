@@ -20,6 +20,7 @@ import type {
   UserRecord,
 } from '../src/store/types';
 import { describeAccounts } from './accounts-contract';
+import { describeChangesAcrossStores } from './cross-store-changes-contract';
 import { describeGroupMembership } from './group-membership-contract';
 import { describeMessageLifecycle } from './message-lifecycle-contract';
 import { describeSearch } from './search-contract';
@@ -1147,6 +1148,8 @@ export function describeStoreContract(
           await other.close();
         }
       });
+
+      if (openAnother) describeChangesAcrossStores({ store: () => store, openAnother, user });
     });
 
     describe('avatars', () => {

@@ -8,6 +8,7 @@ import {
 } from '@chat/protocol';
 import {
   EventLog,
+  roundTrip,
   createGroup,
   login,
   openDirect,
@@ -103,7 +104,7 @@ describe('direct conversations', () => {
     // Nothing was said yet: the other person neither lists it nor was told of it.
     expect(await listOf(y)).toEqual([]);
     await openDirect(api, x.accessToken, y.user.id);
-    await sleep(150);
+    await roundTrip(ySocket);
     expect(yLog.events).toEqual([]);
 
     const hello = await postMessage(api, x.accessToken, created.id, 'hello');
@@ -114,7 +115,7 @@ describe('direct conversations', () => {
     // Once: neither a later message nor opening it again announces it again.
     await postMessage(api, y.accessToken, created.id, 'hi');
     await openDirect(api, y.accessToken, x.user.id);
-    await sleep(150);
+    await roundTrip(ySocket, xSocket);
     expect(yLog.events).toHaveLength(1);
     expect(xLog.events).toHaveLength(1);
   });
@@ -151,7 +152,7 @@ describe('group conversations', () => {
     for (const log of logs) {
       expect(await log.waitFor((c) => c.id === group.id)).toEqual(group);
     }
-    await sleep(100);
+    await roundTrip(...sockets);
     for (const log of logs) expect(log.events.filter((c) => c.id === group.id)).toHaveLength(1);
   });
 
@@ -276,7 +277,7 @@ describe("the creator's other devices", () => {
     }
     // What the phone got is exactly what the creating request answered.
     expect(phoneLog.events.find((c) => c.id === group.id)).toEqual(group);
-    await sleep(100);
+    await roundTrip(outsiderSocket, ySocket, phoneSocket);
     expect(outsiderLog.events).toEqual([]);
     expect(yLog.events.map((c) => c.id)).toEqual([group.id]);
     expect(phoneLog.events.map((c) => c.id)).toEqual([direct.id, group.id]);

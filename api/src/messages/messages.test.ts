@@ -9,11 +9,11 @@ import {
 } from '@chat/protocol';
 import {
   EventLog,
+  roundTrip,
   createGroup,
   openDirect,
   postMessage,
   registerUser,
-  sleep,
   startTestApi,
   type RegisteredUser,
   type TestApi,
@@ -93,7 +93,7 @@ describe('POST /api/conversations/:id/messages', () => {
       body: 'to everyone',
     });
     expect(resent.status).toBe(200);
-    await sleep(150);
+    await roundTrip(...sockets, outsider.socket);
     for (const log of logs) expect(log.events.filter((m) => m.id === sent.id)).toHaveLength(1);
     expect(outsider.events).toEqual([]);
   });
@@ -227,7 +227,7 @@ describe('POST /api/conversations/:id/read', () => {
     expect((await read(1000)).status).toBe(204);
     expect(await xLog.waitFor((r) => r.seq === 5)).toMatchObject({ type: 'read', seq: 5 });
     expect((await view()).unreadCount).toBe(0);
-    await sleep(100);
+    await roundTrip(xLog.socket, yLog.socket);
     expect(xLog.events.map((r) => r.seq)).toEqual([3, 5]);
     // Version 2: a read reaches the reader's own sockets too (their other devices clear
     // their unread count); a read over REST came from none of them, so all hear it.

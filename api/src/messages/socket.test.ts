@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HistoryResponse, LIMITS, Message, type Conversation } from '@chat/protocol';
 import {
   EventLog,
+  roundTrip,
   createGroup,
   disconnection,
   emitWithAck,
   login,
   openDirect,
   registerUser,
-  sleep,
   startTestApi,
   type ChatClientSocket,
   type RegisteredUser,
@@ -67,7 +67,7 @@ describe('message:send', () => {
     for (const log of [logs.annB, logs.benA, logs.benB]) {
       expect(await log.waitFor((m) => m.id === message.id)).toEqual(message);
     }
-    await sleep(150);
+    await roundTrip(logs.annA.socket, logs.eve.socket);
     expect(logs.annA.events).toEqual([]);
     expect(logs.eve.events).toEqual([]);
   });
@@ -84,7 +84,7 @@ describe('message:send', () => {
     // Even with another body: the first message stands.
     const changed = await sendOver(annSocket, direct.id, 'changed my mind', clientId);
     expect(changed).toEqual({ ok: true, message: first });
-    await sleep(150);
+    await roundTrip(benLog.socket);
     expect(benLog.events.filter((m) => m.clientId === clientId)).toHaveLength(1);
   });
 
@@ -126,7 +126,7 @@ describe('message:send', () => {
       error: { code: 'not_found', message: 'No such conversation.' },
     });
     expect(unknown).toEqual(intruding);
-    await sleep(100);
+    await roundTrip(benLog.socket);
     expect(benLog.events).toEqual([]);
   });
 
@@ -157,7 +157,7 @@ describe('message:send', () => {
       }),
     );
     await Promise.all(logs.map((log) => log.waitForCount(100)));
-    await sleep(100);
+    await roundTrip(...sockets);
     const all = Array.from({ length: 150 }, (_, i) => i + 1);
     sockets.forEach((_, s) => {
       const received = logs[s]?.events ?? [];
@@ -200,7 +200,7 @@ describe('message:send', () => {
       () => {},
     );
     expect(await gone).toBe('transport close');
-    await sleep(100);
+    await roundTrip(sibling, benLog.socket);
     expect(sibling.connected).toBe(true);
     expect((await sendOver(sibling, direct.id, 'still here')).ok).toBe(true);
     expect(benLog.events.map((m) => m.clientId)).not.toContain('huge');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Conversation as ConversationSchema, type Conversation } from '@chat/protocol';
 import {
   EventLog,
+  roundTrip,
   createGroup,
   emitWithAck,
   postMessage,
@@ -60,7 +61,7 @@ describe('typing', () => {
     expect(await benLog.waitFor((e) => !e.typing)).toEqual({ ...expected, typing: false });
     // A second stop changes nothing and is not relayed.
     await emitWithAck(annSocket, 'typing', { conversationId: group.id, typing: false });
-    await sleep(100);
+    await roundTrip(benLog.socket, annOther.socket, eveLog.socket);
     expect(benLog.events).toHaveLength(2);
     expect(annLog.events).toEqual([]);
     expect(annOther.events).toEqual([]);
@@ -130,7 +131,7 @@ describe('typing', () => {
       ok: false,
       error: { code: 'invalid_request' },
     });
-    await sleep(100);
+    await roundTrip(annLog.socket);
     expect(annLog.events).toEqual([]);
     expect(eveSocket.connected).toBe(true);
   });
@@ -163,7 +164,7 @@ describe('receipts', () => {
     // Lower or equal: acknowledged, changes nothing, relayed to nobody.
     expect(await receipt('delivered', 2)).toEqual({ ok: true });
     expect(await receipt('delivered', 4)).toEqual({ ok: true });
-    await sleep(100);
+    await roundTrip(annLog.socket);
     expect(annLog.events).toHaveLength(1);
     expect(await bensWatermarks()).toEqual({ userId: ben.user.id, deliveredSeq: 4, readSeq: 0 });
 
@@ -172,7 +173,7 @@ describe('receipts', () => {
     expect(await annLog.waitFor((r) => r.type === 'read')).toMatchObject({ type: 'read', seq: 5 });
     expect(await bensWatermarks()).toEqual({ userId: ben.user.id, deliveredSeq: 5, readSeq: 5 });
     expect(await receipt('read', 3)).toEqual({ ok: true });
-    await sleep(100);
+    await roundTrip(annLog.socket);
     expect(annLog.events.map((r) => [r.type, r.seq])).toEqual([
       ['delivered', 4],
       ['read', 5],

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Person, UserSearchResponse } from '@chat/protocol';
+import { waitFor } from '../../test/api-process';
 import {
   EventLog,
   createGroup,
   openDirect,
   registerUser,
-  sleep,
   startTestApi,
+  type ChatClientSocket,
   type RegisteredUser,
   type TestApi,
 } from '../../test/helpers';
@@ -33,6 +34,32 @@ async function trio(): Promise<[RegisteredUser, RegisteredUser, RegisteredUser]>
   return [user, peer, stranger];
 }
 
+/**
+ * Disconnects `socket` and resolves once the server has seen it go (its disconnect
+ * handlers, presence's included, have run).
+ */
+async function disconnected(socket: ChatClientSocket): Promise<void> {
+  const { id } = socket;
+  if (id === undefined) throw new Error('the socket is not connected');
+  socket.disconnect();
+  await waitFor(() => (api.app.io.of('/').sockets.has(id) ? undefined : true), {
+    timeoutMs: 5_000,
+    what: () => `the server to see socket ${id} close`,
+  });
+}
+
+/**
+ * Someone connected who shares a conversation with each of `peers`. Their presence
+ * events are the markers that prove what did not happen: their offline, announced a
+ * grace after a disconnect started later than any grace of the user under test, reaches
+ * a peer after the user's offline would have (one socket keeps its events in order).
+ */
+async function marker(...peers: RegisteredUser[]) {
+  const person = await registerUser(api);
+  for (const peer of peers) await openDirect(api, peer.accessToken, person.user.id);
+  return { person, socket: await api.connect(person.accessToken) };
+}
+
 const personOf = async (id: string, token: string) =>
   Person.parse((await api.http.get(`/api/users/${id}`, { token })).body);
 
@@ -41,6 +68,8 @@ describe('presence', () => {
     const [user, peer, stranger] = await trio();
     const peerLog = new EventLog(await api.connect(peer.accessToken), 'presence');
     const strangerLog = new EventLog(await api.connect(stranger.accessToken), 'presence');
+    const witness = await marker(peer, stranger);
+    const about = (userId: string) => (e: { userId: string }) => e.userId === userId;
 
     expect(await personOf(user.user.id, peer.accessToken)).toMatchObject({
       online: false,
@@ -58,9 +87,10 @@ describe('presence', () => {
     });
     // A second socket of the same user is no news.
     const second = await api.connect(user.accessToken);
-    first.disconnect();
-    await sleep(GRACE_MS + 200);
-    expect(peerLog.events.filter((e) => e.userId === user.user.id)).toHaveLength(1);
+    await disconnected(first);
+    await disconnected(witness.socket);
+    await peerLog.waitFor((e) => e.userId === witness.person.user.id && !e.online);
+    expect(peerLog.events.filter(about(user.user.id))).toHaveLength(1);
 
     const closedAt = Date.now();
     second.disconnect();
@@ -89,22 +119,26 @@ describe('presence', () => {
     );
     expect(search.users[0]).toMatchObject({ online: false, lastSeenAt: offline.lastSeenAt });
 
-    await sleep(100);
-    expect(strangerLog.events).toEqual([]);
-    expect(peerLog.events.map((e) => e.online)).toEqual([true, false]);
+    // Told to everyone at once: the stranger's marker, sent afterwards, comes after it.
+    await api.connect(witness.person.accessToken);
+    await strangerLog.waitFor((e) => e.userId === witness.person.user.id && e.online);
+    expect(strangerLog.events.filter(about(user.user.id))).toEqual([]);
+    expect(peerLog.events.filter(about(user.user.id)).map((e) => e.online)).toEqual([true, false]);
   });
 
   test('a reconnect within the grace announces nothing', async () => {
     const [user, peer] = await trio();
     const peerLog = new EventLog(await api.connect(peer.accessToken), 'presence');
+    const witness = await marker(peer);
     const socket = await api.connect(user.accessToken);
     await peerLog.waitFor((e) => e.userId === user.user.id && e.online);
-    socket.disconnect();
-    await sleep(GRACE_MS / 3);
+    await disconnected(socket);
     // Still shown online during the grace.
     expect((await personOf(user.user.id, peer.accessToken)).online).toBe(true);
     const again = await api.connect(user.accessToken);
-    await sleep(GRACE_MS + 200);
+    // The user's grace started before the marker's: it would have ended first.
+    await disconnected(witness.socket);
+    await peerLog.waitFor((e) => e.userId === witness.person.user.id && !e.online);
     expect(peerLog.events.filter((e) => e.userId === user.user.id)).toEqual([
       { userId: user.user.id, online: true, lastSeenAt: null },
     ]);
@@ -124,17 +158,22 @@ describe('presence', () => {
       [a, a, b].map(async (p) => new EventLog(await api.connect(p.accessToken), 'presence')),
     );
     const strangerLog = new EventLog(await api.connect(stranger.accessToken), 'presence');
+    const witness = await marker(stranger);
     const socket = await api.connect(user.accessToken);
     for (const log of logs) {
       expect(await log.waitFor((e) => e.userId === user.user.id)).toMatchObject({ online: true });
     }
-    socket.disconnect();
+    await disconnected(socket);
     for (const log of logs) {
       expect(await log.waitFor((e) => e.userId === user.user.id && !e.online)).toMatchObject({
         online: false,
       });
     }
-    expect(strangerLog.events).toEqual([]);
+    // Its grace started after the user's: its offline reaches the stranger after any of
+    // the user's would have.
+    await disconnected(witness.socket);
+    await strangerLog.waitFor((e) => e.userId === witness.person.user.id && !e.online);
+    expect(strangerLog.events.filter((e) => e.userId === user.user.id)).toEqual([]);
   });
 
   test('the grace never exceeds the contract 5 s', async () => {

@@ -7,6 +7,7 @@ import {
   emitWithAck,
   login,
   registerUser,
+  roundTrip,
   sleep,
   startTestApi,
   type TestApi,
@@ -76,7 +77,7 @@ describe('revocation', () => {
       (await api.http.post('/api/auth/logout', { token: registered.accessToken })).status,
     ).toBe(204);
     expect(await Promise.all(gone)).toEqual(['io server disconnect', 'io server disconnect']);
-    await sleep(100);
+    await roundTrip(theirs);
     expect(theirs.connected).toBe(true);
     expect(await emitWithAck(theirs, 'auth:renew', { token: other.accessToken })).toEqual({
       ok: true,

@@ -85,11 +85,17 @@ describe('two instances behind one address act as one', () => {
 
     // A typing that is not renewed expires once, not once per instance.
     const typingBefore = bobGot.typing.length;
+    const typingSince = (typing: boolean, nth: number) => (t: { typing: boolean }) =>
+      bobGot.typing.slice(typingBefore).filter((e) => e.typing === typing)[nth] === t;
     await emitWithAck(annSocket, 'typing', { conversationId: direct.id, typing: true });
-    await sleep(5_000 + 1_000);
+    await arrives(bobGot.typing, typingSince(false, 0), 5_000 + 3_000, 'typing expiry');
+    // A marker after it: an expiry on the other instance too would have come first.
+    await emitWithAck(annSocket, 'typing', { conversationId: direct.id, typing: true });
+    await arrives(bobGot.typing, typingSince(true, 1));
     expect(bobGot.typing.slice(typingBefore)).toEqual([
       { conversationId: direct.id, userId: ann.user.id, typing: true },
       { conversationId: direct.id, userId: ann.user.id, typing: false },
+      { conversationId: direct.id, userId: ann.user.id, typing: true },
     ]);
 
     // Presence: announced once each way, and both instances report the same person.
@@ -100,7 +106,13 @@ describe('two instances behind one address act as one', () => {
       5_000 + 3_000,
     );
     expect(offline.lastSeenAt).not.toBeNull();
-    await sleep(500);
+    // A marker after it, through the other instance: someone else coming online. An
+    // offline announced by the other instance as well would have come first.
+    const witness = await person(two);
+    await createConversation(two, witness.accessToken, { type: 'direct', userId: bob.user.id });
+    const witnessSocket = await connect(two, witness.accessToken);
+    await arrives(bobGot.presence, (p) => p.userId === witness.user.id && p.online);
+    witnessSocket.disconnect();
     expect(bobGot.presence.filter((p) => p.userId === ann.user.id)).toEqual([
       { userId: ann.user.id, online: true, lastSeenAt: null },
       { userId: ann.user.id, online: false, lastSeenAt: offline.lastSeenAt },

@@ -310,6 +310,72 @@ describe.skipIf(!baseUrl)('MongoDB adapter against a server: indexes and faults'
     expect((await store.conversations.findById(conversation.id))?.lastSeq).toBe(2);
   });
 
+  const reactOnce = async () => {
+    const { alice, bob, conversation } = await people();
+    await store.messages.append({
+      conversationId: conversation.id,
+      senderId: alice.id,
+      clientId: 'react-to-me',
+      body: 'react to me',
+    });
+    return { bob, conversation };
+  };
+
+  it('retries a change whose rev allocation met a transient error, applying it once', async () => {
+    const { bob, conversation } = await reactOnce();
+    // The next findAndModify is the reaction's rev `$inc`, inside its transaction.
+    if (
+      !(await failCommand({
+        failCommands: ['findAndModify'],
+        errorCode: 112,
+        errorLabels: ['TransientTransactionError'],
+      }))
+    )
+      return;
+    const outcome = await store.messages.react(conversation.id, 1, {
+      userId: bob.id,
+      emoji: '👍',
+      on: true,
+    });
+    expect(outcome).toMatchObject({ status: 'changed', message: { rev: 2 } });
+    expect((await store.messages.get(conversation.id, 1))?.reactions).toEqual([
+      { emoji: '👍', userIds: [bob.id] },
+    ]);
+    // The failed attempt's `$inc` went with its abort: no rev skipped.
+    expect((await store.conversations.findById(conversation.id))?.rev).toBe(2);
+  });
+
+  it('a change whose commit reply is lost is committed again, and applied exactly once', async () => {
+    const { bob, conversation } = await reactOnce();
+    if (!(await failCommand({ failCommands: ['commitTransaction'], closeConnection: true })))
+      return;
+    const outcome = await store.messages.remove(conversation.id, 1);
+    expect(outcome).toMatchObject({ status: 'changed', message: { rev: 2, body: '' } });
+    const again = await store.messages.react(conversation.id, 1, {
+      userId: bob.id,
+      emoji: '👍',
+      on: true,
+    });
+    expect(again.status).toBe('deleted');
+    expect((await store.conversations.findById(conversation.id))?.rev).toBe(2);
+  });
+
+  it('a change that fails stores nothing of it and takes no rev', async () => {
+    const { bob, conversation } = await reactOnce();
+    // Not transient: the transaction is abandoned at once, its `$inc` with it.
+    if (!(await failCommand({ failCommands: ['findAndModify'], errorCode: 2 }))) return;
+    await expect(store.messages.remove(conversation.id, 1)).rejects.toThrow();
+    const message = await store.messages.get(conversation.id, 1);
+    expect(message).toMatchObject({ body: 'react to me', deletedAt: null, rev: 1 });
+    expect((await store.conversations.findById(conversation.id))?.rev).toBe(1);
+    const later = await store.messages.react(conversation.id, 1, {
+      userId: bob.id,
+      emoji: '🎉',
+      on: true,
+    });
+    expect(later).toMatchObject({ status: 'changed', message: { rev: 2 } });
+  });
+
   it('a failed send stores nothing and moves no counter: the failed attempt leaves no gap', async () => {
     const { alice, conversation } = await people();
     // Not transient: the transaction is abandoned at once.

@@ -251,12 +251,16 @@ describe('outbox', () => {
     await outbox.enqueue('a', 'mine', new Date());
     outbox.setAccount('server someone-else');
     server.setReady(true);
+    // A message of the signed-in account in the same conversation, written after: by the
+    // time it is sent, one of another account would have gone first (writing order).
+    await outbox.enqueue('a', 'theirs', new Date());
     outbox.kickAll();
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(acked).toEqual([]);
+    await until(() => acked.length === 1, "the signed-in account's message sent");
+    expect(acked.map((m) => m.body)).toEqual(['theirs']);
     outbox.setAccount('server me');
     outbox.kickAll();
-    await until(() => acked.length === 1, 'sent to its owner');
+    await until(() => acked.length === 2, 'sent to its owner');
+    expect(acked.map((m) => m.body)).toEqual(['theirs', 'mine']);
   });
 });
 

@@ -37,7 +37,7 @@ import { inTransaction } from './transactions';
  * - A lost commit reply leaves the message either stored or not; the sender's retry with
  *   the same clientId finds it (created: false, and the service announces it again).
  *
- * Within one process, appends to one conversation are queued (`appendQueue`), so they do
+ * Within one process, appends to one conversation are queued (`conversationQueue`), so they do
  * not conflict with each other; the queue is capped (see KeyedQueue) so an outage fails
  * new sends at once instead of piling them up.
  *
@@ -48,24 +48,34 @@ import { inTransaction } from './transactions';
 const SEQ_REPAIRS = 3;
 
 /**
- * How changes (edit, delete, reactions) and revs work. Unlike a send, a change is not
- * (yet) one transaction; each step is atomic on its own:
+ * How changes (edit, delete, reactions) and revs work.
  *
- * - Each change is one atomic update of the message document, conditional on the state
- *   it depends on (`deletedAt: null` for an edit or a new reaction, the emoji's entry
- *   for a reaction), with update operators (`$push`/`$pull` of one user id) rather than
- *   a rewritten array. Two reactions at once both land; an edit or a reaction that comes
- *   after a deletion matches nothing and is refused; a deletion overwrites whatever came
- *   before it. So the final state does not depend on the interleaving.
- * - A rev is one `$inc` of the conversation's counter, so no two changes share one, and
- *   it is written with `$max` in the same update as the change it stands for.
- * - Appends and changes of one conversation are queued in this process (the same
- *   KeyedQueue), so within one API instance revs reach the messages in the order they
- *   were given and `changedAfter` never skips one. Across several API instances on one
- *   database, two changes at the same instant can land in the other order than their
- *   revs; a client catching up exactly between the two could miss the earlier one
- *   until the message changes again. Closing that needs multi-document transactions
- *   (a replica set): the known limit of this adapter.
+ * A change is one transaction too, run like a send: it reads the message, decides from
+ * what it read (a deleted message takes no edit and no new reaction; a reaction already
+ * there, or already gone, is no change), takes the next rev with one `$inc` of the
+ * conversation's counter and writes the message with that rev, conditional on the message
+ * still being as read. A deletion erases the quotes of the replies to it (each with a rev
+ * of its own) in the same transaction.
+ *
+ * Every send and every change of a conversation writes its conversation document, so two
+ * of them from any two API instances conflict and one runs again from the start, reading
+ * what the other committed. Hence:
+ *
+ * - No lost update: two reactions at once both land; an edit or a reaction after a
+ *   deletion reads the tombstone and is refused; a deletion after either erases it.
+ * - Revs are given in commit order: a change with a higher rev never becomes visible
+ *   before one with a lower rev, so `changedAfter` never skips a change.
+ * - A reply sent while its quoted message is being deleted either reads the tombstone
+ *   (an empty excerpt) or is committed first and found by the deletion.
+ * - Nothing is announced until the commit is acknowledged (the service announces what
+ *   the store resolves with), and an attempt that runs again leaves nothing behind.
+ *
+ * Changes of one conversation are queued in each process (the same KeyedQueue as sends),
+ * so one instance's changes do not conflict with each other.
+ *
+ * The conditional write (the message still as read) cannot miss inside the transaction
+ * (a concurrent write would have been a conflict); should it, the change is decided again
+ * from a fresh read, at most CHANGE_ATTEMPTS times.
  */
 const CHANGE_ATTEMPTS = 5;
 
@@ -99,13 +109,16 @@ export function mongoMessageStore(
     return newest?.seq ?? 0;
   };
 
-  /** The next rev of the conversation, never given to anything else. */
-  const takeRev = async (conversationId: Types.ObjectId): Promise<number> => {
+  /** The next rev of the conversation, in the transaction of `session`. */
+  const takeRev = async (
+    session: ClientSession,
+    conversationId: Types.ObjectId,
+  ): Promise<number> => {
     const counter = await conversations
       .findOneAndUpdate(
         { _id: conversationId },
         { $inc: { rev: 1 } },
-        { returnDocument: 'after', projection: { rev: 1 } },
+        { session, returnDocument: 'after', projection: { rev: 1 } },
       )
       .lean();
     if (counter?.rev === undefined) {
@@ -116,30 +129,47 @@ export function mongoMessageStore(
 
   /** One conditional update of a message, answered with the document after it (or null). */
   const update = async (
+    session: ClientSession,
     filter: mongo.Filter<MessageDoc>,
     change: mongo.UpdateFilter<MessageDoc>,
   ): Promise<MessageDoc | null> =>
-    await raw().findOneAndUpdate(filter, change, {
-      returnDocument: 'after',
-    });
+    await raw().findOneAndUpdate(filter, change, { session, returnDocument: 'after' });
+
+  /** The message as `current` read it: not deleted, and not changed since (its rev). */
+  const asRead = (current: MessageDoc): mongo.Filter<MessageDoc> => ({
+    _id: current._id,
+    deletedAt: null,
+    rev: current.rev === undefined ? { $exists: false } : current.rev,
+  });
 
   /**
    * Erases the quote of every reply to `seq` (the excerpt is a copy of the deleted body),
-   * each with a rev of its own.
+   * each with a rev of its own, in the transaction of `session`; null if one of them
+   * changed under it.
    */
-  const eraseQuotes = async (conversationId: Types.ObjectId, seq: number) => {
+  const eraseQuotes = async (
+    session: ClientSession,
+    conversationId: Types.ObjectId,
+    seq: number,
+  ): Promise<MessageRecord[] | null> => {
     const replies = await messages
-      .find({ conversationId, 'replyTo.seq': seq, 'replyTo.deleted': false }, { _id: 1 })
+      .find(
+        { conversationId, 'replyTo.seq': seq, 'replyTo.deleted': false },
+        { _id: 1 },
+        { session },
+      )
       .sort({ seq: 1 })
       .lean();
     const affected: MessageRecord[] = [];
     for (const reply of replies) {
-      const rev = await takeRev(conversationId);
+      const rev = await takeRev(session, conversationId);
       const erased = await update(
+        session,
         { _id: reply._id, 'replyTo.deleted': false },
-        { $set: { 'replyTo.excerpt': '', 'replyTo.deleted': true }, $max: { rev } },
+        { $set: { 'replyTo.excerpt': '', 'replyTo.deleted': true, rev } },
       );
-      if (erased) affected.push(toMessageRecord(erased));
+      if (!erased) return null;
+      affected.push(toMessageRecord(erased));
     }
     return affected;
   };
@@ -156,13 +186,13 @@ export function mongoMessageStore(
     input: NewMessage,
     conversationId: Types.ObjectId,
     senderId: Types.ObjectId,
-  ): Promise<{ doc: MessageDoc; quoted: MessageDoc | null; created: boolean }> => {
+  ): Promise<{ doc: MessageDoc; created: boolean }> => {
     const { clientId } = input;
     // Again inside the snapshot: another process may have stored this send meanwhile.
     const repeat = await messages
       .findOne({ conversationId, senderId, clientId }, null, { session })
       .lean();
-    if (repeat) return { doc: repeat, quoted: null, created: false };
+    if (repeat) return { doc: repeat, created: false };
     const createdAt = new Date();
     const counters = await conversations
       .findOneAndUpdate(
@@ -174,6 +204,8 @@ export function mongoMessageStore(
     if (counters?.rev === undefined) {
       throw new TypeError(`no conversation ${idString(conversationId)} to append to`);
     }
+    // A deletion of the quoted message conflicts with this transaction (both write the
+    // conversation): this reads the tombstone, or the deletion finds this reply.
     const quoted =
       input.replyToSeq === undefined
         ? null
@@ -216,7 +248,7 @@ export function mongoMessageStore(
       words: system ? [] : searchWords(input.body),
     };
     await messages.insertOne(doc, { session });
-    return { doc, quoted, created: true };
+    return { doc, created: true };
   };
 
   const append: MessageStore['append'] = (input) =>
@@ -249,16 +281,7 @@ export function mongoMessageStore(
             }
             throw err;
           }
-          const { doc, quoted, created } = outcome;
-          if (!created) return { message: toMessageRecord(doc), created: false };
-          if (quoted && !quoted.deletedAt && doc.replyTo && (await isDeleted(quoted._id))) {
-            // The quoted message was deleted (by another instance) after it was read
-            // above, and that deletion may have looked for replies before this one was
-            // stored: erase the copied excerpt here, so it never outlives the body.
-            const [erased] = await eraseQuotes(conversationId, quoted.seq);
-            if (erased?.id === idString(doc._id)) return { message: erased, created: true };
-          }
-          return { message: toMessageRecord(doc), created: true };
+          return { message: toMessageRecord(outcome.doc), created: outcome.created };
         }
         // Only reachable when lastSeq keeps lagging after being repaired; nothing is
         // stored, and a retry with the same clientId is safe.
@@ -268,25 +291,41 @@ export function mongoMessageStore(
       }),
     );
 
-  const isDeleted = async (id: Types.ObjectId): Promise<boolean> =>
-    Boolean((await messages.findById(id, { deletedAt: 1 }).lean())?.deletedAt);
-
-  /** Runs a change of the message `seq` in the conversation's queue, through the gate. */
+  /**
+   * Runs a change of the message `seq` as one transaction (see CHANGE_ATTEMPTS), in the
+   * conversation's queue, through the gate. `work` decides from the message as read in
+   * the transaction and passes `session` to every write; it answers null when a
+   * conditional write found the message changed since it was read, and the change is then
+   * read and decided again in a new transaction. Like a send's, the callback can run more
+   * than once: it only reads and writes through `session`.
+   */
   const change = (
     conversationId: string,
     seq: number,
-    work: (conversationId: Types.ObjectId, current: MessageDoc) => Promise<MessageChange | null>,
+    work: (
+      session: ClientSession,
+      conversationId: Types.ObjectId,
+      current: MessageDoc,
+    ) => Promise<MessageChange | null>,
   ): Promise<MessageChange> =>
     gate.run(() =>
       conversationQueue.run(conversationId, async () => {
         const _id = parseId(conversationId);
         if (!_id || !Number.isSafeInteger(seq)) return { status: 'missing' };
         for (let attempt = 1; attempt <= CHANGE_ATTEMPTS; attempt++) {
-          const current = await findBySeq(_id, seq);
-          if (!current) return { status: 'missing' };
-          const outcome = await work(_id, current);
-          // null: the document moved between the read and the conditional update (another
-          // instance changed it); read it again and decide afresh.
+          const outcome = await inTransaction(
+            messages.db,
+            async (session): Promise<MessageChange | null> => {
+              const current = await messages
+                .findOne({ conversationId: _id, seq }, null, { session })
+                .lean();
+              if (!current) return { status: 'missing' };
+              const decided = await work(session, _id, current);
+              // The rev taken and anything written go with the abort: no gap, no half.
+              if (!decided) await session.abortTransaction();
+              return decided;
+            },
+          );
           if (outcome) return outcome;
         }
         throw new StoreUnavailable(`message ${seq} is changing too fast to change right now`);
@@ -389,105 +428,79 @@ export function mongoMessageStore(
       }),
 
     edit: (conversationId, seq, { body, mentions }) =>
-      change(conversationId, seq, async (cid, current) => {
+      change(conversationId, seq, async (session, cid, current) => {
         if (current.deletedAt) return { status: 'deleted', message: toMessageRecord(current) };
         const mentionIds = [...new Set(mentions)].map((id) => requireId(id, 'mention'));
         const before = toMessageRecord(current);
         if (current.body === body && before.mentions.join() === mentionIds.map(idString).join()) {
           return { status: 'unchanged', message: before };
         }
-        const rev = await takeRev(cid);
-        const edited = await update(
-          { _id: current._id, deletedAt: null },
-          {
-            $set: { body, mentions: mentionIds, editedAt: new Date(), words: searchWords(body) },
-            $max: { rev },
-          },
-        );
+        const rev = await takeRev(session, cid);
+        const edited = await update(session, asRead(current), {
+          $set: { body, mentions: mentionIds, editedAt: new Date(), words: searchWords(body), rev },
+        });
         return edited
           ? { status: 'changed', message: toMessageRecord(edited), affected: [] }
           : null;
       }),
 
     remove: (conversationId, seq) =>
-      change(conversationId, seq, async (cid, current) => {
+      change(conversationId, seq, async (session, cid, current) => {
         if (current.deletedAt) return { status: 'unchanged', message: toMessageRecord(current) };
-        const rev = await takeRev(cid);
-        const tombstone = await update(
-          { _id: current._id, deletedAt: null },
-          {
-            $set: { body: '', reactions: [], mentions: [], deletedAt: new Date(), words: [] },
-            $max: { rev },
-          },
-        );
+        const rev = await takeRev(session, cid);
+        const tombstone = await update(session, asRead(current), {
+          $set: { body: '', reactions: [], mentions: [], deletedAt: new Date(), words: [], rev },
+        });
         if (!tombstone) return null;
-        const affected = await eraseQuotes(cid, current.seq);
+        const affected = await eraseQuotes(session, cid, current.seq);
+        if (!affected) return null;
         return { status: 'changed', message: toMessageRecord(tombstone), affected };
       }),
 
     react: (conversationId, seq, { userId, emoji, on }) =>
-      change(conversationId, seq, async (cid, current) => {
+      change(conversationId, seq, async (session, cid, current) => {
         const user = requireId(userId, 'userId');
         const message = toMessageRecord(current);
-        const mine = message.reactions.find((r) => r.emoji === emoji)?.userIds.includes(userId);
         if (current.deletedAt) {
           return on ? { status: 'deleted', message } : { status: 'unchanged', message };
         }
-        if (on === Boolean(mine)) return { status: 'unchanged', message };
-        // Entries as stored, the momentarily empty one of a concurrent removal included.
-        const stored: ReactionDoc[] = current.reactions ?? [];
-        const entry = stored.find((r) => r.emoji === emoji);
+        const entry = message.reactions.find((r) => r.emoji === emoji);
+        const mine = entry?.userIds.includes(idString(user)) ?? false;
+        // Idempotent both ways: adding one already there or taking back one not there.
+        if (on === mine) return { status: 'unchanged', message };
         if (on && !entry && message.reactions.length >= LIMITS.reactionsPerMessageMax) {
           return { status: 'too_many_reactions', message };
         }
-        const rev = await takeRev(cid);
-        let changed: MessageDoc | null;
-        if (on && entry) {
-          changed = await update(
-            {
-              _id: current._id,
-              deletedAt: null,
-              reactions: { $elemMatch: { emoji, userIds: { $ne: user } } },
-            },
-            {
-              $push: { 'reactions.$.userIds': user },
-              $max: { rev },
-            },
-          );
-        } else if (on) {
-          changed = await update(
-            {
-              _id: current._id,
-              deletedAt: null,
-              'reactions.emoji': { $ne: emoji },
-              [`reactions.${LIMITS.reactionsPerMessageMax - 1}`]: { $exists: false },
-            },
-            { $push: { reactions: { emoji, userIds: [user] } }, $max: { rev } },
-          );
-        } else {
-          changed = await update(
-            { _id: current._id, reactions: { $elemMatch: { emoji, userIds: user } } },
-            {
-              $pull: { 'reactions.$.userIds': user },
-              $max: { rev },
-            },
-          );
-          if (changed) {
-            // The second step of a removal; until it lands the empty entry reads as none.
-            await raw().updateOne(
-              { _id: current._id },
-              {
-                $pull: { reactions: { emoji, userIds: { $size: 0 } } },
-              },
-            );
-            changed = await messages.findById(current._id).lean();
-          }
-        }
+        const reactions = reactionsAfter(current.reactions ?? [], emoji, user, on);
+        const rev = await takeRev(session, cid);
+        const changed = await update(session, asRead(current), { $set: { reactions, rev } });
         return changed
           ? { status: 'changed', message: toMessageRecord(changed), affected: [] }
           : null;
       }),
   };
+}
+
+/**
+ * A message's reactions after `user` adds (`on`) or takes back their `emoji`: an entry per
+ * emoji in the order of its first reaction, never an empty one (an older version removed
+ * a last user in two steps and may have left one), `user` at most once in an entry.
+ */
+export function reactionsAfter(
+  stored: readonly ReactionDoc[],
+  emoji: string,
+  user: Types.ObjectId,
+  on: boolean,
+): ReactionDoc[] {
+  const others = (r: ReactionDoc) => r.userIds.filter((u) => !u.equals(user));
+  const kept = stored.filter((r) => r.userIds.length > 0);
+  if (!on) {
+    return kept
+      .map((r) => (r.emoji === emoji ? { emoji, userIds: others(r) } : r))
+      .filter((r) => r.userIds.length > 0);
+  }
+  if (!kept.some((r) => r.emoji === emoji)) return [...kept, { emoji, userIds: [user] }];
+  return kept.map((r) => (r.emoji === emoji ? { emoji, userIds: [...others(r), user] } : r));
 }
 
 /** What search matches a body by: its distinct folded words. */

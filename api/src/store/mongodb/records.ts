@@ -119,8 +119,8 @@ export function toMessageRecord(doc: MessageDoc): MessageRecord {
           deleted: doc.replyTo.deleted,
         }
       : null,
-    // A reaction whose last user is being removed can be empty for a moment (two atomic
-    // steps, see messages.ts); it is no reaction.
+    // An empty entry (an older version removed a reaction's last user in two steps, and
+    // may have stopped between them) is no reaction.
     reactions: (doc.reactions ?? [])
       .filter((r) => r.userIds.length > 0)
       .map((r) => ({ emoji: r.emoji, userIds: r.userIds.map(idString) })),

@@ -145,6 +145,15 @@ describe('the database refuses writes', () => {
   });
 
   it('the client outbox keeps what was written during the outage and delivers it once, in order', async () => {
+    // Sends as the server receives them from Alice, to wait for refused attempts by.
+    let attempts = 0;
+    const count = (event: string) => {
+      if (event === 'message:send') attempts += 1;
+    };
+    const alices = [...api.app.io.of('/').sockets.values()].filter(
+      (s) => s.data.userId === aliceId,
+    );
+    for (const socket of alices) socket.onAny(count);
     const lock = lockWrites();
     const clientIds: string[] = [];
     try {
@@ -154,8 +163,10 @@ describe('the database refuses writes', () => {
         );
         clientIds.push(sent.clientId);
       }
-      // Several attempts are refused while the lock is held; nothing gets a seq.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Several attempts are refused while the lock is held (one in flight per
+      // conversation: the seventh arrives once six were refused); nothing gets a seq.
+      await alice.until(() => attempts >= 7, 'seven attempts during the outage', 20_000);
+      for (const socket of alices) socket.offAny(count);
       expect(alice.outboxStorage.snapshot()).toHaveLength(5);
       expect(messageCount(conversationId)).toBe(0);
       const failed = alice.events.filter(
