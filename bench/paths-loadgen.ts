@@ -171,6 +171,11 @@ function groupCollect(): PathsReply {
 // ---- edits and reactions ----------------------------------------------------------------
 
 let targets: Target[] = [];
+/**
+ * Whether each target's reaction is on now, so the next toggle turns it the other way
+ * (across runs: a toggle to the state it already has changes nothing and tells no one).
+ */
+const reacted = new Map<string, boolean>();
 /** What the receivers wait for: edits by body, reactions in order per conversation. */
 let onUpdated: (message: { conversationId: string; body: string }) => void = () => undefined;
 
@@ -191,6 +196,7 @@ async function openTargets(specs: TargetSpec[]): Promise<PathsReply> {
         body: 'the message that will be edited and reacted to',
       });
       if (!ack.ok || !ack.message) throw new Error(`send failed: ${JSON.stringify(ack.error)}`);
+      reacted.set(spec.conversationId, false);
       return { conversationId: spec.conversationId, seq: ack.message.seq, sender, receiver };
     }),
   );
@@ -205,8 +211,6 @@ async function changes(
 ): Promise<PathsReply> {
   const byBody = new Map<string, number>();
   const inOrder = new Map<string, number[]>();
-  /** Whether each target's reaction is on now (the next toggle turns it the other way). */
-  const reacted = new Map<string, boolean>();
   const latencies: number[] = [];
   let total = 0;
   let errors = 0;

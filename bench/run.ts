@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { spawnApi } from '@chat/api/testing';
 import type { PairSpec, RateResult } from './lib/ipc';
 import {
@@ -660,7 +660,7 @@ async function main(): Promise<void> {
     };
     mkdirSync(resultsDir, { recursive: true });
     writeReport(results, reportPaths);
-    progress(`wrote ${reportPaths.json} and docs/BENCHMARKS.md`);
+    progress(`wrote ${relative(ROOT, reportPaths.json)} and docs/BENCHMARKS.md`);
   } finally {
     await Promise.all([...generators, ...adopted].map((g) => g.stop().catch(() => undefined)));
     await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));

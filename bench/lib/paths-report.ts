@@ -6,6 +6,9 @@ export const PATHS_END = '<!-- bench:paths:end -->';
 const when = (s: RunStamp) =>
   `${s.date.slice(0, 16).replace('T', ' ')} UTC, load ${s.loadBefore[0] ?? '?'} → ${s.loadAfter[0] ?? '?'}`;
 
+/** A figure, or a dash when there is none (NaN, which the JSON keeps as null). */
+const n = (value: number | null) => (value === null || Number.isNaN(value) ? '—' : String(value));
+
 const problems = (parts: [number, string][]) => {
   const said = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
   return said.length > 0 ? ` (${said.join(', ')})` : '';
@@ -19,7 +22,7 @@ export function pathsTable(paths: PathsResults | undefined): string {
   if (group) {
     rows.push([
       `${group.members}-member group, all online, ${group.perSecond} msg/s from ${group.senders} members: send → the last of the ${group.members - 1} others received it, p50 / p99 (ms)`,
-      `${group.allP50} / ${group.allP99}` +
+      `${n(group.allP50)} / ${n(group.allP99)}` +
         problems([
           [group.incomplete, 'not complete within 3 s'],
           [group.errors, 'errors'],
@@ -29,7 +32,7 @@ export function pathsTable(paths: PathsResults | undefined): string {
     ]);
     rows.push([
       'The same group: send → one member received it (every frame), p50 / p99 (ms)',
-      `${group.frameP50} / ${group.frameP99} over ${group.frames} frames`,
+      `${n(group.frameP50)} / ${n(group.frameP99)} over ${group.frames} frames`,
       '',
       when(group),
     ]);
@@ -41,7 +44,7 @@ export function pathsTable(paths: PathsResults | undefined): string {
     if (!r) continue;
     rows.push([
       `${name} at ${r.offeredPerSecond}/s offered: send → \`message:updated\` at the other member, p50 / p99 (ms)`,
-      `${r.p50} / ${r.p99}, ${r.deliveredPerSecond}/s delivered` +
+      `${n(r.p50)} / ${n(r.p99)}, ${r.deliveredPerSecond}/s delivered` +
         problems([
           [r.lost, 'lost'],
           [r.errors, `errors${r.firstError ? `: ${r.firstError}` : ''}`],
@@ -52,17 +55,17 @@ export function pathsTable(paths: PathsResults | undefined): string {
   }
   if (push) {
     const w = push.withSubscriptions;
-    const n = push.withoutSubscriptions;
+    const without = push.withoutSubscriptions;
     rows.push(
       [
-        `Online p50 / p99 (ms) at ${n.online.samples > 0 ? 'the fixed rate' : '—'}, while ${n.offlineMessagesPerSecond} msg/s go to ${push.offlineUsers} offline users: without / with a push subscription each`,
-        `${n.online.p50} / ${n.online.p99} → ${w.online.p50} / ${w.online.p99}`,
-        `${n.cpuSeconds} → ${w.cpuSeconds} s over the run`,
+        `Online pairs' p50 / p99 (ms) at ${push.onlinePerSecond} msg/s, while ${without.offlineMessagesPerSecond} msg/s go to ${push.offlineUsers} offline users: without → with a push subscription each`,
+        `${n(without.online.p50)} / ${n(without.online.p99)} → ${n(w.online.p50)} / ${n(w.online.p99)}`,
+        `${without.cpuSeconds} → ${w.cpuSeconds} s over the run`,
         when(push),
       ],
       [
         'Web Push to a loopback push service at that rate: pushes/s, send → push received p50 / p99 (ms), queue',
-        `${w.pushesPerSecond}/s (${w.pushes} pushes), ${w.pushP50} / ${w.pushP99}, queue max ${w.queueMax}, empty ${w.drainMs} ms after the last send` +
+        `${w.pushesPerSecond}/s (${w.pushes} pushes), ${n(w.pushP50)} / ${n(w.pushP99)}, queue max ${w.queueMax}, empty ${w.drainMs} ms after the last send` +
           problems([[push.pushServiceErrors, 'refused by the push service']]),
         `${w.cpuMicrosPerPush} µs per push (over the run without subscriptions)`,
         when(push),
@@ -79,9 +82,9 @@ export function pathsTable(paths: PathsResults | undefined): string {
     for (const run of processes.runs) {
       rows.push([
         run.processes === 1
-          ? 'One API process: msg/s at saturation; p50 / p99 (ms) at the fixed rate'
-          : `${run.processes} API processes on one host, one SQLite file, Redis: msg/s at saturation; p50 / p99 (ms)`,
-        `${run.perSecond}; ${run.p50} / ${run.p99}` +
+          ? `One API process: msg/s at saturation; p50 / p99 (ms) at ${processes.ratePerSecond} msg/s`
+          : `${run.processes} API processes on one host, one SQLite file, Redis: the same`,
+        `${run.perSecond}; ${n(run.p50)} / ${n(run.p99)}` +
           problems([
             [run.lost, 'late'],
             [run.errors, 'errors'],
