@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { spawnApi } from '@chat/api/testing';
 import type { PairSpec, RateResult } from './lib/ipc';
 import {
@@ -26,9 +26,11 @@ import {
   startServer,
   type ServerProcess,
 } from './lib/processes';
-import { writeReport, type LatencyStats, type Results } from './lib/report';
+import { writePathsReport, writeReport, type LatencyStats, type Results } from './lib/report';
 import { seed, type SeededPair } from './lib/seed';
 import { percentiles, round, split } from './lib/stats';
+import { benchDatabase } from './lib/store';
+import { PATH_PARTS, pathsOptions, runPaths, type PathsResults } from './paths';
 
 function option(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -139,7 +141,7 @@ async function withCpu<T extends { total: number }>(
   };
 }
 
-async function saturate(generators: LoadGenerator[], pid: number) {
+async function saturate(generators: LoadGenerator[], pid: number | number[]) {
   const { results, cpuMicrosPerMessage, mainThreadMicrosPerMessage } = await withCpu(pid, () =>
     Promise.all(
       generators.map((g) =>
@@ -251,17 +253,28 @@ const emptyLatency: LatencyStats = {
   mainThreadMicrosPerMessage: Number.NaN,
 };
 
-/** BENCH_ONLY=api,relay,durable,logins,uploads,rest,idle,redis runs just those parts and writes nothing. */
+/**
+ * BENCH_ONLY=api,relay,durable,logins,uploads,rest,idle,redis runs just those parts and
+ * writes nothing; the paths parts (group, edits, reactions, push, processes) alone write
+ * their own rows, each stamped with its time and load.
+ */
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter((p) => p !== ''));
 const want = (part: string) => only.size === 0 || only.has(part);
+const PATHS_OPTIONS = pathsOptions(option);
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
-  const dbPath = join(dir, 'bench.sqlite');
+  // BENCH_STORE=mongodb runs the same parts on the MongoDB at BENCH_MONGODB_URL.
+  const database = benchDatabase(process.env, join(dir, 'bench.sqlite'));
+  if (database.kind === 'skip') {
+    progress(database.reason);
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   const jwtSecret = randomBytes(48).toString('base64url');
   const loadBefore = loadavg();
   const apiEnv = {
-    DATABASE_URL: `sqlite:${dbPath}`,
+    DATABASE_URL: database.url,
     JWT_SECRET: jwtSecret,
     CHAT_RATE_LIMITS: 'off',
     NODE_ENV: '',
@@ -269,6 +282,8 @@ async function main(): Promise<void> {
   };
   const servers: ServerProcess[] = [];
   const generators: LoadGenerator[] = [];
+  /** Generators the paths parts fork (of another script), stopped with the others. */
+  const adopted: { stop(): Promise<void> }[] = [];
   const startApi = async (name: string, env: Record<string, string> = {}) => {
     // The production settings (no test defaults), on a free loopback port.
     const api = await spawnApi(
@@ -296,10 +311,10 @@ async function main(): Promise<void> {
     );
     progress('seeding users, sessions and conversations…');
     const seeded = await seed({
-      path: dbPath,
+      databaseUrl: database.url,
       jwtSecret,
       pairs: OPTIONS.pairs,
-      idle: OPTIONS.idleSockets,
+      idle: want('idle') ? OPTIONS.idleSockets : 0,
       loginUsers: 64,
     });
 
@@ -566,8 +581,35 @@ async function main(): Promise<void> {
       await stop(b);
     }
 
+    // --- The paths of issue #21: a big group, edits, reactions, push, processes ---------
+    const paths: PathsResults = await runPaths({
+      options: PATHS_OPTIONS,
+      want,
+      progress,
+      store: database.kind,
+      databaseUrl: database.url,
+      jwtSecret,
+      startApi,
+      stop,
+      messaging,
+      pairs: seeded.pairs,
+      adopt: (g) => adopted.push(g),
+      saturate,
+      fixedRate,
+    });
+
+    const resultsDir = resolve(ROOT, 'bench', 'results');
+    const reportPaths = {
+      json: join(resultsDir, database.kind === 'mongodb' ? 'latest-mongodb.json' : 'latest.json'),
+      markdown: resolve(ROOT, 'docs', 'BENCHMARKS.md'),
+      store: database.kind,
+    };
     if (only.size > 0) {
-      progress(`partial run (BENCH_ONLY=${[...only].join(',')}): nothing written`);
+      if ([...only].every((p) => (PATH_PARTS as readonly string[]).includes(p))) {
+        mkdirSync(resultsDir, { recursive: true });
+        writePathsReport(paths, reportPaths);
+        progress(`partial run (BENCH_ONLY=${[...only].join(',')}): wrote its rows only`);
+      } else progress(`partial run (BENCH_ONLY=${[...only].join(',')}): nothing written`);
       return;
     }
     const results: Results = {
@@ -613,20 +655,18 @@ async function main(): Promise<void> {
       rest,
       idle,
       redis,
+      paths,
       elapsedSeconds: Math.round((Date.now() - started) / 1000),
     };
-    const resultsDir = resolve(ROOT, 'bench', 'results');
     mkdirSync(resultsDir, { recursive: true });
-    writeReport(results, {
-      json: join(resultsDir, 'latest.json'),
-      markdown: resolve(ROOT, 'docs', 'BENCHMARKS.md'),
-    });
-    progress('wrote bench/results/latest.json and docs/BENCHMARKS.md');
+    writeReport(results, reportPaths);
+    progress(`wrote ${relative(ROOT, reportPaths.json)} and docs/BENCHMARKS.md`);
   } finally {
-    await Promise.all(generators.map((g) => g.stop().catch(() => undefined)));
+    await Promise.all([...generators, ...adopted].map((g) => g.stop().catch(() => undefined)));
     await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
     if (process.env.BENCH_KEEP_TMP === '1') progress(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   }
 }
 

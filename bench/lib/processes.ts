@@ -125,14 +125,23 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** A forked load generator, driven one command at a time. */
-export class LoadGenerator {
+/**
+ * A forked load generator, driven one command at a time: `bench/loadgen.ts` by default, or
+ * another script speaking the same request/reply protocol with its own commands.
+ */
+export class LoadGenerator<
+  C extends { kind: string } = Command,
+  R extends { kind: string } = Reply,
+> {
   private readonly child: ChildProcess;
   private readonly ready: Promise<void>;
-  private waiting: ((reply: Reply) => void) | null = null;
+  private waiting: ((reply: R | { kind: 'error'; message: string }) => void) | null = null;
 
-  constructor(readonly name: string) {
-    this.child = fork(resolve(ROOT, 'bench', 'loadgen.ts'), [], {
+  constructor(
+    readonly name: string,
+    script = 'loadgen.ts',
+  ) {
+    this.child = fork(resolve(ROOT, 'bench', script), [], {
       cwd: ROOT,
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -143,31 +152,28 @@ export class LoadGenerator {
         fail(new Error(`${name} exited with ${code}`));
         this.waiting?.({ kind: 'error', message: `${name} exited with ${code}` });
       });
-      this.child.on('message', (reply: Reply) => {
+      this.child.on('message', (reply: R | { kind: 'ready' }) => {
         if (reply.kind === 'ready') done();
         else {
           const waiter = this.waiting;
           this.waiting = null;
-          waiter?.(reply);
+          waiter?.(reply as R);
         }
       });
     });
   }
 
-  async run<K extends Reply['kind']>(
-    command: Command,
-    expect: K,
-  ): Promise<Extract<Reply, { kind: K }>> {
+  async run<K extends R['kind']>(command: C, expect: K): Promise<Extract<R, { kind: K }>> {
     await this.ready;
     if (this.waiting) throw new Error(`${this.name} is busy`);
-    const reply = await new Promise<Reply>((done) => {
+    const reply = await new Promise<R | { kind: 'error'; message: string }>((done) => {
       this.waiting = done;
       this.child.send(command);
     });
-    if (reply.kind === 'error') throw new Error(`${this.name}: ${reply.message}`);
+    if (isError(reply)) throw new Error(`${this.name}: ${reply.message}`);
     if (reply.kind !== expect)
       throw new Error(`${this.name}: expected ${expect}, got ${reply.kind}`);
-    return reply as Extract<Reply, { kind: K }>;
+    return reply as Extract<R, { kind: K }>;
   }
 
   async stop(): Promise<void> {
@@ -178,4 +184,8 @@ export class LoadGenerator {
     await exited;
     clearTimeout(timer);
   }
+}
+
+function isError(reply: { kind: string }): reply is { kind: 'error'; message: string } {
+  return reply.kind === 'error';
 }

@@ -1,4 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { PathsResults } from '../paths';
+import { PATHS_END, PATHS_START, pathsTable } from './paths-report';
 
 export interface LatencyStats {
   cpuMicrosPerMessage: number;
@@ -83,6 +85,8 @@ export interface Results {
         ratio: number;
       }
     | { status: 'pending'; reason: string };
+  /** The paths of issue #21: a big group, edits, reactions, push, several processes. */
+  paths?: PathsResults;
   elapsedSeconds: number;
 }
 
@@ -197,6 +201,10 @@ function table(results: Results): string {
     '| Measure | API | Relay | Relative | Target |',
     '|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    PATHS_START,
+    pathsTable(results.paths),
+    PATHS_END,
   ];
   return lines.join('\n');
 }
@@ -211,14 +219,65 @@ ${RESULTS_START}
 ${RESULTS_END}
 `;
 
-/** Writes the JSON and replaces only the results section of the markdown file. */
-export function writeReport(results: Results, paths: { json: string; markdown: string }): void {
-  writeFileSync(paths.json, `${JSON.stringify(results, null, 2)}\n`);
-  let doc = existsSync(paths.markdown) ? readFileSync(paths.markdown, 'utf8') : SKELETON;
-  if (!doc.includes(RESULTS_START) || !doc.includes(RESULTS_END)) {
-    doc = `${doc.trimEnd()}\n\n## Latest results\n\n${RESULTS_START}\n${RESULTS_END}\n`;
+const MONGODB_START = '<!-- bench:mongodb:start -->';
+const MONGODB_END = '<!-- bench:mongodb:end -->';
+
+interface ReportPaths {
+  json: string;
+  markdown: string;
+  /** MongoDB runs have a results section of their own, so SQLite's stays. */
+  store?: 'sqlite' | 'mongodb';
+}
+
+function section(store: ReportPaths['store']) {
+  return store === 'mongodb'
+    ? { start: MONGODB_START, end: MONGODB_END, title: 'Latest results on MongoDB' }
+    : { start: RESULTS_START, end: RESULTS_END, title: 'Latest results' };
+}
+
+/** Replaces what lies between `start` and `end` (added at the end when missing). */
+function replaceBetween(doc: string, start: string, end: string, title: string, body: string) {
+  if (!doc.includes(start) || !doc.includes(end)) {
+    doc = `${doc.trimEnd()}\n\n## ${title}\n\n${start}\n${end}\n`;
   }
-  const before = doc.slice(0, doc.indexOf(RESULTS_START) + RESULTS_START.length);
-  const after = doc.slice(doc.indexOf(RESULTS_END));
-  writeFileSync(paths.markdown, `${before}\n${table(results)}\n${after}`);
+  const before = doc.slice(0, doc.indexOf(start) + start.length);
+  const after = doc.slice(doc.indexOf(end));
+  return `${before}\n${body}\n${after}`;
+}
+
+/** Writes the JSON and replaces only the results section of the markdown file. */
+export function writeReport(results: Results, paths: ReportPaths): void {
+  writeFileSync(paths.json, `${JSON.stringify(results, null, 2)}\n`);
+  const doc = existsSync(paths.markdown) ? readFileSync(paths.markdown, 'utf8') : SKELETON;
+  const { start, end, title } = section(paths.store);
+  writeFileSync(paths.markdown, replaceBetween(doc, start, end, title, table(results)));
+}
+
+/**
+ * A run of paths parts alone (BENCH_ONLY=group,…): their results replace the same parts
+ * in the JSON and in the paths rows of the results section; everything else stays.
+ */
+export function writePathsReport(paths: PathsResults, files: ReportPaths): void {
+  let previous: Partial<Results> = {};
+  try {
+    previous = JSON.parse(readFileSync(files.json, 'utf8')) as Partial<Results>;
+  } catch {
+    // No earlier run (or an unreadable one): these parts alone.
+  }
+  const merged: PathsResults = { ...previous.paths, ...paths };
+  writeFileSync(files.json, `${JSON.stringify({ ...previous, paths: merged }, null, 2)}\n`);
+  let doc = existsSync(files.markdown) ? readFileSync(files.markdown, 'utf8') : SKELETON;
+  const { start, end, title } = section(files.store);
+  if (!doc.includes(start) || !doc.includes(end)) {
+    doc = replaceBetween(doc, start, end, title, '');
+  }
+  if (!doc.includes(PATHS_START)) {
+    // An older results section: the paths rows go at its end.
+    const at = doc.indexOf(end);
+    doc = `${doc.slice(0, at)}\n${PATHS_START}\n${PATHS_END}\n${doc.slice(at)}`;
+  }
+  writeFileSync(
+    files.markdown,
+    replaceBetween(doc, PATHS_START, PATHS_END, '', pathsTable(merged)),
+  );
 }

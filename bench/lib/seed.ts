@@ -1,7 +1,8 @@
 import { createAccessTokens } from '../../api/src/auth/tokens';
 import { createPasswordHasher } from '../../api/src/auth/passwords';
 import { ARGON2_MINIMUM } from '../../api/src/config';
-import { openSqliteStore } from '../../api/src/store/sqlite';
+import { openStore } from '../../api/src/store';
+import type { SqliteStore } from '../../api/src/store/sqlite';
 
 export interface SeededPair {
   conversationId: string;
@@ -29,15 +30,17 @@ const PASSWORD = 'bench-password-0123';
  * argon2. Only the login runs go through the real login path.
  */
 export async function seed(options: {
-  path: string;
+  /** The API's DATABASE_URL: `sqlite:PATH`, or a MongoDB database (BENCH_STORE=mongodb). */
+  databaseUrl: string;
   jwtSecret: string;
   pairs: number;
   idle: number;
   loginUsers: number;
 }): Promise<Seed> {
-  const store = openSqliteStore(options.path);
+  const store = await openStore(options.databaseUrl);
+  const sqlite = store.kind === 'sqlite' ? (store as SqliteStore) : null;
   // The seeding connection alone skips fsyncs; the API opens its own with synchronous=FULL.
-  store.database.pragma('synchronous = OFF');
+  sqlite?.database.pragma('synchronous = OFF');
   const tokens = createAccessTokens({
     secret: options.jwtSecret,
     ttlSeconds: 15 * 60,
@@ -56,7 +59,7 @@ export async function seed(options: {
     return { user, token };
   };
 
-  store.database.exec('BEGIN');
+  sqlite?.database.exec('BEGIN');
   try {
     const pairs: SeededPair[] = [];
     for (let i = 0; i < options.pairs; i++) {
@@ -80,11 +83,11 @@ export async function seed(options: {
       await store.users.create({ username, displayName: username, passwordHash });
       loginUsernames.push(username);
     }
-    store.database.exec('COMMIT');
+    sqlite?.database.exec('COMMIT');
     const readerToken = pairs[0]?.senderToken ?? '';
     return { pairs, idleTokens, loginUsernames, password: PASSWORD, readerToken };
   } catch (err) {
-    store.database.exec('ROLLBACK');
+    sqlite?.database.exec('ROLLBACK');
     throw err;
   } finally {
     await store.close();
