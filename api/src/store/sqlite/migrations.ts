@@ -442,6 +442,9 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
       }).immediate();
     } finally {
       if (suspendForeignKeys) db.pragma('foreign_keys = ON');
+      // A rebuild step may turn legacy renaming on for its rename; a failure must not
+      // leave it on for this connection.
+      if (rebuilds.length > 0) db.pragma('legacy_alter_table = OFF');
     }
   }
 }
