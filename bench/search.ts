@@ -114,9 +114,10 @@ try {
   // inserts (UUID keys) kept in memory.
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -400000');
+  // The release before search: every step before 7 (later ones build on its index).
   migrate(
     db,
-    MIGRATIONS.filter((m) => !m.name.startsWith('full-text search')),
+    MIGRATIONS.filter((m) => m.version < 7),
   );
   const me = randomUUID();
   const users = Array.from({ length: USERS }, () => randomUUID());
@@ -179,7 +180,7 @@ try {
   const migrationStarted = process.hrtime.bigint();
   const store = openSqliteStore(path);
   const openSeconds = Number(process.hrtime.bigint() - migrationStarted) / 1e9;
-  progress(`opening the store (migration 7) took ${openSeconds.toFixed(2)} s`);
+  progress(`opening the store (migrations 7 to the latest) took ${openSeconds.toFixed(2)} s`);
   await store.searchIndexed;
   const migrationSeconds = Number(process.hrtime.bigint() - migrationStarted) / 1e9;
   progress(`the background pass indexed ${MESSAGES} messages in ${migrationSeconds.toFixed(1)} s`);
@@ -239,7 +240,7 @@ try {
 
 ${MESSAGES.toLocaleString('en')} messages in ${CONVERSATIONS.toLocaleString('en')} conversations; the user is in ${MEMBER_OF} of them (about ${Math.round((MESSAGES / CONVERSATIONS) * MEMBER_OF).toLocaleString('en')} messages). ${QUERIES} searches, limit 20, a quarter of them within one conversation.
 
-- Start-up with migration 7 on this database: **${openSeconds.toFixed(2)} s**; the background pass that indexes every existing message (the API serving meanwhile): **${migrationSeconds.toFixed(1)} s**
+- Start-up with migrations 7 to the latest on this database: **${openSeconds.toFixed(2)} s**; the background pass that indexes every existing message (the API serving meanwhile): **${migrationSeconds.toFixed(1)} s**
 - All searches: p50 **${round(overall.p50, 2)} ms**, p99 **${round(overall.p99, 2)} ms** (max ${round(overall.max, 2)} ms)
 
 | query | p50 ms | p99 ms | max ms | results per search |

@@ -2,8 +2,11 @@
  * How fast the SQLite store acknowledges messages, one at a time versus in concurrent
  * bursts. With synchronous=FULL every commit is an fsync, so sequential appends are bound
  * by the disk; group commit lets concurrent appends share one transaction and one fsync.
+ * The messages go round-robin to `conversations` direct conversations (100 pairs, as
+ * `npm run bench` drives), and each line gives the process's CPU time per append: what
+ * the storage layout costs the event loop.
  *
- *   node --import tsx bench/store-append.ts [messages=2000] [concurrency=100]
+ *   node --import tsx bench/store-append.ts [messages=2000] [concurrency=100] [conversations=100]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,38 +15,53 @@ import { openSqliteStore } from '../api/src/store/sqlite';
 
 const total = Number(process.argv[2] ?? 2000);
 const concurrency = Number(process.argv[3] ?? 100);
-if (!Number.isInteger(total) || total < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
-  throw new Error('usage: store-append.ts [messages >= 1] [concurrency >= 1]');
+const conversationCount = Number(process.argv[4] ?? 100);
+if (![total, concurrency, conversationCount].every((n) => Number.isInteger(n) && n >= 1)) {
+  throw new Error('usage: store-append.ts [messages >= 1] [concurrency >= 1] [conversations >= 1]');
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'chat-bench-append-'));
 const store = openSqliteStore(join(dir, 'bench.db'));
 
 try {
-  const alice = await store.users.create({
-    username: 'alice',
-    displayName: 'A',
-    passwordHash: 'x',
-  });
-  const bob = await store.users.create({ username: 'bob', displayName: 'B', passwordHash: 'x' });
-  const { conversation } = await store.conversations.findOrCreateDirect(alice.id, bob.id);
+  const pairs: { conversationId: string; senders: [string, string] }[] = [];
+  for (let i = 0; i < conversationCount; i++) {
+    const alice = await store.users.create({
+      username: `alice${i}`,
+      displayName: 'A',
+      passwordHash: 'x',
+    });
+    const bob = await store.users.create({
+      username: `bob${i}`,
+      displayName: 'B',
+      passwordHash: 'x',
+    });
+    const { conversation } = await store.conversations.findOrCreateDirect(alice.id, bob.id);
+    pairs.push({ conversationId: conversation.id, senders: [alice.id, bob.id] });
+  }
   let n = 0;
-  const append = () =>
-    store.messages.append({
-      conversationId: conversation.id,
-      senderId: n % 2 ? alice.id : bob.id,
+  const append = () => {
+    const pair = pairs[n % pairs.length];
+    if (!pair) throw new Error('no conversation');
+    return store.messages.append({
+      conversationId: pair.conversationId,
+      senderId: pair.senders[Math.floor(n / pairs.length) % 2] ?? '',
       clientId: `bench-${n++}`,
       body: 'The quick brown fox jumps over the lazy dog.',
     });
+  };
 
   const measure = async (label: string, run: () => Promise<void>) => {
     const batchesBefore = store.groupCommits;
     const started = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     await run();
+    const cpu = process.cpuUsage(cpuBefore);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const batches = store.groupCommits - batchesBefore;
     console.log(
       `${label.padEnd(34)} ${String(Math.round(total / seconds)).padStart(8)} appends/s` +
+        `  ${((cpu.user + cpu.system) / total).toFixed(1).padStart(6)} µs CPU/append` +
         `  (${total} messages, ${batches} transactions, ${(total / batches).toFixed(1)} per fsync)`,
     );
   };

@@ -48,24 +48,27 @@ export function createMessageStore(context: SqliteContext): MessageStore {
              @system, @rev, @edited_at, @deleted_at, @reply_to_seq, @reply_sender_id,
              @reply_excerpt, @reply_deleted, @reactions, @mentions)`,
   );
-  const saveEdit = db.prepare<[string, string, number, number, string]>(
-    'UPDATE messages SET body = ?, mentions = ?, edited_at = ?, rev = ? WHERE id = ?',
+  // Changes find their row by (conversation_id, seq), the index every read uses.
+  const saveEdit = db.prepare<[string, string, number, number, string, number]>(
+    `UPDATE messages SET body = ?, mentions = ?, edited_at = ?, rev = ?
+     WHERE conversation_id = ? AND seq = ?`,
   );
   // Overwrites the content (secure_delete zeroes the freed bytes in the file too).
-  const saveTombstone = db.prepare<[number, number, string]>(
+  const saveTombstone = db.prepare<[number, number, string, number]>(
     `UPDATE messages SET body = '', reactions = '[]', mentions = '[]', deleted_at = ?, rev = ?
-     WHERE id = ?`,
+     WHERE conversation_id = ? AND seq = ?`,
   );
-  const saveReactions = db.prepare<[string, number, string]>(
-    'UPDATE messages SET reactions = ?, rev = ? WHERE id = ?',
+  const saveReactions = db.prepare<[string, number, string, number]>(
+    'UPDATE messages SET reactions = ?, rev = ? WHERE conversation_id = ? AND seq = ?',
   );
   const quotingReplies = db.prepare<[string, number], MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE conversation_id = ? AND reply_to_seq = ? AND reply_deleted = 0
      ORDER BY seq`,
   );
-  const eraseQuote = db.prepare<[number, string]>(
-    `UPDATE messages SET reply_excerpt = '', reply_deleted = 1, rev = ? WHERE id = ?`,
+  const eraseQuote = db.prepare<[number, string, number]>(
+    `UPDATE messages SET reply_excerpt = '', reply_deleted = 1, rev = ?
+     WHERE conversation_id = ? AND seq = ?`,
   );
   const newest = db.prepare<[string, number], MessageRow>(
     `SELECT * FROM (
@@ -153,7 +156,7 @@ export function createMessageStore(context: SqliteContext): MessageStore {
         : bySeq.get(input.conversationId, input.replyToSeq);
     const system = input.system ?? null;
     const row: MessageRow = {
-      id: randomUUID(),
+      id: timeOrderedId(),
       conversation_id: input.conversationId,
       seq: bumped.last_seq,
       sender_id: input.senderId,
@@ -198,7 +201,7 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     if (row.body === change.body && row.mentions === mentions) {
       return { status: 'unchanged', message: toMessage(row) };
     }
-    saveEdit.run(change.body, mentions, Date.now(), takeRev(conversationId), row.id);
+    saveEdit.run(change.body, mentions, Date.now(), takeRev(conversationId), conversationId, seq);
     return { status: 'changed', message: reread(row), affected: [] };
   };
 
@@ -206,10 +209,10 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     const row = bySeq.get(conversationId, seq);
     if (!row) return { status: 'missing' };
     if (row.deleted_at !== null) return { status: 'unchanged', message: toMessage(row) };
-    saveTombstone.run(Date.now(), takeRev(conversationId), row.id);
+    saveTombstone.run(Date.now(), takeRev(conversationId), conversationId, seq);
     // The excerpts quoting it are copies of the erased body: they go too.
     const affected = quotingReplies.all(conversationId, seq).map((reply) => {
-      eraseQuote.run(takeRev(conversationId), reply.id);
+      eraseQuote.run(takeRev(conversationId), conversationId, reply.seq);
       return reread(reply);
     });
     return { status: 'changed', message: reread(row), affected };
@@ -241,7 +244,7 @@ export function createMessageStore(context: SqliteContext): MessageStore {
         .map((r) => (r === entry ? { emoji, userIds: r.userIds.filter((u) => u !== userId) } : r))
         .filter((r) => r.userIds.length > 0);
     }
-    saveReactions.run(JSON.stringify(next), takeRev(conversationId), row.id);
+    saveReactions.run(JSON.stringify(next), takeRev(conversationId), conversationId, seq);
     return { status: 'changed', message: reread(row), affected: [] };
   };
 
@@ -332,6 +335,18 @@ export function ftsMatch(
     .map((id) => `"${Buffer.from(id, 'utf8').toString('hex')}"`)
     .join(' OR ');
   return `body : (${words}) AND conversation : (${ids})`;
+}
+
+/**
+ * A UUIDv7 (RFC 9562): the time in milliseconds, then 74 random bits. Ids are only looked
+ * up by the search cursor, and new ones sort after the ones before them, so each insert
+ * into the id index lands on its right-hand edge, not on a random page as a random UUID's
+ * does (one page written per message). The time is no secret: messages carry it.
+ */
+export function timeOrderedId(now: number = Date.now()): string {
+  const time = now.toString(16).padStart(12, '0');
+  // randomUUID's version 4 digit is replaced; its variant and random digits stay.
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
 }
 
 function unchanged(message: MessageRecord): MessageChange {

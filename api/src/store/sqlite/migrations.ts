@@ -4,13 +4,20 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * Tables the step rebuilds (create the new one, copy, drop, rename: SQLite's documented
+   * ALTER TABLE procedure): it runs with foreign keys off, and PRAGMA foreign_key_check
+   * must find nothing in these tables before its transaction commits.
+   */
+  rebuilds?: readonly string[];
 }
 
 /**
  * The schema, as numbered steps. A step is never edited once released: change the schema
  * by appending a step, so every existing database moves forward the same way.
  *
- * Times are epoch milliseconds; ids are random UUID strings.
+ * Times are epoch milliseconds; ids are UUID strings (random, except message ids since
+ * migration 11: time-ordered, see messages.ts).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -205,8 +212,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // the background, newest first, a batch per transaction (search-backfill.ts). The
     // triggers leave a row below that mark alone: its turn comes with its current body.
     //
-    // A VACUUM may renumber the rowids of a table without an INTEGER PRIMARY KEY: after
-    // one, run INSERT INTO messages_fts (messages_fts) VALUES ('rebuild').
+    // (Until migration 11 the index was keyed by the implicit rowid, which a VACUUM may
+    // renumber; migration 11 made it an INTEGER PRIMARY KEY, which VACUUM keeps.)
     //
     // secure-delete: an erased or edited body's words are removed from the index b-tree
     // itself, not only shadowed by a delete marker, so the old text does not linger there
@@ -291,6 +298,97 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN rotated_at INTEGER;
     `,
   },
+  {
+    version: 11,
+    name: 'messages keyed by an integer primary key, the search index by it',
+    rebuilds: ['messages'],
+    // The messages table is rebuilt with `key INTEGER PRIMARY KEY`, an alias of the rowid,
+    // and its rows keep the rowids they had (key = old rowid), so the search index, its
+    // backfill mark and every cursor stay valid without reindexing anything.
+    //
+    // Why: the search index (external content) refers to messages by rowid. An implicit
+    // rowid may be renumbered by VACUUM, which left the index pointing at other messages;
+    // an INTEGER PRIMARY KEY is never renumbered. And cheaper appends: the message id was
+    // the table's PRIMARY KEY, a separate index of random UUIDs in which every message
+    // dirtied a page at a random place. Now the id index only serves the search cursor
+    // (the one lookup by message id), and new ids are time-ordered (UUIDv7, messages.ts),
+    // so new entries go to its right-hand edge. Everything else finds a message by
+    // (conversation_id, seq), as before.
+    //
+    // The copy holds start-up for the time it takes (docs/BENCHMARKS.md has it for 1 M
+    // messages); it is one transaction, so an interrupted upgrade leaves the old table.
+    sql: `
+      DROP TRIGGER messages_fts_insert;
+      DROP TRIGGER messages_fts_delete;
+      DROP TRIGGER messages_fts_update;
+
+      CREATE TABLE messages_rebuilt (
+        key INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id),
+        seq INTEGER NOT NULL,
+        sender_id TEXT NOT NULL REFERENCES users (id),
+        client_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text', 'system')),
+        system TEXT,
+        rev INTEGER NOT NULL DEFAULT 0,
+        edited_at INTEGER,
+        deleted_at INTEGER,
+        reply_to_seq INTEGER,
+        reply_sender_id TEXT,
+        reply_excerpt TEXT,
+        reply_deleted INTEGER NOT NULL DEFAULT 0,
+        reactions TEXT NOT NULL DEFAULT '[]',
+        mentions TEXT NOT NULL DEFAULT '[]'
+      ) STRICT;
+      INSERT INTO messages_rebuilt (key, id, conversation_id, seq, sender_id, client_id, body,
+          created_at, kind, system, rev, edited_at, deleted_at, reply_to_seq, reply_sender_id,
+          reply_excerpt, reply_deleted, reactions, mentions)
+        SELECT rowid, id, conversation_id, seq, sender_id, client_id, body,
+          created_at, kind, system, rev, edited_at, deleted_at, reply_to_seq, reply_sender_id,
+          reply_excerpt, reply_deleted, reactions, mentions
+        FROM messages ORDER BY rowid;
+      DROP TABLE messages;
+      -- The index's content view names messages: legacy renaming leaves it be (modern
+      -- renaming refuses, as the view names a table that is gone until the rename is done).
+      PRAGMA legacy_alter_table = ON;
+      ALTER TABLE messages_rebuilt RENAME TO messages;
+      PRAGMA legacy_alter_table = OFF;
+
+      -- Built after the copy: one sort each instead of a random insert per row.
+      CREATE UNIQUE INDEX messages_seq ON messages (conversation_id, seq);
+      -- Idempotent sends: a repeated client id is found before the insert (under the write
+      -- lock); this refuses one that got past that anyway.
+      CREATE UNIQUE INDEX messages_client ON messages (conversation_id, sender_id, client_id);
+      CREATE UNIQUE INDEX messages_rev ON messages (conversation_id, rev);
+      CREATE INDEX messages_reply ON messages (conversation_id, reply_to_seq)
+        WHERE reply_to_seq IS NOT NULL;
+      CREATE UNIQUE INDEX messages_id ON messages (id);
+
+      -- The triggers as migration 7 made them, with the key named. Its view of the index's
+      -- content (rowid, now the key) is kept: FTS5's defensive mode forbids re-creating it.
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+        WHEN new.key >= (SELECT indexed_from FROM search_backfill) BEGIN
+        INSERT INTO messages_fts (rowid, body, conversation)
+          VALUES (new.key, new.body, lower(hex(new.conversation_id)));
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.key >= (SELECT indexed_from FROM search_backfill) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
+          VALUES ('delete', old.key, old.body, lower(hex(old.conversation_id)));
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF body, conversation_id ON messages
+        WHEN (old.body IS NOT new.body OR old.conversation_id IS NOT new.conversation_id)
+          AND old.key >= (SELECT indexed_from FROM search_backfill) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
+          VALUES ('delete', old.key, old.body, lower(hex(old.conversation_id)));
+        INSERT INTO messages_fts (rowid, body, conversation)
+          VALUES (new.key, new.body, lower(hex(new.conversation_id)));
+      END;
+    `,
+  },
 ];
 
 /**
@@ -322,11 +420,32 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
   );
   for (const migration of migrations) {
-    db.transaction(() => {
-      if (isApplied.get(migration.version)) return;
-      db.exec(migration.sql);
-      record.run(migration.version, migration.name, Date.now());
-    }).immediate();
+    // Only outside a transaction does this pragma take effect.
+    const rebuilds = migration.rebuilds ?? [];
+    const suspendForeignKeys =
+      rebuilds.length > 0 && db.pragma('foreign_keys', { simple: true }) === 1;
+    if (suspendForeignKeys) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        if (isApplied.get(migration.version)) return;
+        db.exec(migration.sql);
+        for (const table of rebuilds) {
+          const broken = db.pragma(`foreign_key_check(${table})`) as unknown[];
+          if (broken.length > 0) {
+            throw new Error(
+              `migration ${migration.version} would leave ${broken.length} rows of ${table} ` +
+                'referring to rows that do not exist',
+            );
+          }
+        }
+        record.run(migration.version, migration.name, Date.now());
+      }).immediate();
+    } finally {
+      if (suspendForeignKeys) db.pragma('foreign_keys = ON');
+      // A rebuild step may turn legacy renaming on for its rename; a failure must not
+      // leave it on for this connection.
+      if (rebuilds.length > 0) db.pragma('legacy_alter_table = OFF');
+    }
   }
 }
 
