@@ -251,7 +251,9 @@ export function createApp(deps: AppDeps): App {
     isBlocked: (recipientId, senderId) => store.users.isBlocked(recipientId, senderId),
     logger,
     timings: deps.timings?.push,
+    relaySubscribed: scaleOut?.relayPushSubscribed,
   });
+  scaleOut?.onPushSubscribed((userId) => push.forgetSubscriber(userId));
   const avatars = new Avatars({
     attachments: store.attachments,
     users: store.users,
