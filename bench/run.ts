@@ -7,7 +7,6 @@
  * docs/BENCHMARKS.md. Sizes and durations come from the environment (see OPTIONS below);
  * the defaults finish in well under five minutes on two cores.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
@@ -15,6 +14,7 @@ import sharp from 'sharp';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { spawnApi } from '@chat/api/testing';
+import { LIMITS } from '@chat/protocol';
 import type { PairSpec, RateResult } from './lib/ipc';
 import {
   LoadGenerator,
@@ -27,6 +27,7 @@ import {
   type ServerProcess,
 } from './lib/processes';
 import { writePathsReport, writeReport, type LatencyStats, type Results } from './lib/report';
+import { measureRead, seedReads, type ReadMeasure, type ReadsSeed } from './lib/reads';
 import { seed, type SeededPair } from './lib/seed';
 import { percentiles, round, split } from './lib/stats';
 import { benchDatabase } from './lib/store';
@@ -198,46 +199,51 @@ async function fixedRate(generators: LoadGenerator[], pid: number | number[]) {
   };
 }
 
-function autocannon(url: string, token: string, seconds: number) {
-  return new Promise<{ requestsPerSec: number; p99: number; errors: number; non2xx: number }>(
-    (done, fail) => {
-      const child = spawn(
-        join(ROOT, 'node_modules', '.bin', 'autocannon'),
-        [
-          '-j',
-          '-c',
-          String(OPTIONS.restConnections),
-          '-d',
-          String(seconds),
-          '-H',
-          `authorization=Bearer ${token}`,
-          url,
-        ],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.once('error', fail);
-      child.once('exit', (code) => {
-        try {
-          const parsed = JSON.parse(out) as {
-            requests: { average: number };
-            latency: { p99: number };
-            errors: number;
-            non2xx: number;
-          };
-          done({
-            requestsPerSec: Math.round(parsed.requests.average),
-            p99: parsed.latency.p99,
-            errors: parsed.errors,
-            non2xx: parsed.non2xx,
-          });
-        } catch {
-          fail(new Error(`autocannon exited with ${code} and no JSON result`));
-        }
-      });
-    },
+const READS = {
+  historyMessages: option('BENCH_HISTORY_MESSAGES', 200),
+  conversations: option('BENCH_LIST_CONVERSATIONS', 200),
+};
+
+const noRead: ReadMeasure = {
+  requestsPerSec: Number.NaN,
+  p99: Number.NaN,
+  errors: 0,
+  non2xx: 0,
+  cpuMicrosPerRequest: Number.NaN,
+};
+
+/** REST history pages (limit 50) of a conversation with more than one page of messages. */
+async function benchRestHistory(api: ServerProcess, reads: ReadsSeed): Promise<ReadMeasure> {
+  progress('REST history fetches (autocannon)…');
+  const result = await measureRead({
+    url: `${api.url}/api/conversations/${reads.history.conversationId}/messages?limit=50`,
+    token: reads.history.token,
+    pid: api.pid,
+    seconds: Math.max(3, Math.round(OPTIONS.seconds)),
+    warmupSeconds: OPTIONS.warmupSeconds,
+    connections: OPTIONS.restConnections,
+  });
+  progress(
+    `  ${result.requestsPerSec} req/s, p99 ${result.p99} ms, ${result.cpuMicrosPerRequest} µs CPU/request (${result.non2xx} non-2xx)`,
   );
+  return result;
+}
+
+/** The whole conversation list (one page of up to 200) of a user in READS.conversations. */
+async function benchConversationList(api: ServerProcess, reads: ReadsSeed): Promise<ReadMeasure> {
+  progress(`conversation list of a user in ${reads.list.conversations} conversations…`);
+  const result = await measureRead({
+    url: `${api.url}/api/conversations?limit=${LIMITS.conversationListLimitMax}`,
+    token: reads.list.token,
+    pid: api.pid,
+    seconds: Math.max(3, Math.round(OPTIONS.seconds)),
+    warmupSeconds: OPTIONS.warmupSeconds,
+    connections: OPTIONS.restConnections,
+  });
+  progress(
+    `  ${result.requestsPerSec} req/s, p99 ${result.p99} ms, ${result.cpuMicrosPerRequest} µs CPU/request (${result.non2xx} non-2xx)`,
+  );
+  return result;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -254,7 +260,7 @@ const emptyLatency: LatencyStats = {
 };
 
 /**
- * BENCH_ONLY=api,relay,durable,logins,uploads,rest,idle,redis runs just those parts and
+ * BENCH_ONLY=api,relay,durable,logins,uploads,rest,list,idle,redis runs just those parts and
  * writes nothing; the paths parts (group, edits, reactions, push, processes) alone write
  * their own rows, each stamped with its time and load.
  */
@@ -317,6 +323,12 @@ async function main(): Promise<void> {
       idle: want('idle') ? OPTIONS.idleSockets : 0,
       loginUsers: 64,
     });
+    const reads = await seedReads({
+      databaseUrl: database.url,
+      jwtSecret,
+      historyMessages: READS.historyMessages,
+      conversations: READS.conversations,
+    });
 
     for (let i = 0; i < OPTIONS.generators; i++) generators.push(new LoadGenerator(`gen${i}`));
     const loginGenerator = new LoadGenerator('gen-login');
@@ -344,14 +356,9 @@ async function main(): Promise<void> {
     };
     let uploadsBurst = { ok: 0, seconds: 1 };
     let uploadLatency = emptyLatency;
-    let rest = {
-      requestsPerSec: Number.NaN,
-      p99: Number.NaN,
-      errors: 0,
-      non2xx: 0,
-      cpuMicrosPerRequest: Number.NaN,
-    };
-    if (want('api') || want('logins') || want('uploads') || want('rest')) {
+    let rest = noRead;
+    let conversationList = noRead;
+    if (want('api') || want('logins') || want('uploads') || want('rest') || want('list')) {
       const api = await startApi('api');
       progress(`API up at ${api.url} (pid ${api.pid}); connecting ${OPTIONS.pairs} pairs`);
       await openPairs(messaging, api.url, seeded.pairs);
@@ -432,24 +439,8 @@ async function main(): Promise<void> {
       }
       await closeAll(messaging);
 
-      if (want('rest')) {
-        progress('REST history fetches (autocannon)…');
-        const firstConversation = seeded.pairs[0]?.conversationId ?? '';
-        const cpuBefore = cpuSeconds(api.pid);
-        const seconds = Math.max(3, Math.round(OPTIONS.seconds));
-        const fetched = await autocannon(
-          `${api.url}/api/conversations/${firstConversation}/messages?limit=50`,
-          seeded.readerToken,
-          seconds,
-        );
-        const cpuMicrosPerRequest = Math.round(
-          ((cpuSeconds(api.pid) - cpuBefore) * 1e6) / (fetched.requestsPerSec * seconds),
-        );
-        rest = { ...fetched, cpuMicrosPerRequest };
-        progress(
-          `  ${rest.requestsPerSec} req/s, p99 ${rest.p99} ms, ${cpuMicrosPerRequest} µs CPU/request (${rest.non2xx} non-2xx)`,
-        );
-      }
+      if (want('rest')) rest = await benchRestHistory(api, reads);
+      if (want('list')) conversationList = await benchConversationList(api, reads);
       await stop(api);
     }
 
@@ -653,6 +644,7 @@ async function main(): Promise<void> {
         ratio: round(burstLatency.p99 / apiLatency.p99, 2),
       },
       rest,
+      conversationList: { ...conversationList, conversations: reads.list.conversations },
       idle,
       redis,
       paths,

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
-import helmet from 'koa-helmet';
 import type { Logger } from 'pino';
 import { LIMITS } from '@chat/protocol';
 import { createLoginThrottle, createRegistrationLimit } from './auth/login-throttle';
@@ -28,6 +27,7 @@ import { healthRoutes } from './health/routes';
 import { clientAddressResolver } from './http/client-address';
 import type { AppState } from './http/context';
 import { errorMiddleware } from './http/errors';
+import { securityHeaders } from './http/security-headers';
 import { routeTableRouter, routesOf, type RouteInfo } from './http/route-table';
 import { createLogger, requestLogging } from './http/logging';
 import { ReceiptsService } from './messages/receipts';
@@ -251,7 +251,9 @@ export function createApp(deps: AppDeps): App {
     isBlocked: (recipientId, senderId) => store.users.isBlocked(recipientId, senderId),
     logger,
     timings: deps.timings?.push,
+    relaySubscribed: scaleOut?.relayPushSubscribed,
   });
+  scaleOut?.onPushSubscribed((userId) => push.forgetSubscriber(userId));
   const avatars = new Avatars({
     attachments: store.attachments,
     users: store.users,
@@ -328,6 +330,20 @@ export function createApp(deps: AppDeps): App {
     requireAuth(auth),
   );
 
+  // DELETE too: deleting the account carries the password (`DELETE /api/users/me`),
+  // `DELETE /api/push/subscriptions` names the endpoint.
+  const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+  const parseJson = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: LIMITS.payloadBytesMax,
+    // Only objects and arrays; the schemas then refuse anything but an object.
+    jsonStrict: true,
+    parsedMethods: [...bodyMethods],
+  });
+  // Reads (most requests) skip the parser altogether.
+  const jsonBodies: Koa.Middleware<AppState> = (ctx, next) =>
+    bodyMethods.has(ctx.method) ? parseJson(ctx, next) : next();
+
   koa
     .use(requestLogging(logger, clientAddressOf))
     .use(httpMetrics(metrics))
@@ -336,23 +352,13 @@ export function createApp(deps: AppDeps): App {
       ctx.state.clientAddress = clientAddressOf(ctx.req);
       await next();
     })
-    .use(helmet())
+    .use(securityHeaders())
     .use(async (ctx, next) => {
       // Tokens must not be kept by a browser's or a proxy's cache (routes match any case).
       if (ctx.path.toLowerCase().startsWith('/api/auth/')) ctx.set('Cache-Control', 'no-store');
       await next();
     })
-    .use(
-      bodyParser({
-        enableTypes: ['json'],
-        jsonLimit: LIMITS.payloadBytesMax,
-        // Only objects and arrays; the schemas then refuse anything but an object.
-        jsonStrict: true,
-        // DELETE too: deleting the account carries the password (`DELETE /api/users/me`),
-        // `DELETE /api/push/subscriptions` names the endpoint.
-        parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
-      }),
-    )
+    .use(jsonBodies)
     .use(sessionCookies({ maxAgeSeconds: config.refreshTokenTtlSeconds }));
   koa.use(metricsEndpoint(metrics, config.metricsToken));
   koa.use(router.routes());

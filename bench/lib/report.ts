@@ -62,6 +62,15 @@ export interface Results {
     non2xx: number;
     cpuMicrosPerRequest: number;
   };
+  /** `GET /api/conversations?limit=200` by a user in `conversations` conversations. */
+  conversationList?: {
+    conversations: number;
+    requestsPerSec: number;
+    p99: number;
+    errors: number;
+    non2xx: number;
+    cpuMicrosPerRequest: number;
+  };
   idle: {
     target: number;
     connected: number;
@@ -178,9 +187,19 @@ function table(results: Results): string {
       `${rest.requestsPerSec} (p99 ${rest.p99} ms, ${rest.cpuMicrosPerRequest} µs CPU each)`,
       '',
       rest.non2xx + rest.errors > 0 ? `${rest.non2xx} non-2xx, ${rest.errors} errors` : '',
-      '',
+      `≤ 250 µs CPU each: ${verdict(rest.cpuMicrosPerRequest <= 250)}`,
     ],
   );
+  const list = results.conversationList;
+  if (list) {
+    rows.push([
+      `Conversation list of a user in ${list.conversations} conversations/s (limit=200, ${o.restConnections} connections)`,
+      `${list.requestsPerSec} (p99 ${list.p99} ms, ${list.cpuMicrosPerRequest} µs CPU each)`,
+      '',
+      list.non2xx + list.errors > 0 ? `${list.non2xx} non-2xx, ${list.errors} errors` : '',
+      `≤ 2 ms CPU each: ${verdict(list.cpuMicrosPerRequest <= 2000)}`,
+    ]);
+  }
   if (redis.status === 'measured') {
     rows.push([
       `Cross-instance p99 on Redis at ${o.ratePerSecond} msg/s vs single instance (ms)`,

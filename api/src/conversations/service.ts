@@ -4,6 +4,7 @@ import {
   type Conversation,
   type ConversationListQuery,
   type NotificationLevel,
+  type User,
 } from '@chat/protocol';
 import { ApiError } from '../http/errors';
 import type { Notifier } from '../realtime/notifier';
@@ -136,6 +137,7 @@ export class ConversationsService {
     }
     const last = page.at(-1);
     const more = start >= 0 && start + query.limit < summaries.length;
+    const userViews = new Map<string, User>();
     return {
       conversations: page.map(({ summary }) =>
         toConversation(
@@ -143,6 +145,7 @@ export class ConversationsService {
           callerId,
           users,
           summary.lastMessage ? files.get(summary.lastMessage.id) : undefined,
+          userViews,
         ),
       ),
       nextCursor: more && last ? writeCursor(last.key) : null,

@@ -10,12 +10,23 @@ export function toConversation(
   users: ReadonlyMap<string, UserRecord>,
   /** The last message's attachments, when the caller read them (the list does). */
   lastAttachments: readonly Attachment[] = [],
+  /**
+   * Views already made of `users`, shared across the conversations of one answer: a list
+   * of 200 conversations otherwise builds the same people's views over and over.
+   */
+  userViews?: Map<string, User>,
 ): Conversation {
   const { conversation } = summary;
   const members: User[] = [];
   for (const id of conversation.memberIds) {
     const user = users.get(id);
-    if (user) members.push(toUser(user));
+    if (!user) continue;
+    let view = userViews?.get(id);
+    if (view === undefined) {
+      view = toUser(user);
+      userViews?.set(id, view);
+    }
+    members.push(view);
   }
   const receipts = conversation.memberIds.map(
     (userId) =>

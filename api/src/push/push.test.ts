@@ -18,6 +18,7 @@ import {
   type TestPushService,
   type TestSubscription,
 } from '../../test/push-service';
+import { waitFor } from '../../test/api-process';
 import { startSharedInstances } from '../../test/shared-instances';
 import type { App } from '../app';
 import { pushTopic } from './sender';
@@ -294,6 +295,26 @@ describe('what is pushed', () => {
   });
 });
 
+describe('who has subscriptions is remembered', () => {
+  test('messages to members without subscriptions read the store once; a subscription ends that at once', async () => {
+    const [ann, ben, conversationId] = await pair();
+    const push = api.app.services.push;
+    await postMessage(api, ann.accessToken, conversationId, 'nobody subscribed');
+    await drained(api.app);
+    const lookups = push.stats.lookups;
+    for (let i = 0; i < 5; i += 1) {
+      await postMessage(api, ann.accessToken, conversationId, `still nobody ${i}`);
+    }
+    await drained(api.app);
+    expect(push.stats.lookups).toBe(lookups);
+
+    const benSub = await subscribe(api, ben);
+    const sent = await postMessage(api, ann.accessToken, conversationId, 'now Ben hears');
+    await pushService.waitFor(() => pushesTo(benSub).length === 1);
+    expect(pushesTo(benSub)[0]?.payload.seq).toBe(sent.seq);
+  });
+});
+
 describe('push service answers', () => {
   test('410 ends the subscription', async () => {
     const [ann, ben, conversationId] = await pair();
@@ -343,6 +364,37 @@ describe('several instances', () => {
       await arrived;
       await drained(shared.one.app, shared.two.app);
       expect(pushesTo(benSub)).toHaveLength(1);
+    } finally {
+      await shared.close();
+    }
+  });
+
+  test('a subscription on one instance ends what the other remembers', async () => {
+    const shared = await startSharedInstances('push-remembered', {
+      config: { pushAllowPrivateEndpoints: true, vapid: VAPID_CONFIG },
+      timings: { push: TIMINGS },
+    });
+    try {
+      const [ann, ben] = await Promise.all([
+        registerUser(shared.one, { displayName: 'Ann' }),
+        registerUser(shared.one, { displayName: 'Ben' }),
+      ]);
+      const direct = await openDirect(shared.two, ann.accessToken, ben.user.id);
+      // Instance two remembers that Ben has no subscription...
+      await postMessage(shared.two, ann.accessToken, direct.id, 'unheard');
+      await drained(shared.one.app, shared.two.app);
+      // ...until Ben subscribes on instance one, which tells instance two at once (the
+      // relay is asynchronous, so a message or two may still go unpushed meanwhile); the
+      // remembered answer's TTL (30 s) is far beyond this wait.
+      const benSub = await subscribe(shared.one, ben);
+      await waitFor(
+        async () => {
+          await postMessage(shared.two, ann.accessToken, direct.id, 'heard?');
+          await drained(shared.one.app, shared.two.app);
+          return pushesTo(benSub).length > 0 ? true : undefined;
+        },
+        { timeoutMs: 10_000, what: () => 'a push after subscribing on the other instance' },
+      );
     } finally {
       await shared.close();
     }

@@ -62,7 +62,25 @@ export interface PushServiceDeps {
     debug(details: object, message: string): void;
   };
   timings?: Partial<PushTimings>;
+  /**
+   * Tells the other instances that `userId` subscribed, so their remembered "no
+   * subscriptions" ends at once (`forgetSubscriber` there). Without it (one instance)
+   * nothing else needs telling.
+   */
+  relaySubscribed?: (userId: string) => void;
+  /** How long a remembered answer to "has this user any subscription?" is used. */
+  subscriberTtlMs?: number;
 }
+
+/**
+ * Remembered "has subscriptions" answers. Most users of a chat have none, and every new
+ * message asked the store about each recipient. A stale "yes" (the subscription or its
+ * session has ended since) costs nothing but a lookup when the push is due, which reads
+ * the store again; a stale "no" would lose a push, so a subscription here or on another
+ * instance ends it at once and the TTL bounds what a lost relay could miss.
+ */
+const SUBSCRIBER_TTL_MS = 30_000;
+const SUBSCRIBERS_MAX = 100_000;
 
 interface Pending {
   userId: string;
@@ -88,11 +106,23 @@ export class PushService {
   private considering = 0;
   private closed = false;
   private readonly sleepers = new Set<() => void>();
-  /** Counters for tests and logs. */
-  readonly stats = { dropped: 0, sent: 0, gone: 0, failed: 0 };
+  /** userId -> whether they had a subscription, and when that was read. Map order = age. */
+  private readonly subscribers = new Map<string, { has: boolean; at: number }>();
+  private readonly subscriberTtlMs: number;
+  /** Counts subscriptions heard of; a read that spans one is not remembered. */
+  private subscriptionEpoch = 0;
+  /** Counters for tests and logs; `lookups` counts store reads of who is subscribed. */
+  readonly stats = { dropped: 0, sent: 0, gone: 0, failed: 0, lookups: 0 };
 
   constructor(private readonly deps: PushServiceDeps) {
     this.timings = { ...PUSH_TIMINGS, ...deps.timings };
+    this.subscriberTtlMs = deps.subscriberTtlMs ?? SUBSCRIBER_TTL_MS;
+  }
+
+  /** What is remembered about `userId`'s subscriptions is dropped (another instance's news). */
+  forgetSubscriber(userId: string): void {
+    this.subscriptionEpoch += 1;
+    this.subscribers.delete(userId);
   }
 
   publicKey(): { publicKey: string } {
@@ -123,10 +153,13 @@ export class PushService {
     });
     // The session ended between authentication and the write.
     if (!stored) throw new ApiError('unauthorized');
+    this.forgetSubscriber(caller.userId);
+    this.deps.relaySubscribed?.(caller.userId);
   }
 
   async unsubscribe(userId: string, endpoint: string): Promise<void> {
     await this.deps.push.unsubscribe(userId, endpoint);
+    this.subscribers.delete(userId);
   }
 
   async preferences(userId: string): Promise<{ showText: boolean }> {
@@ -168,7 +201,7 @@ export class PushService {
   private async consider(message: Message, members: readonly string[]): Promise<void> {
     const { push, isBlocked } = this.deps;
     const others = members.filter((id) => id !== message.senderId);
-    const subscribed = await push.subscribedAmong(others);
+    const subscribed = await this.subscribedAmong(others);
     if (subscribed.length === 0) return;
     const levels = await push.levelsOf(message.conversationId, subscribed);
     for (const userId of subscribed) {
@@ -177,6 +210,38 @@ export class PushService {
       if (isBlocked && (await isBlocked(userId, message.senderId))) continue;
       this.enqueue(userId, message);
     }
+  }
+
+  /** Those of `userIds` with a subscription, reading the store only for who is not remembered. */
+  private async subscribedAmong(userIds: readonly string[]): Promise<string[]> {
+    const now = Date.now();
+    const subscribed: string[] = [];
+    const unknown: string[] = [];
+    for (const userId of userIds) {
+      const known = this.subscribers.get(userId);
+      if (known === undefined || now - known.at >= this.subscriberTtlMs) unknown.push(userId);
+      else if (known.has) subscribed.push(userId);
+    }
+    if (unknown.length === 0) return subscribed;
+    this.stats.lookups += 1;
+    const epoch = this.subscriptionEpoch;
+    const found = new Set(await this.deps.push.subscribedAmong(unknown));
+    // A subscription made while the read was in flight may be missing from it: then
+    // nothing this read saw is remembered (rare, and the next message reads again).
+    const remember = epoch === this.subscriptionEpoch;
+    for (const userId of unknown) {
+      if (remember) {
+        this.subscribers.delete(userId);
+        this.subscribers.set(userId, { has: found.has(userId), at: now });
+      }
+      if (found.has(userId)) subscribed.push(userId);
+    }
+    while (this.subscribers.size > SUBSCRIBERS_MAX) {
+      const oldest = this.subscribers.keys().next();
+      if (oldest.done === true) break;
+      this.subscribers.delete(oldest.value);
+    }
+    return subscribed;
   }
 
   private enqueue(userId: string, message: Message): void {

@@ -35,6 +35,10 @@ export interface ScaleOut {
    * resolves once each has forgotten its copy (or after MEMBERSHIP_RELAY_TIMEOUT_MS).
    */
   readonly relayMembership: (conversationId: string) => Promise<void>;
+  /** For PushService: tells the other instances that a user subscribed to pushes. */
+  readonly relayPushSubscribed: (userId: string) => void;
+  /** Calls `listener` when another instance relays a push subscription. */
+  onPushSubscribed(listener: (userId: string) => void): void;
   /** Wires the app's parts in; call once, before the server listens. */
   attach(parts: {
     io: ChatServer;
@@ -54,6 +58,7 @@ export interface ScaleOut {
 
 const TYPING_CLEAR = 'typing:clear';
 const MEMBERSHIP_CHANGED = 'membership:changed';
+const PUSH_SUBSCRIBED = 'push:subscribed';
 /**
  * How long a membership change waits for the other instances to drop their copy. A live
  * instance answers within milliseconds; one that crashed would otherwise hold every
@@ -100,6 +105,7 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
   });
   const revokedChannel = `${prefix}revoked`;
   let attached: { io: ChatServer; sessionStatus: SessionStatus } | undefined;
+  const pushSubscribedListeners: ((userId: string) => void)[] = [];
 
   subscriber.on('message', (channel: string, message: string) => {
     if (channel === presenceTracker.channel) {
@@ -154,6 +160,13 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
         clearTimeout(timer);
       }
     },
+    // Fire and forget: a relay lost in a Redis outage is bounded by PushService's TTL.
+    relayPushSubscribed: (userId) => {
+      attached?.io.serverSideEmit(PUSH_SUBSCRIBED, userId);
+    },
+    onPushSubscribed: (listener) => {
+      pushSubscribedListeners.push(listener);
+    },
     attach({ io, sessionStatus, typing, membership }) {
       attached = { io, sessionStatus };
       io.adapter(
@@ -166,6 +179,10 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
         if (typeof conversationId === 'string' && typeof userId === 'string') {
           typing.clearHere(conversationId, userId);
         }
+      });
+      io.on(PUSH_SUBSCRIBED, (userId: unknown) => {
+        if (typeof userId !== 'string') return;
+        for (const listener of pushSubscribedListeners) listener(userId);
       });
       io.on(MEMBERSHIP_CHANGED, (conversationId: unknown, ack: unknown) => {
         if (typeof conversationId === 'string') membership?.forget(conversationId);

@@ -76,8 +76,11 @@ export function createAttachmentStore({ db, run, group }: SqliteContext): Attach
        message_id = @message_id, position = @position
      WHERE id = @id AND use_kind IS NULL`,
   );
-  const forMessage = db.prepare<[string], AttachmentRow>(
-    `SELECT ${COLUMNS} FROM attachments WHERE message_id = ? ORDER BY position`,
+  // One statement for a whole history page (the ids as one JSON array) instead of one per
+  // message: most messages have no files, and each execution cost more than the lookup.
+  const forMessages = db.prepare<[string], AttachmentRow>(
+    `SELECT ${COLUMNS} FROM attachments
+     WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, position`,
   );
   const deleteForMessage = db.prepare<[string], AttachmentRow>(
     `DELETE FROM attachments WHERE message_id = ? RETURNING ${COLUMNS}`,
@@ -140,7 +143,19 @@ export function createAttachmentStore({ db, run, group }: SqliteContext): Attach
       }),
 
     listForMessages: (messageIds) =>
-      run(() => [...new Set(messageIds)].flatMap((id) => forMessage.all(id).map(toAttachment))),
+      run(() => {
+        if (messageIds.length === 0) return [];
+        const byMessage = new Map<string, AttachmentRecord[]>();
+        for (const row of forMessages.all(JSON.stringify(messageIds))) {
+          const id = row.message_id ?? '';
+          const list = byMessage.get(id);
+          if (list) list.push(toAttachment(row));
+          else byMessage.set(id, [toAttachment(row)]);
+        }
+        if (byMessage.size === 0) return [];
+        // Grouped by message in the order asked, each message's in the order attached.
+        return [...new Set(messageIds)].flatMap((id) => byMessage.get(id) ?? []);
+      }),
 
     deleteForMessage: (messageId) =>
       group.write(() =>
