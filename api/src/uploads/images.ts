@@ -21,7 +21,10 @@ export interface ImageSettings {
   waitingMax: number;
   /** Nice value of the child processes; 10 unless given (0: normal priority). */
   niceness?: number;
-  /** An image still being compressed after this long is refused (400); 60 s unless given. */
+  /**
+   * An image still being compressed after this long is refused (400); 120 s unless given.
+   * Wall-clock time: generous, as at nice 10 on a busy host an image waits for spare CPU.
+   */
   jobTimeoutMs?: number;
 }
 
@@ -59,7 +62,7 @@ export class UnsupportedImage extends Error {
 /** Niceness of the image processes (Linux and macOS; below normal priority on Windows). */
 export const IMAGE_PROCESS_NICENESS = 10;
 
-const DEFAULT_JOB_TIMEOUT_MS = 60_000;
+const DEFAULT_JOB_TIMEOUT_MS = 120_000;
 
 /** What image-worker.mjs is sent, and answers. */
 interface Job {
