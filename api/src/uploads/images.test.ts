@@ -108,11 +108,14 @@ describe('ImageProcessor', () => {
     async () => {
       const path = join(dir, 'closing.jpg');
       await writeFile(path, await photoJpeg(4000, 3000));
-      images = new ImageProcessor();
-      const held = images.process(path).then(
-        () => null,
-        (err: unknown) => err,
-      );
+      images = new ImageProcessor({ ...DEFAULT_IMAGE_SETTINGS, concurrency: 1 });
+      const settled = (image: Promise<unknown>) =>
+        image.then(
+          () => null,
+          (err: unknown) => err,
+        );
+      const held = settled(images.process(path));
+      const waiting = settled(images.process(path));
       const pid = await waitFor(() => images?.processIds[0], {
         timeoutMs: 10_000,
         what: () => 'the image process to start',
@@ -121,6 +124,9 @@ describe('ImageProcessor', () => {
       expect(alive(pid)).toBe(false);
       expect(images.processIds).toEqual([]);
       expect(await held).toMatchObject({ status: 503, code: 'unavailable' });
+      expect(await waiting).toMatchObject({ status: 503, code: 'unavailable' });
+      // The one waiting in line started no new process.
+      expect(images.processIds).toEqual([]);
       await expect(images.process(path)).rejects.toMatchObject({ status: 503 });
     },
   );

@@ -148,7 +148,7 @@ export class ImageProcessor {
     return this.queue.run(() => this.compress(path));
   }
 
-  /** Ends the children; images being compressed are refused with 503. */
+  /** Ends the children; images being compressed or waiting are refused with 503. */
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(
@@ -165,6 +165,8 @@ export class ImageProcessor {
   }
 
   private compress(path: string): Promise<ProcessedImage> {
+    // Waited in line while the API was closing: no new child for it.
+    if (this.closed) return Promise.reject(stopped());
     // The queue runs at most `concurrency` jobs, and each child holds one: one is free.
     const child = this.children.find((c) => c.job === null) ?? this.spawn();
     const { quality, thumbnailQuality, maxInputPixels } = this.settings;
