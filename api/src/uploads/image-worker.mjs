@@ -17,8 +17,9 @@ import { readdirSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
 import process from 'node:process';
 
-const niceness = Number(process.env.CHAT_IMAGE_NICENESS ?? '10');
-if (niceness > 0) lowerPriority(niceness);
+// The nice value the parent chose (10 above its own); unset: the parent's priority.
+const niceness = process.env.CHAT_IMAGE_NICENESS;
+if (niceness !== undefined) lowerPriority(Number(niceness));
 
 // Loaded after the priority is lowered: threads started from here on (libuv's pool, and
 // libvips' threads started from it) inherit the lowered priority on Linux.

@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { availableParallelism, constants, setPriority } from 'node:os';
+import { availableParallelism, constants, getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { UPLOAD_LIMITS } from '@chat/protocol';
 import { ApiError } from '../http/errors';
@@ -19,7 +19,10 @@ export interface ImageSettings {
   concurrency: number;
   /** Images that may wait for a slot; one more is refused with 429. */
   waitingMax: number;
-  /** Nice value of the child processes; 10 unless given (0: normal priority). */
+  /**
+   * How much nicer than the API the child processes run; 10 unless given (0: the API's
+   * own priority).
+   */
   niceness?: number;
   /**
    * An image still being compressed after this long is refused (400); 120 s unless given.
@@ -59,8 +62,23 @@ export class UnsupportedImage extends Error {
   }
 }
 
-/** Niceness of the image processes (Linux and macOS; below normal priority on Windows). */
+/**
+ * How much nicer than the API the image processes run (Linux and macOS; below normal
+ * priority on Windows). Relative, so an API that is itself started niced (or, in the
+ * bench, raised) keeps the same distance to its images.
+ */
 export const IMAGE_PROCESS_NICENESS = 10;
+
+/** The nice value of processes `niceness` below this one's, as the OS allows (at most 19). */
+export function imageProcessNiceness(niceness = IMAGE_PROCESS_NICENESS): number {
+  let own = 0;
+  try {
+    own = getPriority();
+  } catch {
+    // Unknown here: counted from normal priority.
+  }
+  return Math.min(19, own + niceness);
+}
 
 const DEFAULT_JOB_TIMEOUT_MS = 120_000;
 
@@ -204,10 +222,12 @@ export class ImageProcessor {
   }
 
   private spawn(): Child {
-    const niceness = this.settings.niceness ?? IMAGE_PROCESS_NICENESS;
+    const relative = this.settings.niceness ?? IMAGE_PROCESS_NICENESS;
+    const niceness = relative > 0 ? imageProcessNiceness(relative) : null;
+    const { CHAT_IMAGE_NICENESS: _inherited, ...env } = process.env;
     const child: Child = {
       process: fork(fileURLToPath(new URL('./image-worker.mjs', import.meta.url)), [], {
-        env: { ...process.env, CHAT_IMAGE_NICENESS: String(niceness) },
+        env: niceness === null ? env : { ...env, CHAT_IMAGE_NICENESS: String(niceness) },
         // Plain JavaScript: none of the parent's flags (loaders, an inspector port, a
         // profiler) apply to it.
         execArgv: [],
@@ -219,7 +239,7 @@ export class ImageProcessor {
       ended: null,
     };
     const { pid } = child.process;
-    if (pid !== undefined && niceness > 0) {
+    if (pid !== undefined && niceness !== null) {
       try {
         // The child lowers its own threads on Linux; this covers the process elsewhere
         // (and its main thread here) from the start.
