@@ -212,8 +212,12 @@ export class ImageProcessor {
         (value: T) => {
           clearTimeout(timer);
           child.job = null;
+          child.process.channel?.unref();
           done(value);
         };
+      // An image in hand keeps the API process alive until it is answered; an idle child
+      // does not.
+      child.process.channel?.ref();
       child.job = { id: job.id, resolve: settle(resolve), reject: settle(reject) };
       child.process.send(job, (error) => {
         if (error) child.process.kill('SIGKILL');
