@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -161,6 +162,28 @@ describe('ImageProcessor', () => {
       });
       images = new ImageProcessor({ ...DEFAULT_IMAGE_SETTINGS, concurrency: 1 });
       expect(await images.process(small)).toMatchObject({ width: 320, height: 240 });
+    },
+    SLOW_MS,
+  );
+
+  it(
+    'an image in hand keeps a process with nothing else to do alive until it is answered',
+    async () => {
+      const path = join(dir, 'alone.jpg');
+      await writeFile(path, await photoJpeg(800, 600));
+      const script = [
+        `import { ImageProcessor } from ${JSON.stringify(new URL('./images.ts', import.meta.url).href)};`,
+        `const image = await new ImageProcessor().process(${JSON.stringify(path)});`,
+        'console.log(`${image.width}x${image.height}`);',
+      ].join('\n');
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '--eval', script],
+        { encoding: 'utf8', timeout: SLOW_MS },
+      );
+      // Exit code 13 would be Node's "unsettled top-level await": the process left mid-image.
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout.trim()).toBe('800x600');
     },
     SLOW_MS,
   );
