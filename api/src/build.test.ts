@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +14,8 @@ const API_DIR = resolve(import.meta.dirname, '..');
 // repository's node_modules exactly as api/dist/main.js's do.
 const outDir = join(API_DIR, 'dist', `build-test-${process.pid}`);
 let dataDir: string;
+/** Every built API a test started, stopped in afterAll should its test not get there. */
+const started: ChildProcess[] = [];
 
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'chat-built-'));
@@ -27,6 +29,11 @@ beforeAll(() => {
   expect(build.status, build.stderr).toBe(0);
 });
 afterAll(() => {
+  // A test that timed out never reached its own kill: no built API (and its image
+  // process) may outlive the run.
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
   rmSync(outDir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -132,6 +139,7 @@ function startBuilt(databaseFile: string) {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.push(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
