@@ -355,6 +355,7 @@ async function main(): Promise<void> {
       seconds: 1,
     };
     let uploadsBurst = { ok: 0, seconds: 1 };
+    let photoBytes = 0;
     let uploadLatency = emptyLatency;
     let rest = noRead;
     let conversationList = noRead;
@@ -411,6 +412,7 @@ async function main(): Promise<void> {
       if (want('uploads')) {
         const photo = join(dir, 'photo.jpg');
         await writeFile(photo, await benchPhoto());
+        photoBytes = (await stat(photo)).size;
         const uploadCommand = (durationMs: number) =>
           ({
             kind: 'uploads',
@@ -423,7 +425,7 @@ async function main(): Promise<void> {
         progress(`uploads alone (${OPTIONS.uploadConcurrency} concurrent)…`);
         uploadsAlone = await loginGenerator.run(uploadCommand(ms(OPTIONS.seconds)), 'uploads');
         progress(
-          `  ${round(uploadsAlone.ok / uploadsAlone.seconds)} uploads/s, ${round(uploadsAlone.bytes / 1e6 / uploadsAlone.seconds)} MB/s of ${round((await stat(photo)).size / 1e6)} MB photos (${uploadsAlone.busy} busy, ${uploadsAlone.failed} failed${uploadsAlone.firstError ? `: ${uploadsAlone.firstError}` : ''})`,
+          `  ${round(uploadsAlone.ok / uploadsAlone.seconds)} uploads/s, ${round(uploadsAlone.bytes / 1e6 / uploadsAlone.seconds)} MB/s of ${round(photoBytes / 1e6)} MB photos (${uploadsAlone.busy} busy, ${uploadsAlone.failed} failed${uploadsAlone.firstError ? `: ${uploadsAlone.firstError}` : ''})`,
         );
         progress(`API latency at ${OPTIONS.ratePerSecond} msg/s during an upload burst…`);
         [uploadLatency, uploadsBurst] = await Promise.all([
@@ -642,6 +644,17 @@ async function main(): Promise<void> {
         p99Without: apiLatency.p99,
         p99During: burstLatency.p99,
         ratio: round(burstLatency.p99 / apiLatency.p99, 2),
+      },
+      uploads: {
+        photoBytes,
+        alonePerSec: round(uploadsAlone.ok / uploadsAlone.seconds, 2),
+        aloneMBPerSec: round(uploadsAlone.bytes / 1e6 / uploadsAlone.seconds, 2),
+        busy: uploadsAlone.busy,
+        failed: uploadsAlone.failed,
+        burstPerSec: round(uploadsBurst.ok / uploadsBurst.seconds, 2),
+        p99Without: apiLatency.p99,
+        p99During: uploadLatency.p99,
+        ratio: round(uploadLatency.p99 / apiLatency.p99, 2),
       },
       rest,
       conversationList: { ...conversationList, conversations: reads.list.conversations },

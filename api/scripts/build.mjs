@@ -4,8 +4,9 @@
 // The contract (`@chat/protocol`, TypeScript sources) and the API's own code are bundled;
 // every other package stays an import resolved from node_modules at run time, so native
 // modules (better-sqlite3, argon2, sharp) and their prebuilt binaries load as usual.
-// The two worker threads are plain JavaScript started by URL from next to the module
-// that starts them, so they are copied beside the bundle.
+// The two worker threads and the image-compressing child process are plain JavaScript
+// started by URL from next to the module that starts them, so they are copied beside the
+// bundle.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
@@ -43,7 +44,11 @@ await build({
   logLevel: 'warning',
   plugins: [externalPackages],
 });
-for (const worker of ['auth/hash-worker.mjs', 'store/sqlite/checkpoint-worker.mjs']) {
+for (const worker of [
+  'auth/hash-worker.mjs',
+  'store/sqlite/checkpoint-worker.mjs',
+  'uploads/image-worker.mjs',
+]) {
   copyFileSync(join(apiDir, 'src', worker), join(outDir, worker.split('/').pop() ?? worker));
 }
 process.stdout.write(`api: built ${join(outDir, 'main.js')} in ${Date.now() - started} ms\n`);

@@ -443,6 +443,8 @@ export function createApp(deps: AppDeps): App {
       server.closeAllConnections();
       await closed;
       await passwords.close();
+      // After the server: uploads still being compressed have had their answer.
+      await uploads.images.close();
       stopSweeper();
       if (!deps.blobs) blobs.close?.();
     },

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { PathsResults } from '../paths';
 import { PATHS_END, PATHS_START, pathsTable } from './paths-report';
+import { round } from './stats';
 
 export interface LatencyStats {
   cpuMicrosPerMessage: number;
@@ -50,6 +51,18 @@ export interface Results {
   logins: {
     alonePerSec: number;
     aloneFailed: number;
+    burstPerSec: number;
+    p99Without: number;
+    p99During: number;
+    ratio: number;
+  };
+  /** Photos uploaded (compressed, with a thumbnail) alone, then beside the fixed message rate. */
+  uploads: {
+    photoBytes: number;
+    alonePerSec: number;
+    aloneMBPerSec: number;
+    busy: number;
+    failed: number;
     burstPerSec: number;
     p99Without: number;
     p99During: number;
@@ -105,7 +118,8 @@ export const RESULTS_END = '<!-- bench:results:end -->';
 const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 
 function table(results: Results): string {
-  const { machine: m, throughput: t, latency: l, logins, rest, idle, redis, options: o } = results;
+  const { machine: m, throughput: t, latency: l, logins, uploads, rest, idle, redis } = results;
+  const { options: o } = results;
   const d = results.durableRelay;
   const rows: string[][] = [
     [
@@ -181,6 +195,20 @@ function table(results: Results): string {
       '',
       `${logins.ratio} ×`,
       `≤ 2 ×: ${verdict(logins.ratio <= 2)}`,
+    ],
+    [
+      `Uploads/s of a ${round(uploads.photoBytes / 1e6)} MB photo, compressed with a thumbnail (alone / during messaging)`,
+      `${uploads.alonePerSec} / ${uploads.burstPerSec} (${uploads.aloneMBPerSec} MB/s alone)`,
+      '',
+      uploads.busy + uploads.failed > 0 ? `${uploads.busy} busy, ${uploads.failed} failed` : '',
+      '',
+    ],
+    [
+      `Message p99 without / during an upload burst (ms)`,
+      `${uploads.p99Without} / ${uploads.p99During}`,
+      '',
+      `${uploads.ratio} ×`,
+      `≤ 2 ×: ${verdict(uploads.ratio <= 2)}`,
     ],
     [
       `REST history fetches/s (limit=50, ${o.restConnections} connections)`,

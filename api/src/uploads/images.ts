@@ -1,5 +1,6 @@
-import { availableParallelism } from 'node:os';
-import sharp, { type Metadata } from 'sharp';
+import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism, constants, getPriority, setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { UPLOAD_LIMITS } from '@chat/protocol';
 import { ApiError } from '../http/errors';
 import { BoundedQueue } from './queue';
@@ -14,10 +15,20 @@ export interface ImageSettings {
    * decompression bomb, 2.5 gigapixels, 7.5 GB decoded).
    */
   maxInputPixels: number;
-  /** Images compressed at once; each takes one libvips thread (see below). */
+  /** Images compressed at once; each in a child process of its own, on one libvips thread. */
   concurrency: number;
   /** Images that may wait for a slot; one more is refused with 429. */
   waitingMax: number;
+  /**
+   * How much nicer than the API the child processes run; 10 unless given (0: the API's
+   * own priority).
+   */
+  niceness?: number;
+  /**
+   * An image still being compressed after this long is refused (400); 120 s unless given.
+   * Wall-clock time: generous, as at nice 10 on a busy host an image waits for spare CPU.
+   */
+  jobTimeoutMs?: number;
 }
 
 /**
@@ -32,9 +43,6 @@ export const DEFAULT_IMAGE_SETTINGS: ImageSettings = {
   concurrency: Math.max(1, Math.floor(availableParallelism() / 2)),
   waitingMax: 16,
 };
-
-/** Frames beyond this make an animation a 400: each frame is decoded and re-encoded. */
-const FRAMES_MAX = 1000;
 
 export interface ProcessedImage {
   data: Buffer;
@@ -55,18 +63,78 @@ export class UnsupportedImage extends Error {
 }
 
 /**
- * Compresses uploaded images off the event loop: libvips works on its own threads, the
- * queue bounds how many images run and wait, and each image gets one libvips thread so
- * a burst of uploads takes at most `concurrency` cores from the process (half of them by
- * default) and message delivery keeps the rest.
+ * How much nicer than the API the image processes run (Linux and macOS; below normal
+ * priority on Windows). Relative, so an API that is itself started niced (or, in the
+ * bench, raised) keeps the same distance to its images.
+ */
+export const IMAGE_PROCESS_NICENESS = 10;
+
+/** The nice value of processes `niceness` below this one's, as the OS allows (at most 19). */
+export function imageProcessNiceness(niceness = IMAGE_PROCESS_NICENESS): number {
+  let own = 0;
+  try {
+    own = getPriority();
+  } catch {
+    // Unknown here: counted from normal priority.
+  }
+  return Math.min(19, own + niceness);
+}
+
+const DEFAULT_JOB_TIMEOUT_MS = 120_000;
+
+/** What image-worker.mjs is sent, and answers. */
+interface Job {
+  id: number;
+  path: string;
+  settings: {
+    quality: number;
+    thumbnailQuality: number;
+    maxInputPixels: number;
+    sideMax: number;
+    thumbnailSideMax: number;
+  };
+}
+type Reply =
+  | {
+      id: number;
+      ok: true;
+      value: {
+        data: Uint8Array;
+        width: number;
+        height: number;
+        thumbnail: Uint8Array;
+        animated: boolean;
+      };
+    }
+  | { id: number; ok: false; reason: 'unsupported' | 'invalid'; message: string };
+
+interface Child {
+  process: ChildProcess;
+  job: {
+    id: number;
+    resolve: (image: ProcessedImage) => void;
+    reject: (error: Error) => void;
+  } | null;
+  /** Why the process was ended on purpose, when it was (the job's answer). */
+  ended: ApiError | null;
+}
+
+/**
+ * Compresses uploaded images in child processes (image-worker.mjs) at a lowered priority:
+ * libvips is a core's worth of work for a second or more per photo, and at normal
+ * priority on a small machine it takes that core from the event loop that carries every
+ * socket. The queue bounds how many images run (one per child, `concurrency` children at
+ * most, each with one libvips thread) and wait (429 beyond). A child that dies fails only
+ * the image it held (503), and the next image starts a new one.
  */
 export class ImageProcessor {
   private readonly queue: BoundedQueue;
+  private readonly children: Child[] = [];
+  private nextId = 0;
+  private closed = false;
 
   constructor(readonly settings: ImageSettings = DEFAULT_IMAGE_SETTINGS) {
     this.queue = new BoundedQueue(settings.concurrency, settings.waitingMax);
-    // Global to sharp: threads per image, not the number of images (the queue's job).
-    sharp.concurrency(1);
   }
 
   /** Throws the 429 an image would get now, so a busy server need not read the upload. */
@@ -79,71 +147,166 @@ export class ImageProcessor {
     return { running: this.queue.running, waiting: this.queue.queued };
   }
 
+  /** Process ids of the children alive now (started with the first image). */
+  get processIds(): number[] {
+    return this.children.flatMap((child) =>
+      child.process.pid === undefined ? [] : [child.process.pid],
+    );
+  }
+
   /**
    * Upright, without metadata (EXIF, GPS, XMP, ICC beyond sRGB), longest side at most
    * 2048 px, WebP; an animation stays animated. Throws a 400 ApiError for an image too
-   * large to decode or damaged, UnsupportedImage for a format libvips cannot read here,
-   * and a 429 when too many images are already in line.
+   * large to decode, damaged or too slow to compress, UnsupportedImage for a format
+   * libvips cannot read here, a 429 when too many images are already in line, and a 503
+   * when the child compressing it died.
    */
   process(path: string): Promise<ProcessedImage> {
+    if (this.closed) return Promise.reject(stopped());
     return this.queue.run(() => this.compress(path));
   }
 
-  private async compress(path: string): Promise<ProcessedImage> {
-    const { maxInputPixels, quality, thumbnailQuality } = this.settings;
-    let meta: Metadata;
-    try {
-      meta = await sharp(path, { limitInputPixels: false }).metadata();
-    } catch (err) {
-      throw new UnsupportedImage('libvips cannot read this image', { cause: err });
-    }
-    const width = meta.width;
-    const frameHeight = meta.pageHeight ?? meta.height;
-    const frames = meta.pages ?? 1;
-    if (!width || !frameHeight) throw damaged();
-    if (width * frameHeight * frames > maxInputPixels || frames > FRAMES_MAX) {
-      throw new ApiError(
-        'invalid_request',
-        `The image is too large to process: at most ${maxInputPixels} pixels in all.`,
-      );
-    }
-    const animated = frames > 1;
-    const side = UPLOAD_LIMITS.imageSideMax;
-    const thumbSide = UPLOAD_LIMITS.thumbnailSideMax;
-    try {
-      // Metadata is dropped unless asked for; autoOrient applies EXIF orientation first.
-      let image = sharp(path, {
-        limitInputPixels: maxInputPixels,
-        failOn: 'truncated',
-        animated,
+  /** Ends the children; images being compressed or waiting are refused with 503. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(
+      this.children.map(async (child) => {
+        child.ended ??= stopped();
+        const exited = new Promise<void>((resolve) => {
+          if (child.process.exitCode !== null || child.process.signalCode !== null) resolve();
+          else child.process.once('exit', () => resolve());
+        });
+        child.process.kill('SIGKILL');
+        await exited;
+      }),
+    );
+  }
+
+  private compress(path: string): Promise<ProcessedImage> {
+    // Waited in line while the API was closing: no new child for it.
+    if (this.closed) return Promise.reject(stopped());
+    // The queue runs at most `concurrency` jobs, and each child holds one: one is free.
+    const child = this.children.find((c) => c.job === null) ?? this.spawn();
+    const { quality, thumbnailQuality, maxInputPixels } = this.settings;
+    const timeoutMs = this.settings.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
+    const job: Job = {
+      id: this.nextId++,
+      path,
+      settings: {
+        quality,
+        thumbnailQuality,
+        maxInputPixels,
+        sideMax: UPLOAD_LIMITS.imageSideMax,
+        thumbnailSideMax: UPLOAD_LIMITS.thumbnailSideMax,
+      },
+    };
+    return new Promise<ProcessedImage>((resolve, reject) => {
+      // A decoder stuck on a crafted file must not hold a slot for ever.
+      const timer = setTimeout(() => {
+        child.ended = new ApiError('invalid_request', 'The image took too long to process.');
+        child.process.kill('SIGKILL');
+      }, timeoutMs);
+      timer.unref();
+      const settle =
+        <T>(done: (value: T) => void) =>
+        (value: T) => {
+          clearTimeout(timer);
+          child.job = null;
+          child.process.channel?.unref();
+          done(value);
+        };
+      // An image in hand keeps the API process alive until it is answered; an idle child
+      // does not.
+      child.process.channel?.ref();
+      child.job = { id: job.id, resolve: settle(resolve), reject: settle(reject) };
+      child.process.send(job, (error) => {
+        if (error) child.process.kill('SIGKILL');
       });
-      if (!animated) image = image.autoOrient();
-      const { data, info } = await image
-        .resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true })
-        .webp({ quality, effort: 4 })
-        .toBuffer({ resolveWithObject: true });
-      const thumbnail = await sharp(data, { animated })
-        .resize({ width: thumbSide, height: thumbSide, fit: 'inside', withoutEnlargement: true })
-        .webp({ quality: thumbnailQuality, effort: 4 })
-        .toBuffer();
-      return {
-        data,
-        contentType: 'image/webp',
-        width: info.width,
-        height: info.pageHeight ?? info.height,
-        thumbnail,
-        thumbnailContentType: 'image/webp',
-        animated,
-      };
-    } catch (err) {
-      if (err instanceof ApiError) throw err;
-      throw damaged(err);
+    });
+  }
+
+  private spawn(): Child {
+    const relative = this.settings.niceness ?? IMAGE_PROCESS_NICENESS;
+    const niceness = relative > 0 ? imageProcessNiceness(relative) : null;
+    const { CHAT_IMAGE_NICENESS: _inherited, ...env } = process.env;
+    const child: Child = {
+      process: fork(fileURLToPath(new URL('./image-worker.mjs', import.meta.url)), [], {
+        env: niceness === null ? env : { ...env, CHAT_IMAGE_NICENESS: String(niceness) },
+        // Plain JavaScript: none of the parent's flags (loaders, an inspector port, a
+        // profiler) apply to it.
+        execArgv: [],
+        // Buffers cross as bytes, not as JSON arrays of numbers.
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+      job: null,
+      ended: null,
+    };
+    const { pid } = child.process;
+    if (pid !== undefined && niceness !== null) {
+      try {
+        // The child lowers its own threads on Linux; this covers the process elsewhere
+        // (and its main thread here) from the start.
+        setPriority(
+          pid,
+          process.platform === 'win32' ? constants.priority.PRIORITY_BELOW_NORMAL : niceness,
+        );
+      } catch {
+        // Not allowed here (or already gone): it compresses at normal priority.
+      }
     }
+    // Idle children never keep the API process alive; the channel closing ends them.
+    child.process.unref();
+    child.process.channel?.unref();
+    child.process.on('message', (reply: Reply) => {
+      const job = child.job;
+      if (job?.id !== reply.id) return;
+      if (reply.ok) {
+        const { data, thumbnail, width, height, animated } = reply.value;
+        job.resolve({
+          data: asBuffer(data),
+          contentType: 'image/webp',
+          width,
+          height,
+          thumbnail: asBuffer(thumbnail),
+          thumbnailContentType: 'image/webp',
+          animated,
+        });
+      } else if (reply.reason === 'unsupported') {
+        job.reject(new UnsupportedImage(reply.message));
+      } else {
+        job.reject(new ApiError('invalid_request', reply.message));
+      }
+    });
+    // 'error' is a failed spawn or a failed kill; 'exit' follows a spawned process's end.
+    child.process.on('error', () => this.forget(child));
+    child.process.on('exit', () => this.forget(child));
+    this.children.push(child);
+    return child;
+  }
+
+  /** A child that ended: its image (if any) fails, and the next image starts a new child. */
+  private forget(child: Child): void {
+    const index = this.children.indexOf(child);
+    if (index >= 0) this.children.splice(index, 1);
+    child.job?.reject(child.ended ?? crashed());
+    child.job = null;
   }
 }
 
-function damaged(cause?: unknown): ApiError {
-  const error = new ApiError('invalid_request', 'The image is damaged or incomplete.');
-  if (cause !== undefined) error.cause = cause;
-  return error;
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function crashed(): ApiError {
+  return new ApiError(
+    'unavailable',
+    'The image could not be compressed right now. Try again shortly.',
+    undefined,
+    2,
+  );
+}
+
+function stopped(): ApiError {
+  return new ApiError('unavailable', 'The server is stopping. Try again shortly.', undefined, 2);
 }

@@ -113,6 +113,7 @@ async function harness(
       if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await uploads.images.close();
       await store.close();
       await rm(dir, { recursive: true, force: true });
     },
@@ -587,6 +588,42 @@ describe('uploads under load', () => {
     expect((await upload(photo, 'later.jpg')).status).toBe(201);
     expect(await filesUnder(h.spoolDir)).toEqual([]);
   });
+});
+
+describe('an image process that dies', () => {
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('fails the upload it held with a clear 503, keeps nothing, and the next upload is compressed', async () => {
+    h = await harness({
+      images: new ImageProcessor({
+        quality: 80,
+        thumbnailQuality: 70,
+        maxInputPixels: 120_000_000,
+        concurrency: 1,
+        waitingMax: 4,
+      }),
+    });
+    const images = h.uploads.images;
+    const held = upload(await photoJpeg(4000, 3000), 'held.jpg');
+    await waitUntil(() =>
+      Promise.resolve(images.load.running === 1 && images.processIds.length === 1),
+    );
+    const [pid] = images.processIds;
+    process.kill(pid ?? 0, 'SIGKILL');
+    const failed = await held;
+    expect(failed.status).toBe(503);
+    expect(failed.body).toMatchObject({ error: { code: 'unavailable' } });
+    expect(await filesUnder(h.blobDir)).toEqual([]);
+    expect(await filesUnder(h.spoolDir)).toEqual([]);
+
+    const next = await uploaded(await photoJpeg(800, 600), 'next.jpg');
+    expect(next).toMatchObject({ contentType: 'image/webp', width: 800, height: 600 });
+    expect(images.processIds).toHaveLength(1);
+    expect(images.processIds[0]).not.toBe(pid);
+    // Images at nice 10 wait for spare CPU: a busy test machine makes this slow, not wrong.
+  }, 90_000);
 });
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
