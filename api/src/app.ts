@@ -227,14 +227,15 @@ export function createApp(deps: AppDeps): App {
   if (vapid.source === 'generated-file') {
     logger.info('generated a VAPID key pair for Web Push and stored it beside the database file');
   }
+  const pushSender = createPushSender({
+    vapid: vapid.settings,
+    allowPrivate: config.pushAllowPrivateEndpoints,
+  });
   const push = new PushService({
     push: store.push,
     users: store.users,
     conversations: store.conversations,
-    sender: createPushSender({
-      vapid: vapid.settings,
-      allowPrivate: config.pushAllowPrivateEndpoints,
-    }),
+    sender: pushSender,
     publicKey: vapid.settings.publicKey,
     endpointPolicy: { allowPrivate: config.pushAllowPrivateEndpoints },
     // Asks every instance (through the Redis adapter when scaled out) which of these users
@@ -436,6 +437,7 @@ export function createApp(deps: AppDeps): App {
         logger.warn({ err }, 'could not hand presence to the other instances');
       });
       push.close();
+      pushSender.close();
       await realtime.close();
       typing.close();
       await presence.close();

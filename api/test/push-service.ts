@@ -45,6 +45,10 @@ export interface TestPushService {
   answer(id: string, ...statuses: { status: number; retryAfter?: string }[]): void;
   /** Every request, answered or not, per subscription id. */
   attempts: Map<string, number>;
+  /** TCP connections accepted so far, and those still open. */
+  connections: { accepted: number; open: number };
+  /** Resolves once as many connections as `open` are left (an event, not a poll). */
+  waitForOpenConnections(open: number, timeoutMs?: number): Promise<void>;
   waitFor(predicate: (pushes: ReceivedPush[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -85,6 +89,16 @@ export async function startTestPushService(): Promise<TestPushService> {
       for (const wake of waiters) wake();
     });
   });
+  const connections = { accepted: 0, open: 0 };
+  const connectionWaiters = new Set<() => void>();
+  server.on('connection', (socket) => {
+    connections.accepted += 1;
+    connections.open += 1;
+    socket.once('close', () => {
+      connections.open -= 1;
+      for (const wake of connectionWaiters) wake();
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -93,6 +107,23 @@ export async function startTestPushService(): Promise<TestPushService> {
     received,
     errors,
     attempts,
+    connections,
+    waitForOpenConnections(open, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (connections.open !== open) return;
+          connectionWaiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          connectionWaiters.delete(check);
+          reject(new Error(`${connections.open} connections open, not ${open}`));
+        }, timeoutMs);
+        connectionWaiters.add(check);
+        check();
+      });
+    },
     subscription() {
       const id = randomBytes(8).toString('hex');
       const ecdh = createECDH('prime256v1');
