@@ -114,6 +114,14 @@ describe('the outbox across accounts on one device', () => {
         ),
       'bob receives the kept message from alice',
     );
+    // Bob may hear of it before the server's answer reaches Alice's device.
+    await device.until(
+      () =>
+        device.events.some(
+          (e) => e.type === 'message' && e.message.clientId === clientId && e.message.seq !== null,
+        ),
+      "alice's device has the server's answer",
+    );
     expect(device.outboxStorage.snapshot()).toEqual([]);
   });
 
