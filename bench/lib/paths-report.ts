@@ -2,6 +2,30 @@ import type { PathsResults, RunStamp } from '../paths';
 
 export const PATHS_START = '<!-- bench:paths:start -->';
 export const PATHS_END = '<!-- bench:paths:end -->';
+const DATA = /<!-- bench:paths:data (.*?) -->/s;
+
+/**
+ * The rows with the figures they come from, kept in the document as a comment: a part run
+ * alone (`BENCH_ONLY=push`) then replaces its own rows and keeps the others', even on a
+ * machine whose `bench/results/latest.json` (not in git) never saw them.
+ */
+export function pathsBlock(paths: PathsResults | undefined): string {
+  if (!paths) return '';
+  // `--` cannot appear inside an HTML comment; in JSON it can only be inside a string.
+  const data = JSON.stringify(paths).replace(/--/g, '-\\u002d');
+  return `<!-- bench:paths:data ${data} -->\n${pathsTable(paths)}`;
+}
+
+/** The figures a document's paths block was written from, if it has them. */
+export function pathsInDocument(doc: string): PathsResults | undefined {
+  const data = DATA.exec(doc)?.[1];
+  if (data === undefined) return undefined;
+  try {
+    return JSON.parse(data) as PathsResults;
+  } catch {
+    return undefined;
+  }
+}
 
 const when = (s: RunStamp) =>
   `${s.date.slice(0, 16).replace('T', ' ')} UTC, load ${s.loadBefore[0] ?? '?'} → ${s.loadAfter[0] ?? '?'}`;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { PathsResults } from '../paths';
-import { PATHS_END, PATHS_START, pathsTable } from './paths-report';
+import { PATHS_END, PATHS_START, pathsBlock, pathsInDocument } from './paths-report';
 import { round } from './stats';
 
 export interface LatencyStats {
@@ -250,7 +250,7 @@ function table(results: Results): string {
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
     PATHS_START,
-    pathsTable(results.paths),
+    pathsBlock(results.paths),
     PATHS_END,
   ];
   return lines.join('\n');
@@ -311,9 +311,9 @@ export function writePathsReport(paths: PathsResults, files: ReportPaths): void 
   } catch {
     // No earlier run (or an unreadable one): these parts alone.
   }
-  const merged: PathsResults = { ...previous.paths, ...paths };
-  writeFileSync(files.json, `${JSON.stringify({ ...previous, paths: merged }, null, 2)}\n`);
   let doc = existsSync(files.markdown) ? readFileSync(files.markdown, 'utf8') : SKELETON;
+  const merged: PathsResults = { ...pathsInDocument(doc), ...previous.paths, ...paths };
+  writeFileSync(files.json, `${JSON.stringify({ ...previous, paths: merged }, null, 2)}\n`);
   const { start, end, title } = section(files.store);
   if (!doc.includes(start) || !doc.includes(end)) {
     doc = replaceBetween(doc, start, end, title, '');
@@ -325,6 +325,6 @@ export function writePathsReport(paths: PathsResults, files: ReportPaths): void 
   }
   writeFileSync(
     files.markdown,
-    replaceBetween(doc, PATHS_START, PATHS_END, '', pathsTable(merged)),
+    replaceBetween(doc, PATHS_START, PATHS_END, '', pathsBlock(merged)),
   );
 }
