@@ -27,7 +27,7 @@ import {
   type ServerProcess,
 } from './lib/processes';
 import { writePathsReport, writeReport, type LatencyStats, type Results } from './lib/report';
-import { measureRead, seedReads, type ReadMeasure, type ReadsSeed } from './lib/reads';
+import { measureRead, seedReads, type ReadMeasure } from './lib/reads';
 import { seed, type SeededPair } from './lib/seed';
 import { percentiles, round, split } from './lib/stats';
 import { benchDatabase } from './lib/store';
@@ -212,29 +212,17 @@ const noRead: ReadMeasure = {
   cpuMicrosPerRequest: Number.NaN,
 };
 
-/** REST history pages (limit 50) of a conversation with more than one page of messages. */
-async function benchRestHistory(api: ServerProcess, reads: ReadsSeed): Promise<ReadMeasure> {
-  progress('REST history fetches (autocannon)…');
+/** One REST read again and again with autocannon: requests/s, p99 and server CPU each. */
+async function benchRead(
+  api: ServerProcess,
+  what: string,
+  path: string,
+  token: string,
+): Promise<ReadMeasure> {
+  progress(`${what}…`);
   const result = await measureRead({
-    url: `${api.url}/api/conversations/${reads.history.conversationId}/messages?limit=50`,
-    token: reads.history.token,
-    pid: api.pid,
-    seconds: Math.max(3, Math.round(OPTIONS.seconds)),
-    warmupSeconds: OPTIONS.warmupSeconds,
-    connections: OPTIONS.restConnections,
-  });
-  progress(
-    `  ${result.requestsPerSec} req/s, p99 ${result.p99} ms, ${result.cpuMicrosPerRequest} µs CPU/request (${result.non2xx} non-2xx)`,
-  );
-  return result;
-}
-
-/** The whole conversation list (one page of up to 200) of a user in READS.conversations. */
-async function benchConversationList(api: ServerProcess, reads: ReadsSeed): Promise<ReadMeasure> {
-  progress(`conversation list of a user in ${reads.list.conversations} conversations…`);
-  const result = await measureRead({
-    url: `${api.url}/api/conversations?limit=${LIMITS.conversationListLimitMax}`,
-    token: reads.list.token,
+    url: `${api.url}${path}`,
+    token,
     pid: api.pid,
     seconds: Math.max(3, Math.round(OPTIONS.seconds)),
     warmupSeconds: OPTIONS.warmupSeconds,
@@ -441,8 +429,24 @@ async function main(): Promise<void> {
       }
       await closeAll(messaging);
 
-      if (want('rest')) rest = await benchRestHistory(api, reads);
-      if (want('list')) conversationList = await benchConversationList(api, reads);
+      if (want('rest')) {
+        // History pages (limit 50) of a conversation with more than one page of messages.
+        rest = await benchRead(
+          api,
+          'REST history fetches (autocannon)',
+          `/api/conversations/${reads.history.conversationId}/messages?limit=50`,
+          reads.history.token,
+        );
+      }
+      if (want('list')) {
+        // The whole conversation list (one page of up to 200) of a user in many conversations.
+        conversationList = await benchRead(
+          api,
+          `conversation list of a user in ${reads.list.conversations} conversations`,
+          `/api/conversations?limit=${LIMITS.conversationListLimitMax}`,
+          reads.list.token,
+        );
+      }
       await stop(api);
     }
 
