@@ -1,6 +1,6 @@
 import { ApiError } from '../http/errors';
 import type { AttachmentStore, AvatarRecord, ConversationStore, UserStore } from '../store/types';
-import type { Download, UploadService } from './service';
+import { toAttachment, type Download, type UploadService } from './service';
 
 export interface AvatarsDeps {
   attachments: Pick<AttachmentStore, 'findById' | 'attach'>;
@@ -34,15 +34,7 @@ export class Avatars {
     if (!(await this.deps.attachments.attach([record.id], uploaderId, { kind: 'avatar' }))) {
       throw invalidAvatar('must be an upload of yours not attached to anything');
     }
-    return {
-      id: record.id,
-      name: record.name,
-      contentType: record.contentType,
-      size: record.size,
-      width: record.width,
-      height: record.height,
-      thumbnail: true,
-    };
+    return toAttachment(record);
   }
 
   /** Erases an avatar that was replaced or removed (or claimed in vain): record and bytes. */
