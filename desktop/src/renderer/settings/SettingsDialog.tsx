@@ -42,6 +42,16 @@ const SECTION_LABELS: Record<SettingsSection, string> = {
 const DANGER_BUTTON =
   'inline-flex items-center justify-center gap-2 rounded-lg bg-red-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-red-700 disabled:cursor-not-allowed disabled:opacity-50';
 const ERROR_TEXT = 'text-xs text-red-600 dark:text-red-400';
+
+/** A section's last failure, announced to screen readers; nothing while there is none. */
+function ErrorText({ error }: { error: string | null }) {
+  if (error === null) return null;
+  return (
+    <p role="alert" className={ERROR_TEXT}>
+      {error}
+    </p>
+  );
+}
 const STATUS_TEXT = 'text-xs text-green-700 dark:text-green-400';
 const LABEL = 'flex flex-col gap-1 text-sm font-medium';
 
@@ -130,11 +140,7 @@ function ProfileNameForm({ session }: { session: SessionInfo }) {
       <p className="text-xs text-zinc-600 dark:text-zinc-400">
         Your username is @{session.user.username}. People you talk with see the new name at once.
       </p>
-      {error !== null && (
-        <p role="alert" className={ERROR_TEXT}>
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {saved && (
         <p role="status" className={STATUS_TEXT}>
           Saved.
@@ -205,11 +211,7 @@ function PasswordSection() {
       <p className="text-xs text-zinc-600 dark:text-zinc-400">
         Every other device signed in to this account is signed out; this one stays signed in.
       </p>
-      {error !== null && (
-        <p role="alert" className={ERROR_TEXT}>
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {done && (
         <p role="status" className={STATUS_TEXT}>
           Password changed. Your other sessions are signed out.
@@ -287,11 +289,7 @@ function SessionsSection() {
           ))}
         </ul>
       )}
-      {error !== null && (
-        <p role="alert" className={ERROR_TEXT}>
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {others.length > 0 && (
         <div>
           <button
@@ -356,11 +354,7 @@ function BlockedSection() {
           ))}
         </ul>
       )}
-      {error !== null && (
-        <p role="alert" className={ERROR_TEXT}>
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
     </div>
   );
 }
@@ -399,11 +393,7 @@ function DeleteSection() {
         />
         I understand that this cannot be undone.
       </label>
-      {error !== null && (
-        <p role="alert" className={ERROR_TEXT}>
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       <div>
         <button
           type="submit"
