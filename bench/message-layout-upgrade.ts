@@ -19,23 +19,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../api/src/store/sqlite';
 import { MIGRATIONS, migrate } from '../api/src/store/sqlite/migrations';
+import { progressLog, wholeNumberOption } from './lib/cli';
 
-function option(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1`);
-  return value;
-}
+const MESSAGES = wholeNumberOption('BENCH_UPGRADE_MESSAGES', 1_000_000);
+const CONVERSATIONS = wholeNumberOption('BENCH_UPGRADE_CONVERSATIONS', 10_000);
 
-const MESSAGES = option('BENCH_UPGRADE_MESSAGES', 1_000_000);
-const CONVERSATIONS = option('BENCH_UPGRADE_CONVERSATIONS', 10_000);
-
-const started = Date.now();
-const progress = (text: string) =>
-  process.stdout.write(
-    `[upgrade ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${text}\n`,
-  );
+const progress = progressLog('upgrade');
 
 const dir = mkdtempSync(join(tmpdir(), 'chat-bench-upgrade-'));
 const path = join(dir, 'bench.db');

@@ -22,19 +22,12 @@ import { openSqliteStore } from '../api/src/store/sqlite';
 import { MIGRATIONS, migrate } from '../api/src/store/sqlite/migrations';
 import { SearchService } from '../api/src/search/service';
 import { percentiles, round } from './lib/stats';
+import { progressLog, wholeNumberOption } from './lib/cli';
 
-function option(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number >= 1`);
-  return value;
-}
-
-const MESSAGES = option('BENCH_SEARCH_MESSAGES', 1_000_000);
-const CONVERSATIONS = option('BENCH_SEARCH_CONVERSATIONS', 10_000);
-const MEMBER_OF = Math.min(CONVERSATIONS, option('BENCH_SEARCH_MEMBER_OF', 50));
-const QUERIES = option('BENCH_SEARCH_QUERIES', 400);
+const MESSAGES = wholeNumberOption('BENCH_SEARCH_MESSAGES', 1_000_000);
+const CONVERSATIONS = wholeNumberOption('BENCH_SEARCH_CONVERSATIONS', 10_000);
+const MEMBER_OF = Math.min(CONVERSATIONS, wholeNumberOption('BENCH_SEARCH_MEMBER_OF', 50));
+const QUERIES = wholeNumberOption('BENCH_SEARCH_QUERIES', 400);
 const VOCABULARY = 20_000;
 const USERS = 2_000;
 
@@ -98,11 +91,7 @@ function body(): string {
   return Array.from({ length }, zipfWord).join(' ');
 }
 
-const started = Date.now();
-const progress = (text: string) =>
-  process.stdout.write(
-    `[search ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${text}\n`,
-  );
+const progress = progressLog('search');
 
 const dir = mkdtempSync(join(tmpdir(), 'chat-bench-search-'));
 const path = join(dir, 'bench.db');
