@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp, type App, type AppDeps } from '../src/app';
 import type { Config } from '../src/config';
 import { createLogger } from '../src/http/logging';
@@ -85,6 +86,36 @@ export async function startSharedInstances(
         await instance.store.close();
       }
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * `startSharedInstances` for a whole test file: started before its first test, closed after
+ * its last. The instances are filled in when they have started, into objects that stay the
+ * same, so a file can take them apart at its top level.
+ */
+export function useSharedInstances(
+  name: string,
+  options?: Parameters<typeof startSharedInstances>[1],
+): Omit<SharedInstances, 'close'> {
+  let shared: SharedInstances | undefined;
+  const one = {} as SharedInstance;
+  const two = {} as SharedInstance;
+  beforeAll(async () => {
+    shared = await startSharedInstances(name, options);
+    Object.assign(one, shared.one);
+    Object.assign(two, shared.two);
+  });
+  afterAll(async () => {
+    await shared?.close();
+  });
+  return {
+    one,
+    two,
+    connect(instance, token) {
+      if (!shared) throw new Error('the shared instances start before the first test');
+      return shared.connect(instance, token);
     },
   };
 }

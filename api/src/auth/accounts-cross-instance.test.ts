@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   EventLog,
   createGroup,
@@ -10,24 +10,9 @@ import {
   registerUser,
 } from '../../test/helpers';
 import { waitFor } from '../../test/api-process';
-import {
-  startSharedInstances,
-  type SharedInstance,
-  type SharedInstances,
-} from '../../test/shared-instances';
+import { useSharedInstances } from '../../test/shared-instances';
 
-let shared: SharedInstances;
-let one: SharedInstance;
-let two: SharedInstance;
-const connect = (instance: SharedInstance, token: string) => shared.connect(instance, token);
-
-beforeAll(async () => {
-  shared = await startSharedInstances('accounts');
-  ({ one, two } = shared);
-});
-afterAll(async () => {
-  await shared.close();
-});
+const { one, two, connect } = useSharedInstances('accounts');
 
 describe('accounts across instances', () => {
   test('the blocked hear no presence or typing of the blocker, wherever their sockets are', async () => {

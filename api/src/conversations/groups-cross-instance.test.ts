@@ -1,23 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { EventLog, createGroup, postMessage, registerUser } from '../../test/helpers';
-import {
-  startSharedInstances,
-  type SharedInstance,
-  type SharedInstances,
-} from '../../test/shared-instances';
+import { useSharedInstances } from '../../test/shared-instances';
 
-let shared: SharedInstances;
-let one: SharedInstance;
-let two: SharedInstance;
-const connect = (instance: SharedInstance, token: string) => shared.connect(instance, token);
-
-beforeAll(async () => {
-  shared = await startSharedInstances('groups');
-  ({ one, two } = shared);
-});
-afterAll(async () => {
-  await shared.close();
-});
+const { one, two, connect } = useSharedInstances('groups');
 
 describe('group membership across instances', () => {
   test('a member removed through one instance hears nothing more on the other', async () => {

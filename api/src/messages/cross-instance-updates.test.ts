@@ -1,23 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { EventLog, openDirect, postMessage, registerUser } from '../../test/helpers';
-import {
-  startSharedInstances,
-  type SharedInstance,
-  type SharedInstances,
-} from '../../test/shared-instances';
+import { useSharedInstances } from '../../test/shared-instances';
 
-let shared: SharedInstances;
-let one: SharedInstance;
-let two: SharedInstance;
-const connect = (instance: SharedInstance, token: string) => shared.connect(instance, token);
-
-beforeAll(async () => {
-  shared = await startSharedInstances('updates');
-  ({ one, two } = shared);
-});
-afterAll(async () => {
-  await shared.close();
-});
+const { one, two, connect } = useSharedInstances('updates');
 
 describe('message:updated across instances', () => {
   test('an edit, a reaction and a deletion on one instance reach every member socket on both', async () => {

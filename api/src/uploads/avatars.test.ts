@@ -17,7 +17,7 @@ import {
   type TestApi,
 } from '../../test/helpers';
 import { photoJpeg } from '../../test/images';
-import { startSharedInstances, type SharedInstances } from '../../test/shared-instances';
+import { useSharedInstances } from '../../test/shared-instances';
 
 let api: TestApi;
 
@@ -243,13 +243,7 @@ describe('a group avatar', () => {
 });
 
 describe('avatars across instances', () => {
-  let cluster: SharedInstances;
-  beforeAll(async () => {
-    cluster = await startSharedInstances('avatars');
-  });
-  afterAll(async () => {
-    await cluster.close();
-  });
+  const cluster = useSharedInstances('avatars');
 
   test('user:updated and conversation:updated reach sockets on the other instance', async () => {
     const { one, two } = cluster;
