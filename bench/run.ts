@@ -248,7 +248,7 @@ const emptyLatency: LatencyStats = {
 };
 
 /**
- * BENCH_ONLY=api,relay,durable,logins,uploads,rest,list,idle,redis runs just those parts and
+ * BENCH_ONLY=api,relay,durable,indexed,logins,uploads,rest,list,idle,redis runs just those parts and
  * writes nothing; the paths parts (group, edits, reactions, push, processes) alone write
  * their own rows, each stamped with its time and load.
  */
@@ -487,6 +487,17 @@ async function main(): Promise<void> {
     const durable = want('durable')
       ? await runRelay('durable-relay', { RELAY_DURABLE_FILE: join(dir, 'durable-relay.log') })
       : noRelay;
+    // The relay storing into SQLite with the one index a history needs, and with a search
+    // index besides: what a pageable, searchable history costs here before any of our code.
+    const indexed = want('indexed')
+      ? await runRelay('indexed-relay', { RELAY_SQLITE_FILE: join(dir, 'indexed-relay.db') })
+      : noRelay;
+    const searchable = want('indexed')
+      ? await runRelay('searchable-relay', {
+          RELAY_SQLITE_FILE: join(dir, 'searchable-relay.db'),
+          RELAY_SQLITE_SEARCH: '1',
+        })
+      : noRelay;
 
     // --- Idle authenticated sockets on a fresh instance -------------------------------
     let idle: Results['idle'] = null;
@@ -641,6 +652,20 @@ async function main(): Promise<void> {
         throughputRatio: round(apiSaturation.perSecond / durable.saturation.perSecond, 2),
         p99Ratio: round(apiLatency.p99 / durable.latency.p99, 2),
       },
+      indexedRelays: (
+        [
+          { name: 'indexed', run: indexed },
+          { name: 'searchable', run: searchable },
+        ] as const
+      ).map(({ name, run }) => ({
+        name,
+        perSecond: run.saturation.perSecond,
+        cpuMicrosPerMessage: run.saturation.cpuMicrosPerMessage,
+        latency: run.latency,
+        throughputOverDurable: round(run.saturation.perSecond / durable.saturation.perSecond, 2),
+        apiThroughputRatio: round(apiSaturation.perSecond / run.saturation.perSecond, 2),
+        apiP99Ratio: round(apiLatency.p99 / run.latency.p99, 2),
+      })),
       logins: {
         alonePerSec: round(loginsAlone.ok / loginsAlone.seconds),
         aloneFailed: loginsAlone.failed,

@@ -48,6 +48,20 @@ export interface Results {
     /** API p99 over the durable relay's. */
     p99Ratio: number;
   };
+  /**
+   * The relay storing each message into SQLite before forwarding it: with the (conversation,
+   * seq) index alone, and with an FTS5 index of the body as well (bench/relay.ts).
+   */
+  indexedRelays?: {
+    name: 'indexed' | 'searchable';
+    perSecond: number;
+    cpuMicrosPerMessage: number;
+    latency: LatencyStats;
+    /** Its msg/s over the durable relay's: what the index costs beyond durability. */
+    throughputOverDurable: number;
+    apiThroughputRatio: number;
+    apiP99Ratio: number;
+  }[];
   logins: {
     alonePerSec: number;
     aloneFailed: number;
@@ -158,6 +172,30 @@ function table(results: Results): string {
       'context',
     ],
   ];
+  for (const r of results.indexedRelays ?? []) {
+    const what =
+      r.name === 'indexed'
+        ? 'Indexed relay (the relay + a SQLite row indexed by conversation and seq, one transaction per turn, synchronous=FULL)'
+        : 'Searchable relay (the indexed relay + an FTS5 index of the body)';
+    rows.push(
+      [
+        `${what}: msg/s at saturation; µs CPU per message`,
+        `${t.api}; ${t.apiCpuMicrosPerMessage}`,
+        `${r.perSecond}; ${r.cpuMicrosPerMessage}`,
+        `${r.apiThroughputRatio} × ${r.name} relay (it: ${r.throughputOverDurable} × durable relay)`,
+        'context: the least a pageable' +
+          (r.name === 'searchable' ? ', searchable' : '') +
+          ' history costs here',
+      ],
+      [
+        `${r.name === 'indexed' ? 'Indexed' : 'Searchable'} relay: send→receive p50 / p99 at ${o.ratePerSecond} msg/s (ms)`,
+        `${l.api.p50} / ${l.api.p99}`,
+        `${r.latency.p50} / ${r.latency.p99}`,
+        `p99 ${r.apiP99Ratio} × ${r.name} relay`,
+        'context',
+      ],
+    );
+  }
   if (idle) {
     rows.push(
       [
