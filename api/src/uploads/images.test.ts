@@ -117,6 +117,20 @@ describe('ImageProcessor', () => {
   );
 
   it.runIf(process.platform === 'linux')(
+    "with niceness 0 the child keeps the API's priority and policy",
+    async () => {
+      const path = join(dir, 'not-lowered.jpg');
+      await writeFile(path, await photoJpeg(640, 480));
+      images = new ImageProcessor({ ...DEFAULT_IMAGE_SETTINGS, niceness: 0 });
+      await images.process(path);
+      const [pid] = images.processIds;
+      expect(new Set(threadPolicies(pid ?? 0))).toEqual(new Set([SCHED_OTHER]));
+      expect(new Set(threadNiceness(pid ?? 0))).toEqual(new Set([threadNiceness('self')[0]]));
+    },
+    SLOW_MS,
+  );
+
+  it.runIf(process.platform === 'linux')(
     'without chrt on PATH, images are still compressed, by a child at a nice value under the normal policy, and the log says so',
     async () => {
       const path = join(dir, 'no-chrt.jpg');

@@ -22,7 +22,7 @@ export interface ImageSettings {
   waitingMax: number;
   /**
    * How much nicer than the API the child processes run; 10 unless given (0: the API's
-   * own priority).
+   * own priority, and its scheduling policy rather than SCHED_IDLE).
    */
   niceness?: number;
   /**
@@ -215,7 +215,8 @@ export class ImageProcessor {
   }
 
   private async compress(path: string): Promise<ProcessedImage> {
-    const idle = await this.idleScheduling();
+    const lowered = (this.settings.niceness ?? IMAGE_PROCESS_NICENESS) > 0;
+    const idle = lowered && (await this.idleScheduling());
     // Waited in line while the API was closing: no new child for it.
     if (this.closed) throw stopped();
     // The queue runs at most `concurrency` jobs, and each child holds one: one is free.
@@ -292,8 +293,8 @@ export class ImageProcessor {
     if (pid !== undefined && niceness !== null) {
       try {
         // The child lowers its own threads on Linux; this covers the process elsewhere
-        // (and its main thread here) from the start. Kept under SCHED_IDLE too: it orders
-        // the images among themselves, and it is all there is without chrt.
+        // (and its main thread here) from the start. Set under SCHED_IDLE too, where it
+        // does not count: it is all there is without chrt, and outside Linux.
         setPriority(
           pid,
           process.platform === 'win32' ? constants.priority.PRIORITY_BELOW_NORMAL : niceness,
