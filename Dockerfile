@@ -30,6 +30,8 @@ RUN npm ci --omit=dev --workspace api --workspace protocol --include-workspace-r
   && npm cache clean --force \
   && mkdir -p api/node_modules
 
+# chrt (util-linux, Essential in Debian, so in every node:*-slim) starts the image processes
+# under SCHED_IDLE; without it they run at a nice value only (api/src/uploads/images.ts).
 FROM node:24-slim
 ENV NODE_ENV=production \
   HOST=0.0.0.0 \

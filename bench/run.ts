@@ -29,7 +29,7 @@ import {
 import { writePathsReport, writeReport, type LatencyStats, type Results } from './lib/report';
 import { measureRead, seedReads, type ReadMeasure } from './lib/reads';
 import { seed, type SeededPair } from './lib/seed';
-import { percentiles, round, split } from './lib/stats';
+import { compareWindows, percentiles, round, split, type BurstComparison } from './lib/stats';
 import { benchDatabase } from './lib/store';
 import { PATH_PARTS, pathsOptions, runPaths, type PathsResults } from './paths';
 
@@ -59,6 +59,10 @@ const OPTIONS = {
   loginConcurrency: option('BENCH_LOGIN_CONCURRENCY', 8),
   restConnections: option('BENCH_REST_CONNECTIONS', 16),
   uploadConcurrency: option('BENCH_UPLOAD_CONCURRENCY', 4),
+  /** The burst rows' windows: this many pairs of (without, during)… */
+  burstPairs: option('BENCH_BURST_PAIRS', 3),
+  /** …of this many seconds each (3,000 messages at the default rate). */
+  burstSeconds: option('BENCH_BURST_SECONDS', 3),
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
 
@@ -168,7 +172,12 @@ async function saturate(generators: LoadGenerator[], pid: number | number[]) {
   };
 }
 
-async function fixedRate(generators: LoadGenerator[], pid: number | number[]) {
+/** One window of messages at the fixed rate: each latency, and their summary. */
+async function rateWindow(
+  generators: LoadGenerator[],
+  pid: number | number[],
+  seconds = OPTIONS.seconds,
+): Promise<{ latencies: number[]; stats: LatencyStats }> {
   const { results, cpuMicrosPerMessage, mainThreadMicrosPerMessage } = await withCpu(
     pid,
     (): Promise<RateResult[]> =>
@@ -179,24 +188,65 @@ async function fixedRate(generators: LoadGenerator[], pid: number | number[]) {
               kind: 'rate',
               perSecond: OPTIONS.ratePerSecond / generators.length,
               warmupMs: ms(OPTIONS.warmupSeconds),
-              durationMs: ms(OPTIONS.seconds),
+              durationMs: ms(seconds),
             },
             'rate',
           ),
         ),
       ),
   );
-  const stats = percentiles(results.flatMap((r) => r.latencies));
+  const latencies = results.flatMap((r) => r.latencies);
+  const stats = percentiles(latencies);
   return {
-    p50: round(stats.p50, 2),
-    p99: round(stats.p99, 2),
-    max: round(stats.max, 1),
-    samples: stats.samples,
-    lost: results.reduce((sum, r) => sum + r.lost, 0),
-    errors: results.reduce((sum, r) => sum + r.errors, 0),
-    cpuMicrosPerMessage,
-    mainThreadMicrosPerMessage,
+    latencies,
+    stats: {
+      p50: round(stats.p50, 2),
+      p99: round(stats.p99, 2),
+      max: round(stats.max, 1),
+      samples: stats.samples,
+      lost: results.reduce((sum, r) => sum + r.lost, 0),
+      errors: results.reduce((sum, r) => sum + r.errors, 0),
+      cpuMicrosPerMessage,
+      mainThreadMicrosPerMessage,
+    },
   };
+}
+
+async function fixedRate(generators: LoadGenerator[], pid: number | number[]) {
+  return (await rateWindow(generators, pid)).stats;
+}
+
+/**
+ * Message latency without and during a burst (logins, uploads), in OPTIONS.burstPairs
+ * pairs of shorter windows, one without and one during, alternated. With a single window
+ * of each, the ratio swung with whatever else the host did in the one "without" window
+ * (2.2 to 8.8 × in four runs of the same code); alternated, a slow moment of the host
+ * falls on both sides, and each pooled p99 (burstPairs × burstSeconds × the rate samples)
+ * is steadier than any one window's. Each pair's own ratio shows how far one strays.
+ */
+async function besideBurst<T>(
+  generators: LoadGenerator[],
+  pid: number,
+  burst: (durationMs: number) => Promise<T>,
+): Promise<{ comparison: BurstComparison; lost: number; bursts: T[] }> {
+  const without: number[][] = [];
+  const during: number[][] = [];
+  const bursts: T[] = [];
+  let lost = 0;
+  for (let i = 0; i < OPTIONS.burstPairs; i++) {
+    const alone = await rateWindow(generators, pid, OPTIONS.burstSeconds);
+    // The burst starts with the messages and outlasts them, so its warm-up and end are not
+    // measured.
+    const [beside, result] = await Promise.all([
+      rateWindow(generators, pid, OPTIONS.burstSeconds),
+      burst(ms(OPTIONS.warmupSeconds + OPTIONS.burstSeconds + 0.5)),
+    ]);
+    without.push(alone.latencies);
+    during.push(beside.latencies);
+    bursts.push(result);
+    lost += beside.stats.lost;
+  }
+  return { comparison: compareWindows(without, during), lost, bursts };
 }
 
 const READS = {
@@ -246,6 +296,26 @@ const emptyLatency: LatencyStats = {
   cpuMicrosPerMessage: Number.NaN,
   mainThreadMicrosPerMessage: Number.NaN,
 };
+
+const noComparison: BurstComparison = {
+  p99Without: Number.NaN,
+  p99During: Number.NaN,
+  ratio: Number.NaN,
+  pairRatios: { median: Number.NaN, min: Number.NaN, max: Number.NaN },
+};
+
+/** A burst's windows as one: what succeeded over the time they ran. */
+function sumBursts(bursts: { ok: number; seconds: number }[]): { ok: number; seconds: number } {
+  return {
+    ok: bursts.reduce((sum, b) => sum + b.ok, 0),
+    seconds: bursts.reduce((sum, b) => sum + b.seconds, 0),
+  };
+}
+
+function describeComparison(c: BurstComparison): string {
+  const { median, min, max } = c.pairRatios;
+  return `p99 ${c.p99During} ms during, ${c.p99Without} ms without, pooled: ${c.ratio} × (per pair: median ${median} ×, ${min}–${max} ×)`;
+}
 
 /**
  * BENCH_ONLY=api,relay,durable,indexed,logins,uploads,rest,list,idle,redis runs just those parts and
@@ -333,7 +403,7 @@ async function main(): Promise<void> {
     let apiLatency = emptyLatency;
     let loginsAlone = { ok: 0, failed: 0, seconds: 1 };
     let loginsBurst = { ok: 0, seconds: 1 };
-    let burstLatency = emptyLatency;
+    let loginsComparison = noComparison;
     let uploadsAlone = {
       ok: 0,
       busy: 0,
@@ -344,7 +414,7 @@ async function main(): Promise<void> {
     };
     let uploadsBurst = { ok: 0, seconds: 1 };
     let photoBytes = 0;
-    let uploadLatency = emptyLatency;
+    let uploadsComparison = noComparison;
     let rest = noRead;
     let conversationList = noRead;
     if (want('api') || want('logins') || want('uploads') || want('rest') || want('list')) {
@@ -385,16 +455,16 @@ async function main(): Promise<void> {
         progress(
           `  ${round(loginsAlone.ok / loginsAlone.seconds)} logins/s (${loginsAlone.failed} failed)`,
         );
-        progress(`API latency at ${OPTIONS.ratePerSecond} msg/s during a login burst…`);
-        [burstLatency, loginsBurst] = await Promise.all([
-          fixedRate(messaging, api.pid),
-          loginGenerator.run(
-            loginCommand(ms(OPTIONS.warmupSeconds + OPTIONS.seconds + 0.5)),
-            'logins',
-          ),
-        ]);
         progress(
-          `  p99 ${burstLatency.p99} ms during ${round(loginsBurst.ok / loginsBurst.seconds)} logins/s`,
+          `API latency at ${OPTIONS.ratePerSecond} msg/s without and during a login burst, ${OPTIONS.burstPairs} × ${OPTIONS.burstSeconds} s each…`,
+        );
+        const beside = await besideBurst(messaging, api.pid, (durationMs) =>
+          loginGenerator.run(loginCommand(durationMs), 'logins'),
+        );
+        loginsComparison = beside.comparison;
+        loginsBurst = sumBursts(beside.bursts);
+        progress(
+          `  ${describeComparison(loginsComparison)} during ${round(loginsBurst.ok / loginsBurst.seconds)} logins/s (lost ${beside.lost})`,
         );
       }
       if (want('uploads')) {
@@ -415,16 +485,16 @@ async function main(): Promise<void> {
         progress(
           `  ${round(uploadsAlone.ok / uploadsAlone.seconds)} uploads/s, ${round(uploadsAlone.bytes / 1e6 / uploadsAlone.seconds)} MB/s of ${round(photoBytes / 1e6)} MB photos (${uploadsAlone.busy} busy, ${uploadsAlone.failed} failed${uploadsAlone.firstError ? `: ${uploadsAlone.firstError}` : ''})`,
         );
-        progress(`API latency at ${OPTIONS.ratePerSecond} msg/s during an upload burst…`);
-        [uploadLatency, uploadsBurst] = await Promise.all([
-          fixedRate(messaging, api.pid),
-          loginGenerator.run(
-            uploadCommand(ms(OPTIONS.warmupSeconds + OPTIONS.seconds + 0.5)),
-            'uploads',
-          ),
-        ]);
         progress(
-          `  p99 ${uploadLatency.p99} ms (${round(uploadLatency.p99 / apiLatency.p99, 2)}× the ${apiLatency.p99} ms without) during ${round(uploadsBurst.ok / uploadsBurst.seconds)} uploads/s (lost ${uploadLatency.lost})`,
+          `API latency at ${OPTIONS.ratePerSecond} msg/s without and during an upload burst, ${OPTIONS.burstPairs} × ${OPTIONS.burstSeconds} s each…`,
+        );
+        const beside = await besideBurst(messaging, api.pid, (durationMs) =>
+          loginGenerator.run(uploadCommand(durationMs), 'uploads'),
+        );
+        uploadsComparison = beside.comparison;
+        uploadsBurst = sumBursts(beside.bursts);
+        progress(
+          `  ${describeComparison(uploadsComparison)} during ${round(uploadsBurst.ok / uploadsBurst.seconds)} uploads/s (lost ${beside.lost})`,
         );
       }
       await closeAll(messaging);
@@ -670,9 +740,7 @@ async function main(): Promise<void> {
         alonePerSec: round(loginsAlone.ok / loginsAlone.seconds),
         aloneFailed: loginsAlone.failed,
         burstPerSec: round(loginsBurst.ok / loginsBurst.seconds),
-        p99Without: apiLatency.p99,
-        p99During: burstLatency.p99,
-        ratio: round(burstLatency.p99 / apiLatency.p99, 2),
+        ...loginsComparison,
       },
       uploads: {
         photoBytes,
@@ -681,9 +749,7 @@ async function main(): Promise<void> {
         busy: uploadsAlone.busy,
         failed: uploadsAlone.failed,
         burstPerSec: round(uploadsBurst.ok / uploadsBurst.seconds, 2),
-        p99Without: apiLatency.p99,
-        p99During: uploadLatency.p99,
-        ratio: round(uploadLatency.p99 / apiLatency.p99, 2),
+        ...uploadsComparison,
       },
       rest,
       conversationList: { ...conversationList, conversations: reads.list.conversations },

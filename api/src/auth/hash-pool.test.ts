@@ -15,6 +15,15 @@ function threadNiceness(): number[] {
   });
 }
 
+/** Scheduling policy of each thread of this process (Linux: field 41; SCHED_IDLE is 5). */
+function threadPolicies(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[38]);
+  });
+}
+const SCHED_IDLE = 5;
+
 describe('password hashing threads', () => {
   let pool: HashPool | undefined;
   afterEach(async () => {
@@ -47,6 +56,37 @@ describe('password hashing threads', () => {
       expect(after.filter((n) => n === HASH_THREAD_NICENESS).length).toBe(before + 1);
       // The process (its main thread) keeps its priority.
       expect(after[0]).toBe(0);
+    },
+  );
+
+  test.runIf(process.platform === 'linux')(
+    'hashes under SCHED_IDLE, leaving the event loop thread under the normal policy',
+    async () => {
+      const before = threadPolicies().filter((p) => p === SCHED_IDLE).length;
+      pool = createHashPool(1);
+      await pool.hash('pw', OPTIONS);
+      const after = threadPolicies();
+      expect(after.filter((p) => p === SCHED_IDLE).length).toBe(before + 1);
+      expect(after[0]).toBe(0);
+    },
+  );
+
+  test.runIf(process.platform === 'linux')(
+    'without chrt on PATH, hashes at the nice value alone',
+    async () => {
+      const idle = threadPolicies().filter((p) => p === SCHED_IDLE).length;
+      const niced = threadNiceness().filter((n) => n === HASH_THREAD_NICENESS).length;
+      const path = process.env.PATH;
+      // A worker thread takes a copy of the environment when it starts.
+      process.env.PATH = '';
+      try {
+        pool = createHashPool(1);
+        expect(await pool.verify(await pool.hash('pw', OPTIONS), 'pw')).toBe(true);
+      } finally {
+        process.env.PATH = path;
+      }
+      expect(threadPolicies().filter((p) => p === SCHED_IDLE).length).toBe(idle);
+      expect(threadNiceness().filter((n) => n === HASH_THREAD_NICENESS).length).toBe(niced + 1);
     },
   );
 

@@ -3,7 +3,8 @@ import type { Options } from '@node-rs/argon2';
 
 /**
  * Password hashing on a few dedicated threads (hash-worker.mjs) instead of libuv's shared
- * pool, so that their scheduling priority can be lowered without touching file or DNS work:
+ * pool, so that their scheduling priority can be lowered (a nice value, and on Linux the
+ * SCHED_IDLE policy where chrt is installed) without touching file or DNS work:
  * argon2 is a core's worth of work for ~10 ms per login, and on a small machine a login
  * burst at normal priority takes cores from the event loop that carries every socket
  * (docs/BENCHMARKS.md: message p99 during a login burst).

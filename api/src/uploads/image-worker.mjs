@@ -5,9 +5,10 @@
  *
  * Why a process and not the API's own libvips threads: libvips runs on libuv's shared
  * pool, whose threads cannot be given a lower priority without lowering file and DNS work
- * with them. Here the whole process runs at a lowered priority, so when the API's event
- * loop (which carries every socket) and an image both want a core, the event loop wins
- * and the image waits (docs/BENCHMARKS.md: message p99 during an upload burst).
+ * with them. Here the whole process runs at a lowered priority (on Linux started under
+ * SCHED_IDLE by the parent, and at a nice value set here), so when the API's event loop
+ * (which carries every socket) and an image both want a core, the event loop wins and the
+ * image waits (docs/BENCHMARKS.md: message p99 during an upload burst).
  *
  * One job at a time: the parent's queue hands each child at most one image. The image
  * comes by path (the spooled upload, up to 25 MiB, never crosses the channel); the

@@ -21,6 +21,18 @@ function threadNiceness(pid: number | 'self'): number[] {
   });
 }
 
+/** Scheduling policy of each thread of a process (Linux: field 41 of each task's stat). */
+function threadPolicies(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[38]);
+  });
+}
+
+/** SCHED_OTHER and SCHED_IDLE, as sched.h numbers them. */
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
+
 /** Whether a process exists and is not a zombie waiting to be reaped (Linux). */
 function alive(pid: number): boolean {
   if (!existsSync(`/proc/${pid}/stat`)) return false;
@@ -83,6 +95,66 @@ describe('ImageProcessor', () => {
       expect(new Set(niceness)).toEqual(new Set([imageProcessNiceness()]));
       // The process (its main thread) keeps its priority.
       expect(threadNiceness('self')[0]).toBe(own);
+    },
+    SLOW_MS,
+  );
+
+  it.runIf(process.platform === 'linux')(
+    'compresses in a child process whose every thread runs under SCHED_IDLE, the API under the normal policy',
+    async () => {
+      const path = join(dir, 'idle.jpg');
+      await writeFile(path, await photoJpeg(1200, 900));
+      images = new ImageProcessor();
+      await images.process(path);
+      const [pid] = images.processIds;
+      const policies = threadPolicies(pid ?? 0);
+      // libvips' and libuv's threads as well as the main thread.
+      expect(policies.length).toBeGreaterThan(3);
+      expect(new Set(policies)).toEqual(new Set([SCHED_IDLE]));
+      expect(new Set(threadPolicies(process.pid))).toEqual(new Set([SCHED_OTHER]));
+    },
+    SLOW_MS,
+  );
+
+  it.runIf(process.platform === 'linux')(
+    "with niceness 0 the child keeps the API's priority and policy",
+    async () => {
+      const path = join(dir, 'not-lowered.jpg');
+      await writeFile(path, await photoJpeg(640, 480));
+      images = new ImageProcessor({ ...DEFAULT_IMAGE_SETTINGS, niceness: 0 });
+      await images.process(path);
+      const [pid] = images.processIds;
+      expect(new Set(threadPolicies(pid ?? 0))).toEqual(new Set([SCHED_OTHER]));
+      expect(new Set(threadNiceness(pid ?? 0))).toEqual(new Set([threadNiceness('self')[0]]));
+    },
+    SLOW_MS,
+  );
+
+  it.runIf(process.platform === 'linux')(
+    'without chrt on PATH, images are still compressed, by a child at a nice value under the normal policy, and the log says so',
+    async () => {
+      const path = join(dir, 'no-chrt.jpg');
+      await writeFile(path, await photoJpeg(800, 600));
+      const script = [
+        `import { readFileSync } from 'node:fs';`,
+        `import { ImageProcessor } from ${JSON.stringify(new URL('./images.ts', import.meta.url).href)};`,
+        `const logger = { info: (m) => console.log('info', m), warn: (m) => console.log('warn', m) };`,
+        `const images = new ImageProcessor(undefined, logger);`,
+        `const image = await images.process(${JSON.stringify(path)});`,
+        'const stat = readFileSync(`/proc/${images.processIds[0]}/stat`, "utf8");',
+        `const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');`,
+        'console.log(`${image.width}x${image.height} nice ${fields[16]} policy ${fields[38]}`);',
+      ].join('\n');
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '--eval', script],
+        { encoding: 'utf8', timeout: SLOW_MS, env: { ...process.env, PATH: '' } },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const lines = run.stdout.trim().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^warn chrt \(util-linux\) is missing or refused/);
+      expect(lines[1]).toBe(`800x600 nice ${imageProcessNiceness()} policy ${SCHED_OTHER}`);
     },
     SLOW_MS,
   );

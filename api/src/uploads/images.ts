@@ -1,6 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, spawn, type ChildProcess, type ForkOptions } from 'node:child_process';
 import { availableParallelism, constants, getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
 import { UPLOAD_LIMITS } from '@chat/protocol';
 import { ApiError } from '../http/errors';
 import { BoundedQueue } from './queue';
@@ -21,7 +22,7 @@ export interface ImageSettings {
   waitingMax: number;
   /**
    * How much nicer than the API the child processes run; 10 unless given (0: the API's
-   * own priority).
+   * own priority, and its scheduling policy rather than SCHED_IDLE).
    */
   niceness?: number;
   /**
@@ -82,6 +83,31 @@ export function imageProcessNiceness(niceness = IMAGE_PROCESS_NICENESS): number 
 
 const DEFAULT_JOB_TIMEOUT_MS = 120_000;
 
+const WORKER = fileURLToPath(new URL('./image-worker.mjs', import.meta.url));
+
+/**
+ * Whether image processes can start under Linux's SCHED_IDLE policy, through util-linux's
+ * `chrt --idle 0` (looked up on PATH once per API process, by running it once). A nice
+ * value only lowers a thread's weight: a woken event loop can still wait a few
+ * milliseconds behind libvips for its core. A SCHED_IDLE thread is preempted by any normal
+ * thread that wakes, so the event loop never waits behind an image (docs/BENCHMARKS.md:
+ * message p99 during an upload burst). Started through chrt, every thread of the child
+ * (libuv's and libvips' included) has the policy from birth.
+ */
+let idleScheduling: Promise<boolean> | undefined;
+function canScheduleIdle(): Promise<boolean> {
+  idleScheduling ??=
+    process.platform === 'linux'
+      ? new Promise((resolve) => {
+          // Missing (ENOENT) or refused (a sandbox without sched_setscheduler): an error.
+          execFile('chrt', ['--idle', '0', process.execPath, '--version'], (error) =>
+            resolve(error === null),
+          );
+        })
+      : Promise.resolve(false);
+  return idleScheduling;
+}
+
 /** What image-worker.mjs is sent, and answers. */
 interface Job {
   id: number;
@@ -120,20 +146,26 @@ interface Child {
 }
 
 /**
- * Compresses uploaded images in child processes (image-worker.mjs) at a lowered priority:
- * libvips is a core's worth of work for a second or more per photo, and at normal
- * priority on a small machine it takes that core from the event loop that carries every
- * socket. The queue bounds how many images run (one per child, `concurrency` children at
- * most, each with one libvips thread) and wait (429 beyond). A child that dies fails only
- * the image it held (503), and the next image starts a new one.
+ * Compresses uploaded images in child processes (image-worker.mjs) at a lowered priority
+ * (SCHED_IDLE where chrt can give it, and a nice value): libvips is a core's worth of work
+ * for a second or more per photo, and at normal priority on a small machine it takes that
+ * core from the event loop that carries every socket. The queue bounds how many images
+ * run (one per child, `concurrency` children at most, each with one libvips thread) and
+ * wait (429 beyond). A child that dies fails only the image it held (503), and the next
+ * image starts a new one.
  */
 export class ImageProcessor {
   private readonly queue: BoundedQueue;
   private readonly children: Child[] = [];
   private nextId = 0;
   private closed = false;
+  /** How children start, decided (and logged) with the first. */
+  private scheduling: Promise<boolean> | undefined;
 
-  constructor(readonly settings: ImageSettings = DEFAULT_IMAGE_SETTINGS) {
+  constructor(
+    readonly settings: ImageSettings = DEFAULT_IMAGE_SETTINGS,
+    private readonly logger?: Pick<Logger, 'info' | 'warn'>,
+  ) {
     this.queue = new BoundedQueue(settings.concurrency, settings.waitingMax);
   }
 
@@ -182,11 +214,13 @@ export class ImageProcessor {
     );
   }
 
-  private compress(path: string): Promise<ProcessedImage> {
+  private async compress(path: string): Promise<ProcessedImage> {
+    const lowered = (this.settings.niceness ?? IMAGE_PROCESS_NICENESS) > 0;
+    const idle = lowered && (await this.idleScheduling());
     // Waited in line while the API was closing: no new child for it.
-    if (this.closed) return Promise.reject(stopped());
+    if (this.closed) throw stopped();
     // The queue runs at most `concurrency` jobs, and each child holds one: one is free.
-    const child = this.children.find((c) => c.job === null) ?? this.spawn();
+    const child = this.children.find((c) => c.job === null) ?? this.spawn(idle);
     const { quality, thumbnailQuality, maxInputPixels } = this.settings;
     const timeoutMs = this.settings.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
     const job: Job = {
@@ -225,28 +259,42 @@ export class ImageProcessor {
     });
   }
 
-  private spawn(): Child {
+  /** Whether children start under SCHED_IDLE; the answer is logged with the first child. */
+  private idleScheduling(): Promise<boolean> {
+    this.scheduling ??= canScheduleIdle().then((idle) => {
+      if (idle) this.logger?.info('image processes run under SCHED_IDLE (chrt --idle) and nice');
+      else if (process.platform === 'linux')
+        this.logger?.warn(
+          'chrt (util-linux) is missing or refused: image processes run at a nice value only, and can delay messages during an upload burst',
+        );
+      return idle;
+    });
+    return this.scheduling;
+  }
+
+  private spawn(idle: boolean): Child {
     const relative = this.settings.niceness ?? IMAGE_PROCESS_NICENESS;
     const niceness = relative > 0 ? imageProcessNiceness(relative) : null;
     const { CHAT_IMAGE_NICENESS: _inherited, ...env } = process.env;
-    const child: Child = {
-      process: fork(fileURLToPath(new URL('./image-worker.mjs', import.meta.url)), [], {
-        env: niceness === null ? env : { ...env, CHAT_IMAGE_NICENESS: String(niceness) },
-        // Plain JavaScript: none of the parent's flags (loaders, an inspector port, a
-        // profiler) apply to it.
-        execArgv: [],
-        // Buffers cross as bytes, not as JSON arrays of numbers.
-        serialization: 'advanced',
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      }),
-      job: null,
-      ended: null,
+    const options: ForkOptions = {
+      env: niceness === null ? env : { ...env, CHAT_IMAGE_NICENESS: String(niceness) },
+      // Buffers cross as bytes, not as JSON arrays of numbers.
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     };
+    // Plain JavaScript: none of the parent's flags (loaders, an inspector port, a profiler)
+    // apply to it. chrt execs node in its own place, so the channel (an inherited fd
+    // named in the environment) reaches the worker as with fork.
+    const started = idle
+      ? spawn('chrt', ['--idle', '0', process.execPath, WORKER], options)
+      : fork(WORKER, [], { ...options, execArgv: [] });
+    const child: Child = { process: started, job: null, ended: null };
     const { pid } = child.process;
     if (pid !== undefined && niceness !== null) {
       try {
         // The child lowers its own threads on Linux; this covers the process elsewhere
-        // (and its main thread here) from the start.
+        // (and its main thread here) from the start. Set under SCHED_IDLE too, where it
+        // does not count: it is all there is without chrt, and outside Linux.
         setPriority(
           pid,
           process.platform === 'win32' ? constants.priority.PRIORITY_BELOW_NORMAL : niceness,

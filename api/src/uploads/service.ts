@@ -10,7 +10,12 @@ import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { ApiError } from '../http/errors';
 import type { AttachmentRecord, AttachmentStore, ConversationStore } from '../store/types';
-import { ImageProcessor, UnsupportedImage, type ProcessedImage } from './images';
+import {
+  DEFAULT_IMAGE_SETTINGS,
+  ImageProcessor,
+  UnsupportedImage,
+  type ProcessedImage,
+} from './images';
 import { receiveFile } from './multipart';
 import { parseRange } from './range';
 import { sniff } from './sniff';
@@ -26,7 +31,7 @@ export interface UploadServiceDeps {
   maxBytes: number;
   /** Where request bodies are spooled while they are checked; the OS temp folder by default. */
   tmpDir?: string;
-  logger?: Pick<Logger, 'warn'>;
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /** What a download answers: status, headers and, unless 416, the bytes. */
@@ -72,13 +77,13 @@ export class UploadService {
   private readonly clock: Clock;
   private readonly maxBytes: number;
   private readonly tmpDir: string;
-  private readonly logger: Pick<Logger, 'warn'> | undefined;
+  private readonly logger: Pick<Logger, 'info' | 'warn'> | undefined;
 
   constructor(deps: UploadServiceDeps) {
     this.attachments = deps.attachments;
     this.conversations = deps.conversations;
     this.blobs = deps.blobs;
-    this.images = deps.images ?? new ImageProcessor();
+    this.images = deps.images ?? new ImageProcessor(DEFAULT_IMAGE_SETTINGS, deps.logger);
     this.clock = deps.clock ?? systemClock;
     this.maxBytes = deps.maxBytes;
     this.tmpDir = deps.tmpDir ?? join(tmpdir(), 'chat-uploads');
