@@ -161,10 +161,13 @@ export class MessagesService {
     });
     // No await between the append resolving and taking a turn: appends resolve in seq
     // order, so every socket receives a conversation's messages in seq order.
-    const view =
-      stored.created && uploads.length > 0
+    // A new message holds only the uploads given to it here, so most need no lookup; a
+    // repeat may hold those of its first attempt.
+    const view = !stored.created
+      ? this.view(stored.message)
+      : uploads.length > 0
         ? this.attachTo(stored.message, senderId, uploads)
-        : this.view(stored.message);
+        : Promise.resolve(toMessage(stored.message));
     // A repeat (`created: false`) is told again as well: see above.
     const message = await this.inOrder(conversationId, view, (sent) => {
       this.tell(conversationId, members, sent, origin, stored.created);
