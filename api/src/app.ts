@@ -59,6 +59,7 @@ import type { ScaleOut } from './scale/index';
 import { searchRoutes } from './search/routes';
 import { SearchService } from './search/service';
 import type { Store } from './store/types';
+import { Blocks } from './users/blocks';
 import { usersRoutes } from './users/routes';
 import { UsersService } from './users/service';
 import { webClient } from './web/static';
@@ -202,7 +203,8 @@ export function createApp(deps: AppDeps): App {
     relayClear: scaleOut?.relayTypingClear,
     blockedBy: (userId) => store.users.listBlocked(userId),
   });
-  scaleOut?.attach({ io: realtime.io, sessionStatus, typing, membership });
+  const blocks = new Blocks(store.users);
+  scaleOut?.attach({ io: realtime.io, sessionStatus, typing, membership, blocks });
   const receipts = new ReceiptsService(store.receipts, membership, notifier);
   const conversations = new ConversationsService({
     store,
@@ -249,7 +251,7 @@ export function createApp(deps: AppDeps): App {
       }
     },
     // In a group a blocked person's messages still reach the blocker, but never as a push.
-    isBlocked: (recipientId, senderId) => store.users.isBlocked(recipientId, senderId),
+    isBlocked: (recipientId, senderId) => blocks.isBlocked(recipientId, senderId),
     logger,
     timings: deps.timings?.push,
     relaySubscribed: scaleOut?.relayPushSubscribed,
@@ -272,7 +274,10 @@ export function createApp(deps: AppDeps): App {
     }),
     notifier,
     typing,
-    users: store.users,
+    users: {
+      findByIds: (ids) => store.users.findByIds(ids),
+      isBlocked: (blockerId, blockedId) => blocks.isBlocked(blockerId, blockedId),
+    },
     conversations: store.conversations,
     attachments: store.attachments,
     uploads,
@@ -287,11 +292,15 @@ export function createApp(deps: AppDeps): App {
     relayMembership: scaleOut?.relayMembership,
     avatars,
   });
-  const users = new UsersService(store.users, presence, {
-    peerIds: (userId) => store.conversations.peerIds(userId),
-    notifier,
-    avatars,
-  });
+  const users = new UsersService(
+    store.users,
+    presence,
+    { peerIds: (userId) => store.conversations.peerIds(userId), notifier, avatars },
+    async (blockerId) => {
+      blocks.forget(blockerId);
+      await scaleOut?.relayBlocks(blockerId);
+    },
+  );
   realtime.use(presenceSocketFeature(presence));
   realtime.use(
     messagingSocketFeature({ messages, typing, receipts, limitTyping: config.rateLimits }),

@@ -62,6 +62,27 @@ describe('accounts across instances', () => {
     await benTyping.waitFor((t) => t.userId === ann.user.id && t.typing);
   });
 
+  test('a block made on one instance refuses the next message on the other at once', async () => {
+    const [ann, ben] = await Promise.all([registerUser(one), registerUser(one)]);
+    const direct = await openDirect(one, ben.accessToken, ann.user.id);
+    const send = (clientId: string) =>
+      one.http.post(`/api/conversations/${direct.id}/messages`, {
+        token: ben.accessToken,
+        body: { clientId, body: 'hello ann' },
+      });
+    // Instance one now remembers that ann blocks nobody.
+    expect((await send('before')).status).toBe(201);
+    const blocked = await two.http.request('PUT', `/api/users/${ben.user.id}/block`, {
+      token: ann.accessToken,
+    });
+    expect(blocked.status).toBe(204);
+    expect((await send('blocked')).status).toBe(403);
+    await two.http.request('DELETE', `/api/users/${ben.user.id}/block`, {
+      token: ann.accessToken,
+    });
+    expect((await send('after')).status).toBe(201);
+  });
+
   test('a password change on one instance cuts the other sessions on the other at once', async () => {
     const ann = await registerUser(one);
     const other = await login(two, ann.user.username, ann.password);

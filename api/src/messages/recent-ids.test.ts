@@ -10,10 +10,10 @@ describe('RecentIds', () => {
     ids.add('c');
     expect(ids.has('a')).toBe(false);
     expect(ids.has('b') && ids.has('c')).toBe(true);
-    // Adding again makes it the newest.
+    // Adding one it holds changes nothing: 'b' is still the oldest.
     ids.add('b');
     ids.add('d');
-    expect(ids.has('c')).toBe(false);
-    expect(ids.has('b') && ids.has('d')).toBe(true);
+    expect(ids.has('b')).toBe(false);
+    expect(ids.has('c') && ids.has('d')).toBe(true);
   });
 });

@@ -63,9 +63,16 @@ const noLimit: SendLimiter = { consume: () => Promise.resolve() };
 /** How many announced message ids a service remembers (a few hundred KiB at most). */
 const ANNOUNCED_REMEMBERED = 10_000;
 
-/** A set of the `capacity` most recently added ids. */
+/** A set of the `capacity` most recently added ids; adding one it holds changes nothing. */
 export class RecentIds {
   private readonly ids = new Set<string>();
+  /**
+   * The same ids as a ring, oldest at `next` once full. Asking the Set for its oldest
+   * entry instead cost ~5 µs per add at 10,000 ids: V8 walks over every deleted slot at
+   * the front of the table, and evicting one id per add keeps thousands of them there.
+   */
+  private readonly order: string[] = [];
+  private next = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -74,12 +81,12 @@ export class RecentIds {
   }
 
   add(id: string): void {
-    this.ids.delete(id);
+    if (this.ids.has(id)) return;
+    const oldest = this.order[this.next];
+    if (oldest !== undefined) this.ids.delete(oldest);
+    this.order[this.next] = id;
+    this.next = (this.next + 1) % this.capacity;
     this.ids.add(id);
-    if (this.ids.size > this.capacity) {
-      const oldest = this.ids.values().next();
-      if (!oldest.done) this.ids.delete(oldest.value);
-    }
   }
 }
 
@@ -154,10 +161,13 @@ export class MessagesService {
     });
     // No await between the append resolving and taking a turn: appends resolve in seq
     // order, so every socket receives a conversation's messages in seq order.
-    const view =
-      stored.created && uploads.length > 0
+    // A new message holds only the uploads given to it here, so most need no lookup; a
+    // repeat may hold those of its first attempt.
+    const view = !stored.created
+      ? this.view(stored.message)
+      : uploads.length > 0
         ? this.attachTo(stored.message, senderId, uploads)
-        : this.view(stored.message);
+        : Promise.resolve(toMessage(stored.message));
     // A repeat (`created: false`) is told again as well: see above.
     const message = await this.inOrder(conversationId, view, (sent) => {
       this.tell(conversationId, members, sent, origin, stored.created);

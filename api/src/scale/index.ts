@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SessionStatus } from '../auth/session-status';
 import type { Membership } from '../conversations/membership';
+import type { Blocks } from '../users/blocks';
 import type { TypingService } from '../messages/typing';
 import type { ChatServer } from '../realtime/types';
 import { RedisPresenceTracker } from './presence-tracker';
@@ -32,9 +33,14 @@ export interface ScaleOut {
   readonly relayTypingClear: (conversationId: string, userId: string) => void;
   /**
    * For GroupsService: tells the other instances a conversation's members changed and
-   * resolves once each has forgotten its copy (or after MEMBERSHIP_RELAY_TIMEOUT_MS).
+   * resolves once each has forgotten its copy (or after RELAY_TIMEOUT_MS).
    */
   readonly relayMembership: (conversationId: string) => Promise<void>;
+  /**
+   * For UsersService: tells the other instances whom `blockerId` blocks changed and
+   * resolves once each has forgotten its copy (or after the same timeout).
+   */
+  readonly relayBlocks: (blockerId: string) => Promise<void>;
   /** For PushService: tells the other instances that a user subscribed to pushes. */
   readonly relayPushSubscribed: (userId: string) => void;
   /** Calls `listener` when another instance relays a push subscription. */
@@ -45,6 +51,7 @@ export interface ScaleOut {
     sessionStatus: SessionStatus;
     typing: TypingService;
     membership?: Membership;
+    blocks?: Blocks;
   }): void;
   /** Error events so far per Redis connection (command, subscriber, adapter pub/sub), for metrics. */
   redisErrors(): Readonly<Record<string, number>>;
@@ -58,13 +65,14 @@ export interface ScaleOut {
 
 const TYPING_CLEAR = 'typing:clear';
 const MEMBERSHIP_CHANGED = 'membership:changed';
+const BLOCKS_CHANGED = 'blocks:changed';
 const PUSH_SUBSCRIBED = 'push:subscribed';
 /**
- * How long a membership change waits for the other instances to drop their copy. A live
+ * How long a membership or block change waits for the other instances to drop their copy. A live
  * instance answers within milliseconds; one that crashed would otherwise hold every
  * change until the adapter notices it is gone.
  */
-const MEMBERSHIP_RELAY_TIMEOUT_MS = 2_000;
+const RELAY_TIMEOUT_MS = 2_000;
 
 /** Connects to Redis and registers this instance. Rejects if Redis cannot be reached at start. */
 export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut> {
@@ -104,7 +112,7 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
     logger: log,
   });
   const revokedChannel = `${prefix}revoked`;
-  let attached: { io: ChatServer; sessionStatus: SessionStatus } | undefined;
+  let attached: { io: ChatServer; sessionStatus: SessionStatus; blocks?: Blocks } | undefined;
   const pushSubscribedListeners: ((userId: string) => void)[] = [];
 
   subscriber.on('message', (channel: string, message: string) => {
@@ -131,11 +139,30 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
     if (!attached) return;
     const { io, sessionStatus } = attached;
     sessionStatus.forgetAll();
+    attached.blocks?.forgetAll();
     for (const socket of await io.local.fetchSockets()) {
       if (!(await sessionStatus.isLive(socket.data.sessionId))) socket.disconnect(true);
     }
   };
   await presenceTracker.start();
+
+  /** Tells every other instance to forget its copy of `id`; resolves once all confirmed. */
+  const relayAwaited = async (event: string, id: string, what: string): Promise<void> => {
+    if (!attached) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        attached.io.serverSideEmitWithAck(event, id),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out')), RELAY_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (err) {
+      log.warn({ err, id }, `an instance did not confirm ${what}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   return {
     instanceId,
@@ -144,22 +171,9 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
     relayTypingClear: (conversationId, userId) => {
       attached?.io.serverSideEmit(TYPING_CLEAR, conversationId, userId);
     },
-    relayMembership: async (conversationId) => {
-      if (!attached) return;
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          attached.io.serverSideEmitWithAck(MEMBERSHIP_CHANGED, conversationId),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error('timed out')), MEMBERSHIP_RELAY_TIMEOUT_MS);
-          }),
-        ]);
-      } catch (err) {
-        log.warn({ err, conversationId }, 'an instance did not confirm a membership change');
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    relayMembership: (conversationId) =>
+      relayAwaited(MEMBERSHIP_CHANGED, conversationId, 'a membership change'),
+    relayBlocks: (blockerId) => relayAwaited(BLOCKS_CHANGED, blockerId, 'a block'),
     // Fire and forget: a relay lost in a Redis outage is bounded by PushService's TTL.
     relayPushSubscribed: (userId) => {
       attached?.io.serverSideEmit(PUSH_SUBSCRIBED, userId);
@@ -167,8 +181,8 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
     onPushSubscribed: (listener) => {
       pushSubscribedListeners.push(listener);
     },
-    attach({ io, sessionStatus, typing, membership }) {
-      attached = { io, sessionStatus };
+    attach({ io, sessionStatus, typing, membership, blocks }) {
+      attached = blocks ? { io, sessionStatus, blocks } : { io, sessionStatus };
       io.adapter(
         createShardedAdapter(adapterPub, adapterSub, {
           channelPrefix: `${prefix}socket.io`,
@@ -186,6 +200,10 @@ export async function startScaleOut(options: ScaleOutOptions): Promise<ScaleOut>
       });
       io.on(MEMBERSHIP_CHANGED, (conversationId: unknown, ack: unknown) => {
         if (typeof conversationId === 'string') membership?.forget(conversationId);
+        if (typeof ack === 'function') (ack as (ok: boolean) => void)(true);
+      });
+      io.on(BLOCKS_CHANGED, (blockerId: unknown, ack: unknown) => {
+        if (typeof blockerId === 'string') blocks?.forget(blockerId);
         if (typeof ack === 'function') (ack as (ok: boolean) => void)(true);
       });
       sessionStatus.onRevoked((sessionId, origin) => {

@@ -15,6 +15,8 @@ export class UsersService {
       notifier: Notifier;
       avatars?: Pick<Avatars, 'claim' | 'release'>;
     },
+    /** Told after a block changed, before it is answered: caches of it must drop it. */
+    private readonly blocksChanged?: (blockerId: string) => Promise<void>,
   ) {}
 
   async me(userId: string): Promise<User> {
@@ -63,12 +65,14 @@ export class UsersService {
     const target = await this.users.findById(targetId);
     if (!target) throw new ApiError('not_found', 'No such user.');
     await this.users.setBlocked(callerId, target.id, true, new Date());
+    await this.blocksChanged?.(callerId);
   }
 
   async unblock(callerId: string, targetId: string): Promise<void> {
     const target = await this.users.findById(targetId);
     if (!target) throw new ApiError('not_found', 'No such user.');
     await this.users.setBlocked(callerId, target.id, false, new Date());
+    await this.blocksChanged?.(callerId);
   }
 
   /** The people the caller blocks, the most recently blocked first. */
