@@ -13,6 +13,7 @@ import type {
 import type { SqliteContext } from './context';
 import { MESSAGE_COLUMNS, MESSAGE_FIELDS, toMessage } from './rows';
 import type { MessageRow } from './rows';
+import type { SearchIndex } from './search-index';
 
 type AppendResult = { message: MessageRecord; created: boolean };
 
@@ -24,7 +25,10 @@ type AppendResult = { message: MessageRecord; created: boolean };
  * once both count, and makes an edit or a reaction racing a deletion land wholly before
  * it (and be erased by it) or find the tombstone.
  */
-export function createMessageStore(context: SqliteContext): MessageStore {
+export function createMessageStore(
+  context: SqliteContext,
+  searchIndex: Pick<SearchIndex, 'catchUp'>,
+): MessageStore {
   const { db, run, group } = context;
   const byClientId = db.prepare<[string, string, string], MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages
@@ -297,7 +301,11 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     remove: (conversationId, seq) => group.write(() => removeOne(conversationId, seq)),
     react: (conversationId, seq, reaction) =>
       group.write(() => reactOne(conversationId, seq, reaction)),
-    search: (query) => run(() => search(query)),
+    // Messages are indexed after their commit (search-index.ts): what is not yet, is first.
+    search: async (query) => {
+      await searchIndex.catchUp();
+      return run(() => search(query));
+    },
   };
 }
 

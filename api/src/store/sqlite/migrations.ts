@@ -389,6 +389,52 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 12,
+    name: 'new messages indexed for search after their commit, not inside it',
+    // The insert trigger indexed every message inside its send's transaction, on the event
+    // loop: about a third of an append's CPU (docs/BENCHMARKS.md). Now new messages are the
+    // index's tail, [indexed_to, the newest key], indexed a batch at a time by a worker
+    // thread (search-index.ts), and a search first indexes whatever tail is left, so it never
+    // misses a message whose send was acknowledged before it started.
+    //
+    // search_backfill now holds both ends of what is indexed: every message with
+    // indexed_from <= key < indexed_to is in the index; below is the backfill's (migration
+    // 7), above is the tail. Edits and deletions keep the index exact for the rows between
+    // the marks; a row outside them is indexed later with whatever its body is then.
+    //
+    // Deleting the newest rows (an operator's clean-up; the API only writes tombstones) lets
+    // SQLite give their keys to the next messages: the delete trigger lowers indexed_to to
+    // the next key still to come, so those messages are not taken for indexed ones.
+    sql: `
+      DROP TRIGGER messages_fts_insert;
+      DROP TRIGGER messages_fts_delete;
+      DROP TRIGGER messages_fts_update;
+
+      ALTER TABLE search_backfill ADD COLUMN indexed_to INTEGER NOT NULL DEFAULT 0;
+      UPDATE search_backfill
+        SET indexed_to = max(indexed_from, coalesce((SELECT max(key) FROM messages), 0) + 1);
+
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN (SELECT old.key >= indexed_from AND old.key < indexed_to FROM search_backfill) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
+          VALUES ('delete', old.key, old.body, lower(hex(old.conversation_id)));
+      END;
+      CREATE TRIGGER messages_search_tail_delete AFTER DELETE ON messages BEGIN
+        UPDATE search_backfill
+          SET indexed_to = max(indexed_from, coalesce((SELECT max(key) FROM messages), 0) + 1)
+          WHERE indexed_to > coalesce((SELECT max(key) FROM messages), 0) + 1;
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF body, conversation_id ON messages
+        WHEN (old.body IS NOT new.body OR old.conversation_id IS NOT new.conversation_id)
+          AND (SELECT old.key >= indexed_from AND old.key < indexed_to FROM search_backfill) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
+          VALUES ('delete', old.key, old.body, lower(hex(old.conversation_id)));
+        INSERT INTO messages_fts (rowid, body, conversation)
+          VALUES (new.key, new.body, lower(hex(new.conversation_id)));
+      END;
+    `,
+  },
 ];
 
 /**
