@@ -9,7 +9,7 @@ import type { SqliteStore } from './sqlite';
 import { timeOrderedId } from './sqlite/messages';
 import { MIGRATIONS, migrate } from './sqlite/migrations';
 import { MESSAGE_COLUMNS } from './sqlite/rows';
-import { tailIndexer } from './sqlite/search-index';
+import { newMessagesIndexer } from './sqlite/search-index';
 import { searchTerms } from './search-terms';
 
 /**
@@ -93,18 +93,18 @@ function seedMessages(db: Database.Database, ids: Ids, from: number, count: numb
   }
 }
 
-/** Whether the file is at migration 12 or later: new messages indexed after their commit. */
-const indexesAfterCommit = (db: Database.Database) =>
+/** Whether the file is at migration 12 or later: new messages indexed by the store, not a trigger. */
+const indexedByTheStore = (db: Database.Database) =>
   db
     .prepare("SELECT 1 FROM pragma_table_info('search_backfill') WHERE name = 'indexed_to'")
     .get() !== undefined;
 
 /**
- * What the store's indexer does after messages are committed (migration 12): indexes them.
- * Before migration 12 a trigger did it as they were written.
+ * What the store does in a group commit after its messages (migration 12): indexes them.
+ * Before migration 12 a trigger did it as each was written.
  */
 function indexNewMessages(db: Database.Database): void {
-  if (indexesAfterCommit(db)) db.transaction(() => tailIndexer(db)(Number.MAX_SAFE_INTEGER))();
+  if (indexedByTheStore(db)) db.transaction(newMessagesIndexer(db))();
 }
 
 /** Bodies the index finds for a word, through the same join the store's search makes. */
@@ -166,7 +166,7 @@ function copyRowByRow(steps: typeof MIGRATIONS, to: string): void {
       db.exec(
         'UPDATE main.search_backfill SET indexed_from = (SELECT indexed_from FROM source.search_backfill)',
       );
-      if (indexesAfterCommit(db)) {
+      if (indexedByTheStore(db)) {
         db.exec(
           'UPDATE main.search_backfill SET indexed_to = (SELECT indexed_to FROM source.search_backfill)',
         );

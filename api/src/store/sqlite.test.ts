@@ -477,9 +477,6 @@ describe('sqlite store', () => {
           }),
         ),
       );
-      // And indexed for search (a search first indexes what the indexer's thread has not
-      // reached), so the file sees no more writes until the test's own.
-      await store.messages.search({ userId: alice.id, terms: ['message'], limit: 1 });
       return conversation;
     }
 

@@ -1,7 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { StoreUnavailable } from '../types';
 import { isUnavailable, toStoreError } from './errors';
-import { createWriteTurn, type WriteTurn } from './write-turn';
 
 /** At most this many writes share one transaction; a longer queue takes several. */
 const MAX_GROUP = 1000;
@@ -24,13 +23,11 @@ export interface GroupCommit {
   flush(): void;
   /** Transactions committed so far (fewer than writes means grouping happened). */
   readonly committed: number;
-  /** Taken around every group's transaction: see write-turn.ts. */
-  readonly turn: WriteTurn;
   /**
-   * Runs inside every group's transaction after its writes; a throw fails the group. The
-   * search index uses it to index new messages in their own commit when no thread does.
+   * Runs `work` inside every group's transaction after its writes (outside their
+   * savepoints), so it sees all of them at once; a throw fails the whole group.
    */
-  inTransaction: (() => void) | null;
+  beforeCommit(work: () => void): void;
 }
 
 /**
@@ -47,6 +44,7 @@ export interface GroupCommit {
 export function createGroupCommit(db: Database, isClosed: () => boolean): GroupCommit {
   // Nested inside the group's transaction, better-sqlite3 runs this as a SAVEPOINT.
   const inSavepoint = db.transaction((work: () => unknown) => work());
+  const beforeCommit: (() => void)[] = [];
   const commitGroup = db.transaction((group: readonly PendingWrite[]): Outcome[] => {
     const outcomes = group.map((pending): Outcome => {
       try {
@@ -57,54 +55,17 @@ export function createGroupCommit(db: Database, isClosed: () => boolean): GroupC
         return { ok: false, error };
       }
     });
-    self.inTransaction?.();
+    for (const work of beforeCommit) work();
     return outcomes;
   });
 
   let queue: PendingWrite[] = [];
   let scheduled: NodeJS.Immediate | null = null;
   let committed = 0;
-  const turn = createWriteTurn();
-  /** Waiting for the indexer to give the turn back; its end schedules the flush. */
-  let waiting = false;
-
-  /** Commits what is queued once the turn is free, without blocking the event loop. */
-  function flushWhenFree(): void {
-    scheduled = null;
-    if (queue.length === 0) return;
-    // Taken by the search indexer for one short batch: the loop serves sockets meanwhile (no
-    // spinning), and writes queued meanwhile join the group.
-    if (!turn.tryTake()) {
-      waiting = true;
-      void turn.freed().then(() => {
-        waiting = false;
-        scheduled ??= setImmediate(flushWhenFree);
-      });
-      return;
-    }
-    commitQueued();
-  }
 
   function flush(): void {
     if (scheduled) clearImmediate(scheduled);
     scheduled = null;
-    if (queue.length === 0) return;
-    turn.take();
-    commitQueued();
-  }
-
-  /** Holding the turn: commits the queue, then gives the turn back. */
-  function commitQueued(): void {
-    const before = committed;
-    try {
-      commitHeld();
-    } finally {
-      turn.give();
-    }
-    if (committed > before) turn.committed();
-  }
-
-  function commitHeld(): void {
     while (queue.length > 0) {
       const group = queue.slice(0, MAX_GROUP);
       queue = queue.slice(MAX_GROUP);
@@ -130,20 +91,20 @@ export function createGroupCommit(db: Database, isClosed: () => boolean): GroupC
     }
   }
 
-  const self: GroupCommit = {
+  return {
     write<T>(work: () => T): Promise<T> {
       if (isClosed()) return Promise.reject(new StoreUnavailable('the store is closed'));
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-        if (!waiting) scheduled ??= setImmediate(flushWhenFree);
+        scheduled ??= setImmediate(flush);
       });
     },
     flush,
     get committed() {
       return committed;
     },
-    turn,
-    inTransaction: null,
+    beforeCommit(work) {
+      beforeCommit.push(work);
+    },
   };
-  return self;
 }

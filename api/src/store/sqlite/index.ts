@@ -12,7 +12,6 @@ import { migrate } from './migrations';
 import { createPushStore } from './push';
 import { createReceiptStore } from './receipts';
 import { startSearchBackfill } from './search-backfill';
-import { startSearchIndex, type SearchIndex, type SearchIndexStats } from './search-index';
 import { createSessionStore } from './sessions';
 import { createUserStore } from './users';
 
@@ -43,8 +42,6 @@ export interface SqliteStore extends Store {
    * that pass fails; the store works on either way.
    */
   readonly searchIndexed: Promise<void>;
-  /** The search indexer's counters (search-index.ts). */
-  readonly searchIndex: SearchIndexStats;
 }
 
 /**
@@ -70,17 +67,14 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
   let closed = false;
   const context = createContext(db, () => closed);
+  const messages = createMessageStore(context);
   let checkpointer: Checkpointer | null = null;
-  let searchIndex: SearchIndex;
   try {
     checkpointer = startCheckpointer(db, { busyTimeoutMs });
-    searchIndex = startSearchIndex(context, { busyTimeoutMs });
   } catch (error) {
-    void checkpointer?.stop();
     db.close();
     throw toStoreError(error);
   }
-  const messages = createMessageStore(context, searchIndex);
 
   // A read-only store cannot write the index; whoever opens the file for writing will.
   const searchIndexed = options.readonly ? Promise.resolve() : startSearchBackfill(context).done;
@@ -104,7 +98,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     get checkpoints() {
       return checkpointer?.stats ?? null;
     },
-    searchIndex: searchIndex.stats,
     // Reads a page of the file (not only a constant), so an unreadable file or a broken
     // disk shows; WAL readers are not held up by a writer, so a long write does not.
     ping: () =>
@@ -117,10 +110,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       // connection goes away; nothing is left waiting forever.
       context.group.flush();
       closed = true;
-      // The threads' connections go first, so that this one is the last and its close
-      // copies the whole WAL into the database file and removes it. A tail the indexer has
-      // not reached stays for the next start's (or a search's) turn.
-      await searchIndex.stop();
+      // The checkpointer's connection goes first, so that this one is the last and its
+      // close copies the whole WAL into the database file and removes it.
       await checkpointer?.stop();
       try {
         if (!db.readonly) db.pragma('optimize');

@@ -13,7 +13,7 @@ import type {
 import type { SqliteContext } from './context';
 import { MESSAGE_COLUMNS, MESSAGE_FIELDS, toMessage } from './rows';
 import type { MessageRow } from './rows';
-import type { SearchIndex } from './search-index';
+import { newMessagesIndexer } from './search-index';
 
 type AppendResult = { message: MessageRecord; created: boolean };
 
@@ -25,10 +25,7 @@ type AppendResult = { message: MessageRecord; created: boolean };
  * once both count, and makes an edit or a reaction racing a deletion land wholly before
  * it (and be erased by it) or find the tombstone.
  */
-export function createMessageStore(
-  context: SqliteContext,
-  searchIndex: Pick<SearchIndex, 'catchUp'>,
-): MessageStore {
+export function createMessageStore(context: SqliteContext): MessageStore {
   const { db, run, group } = context;
   const byClientId = db.prepare<[string, string, string], MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages
@@ -140,6 +137,16 @@ export function createMessageStore(
     return (query.beforeId === undefined ? searchFirst : searchAfter).all(params).map(toMessage);
   });
 
+  // A group's new messages are indexed for search together, in its transaction, so a search
+  // finds every message whose send was acknowledged (search-index.ts).
+  const indexNewMessages = newMessagesIndexer(db);
+  let appended = false;
+  group.beforeCommit(() => {
+    if (!appended) return;
+    appended = false;
+    indexNewMessages();
+  });
+
   const takeRev = (conversationId: string): number => {
     const bumped = nextRev.get(conversationId);
     if (!bumped) throw new Error(`conversation ${conversationId} does not exist`);
@@ -184,6 +191,7 @@ export function createMessageStore(
       mentions: JSON.stringify(system ? [] : [...new Set(input.mentions ?? [])]),
     };
     insert.run(row);
+    appended = true;
     return { message: toMessage(row), created: true };
   };
 
@@ -301,11 +309,7 @@ export function createMessageStore(
     remove: (conversationId, seq) => group.write(() => removeOne(conversationId, seq)),
     react: (conversationId, seq, reaction) =>
       group.write(() => reactOne(conversationId, seq, reaction)),
-    // Messages are indexed after their commit (search-index.ts): what is not yet, is first.
-    search: async (query) => {
-      await searchIndex.catchUp();
-      return run(() => search(query));
-    },
+    search: (query) => run(() => search(query)),
   };
 }
 

@@ -391,21 +391,23 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 12,
-    name: 'new messages indexed for search after their commit, not inside it',
-    // The insert trigger indexed every message inside its send's transaction, on the event
-    // loop: about a third of an append's CPU (docs/BENCHMARKS.md). Now new messages are the
-    // index's tail, [indexed_to, the newest key], indexed a batch at a time by a worker
-    // thread (search-index.ts), and a search first indexes whatever tail is left, so it never
-    // misses a message whose send was acknowledged before it started.
+    name: 'new messages indexed for search once per group commit, not by a trigger per row',
+    // The insert trigger indexed each message inside its own savepoint, and FTS5 writes
+    // its pending terms out as a new index segment at every savepoint: a segment (and its
+    // merging) per message, about a third of an append's CPU on the event loop
+    // (docs/BENCHMARKS.md). Now the message store indexes a group commit's new messages
+    // with one statement at its end, in the same transaction (search-index.ts), so a search
+    // still finds every message whose send was acknowledged.
     //
     // search_backfill now holds both ends of what is indexed: every message with
     // indexed_from <= key < indexed_to is in the index; below is the backfill's (migration
-    // 7), above is the tail. Edits and deletions keep the index exact for the rows between
-    // the marks; a row outside them is indexed later with whatever its body is then.
+    // 7), from indexed_to up are the messages of a group commit not yet indexed (none
+    // between transactions). Edits and deletions keep the index exact for the rows between
+    // the marks; a row outside them is indexed later, with its body as it is then.
     //
     // Deleting the newest rows (an operator's clean-up; the API only writes tombstones) lets
     // SQLite give their keys to the next messages: the delete trigger lowers indexed_to to
-    // the next key still to come, so those messages are not taken for indexed ones.
+    // the next key to come, so those messages are not taken for indexed ones.
     sql: `
       DROP TRIGGER messages_fts_insert;
       DROP TRIGGER messages_fts_delete;
@@ -415,12 +417,12 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE search_backfill
         SET indexed_to = max(indexed_from, coalesce((SELECT max(key) FROM messages), 0) + 1);
 
-      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
-        WHEN (SELECT old.key >= indexed_from AND old.key < indexed_to FROM search_backfill) BEGIN
+      -- One trigger, in this order: the row leaves the index if it is in it, then the mark
+      -- comes down (two triggers would run in an order SQLite does not promise).
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
         INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
-          VALUES ('delete', old.key, old.body, lower(hex(old.conversation_id)));
-      END;
-      CREATE TRIGGER messages_search_tail_delete AFTER DELETE ON messages BEGIN
+          SELECT 'delete', old.key, old.body, lower(hex(old.conversation_id))
+          FROM search_backfill WHERE old.key >= indexed_from AND old.key < indexed_to;
         UPDATE search_backfill
           SET indexed_to = max(indexed_from, coalesce((SELECT max(key) FROM messages), 0) + 1)
           WHERE indexed_to > coalesce((SELECT max(key) FROM messages), 0) + 1;
