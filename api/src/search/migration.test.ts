@@ -253,6 +253,19 @@ describe('migration 12: new messages indexed once per group commit', () => {
         expect(await search('rye')).toEqual(['rye loaf']);
         expect(await search('address')).toEqual(['new bistro address']);
         expect(await search('cafe')).toEqual([]);
+        // Changed in the very group commit that stores it, before the group indexes it.
+        const seq = (sent.at(-1)?.message.seq ?? 0) + 1;
+        await Promise.all([
+          store.messages.append({
+            conversationId: ids.conversation,
+            senderId: ids.alice,
+            clientId: 'changed-at-once',
+            body: 'early draft',
+          }),
+          store.messages.edit(ids.conversation, seq, { body: 'final copy', mentions: [] }),
+        ]);
+        expect(await search('early')).toEqual([]);
+        expect(await search('final')).toEqual(['final copy']);
         store.database.exec(
           "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
         );

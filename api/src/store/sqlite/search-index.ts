@@ -14,15 +14,15 @@ export const INDEX_MESSAGES_SQL = `
 /**
  * Indexes the messages written since the index last caught up (migration 12: the keys from
  * search_backfill.indexed_to up), in the caller's transaction, and moves the mark past them.
- * Returns how many.
  *
  * The message store runs it once per group commit, after the group's appends, instead of
  * the insert trigger it replaces: the trigger indexed each message inside its own
  * savepoint, and FTS5 writes its pending terms out as a new index segment at every
- * savepoint, so every message cost a segment of its own (and the merging of them); now a
- * group of messages makes one (docs/BENCHMARKS.md, "Search").
+ * savepoint (100 messages in one transaction, a savepoint each: 100 segments), so every
+ * message cost a segment of its own and the merging of it; now a group of messages makes
+ * one (docs/BENCHMARKS.md, "Search").
  */
-export function newMessagesIndexer(db: Database): () => number {
+export function newMessagesIndexer(db: Database): () => void {
   const tail = db.prepare<[], { start: number; next: number }>(
     `SELECT indexed_to AS start, coalesce((SELECT max(key) FROM messages), 0) + 1 AS next
      FROM search_backfill WHERE id = 1`,
@@ -31,9 +31,8 @@ export function newMessagesIndexer(db: Database): () => number {
   const move = db.prepare<[number]>('UPDATE search_backfill SET indexed_to = ? WHERE id = 1');
   return () => {
     const bounds = tail.get();
-    if (!bounds || bounds.next <= bounds.start) return 0;
+    if (!bounds || bounds.next <= bounds.start) return;
     fill.run(bounds.start, bounds.next);
     move.run(bounds.next);
-    return bounds.next - bounds.start;
   };
 }
