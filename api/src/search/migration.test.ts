@@ -157,3 +157,158 @@ describe('migration 7: the search index', () => {
     });
   }
 });
+
+describe('migration 12: new messages indexed once per group commit', () => {
+  /** What the index finds for a word, by seq: the same join the store's search makes. */
+  const indexFinds = (db: Database.Database, word: string) =>
+    db
+      .prepare<[string], { seq: number }>(
+        `SELECT m.seq FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+         WHERE messages_fts MATCH ? ORDER BY f.rowid DESC`,
+      )
+      .all(`body : "${word}"*`)
+      .map((row) => row.seq);
+  const WORDS = ['cafe', 'address', 'decision', 'verdict', 'yes', 'no', 'fresh', 'bistro'];
+
+  /** A version 11 file with messages, one edited and one deleted through the old triggers. */
+  async function release11(): Promise<{ path: string; ids: Ids; before: number[][] }> {
+    const { path, ids } = await oldDatabase(MIGRATIONS.filter((m) => m.version <= 11));
+    const db = new Database(path);
+    try {
+      db.prepare(
+        "UPDATE messages SET body = 'the verdict was no', rev = 4 WHERE conversation_id = ? AND seq = 2",
+      ).run(ids.conversation);
+      db.prepare('UPDATE conversations SET rev = 4 WHERE id = ?').run(ids.conversation);
+      return { path, ids, before: WORDS.map((word) => indexFinds(db, word)) };
+    } finally {
+      db.close();
+    }
+  }
+
+  it('finds the same messages after the upgrade as before it', async () => {
+    const { path, ids, before } = await release11();
+    expect(before).toEqual([[1], [1], [], [2], [], [2], [], []]);
+    const store = openSqliteStore(path);
+    try {
+      expect(WORDS.map((word) => indexFinds(store.database, word))).toEqual(before);
+      const search = async (text: string) =>
+        (await store.messages.search({ userId: ids.bob, terms: terms(text), limit: 10 })).map(
+          (m) => m.seq,
+        );
+      expect(await search('cafe')).toEqual([1]);
+      expect(await search('verdict')).toEqual([2]);
+      expect(await search('decision')).toEqual([]);
+      store.database.exec(
+        "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  for (const start of ['fresh', 'upgraded'] as const) {
+    it(`keeps the index exact through sends, edits and deletions (${start})`, async () => {
+      let ids: Ids;
+      let path: string;
+      if (start === 'upgraded') {
+        ({ path, ids } = await release11());
+      } else {
+        const dir = await mkdtemp(join(tmpdir(), 'chat-search-migration-'));
+        dirs.push(dir);
+        path = join(dir, 'chat.db');
+        const db = new Database(path);
+        migrate(db);
+        ids = seed(db);
+        db.close();
+      }
+      const store = openSqliteStore(path);
+      try {
+        const search = async (text: string) =>
+          (await store.messages.search({ userId: ids.alice, terms: terms(text), limit: 10 })).map(
+            (m) => m.body,
+          );
+        // Each searched for as soon as its send is acknowledged, several in one group commit.
+        const sent = await Promise.all(
+          ['fresh bread', 'fresh fish', 'stale bread'].map((body, i) =>
+            store.messages.append({
+              conversationId: ids.conversation,
+              senderId: ids.alice,
+              clientId: `after-${i}`,
+              body,
+            }),
+          ),
+        );
+        expect(await search('fresh')).toEqual(['fresh fish', 'fresh bread']);
+        await store.messages.edit(ids.conversation, sent[0]?.message.seq ?? 0, {
+          body: 'rye loaf',
+          mentions: [],
+        });
+        await store.messages.remove(ids.conversation, sent[1]?.message.seq ?? 0);
+        await store.messages.edit(ids.conversation, 1, {
+          body: 'new bistro address',
+          mentions: [],
+        });
+        expect(await search('fresh')).toEqual([]);
+        expect(await search('bread')).toEqual(['stale bread']);
+        expect(await search('rye')).toEqual(['rye loaf']);
+        expect(await search('address')).toEqual(['new bistro address']);
+        expect(await search('cafe')).toEqual([]);
+        // Changed in the very group commit that stores it, before the group indexes it.
+        const seq = (sent.at(-1)?.message.seq ?? 0) + 1;
+        await Promise.all([
+          store.messages.append({
+            conversationId: ids.conversation,
+            senderId: ids.alice,
+            clientId: 'changed-at-once',
+            body: 'early draft',
+          }),
+          store.messages.edit(ids.conversation, seq, { body: 'final copy', mentions: [] }),
+        ]);
+        expect(await search('early')).toEqual([]);
+        expect(await search('final')).toEqual(['final copy']);
+        store.database.exec(
+          "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+        );
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  it('indexes the messages that reuse the keys of deleted newest rows', async () => {
+    const { path, ids } = await release11();
+    let store = openSqliteStore(path);
+    await store.messages.append({
+      conversationId: ids.conversation,
+      senderId: ids.alice,
+      clientId: 'doomed',
+      body: 'doomed words',
+    });
+    await store.close();
+    // An operator's clean-up: the newest rows go, so SQLite gives their keys out again.
+    const db = new Database(path);
+    db.exec('DELETE FROM messages WHERE seq >= 3');
+    db.prepare('UPDATE conversations SET last_seq = 2 WHERE id = ?').run(ids.conversation);
+    db.close();
+    store = openSqliteStore(path);
+    try {
+      const { message } = await store.messages.append({
+        conversationId: ids.conversation,
+        senderId: ids.alice,
+        clientId: 'reborn',
+        body: 'reborn words',
+      });
+      const found = await store.messages.search({
+        userId: ids.alice,
+        terms: terms('words'),
+        limit: 10,
+      });
+      expect(found.map((m) => m.id)).toEqual([message.id]);
+      store.database.exec(
+        "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});

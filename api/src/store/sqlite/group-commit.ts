@@ -23,6 +23,11 @@ export interface GroupCommit {
   flush(): void;
   /** Transactions committed so far (fewer than writes means grouping happened). */
   readonly committed: number;
+  /**
+   * Runs `work` inside every group's transaction after its writes (outside their
+   * savepoints), so it sees all of them at once; a throw fails the whole group.
+   */
+  beforeCommit(work: () => void): void;
 }
 
 /**
@@ -39,8 +44,9 @@ export interface GroupCommit {
 export function createGroupCommit(db: Database, isClosed: () => boolean): GroupCommit {
   // Nested inside the group's transaction, better-sqlite3 runs this as a SAVEPOINT.
   const inSavepoint = db.transaction((work: () => unknown) => work());
-  const commitGroup = db.transaction((group: readonly PendingWrite[]): Outcome[] =>
-    group.map((pending): Outcome => {
+  const beforeCommit: (() => void)[] = [];
+  const commitGroup = db.transaction((group: readonly PendingWrite[]): Outcome[] => {
+    const outcomes = group.map((pending): Outcome => {
       try {
         return { ok: true, value: inSavepoint(pending.work) };
       } catch (error) {
@@ -48,8 +54,10 @@ export function createGroupCommit(db: Database, isClosed: () => boolean): GroupC
         if (isUnavailable(error)) throw error;
         return { ok: false, error };
       }
-    }),
-  );
+    });
+    for (const work of beforeCommit) work();
+    return outcomes;
+  });
 
   let queue: PendingWrite[] = [];
   let scheduled: NodeJS.Immediate | null = null;
@@ -94,6 +102,9 @@ export function createGroupCommit(db: Database, isClosed: () => boolean): GroupC
     flush,
     get committed() {
       return committed;
+    },
+    beforeCommit(work) {
+      beforeCommit.push(work);
     },
   };
 }

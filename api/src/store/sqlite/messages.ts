@@ -13,6 +13,7 @@ import type {
 import type { SqliteContext } from './context';
 import { MESSAGE_COLUMNS, MESSAGE_FIELDS, toMessage } from './rows';
 import type { MessageRow } from './rows';
+import { newMessagesIndexer } from './search-index';
 
 type AppendResult = { message: MessageRecord; created: boolean };
 
@@ -136,6 +137,16 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     return (query.beforeId === undefined ? searchFirst : searchAfter).all(params).map(toMessage);
   });
 
+  // A group's new messages are indexed for search together, in its transaction, so a search
+  // finds every message whose send was acknowledged (search-index.ts).
+  const indexNewMessages = newMessagesIndexer(db);
+  let appended = false;
+  group.beforeCommit(() => {
+    if (!appended) return;
+    appended = false;
+    indexNewMessages();
+  });
+
   const takeRev = (conversationId: string): number => {
     const bumped = nextRev.get(conversationId);
     if (!bumped) throw new Error(`conversation ${conversationId} does not exist`);
@@ -180,6 +191,7 @@ export function createMessageStore(context: SqliteContext): MessageStore {
       mentions: JSON.stringify(system ? [] : [...new Set(input.mentions ?? [])]),
     };
     insert.run(row);
+    appended = true;
     return { message: toMessage(row), created: true };
   };
 

@@ -389,6 +389,54 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 12,
+    name: 'new messages indexed for search once per group commit, not by a trigger per row',
+    // The insert trigger indexed each message inside its own savepoint, and FTS5 writes
+    // its pending terms out as a new index segment at every savepoint: a segment (and its
+    // merging) per message, about a third of an append's CPU on the event loop
+    // (docs/BENCHMARKS.md). Now the message store indexes a group commit's new messages
+    // with one statement at its end, in the same transaction (search-index.ts), so a search
+    // still finds every message whose send was acknowledged.
+    //
+    // search_backfill now holds both ends of what is indexed: every message with
+    // indexed_from <= key < indexed_to is in the index; below is the backfill's (migration
+    // 7), from indexed_to up are the messages of a group commit not yet indexed (none
+    // between transactions). Edits and deletions keep the index exact for the rows between
+    // the marks; a row outside them is indexed later, with its body as it is then.
+    //
+    // Deleting the newest rows (an operator's clean-up; the API only writes tombstones) lets
+    // SQLite give their keys to the next messages: the delete trigger lowers indexed_to to
+    // the next key to come, so those messages are not taken for indexed ones.
+    sql: `
+      DROP TRIGGER messages_fts_insert;
+      DROP TRIGGER messages_fts_delete;
+      DROP TRIGGER messages_fts_update;
+
+      ALTER TABLE search_backfill ADD COLUMN indexed_to INTEGER NOT NULL DEFAULT 0;
+      UPDATE search_backfill
+        SET indexed_to = max(indexed_from, coalesce((SELECT max(key) FROM messages), 0) + 1);
+
+      -- One trigger, in this order: the row leaves the index if it is in it, then the mark
+      -- comes down (two triggers would run in an order SQLite does not promise).
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
+          SELECT 'delete', old.key, old.body, lower(hex(old.conversation_id))
+          FROM search_backfill WHERE old.key >= indexed_from AND old.key < indexed_to;
+        UPDATE search_backfill
+          SET indexed_to = max(indexed_from, coalesce((SELECT max(key) FROM messages), 0) + 1)
+          WHERE indexed_to > coalesce((SELECT max(key) FROM messages), 0) + 1;
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF body, conversation_id ON messages
+        WHEN (old.body IS NOT new.body OR old.conversation_id IS NOT new.conversation_id)
+          AND (SELECT old.key >= indexed_from AND old.key < indexed_to FROM search_backfill) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, body, conversation)
+          VALUES ('delete', old.key, old.body, lower(hex(old.conversation_id)));
+        INSERT INTO messages_fts (rowid, body, conversation)
+          VALUES (new.key, new.body, lower(hex(new.conversation_id)));
+      END;
+    `,
+  },
 ];
 
 /**

@@ -1,4 +1,5 @@
 import type { SqliteContext } from './context';
+import { INDEX_MESSAGES_SQL } from './search-index';
 
 /** Messages indexed per transaction: short enough not to hold sends back noticeably. */
 const BATCH = 2_000;
@@ -22,11 +23,7 @@ export function startSearchBackfill(context: SqliteContext): SearchBackfill {
   const mark = db.prepare<[], { indexed_from: number }>(
     'SELECT indexed_from FROM search_backfill WHERE id = 1',
   );
-  const fill = db.prepare<[number, number]>(
-    `INSERT INTO messages_fts (rowid, body, conversation)
-     SELECT rowid, body, lower(hex(conversation_id)) FROM messages
-     WHERE rowid >= ? AND rowid < ?`,
-  );
+  const fill = db.prepare<[number, number]>(INDEX_MESSAGES_SQL);
   const move = db.prepare<[number]>('UPDATE search_backfill SET indexed_from = ? WHERE id = 1');
   // Negative: merge whatever segments there are, toward one. A query probes every segment
   // once per term, so the many segments a bulk fill leaves make every search slower
