@@ -49,7 +49,7 @@ afterAll(async () => {
   await api.close();
 });
 
-describe('request logs (pino-http)', () => {
+describe('request logs', () => {
   test('an incoming X-Request-Id is honoured, echoed and logged', async () => {
     const response = await api.http.get('/api/health', {
       headers: { 'x-request-id': 'edge-4f2a.7:1' },
