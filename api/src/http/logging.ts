@@ -70,6 +70,10 @@ export function requestLogging(
       typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', reqId);
     ctx.state.requestId = reqId;
+    // Known once the router has run. The listener below must not hold `ctx`: that would
+    // keep the whole answer (a list's 200 conversation views) alive until the last byte is
+    // flushed to a slow client, into the old generation, where collecting it costs more.
+    let route: string | undefined;
     // 'close' comes once per response, after 'finish' or when the client went away first.
     res.once('close', () => {
       const status = res.statusCode;
@@ -77,7 +81,7 @@ export function requestLogging(
         reqId,
         req: { method: req.method, path: pathOf(req.url) },
         clientAddress: clientAddressOf(req),
-        ...(ctx.state.routeName === undefined ? {} : { route: ctx.state.routeName }),
+        ...(route === undefined ? {} : { route }),
         res: { status },
         // Server errors are logged with their stack by the error middleware; this line is
         // the access log's record of them.
@@ -89,6 +93,10 @@ export function requestLogging(
       if (status >= 500) logger.warn(line, 'request');
       else logger.info(line, 'request');
     });
-    await next();
+    try {
+      await next();
+    } finally {
+      route = ctx.state.routeName;
+    }
   };
 }
