@@ -26,8 +26,20 @@ import {
   startServer,
   type ServerProcess,
 } from './lib/processes';
-import { writePathsReport, writeReport, type LatencyStats, type Results } from './lib/report';
-import { measureRead, seedReads, type ReadMeasure } from './lib/reads';
+import {
+  writePathsReport,
+  writeReport,
+  type LatencyStats,
+  type RestRead,
+  type Results,
+} from './lib/report';
+import {
+  measureRead,
+  recordResponse,
+  seedReads,
+  type ReadMeasure,
+  type RecordedResponse,
+} from './lib/reads';
 import { seed, type SeededPair } from './lib/seed';
 import { compareWindows, percentiles, round, split, type BurstComparison } from './lib/stats';
 import { benchDatabase } from './lib/store';
@@ -415,8 +427,12 @@ async function main(): Promise<void> {
     let uploadsBurst = { ok: 0, seconds: 1 };
     let photoBytes = 0;
     let uploadsComparison = noComparison;
-    let rest = noRead;
-    let conversationList = noRead;
+    let rest: RestRead = noRead;
+    let conversationList: RestRead = noRead;
+    const historyPath = `/api/conversations/${reads.history.conversationId}/messages?limit=50`;
+    const listPath = `/api/conversations?limit=${LIMITS.conversationListLimitMax}`;
+    /** What the API answered to each read, for the floor to answer with (path → answer). */
+    const floorAnswers: Record<string, RecordedResponse> = {};
     if (want('api') || want('logins') || want('uploads') || want('rest') || want('list')) {
       const api = await startApi('api');
       progress(`API up at ${api.url} (pid ${api.pid}); connecting ${OPTIONS.pairs} pairs`);
@@ -501,23 +517,56 @@ async function main(): Promise<void> {
 
       if (want('rest')) {
         // History pages (limit 50) of a conversation with more than one page of messages.
+        floorAnswers[historyPath] = await recordResponse(
+          `${api.url}${historyPath}`,
+          reads.history.token,
+        );
         rest = await benchRead(
           api,
           'REST history fetches (autocannon)',
-          `/api/conversations/${reads.history.conversationId}/messages?limit=50`,
+          historyPath,
           reads.history.token,
         );
       }
       if (want('list')) {
         // The whole conversation list (one page of up to 200) of a user in many conversations.
+        floorAnswers[listPath] = await recordResponse(`${api.url}${listPath}`, reads.list.token);
         conversationList = await benchRead(
           api,
           `conversation list of a user in ${reads.list.conversations} conversations`,
-          `/api/conversations?limit=${LIMITS.conversationListLimitMax}`,
+          listPath,
           reads.list.token,
         );
       }
       await stop(api);
+    }
+
+    // --- The REST floor: the API's very answers from a bare node:http server -----------
+    if (Object.keys(floorAnswers).length > 0) {
+      const answersFile = join(dir, 'rest-floor.json');
+      await writeFile(answersFile, JSON.stringify(floorAnswers));
+      const floor = await startServer({
+        name: 'rest-floor',
+        script: 'bench/rest-floor.ts',
+        env: { FLOOR_RESPONSES: answersFile },
+        logFile: join(dir, 'rest-floor.log'),
+      });
+      servers.push(floor);
+      const floorOf = async (path: string, token: string) => {
+        const measured = await benchRead(floor, `REST floor: ${path}`, path, token);
+        return {
+          requestsPerSec: measured.requestsPerSec,
+          cpuMicrosPerRequest: measured.cpuMicrosPerRequest,
+        };
+      };
+      if (want('rest')) rest = { ...rest, floor: await floorOf(historyPath, reads.history.token) };
+      if (want('list')) {
+        conversationList = {
+          ...conversationList,
+          floor: await floorOf(listPath, reads.list.token),
+        };
+      }
+      await stop(floor);
     }
 
     // --- The relays, same clients: bare, then durable ----------------------------------

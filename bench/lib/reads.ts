@@ -181,3 +181,23 @@ export async function measureRead(options: {
     cpuMicrosPerRequest: run.total > 0 ? Math.round((cpu * 1e6) / run.total) : Number.NaN,
   };
 }
+
+/** One answer of the API as the REST floor replays it. */
+export interface RecordedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Headers Node writes by itself on every response; the floor's own are as costly. */
+const PER_CONNECTION_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+/** Fetches one authenticated GET from the API, so the floor can answer with its bytes. */
+export async function recordResponse(url: string, token: string): Promise<RecordedResponse> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (!PER_CONNECTION_HEADERS.has(name)) headers[name] = value;
+  });
+  return { status: response.status, headers, body: await response.text() };
+}

@@ -15,6 +15,17 @@ export interface LatencyStats {
   errors: number;
 }
 
+/** One REST read as the API served it, and the REST floor (bench/rest-floor.ts) its bytes. */
+export interface RestRead {
+  requestsPerSec: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  cpuMicrosPerRequest: number;
+  /** The same answer replayed by a bare node:http server; absent from older results. */
+  floor?: { requestsPerSec: number; cpuMicrosPerRequest: number };
+}
+
 export interface Results {
   machine: {
     cores: number;
@@ -77,22 +88,9 @@ export interface Results {
     failed: number;
     burstPerSec: number;
   } & BurstComparison;
-  rest: {
-    requestsPerSec: number;
-    p99: number;
-    errors: number;
-    non2xx: number;
-    cpuMicrosPerRequest: number;
-  };
+  rest: RestRead;
   /** `GET /api/conversations?limit=200` by a user in `conversations` conversations. */
-  conversationList?: {
-    conversations: number;
-    requestsPerSec: number;
-    p99: number;
-    errors: number;
-    non2xx: number;
-    cpuMicrosPerRequest: number;
-  };
+  conversationList?: RestRead & { conversations: number };
   idle: {
     target: number;
     connected: number;
@@ -130,6 +128,24 @@ const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 function burstRatio(c: BurstComparison): string {
   const { median, min, max } = c.pairRatios;
   return `${c.ratio} × (pairs: median ${median} ×, ${min}–${max} ×)`;
+}
+
+/** A REST read's row: the API in the API column, the floor's figures beside it. */
+function restRow(measure: string, read: RestRead, target: string): string[] {
+  const { floor } = read;
+  const relative = [
+    floor
+      ? `${round(read.cpuMicrosPerRequest / floor.cpuMicrosPerRequest, 1)} × the floor's CPU (bare node:http, same bytes: ${floor.requestsPerSec}/s, ${floor.cpuMicrosPerRequest} µs CPU each)`
+      : '',
+    read.non2xx + read.errors > 0 ? `${read.non2xx} non-2xx, ${read.errors} errors` : '',
+  ];
+  return [
+    measure,
+    `${read.requestsPerSec} (p99 ${read.p99} ms, ${read.cpuMicrosPerRequest} µs CPU each)`,
+    '',
+    relative.filter((part) => part !== '').join('; '),
+    target,
+  ];
 }
 
 function table(results: Results): string {
@@ -249,23 +265,21 @@ function table(results: Results): string {
       burstRatio(uploads),
       `≤ 2 ×: ${verdict(uploads.ratio <= 2)}`,
     ],
-    [
+    restRow(
       `REST history fetches/s (limit=50, ${o.restConnections} connections)`,
-      `${rest.requestsPerSec} (p99 ${rest.p99} ms, ${rest.cpuMicrosPerRequest} µs CPU each)`,
-      '',
-      rest.non2xx + rest.errors > 0 ? `${rest.non2xx} non-2xx, ${rest.errors} errors` : '',
+      rest,
       `≤ 250 µs CPU each: ${verdict(rest.cpuMicrosPerRequest <= 250)}`,
-    ],
+    ),
   );
   const list = results.conversationList;
   if (list) {
-    rows.push([
-      `Conversation list of a user in ${list.conversations} conversations/s (limit=200, ${o.restConnections} connections)`,
-      `${list.requestsPerSec} (p99 ${list.p99} ms, ${list.cpuMicrosPerRequest} µs CPU each)`,
-      '',
-      list.non2xx + list.errors > 0 ? `${list.non2xx} non-2xx, ${list.errors} errors` : '',
-      `≤ 2 ms CPU each: ${verdict(list.cpuMicrosPerRequest <= 2000)}`,
-    ]);
+    rows.push(
+      restRow(
+        `Conversation list of a user in ${list.conversations} conversations/s (limit=200, ${o.restConnections} connections)`,
+        list,
+        `≤ 2 ms CPU each: ${verdict(list.cpuMicrosPerRequest <= 2000)}`,
+      ),
+    );
   }
   if (redis.status === 'measured') {
     rows.push([

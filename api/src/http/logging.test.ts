@@ -5,7 +5,9 @@ import { registerUser, startTestApi, type TestApi } from '../../test/helpers';
 import { createLogger } from './logging';
 
 interface Line {
+  level?: number;
   msg?: string;
+  err?: { message?: string };
   reqId?: string;
   req?: { method?: string; path?: string; headers?: unknown };
   res?: { status?: number };
@@ -49,7 +51,7 @@ afterAll(async () => {
   await api.close();
 });
 
-describe('request logs (pino-http)', () => {
+describe('request logs', () => {
   test('an incoming X-Request-Id is honoured, echoed and logged', async () => {
     const response = await api.http.get('/api/health', {
       headers: { 'x-request-id': 'edge-4f2a.7:1' },
@@ -92,5 +94,21 @@ describe('request logs (pino-http)', () => {
     expect(text).not.toContain('secret search words');
     expect(text).not.toContain(alice.accessToken);
     expect(text).not.toContain('authorization');
+  });
+
+  // Last: it closes the store under the app.
+  test('a 5xx answer is logged as a warning naming its status', async () => {
+    const ok = await api.http.get('/api/health', { headers: { 'x-request-id': 'fine-1' } });
+    expect(ok.status).toBe(200);
+    expect((await lineOf('fine-1')).level).toBe(30);
+    await api.store.close();
+    const response = await api.http.get('/api/health/ready', {
+      headers: { 'x-request-id': 'down-1' },
+    });
+    expect(response.status).toBe(503);
+    const line = await lineOf('down-1');
+    expect(line.level).toBe(40);
+    expect(line.res).toEqual({ status: 503 });
+    expect(line.err?.message).toBe('failed with status code 503');
   });
 });
