@@ -11,10 +11,12 @@ import type {
   ReactionRecord,
 } from '../types';
 import type { SqliteContext } from './context';
-import { MESSAGE_COLUMNS, MESSAGE_FIELDS, toMessage } from './rows';
+import { MESSAGE_COLUMNS, MESSAGE_FIELDS, messageOfValues, toMessage } from './rows';
 import type { MessageRow } from './rows';
 import { newMessagesIndexer } from './search-index';
 
+/** A message's columns read as an array (`raw`), MESSAGE_FIELDS in order. */
+type MessageValues = unknown[];
 type AppendResult = { message: MessageRecord; created: boolean };
 
 /**
@@ -71,29 +73,39 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     `UPDATE messages SET reply_excerpt = '', reply_deleted = 1, rev = ?
      WHERE conversation_id = ? AND seq = ?`,
   );
-  const newest = db.prepare<[string, number], MessageRow>(
-    `SELECT * FROM (
+  const newest = db
+    .prepare<[string, number], MessageValues>(
+      `SELECT * FROM (
        SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?
      ) ORDER BY seq`,
-  );
-  const before = db.prepare<[string, number, number], MessageRow>(
-    `SELECT * FROM (
+    )
+    .raw(true);
+  const before = db
+    .prepare<[string, number, number], MessageValues>(
+      `SELECT * FROM (
        SELECT ${MESSAGE_COLUMNS} FROM messages
        WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?
      ) ORDER BY seq`,
-  );
-  const after = db.prepare<[string, number, number, number], MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages
+    )
+    .raw(true);
+  const after = db
+    .prepare<[string, number, number, number], MessageValues>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
-  );
-  const fromSeq = db.prepare<[string, number, number], MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages
+    )
+    .raw(true);
+  const fromSeq = db
+    .prepare<[string, number, number], MessageValues>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE conversation_id = ? AND seq >= ? ORDER BY seq LIMIT ?`,
-  );
-  const changedAfter = db.prepare<[string, number, number], MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages
+    )
+    .raw(true);
+  const changedAfter = db
+    .prepare<[string, number, number], MessageValues>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE conversation_id = ? AND rev > ? ORDER BY rev LIMIT ?`,
-  );
+    )
+    .raw(true);
 
   // Walks the index's matches newest first (descending rowid, which is the order messages
   // were stored) and stops at `limit`. The caller's conversations are part of the
@@ -275,7 +287,7 @@ export function createMessageStore(context: SqliteContext): MessageStore {
       run(() => {
         const limit = Math.max(0, Math.floor(range.limit));
         if (limit === 0) return [];
-        let rows: MessageRow[];
+        let rows: MessageValues[];
         if (range.changedAfter !== undefined) {
           rows = changedAfter.all(conversationId, range.changedAfter, limit);
         } else if (range.around !== undefined) {
@@ -293,7 +305,7 @@ export function createMessageStore(context: SqliteContext): MessageStore {
         } else {
           rows = newest.all(conversationId, limit);
         }
-        return rows.map(toMessage);
+        return rows.map((values) => messageOfValues(values));
       }),
     get: (conversationId, seq) =>
       run(() => {
