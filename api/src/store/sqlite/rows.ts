@@ -182,9 +182,9 @@ const MESSAGE_AT = Object.fromEntries(MESSAGE_FIELDS.map((field, i) => [field, i
 };
 
 /**
- * A message from its columns read as an array (`raw`), MESSAGE_FIELDS in order from
- * `from`: reads of many rows (a history page, the conversation list) skip the named
- * object better-sqlite3 would build per row, which was most of a page's statement cost.
+ * A message from its column values in MESSAGE_FIELDS order, from `from` on: a row read as
+ * an array (`raw`) or parsed from `json_array`. Reads of many rows (a history page, the
+ * conversation list) so skip the named object better-sqlite3 would build per row.
  */
 export function messageOfValues(values: readonly unknown[], from = 0): MessageRecord {
   const at = <K extends keyof MessageRow>(field: K) =>
