@@ -187,34 +187,32 @@ const MESSAGE_AT = Object.fromEntries(MESSAGE_FIELDS.map((field, i) => [field, i
  * conversation list) so skip the named object better-sqlite3 would build per row.
  */
 export function messageOfValues(values: readonly unknown[], from = 0): MessageRecord {
-  const at = <K extends keyof MessageRow>(field: K) =>
-    values[from + MESSAGE_AT[field]] as MessageRow[K];
-  const replyToSeq = at('reply_to_seq');
-  const system = at('system');
+  const system = values[from + MESSAGE_AT.system] as MessageRow['system'];
+  const replyToSeq = values[from + MESSAGE_AT.reply_to_seq] as MessageRow['reply_to_seq'];
   return {
-    id: at('id'),
-    conversationId: at('conversation_id'),
-    seq: at('seq'),
-    senderId: at('sender_id'),
-    clientId: at('client_id'),
-    body: at('body'),
-    createdAt: date(at('created_at')),
-    kind: at('kind'),
+    id: values[from + MESSAGE_AT.id] as string,
+    conversationId: values[from + MESSAGE_AT.conversation_id] as string,
+    seq: values[from + MESSAGE_AT.seq] as number,
+    senderId: values[from + MESSAGE_AT.sender_id] as string,
+    clientId: values[from + MESSAGE_AT.client_id] as string,
+    body: values[from + MESSAGE_AT.body] as string,
+    createdAt: date(values[from + MESSAGE_AT.created_at] as number),
+    kind: values[from + MESSAGE_AT.kind] as MessageRow['kind'],
     system: system === null ? null : (JSON.parse(system) as SystemEventRecord),
-    rev: at('rev'),
-    editedAt: optionalDate(at('edited_at')),
-    deletedAt: optionalDate(at('deleted_at')),
+    rev: values[from + MESSAGE_AT.rev] as number,
+    editedAt: optionalDate(values[from + MESSAGE_AT.edited_at] as number | null),
+    deletedAt: optionalDate(values[from + MESSAGE_AT.deleted_at] as number | null),
     replyTo:
       replyToSeq === null
         ? null
         : {
             seq: replyToSeq,
-            senderId: at('reply_sender_id') ?? '',
-            excerpt: at('reply_excerpt') ?? '',
-            deleted: at('reply_deleted') === 1,
+            senderId: (values[from + MESSAGE_AT.reply_sender_id] as string | null) ?? '',
+            excerpt: (values[from + MESSAGE_AT.reply_excerpt] as string | null) ?? '',
+            deleted: values[from + MESSAGE_AT.reply_deleted] === 1,
           },
-    reactions: JSON.parse(at('reactions')) as ReactionRecord[],
-    mentions: JSON.parse(at('mentions')) as string[],
+    reactions: JSON.parse(values[from + MESSAGE_AT.reactions] as string) as ReactionRecord[],
+    mentions: JSON.parse(values[from + MESSAGE_AT.mentions] as string) as string[],
   };
 }
 
