@@ -782,6 +782,34 @@ export function describeStoreContract(
         const page = await store.messages.list(conversation.id, { limit: 1, before: 2 });
         expect(page[0]).toMatchObject({ seq: 1, body: 'm1', senderId: alice.id });
       });
+
+      it('reads back in a history page exactly the message each append returned', async () => {
+        const { alice, bob, conversation } = await pair();
+        const bodies = [
+          'quotes " and \\ backslash',
+          'tab\tnew\nline\u0001',
+          'é 漢字 👍🏽',
+          '[1, 2]',
+          '',
+        ];
+        const appended = [];
+        for (const [i, body] of bodies.entries()) {
+          const { message } = await store.messages.append({
+            conversationId: conversation.id,
+            senderId: i % 2 ? bob.id : alice.id,
+            clientId: `exact-${i}`,
+            body,
+          });
+          appended.push(message);
+        }
+        expect(await store.messages.list(conversation.id, { limit: 50 })).toEqual(appended);
+        expect(await store.messages.list(conversation.id, { limit: 50, after: 0 })).toEqual(
+          appended,
+        );
+        expect(await store.messages.list(conversation.id, { limit: 50, changedAfter: 0 })).toEqual(
+          appended,
+        );
+      });
     });
 
     describeMessageLifecycle({ store: () => store, user });

@@ -4,6 +4,7 @@ import type {
   ConversationRecord,
   ConversationStore,
   ConversationSummary,
+  MessageRecord,
   NotificationLevel,
 } from '../types';
 import type { SqliteContext } from './context';
@@ -13,10 +14,10 @@ import {
   CONVERSATION_COLUMNS,
   MESSAGE_FIELDS,
   toConversation,
-  toMessage,
+  messageOfValues,
   toWatermark,
 } from './rows';
-import type { ConversationRow, MemberRow, MessageRow } from './rows';
+import type { ConversationRow, MemberRow } from './rows';
 
 /**
  * The conversation, the member's notification level and unread count, and its newest
@@ -47,7 +48,7 @@ interface SummaryParts {
   conversation: ConversationRow;
   notifications: NotificationLevel;
   unreadCount: number;
-  lastMessage: MessageRow | null;
+  lastMessage: MessageRecord | null;
 }
 
 function summaryParts(row: SummaryRow): SummaryParts {
@@ -61,17 +62,12 @@ function summaryParts(row: SummaryRow): SummaryParts {
     rev: row[6] as number,
     avatar: row[7] as string | null,
   };
-  let lastMessage: MessageRow | null = null;
-  if (row[SUMMARY_MESSAGE_FOUND] !== null) {
-    const message: Record<string, unknown> = {};
-    MESSAGE_FIELDS.forEach((field, i) => (message[field] = row[SUMMARY_MESSAGE_AT + i]));
-    lastMessage = message as unknown as MessageRow;
-  }
   return {
     conversation,
     notifications: row[8] as NotificationLevel,
     unreadCount: row[9] as number,
-    lastMessage,
+    lastMessage:
+      row[SUMMARY_MESSAGE_FOUND] === null ? null : messageOfValues(row, SUMMARY_MESSAGE_AT),
   };
 }
 
@@ -226,7 +222,7 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
           memberRows.map((m) => m.user_id),
           memberRows.filter((m) => m.admin === 1).map((m) => m.user_id),
         ),
-        lastMessage: parts.lastMessage === null ? null : toMessage(parts.lastMessage),
+        lastMessage: parts.lastMessage,
         watermarks: memberRows.map(toWatermark),
         unreadCount: parts.unreadCount,
         notifications: parts.notifications,

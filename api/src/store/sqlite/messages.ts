@@ -11,10 +11,16 @@ import type {
   ReactionRecord,
 } from '../types';
 import type { SqliteContext } from './context';
-import { MESSAGE_COLUMNS, MESSAGE_FIELDS, toMessage } from './rows';
+import { MESSAGE_COLUMNS, MESSAGE_FIELDS, messageOfValues, toMessage } from './rows';
 import type { MessageRow } from './rows';
 import { newMessagesIndexer } from './search-index';
 
+/**
+ * History reads take each row as one string, the JSON array of its MESSAGE_FIELDS, and
+ * parse it here: better-sqlite3 spends about 100 ns on every value it hands to JavaScript,
+ * and a page of 50 has 900 of them (one `JSON.parse` per row costs much less).
+ */
+const MESSAGE_JSON = `json_array(${MESSAGE_COLUMNS})`;
 type AppendResult = { message: MessageRecord; created: boolean };
 
 /**
@@ -71,29 +77,42 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     `UPDATE messages SET reply_excerpt = '', reply_deleted = 1, rev = ?
      WHERE conversation_id = ? AND seq = ?`,
   );
-  const newest = db.prepare<[string, number], MessageRow>(
-    `SELECT * FROM (
-       SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?
-     ) ORDER BY seq`,
-  );
-  const before = db.prepare<[string, number, number], MessageRow>(
-    `SELECT * FROM (
-       SELECT ${MESSAGE_COLUMNS} FROM messages
-       WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?
-     ) ORDER BY seq`,
-  );
-  const after = db.prepare<[string, number, number, number], MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages
-     WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
-  );
-  const fromSeq = db.prepare<[string, number, number], MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages
-     WHERE conversation_id = ? AND seq >= ? ORDER BY seq LIMIT ?`,
-  );
-  const changedAfter = db.prepare<[string, number, number], MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages
-     WHERE conversation_id = ? AND rev > ? ORDER BY rev LIMIT ?`,
-  );
+  // Newest first, straight off the (conversation_id, seq) index, and reversed in
+  // JavaScript: sorting the page back into ascending order in SQLite copied every row
+  // through a sorter, about a fifth of the statement's cost.
+  const newestFirst = db
+    .prepare<[string, number], string>(
+      `SELECT ${MESSAGE_JSON} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?`,
+    )
+    .pluck(true);
+  const beforeNewestFirst = db
+    .prepare<[string, number, number], string>(
+      `SELECT ${MESSAGE_JSON} FROM messages
+       WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+    )
+    .pluck(true);
+  const newest = (conversationId: string, limit: number) =>
+    newestFirst.all(conversationId, limit).reverse();
+  const before = (conversationId: string, seq: number, limit: number) =>
+    beforeNewestFirst.all(conversationId, seq, limit).reverse();
+  const after = db
+    .prepare<[string, number, number, number], string>(
+      `SELECT ${MESSAGE_JSON} FROM messages
+       WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
+    )
+    .pluck(true);
+  const fromSeq = db
+    .prepare<[string, number, number], string>(
+      `SELECT ${MESSAGE_JSON} FROM messages
+       WHERE conversation_id = ? AND seq >= ? ORDER BY seq LIMIT ?`,
+    )
+    .pluck(true);
+  const changedAfter = db
+    .prepare<[string, number, number], string>(
+      `SELECT ${MESSAGE_JSON} FROM messages
+       WHERE conversation_id = ? AND rev > ? ORDER BY rev LIMIT ?`,
+    )
+    .pluck(true);
 
   // Walks the index's matches newest first (descending rowid, which is the order messages
   // were stored) and stops at `limit`. The caller's conversations are part of the
@@ -263,7 +282,7 @@ export function createMessageStore(context: SqliteContext): MessageStore {
   // A read transaction gives the two halves of `around` the same snapshot.
   const around = db.transaction((conversationId: string, seq: number, limit: number) =>
     aroundOf(
-      limit > 1 ? before.all(conversationId, seq, limit - 1) : [],
+      limit > 1 ? before(conversationId, seq, limit - 1) : [],
       fromSeq.all(conversationId, seq, limit),
       limit,
     ),
@@ -275,7 +294,7 @@ export function createMessageStore(context: SqliteContext): MessageStore {
       run(() => {
         const limit = Math.max(0, Math.floor(range.limit));
         if (limit === 0) return [];
-        let rows: MessageRow[];
+        let rows: string[];
         if (range.changedAfter !== undefined) {
           rows = changedAfter.all(conversationId, range.changedAfter, limit);
         } else if (range.around !== undefined) {
@@ -289,11 +308,11 @@ export function createMessageStore(context: SqliteContext): MessageStore {
             limit,
           );
         } else if (range.before !== undefined) {
-          rows = before.all(conversationId, range.before, limit);
+          rows = before(conversationId, range.before, limit);
         } else {
-          rows = newest.all(conversationId, limit);
+          rows = newest(conversationId, limit);
         }
-        return rows.map(toMessage);
+        return rows.map((json) => messageOfValues(JSON.parse(json) as unknown[]));
       }),
     get: (conversationId, seq) =>
       run(() => {

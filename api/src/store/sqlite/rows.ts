@@ -176,30 +176,46 @@ export function toWatermark(row: MemberRow): WatermarkRecord {
   return { userId: row.user_id, deliveredSeq: row.delivered_seq, readSeq: row.read_seq };
 }
 
-export function toMessage(row: MessageRow): MessageRecord {
+/** Each message column's place in a row read as an array (`raw`), in MESSAGE_FIELDS order. */
+const MESSAGE_AT = Object.fromEntries(MESSAGE_FIELDS.map((field, i) => [field, i])) as {
+  readonly [K in keyof MessageRow]: number;
+};
+
+/**
+ * A message from its column values in MESSAGE_FIELDS order, from `from` on: a row read as
+ * an array (`raw`) or parsed from `json_array`. Reads of many rows (a history page, the
+ * conversation list) so skip the named object better-sqlite3 would build per row.
+ */
+export function messageOfValues(values: readonly unknown[], from = 0): MessageRecord {
+  const system = values[from + MESSAGE_AT.system] as MessageRow['system'];
+  const replyToSeq = values[from + MESSAGE_AT.reply_to_seq] as MessageRow['reply_to_seq'];
   return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    seq: row.seq,
-    senderId: row.sender_id,
-    clientId: row.client_id,
-    body: row.body,
-    createdAt: date(row.created_at),
-    kind: row.kind,
-    system: row.system === null ? null : (JSON.parse(row.system) as SystemEventRecord),
-    rev: row.rev,
-    editedAt: optionalDate(row.edited_at),
-    deletedAt: optionalDate(row.deleted_at),
+    id: values[from + MESSAGE_AT.id] as string,
+    conversationId: values[from + MESSAGE_AT.conversation_id] as string,
+    seq: values[from + MESSAGE_AT.seq] as number,
+    senderId: values[from + MESSAGE_AT.sender_id] as string,
+    clientId: values[from + MESSAGE_AT.client_id] as string,
+    body: values[from + MESSAGE_AT.body] as string,
+    createdAt: date(values[from + MESSAGE_AT.created_at] as number),
+    kind: values[from + MESSAGE_AT.kind] as MessageRow['kind'],
+    system: system === null ? null : (JSON.parse(system) as SystemEventRecord),
+    rev: values[from + MESSAGE_AT.rev] as number,
+    editedAt: optionalDate(values[from + MESSAGE_AT.edited_at] as number | null),
+    deletedAt: optionalDate(values[from + MESSAGE_AT.deleted_at] as number | null),
     replyTo:
-      row.reply_to_seq === null
+      replyToSeq === null
         ? null
         : {
-            seq: row.reply_to_seq,
-            senderId: row.reply_sender_id ?? '',
-            excerpt: row.reply_excerpt ?? '',
-            deleted: row.reply_deleted === 1,
+            seq: replyToSeq,
+            senderId: (values[from + MESSAGE_AT.reply_sender_id] as string | null) ?? '',
+            excerpt: (values[from + MESSAGE_AT.reply_excerpt] as string | null) ?? '',
+            deleted: values[from + MESSAGE_AT.reply_deleted] === 1,
           },
-    reactions: JSON.parse(row.reactions) as ReactionRecord[],
-    mentions: JSON.parse(row.mentions) as string[],
+    reactions: JSON.parse(values[from + MESSAGE_AT.reactions] as string) as ReactionRecord[],
+    mentions: JSON.parse(values[from + MESSAGE_AT.mentions] as string) as string[],
   };
+}
+
+export function toMessage(row: MessageRow): MessageRecord {
+  return messageOfValues(MESSAGE_FIELDS.map((field) => row[field]));
 }
