@@ -179,14 +179,14 @@ function table(results: Results): string {
       `${t.api}`,
       `${d.perSecond}`,
       `${d.throughputRatio} × durable relay`,
-      'context: what durability alone costs on this disk',
+      `≥ 0.8 × durable relay: ${verdict(d.throughputRatio >= 0.8)}`,
     ],
     [
       `Durable relay: send→receive p50 / p99 at ${o.ratePerSecond} msg/s (ms)`,
       `${l.api.p50} / ${l.api.p99}`,
       `${d.latency.p50} / ${d.latency.p99}`,
       `p99 ${d.p99Ratio} × durable relay`,
-      'context',
+      `≤ 1.3 × durable relay: ${verdict(d.p99Ratio <= 1.3)}`,
     ],
   ];
   for (const r of results.indexedRelays ?? []) {
