@@ -236,14 +236,18 @@ async function fixedRate(generators: LoadGenerator[], pid: number | number[]) {
  * falls on both sides, and each pooled p99 (burstPairs × burstSeconds × the rate samples)
  * is steadier than any one window's. Each pair's own ratio shows how far one strays.
  */
-async function besideBurst<T>(
+async function besideBurst(
   generators: LoadGenerator[],
   pid: number,
-  burst: (durationMs: number) => Promise<T>,
-): Promise<{ comparison: BurstComparison; lost: number; bursts: T[] }> {
+  what: { burst: string; unit: string },
+  burst: (durationMs: number) => Promise<{ ok: number; seconds: number }>,
+): Promise<{ comparison: BurstComparison; burst: { ok: number; seconds: number } }> {
+  progress(
+    `API latency at ${OPTIONS.ratePerSecond} msg/s without and during ${what.burst}, ${OPTIONS.burstPairs} × ${OPTIONS.burstSeconds} s each…`,
+  );
   const without: number[][] = [];
   const during: number[][] = [];
-  const bursts: T[] = [];
+  const bursts: { ok: number; seconds: number }[] = [];
   let lost = 0;
   for (let i = 0; i < OPTIONS.burstPairs; i++) {
     const alone = await rateWindow(generators, pid, OPTIONS.burstSeconds);
@@ -258,7 +262,12 @@ async function besideBurst<T>(
     bursts.push(result);
     lost += beside.stats.lost;
   }
-  return { comparison: compareWindows(without, during), lost, bursts };
+  const comparison = compareWindows(without, during);
+  const total = sumBursts(bursts);
+  progress(
+    `  ${describeComparison(comparison)} during ${round(total.ok / total.seconds)} ${what.unit}/s (lost ${lost})`,
+  );
+  return { comparison, burst: total };
 }
 
 const READS = {
@@ -471,17 +480,12 @@ async function main(): Promise<void> {
         progress(
           `  ${round(loginsAlone.ok / loginsAlone.seconds)} logins/s (${loginsAlone.failed} failed)`,
         );
-        progress(
-          `API latency at ${OPTIONS.ratePerSecond} msg/s without and during a login burst, ${OPTIONS.burstPairs} × ${OPTIONS.burstSeconds} s each…`,
-        );
-        const beside = await besideBurst(messaging, api.pid, (durationMs) =>
-          loginGenerator.run(loginCommand(durationMs), 'logins'),
-        );
-        loginsComparison = beside.comparison;
-        loginsBurst = sumBursts(beside.bursts);
-        progress(
-          `  ${describeComparison(loginsComparison)} during ${round(loginsBurst.ok / loginsBurst.seconds)} logins/s (lost ${beside.lost})`,
-        );
+        ({ comparison: loginsComparison, burst: loginsBurst } = await besideBurst(
+          messaging,
+          api.pid,
+          { burst: 'a login burst', unit: 'logins' },
+          (durationMs) => loginGenerator.run(loginCommand(durationMs), 'logins'),
+        ));
       }
       if (want('uploads')) {
         const photo = join(dir, 'photo.jpg');
@@ -501,17 +505,12 @@ async function main(): Promise<void> {
         progress(
           `  ${round(uploadsAlone.ok / uploadsAlone.seconds)} uploads/s, ${round(uploadsAlone.bytes / 1e6 / uploadsAlone.seconds)} MB/s of ${round(photoBytes / 1e6)} MB photos (${uploadsAlone.busy} busy, ${uploadsAlone.failed} failed${uploadsAlone.firstError ? `: ${uploadsAlone.firstError}` : ''})`,
         );
-        progress(
-          `API latency at ${OPTIONS.ratePerSecond} msg/s without and during an upload burst, ${OPTIONS.burstPairs} × ${OPTIONS.burstSeconds} s each…`,
-        );
-        const beside = await besideBurst(messaging, api.pid, (durationMs) =>
-          loginGenerator.run(uploadCommand(durationMs), 'uploads'),
-        );
-        uploadsComparison = beside.comparison;
-        uploadsBurst = sumBursts(beside.bursts);
-        progress(
-          `  ${describeComparison(uploadsComparison)} during ${round(uploadsBurst.ok / uploadsBurst.seconds)} uploads/s (lost ${beside.lost})`,
-        );
+        ({ comparison: uploadsComparison, burst: uploadsBurst } = await besideBurst(
+          messaging,
+          api.pid,
+          { burst: 'an upload burst', unit: 'uploads' },
+          (durationMs) => loginGenerator.run(uploadCommand(durationMs), 'uploads'),
+        ));
       }
       await closeAll(messaging);
 
