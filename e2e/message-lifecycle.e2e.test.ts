@@ -197,6 +197,9 @@ describe('changes while the other person is offline, and changes made offline', 
     await alice.page.getByTestId('emoji-picker').getByLabel('Search emoji by name').press('Enter');
     await visible(row(alice, 'Bob: to quote').getByTestId('reaction').filter({ hasText: '🎉1' }));
     await row(alice, 'Alice: to edit').getByRole('button', { name: 'Edit message' }).click();
+    // The composer takes the message's text when it enters editing: typed before that,
+    // the text would be replaced (as in the first test).
+    await visible(alice.page.getByTestId('composer-intent').getByText('Editing message'));
     await alice.composer().fill('Alice: edited while Bob was away');
     await alice.composer().press('Enter');
     await visible(row(alice, 'Alice: edited while Bob was away').getByTestId('message-edited'));
