@@ -1,4 +1,12 @@
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type SyntheticEvent } from 'react';
+import {
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type SyntheticEvent,
+} from 'react';
 import { LIMITS } from '@chat/protocol';
 import { setComposerIntent, useComposerIntent } from '../conversation/message-actions';
 import { getAppStore, useChat } from '../store/store';
@@ -29,7 +37,10 @@ export function Composer({
   // (version 2) Replying to or editing a message, chosen from the message's actions.
   const intent = useComposerIntent(conversationId);
   const editingSeq = intent?.kind === 'edit' ? intent.seq : null;
-  useEffect(() => {
+  // Before the browser paints: the "Editing message" bar and the message's text appear in
+  // one frame, so nothing typed (or read) in between lands in a composer about to be
+  // overwritten.
+  useLayoutEffect(() => {
     if (intent?.kind !== 'edit') return;
     setText(intent.body);
     inputRef.current?.focus();
