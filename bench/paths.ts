@@ -386,39 +386,28 @@ async function benchChanges(
     for (const change of ['edit', 'reaction'] as const) {
       const part = change === 'edit' ? 'edits' : 'reactions';
       if (!ctx.want(part)) continue;
+      const runChanges = (durationMs: number) =>
+        Promise.all(
+          gens.map((g) =>
+            g.run(
+              {
+                kind: 'changes',
+                change,
+                perSecond: o.changeRate / gens.length,
+                warmupMs: ms(o.warmupSeconds),
+                durationMs,
+              },
+              'changes',
+            ),
+          ),
+        );
       // A pass of the same changes first, not measured: a cold server (JIT, caches) builds
       // a backlog that the measured warmup alone does not always clear on a busy host.
-      await Promise.all(
-        gens.map((g) =>
-          g.run(
-            {
-              kind: 'changes',
-              change,
-              perSecond: o.changeRate / gens.length,
-              warmupMs: ms(o.warmupSeconds),
-              durationMs: 0,
-            },
-            'changes',
-          ),
-        ),
-      );
+      await runChanges(0);
       const loadBefore = loads();
       ctx.progress(`${part} at ${o.changeRate}/s…`);
       const cpuBefore = cpuSeconds(api.pid);
-      const runs = await Promise.all(
-        gens.map((g) =>
-          g.run(
-            {
-              kind: 'changes',
-              change,
-              perSecond: o.changeRate / gens.length,
-              warmupMs: ms(o.warmupSeconds),
-              durationMs: ms(o.seconds),
-            },
-            'changes',
-          ),
-        ),
-      );
+      const runs = await runChanges(ms(o.seconds));
       const cpu = cpuSeconds(api.pid) - cpuBefore;
       const stats = percentiles(runs.flatMap((r) => r.latencies));
       const total = runs.reduce((sum, r) => sum + r.total, 0);
