@@ -17,11 +17,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { openSqliteStore } from '../api/src/store/sqlite';
-import { MIGRATIONS, migrate } from '../api/src/store/sqlite/migrations';
 import { SearchService } from '../api/src/search/service';
 import { percentiles, round } from './lib/stats';
+import { openSeedDatabase } from './lib/store';
 import { progressLog, wholeNumberOption } from './lib/cli';
 
 const MESSAGES = wholeNumberOption('BENCH_SEARCH_MESSAGES', 1_000_000);
@@ -97,17 +96,8 @@ const dir = mkdtempSync(join(tmpdir(), 'chat-bench-search-'));
 const path = join(dir, 'bench.db');
 try {
   // ---- seed a database from before search --------------------------------------
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  // Seeding only: a throwaway file, so no fsync per commit, and the indexes' random
-  // inserts (UUID keys) kept in memory.
-  db.pragma('synchronous = OFF');
-  db.pragma('cache_size = -400000');
   // The release before search: every step before 7 (later ones build on its index).
-  migrate(
-    db,
-    MIGRATIONS.filter((m) => m.version < 7),
-  );
+  const db = openSeedDatabase(path, 6);
   const me = randomUUID();
   const users = Array.from({ length: USERS }, () => randomUUID());
   const conversations = Array.from({ length: CONVERSATIONS }, () => randomUUID());

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, migrate } from '../../api/src/store/sqlite/migrations';
 
 /** The database the bench's API runs on, and how to remove what the bench wrote there. */
 export type BenchDatabase =
@@ -48,4 +50,21 @@ function withDatabase(url: string, name: string): string {
   if (!scheme) throw new Error('BENCH_MONGODB_URL must be a mongodb:// or mongodb+srv:// URL');
   const hosts = beforeQuery.slice(scheme.length).split('/')[0] ?? '';
   return `${scheme}${hosts}/${name}${query === undefined ? '' : `?${query}`}`;
+}
+
+/**
+ * A throwaway SQLite file to seed fast, at the schema of the migrations up to `version`
+ * (an older release, for the upgrade and search benches): no fsync per commit, and the
+ * indexes' random inserts (UUID keys) kept in memory.
+ */
+export function openSeedDatabase(path: string, version: number): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -400000');
+  migrate(
+    db,
+    MIGRATIONS.filter((m) => m.version <= version),
+  );
+  return db;
 }
