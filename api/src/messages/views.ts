@@ -53,8 +53,11 @@ export async function withAttachments(
   records: readonly MessageRecord[],
   store: Pick<AttachmentStore, 'listForMessages'> | undefined,
 ): Promise<Message[]> {
-  // System and deleted messages have none: most pages need no lookup at all.
-  const ids = records.filter((r) => r.kind === 'text' && r.deletedAt === null).map((r) => r.id);
+  // System and deleted messages have none, nor do those the store knows nothing was ever
+  // attached to: most pages need no lookup at all.
+  const ids = records
+    .filter((r) => r.kind === 'text' && r.deletedAt === null && r.hasAttachments !== false)
+    .map((r) => r.id);
   if (ids.length === 0 || !store) return records.map((r) => toMessage(r));
   const byMessage = new Map<string, Attachment[]>();
   for (const record of await store.listForMessages(ids)) {

@@ -8,7 +8,7 @@ import { openSqliteStore } from './sqlite';
 import type { SqliteStore } from './sqlite';
 import { timeOrderedId } from './sqlite/messages';
 import { MIGRATIONS, migrate } from './sqlite/migrations';
-import { MESSAGE_COLUMNS } from './sqlite/rows';
+import { MESSAGE_FIELDS } from './sqlite/rows';
 import { newMessagesIndexer } from './sqlite/search-index';
 import { searchTerms } from './search-terms';
 
@@ -276,9 +276,11 @@ describe('the search index after VACUUM', () => {
 });
 
 describe('migration 11: upgrading a database made by the release before it', () => {
+  /** The release's message columns (has_attachments came with migration 13). */
+  const releaseColumns = MESSAGE_FIELDS.filter((field) => field !== 'has_attachments').join(', ');
   /** Every column of every message, by rowid: what the upgrade must keep exactly. */
   const everything = (db: Database.Database) =>
-    db.prepare(`SELECT rowid AS at, ${MESSAGE_COLUMNS} FROM messages ORDER BY rowid`).all();
+    db.prepare(`SELECT rowid AS at, ${releaseColumns} FROM messages ORDER BY rowid`).all();
 
   it('keeps every message, its rowid and its place in the search index', async () => {
     // Messages from before search (indexed by the background pass of migration 7), then
@@ -431,5 +433,47 @@ describe('message ids', () => {
       (1_700_000_000_000).toString(16).padStart(12, '0'),
     );
     expect(timeOrderedId(1)).not.toBe(timeOrderedId(1));
+  });
+});
+
+describe('migration 13: messages say whether files were attached to them', () => {
+  it('marks the messages of a release-12 file that hold attachments, and only those', async () => {
+    const db = new Database(path);
+    let ids: Ids;
+    let withFile: string;
+    try {
+      migrate(
+        db,
+        MIGRATIONS.filter((m) => m.version <= 12),
+      );
+      ids = seedPeople(db);
+      seedMessages(db, ids, 1, 3);
+      withFile = db
+        .prepare<[string], string>('SELECT id FROM messages WHERE conversation_id = ? AND seq = 2')
+        .pluck()
+        .get(ids.conversation) as string;
+      db.prepare(
+        `INSERT INTO attachments (id, uploader_id, name, content_type, size, storage_key,
+           created_at, use_kind, conversation_id, message_id, position)
+         VALUES (?, ?, 'a.txt', 'text/plain', 1, ?, 0, 'message', ?, ?, 0)`,
+      ).run(randomUUID(), ids.bob, randomUUID(), ids.conversation, withFile);
+    } finally {
+      db.close();
+    }
+
+    const store = open();
+    const marked = store.database
+      .prepare<[], string>('SELECT id FROM messages WHERE has_attachments = 1')
+      .pluck()
+      .all();
+    expect(marked).toEqual([withFile]);
+    const page = await store.messages.list(ids.conversation, { limit: 10 });
+    expect(page.map((m) => [m.seq, m.hasAttachments])).toEqual([
+      [1, false],
+      [2, true],
+      [3, false],
+    ]);
+    const files = await store.attachments.listForMessages([withFile]);
+    expect(files.map((f) => f.name)).toEqual(['a.txt']);
   });
 });

@@ -135,6 +135,12 @@ export interface MessageRecord {
   reactions: ReactionRecord[];
   /** Member ids named in the body, in order of first mention, no repeats. */
   mentions: string[];
+  /**
+   * false when the store knows no upload was ever attached to the message, so its
+   * attachments need no lookup (most messages; a history page then needs none at all);
+   * true or absent: look them up.
+   */
+  hasAttachments?: boolean;
 }
 
 /** What an upload is used for once it is no longer loose; null until then. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { UPLOAD_LIMITS, type Message } from '@chat/protocol';
 import {
   EventLog,
@@ -9,6 +9,7 @@ import {
   errorOf,
   getBytes,
   nextEvent,
+  openDirect,
   registerUser,
   startTestApi,
   uploadFile,
@@ -18,6 +19,7 @@ import {
 } from '../../test/helpers';
 import { photoJpeg } from '../../test/images';
 import { UPLOAD_RATE } from '../messages/send-limiter';
+import { toMessage, withAttachments } from '../messages/views';
 
 /** The whole API on loopback with a small upload limit, so 413 is cheap to reach. */
 const MAX_BYTES = 256 * 1024;
@@ -278,6 +280,59 @@ describe('the per-user upload limit', () => {
       expect(other.status).toBe(201);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+describe('a history page', () => {
+  test('shows each message its own files, and looks up only those messages', async () => {
+    const direct = (await openDirect(api, alice.accessToken, carol.user.id)).id;
+    const path = `/api/conversations/${direct}/messages`;
+    const post = (body: Record<string, unknown>) =>
+      api.http.post<Message>(path, {
+        token: alice.accessToken,
+        body: { clientId: randomBytes(6).toString('hex'), body: 'text', ...body },
+      });
+    const [one, two, three] = [
+      await uploaded(api, alice.accessToken, Buffer.from('one'), 'one.txt'),
+      await uploaded(api, alice.accessToken, Buffer.from('two'), 'two.txt'),
+      await uploaded(api, alice.accessToken, Buffer.from('three'), 'three.txt'),
+    ];
+    const plain = (await post({ body: 'no files' })).body;
+    const files = (await post({ body: 'two files', attachmentIds: [two.id, one.id] })).body;
+    const deleted = (await post({ body: 'gone', attachmentIds: [three.id] })).body;
+    expect(
+      (await api.http.request('DELETE', `${path}/${deleted.seq}`, { token: alice.accessToken }))
+        .status,
+    ).toBe(204);
+    const reply = (await post({ body: 'a reply', replyToSeq: files.seq })).body;
+
+    const lookups = vi.spyOn(api.store.attachments, 'listForMessages');
+    try {
+      const page = await api.http.get<{ messages: Message[] }>(path, { token: carol.accessToken });
+      expect(page.status).toBe(200);
+      const byId = new Map(page.body.messages.map((m) => [m.id, m.attachments]));
+      expect(byId.get(plain.id)).toEqual([]);
+      expect(byId.get(files.id)).toEqual([two, one]);
+      expect(byId.get(deleted.id)).toEqual([]);
+      expect(byId.get(reply.id)).toEqual([]);
+      // Only the message files were attached to was looked up, in one call.
+      expect(lookups.mock.calls).toEqual([[[files.id]]]);
+      // The same answer as looking up every message, as a store that cannot tell does.
+      const records = await api.store.messages.list(direct, { limit: 50 });
+      const unknowing = records.map((record) => ({ ...record, hasAttachments: undefined }));
+      expect(page.body.messages).toEqual(await withAttachments(unknowing, api.store.attachments));
+
+      lookups.mockClear();
+      const older = await api.http.get<{ messages: Message[] }>(path, {
+        token: carol.accessToken,
+        query: { before: files.seq },
+      });
+      expect(older.body.messages.map((m) => m.id)).toEqual([plain.id]);
+      expect(older.body.messages).toEqual(records.slice(0, 1).map((r) => toMessage(r)));
+      expect(lookups).not.toHaveBeenCalled();
+    } finally {
+      lookups.mockRestore();
     }
   });
 });

@@ -53,7 +53,7 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     `INSERT INTO messages (${MESSAGE_COLUMNS})
      VALUES (@id, @conversation_id, @seq, @sender_id, @client_id, @body, @created_at, @kind,
              @system, @rev, @edited_at, @deleted_at, @reply_to_seq, @reply_sender_id,
-             @reply_excerpt, @reply_deleted, @reactions, @mentions)`,
+             @reply_excerpt, @reply_deleted, @reactions, @mentions, @has_attachments)`,
   );
   // Changes find their row by (conversation_id, seq), the index every read uses.
   const saveEdit = db.prepare<[string, string, number, number, string, number]>(
@@ -208,6 +208,8 @@ export function createMessageStore(context: SqliteContext): MessageStore {
       reply_deleted: quoted && quoted.deleted_at !== null ? 1 : 0,
       reactions: '[]',
       mentions: JSON.stringify(system ? [] : [...new Set(input.mentions ?? [])]),
+      // Uploads are attached after the append; a trigger sets it then (migration 13).
+      has_attachments: 0,
     };
     insert.run(row);
     appended = true;

@@ -437,6 +437,28 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 13,
+    name: 'messages say whether files were ever attached to them',
+    // A history page looked up the attachments of every message it showed, one statement
+    // for the page that found nothing for most pages (docs/BENCHMARKS.md). The flag says a
+    // message may have some: it is set when an upload is attached to it and never cleared
+    // (a deleted message shows none whatever it says), so 0 means none and no lookup.
+    sql: `
+      ALTER TABLE messages ADD COLUMN has_attachments INTEGER NOT NULL DEFAULT 0
+        CHECK (has_attachments IN (0, 1));
+      UPDATE messages SET has_attachments = 1
+        WHERE id IN (SELECT message_id FROM attachments WHERE message_id IS NOT NULL);
+      CREATE TRIGGER attachments_mark_message_on_insert AFTER INSERT ON attachments
+        WHEN new.message_id IS NOT NULL BEGIN
+        UPDATE messages SET has_attachments = 1 WHERE id = new.message_id AND has_attachments = 0;
+      END;
+      CREATE TRIGGER attachments_mark_message_on_update AFTER UPDATE OF message_id ON attachments
+        WHEN new.message_id IS NOT NULL BEGIN
+        UPDATE messages SET has_attachments = 1 WHERE id = new.message_id AND has_attachments = 0;
+      END;
+    `,
+  },
 ];
 
 /**

@@ -79,6 +79,8 @@ export interface MessageRow {
   reactions: string;
   /** JSON string[]. */
   mentions: string;
+  /** 1 once an upload was attached to the message (migration 13), else 0. */
+  has_attachments: number;
 }
 
 export const USER_COLUMNS =
@@ -106,6 +108,7 @@ export const MESSAGE_FIELDS = [
   'reply_deleted',
   'reactions',
   'mentions',
+  'has_attachments',
 ] as const satisfies readonly (keyof MessageRow)[];
 export const MESSAGE_COLUMNS = MESSAGE_FIELDS.join(', ');
 
@@ -213,6 +216,7 @@ export function messageOfValues(values: readonly unknown[], from = 0): MessageRe
           },
     reactions: JSON.parse(values[from + MESSAGE_AT.reactions] as string) as ReactionRecord[],
     mentions: JSON.parse(values[from + MESSAGE_AT.mentions] as string) as string[],
+    hasAttachments: values[from + MESSAGE_AT.has_attachments] === 1,
   };
 }
 
