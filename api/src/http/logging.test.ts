@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerUser, startTestApi, type TestApi } from '../../test/helpers';
-import { createLogger } from './logging';
+import { accessLogger, createLogger } from './logging';
 
 interface Line {
   level?: number;
@@ -94,6 +94,31 @@ describe('request logs', () => {
     expect(text).not.toContain('secret search words');
     expect(text).not.toContain(alice.accessToken);
     expect(text).not.toContain('authorization');
+  });
+
+  test('the access logger writes a line as the redacting logger does, and redacts nothing else', () => {
+    const written: string[] = [];
+    const logger = createLogger('info', {
+      write: (text: string) => written.push(text),
+    } as unknown as NodeJS.WritableStream);
+    const line = {
+      reqId: 'same-1',
+      req: { method: 'GET', path: '/api/conversations/x/messages' },
+      clientAddress: '127.0.0.1',
+      route: 'listMessages',
+      res: { status: 200 },
+      responseTime: 3,
+    };
+    logger.info(line, 'request');
+    accessLogger(logger).info(line, 'request');
+    const [redacting, access] = written.map(
+      (text) => JSON.parse(text) as Record<string, unknown> & { time?: number },
+    );
+    expect(Object.keys(access ?? {})).toEqual(Object.keys(redacting ?? {}));
+    expect({ ...access, time: 0 }).toEqual({ ...redacting, time: 0 });
+    // Everything else the app logs is still redacted.
+    logger.info({ user: { password: 'hunter2' } }, 'other');
+    expect(written.at(-1)).not.toContain('hunter2');
   });
 
   // Last: it closes the store under the app.
