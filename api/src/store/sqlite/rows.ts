@@ -179,6 +179,14 @@ export function toWatermark(row: MemberRow): WatermarkRecord {
   return { userId: row.user_id, deliveredSeq: row.delivered_seq, readSeq: row.read_seq };
 }
 
+/**
+ * A stored JSON list. Most messages have no reactions and no mentions, and a page parsed
+ * `'[]'` twice per message: ~100 ns a parse against ~30 for the comparison.
+ */
+function listOf<T>(json: string): T[] {
+  return json === '[]' ? [] : (JSON.parse(json) as T[]);
+}
+
 /** Each message column's place in a row read as an array (`raw`), in MESSAGE_FIELDS order. */
 const MESSAGE_AT = Object.fromEntries(MESSAGE_FIELDS.map((field, i) => [field, i])) as {
   readonly [K in keyof MessageRow]: number;
@@ -214,8 +222,8 @@ export function messageOfValues(values: readonly unknown[], from = 0): MessageRe
             excerpt: (values[from + MESSAGE_AT.reply_excerpt] as string | null) ?? '',
             deleted: values[from + MESSAGE_AT.reply_deleted] === 1,
           },
-    reactions: JSON.parse(values[from + MESSAGE_AT.reactions] as string) as ReactionRecord[],
-    mentions: JSON.parse(values[from + MESSAGE_AT.mentions] as string) as string[],
+    reactions: listOf<ReactionRecord>(values[from + MESSAGE_AT.reactions] as string),
+    mentions: listOf<string>(values[from + MESSAGE_AT.mentions] as string),
     hasAttachments: values[from + MESSAGE_AT.has_attachments] === 1,
   };
 }
