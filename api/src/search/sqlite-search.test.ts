@@ -210,6 +210,30 @@ describe('sqlite search', () => {
     }
     integrityCheck();
   });
+
+  it('indexes the tail when it closes, so a read-only opening of the file finds it all', async () => {
+    const a = await user('alice');
+    const b = await user('bob');
+    const { conversation } = await store.conversations.findOrCreateDirect(a.id, b.id);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    await store.messages.append({
+      conversationId: conversation.id,
+      senderId: a.id,
+      clientId: randomUUID(),
+      body: 'the last word',
+    });
+    expect(unindexed()).toBe(1);
+    vi.useRealTimers();
+    await store.close();
+    store = openSqliteStore(join(dir, 'chat.db'), { readonly: true });
+    expect(unindexed()).toBe(0);
+    const page = await store.messages.search({
+      userId: b.id,
+      terms: searchTerms('last'),
+      limit: 5,
+    });
+    expect(page.map((m) => m.body)).toEqual(['the last word']);
+  });
 });
 
 /** Rows the search index holds for these words (what a search would match, any member). */
