@@ -438,8 +438,11 @@ async function main(): Promise<void> {
     let uploadsComparison = noComparison;
     let rest: RestRead = noRead;
     let conversationList: RestRead = noRead;
+    let conversationListUsers: RestRead = noRead;
     const historyPath = `/api/conversations/${reads.history.conversationId}/messages?limit=50`;
-    const listPath = `/api/conversations?limit=${LIMITS.conversationListLimitMax}`;
+    // The list as our client asks for it (members as ids), and the contract's default.
+    const listUsersPath = `/api/conversations?limit=${LIMITS.conversationListLimitMax}`;
+    const listPath = `${listUsersPath}&members=ids`;
     /** What the API answered to each read, for the floor to answer with (path → answer). */
     const floorAnswers: Record<string, RecordedResponse> = {};
     if (want('api') || want('logins') || want('uploads') || want('rest') || want('list')) {
@@ -529,11 +532,19 @@ async function main(): Promise<void> {
       }
       if (want('list')) {
         // The whole conversation list (one page of up to 200) of a user in many conversations.
-        floorAnswers[listPath] = await recordResponse(`${api.url}${listPath}`, reads.list.token);
+        for (const path of [listPath, listUsersPath]) {
+          floorAnswers[path] = await recordResponse(`${api.url}${path}`, reads.list.token);
+        }
         conversationList = await benchRead(
           api,
-          `conversation list of a user in ${reads.list.conversations} conversations`,
+          `conversation list of a user in ${reads.list.conversations} conversations, members as ids`,
           listPath,
+          reads.list.token,
+        );
+        conversationListUsers = await benchRead(
+          api,
+          `conversation list of a user in ${reads.list.conversations} conversations, members as users`,
+          listUsersPath,
           reads.list.token,
         );
       }
@@ -563,6 +574,10 @@ async function main(): Promise<void> {
         conversationList = {
           ...conversationList,
           floor: await floorOf(listPath, reads.list.token),
+        };
+        conversationListUsers = {
+          ...conversationListUsers,
+          floor: await floorOf(listUsersPath, reads.list.token),
         };
       }
       await stop(floor);
@@ -801,6 +816,10 @@ async function main(): Promise<void> {
       },
       rest,
       conversationList: { ...conversationList, conversations: reads.list.conversations },
+      conversationListUsers: {
+        ...conversationListUsers,
+        conversations: reads.list.conversations,
+      },
       idle,
       redis,
       paths,

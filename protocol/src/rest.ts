@@ -257,6 +257,10 @@ export const CreateConversationRequest = z.discriminatedUnion('type', [
 ]);
 export type CreateConversationRequest = z.input<typeof CreateConversationRequest>;
 
+/** (extension) The forms of the conversation list's `members`; `users` is the contract's. */
+export const ConversationListMembers = z.enum(['users', 'ids']);
+export type ConversationListMembers = z.infer<typeof ConversationListMembers>;
+
 /**
  * `cursor` is the `nextCursor` of the page before, opaque to clients. Without `limit` the
  * first `conversationListLimitDefault` are returned, so a client that knows nothing of
@@ -269,6 +273,11 @@ export const ConversationListQuery = z.object({
     .max(256)
     .regex(/^[A-Za-z0-9_-]+$/, 'must be a nextCursor of an earlier page')
     .optional(),
+  /**
+   * (extension) How each conversation's `members` are given: `users` (the contract's
+   * answer, the default) or `ids` (`ConversationListIdsResponse`).
+   */
+  members: ConversationListMembers.default('users'),
 });
 export type ConversationListQuery = z.output<typeof ConversationListQuery>;
 
@@ -278,6 +287,23 @@ export const ConversationListResponse = z.object({
   nextCursor: z.string().nullable(),
 });
 export type ConversationListResponse = z.infer<typeof ConversationListResponse>;
+
+/** A conversation of `?members=ids`: its members as user ids, in the contract's order. */
+export const ConversationWithMemberIds = Conversation.extend({ members: z.array(Id) });
+export type ConversationWithMemberIds = z.infer<typeof ConversationWithMemberIds>;
+
+/**
+ * (extension) `GET /api/conversations?members=ids`: the same page, each member's user
+ * given once in `users` instead of once per conversation they are in. A user in 200
+ * conversations got the same people (themselves in every one) hundreds of times over.
+ */
+export const ConversationListIdsResponse = z.object({
+  conversations: z.array(ConversationWithMemberIds),
+  /** Every member of the page's conversations, once each. */
+  users: z.array(User),
+  nextCursor: z.string().nullable(),
+});
+export type ConversationListIdsResponse = z.infer<typeof ConversationListIdsResponse>;
 
 // ---- Messages --------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import {
   ChangePasswordRequest,
   DeleteMeRequest,
   SessionsResponse,
+  ConversationListIdsResponse,
   ConversationListQuery,
   ConversationListResponse,
   CreateConversationRequest,
@@ -483,17 +484,24 @@ export const ROUTES = defineRoutes({
     auth: true,
     query: ConversationListQuery,
     responses: {
-      200: json(ConversationListResponse, 'Each with its last message, unread count and receipts.'),
+      // The form asked for first: it is what our client asks for, and a union stops at
+      // the first schema that parses.
+      200: json(
+        z.union([ConversationListIdsResponse, ConversationListResponse]),
+        "Each with its last message, unread count and receipts; with `members=ids`, each member as an id and every member's user once in `users`.",
+      ),
     },
     errors: ['invalid_request', 'unauthorized'],
     docs: {
       tag: 'conversations',
       summary: "The caller's conversations, most recent activity first",
       description:
-        'Paged: without `limit` the first page of the most recent conversations; `nextCursor` names the next page (null on the last).',
+        "Paged: without `limit` the first page of the most recent conversations; `nextCursor` names the next page (null on the last). (Extension) `members=ids` answers the same page with each conversation's `members` as user ids (in the same order) and every member's user once in `users`: a smaller answer, cheaper to build, for clients that keep users by id. A server without the extension ignores the parameter and answers with users, so a client must accept either form.",
       query: {
         limit: `1-${LIMITS.conversationListLimitMax}, default ${LIMITS.conversationListLimitDefault}; out of range is 400, not clamped.`,
         cursor: 'The `nextCursor` of the page before.',
+        members:
+          '(extension) `users` (default): each member as a user object; `ids`: each member as a user id, the users once in `users`. Anything else is 400.',
       },
     },
   },

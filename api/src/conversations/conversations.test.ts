@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   Conversation,
+  ConversationListIdsResponse,
   ConversationListResponse,
   ErrorBody,
   LIMITS,
@@ -322,6 +323,76 @@ describe('listing and reading', () => {
       (await api.http.get('/api/conversations', { token: q.accessToken })).body,
     );
     expect(others.conversations.map((c) => c.id)).not.toContain(withP.id);
+  });
+
+  test("members=ids gives the same page with each member as an id and every member's user once; the default answer is unchanged", async () => {
+    const [me, p, q, r] = await Promise.all([
+      registerUser(api),
+      registerUser(api),
+      registerUser(api),
+      registerUser(api),
+    ]);
+    const withP = await openDirect(api, me.accessToken, p.user.id);
+    const group = await createGroup(api, q.accessToken, [me.user.id, p.user.id, r.user.id], 'Four');
+    await postMessage(api, p.accessToken, withP.id, 'hello');
+    await postMessage(api, r.accessToken, group.id, 'to the group');
+    const list = (query: string) =>
+      api.http.get(`/api/conversations?${query}`, { token: me.accessToken });
+
+    const full = await list('limit=200');
+    expect(full.status).toBe(200);
+    // The contract's answer, key for key: no `users`, members as user objects.
+    expect(Object.keys(full.body as object)).toEqual(['conversations', 'nextCursor']);
+    const users = ConversationListResponse.strict().parse(full.body);
+    expect(users.conversations.map((c) => c.id)).toEqual([group.id, withP.id]);
+    expect((await list('limit=200&members=users')).body).toEqual(full.body);
+
+    const compact = await list('limit=200&members=ids');
+    expect(compact.status).toBe(200);
+    const ids = ConversationListIdsResponse.strict().parse(compact.body);
+    const listedUsers = ids.users.map((user) => user.id);
+    expect(new Set(listedUsers).size).toBe(listedUsers.length);
+    expect(new Set(listedUsers)).toEqual(new Set([me, p, q, r].map((member) => member.user.id)));
+    expect(ids.conversations.find((c) => c.id === group.id)?.members).toEqual([
+      q.user.id,
+      me.user.id,
+      p.user.id,
+      r.user.id,
+    ]);
+    const byId = new Map(ids.users.map((user) => [user.id, user]));
+    const expanded = ids.conversations.map((conversation) => ({
+      ...conversation,
+      members: conversation.members.map((id) => byId.get(id)),
+    }));
+    expect({ conversations: expanded, nextCursor: ids.nextCursor }).toEqual(full.body);
+
+    // Paged: each page's users are that page's members.
+    const first = ConversationListIdsResponse.parse((await list('limit=1&members=ids')).body);
+    expect(first.conversations.map((c) => c.id)).toEqual([group.id]);
+    expect(first.users.map((user) => user.id).sort()).toEqual(
+      [me, p, q, r].map((member) => member.user.id).sort(),
+    );
+    const second = ConversationListIdsResponse.parse(
+      (await list(`limit=1&members=ids&cursor=${first.nextCursor}`)).body,
+    );
+    expect(second.conversations.map((c) => c.id)).toEqual([withP.id]);
+    expect(second.users.map((user) => user.id).sort()).toEqual(
+      [me, p].map((member) => member.user.id).sort(),
+    );
+    expect(second.nextCursor).toBeNull();
+  });
+
+  test('an unknown members form is 400, naming the parameter', async () => {
+    for (const value of ['names', 'IDS', '', 'ids,users']) {
+      const response = await api.http.get(
+        `/api/conversations?members=${encodeURIComponent(value)}`,
+        { token: ann.accessToken },
+      );
+      expect(response.status, value).toBe(400);
+      const { error } = ErrorBody.parse(response.body);
+      expect(error.code).toBe('invalid_request');
+      expect(error.details?.map((detail) => detail.path)).toEqual(['members']);
+    }
   });
 
   test('GET /api/conversations/:id is the conversation as the caller sees it; 404 for non-members and ids of any shape', async () => {

@@ -2,7 +2,9 @@ import {
   LIMITS,
   type Attachment,
   type Conversation,
+  type ConversationListIdsResponse,
   type ConversationListQuery,
+  type ConversationListResponse,
   type NotificationLevel,
   type User,
 } from '@chat/protocol';
@@ -12,7 +14,8 @@ import type { ConversationRecord, ConversationSummary, Store, UserRecord } from 
 import type { CreationLimiter } from './creation-limiter';
 import { conversationNotFound, type Membership } from './membership';
 import { toAttachment } from '../uploads/service';
-import { freshSummary, toConversation } from './views';
+import { freshSummary, toConversation, toConversationWithMemberIds } from './views';
+import { toUser } from '../auth/service';
 
 export interface ConversationsServiceDeps {
   store: Pick<Store, 'users' | 'conversations'> & { attachments?: Store['attachments'] };
@@ -109,11 +112,36 @@ export class ConversationsService {
    * One page of the caller's conversations, most recent activity first (ties by id), and
    * the cursor of the next page. Only the page's members are looked up and only its views
    * built: a user in thousands of large groups costs one page, not all of them (issue #14).
+   * With `members: 'ids'` each member is an id and each member's user is given once.
    */
   async list(
     callerId: string,
-    query: ConversationListQuery = { limit: LIMITS.conversationListLimitDefault },
-  ): Promise<{ conversations: Conversation[]; nextCursor: string | null }> {
+    query: ConversationListQuery = {
+      limit: LIMITS.conversationListLimitDefault,
+      members: 'users',
+    },
+  ): Promise<ConversationListResponse | ConversationListIdsResponse> {
+    const page = await this.listPage(callerId, query);
+    if (query.members === 'ids') {
+      return {
+        conversations: page.summaries.map((summary) =>
+          toConversationWithMemberIds(summary, callerId, page.users, lastFiles(summary, page)),
+        ),
+        users: [...page.users.values()].map(toUser),
+        nextCursor: page.nextCursor,
+      };
+    }
+    const userViews = new Map<string, User>();
+    return {
+      conversations: page.summaries.map((summary) =>
+        toConversation(summary, callerId, page.users, lastFiles(summary, page), userViews),
+      ),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** The page's summaries, its members' users, its last messages' files and the next cursor. */
+  private async listPage(callerId: string, query: ConversationListQuery): Promise<ListPage> {
     const after = query.cursor === undefined ? null : readCursor(query.cursor);
     const summaries = (await this.deps.store.conversations.listForMember(callerId))
       .map((summary) => ({ summary, key: keyOf(summary) }))
@@ -137,17 +165,10 @@ export class ConversationsService {
     }
     const last = page.at(-1);
     const more = start >= 0 && start + query.limit < summaries.length;
-    const userViews = new Map<string, User>();
     return {
-      conversations: page.map(({ summary }) =>
-        toConversation(
-          summary,
-          callerId,
-          users,
-          summary.lastMessage ? files.get(summary.lastMessage.id) : undefined,
-          userViews,
-        ),
-      ),
+      summaries: page.map(({ summary }) => summary),
+      users,
+      files,
       nextCursor: more && last ? writeCursor(last.key) : null,
     };
   }
@@ -205,6 +226,20 @@ export class ConversationsService {
 
 function usersById(users: readonly UserRecord[]): Map<string, UserRecord> {
   return new Map(users.map((user) => [user.id, user]));
+}
+
+/** What one page of the list is built from. */
+interface ListPage {
+  summaries: ConversationSummary[];
+  users: ReadonlyMap<string, UserRecord>;
+  /** The last messages' attachments, by message id. */
+  files: ReadonlyMap<string, Attachment[]>;
+  nextCursor: string | null;
+}
+
+/** The attachments of a summary's last message, as the page read them. */
+function lastFiles(summary: ConversationSummary, page: ListPage): Attachment[] | undefined {
+  return summary.lastMessage ? page.files.get(summary.lastMessage.id) : undefined;
 }
 
 /** Where a conversation sits in the list: its last activity, then its id. */

@@ -1,4 +1,4 @@
-import type { Attachment, Conversation, User } from '@chat/protocol';
+import type { Attachment, Conversation, ConversationWithMemberIds, User } from '@chat/protocol';
 import { toUser } from '../auth/service';
 import { toMessage } from '../messages/views';
 import type { ConversationRecord, ConversationSummary, UserRecord } from '../store/types';
@@ -16,9 +16,8 @@ export function toConversation(
    */
   userViews?: Map<string, User>,
 ): Conversation {
-  const { conversation } = summary;
   const members: User[] = [];
-  for (const id of conversation.memberIds) {
+  for (const id of summary.conversation.memberIds) {
     const user = users.get(id);
     if (!user) continue;
     let view = userViews?.get(id);
@@ -28,6 +27,32 @@ export function toConversation(
     }
     members.push(view);
   }
+  return conversationWith(summary, viewerId, members, lastAttachments);
+}
+
+/**
+ * The `members=ids` form (an extension of the list): each member as an id, in the same
+ * order and with the same members left out as `toConversation` (those without a user in
+ * `users`, whose views the answer gives once beside the conversations).
+ */
+export function toConversationWithMemberIds(
+  summary: ConversationSummary,
+  viewerId: string,
+  users: ReadonlyMap<string, unknown>,
+  lastAttachments: readonly Attachment[] = [],
+): ConversationWithMemberIds {
+  const members = summary.conversation.memberIds.filter((id) => users.has(id));
+  return conversationWith(summary, viewerId, members, lastAttachments);
+}
+
+/** Everything of a conversation's view but how its members are given. */
+function conversationWith<M>(
+  summary: ConversationSummary,
+  viewerId: string,
+  members: M,
+  lastAttachments: readonly Attachment[],
+): Omit<Conversation, 'members'> & { members: M } {
+  const { conversation } = summary;
   const receipts = conversation.memberIds.map(
     (userId) =>
       summary.watermarks.find((w) => w.userId === userId) ?? {

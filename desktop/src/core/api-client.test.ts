@@ -142,15 +142,63 @@ describe('the conversation list', () => {
     body: JSON.stringify({ conversations: ids.map(conversation), nextCursor }),
   });
 
-  test('follows nextCursor to the last page, asking for the largest pages', async () => {
+  test('follows nextCursor to the last page, asking for the largest pages with members as ids', async () => {
     queued.push(page(['c1', 'c2'], 'k2'), page(['c3'], 'k3'), page(['c4'], null));
     const listed = await api.listConversations();
     expect(listed.map((c) => c.id)).toEqual(['c1', 'c2', 'c3', 'c4']);
     expect(seen.map((r) => r.url)).toEqual([
-      '/api/conversations?limit=200',
-      '/api/conversations?limit=200&cursor=k2',
-      '/api/conversations?limit=200&cursor=k3',
+      '/api/conversations?limit=200&members=ids',
+      '/api/conversations?limit=200&cursor=k2&members=ids',
+      '/api/conversations?limit=200&cursor=k3&members=ids',
     ]);
+  });
+
+  test('members given as ids come back as their users, in order, as a server without the extension gives them', async () => {
+    const other = { ...user, id: 'u2', username: 'ben', displayName: 'Ben' };
+    const third = { ...user, id: 'u3', username: 'cat', displayName: 'Cat', deleted: true };
+    const byIds = {
+      conversations: [
+        { ...conversation('c1'), members: [user.id, other.id] },
+        {
+          ...conversation('c2'),
+          type: 'group',
+          title: 'G',
+          members: [third.id, user.id, other.id],
+        },
+      ],
+      users: [other, user, third],
+      nextCursor: null,
+    };
+    queued.push({ status: 200, body: JSON.stringify(byIds) });
+    const compact = await api.listConversations();
+    queued.push({
+      status: 200,
+      body: JSON.stringify({
+        conversations: [
+          { ...conversation('c1'), members: [user, other] },
+          { ...conversation('c2'), type: 'group', title: 'G', members: [third, user, other] },
+        ],
+        nextCursor: null,
+      }),
+    });
+    const full = await api.listConversations();
+    expect(compact.map((c) => c.members.map((m) => m.id))).toEqual([
+      ['u1', 'u2'],
+      ['u3', 'u1', 'u2'],
+    ]);
+    expect(compact).toEqual(full);
+  });
+
+  test('a member id without a user in the page is a bad_response error', async () => {
+    answer = {
+      status: 200,
+      body: JSON.stringify({
+        conversations: [{ ...conversation('c1'), members: [user.id, 'missing'] }],
+        users: [user],
+        nextCursor: null,
+      }),
+    };
+    expect((await failure(api.listConversations())).code).toBe('bad_response');
   });
 
   test('a conversation repeated on a later page (it moved meanwhile) is listed once', async () => {

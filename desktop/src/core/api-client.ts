@@ -68,6 +68,27 @@ export function normalizeServerUrl(input: string): string {
   return url.origin;
 }
 
+/**
+ * A page of the conversation list as the rest of the client holds conversations: each
+ * member as their user. The `members=ids` form gives each member's user once in `users`;
+ * an id without a user there is an answer off the contract (`bad_response`), not a member
+ * to drop quietly.
+ */
+export function conversationsOfPage(page: RouteAnswer<'listConversations'>): Conversation[] {
+  if (!('users' in page)) return page.conversations;
+  const users = new Map(page.users.map((user) => [user.id, user]));
+  return page.conversations.map((conversation) => ({
+    ...conversation,
+    members: conversation.members.map((id) => {
+      const user = users.get(id);
+      if (user === undefined) {
+        throw clientError('bad_response', 'The server listed a member without their user.');
+      }
+      return user;
+    }),
+  }));
+}
+
 /** For an error answer without the contract's body: the code its status stands for. */
 const STATUS_CODES: ReadonlyMap<number, ErrorCode> = new Map(
   Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
@@ -425,10 +446,12 @@ export class ApiClient {
     const all = new Map<string, Conversation>();
     let cursor: string | undefined;
     for (let page = 0; page < MAX_CONVERSATION_PAGES; page++) {
+      // Members as ids, each user once per page (an extension; a server without it
+      // answers with users, which `conversationsOfPage` takes as well).
       const res = await this.authed('listConversations', {
-        query: { limit: LIMITS.conversationListLimitMax, cursor },
+        query: { limit: LIMITS.conversationListLimitMax, cursor, members: 'ids' },
       });
-      for (const conversation of res.conversations) {
+      for (const conversation of conversationsOfPage(res)) {
         if (!all.has(conversation.id)) all.set(conversation.id, conversation);
       }
       if (res.nextCursor === null || res.conversations.length === 0) break;

@@ -12,6 +12,7 @@ import { migrate } from './migrations';
 import { createPushStore } from './push';
 import { createReceiptStore } from './receipts';
 import { startSearchBackfill } from './search-backfill';
+import { newMessagesIndexer } from './search-index';
 import { createSessionStore } from './sessions';
 import { createUserStore } from './users';
 
@@ -109,6 +110,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       // Whatever was accepted into the write queue is written (or rejected) before the
       // connection goes away; nothing is left waiting forever.
       context.group.flush();
+      indexSearchTail(db);
       closed = true;
       // The checkpointer's connection goes first, so that this one is the last and its
       // close copies the whole WAL into the database file and removes it.
@@ -121,6 +123,21 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       db.close();
     },
   };
+}
+
+/**
+ * Indexes the messages still waiting for a search batch (search-index.ts), so a file closed
+ * cleanly is wholly indexed: a read-only opening of it, which cannot index, or an older
+ * build, which does not look for a tail before searching, still finds every message.
+ * Failing only leaves them for the next writer.
+ */
+function indexSearchTail(db: Database.Database): void {
+  if (db.readonly) return;
+  try {
+    db.transaction(newMessagesIndexer(db)).immediate();
+  } catch {
+    // Kept in the database as the tail: the next writer or search indexes it.
+  }
 }
 
 function configure(db: Database.Database, busyTimeoutMs: number, readonly: boolean): void {

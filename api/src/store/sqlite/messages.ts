@@ -13,7 +13,7 @@ import type {
 import type { SqliteContext } from './context';
 import { MESSAGE_COLUMNS, MESSAGE_FIELDS, messageOfValues, toMessage } from './rows';
 import type { MessageRow } from './rows';
-import { newMessagesIndexer } from './search-index';
+import { TAIL_MS, createSearchTail } from './search-index';
 
 /**
  * History reads take each row as one string, the JSON array of its MESSAGE_FIELDS, and
@@ -156,15 +156,32 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     return (query.beforeId === undefined ? searchFirst : searchAfter).all(params).map(toMessage);
   });
 
-  // A group's new messages are indexed for search together, in its transaction, so a search
+  // New messages are indexed for search a batch at a time, at the end of a group commit's
+  // transaction once the batch is due, and by a search before it queries, so a search
   // finds every message whose send was acknowledged (search-index.ts).
-  const indexNewMessages = newMessagesIndexer(db);
+  const searchTail = createSearchTail(db);
   let appended = false;
   group.beforeCommit(() => {
     if (!appended) return;
     appended = false;
-    indexNewMessages();
+    if (searchTail.index(false)) indexTailSoon();
   });
+  // A tail that is not due yet is indexed TAIL_MS later in a write of its own, unless a
+  // group commit does it first: so quiet times leave nothing unindexed for long.
+  let tailTimer: NodeJS.Timeout | null = null;
+  const indexTailSoon = () => {
+    tailTimer ??= setTimeout(() => {
+      tailTimer = null;
+      // Closed or failing: the tail stays marked in the database for the next writer.
+      group.write(() => searchTail.index(true)).catch(() => undefined);
+    }, TAIL_MS).unref();
+  };
+  if (!db.readonly && searchTail.pending()) indexTailSoon();
+  // A read-only connection cannot index: it searches what the writers have indexed.
+  const indexTailFirst = async (): Promise<void> => {
+    if (db.readonly || !(await run(() => searchTail.pending()))) return;
+    await group.write(() => searchTail.index(true));
+  };
 
   const takeRev = (conversationId: string): number => {
     const bumped = nextRev.get(conversationId);
@@ -330,7 +347,10 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     remove: (conversationId, seq) => group.write(() => removeOne(conversationId, seq)),
     react: (conversationId, seq, reaction) =>
       group.write(() => reactOne(conversationId, seq, reaction)),
-    search: (query) => run(() => search(query)),
+    search: async (query) => {
+      await indexTailFirst();
+      return run(() => search(query));
+    },
   };
 }
 

@@ -401,9 +401,10 @@ export const MIGRATIONS: readonly Migration[] = [
     //
     // search_backfill now holds both ends of what is indexed: every message with
     // indexed_from <= key < indexed_to is in the index; below is the backfill's (migration
-    // 7), from indexed_to up are the messages of a group commit not yet indexed (none
-    // between transactions). Edits and deletions keep the index exact for the rows between
-    // the marks; a row outside them is indexed later, with its body as it is then.
+    // 7), from indexed_to up are the messages not yet indexed (since the batching of
+    // search-index.ts's createSearchTail, up to a batch of them between transactions). Edits
+    // and deletions keep the index exact for the rows between the marks; a row outside them
+    // is indexed later, with its body as it is then.
     //
     // Deleting the newest rows (an operator's clean-up; the API only writes tombstones) lets
     // SQLite give their keys to the next messages: the delete trigger lowers indexed_to to
