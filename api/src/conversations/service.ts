@@ -150,9 +150,12 @@ export class ConversationsService {
     const page = start < 0 ? [] : summaries.slice(start, start + query.limit);
     const ids = new Set(page.flatMap((s) => s.summary.conversation.memberIds));
     const users = usersById(await this.deps.store.users.findByIds([...ids]));
-    // The last messages' files, in one query: the list's previews say "📷 Photo".
-    const lastIds = page.flatMap(({ summary }) =>
-      summary.lastMessage ? [summary.lastMessage.id] : [],
+    // The last messages' files, in one query: the list's previews say "📷 Photo". Only of
+    // those that can have any, as a history page does (withAttachments): most have none.
+    const lastIds = page.flatMap(({ summary: { lastMessage: last } }) =>
+      last && last.kind === 'text' && last.deletedAt === null && last.hasAttachments !== false
+        ? [last.id]
+        : [],
     );
     const files = new Map<string, Attachment[]>();
     if (this.deps.store.attachments && lastIds.length > 0) {
