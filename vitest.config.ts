@@ -23,6 +23,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['e2e/**/*.e2e.test.ts'],
           globalSetup: ['e2e/support/global-setup.ts'],
+          // A failed test saves its pages (screenshot, HTML, console) and prints where.
+          setupFiles: ['e2e/support/capture-failures.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
           testTimeout: 120_000,

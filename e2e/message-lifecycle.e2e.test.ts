@@ -326,7 +326,70 @@ describe('menus, pickers and formatting', () => {
 
     await expectCleanPages([alice, bob]);
   });
+
+  it('what is typed right after the @ picker inserts stays where it was typed, however late the next frame comes', async () => {
+    const aliceAccount = await registerUser(server, { displayName: 'Alice Caret' });
+    const bobAccount = await registerUser(server, { displayName: 'Bob Caret' });
+    await openDirect(server, aliceAccount.accessToken, bobAccount.user.id);
+    const alice = await ChatUser.signedIn(browser, server, aliceAccount);
+    users.push(alice);
+    await alice.openConversation('Bob Caret');
+    const composer = alice.composer();
+    const picker = alice.page.getByTestId('mention-picker');
+    const username = bobAccount.user.username;
+
+    // The mention goes between two words: the caret must land after it, not at the end.
+    await composer.fill('see  later');
+    await composer.press('Home');
+    for (let i = 0; i < 'see '.length; i++) await composer.press('ArrowRight');
+    await composer.pressSequentially(`@${username.slice(0, 3)}`);
+    await visible(picker.getByRole('option', { name: /Bob Caret/ }));
+
+    // A starved renderer: no animation frame runs until the test lets them, so anything
+    // the picker left for the next frame happens between two keys.
+    await holdAnimationFrames(alice);
+    await composer.press('Enter');
+    await hidden(picker);
+    await composer.pressSequentially('you');
+    await releaseAnimationFrames(alice);
+    await composer.pressSequentially(' all ');
+    expect(await composer.inputValue()).toBe(`see @${username} you all later`);
+
+    await expectCleanPages([alice]);
+  });
 });
+
+declare global {
+  interface Window {
+    __heldFrames?: { release(): Promise<void> };
+  }
+}
+
+/** Until releaseAnimationFrames, requestAnimationFrame callbacks wait in a queue. */
+async function holdAnimationFrames(user: ChatUser): Promise<void> {
+  await user.page.evaluate(() => {
+    const original = window.requestAnimationFrame.bind(window);
+    const held: FrameRequestCallback[] = [];
+    window.requestAnimationFrame = (callback) => {
+      held.push(callback);
+      return 0;
+    };
+    window.__heldFrames = {
+      release: () =>
+        new Promise<void>((resolve) => {
+          window.requestAnimationFrame = original;
+          for (const callback of held.splice(0)) original(callback);
+          // Queued after the held ones: they have all run by the time this does.
+          original(() => resolve());
+        }),
+    };
+  });
+}
+
+/** Runs the held callbacks in the next frame and resolves once they have run. */
+async function releaseAnimationFrames(user: ChatUser): Promise<void> {
+  await user.page.evaluate(() => window.__heldFrames?.release());
+}
 
 describe('jumping to a quote', () => {
   it('a reply to a message 200 back jumps to it with `around` and highlights it', async () => {

@@ -52,11 +52,34 @@ export async function hidden(locator: Locator, timeout = UI_TIMEOUT_MS): Promise
   await locator.waitFor({ state: 'hidden', timeout });
 }
 
+/** Every person opened in this test file and not closed: what a failure report looks at. */
+const openUsers = new Set<ChatUser>();
+
+export function usersStillOpen(): ChatUser[] {
+  return [...openUsers];
+}
+
+/** E2E_TRACE=1 records a Playwright trace of every browser context (costly: opt in). */
+export const TRACING = process.env.E2E_TRACE === '1';
+
+async function newTracedContext(
+  browser: Browser,
+  options: BrowserContextOptions,
+): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  if (TRACING) await context.tracing.start({ screenshots: true, snapshots: true });
+  return context;
+}
+
 export class ChatUser {
   /** Every alert/confirm/prompt the page opened (each is dismissed). */
   readonly dialogs: string[] = [];
   /** Uncaught exceptions in the page. */
   readonly pageErrors: string[] = [];
+  /** The page's console and errors, each line stamped with ms since this person opened. */
+  readonly log: string[] = [];
+  private readonly openedAt = Date.now();
   page: Page;
 
   private constructor(
@@ -67,6 +90,7 @@ export class ChatUser {
   ) {
     this.page = page;
     this.watch(page);
+    openUsers.add(this);
   }
 
   static async open(
@@ -75,11 +99,10 @@ export class ChatUser {
     account: Account,
     options: BrowserContextOptions = {},
   ): Promise<ChatUser> {
-    const context = await browser.newContext({
+    const context = await newTracedContext(browser, {
       viewport: { width: 1100, height: 760 },
       ...options,
     });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
     await context.addInitScript(() => {
       const seen: CspViolation[] = [];
       window.__cspViolations = seen;
@@ -115,11 +138,20 @@ export class ChatUser {
   }
 
   private watch(page: Page): void {
+    const note = (line: string) => this.log.push(`+${Date.now() - this.openedAt}ms ${line}`);
     page.on('dialog', (dialog) => {
       this.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      note(`dialog ${dialog.type()}: ${dialog.message()}`);
       void dialog.dismiss().catch(() => undefined);
     });
-    page.on('pageerror', (error) => this.pageErrors.push(error.message));
+    page.on('pageerror', (error) => {
+      this.pageErrors.push(error.message);
+      note(`pageerror: ${error.stack ?? error.message}`);
+    });
+    page.on('console', (message) => note(`console.${message.type()}: ${message.text()}`));
+    page.on('requestfailed', (request) =>
+      note(`requestfailed ${request.method()} ${request.url()}: ${request.failure()?.errorText}`),
+    );
   }
 
   /** Opens the app at the API's origin and waits until it knows whether a session exists. */
@@ -149,12 +181,11 @@ export class ChatUser {
    */
   async restart(browser: Browser): Promise<ChatUser> {
     const storageState = await this.context.storageState();
-    await this.context.close();
-    const context = await browser.newContext({
+    await this.close();
+    const context = await newTracedContext(browser, {
       viewport: { width: 1100, height: 760 },
       storageState,
     });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
     const user = new ChatUser(context, await context.newPage(), this.server, this.account);
     await user.load();
     return user;
@@ -168,6 +199,7 @@ export class ChatUser {
   }
 
   async close(): Promise<void> {
+    openUsers.delete(this);
     await this.context.close();
   }
 

@@ -66,16 +66,27 @@ export function Composer({
     );
     if (next?.query !== mention?.query) setMentionIndex(0);
   };
+  // Where the caret goes once the text a pick produced is in the field. Put there in the
+  // same commit as that text, before the browser handles another key: a caret placed on a
+  // later frame would pull back whatever was typed meanwhile (on a busy machine frames come
+  // late, and the next characters landed before the ones typed first).
+  const caretAfterPick = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const caret = caretAfterPick.current;
+    const input = inputRef.current;
+    if (caret === null || input === null) return;
+    caretAfterPick.current = null;
+    input.focus();
+    input.setSelectionRange(caret, caret);
+  });
   const pickMention = (username: string) => {
     const input = inputRef.current;
     if (mention === null || input === null) return;
     const next = insertMention(text, mention, input.selectionStart, username);
     change(next.text);
+    // Closing the picker re-renders even when the text comes out the same.
     setMention(null);
-    requestAnimationFrame(() => {
-      input.focus();
-      input.setSelectionRange(next.caret, next.caret);
-    });
+    caretAfterPick.current = next.caret;
   };
   const pending = usePendingFiles();
   const fileInputRef = useRef<HTMLInputElement>(null);
