@@ -16,15 +16,30 @@ export interface SqliteContext {
   readonly group: GroupCommit;
 }
 
-export function createContext(db: Database, isClosed: () => boolean): SqliteContext {
+/** The write turn shared with the merge thread (write-turn.ts). */
+export interface Turn {
+  readonly hold: <T>(work: () => T) => T;
+  readonly whenFree: () => Promise<void> | null;
+}
+
+/**
+ * The turn wraps every piece of database work `run` is given, reads too (which of it
+ * writes is not known here): a read waits at most one merge step, like a write.
+ */
+export function createContext(
+  db: Database,
+  isClosed: () => boolean,
+  turn: Turn = { hold: (work) => work(), whenFree: () => null },
+): SqliteContext {
+  const { hold } = turn;
   return {
     db,
     isClosed,
-    group: createGroupCommit(db, isClosed),
+    group: createGroupCommit(db, isClosed, turn),
     run: <T>(work: () => T): Promise<T> => {
       if (isClosed()) return Promise.reject(new StoreUnavailable('the store is closed'));
       try {
-        return Promise.resolve(work());
+        return Promise.resolve(hold(work));
       } catch (error) {
         return Promise.reject(toStoreError(error));
       }

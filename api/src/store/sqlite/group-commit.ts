@@ -40,8 +40,20 @@ export interface GroupCommit {
  * that does not exist) is rolled back alone and the rest of its group still commits. Trouble
  * with the database itself (locked, read-only, I/O) fails the whole group: nothing of it was
  * committed, so nothing of it may be acknowledged.
+ *
+ * Each transaction holds the write turn shared with the search index's merge thread
+ * (write-turn.ts); a scheduled commit that finds the thread mid-step is put off until the
+ * step ends, the loop free meanwhile (flush, called directly, waits for it instead).
  */
-export function createGroupCommit(db: Database, isClosed: () => boolean): GroupCommit {
+export function createGroupCommit(
+  db: Database,
+  isClosed: () => boolean,
+  turn: {
+    hold: <T>(work: () => T) => T;
+    whenFree: () => Promise<void> | null;
+  } = { hold: (work) => work(), whenFree: () => null },
+): GroupCommit {
+  const { hold } = turn;
   // Nested inside the group's transaction, better-sqlite3 runs this as a SAVEPOINT.
   const inSavepoint = db.transaction((work: () => unknown) => work());
   const beforeCommit: (() => void)[] = [];
@@ -61,7 +73,24 @@ export function createGroupCommit(db: Database, isClosed: () => boolean): GroupC
 
   let queue: PendingWrite[] = [];
   let scheduled: NodeJS.Immediate | null = null;
+  // Set while the group waits for the merge thread's step to end (the loop not blocked).
+  let deferred = false;
   let committed = 0;
+
+  /** The scheduled commit: put off, not blocking the loop, while the thread is mid-step. */
+  function flushWhenFree(): void {
+    scheduled = null;
+    const free = turn.whenFree();
+    if (!free) {
+      flush();
+      return;
+    }
+    deferred = true;
+    void free.then(() => {
+      deferred = false;
+      flush();
+    });
+  }
 
   function flush(): void {
     if (scheduled) clearImmediate(scheduled);
@@ -75,7 +104,7 @@ export function createGroupCommit(db: Database, isClosed: () => boolean): GroupC
       }
       let outcomes: Outcome[];
       try {
-        outcomes = commitGroup.immediate(group);
+        outcomes = hold(() => commitGroup.immediate(group));
         committed++;
       } catch (error) {
         const failure = toStoreError(error);
@@ -96,7 +125,7 @@ export function createGroupCommit(db: Database, isClosed: () => boolean): GroupC
       if (isClosed()) return Promise.reject(new StoreUnavailable('the store is closed'));
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-        scheduled ??= setImmediate(flush);
+        if (!deferred) scheduled ??= setImmediate(flushWhenFree);
       });
     },
     flush,
