@@ -81,6 +81,8 @@ function createMerger(merge) {
         return 'busy';
       }
       try {
+        // The loop asked for the turn between the look above and taking it: its turn.
+        if (Atomics.load(slots, TURN_WANTED) !== 0) return 'busy';
         // Another process writing: no waiting here while holding the turn.
         db.pragma('busy_timeout = 0');
         try {

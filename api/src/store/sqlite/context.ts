@@ -19,19 +19,20 @@ export interface SqliteContext {
 /** The write turn shared with the merge thread (write-turn.ts). */
 export interface Turn {
   readonly hold: <T>(work: () => T) => T;
-  readonly whenFree: () => Promise<void> | null;
+  readonly later: <T>(work: () => T) => T | Promise<T>;
 }
 
 /**
  * The turn wraps every piece of database work `run` is given, reads too (which of it
- * writes is not known here): a read waits at most one merge step, like a write.
+ * writes is not known here). Work that finds the merge thread mid-step runs when the step
+ * ends, the loop free meanwhile (as the group commit does): a read or write is put off by
+ * at most one step, and the loop never blocks on the thread.
  */
 export function createContext(
   db: Database,
   isClosed: () => boolean,
-  turn: Turn = { hold: (work) => work(), whenFree: () => null },
+  turn: Turn = { hold: (work) => work(), later: (work) => work() },
 ): SqliteContext {
-  const { hold } = turn;
   return {
     db,
     isClosed,
@@ -39,7 +40,15 @@ export function createContext(
     run: <T>(work: () => T): Promise<T> => {
       if (isClosed()) return Promise.reject(new StoreUnavailable('the store is closed'));
       try {
-        return Promise.resolve(hold(work));
+        // Closed while it waited for the thread's step: refused then too.
+        return Promise.resolve(
+          turn.later(() => {
+            if (isClosed()) throw new StoreUnavailable('the store is closed');
+            return work();
+          }),
+        ).catch((error: unknown) => {
+          throw toStoreError(error);
+        });
       } catch (error) {
         return Promise.reject(toStoreError(error));
       }

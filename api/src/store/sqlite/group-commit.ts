@@ -50,8 +50,8 @@ export function createGroupCommit(
   isClosed: () => boolean,
   turn: {
     hold: <T>(work: () => T) => T;
-    whenFree: () => Promise<void> | null;
-  } = { hold: (work) => work(), whenFree: () => null },
+    later: <T>(work: () => T) => T | Promise<T>;
+  } = { hold: (work) => work(), later: (work) => work() },
 ): GroupCommit {
   const { hold } = turn;
   // Nested inside the group's transaction, better-sqlite3 runs this as a SAVEPOINT.
@@ -80,16 +80,17 @@ export function createGroupCommit(
   /** The scheduled commit: put off, not blocking the loop, while the thread is mid-step. */
   function flushWhenFree(): void {
     scheduled = null;
-    const free = turn.whenFree();
-    if (!free) {
-      flush();
-      return;
+    const done = turn.later(flush);
+    if (done instanceof Promise) {
+      deferred = true;
+      const after = () => {
+        deferred = false;
+        // Written while this waited: queued, not scheduled (the flush took them all).
+        if (queue.length > 0) scheduled ??= setImmediate(flushWhenFree);
+      };
+      // flush settles every write itself; nothing is left to report here.
+      void done.then(after, after);
     }
-    deferred = true;
-    void free.then(() => {
-      deferred = false;
-      flush();
-    });
   }
 
   function flush(): void {

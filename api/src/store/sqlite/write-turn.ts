@@ -57,10 +57,11 @@ export interface WriteTurn {
   /** Runs `work` (synchronous database work) holding the turn; reentrant. */
   readonly hold: <T>(work: () => T) => T;
   /**
-   * Null if the turn is free now; else a promise that resolves when the thread's step
-   * ends (or after MAX_WAIT_MS), the thread kept from starting another meanwhile.
+   * Runs `work` holding the turn: now if it is free (its result returned as is), else once
+   * the thread's step ends (a promise; the loop free meanwhile, the thread kept from
+   * starting another step). After MAX_WAIT_MS it runs anyway, as `hold` does.
    */
-  whenFree(): Promise<void> | null;
+  readonly later: <T>(work: () => T) => T | Promise<T>;
   readonly stats: WriteTurnStats;
 }
 
@@ -101,49 +102,67 @@ export function createWriteTurn(): WriteTurn {
     return mine;
   };
 
+  /** Runs `work` with the turn taken (or given up on: `mine` false), then gives it back. */
+  const holding = <T>(mine: boolean, work: () => T): T => {
+    // Whoever asked the thread to hold off has the turn now.
+    Atomics.store(slots, TURN_WANTED, 0);
+    depth++;
+    try {
+      return work();
+    } finally {
+      depth--;
+      if (mine) {
+        Atomics.store(slots, TURN_HOLDER, TURN_FREE);
+        Atomics.notify(slots, TURN_HOLDER);
+      }
+    }
+  };
+
+  const nested = <T>(work: () => T): T => {
+    depth++;
+    try {
+      return work();
+    } finally {
+      depth--;
+    }
+  };
+
   return {
     buffer,
     stats,
     hold: <T>(work: () => T): T => {
-      if (depth > 0) {
-        depth++;
-        try {
-          return work();
-        } finally {
-          depth--;
-        }
-      }
-      const mine = take() || waitForThread();
-      // Whoever asked the thread to hold off (whenFree) has the turn now.
-      Atomics.store(slots, TURN_WANTED, 0);
-      depth++;
-      try {
-        return work();
-      } finally {
-        depth--;
-        if (mine) {
-          Atomics.store(slots, TURN_HOLDER, TURN_FREE);
-          Atomics.notify(slots, TURN_HOLDER);
-        }
-      }
+      if (depth > 0) return nested(work);
+      return holding(take() || waitForThread(), work);
     },
-    whenFree: (): Promise<void> | null => {
-      if (depth > 0 || Atomics.load(slots, TURN_HOLDER) !== TURN_THREAD) return null;
-      // Kept set until hold takes the turn, so the thread does not start another step.
+    later: <T>(work: () => T): T | Promise<T> => {
+      if (depth > 0) return nested(work);
+      if (take()) return holding(true, work);
+      // Kept set until the turn is taken, so the thread does not start another step.
       Atomics.store(slots, TURN_WANTED, 1);
       const started = performance.now();
-      const result = atomics.waitAsync(slots, TURN_HOLDER, TURN_THREAD, MAX_WAIT_MS);
-      const ended = () => {
-        const waited = performance.now() - started;
-        stats.deferrals++;
-        stats.deferredMs += waited;
-        stats.longestDeferralMs = Math.max(stats.longestDeferralMs, waited);
-      };
-      if (!result.async) {
-        ended();
-        return Promise.resolve();
-      }
-      return result.value.then(ended);
+      return new Promise<T>((resolve, reject) => {
+        const attempt = (): void => {
+          const waited = performance.now() - started;
+          const mine = take();
+          if (mine || waited >= MAX_WAIT_MS) {
+            stats.deferrals++;
+            stats.deferredMs += waited;
+            stats.longestDeferralMs = Math.max(stats.longestDeferralMs, waited);
+            if (!mine) stats.timeouts++;
+            try {
+              resolve(holding(mine, work));
+            } catch (error) {
+              reject(error instanceof Error ? error : new Error(String(error)));
+            }
+            return;
+          }
+          const result = atomics.waitAsync(slots, TURN_HOLDER, TURN_THREAD, MAX_WAIT_MS - waited);
+          // Not THREAD any more (the step just ended): at once; else when it changes.
+          if (result.async) void result.value.then(attempt);
+          else queueMicrotask(attempt);
+        };
+        attempt();
+      });
     },
   };
 }
