@@ -68,6 +68,7 @@ function createMerger(merge) {
   let steps = 0;
   let busy = 0;
   let longestMs = 0;
+  let lastMs = 0;
   let cpuMs = 0;
   return {
     /** Whether another connection wrote since the last step found nothing to merge. */
@@ -103,7 +104,8 @@ function createMerger(merge) {
         }
         const spent = process.threadCpuUsage(startedCpu);
         cpuMs += (spent.user + spent.system) / 1000;
-        longestMs = Math.max(longestMs, performance.now() - startedAt);
+        lastMs = performance.now() - startedAt;
+        longestMs = Math.max(longestMs, lastMs);
         const merged = Number(changes.get()) !== before;
         if (merged) steps++;
         else seenVersion = Number(version.get());
@@ -121,6 +123,10 @@ function createMerger(merge) {
       return busy;
     },
     /** The longest step's wall time (the turn held; the thread may be preempted in it). */
+    /** The last step's wall time (ms). */
+    get lastMs() {
+      return lastMs;
+    },
     get longestMs() {
       return longestMs;
     },
@@ -157,8 +163,9 @@ function mergeTick() {
       longestMs: merger.longestMs,
       cpuMs: merger.cpuMs,
     });
-    // Between steps the loop may take the turn; a timer, not a spin, gives it the chance.
-    mergeTimer = setTimeout(mergeTick, 0);
+    // Between steps the loop may take the turn: the thread holds it at most a fifth of the
+    // time, so a commit seldom finds a step under way.
+    mergeTimer = setTimeout(mergeTick, Math.max(2, 4 * merger.lastMs));
   } else if (outcome === 'busy') {
     mergeTimer = setTimeout(mergeTick, 1);
   }
