@@ -48,30 +48,6 @@ function searchSegments(): number {
     .get() as number;
 }
 
-/** Microseconds of CPU per append. */
-function cpuPerAppend(used: NodeJS.CpuUsage, count: number): string {
-  return ((used.user + used.system) / Math.max(1, count)).toFixed(1);
-}
-
-/**
- * The loop's waits for the search index's merge thread and that thread's steps, for a store
- * that has them (an older checkout's has not): the time in Atomics.wait is no CPU, so the
- * lockstep figures leave it out and this says it.
- */
-function turnReport(): string {
-  const turn = (store as unknown as { writeTurn?: Record<string, number> }).writeTurn;
-  const merge = store.checkpoints as Record<string, number> | null;
-  if (!turn) return '';
-  return (
-    `; loop waited for the merge thread ${turn.waits} times, ${turn.waitedMs?.toFixed(1)} ms ` +
-    `in all, longest ${turn.longestWaitMs?.toFixed(2)} ms, ${turn.timeouts} timeouts; ` +
-    `commits put off ${turn.deferrals}, ${turn.deferredMs?.toFixed(1)} ms in all, longest ` +
-    `${turn.longestDeferralMs?.toFixed(2)} ms; ` +
-    `${merge?.mergeSteps ?? 0} merge steps, longest ${merge?.mergeLongestMs?.toFixed(1)} ms, ` +
-    `${merge?.mergeCpuMs?.toFixed(0)} ms CPU in all`
-  );
-}
-
 /** p-th percentile (0–100) of sorted values. */
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -143,7 +119,6 @@ try {
   async function lockstep(count: number): Promise<void> {
     const realNow = Date.now;
     let clock = realNow();
-    const processCpu = process.cpuUsage();
     Date.now = () => Math.floor(clock);
     const spent: number[] = [];
     try {
@@ -165,8 +140,7 @@ try {
         `per append p50 ${percentile(spent, 50).toFixed(2)} / p99 ${percentile(spent, 99).toFixed(2)} / ` +
         `p99.9 ${percentile(spent, 99.9).toFixed(2)} / max ${(spent.at(-1) ?? 0).toFixed(1)} ms, ` +
         `${over(2)} >= 2 ms, ${over(5)} >= 5 ms, mean ${((sum / count) * 1000).toFixed(0)} µs; ` +
-        `whole process ${cpuPerAppend(process.cpuUsage(processCpu), count)} µs CPU/append; ` +
-        `${searchSegments()} search segments${turnReport()}`,
+        `${searchSegments()} search segments`,
     );
   }
 
@@ -212,7 +186,7 @@ try {
         `${Math.max(...busy).toFixed(1)} ms, ${cpuStalls.length} >= 5 ms; ack p50 ${percentile(acks, 50).toFixed(2)} / ` +
         `p99 ${percentile(acks, 99).toFixed(2)} / max ${(acks.at(-1) ?? 0).toFixed(1)} ms, ` +
         `${((pacedCpu.user + pacedCpu.system) / total).toFixed(1)} µs CPU/append, ` +
-        `${store.groupCommits} commits in all, ${searchSegments()} search segments${turnReport()}`,
+        `${store.groupCommits} commits in all, ${searchSegments()} search segments`,
     );
   }
 } finally {

@@ -32,13 +32,6 @@ export interface CheckpointStats {
   /** Whether the worker is running (false once stopped, or if it could not start). */
   readonly running: boolean;
   readonly lastError: string | null;
-  /** Search-index merge steps the thread ran that did work (0 without `merge`). */
-  readonly mergeSteps: number;
-  /** Steps it skipped because another process held the write lock. */
-  readonly mergeBusy: number;
-  /** The longest step's wall time (ms: the write turn held) and the steps' CPU in all (ms). */
-  readonly mergeLongestMs: number;
-  readonly mergeCpuMs: number;
 }
 
 export interface Checkpointer {
@@ -53,19 +46,10 @@ export interface CheckpointerOptions {
   activeMs?: number;
   /** Poll interval once it is quiet. */
   idleMs?: number;
-  /**
-   * Also run an FTS5 table's merge work on the thread, in steps of about `pages` pages,
-   * taking the write turn (write-turn.ts) for each. Its automerge must be off
-   * (search-merge.ts), or the writer's commits merge as well.
-   */
-  merge?: { table: string; pages: number; turn: SharedArrayBuffer };
-  /** Called if the thread dies (it then neither checkpoints nor merges). */
-  onFailure?: () => void;
 }
 
 type WorkerMessage =
   | { type: 'checkpoint'; busy: number; log: number; checkpointed: number }
-  | { type: 'merge'; steps: number; busy: number; longestMs: number; cpuMs: number }
   | { type: 'error'; message: string };
 
 /**
@@ -83,10 +67,6 @@ export function startCheckpointer(db: Database, options: CheckpointerOptions): C
     checkpointedFrames: 0,
     running: true,
     lastError: null as string | null,
-    mergeSteps: 0,
-    mergeBusy: 0,
-    mergeLongestMs: 0,
-    mergeCpuMs: 0,
   };
   const worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), {
     // Plain JavaScript: none of the parent's flags (loaders, preloads) apply to it.
@@ -96,7 +76,6 @@ export function startCheckpointer(db: Database, options: CheckpointerOptions): C
       busyTimeoutMs: options.busyTimeoutMs,
       activeMs: options.activeMs ?? 20,
       idleMs: options.idleMs ?? 250,
-      merge: options.merge ?? null,
     },
   });
   // Never what keeps a process alive.
@@ -108,11 +87,6 @@ export function startCheckpointer(db: Database, options: CheckpointerOptions): C
       stats.runs++;
       stats.walFrames = message.log;
       stats.checkpointedFrames = message.checkpointed;
-    } else if (message.type === 'merge') {
-      stats.mergeSteps = message.steps;
-      stats.mergeBusy = message.busy;
-      stats.mergeLongestMs = message.longestMs;
-      stats.mergeCpuMs = message.cpuMs;
     } else {
       stats.lastError = message.message;
     }
@@ -128,7 +102,6 @@ export function startCheckpointer(db: Database, options: CheckpointerOptions): C
     // The thread died (say, it could not open the file): the writer checkpoints as usual.
     stats.lastError = error.message;
     if (db.open) db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
-    options.onFailure?.();
   });
 
   let stopping: Promise<void> | null = null;

@@ -16,39 +16,15 @@ export interface SqliteContext {
   readonly group: GroupCommit;
 }
 
-/** The write turn shared with the merge thread (write-turn.ts). */
-export interface Turn {
-  readonly hold: <T>(work: () => T) => T;
-  readonly later: <T>(work: () => T) => T | Promise<T>;
-}
-
-/**
- * The turn wraps every piece of database work `run` is given, reads too (which of it
- * writes is not known here). Work that finds the merge thread mid-step runs when the step
- * ends, the loop free meanwhile (as the group commit does): a read or write is put off by
- * at most one step, and the loop never blocks on the thread.
- */
-export function createContext(
-  db: Database,
-  isClosed: () => boolean,
-  turn: Turn = { hold: (work) => work(), later: (work) => work() },
-): SqliteContext {
+export function createContext(db: Database, isClosed: () => boolean): SqliteContext {
   return {
     db,
     isClosed,
-    group: createGroupCommit(db, isClosed, turn),
+    group: createGroupCommit(db, isClosed),
     run: <T>(work: () => T): Promise<T> => {
       if (isClosed()) return Promise.reject(new StoreUnavailable('the store is closed'));
       try {
-        // Closed while it waited for the thread's step: refused then too.
-        return Promise.resolve(
-          turn.later(() => {
-            if (isClosed()) throw new StoreUnavailable('the store is closed');
-            return work();
-          }),
-        ).catch((error: unknown) => {
-          throw toStoreError(error);
-        });
+        return Promise.resolve(work());
       } catch (error) {
         return Promise.reject(toStoreError(error));
       }

@@ -40,20 +40,8 @@ export interface GroupCommit {
  * that does not exist) is rolled back alone and the rest of its group still commits. Trouble
  * with the database itself (locked, read-only, I/O) fails the whole group: nothing of it was
  * committed, so nothing of it may be acknowledged.
- *
- * Each transaction holds the write turn shared with the search index's merge thread
- * (write-turn.ts); a scheduled commit that finds the thread mid-step is put off until the
- * step ends, the loop free meanwhile (flush, called directly, waits for it instead).
  */
-export function createGroupCommit(
-  db: Database,
-  isClosed: () => boolean,
-  turn: {
-    hold: <T>(work: () => T) => T;
-    later: <T>(work: () => T) => T | Promise<T>;
-  } = { hold: (work) => work(), later: (work) => work() },
-): GroupCommit {
-  const { hold } = turn;
+export function createGroupCommit(db: Database, isClosed: () => boolean): GroupCommit {
   // Nested inside the group's transaction, better-sqlite3 runs this as a SAVEPOINT.
   const inSavepoint = db.transaction((work: () => unknown) => work());
   const beforeCommit: (() => void)[] = [];
@@ -73,25 +61,7 @@ export function createGroupCommit(
 
   let queue: PendingWrite[] = [];
   let scheduled: NodeJS.Immediate | null = null;
-  // Set while the group waits for the merge thread's step to end (the loop not blocked).
-  let deferred = false;
   let committed = 0;
-
-  /** The scheduled commit: put off, not blocking the loop, while the thread is mid-step. */
-  function flushWhenFree(): void {
-    scheduled = null;
-    const done = turn.later(flush);
-    if (done instanceof Promise) {
-      deferred = true;
-      const after = () => {
-        deferred = false;
-        // Written while this waited: queued, not scheduled (the flush took them all).
-        if (queue.length > 0) scheduled ??= setImmediate(flushWhenFree);
-      };
-      // flush settles every write itself; nothing is left to report here.
-      void done.then(after, after);
-    }
-  }
 
   function flush(): void {
     if (scheduled) clearImmediate(scheduled);
@@ -105,7 +75,7 @@ export function createGroupCommit(
       }
       let outcomes: Outcome[];
       try {
-        outcomes = hold(() => commitGroup.immediate(group));
+        outcomes = commitGroup.immediate(group);
         committed++;
       } catch (error) {
         const failure = toStoreError(error);
@@ -126,7 +96,7 @@ export function createGroupCommit(
       if (isClosed()) return Promise.reject(new StoreUnavailable('the store is closed'));
       return new Promise<T>((resolve, reject) => {
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-        if (!deferred) scheduled ??= setImmediate(flushWhenFree);
+        scheduled ??= setImmediate(flush);
       });
     },
     flush,

@@ -13,11 +13,8 @@ import { createPushStore } from './push';
 import { createReceiptStore } from './receipts';
 import { startSearchBackfill } from './search-backfill';
 import { newMessagesIndexer } from './search-index';
-import { MERGE_STEP_PAGES, SEARCH_TABLE, restoreAutomerge, setAutomerge } from './search-merge';
 import { createSessionStore } from './sessions';
 import { createUserStore } from './users';
-import type { WriteTurnStats } from './write-turn';
-import { createWriteTurn } from './write-turn';
 
 export interface SqliteStoreOptions {
   /**
@@ -40,8 +37,6 @@ export interface SqliteStore extends Store {
   readonly groupCommits: number;
   /** The off-loop WAL checkpointer's counters; null for a read-only or in-memory store. */
   readonly checkpoints: CheckpointStats | null;
-  /** How often the event loop waited for the merge thread's step (write-turn.ts). */
-  readonly writeTurn: WriteTurnStats;
   /**
    * Resolves once every message stored before search existed is in the search index
    * (migration 7 leaves that to a background pass; see search-backfill.ts). Rejects if
@@ -72,20 +67,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   }
 
   let closed = false;
-  const turn = createWriteTurn();
-  const context = createContext(db, () => closed, turn);
+  const context = createContext(db, () => closed);
   const messages = createMessageStore(context);
   let checkpointer: Checkpointer | null = null;
   try {
-    checkpointer = startCheckpointer(db, {
-      busyTimeoutMs,
-      merge: { table: SEARCH_TABLE, pages: MERGE_STEP_PAGES, turn: turn.buffer },
-      onFailure: () => {
-        if (!closed) switchAutomerge(() => turn.hold(() => restoreAutomerge(db)));
-      },
-    });
-    // The thread merges the search index from now on, not the commits (search-merge.ts).
-    if (checkpointer) switchAutomerge(() => turn.hold(() => setAutomerge(db, 0)));
+    checkpointer = startCheckpointer(db, { busyTimeoutMs });
   } catch (error) {
     db.close();
     throw toStoreError(error);
@@ -113,7 +99,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     get checkpoints() {
       return checkpointer?.stats ?? null;
     },
-    writeTurn: turn.stats,
     // Reads a page of the file (not only a constant), so an unreadable file or a broken
     // disk shows; WAL readers are not held up by a writer, so a long write does not.
     ping: () =>
@@ -125,7 +110,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       // Whatever was accepted into the write queue is written (or rejected) before the
       // connection goes away; nothing is left waiting forever.
       context.group.flush();
-      turn.hold(() => indexSearchTail(db));
+      indexSearchTail(db);
       closed = true;
       // The checkpointer's connection goes first, so that this one is the last and its
       // close copies the whole WAL into the database file and removes it.
@@ -152,19 +137,6 @@ function indexSearchTail(db: Database.Database): void {
     db.transaction(newMessagesIndexer(db)).immediate();
   } catch {
     // Kept in the database as the tail: the next writer or search indexes it.
-  }
-}
-
-/**
- * Switches who merges the search index (search-merge.ts). Failing (the file locked by
- * another process past the busy timeout) leaves it as it was: commits that merge, or a
- * thread that does, either way a working index.
- */
-function switchAutomerge(work: () => void): void {
-  try {
-    work();
-  } catch {
-    // As it was; the next opening sets it again.
   }
 }
 
