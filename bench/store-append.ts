@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../api/src/store/sqlite';
+import { directAppends } from './lib/direct-appends';
 
 const total = Number(process.argv[2] ?? 2000);
 const concurrency = Number(process.argv[3] ?? 100);
@@ -24,32 +25,11 @@ const dir = mkdtempSync(join(tmpdir(), 'chat-bench-append-'));
 const store = openSqliteStore(join(dir, 'bench.db'));
 
 try {
-  const pairs: { conversationId: string; senders: [string, string] }[] = [];
-  for (let i = 0; i < conversationCount; i++) {
-    const alice = await store.users.create({
-      username: `alice${i}`,
-      displayName: 'A',
-      passwordHash: 'x',
-    });
-    const bob = await store.users.create({
-      username: `bob${i}`,
-      displayName: 'B',
-      passwordHash: 'x',
-    });
-    const { conversation } = await store.conversations.findOrCreateDirect(alice.id, bob.id);
-    pairs.push({ conversationId: conversation.id, senders: [alice.id, bob.id] });
-  }
-  let n = 0;
-  const append = () => {
-    const pair = pairs[n % pairs.length];
-    if (!pair) throw new Error('no conversation');
-    return store.messages.append({
-      conversationId: pair.conversationId,
-      senderId: pair.senders[Math.floor(n / pairs.length) % 2] ?? '',
-      clientId: `bench-${n++}`,
-      body: 'The quick brown fox jumps over the lazy dog.',
-    });
-  };
+  const append = await directAppends(
+    store,
+    conversationCount,
+    () => 'The quick brown fox jumps over the lazy dog.',
+  );
 
   const measure = async (label: string, run: () => Promise<void>) => {
     const batchesBefore = store.groupCommits;

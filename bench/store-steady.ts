@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { openSqliteStore as OpenSqliteStore } from '../api/src/store/sqlite';
+import { directAppends } from './lib/direct-appends';
 
 const burst = Number(process.argv[2] ?? 80_000);
 const seconds = Number(process.argv[3] ?? 20);
@@ -55,32 +56,11 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 try {
-  const pairs: { conversationId: string; senders: [string, string] }[] = [];
-  for (let i = 0; i < conversationCount; i++) {
-    const alice = await store.users.create({
-      username: `a${i}`,
-      displayName: 'A',
-      passwordHash: 'x',
-    });
-    const bob = await store.users.create({
-      username: `b${i}`,
-      displayName: 'B',
-      passwordHash: 'x',
-    });
-    const { conversation } = await store.conversations.findOrCreateDirect(alice.id, bob.id);
-    pairs.push({ conversationId: conversation.id, senders: [alice.id, bob.id] });
-  }
-  let n = 0;
-  const append = () => {
-    const pair = pairs[n % pairs.length];
-    if (!pair) throw new Error('no conversation');
-    return store.messages.append({
-      conversationId: pair.conversationId,
-      senderId: pair.senders[Math.floor(n / pairs.length) % 2] ?? '',
-      clientId: `bench-${n}`,
-      body: `The quick brown fox ${n++} jumps over the lazy dog.`,
-    });
-  };
+  const append = await directAppends(
+    store,
+    conversationCount,
+    (n) => `The quick brown fox ${n} jumps over the lazy dog.`,
+  );
 
   // Phase 1: saturation.
   let cpu = process.cpuUsage();
