@@ -510,15 +510,33 @@ describe('sqlite store', () => {
         BACKSTOP_AUTOCHECKPOINT_PAGES,
       );
       await appendMany(store, 500);
-      const stats = await fullCheckpoint(store);
-      expect(stats.running).toBe(true);
-      expect(stats.lastError).toBeNull();
-      // The database file alone, without its WAL, already holds every message: the writer
-      // never checkpointed (its threshold is far above this WAL), so the worker did.
-      expect(stats.walFrames).toBeLessThan(BACKSTOP_AUTOCHECKPOINT_PAGES);
+      // The database file alone, without its WAL, comes to hold every message. Waited for
+      // as such: the worker's report of a full checkpoint can be one about the WAL before
+      // the appends (the seed's), read by the loop only after them.
       const copy = join(dir, 'copy.db');
-      await copyFile(path, copy);
-      expect(messagesInFile(copy)).toBe(500);
+      const inFile = await waitFor(
+        async () => {
+          await copyFile(path, copy);
+          try {
+            const n = messagesInFile(copy);
+            return n === 500 ? n : undefined;
+          } catch {
+            return undefined; // Copied halfway through a checkpoint's writes.
+          }
+        },
+        {
+          timeoutMs: 10_000,
+          what: () => `every message in the file (${JSON.stringify(store.checkpoints)})`,
+        },
+      );
+      expect(inFile).toBe(500);
+      // The writer never checkpointed (its threshold is far above this WAL), so the
+      // worker did.
+      const stats = store.checkpoints;
+      expect(stats?.running).toBe(true);
+      expect(stats?.runs).toBeGreaterThan(0);
+      expect(stats?.lastError).toBeNull();
+      expect(stats?.walFrames).toBeLessThan(BACKSTOP_AUTOCHECKPOINT_PAGES);
     });
 
     it('starts the WAL over once everything in it is checkpointed', async () => {
