@@ -15,7 +15,7 @@ import { seedPaths, type PathsSeed, type SeededUser } from './lib/paths-seed';
 import { cpuSeconds, LoadGenerator, type ServerProcess } from './lib/processes';
 import type { LatencyStats } from './lib/report';
 import type { SeededPair } from './lib/seed';
-import { percentiles, round, split } from './lib/stats';
+import { latencySummary, percentiles, round, split } from './lib/stats';
 
 export const PATH_PARTS = ['group', 'edits', 'reactions', 'push', 'processes'] as const;
 export type PathPart = (typeof PATH_PARTS)[number];
@@ -409,18 +409,13 @@ async function benchChanges(
       const cpuBefore = cpuSeconds(api.pid);
       const runs = await runChanges(ms(o.seconds));
       const cpu = cpuSeconds(api.pid) - cpuBefore;
-      const stats = percentiles(runs.flatMap((r) => r.latencies));
+      const stats = latencySummary(runs);
       const total = runs.reduce((sum, r) => sum + r.total, 0);
       const result: ChangeResult = {
         ...stamp(loadBefore),
         offeredPerSecond: o.changeRate,
         deliveredPerSecond: Math.round(stats.samples / o.seconds),
-        p50: round(stats.p50, 2),
-        p99: round(stats.p99, 2),
-        max: round(stats.max, 1),
-        samples: stats.samples,
-        lost: runs.reduce((sum, r) => sum + r.lost, 0),
-        errors: runs.reduce((sum, r) => sum + r.errors, 0),
+        ...stats,
         firstError: runs.find((r) => r.firstError)?.firstError ?? null,
         cpuMicrosPerChange: total > 0 ? Math.round((cpu * 1e6) / total) : Number.NaN,
       };

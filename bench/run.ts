@@ -41,7 +41,7 @@ import {
   type RecordedResponse,
 } from './lib/reads';
 import { seed, type SeededPair } from './lib/seed';
-import { compareWindows, percentiles, round, split, type BurstComparison } from './lib/stats';
+import { compareWindows, latencySummary, round, split, type BurstComparison } from './lib/stats';
 import { benchDatabase } from './lib/store';
 import { PATH_PARTS, pathsOptions, runPaths, type PathsResults } from './paths';
 
@@ -207,20 +207,9 @@ async function rateWindow(
         ),
       ),
   );
-  const latencies = results.flatMap((r) => r.latencies);
-  const stats = percentiles(latencies);
   return {
-    latencies,
-    stats: {
-      p50: round(stats.p50, 2),
-      p99: round(stats.p99, 2),
-      max: round(stats.max, 1),
-      samples: stats.samples,
-      lost: results.reduce((sum, r) => sum + r.lost, 0),
-      errors: results.reduce((sum, r) => sum + r.errors, 0),
-      cpuMicrosPerMessage,
-      mainThreadMicrosPerMessage,
-    },
+    latencies: results.flatMap((r) => r.latencies),
+    stats: { ...latencySummary(results), cpuMicrosPerMessage, mainThreadMicrosPerMessage },
   };
 }
 

@@ -17,6 +17,21 @@ export function percentiles(values: readonly number[]): Percentiles {
   };
 }
 
+/** The rounded percentiles of several generators' latencies (ms), their lost and failed summed. */
+export function latencySummary(
+  runs: readonly { latencies: readonly number[]; lost: number; errors: number }[],
+): Percentiles & { lost: number; errors: number } {
+  const stats = percentiles(runs.flatMap((r) => r.latencies));
+  return {
+    p50: round(stats.p50, 2),
+    p99: round(stats.p99, 2),
+    max: round(stats.max, 1),
+    samples: stats.samples,
+    lost: runs.reduce((sum, r) => sum + r.lost, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
 /** Message p99 without and during a burst, over windows taken in (without, during) pairs. */
 export interface BurstComparison {
   /** The p99 of all the "without" windows' latencies together (ms). */
