@@ -28,6 +28,14 @@ afterEach(async () => {
 const user = (name: string) =>
   store.users.create({ username: name, displayName: name, passwordHash: 'x' });
 
+/** Alice (`a`), Bob (`b`) and their direct conversation. */
+async function aliceAndBob() {
+  const a = await user('alice');
+  const b = await user('bob');
+  const { conversation } = await store.conversations.findOrCreateDirect(a.id, b.id);
+  return { a, b, conversation };
+}
+
 describe('sqlite search', () => {
   it('finds only their own conversations for someone in more than 200 of them', async () => {
     const me = await user('me');
@@ -85,9 +93,7 @@ describe('sqlite search', () => {
   });
 
   it('keeps the index in step with sends, edits and deletions', async () => {
-    const a = await user('alice');
-    const b = await user('bob');
-    const { conversation } = await store.conversations.findOrCreateDirect(a.id, b.id);
+    const { a, conversation } = await aliceAndBob();
     const sent = await Promise.all(
       ['one apple', 'two apples', 'three pears'].map((body) =>
         store.messages.append({
@@ -113,9 +119,7 @@ describe('sqlite search', () => {
   });
 
   it('edits and deletes messages not indexed yet, and a search then finds them as they are', async () => {
-    const a = await user('alice');
-    const b = await user('bob');
-    const { conversation } = await store.conversations.findOrCreateDirect(a.id, b.id);
+    const { a, b, conversation } = await aliceAndBob();
     // The clock stands still: no batch comes due by age, however slow the host.
     vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
     const sent = await Promise.all(
@@ -150,9 +154,7 @@ describe('sqlite search', () => {
   });
 
   it('indexes a quiet tail by itself, without a search', async () => {
-    const a = await user('alice');
-    const b = await user('bob');
-    const { conversation } = await store.conversations.findOrCreateDirect(a.id, b.id);
+    const { a, conversation } = await aliceAndBob();
     await store.messages.append({
       conversationId: conversation.id,
       senderId: a.id,
@@ -166,9 +168,7 @@ describe('sqlite search', () => {
   });
 
   it('indexes a burst as it goes, without waiting for a search', async () => {
-    const a = await user('alice');
-    const b = await user('bob');
-    const { conversation } = await store.conversations.findOrCreateDirect(a.id, b.id);
+    const { a, conversation } = await aliceAndBob();
     await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
         store.messages.append({
@@ -185,9 +185,7 @@ describe('sqlite search', () => {
   });
 
   it('a search through another connection to the file indexes the tail this one left', async () => {
-    const a = await user('alice');
-    const b = await user('bob');
-    const { conversation } = await store.conversations.findOrCreateDirect(a.id, b.id);
+    const { a, b, conversation } = await aliceAndBob();
     const other = openSqliteStore(join(dir, 'chat.db'));
     vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
     try {
@@ -212,9 +210,7 @@ describe('sqlite search', () => {
   });
 
   it('indexes the tail when it closes, so a read-only opening of the file finds it all', async () => {
-    const a = await user('alice');
-    const b = await user('bob');
-    const { conversation } = await store.conversations.findOrCreateDirect(a.id, b.id);
+    const { a, b, conversation } = await aliceAndBob();
     vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
     await store.messages.append({
       conversationId: conversation.id,
