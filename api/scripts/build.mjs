@@ -47,6 +47,7 @@ await build({
 for (const worker of [
   'auth/hash-worker.mjs',
   'store/sqlite/checkpoint-worker.mjs',
+  'store/sqlite/search-worker.mjs',
   'uploads/image-worker.mjs',
 ]) {
   copyFileSync(join(apiDir, 'src', worker), join(outDir, worker.split('/').pop() ?? worker));

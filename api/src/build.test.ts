@@ -62,11 +62,12 @@ function imageProcesses(pid: number): number[] {
 }
 
 describe('the production build (npm run build -w @chat/api)', () => {
-  test('is one module plus the two worker threads and the image process beside it', () => {
+  test('is one module plus the three worker threads and the image process beside it', () => {
     for (const file of [
       'main.js',
       'hash-worker.mjs',
       'checkpoint-worker.mjs',
+      'search-worker.mjs',
       'image-worker.mjs',
     ]) {
       expect(existsSync(join(outDir, file)), file).toBe(true);

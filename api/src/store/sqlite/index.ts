@@ -11,8 +11,7 @@ import { createMessageStore } from './messages';
 import { migrate } from './migrations';
 import { createPushStore } from './push';
 import { createReceiptStore } from './receipts';
-import { startSearchBackfill } from './search-backfill';
-import { newMessagesIndexer } from './search-index';
+import { openSearchIndex, type SearchIndex } from './search-file';
 import { createSessionStore } from './sessions';
 import { createUserStore } from './users';
 
@@ -38,9 +37,8 @@ export interface SqliteStore extends Store {
   /** The off-loop WAL checkpointer's counters; null for a read-only or in-memory store. */
   readonly checkpoints: CheckpointStats | null;
   /**
-   * Resolves once every message stored before search existed is in the search index
-   * (migration 7 leaves that to a background pass; see search-backfill.ts). Rejects if
-   * that pass fails; the store works on either way.
+   * Resolves once every message stored before the search file was made is in its index
+   * (the index's thread does that in the background; see search-file.ts).
    */
   readonly searchIndexed: Promise<void>;
 }
@@ -68,19 +66,29 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
   let closed = false;
   const context = createContext(db, () => closed);
-  const messages = createMessageStore(context);
   let checkpointer: Checkpointer | null = null;
+  let search: SearchIndex;
   try {
-    checkpointer = startCheckpointer(db, { busyTimeoutMs });
+    // A read-only store cannot write the index; it searches what the writers indexed.
+    search = openSearchIndex(db, {
+      path,
+      busyTimeoutMs,
+      readonly: options.readonly ?? false,
+      group: context.group,
+    });
   } catch (error) {
     db.close();
     throw toStoreError(error);
   }
-
-  // A read-only store cannot write the index; whoever opens the file for writing will.
-  const searchIndexed = options.readonly ? Promise.resolve() : startSearchBackfill(context).done;
-  // Nobody may be waiting: a failure must not become an unhandled rejection.
-  searchIndexed.catch(() => undefined);
+  const messages = createMessageStore(context, search);
+  try {
+    checkpointer = startCheckpointer(db, { busyTimeoutMs });
+  } catch (error) {
+    void search.stop();
+    db.close();
+    throw toStoreError(error);
+  }
+  const searchIndexed = search.backfilled;
 
   return {
     kind: 'sqlite',
@@ -110,10 +118,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       // Whatever was accepted into the write queue is written (or rejected) before the
       // connection goes away; nothing is left waiting forever.
       context.group.flush();
-      indexSearchTail(db);
       closed = true;
-      // The checkpointer's connection goes first, so that this one is the last and its
+      // The index's thread indexes what is stored before it ends, so a file closed cleanly
+      // is wholly indexed (a read-only opening, which cannot index, finds everything). It
+      // and the checkpointer's connection go first, so that this one is the last and its
       // close copies the whole WAL into the database file and removes it.
+      await search.stop();
       await checkpointer?.stop();
       try {
         if (!db.readonly) db.pragma('optimize');
@@ -123,21 +133,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       db.close();
     },
   };
-}
-
-/**
- * Indexes the messages still waiting for a search batch (search-index.ts), so a file closed
- * cleanly is wholly indexed: a read-only opening of it, which cannot index, or an older
- * build, which does not look for a tail before searching, still finds every message.
- * Failing only leaves them for the next writer.
- */
-function indexSearchTail(db: Database.Database): void {
-  if (db.readonly) return;
-  try {
-    db.transaction(newMessagesIndexer(db)).immediate();
-  } catch {
-    // Kept in the database as the tail: the next writer or search indexes it.
-  }
 }
 
 function configure(db: Database.Database, busyTimeoutMs: number, readonly: boolean): void {

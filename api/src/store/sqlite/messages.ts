@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LIMITS, codePointPrefix } from '@chat/protocol';
-import { aroundOf } from '../types';
+import { StoreUnavailable, aroundOf } from '../types';
 import type {
   HistoryRange,
   MessageSearch,
@@ -13,7 +13,7 @@ import type {
 import type { SqliteContext } from './context';
 import { MESSAGE_COLUMNS, MESSAGE_FIELDS, messageOfValues, toMessage } from './rows';
 import type { MessageRow } from './rows';
-import { TAIL_MS, createSearchTail } from './search-index';
+import type { SearchIndex } from './search-file';
 
 /**
  * History reads take each row as one string, the JSON array of its MESSAGE_FIELDS, and
@@ -31,7 +31,7 @@ type AppendResult = { message: MessageRecord; created: boolean };
  * once both count, and makes an edit or a reaction racing a deletion land wholly before
  * it (and be erased by it) or find the tombstone.
  */
-export function createMessageStore(context: SqliteContext): MessageStore {
+export function createMessageStore(context: SqliteContext, index: SearchIndex): MessageStore {
   const { db, run, group } = context;
   const byClientId = db.prepare<[string, string, string], MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages
@@ -114,19 +114,21 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     )
     .pluck(true);
 
-  // Walks the index's matches newest first (descending rowid, which is the order messages
+  // Walks the index's matches newest first (descending key, which is the order messages
   // were stored) and stops at `limit`. The caller's conversations are part of the
   // full-text query itself when they are few (see `ftsMatch`), so the index intersects
   // them with the words and the cost follows their messages, not the whole table; for
   // someone in very many, their messages are a large share anyway and the walk finds them
   // early. Membership is also checked in the statement against the table, so a member
-  // removed a moment ago finds nothing there any more.
+  // removed a moment ago finds nothing there any more. It runs on the index's own reader
+  // (the search file attached; search-file.ts), never on the connection that writes.
+  const reader = index.reader;
   const searchSql = (paged: boolean) =>
-    db.prepare<[SearchParams], MessageRow>(
+    reader?.prepare<[SearchParams], MessageRow>(
       `SELECT ${MESSAGE_FIELDS.map((field) => `m.${field}`).join(', ')}
-       FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+       FROM search.messages_fts f JOIN messages m ON m.key = f.rowid
        WHERE messages_fts MATCH @match
-         ${paged ? 'AND f.rowid < (SELECT rowid FROM messages WHERE id = @beforeId)' : ''}
+         ${paged ? 'AND f.rowid < (SELECT key FROM messages WHERE id = @beforeId)' : ''}
          AND m.kind = 'text' AND m.deleted_at IS NULL
          AND m.conversation_id IN (
            SELECT conversation_id FROM conversation_members WHERE user_id = @userId)
@@ -135,13 +137,14 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     );
   const searchFirst = searchSql(false);
   const searchAfter = searchSql(true);
-  const memberOf = db.prepare<[string], { id: string }>(
+  const memberOf = reader?.prepare<[string], { id: string }>(
     'SELECT conversation_id AS id FROM conversation_members WHERE user_id = ?',
   );
 
   // One read transaction: the conversations and the matches from one snapshot.
-  const search = db.transaction((query: MessageSearch): MessageRecord[] => {
+  const search = reader?.transaction((query: MessageSearch): MessageRecord[] => {
     const limit = Math.max(0, Math.floor(query.limit));
+    if (!searchFirst || !searchAfter || !memberOf) return [];
     if (limit === 0 || query.terms.length === 0) return [];
     const mine = memberOf.all(query.userId).map((row) => row.id);
     const within =
@@ -155,33 +158,6 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     };
     return (query.beforeId === undefined ? searchFirst : searchAfter).all(params).map(toMessage);
   });
-
-  // New messages are indexed for search a batch at a time, at the end of a group commit's
-  // transaction once the batch is due, and by a search before it queries, so a search
-  // finds every message whose send was acknowledged (search-index.ts).
-  const searchTail = createSearchTail(db);
-  let appended = false;
-  group.beforeCommit(() => {
-    if (!appended) return;
-    appended = false;
-    if (searchTail.index(false)) indexTailSoon();
-  });
-  // A tail that is not due yet is indexed TAIL_MS later in a write of its own, unless a
-  // group commit does it first: so quiet times leave nothing unindexed for long.
-  let tailTimer: NodeJS.Timeout | null = null;
-  const indexTailSoon = () => {
-    tailTimer ??= setTimeout(() => {
-      tailTimer = null;
-      // Closed or failing: the tail stays marked in the database for the next writer.
-      group.write(() => searchTail.index(true)).catch(() => undefined);
-    }, TAIL_MS).unref();
-  };
-  if (!db.readonly && searchTail.pending()) indexTailSoon();
-  // A read-only connection cannot index: it searches what the writers have indexed.
-  const indexTailFirst = async (): Promise<void> => {
-    if (db.readonly || !(await run(() => searchTail.pending()))) return;
-    await group.write(() => searchTail.index(true));
-  };
 
   const takeRev = (conversationId: string): number => {
     const bumped = nextRev.get(conversationId);
@@ -229,7 +205,6 @@ export function createMessageStore(context: SqliteContext): MessageStore {
       has_attachments: 0,
     };
     insert.run(row);
-    appended = true;
     return { message: toMessage(row), created: true };
   };
 
@@ -347,9 +322,12 @@ export function createMessageStore(context: SqliteContext): MessageStore {
     remove: (conversationId, seq) => group.write(() => removeOne(conversationId, seq)),
     react: (conversationId, seq, reaction) =>
       group.write(() => reactOne(conversationId, seq, reaction)),
+    // The index's thread catches up with every message stored so far first (search-file.ts),
+    // so a search finds every message whose send was acknowledged.
     search: async (query) => {
-      await indexTailFirst();
-      return run(() => search(query));
+      if (context.isClosed()) throw new StoreUnavailable('the store is closed');
+      await index.catchUp();
+      return run(() => (search ? search(query) : []));
     },
   };
 }

@@ -460,6 +460,41 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 14,
+    name: 'the search index in a file of its own, written by a thread; edits and deletions queued',
+    // FTS5 merges an index's segments inside the transactions that write it, and a merge
+    // step cannot be bounded in time: in the messages' file, every commit that did one, or
+    // waited behind one for the write lock, held delivery up (docs/BENCHMARKS.md, the p99
+    // bullet). The index moves to `<file>.search`, with its own write lock, filled by a
+    // thread that only reads this file (search-file.ts, search-worker.mjs); the store
+    // creates that file and rebuilds the index there, new messages first, then the older
+    // ones newest first (as migration 7's backfill did), so nothing is copied here.
+    //
+    // Appends write nothing more: the thread finds new messages by key. Edits and
+    // deletions, which a trigger here cannot apply to another file, are queued for it
+    // (AUTOINCREMENT: a seq is never given twice, even once the applied entries are
+    // deleted, so the thread's mark in its file stays meaningful).
+    sql: `
+      DROP TRIGGER messages_fts_delete;
+      DROP TRIGGER messages_fts_update;
+      DROP TABLE messages_fts;
+      DROP VIEW messages_fts_content;
+      DROP TABLE search_backfill;
+
+      CREATE TABLE search_queue (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key INTEGER NOT NULL
+      ) STRICT;
+      CREATE TRIGGER search_queue_update AFTER UPDATE OF body, conversation_id ON messages
+        WHEN old.body IS NOT new.body OR old.conversation_id IS NOT new.conversation_id BEGIN
+        INSERT INTO search_queue (key) VALUES (new.key);
+      END;
+      CREATE TRIGGER search_queue_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO search_queue (key) VALUES (old.key);
+      END;
+    `,
+  },
 ];
 
 /**

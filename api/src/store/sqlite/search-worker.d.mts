@@ -1,0 +1,14 @@
+import type { Database } from 'better-sqlite3';
+
+export interface StepResult {
+  tail: boolean;
+  backfill: boolean;
+  merge: boolean;
+  queueTo: number;
+  idle: boolean;
+}
+export interface Indexer {
+  step(options: { backfill: boolean }): StepResult;
+}
+export function searchSchemaSql(schema: string): string;
+export function createIndexer(db: Database, names: { search: string; messages: string }): Indexer;

@@ -1,0 +1,244 @@
+// @ts-check
+/**
+ * The search index's writer (started by search-file.ts), and the indexing it runs, which an
+ * in-memory store (no file a thread could open) runs on its own connection instead.
+ *
+ * Plain JavaScript for the same reason as checkpoint-worker.mjs: a worker thread starts
+ * without the TypeScript loader the API runs under.
+ *
+ * The index is an FTS5 table in a database file of its own beside the messages' file (see
+ * search-file.ts), so its writes and FTS5's merging of its segments take that file's write
+ * lock, never the messages'. The thread's connection opens the search file and attaches the
+ * messages' file, reading it only: a deferred transaction takes a write lock only on the
+ * file it writes, so the API's commits never wait for anything done here.
+ *
+ * What is indexed is said by the marks in the search file, read and moved in the same
+ * transaction as the index (so several processes, each with its thread, never index a row
+ * twice or skip one): every message with indexed_from <= key < indexed_to is in the index
+ * with its body as the messages' file had it at that transaction; messages from indexed_to
+ * up are the tail (new messages), below indexed_from the backfill's (older messages,
+ * indexed newest first). Edits and deletions are queued in the messages' file by triggers
+ * (migration 14; appends add no write), and queue_to says how far the queue is applied:
+ * each queued key leaves the index and goes back in with its current body if it is in the
+ * marks' range, whatever happened to it meanwhile, so applying an entry twice or late
+ * changes nothing.
+ */
+import { clearTimeout, setTimeout } from 'node:timers';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+/** New messages indexed per transaction (a burst's tail takes several). */
+const TAIL_BATCH = 5_000;
+/** Older messages indexed per transaction by the backfill. */
+const BACKFILL_BATCH = 2_000;
+/** Index pages merged per step once the backfill is done. */
+const MERGE_PAGES = 2_000;
+
+/**
+ * The search file's schema. Contentless (the bodies stay in the messages' file only) with
+ * deletion by rowid (contentless_delete), since an edited body's old words cannot be read
+ * back for FTS5's 'delete' command. Tokenizer and prefixes as since migration 7;
+ * columnsize=0 is not allowed with contentless_delete. secure-delete: a removed body's
+ * words leave the index b-tree itself, not only shadowed by a marker.
+ *
+ * @param {string} schema the name the search file has on the connection
+ */
+export function searchSchemaSql(schema) {
+  return `
+    CREATE VIRTUAL TABLE IF NOT EXISTS ${schema}.messages_fts USING fts5(
+      body,
+      conversation,
+      content = '',
+      contentless_delete = 1,
+      tokenize = 'unicode61 remove_diacritics 2',
+      prefix = '2 3'
+    );
+    INSERT INTO ${schema}.messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+    CREATE TABLE IF NOT EXISTS ${schema}.search_state (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      indexed_from INTEGER NOT NULL,
+      indexed_to INTEGER NOT NULL,
+      queue_to INTEGER NOT NULL
+    ) STRICT;`;
+}
+
+/**
+ * @typedef {{ tail: boolean, backfill: boolean, merge: boolean, queueTo: number, idle: boolean }} StepResult
+ *   whether tail, backfill or merging work remains, the queue's mark, and whether the step
+ *   found nothing to do
+ * @typedef {{ step(options: { backfill: boolean }): StepResult }} Indexer
+ */
+
+/**
+ * The indexing, on a connection that sees the search file as `search` and the messages'
+ * file as `messages` (schema names). Each step is one transaction that takes the search
+ * file's write lock first (a write to its marks), then reads the messages: so its snapshot
+ * of them is no older than the one of any step committed before it, from any process.
+ *
+ * @param {import('better-sqlite3').Database} db
+ * @param {{ search: string, messages: string }} names
+ * @returns {Indexer}
+ */
+export function createIndexer(db, names) {
+  const s = names.search;
+  const m = names.messages;
+  const claim = db.prepare(`UPDATE ${s}.search_state SET id = 1 WHERE id = 1`);
+  const marks = /** @type {import('better-sqlite3').Statement<[], { from: number, to: number, queueTo: number }>} */ (
+    db.prepare(
+      `SELECT indexed_from AS "from", indexed_to AS "to", queue_to AS queueTo
+       FROM ${s}.search_state WHERE id = 1`,
+    )
+  );
+  const next = /** @type {import('better-sqlite3').Statement<[], number>} */ (
+    db.prepare(`SELECT coalesce(max(key), 0) + 1 FROM ${m}.messages`).pluck(true)
+  );
+  const lastQueued = /** @type {import('better-sqlite3').Statement<[], number>} */ (
+    db.prepare(`SELECT coalesce(max(seq), 0) FROM ${m}.search_queue`).pluck(true)
+  );
+  const queued = /** @type {import('better-sqlite3').Statement<[number], { seq: number, key: number }>} */ (
+    db.prepare(`SELECT seq, key FROM ${m}.search_queue WHERE seq > ? ORDER BY seq`)
+  );
+  const unindex = db.prepare(`DELETE FROM ${s}.messages_fts WHERE rowid = ?`);
+  const fill = db.prepare(
+    `INSERT INTO ${s}.messages_fts (rowid, body, conversation)
+     SELECT key, body, lower(hex(conversation_id)) FROM ${m}.messages
+     WHERE key >= ? AND key < ?`,
+  );
+  const move = db.prepare(
+    `UPDATE ${s}.search_state SET indexed_from = ?, indexed_to = ?, queue_to = ? WHERE id = 1`,
+  );
+  // Negative: merge whatever segments there are, toward one (a query probes every segment).
+  const merge = db.prepare(
+    `INSERT INTO ${s}.messages_fts (messages_fts, rank) VALUES ('merge', -${MERGE_PAGES})`,
+  );
+  let merged = false;
+
+  return {
+    step({ backfill }) {
+      // A look first, outside any transaction: a step with nothing to do writes nothing.
+      const seen = marks.get();
+      if (!seen) throw new Error('the search file has no marks');
+      const work =
+        (next.get() ?? 1) !== seen.to ||
+        (lastQueued.get() ?? 0) > seen.queueTo ||
+        (backfill && (seen.from > 1 || !merged));
+      if (!work) return { tail: false, backfill: false, merge: false, queueTo: seen.queueTo, idle: true };
+      db.exec('BEGIN');
+      try {
+        claim.run();
+        const mark = marks.get();
+        if (!mark) throw new Error('the search file has no marks');
+        const top = next.get() ?? 1;
+        // Rows deleted from the top (an operator's clean-up) give their keys to the next
+        // messages: those are tail again. Their queue entries below take them out.
+        let to = Math.min(mark.to, top);
+        let from = Math.min(mark.from, to);
+        let queueTo = mark.queueTo;
+        for (const entry of queued.all(queueTo)) {
+          unindex.run(entry.key);
+          if (entry.key >= from && entry.key < to) fill.run(entry.key, entry.key + 1);
+          queueTo = entry.seq;
+        }
+        const end = Math.min(top, to + TAIL_BATCH);
+        if (end > to) fill.run(to, end);
+        to = end;
+        let mergeLeft = false;
+        if (backfill && from > 1) {
+          const start = Math.max(1, from - BACKFILL_BATCH);
+          fill.run(start, from);
+          from = start;
+          merged = false;
+        } else if (backfill && !merged) {
+          // Fewer than 2 changes: nothing left to merge.
+          merged = merge.run().changes < 2;
+          mergeLeft = !merged;
+        }
+        move.run(from, to, queueTo);
+        db.exec('COMMIT');
+        return { tail: to < top, backfill: from > 1, merge: mergeLeft, queueTo, idle: false };
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    },
+  };
+}
+
+/** The thread: polls for new messages and queued changes, answers catch-up requests. */
+function runThread() {
+  /** @type {{ searchPath: string, messagesPath: string, busyTimeoutMs: number, activeMs: number, idleMs: number }} */
+  const options = workerData;
+  if (!parentPort) return;
+  const port = parentPort;
+  const db = new Database(options.searchPath, { timeout: options.busyTimeoutMs });
+  // The index can be rebuilt from the messages, and a lost transaction takes its marks
+  // with it: no fsync per step is needed for it to stay exact.
+  db.pragma('synchronous = NORMAL');
+  db.prepare('ATTACH ? AS messages').run(options.messagesPath);
+  const indexer = createIndexer(db, { search: 'main', messages: 'messages' });
+
+  /** @type {number[]} */
+  let waiting = [];
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  let closing = false;
+  let backfillDone = false;
+  let lastQueueTo = -1;
+
+  /** Indexes the tail and the queue until caught up; returns the last step. */
+  const catchUp = (/** @type {boolean} */ backfill) => {
+    let result = indexer.step({ backfill });
+    while (result.tail) result = indexer.step({ backfill: false });
+    return result;
+  };
+
+  function tick() {
+    timer = undefined;
+    const answering = waiting;
+    waiting = [];
+    let delay = options.idleMs;
+    try {
+      const result = catchUp(!closing);
+      if (answering.length > 0) port.postMessage({ type: 'caught', ids: answering });
+      if (result.queueTo !== lastQueueTo) {
+        lastQueueTo = result.queueTo;
+        port.postMessage({ type: 'queue', queueTo: result.queueTo });
+      }
+      if (result.backfill || result.merge) delay = 0;
+      else {
+        if (!backfillDone) port.postMessage({ type: 'backfilled' });
+        backfillDone = true;
+        delay = result.idle ? options.idleMs : options.activeMs;
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      port.postMessage({ type: 'error', message, ids: answering });
+      delay = options.idleMs;
+    }
+    if (!closing) schedule(delay);
+  }
+
+  const schedule = (/** @type {number} */ delay) => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(tick, delay);
+  };
+
+  port.on('message', (/** @type {{ type: string, id?: number }} */ message) => {
+    if (message.type === 'catchup' && message.id !== undefined) {
+      waiting.push(message.id);
+      schedule(0);
+    } else if (message.type === 'close') {
+      closing = true;
+      if (timer !== undefined) clearTimeout(timer);
+      // What is stored now is indexed before the thread ends (a failure leaves it to the
+      // next opening: the marks say where it stands).
+      tick();
+      db.close();
+      port.postMessage({ type: 'closed' });
+      port.close();
+    }
+  });
+  tick();
+}
+
+if (!isMainThread && workerData?.searchWorker === true) runThread();
