@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import type { openSqliteStore as OpenSqliteStore } from '../api/src/store/sqlite';
 import { directAppends } from './lib/direct-appends';
 
@@ -39,14 +40,25 @@ const { openSqliteStore } = (await import(
 )) as { openSqliteStore: typeof OpenSqliteStore };
 
 const dir = mkdtempSync(join(tmpdir(), 'chat-bench-steady-'));
-const store = openSqliteStore(join(dir, 'bench.db'));
+const dbPath = join(dir, 'bench.db');
+const store = openSqliteStore(dbPath);
 
-/** Segments in the search index now (each a b-tree that queries probe and merges rewrite). */
+/**
+ * Segments in the search index now (each a b-tree that queries probe and merges rewrite):
+ * in the messages' file, or (since migration 14) in the search file beside it.
+ */
 function searchSegments(): number {
-  return store.database
-    .prepare<[], number>('SELECT count(DISTINCT segid) FROM messages_fts_idx')
-    .pluck()
-    .get() as number;
+  const count = 'SELECT count(DISTINCT segid) FROM messages_fts_idx';
+  const inMain = store.database
+    .prepare("SELECT 1 FROM sqlite_schema WHERE name = 'messages_fts_idx'")
+    .get();
+  if (inMain) return store.database.prepare<[], number>(count).pluck().get() as number;
+  const search = new Database(`${dbPath}.search`, { readonly: true });
+  try {
+    return search.prepare<[], number>(count).pluck().get() as number;
+  } finally {
+    search.close();
+  }
 }
 
 /** p-th percentile (0–100) of sorted values. */

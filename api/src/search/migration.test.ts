@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../store/sqlite';
 import { MIGRATIONS, migrate, type Migration } from '../store/sqlite/migrations';
+import { checkSearchFile, searchFileMatches } from '../store/sqlite/search-file';
 import { searchTerms } from '../store/search-terms';
 
 /**
@@ -99,9 +100,7 @@ describe('migration 7: the search index', () => {
       expect((await search('cafe')).map((m) => m.id)).toEqual([message.id]);
       expect(await search('decision')).toEqual([]);
       expect((await search('verdict')).map((m) => m.seq)).toEqual([2]);
-      store.database.exec(
-        "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
-      );
+      checkSearchFile(path);
     } finally {
       await store.close();
     }
@@ -144,13 +143,9 @@ describe('migration 7: the search index', () => {
           .all()
           .map((r) => r.version);
         expect(versions).toContain(7);
-        expect(store.database.prepare('SELECT 1 FROM messages_fts').all().length).toBeGreaterThan(
-          0,
-        );
-        // The index agrees with its content table.
-        store.database.exec(
-          "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
-        );
+        expect(searchFileMatches(path, 'body : "address"*').length).toBeGreaterThan(0);
+        // The index checks out.
+        checkSearchFile(path);
       } finally {
         await store.close();
       }
@@ -190,7 +185,20 @@ describe('migration 12: new messages indexed once per group commit', () => {
     expect(before).toEqual([[1], [1], [], [2], [], [2], [], []]);
     const store = openSqliteStore(path);
     try {
-      expect(WORDS.map((word) => indexFinds(store.database, word))).toEqual(before);
+      // Migration 14 moved the index to the search file, rebuilt there by its thread.
+      await store.searchIndexed;
+      await store.messages.search({ userId: ids.bob, terms: terms('cafe'), limit: 1 });
+      const seqOf = new Map(
+        store.database
+          .prepare<[], { key: number; seq: number }>('SELECT key, seq FROM messages')
+          .all()
+          .map((row) => [row.key, row.seq]),
+      );
+      expect(
+        WORDS.map((word) =>
+          searchFileMatches(path, `body : "${word}"*`).map((key) => seqOf.get(key)),
+        ),
+      ).toEqual(before);
       const search = async (text: string) =>
         (await store.messages.search({ userId: ids.bob, terms: terms(text), limit: 10 })).map(
           (m) => m.seq,
@@ -198,9 +206,7 @@ describe('migration 12: new messages indexed once per group commit', () => {
       expect(await search('cafe')).toEqual([1]);
       expect(await search('verdict')).toEqual([2]);
       expect(await search('decision')).toEqual([]);
-      store.database.exec(
-        "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
-      );
+      checkSearchFile(path);
     } finally {
       await store.close();
     }
@@ -266,9 +272,7 @@ describe('migration 12: new messages indexed once per group commit', () => {
         ]);
         expect(await search('early')).toEqual([]);
         expect(await search('final')).toEqual(['final copy']);
-        store.database.exec(
-          "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
-        );
+        checkSearchFile(path);
       } finally {
         await store.close();
       }
@@ -304,9 +308,43 @@ describe('migration 12: new messages indexed once per group commit', () => {
         limit: 10,
       });
       expect(found.map((m) => m.id)).toEqual([message.id]);
-      store.database.exec(
-        "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)",
-      );
+      checkSearchFile(path);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('migration 14: the search index in a file of its own', () => {
+  it("rebuilds a release-13 file's index beside it and keeps it exact afterwards", async () => {
+    const { path, ids } = await oldDatabase(MIGRATIONS.filter((m) => m.version <= 13));
+    // Seeded by hand, so not in the release's index: the new one is built from the messages.
+    const old = new Database(path);
+    expect(
+      old.prepare("SELECT 1 FROM messages_fts WHERE messages_fts MATCH 'cafe'").all(),
+    ).toHaveLength(0);
+    old.close();
+    const store = openSqliteStore(path);
+    try {
+      const tables = store.database
+        .prepare<[], string>("SELECT name FROM sqlite_schema WHERE name LIKE '%fts%'")
+        .pluck(true)
+        .all();
+      expect(tables).toEqual([]);
+      await store.searchIndexed;
+      // Nothing searched yet: the thread rebuilt the older messages by itself.
+      expect(searchFileMatches(path, 'body : "cafe"*')).toHaveLength(1);
+      const search = async (text: string) =>
+        (await store.messages.search({ userId: ids.bob, terms: terms(text), limit: 10 })).map(
+          (m) => m.seq,
+        );
+      expect(await search('decision')).toEqual([2]);
+      await store.messages.edit(ids.conversation, 2, { body: 'the verdict was no', mentions: [] });
+      await store.messages.remove(ids.conversation, 1);
+      expect(await search('decision')).toEqual([]);
+      expect(await search('verdict')).toEqual([2]);
+      expect(await search('cafe')).toEqual([]);
+      checkSearchFile(path);
     } finally {
       await store.close();
     }

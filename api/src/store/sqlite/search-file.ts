@@ -273,3 +273,37 @@ function inMemoryIndex(db: Database.Database): SearchIndex {
     stop: () => Promise.resolve(),
   };
 }
+
+/**
+ * Checks the search file's index for internal consistency (FTS5's integrity-check), throwing
+ * if it is damaged: for tests and maintenance, beside a running store or not.
+ */
+export function checkSearchFile(path: string, busyTimeoutMs = 5_000): void {
+  const search = new Database(searchFilePath(path), {
+    fileMustExist: true,
+    timeout: busyTimeoutMs,
+  });
+  try {
+    search.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+  } finally {
+    search.close();
+  }
+}
+
+/**
+ * The keys of the messages the search file's index matches for an FTS5 query, newest first
+ * (what a search walks before its membership and kind checks): for tests and maintenance.
+ */
+export function searchFileMatches(path: string, match: string): number[] {
+  const search = new Database(searchFilePath(path), { readonly: true, fileMustExist: true });
+  try {
+    return search
+      .prepare<[string], number>(
+        'SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC',
+      )
+      .pluck(true)
+      .all(match);
+  } finally {
+    search.close();
+  }
+}

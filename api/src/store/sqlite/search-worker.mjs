@@ -83,21 +83,23 @@ export function createIndexer(db, names) {
   const s = names.search;
   const m = names.messages;
   const claim = db.prepare(`UPDATE ${s}.search_state SET id = 1 WHERE id = 1`);
-  const marks = /** @type {import('better-sqlite3').Statement<[], { from: number, to: number, queueTo: number }>} */ (
-    db.prepare(
-      `SELECT indexed_from AS "from", indexed_to AS "to", queue_to AS queueTo
+  const marks =
+    /** @type {import('better-sqlite3').Statement<[], { from: number, to: number, queueTo: number }>} */ (
+      db.prepare(
+        `SELECT indexed_from AS "from", indexed_to AS "to", queue_to AS queueTo
        FROM ${s}.search_state WHERE id = 1`,
-    )
-  );
+      )
+    );
   const next = /** @type {import('better-sqlite3').Statement<[], number>} */ (
     db.prepare(`SELECT coalesce(max(key), 0) + 1 FROM ${m}.messages`).pluck(true)
   );
   const lastQueued = /** @type {import('better-sqlite3').Statement<[], number>} */ (
     db.prepare(`SELECT coalesce(max(seq), 0) FROM ${m}.search_queue`).pluck(true)
   );
-  const queued = /** @type {import('better-sqlite3').Statement<[number], { seq: number, key: number }>} */ (
-    db.prepare(`SELECT seq, key FROM ${m}.search_queue WHERE seq > ? ORDER BY seq`)
-  );
+  const queued =
+    /** @type {import('better-sqlite3').Statement<[number], { seq: number, key: number }>} */ (
+      db.prepare(`SELECT seq, key FROM ${m}.search_queue WHERE seq > ? ORDER BY seq`)
+    );
   const unindex = db.prepare(`DELETE FROM ${s}.messages_fts WHERE rowid = ?`);
   const fill = db.prepare(
     `INSERT INTO ${s}.messages_fts (rowid, body, conversation)
@@ -122,7 +124,8 @@ export function createIndexer(db, names) {
         (next.get() ?? 1) !== seen.to ||
         (lastQueued.get() ?? 0) > seen.queueTo ||
         (backfill && (seen.from > 1 || !merged));
-      if (!work) return { tail: false, backfill: false, merge: false, queueTo: seen.queueTo, idle: true };
+      if (!work)
+        return { tail: false, backfill: false, merge: false, queueTo: seen.queueTo, idle: true };
       db.exec('BEGIN');
       try {
         claim.run();
@@ -187,16 +190,17 @@ function runThread() {
 
   /** Indexes the tail and the queue until caught up; returns the last step. */
   const catchUp = (/** @type {boolean} */ backfill) => {
-    let result = indexer.step({ backfill });
+    const first = indexer.step({ backfill });
+    let result = first;
     while (result.tail) result = indexer.step({ backfill: false });
-    return result;
+    return { ...result, merge: first.merge, idle: first.idle };
   };
 
   function tick() {
     timer = undefined;
     const answering = waiting;
     waiting = [];
-    let delay = options.idleMs;
+    let delay;
     try {
       const result = catchUp(!closing);
       if (answering.length > 0) port.postMessage({ type: 'caught', ids: answering });
