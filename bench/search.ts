@@ -17,7 +17,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { openSqliteStore } from '../api/src/store/sqlite';
+import { searchFilePath } from '../api/src/store/sqlite/search-file';
 import { SearchService } from '../api/src/search/service';
 import { percentiles, round } from './lib/stats';
 import { openSeedDatabase } from './lib/store';
@@ -202,9 +204,12 @@ try {
     );
   }
   const overall = percentiles(all);
-  const plan = store.database
+  // The search's own plan, on a connection like its reader: the search file attached.
+  const reader = new Database(path, { readonly: true });
+  reader.prepare('ATTACH ? AS search').run(searchFilePath(path));
+  const plan = reader
     .prepare(
-      `EXPLAIN QUERY PLAN SELECT m.id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+      `EXPLAIN QUERY PLAN SELECT m.id FROM search.messages_fts f JOIN messages m ON m.key = f.rowid
        WHERE messages_fts MATCH ? AND m.kind = 'text' AND m.deleted_at IS NULL
          AND m.conversation_id IN (
            SELECT conversation_id FROM conversation_members WHERE user_id = ?)
@@ -212,6 +217,7 @@ try {
     )
     .all('body : ("ka"*)', me)
     .map((r) => (r as { detail: string }).detail);
+  reader.close();
   await store.close();
 
   console.log(`

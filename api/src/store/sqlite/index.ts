@@ -38,7 +38,8 @@ export interface SqliteStore extends Store {
   readonly checkpoints: CheckpointStats | null;
   /**
    * Resolves once every message stored before the search file was made is in its index
-   * (the index's thread does that in the background; see search-file.ts).
+   * (the index's thread does that in the background; see search-file.ts). Rejects if the
+   * thread ends first (the store closed, or a failure); the store works on either way.
    */
   readonly searchIndexed: Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { StoreUnavailable } from '../types';
@@ -31,7 +31,10 @@ export interface SearchIndex {
   readonly reader: Database.Database | null;
   /** Resolves once everything stored before this call is in the index. */
   catchUp(): Promise<void>;
-  /** Resolves once the messages older than the index are in it, and merged. */
+  /**
+   * Resolves once the messages older than the index are in it, and merged; rejects if the
+   * thread ends before.
+   */
   readonly backfilled: Promise<void>;
   /** Indexes what is stored, ends the thread and closes the reader. Idempotent. */
   stop(): Promise<void>;
@@ -78,7 +81,13 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
   let nextId = 1;
   const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   let backfilled!: () => void;
-  const backfilledPromise = new Promise<void>((resolve) => (backfilled = resolve));
+  let backfillFailed!: (error: Error) => void;
+  const backfilledPromise = new Promise<void>((resolve, reject) => {
+    backfilled = resolve;
+    backfillFailed = reject;
+  });
+  // Nobody may be waiting: a failure must not become an unhandled rejection.
+  backfilledPromise.catch(() => undefined);
   let pruned = 0;
   let pruneAt = 0;
   const prune = db.prepare<[number]>('DELETE FROM search_queue WHERE seq <= ?');
@@ -137,7 +146,12 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
   const exited = new Promise<void>((resolve) => {
     worker.once('exit', () => {
       running = false;
-      settle([...waiting.keys()], new StoreUnavailable('the search index thread ended'));
+      const ended = new StoreUnavailable(
+        `the search index thread ended (${lastError ?? 'closed'})`,
+      );
+      settle([...waiting.keys()], ended);
+      // Settled already if the backfill was done; otherwise it never will be by this thread.
+      backfillFailed(ended);
       closed();
       resolve();
     });
@@ -183,6 +197,10 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
  * messages are the tail and the ones already stored the backfill, newest first.
  */
 function createSearchFile(db: Database.Database, searchPath: string, busyTimeoutMs: number) {
+  if (existsSync(searchPath) && aheadOfMessages(db, searchPath)) {
+    for (const file of [searchPath, `${searchPath}-wal`, `${searchPath}-shm`])
+      rmSync(file, { force: true });
+  }
   if (!existsSync(searchPath)) closeSync(openSync(searchPath, 'a', 0o600));
   for (const file of [searchPath, `${searchPath}-wal`, `${searchPath}-shm`]) {
     if (!existsSync(file)) continue;
@@ -212,6 +230,40 @@ function createSearchFile(db: Database.Database, searchPath: string, busyTimeout
           .run(start ?? 1, start ?? 1, queueTo ?? 0);
       })
       .immediate();
+  } finally {
+    search.close();
+  }
+}
+
+/**
+ * Whether the search file has indexed more than the messages' file holds: the messages' file
+ * was put back from a backup (operations.md) or replaced, so the index describes other
+ * messages and is rebuilt. Its marks can only be ahead so: a thread moves them to what it
+ * read from the messages' file, and the queue's numbers are never given twice.
+ */
+function aheadOfMessages(db: Database.Database, searchPath: string): boolean {
+  const search = new Database(searchPath, { readonly: true, fileMustExist: true });
+  try {
+    const marks = search
+      .prepare<[], { to: number; queueTo: number }>(
+        'SELECT indexed_to AS "to", queue_to AS queueTo FROM search_state WHERE id = 1',
+      )
+      .get();
+    if (!marks) return false;
+    const next = db
+      .prepare<[], number>('SELECT coalesce(max(key), 0) + 1 FROM messages')
+      .pluck(true)
+      .get();
+    const queued = db
+      .prepare<[], number>(
+        "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'search_queue'",
+      )
+      .pluck(true)
+      .get();
+    return marks.to > (next ?? 1) || marks.queueTo > (queued ?? 0);
+  } catch {
+    // No marks table (a file cut short while it was made): made again.
+    return true;
   } finally {
     search.close();
   }
