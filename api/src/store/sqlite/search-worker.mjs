@@ -177,6 +177,8 @@ function runThread() {
   // The index can be rebuilt from the messages, and a lost transaction takes its marks
   // with it: no fsync per step is needed for it to stay exact.
   db.pragma('synchronous = NORMAL');
+  // Removed words' pages are zeroed in the file, as the messages' file's are (index.ts).
+  db.pragma('secure_delete = ON');
   db.prepare('ATTACH ? AS messages').run(options.messagesPath);
   const indexer = createIndexer(db, { search: 'main', messages: 'messages' });
 
