@@ -232,7 +232,9 @@ function runThread() {
   port.on('message', (/** @type {{ type: string, id?: number }} */ message) => {
     if (message.type === 'catchup' && message.id !== undefined) {
       waiting.push(message.id);
-      schedule(0);
+      // At once: a search waits for the answer (a timer would add a millisecond or more).
+      if (timer !== undefined) clearTimeout(timer);
+      tick();
     } else if (message.type === 'close') {
       closing = true;
       if (timer !== undefined) clearTimeout(timer);
