@@ -119,6 +119,22 @@ describe('sqlite search', () => {
     checkSearchFile(join(dir, 'chat.db'));
   });
 
+  it("deletes the queued changes from the messages' file once the thread applied them", async () => {
+    const { a, conversation } = await aliceAndBob();
+    const { message } = await store.messages.append({
+      conversationId: conversation.id,
+      senderId: a.id,
+      clientId: randomUUID(),
+      body: 'first draft',
+    });
+    await store.messages.edit(conversation.id, message.seq, { body: 'second draft', mentions: [] });
+    const queued = () =>
+      store.database.prepare<[], number>('SELECT count(*) FROM search_queue').pluck(true).get();
+    await expect.poll(queued, { timeout: 5_000 }).toBe(0);
+    expect(indexedCount('second')).toBe(1);
+    expect(indexedCount('first')).toBe(0);
+  });
+
   it('indexes a quiet tail by itself, without a search', async () => {
     const { a, conversation } = await aliceAndBob();
     await store.messages.append({
