@@ -1,0 +1,137 @@
+import { LRUCache } from 'lru-cache';
+import type { Attachment } from '@chat/protocol';
+import type {
+  AttachmentStore,
+  HistoryRange,
+  MessageRecord,
+  MessageStore,
+  MessageVersion,
+} from '../store/types';
+import { toAttachment } from '../uploads/service';
+import { toMessage, withAttachments } from './views';
+
+/** How much JSON the views of history pages keep by default (UTF-16 code units × 2). */
+export const PAGE_VIEWS_BYTES = 32 * 1024 * 1024;
+
+/** A message's view as JSON, kept for as long as the message's rev is the same. */
+interface KeptView {
+  rev: number;
+  id: string;
+  /**
+   * `JSON.stringify(toMessage(record))` up to and including `"attachments":`: the view's
+   * last field, the one part not decided by the record at this rev (an upload can be
+   * attached after the message was stored, with no new rev).
+   */
+  head: string;
+  /** A text message not deleted: the only kind whose attachments are shown. */
+  showsAttachments: boolean;
+}
+
+const ATTACHMENTS_TAIL = '[]}';
+
+/** The JSON a history answer carries: `{"messages":[…]}`, byte for byte as Koa would. */
+export interface HistoryPage {
+  /** Ascending seq (rev for changedAfter), as `MessagesService.history` returns them. */
+  seqs: number[];
+  json: string;
+}
+
+/**
+ * History pages built from the views of messages kept as JSON by (conversation, seq) and
+ * used again only while the store reports the same rev for them (`listKnown`), so a page
+ * of unchanged messages is neither rebuilt by SQLite, nor parsed, nor stringified.
+ * Several processes may share the database and any of them may change a message: every
+ * page asks the store for the revs of its messages, in the snapshot it reads the others
+ * from. Bounded by the size of the JSON kept (least recently used first out).
+ */
+export class PageViews {
+  private readonly views: LRUCache<string, KeptView>;
+
+  constructor(
+    private readonly messages: Pick<MessageStore, 'list' | 'listKnown'>,
+    private readonly attachments: Pick<AttachmentStore, 'listForMessages'> | undefined,
+    maxBytes: number = PAGE_VIEWS_BYTES,
+  ) {
+    this.views = new LRUCache<string, KeptView>({
+      maxSize: maxBytes,
+      // Two bytes a code unit, and about 100 for the entry, its key and the LRU's slots.
+      sizeCalculation: (view, key) => (view.head.length + view.id.length + key.length) * 2 + 100,
+    });
+  }
+
+  /** How many views are kept and the bytes counted for them (for tests and the bench). */
+  get kept(): { views: number; bytes: number } {
+    return { views: this.views.size, bytes: this.views.calculatedSize };
+  }
+
+  async page(conversationId: string, range: HistoryRange): Promise<HistoryPage> {
+    const { listKnown } = this.messages;
+    if (listKnown === undefined) {
+      const messages = await withAttachments(
+        await this.messages.list(conversationId, range),
+        this.attachments,
+      );
+      return { seqs: messages.map((m) => m.seq), json: JSON.stringify({ messages }) };
+    }
+    const held = new Map<number, KeptView>();
+    const prefix = `${conversationId}:`;
+    const entries = await listKnown.call(this.messages, conversationId, range, (seq, rev) => {
+      const view = this.views.get(prefix + String(seq));
+      if (view?.rev !== rev) return false;
+      held.set(seq, view);
+      return true;
+    });
+    const page = entries.map((entry) =>
+      isRecord(entry)
+        ? { view: this.keep(prefix, entry), files: entry.hasAttachments !== false }
+        : { view: held.get(entry.seq) as KeptView, files: entry.hasAttachments },
+    );
+    const files = await this.filesOf(
+      page.filter((p) => p.files && p.view.showsAttachments).map((p) => p.view.id),
+    );
+    let json = '{"messages":[';
+    page.forEach(({ view }, i) => {
+      if (i > 0) json += ',';
+      json += view.head + (files.get(view.id) ?? '[]') + '}';
+    });
+    json += ']}';
+    return { seqs: entries.map((entry) => entry.seq), json };
+  }
+
+  /** The view of a record read now, kept under its (conversation, seq). */
+  private keep(prefix: string, record: MessageRecord): KeptView {
+    const json = JSON.stringify(toMessage(record));
+    // The view's last field is its attachments, empty without any given.
+    if (!json.endsWith(`"attachments":${ATTACHMENTS_TAIL}`)) {
+      throw new Error('a message view no longer ends with its attachments');
+    }
+    const view: KeptView = {
+      rev: record.rev,
+      id: record.id,
+      head: json.slice(0, -ATTACHMENTS_TAIL.length),
+      showsAttachments: record.kind === 'text' && record.deletedAt === null,
+    };
+    this.views.set(prefix + String(record.seq), view);
+    return view;
+  }
+
+  /** The attachments of these messages as each one's JSON list, read in one lookup. */
+  private async filesOf(messageIds: readonly string[]): Promise<Map<string, string>> {
+    const lists = new Map<string, Attachment[]>();
+    if (messageIds.length === 0 || !this.attachments) return new Map();
+    for (const record of await this.attachments.listForMessages(messageIds)) {
+      const messageId = record.use?.kind === 'message' ? record.use.messageId : null;
+      if (messageId === null) continue;
+      const list = lists.get(messageId) ?? [];
+      list.push(toAttachment(record));
+      lists.set(messageId, list);
+    }
+    const json = new Map<string, string>();
+    for (const [id, list] of lists) json.set(id, JSON.stringify(list));
+    return json;
+  }
+}
+
+function isRecord(entry: MessageRecord | MessageVersion): entry is MessageRecord {
+  return 'id' in entry;
+}
