@@ -11,7 +11,7 @@ import type {
   NewMessage,
   ReactionRecord,
 } from '../types';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { SqliteContext } from './context';
 import { MESSAGE_COLUMNS, MESSAGE_FIELDS, messageOfValues, toMessage } from './rows';
 import type { MessageRow } from './rows';
@@ -80,9 +80,9 @@ export function createMessageStore(context: SqliteContext): MessageStore {
      WHERE conversation_id = ? AND seq = ?`,
   );
   // A history page's rows as JSON strings (MESSAGE_JSON), and the same page's versions
-  // (VERSION_JSON) for `listKnown`.
-  const pageRows = pageStatements<string>(db, MESSAGE_JSON);
-  const pageVersions = pageStatements<string>(db, VERSION_JSON);
+  // (VERSION_COLUMNS, as arrays) for `listKnown`.
+  const pageRows = pageStatements<string>(db, MESSAGE_JSON, 'pluck');
+  const pageVersions = pageStatements<VersionValues>(db, VERSION_COLUMNS, 'raw');
   // The messages of a page the caller does not hold, by seq (a JSON array of them).
   const bySeqs = db
     .prepare<[string, string], string>(
@@ -376,57 +376,45 @@ function unchanged(message: MessageRecord): MessageChange {
 }
 
 /**
- * A page's (seq, rev, has_attachments) as one short JSON array per row, read through the
- * same index as the page itself; no row's body is built.
+ * A page's versions, read through the same index as the page itself; no row's body is
+ * built. Three values a row as an array measured cheaper than one `json_array` string
+ * parsed in JavaScript (36 against 42 µs for 50 rows).
  */
-const VERSION_JSON = 'json_array(seq, rev, has_attachments)';
+const VERSION_COLUMNS = 'seq, rev, has_attachments';
+type VersionValues = [seq: number, rev: number, hasAttachments: number];
 
-function versionOf(json: string): MessageVersion {
-  const [seq, rev, hasAttachments] = JSON.parse(json) as [number, number, number];
+function versionOf([seq, rev, hasAttachments]: VersionValues): MessageVersion {
   return { seq, rev, hasAttachments: hasAttachments === 1 };
 }
 
 /**
  * The statements of every kind of history page (HistoryRange), each selecting `select`
- * per row (one plucked value), and `page` picking the one a range asks for.
+ * per row, as one value (`pluck`) or an array of values (`raw`), and `page` picking the
+ * one a range asks for.
  */
-function pageStatements<T>(db: Database, select: string) {
+function pageStatements<T>(db: Database, select: string, rows: 'pluck' | 'raw') {
+  const shaped = <P extends unknown[]>(sql: string): Statement<P, T> => {
+    const statement = db.prepare<P, T>(sql);
+    return rows === 'pluck' ? statement.pluck(true) : statement.raw(true);
+  };
   // Newest first, straight off the (conversation_id, seq) index, and reversed in
   // JavaScript: sorting the page back into ascending order in SQLite copied every row
   // through a sorter, about a fifth of the statement's cost.
-  const newestFirst = db
-    .prepare<[string, number], T>(
-      `SELECT ${select} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?`,
-    )
-    .pluck(true);
-  const beforeNewestFirst = db
-    .prepare<[string, number, number], T>(
-      `SELECT ${select} FROM messages
-       WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
-    )
-    .pluck(true);
+  const newestFirst = shaped<[string, number]>(
+    `SELECT ${select} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?`,
+  );
+  const beforeNewestFirst = shaped<[string, number, number]>(`SELECT ${select} FROM messages
+       WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`);
   const newest = (conversationId: string, limit: number) =>
     newestFirst.all(conversationId, limit).reverse();
   const before = (conversationId: string, seq: number, limit: number) =>
     beforeNewestFirst.all(conversationId, seq, limit).reverse();
-  const after = db
-    .prepare<[string, number, number, number], T>(
-      `SELECT ${select} FROM messages
-       WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
-    )
-    .pluck(true);
-  const fromSeq = db
-    .prepare<[string, number, number], T>(
-      `SELECT ${select} FROM messages
-       WHERE conversation_id = ? AND seq >= ? ORDER BY seq LIMIT ?`,
-    )
-    .pluck(true);
-  const changedAfter = db
-    .prepare<[string, number, number], T>(
-      `SELECT ${select} FROM messages
-       WHERE conversation_id = ? AND rev > ? ORDER BY rev LIMIT ?`,
-    )
-    .pluck(true);
+  const after = shaped<[string, number, number, number]>(`SELECT ${select} FROM messages
+       WHERE conversation_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`);
+  const fromSeq = shaped<[string, number, number]>(`SELECT ${select} FROM messages
+       WHERE conversation_id = ? AND seq >= ? ORDER BY seq LIMIT ?`);
+  const changedAfter = shaped<[string, number, number]>(`SELECT ${select} FROM messages
+       WHERE conversation_id = ? AND rev > ? ORDER BY rev LIMIT ?`);
   // A read transaction gives the two halves of `around` the same snapshot.
   const around = db.transaction((conversationId: string, seq: number, limit: number) =>
     aroundOf(
