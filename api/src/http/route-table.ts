@@ -49,12 +49,12 @@ type HonoursRanges<N extends RouteName> = true extends {
 
 /**
  * A JSON body already serialized: `text` is exactly `JSON.stringify` of a `T` (a cached
- * answer, say), sent as it is instead of Koa stringifying an object.
+ * answer, say), or its UTF-8 bytes, sent as it is instead of Koa stringifying an object.
  */
 export class JsonText<T> {
   /** Only for the types: which body this is the JSON of. */
   declare readonly of: T;
-  constructor(readonly text: string) {}
+  constructor(readonly text: string | Buffer) {}
 }
 
 /** A reply whose JSON body may also come as its JsonText. */

@@ -18,22 +18,30 @@ interface KeptView {
   rev: number;
   id: string;
   /**
-   * `JSON.stringify(toMessage(record))` up to and including `"attachments":`: the view's
-   * last field, the one part not decided by the record at this rev (an upload can be
-   * attached after the message was stored, with no new rev).
+   * `JSON.stringify(toMessage(record))` up to and including `"attachments":` (the view's
+   * last field, the one part not decided by the record at this rev: an upload can be
+   * attached after the message was stored, with no new rev), as UTF-8. A page is these
+   * bytes joined: a string holding a single character beyond Latin-1 (an emoji) is two
+   * bytes a character in V8, and the socket write converted a whole page of them to
+   * UTF-8 on every request (~30 µs for 50 messages).
    */
-  head: string;
+  head: Buffer;
   /** A text message not deleted: the only kind whose attachments are shown. */
   showsAttachments: boolean;
 }
 
 const ATTACHMENTS_TAIL = '[]}';
+const NO_ATTACHMENTS = Buffer.from(ATTACHMENTS_TAIL);
+const PAGE_OPEN = Buffer.from('{"messages":[');
+const PAGE_CLOSE = Buffer.from(']}');
+const COMMA = Buffer.from(',');
 
 /** The JSON a history answer carries: `{"messages":[…]}`, byte for byte as Koa would. */
 export interface HistoryPage {
   /** Ascending seq (rev for changedAfter), as `MessagesService.history` returns them. */
   seqs: number[];
-  json: string;
+  /** The JSON, as UTF-8 (or as a string when no views are kept). */
+  json: Buffer | string;
 }
 
 /**
@@ -55,7 +63,9 @@ export class PageViews {
     this.views = new LRUCache<string, KeptView>({
       maxSize: maxBytes,
       // Two bytes a code unit, and about 100 for the entry, its key and the LRU's slots.
-      sizeCalculation: (view, key) => (view.head.length + view.id.length + key.length) * 2 + 100,
+      // The head's bytes, two a code unit of the strings, and about 200 for the entry, its
+      // Buffer's own backing store and the LRU's slots.
+      sizeCalculation: (view, key) => view.head.length + (view.id.length + key.length) * 2 + 200,
     });
   }
 
@@ -89,13 +99,13 @@ export class PageViews {
     const files = await this.filesOf(
       page.filter((p) => p.files && p.view.showsAttachments).map((p) => p.view.id),
     );
-    let json = '{"messages":[';
+    const parts: Buffer[] = [PAGE_OPEN];
     page.forEach(({ view }, i) => {
-      if (i > 0) json += ',';
-      json += view.head + (files.get(view.id) ?? '[]') + '}';
+      if (i > 0) parts.push(COMMA);
+      parts.push(view.head, files.get(view.id) ?? NO_ATTACHMENTS);
     });
-    json += ']}';
-    return { seqs: entries.map((entry) => entry.seq), json };
+    parts.push(PAGE_CLOSE);
+    return { seqs: entries.map((entry) => entry.seq), json: Buffer.concat(parts) };
   }
 
   /** The view of a record read now, kept under its (conversation, seq). */
@@ -105,18 +115,26 @@ export class PageViews {
     if (!json.endsWith(`"attachments":${ATTACHMENTS_TAIL}`)) {
       throw new Error('a message view no longer ends with its attachments');
     }
+    const head = json.slice(0, -ATTACHMENTS_TAIL.length);
+    // A buffer of its own: a slice of Node's shared pool would keep the whole 8 KiB pool
+    // alive for as long as the view is kept.
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(head));
+    bytes.write(head);
     const view: KeptView = {
       rev: record.rev,
       id: record.id,
-      head: json.slice(0, -ATTACHMENTS_TAIL.length),
+      head: bytes,
       showsAttachments: record.kind === 'text' && record.deletedAt === null,
     };
     this.views.set(prefix + String(record.seq), view);
     return view;
   }
 
-  /** The attachments of these messages as each one's JSON list, read in one lookup. */
-  private async filesOf(messageIds: readonly string[]): Promise<Map<string, string>> {
+  /**
+   * The attachments of these messages as each one's JSON list and the closing brace of
+   * its view, read in one lookup.
+   */
+  private async filesOf(messageIds: readonly string[]): Promise<Map<string, Buffer>> {
     const lists = new Map<string, Attachment[]>();
     if (messageIds.length === 0 || !this.attachments) return new Map();
     for (const record of await this.attachments.listForMessages(messageIds)) {
@@ -126,8 +144,8 @@ export class PageViews {
       list.push(toAttachment(record));
       lists.set(messageId, list);
     }
-    const json = new Map<string, string>();
-    for (const [id, list] of lists) json.set(id, JSON.stringify(list));
+    const json = new Map<string, Buffer>();
+    for (const [id, list] of lists) json.set(id, Buffer.from(`${JSON.stringify(list)}}`));
     return json;
   }
 }
