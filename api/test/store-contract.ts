@@ -810,6 +810,40 @@ export function describeStoreContract(
           appended,
         );
       });
+
+      it('lists a page as list does, held messages as their versions (a store with listKnown)', async () => {
+        const listKnown = store.messages.listKnown?.bind(store.messages);
+        if (!listKnown) return;
+        const { alice, bob, conversation } = await pair();
+        for (let i = 0; i < 6; i++) await send(conversation.id, i % 2 ? bob.id : alice.id);
+        await store.messages.react(conversation.id, 2, { userId: bob.id, emoji: '👍', on: true });
+        const ranges = [
+          { limit: 50 },
+          { limit: 2, before: 5 },
+          { limit: 3, after: 1 },
+          { limit: 3, around: 4 },
+          { limit: 4, changedAfter: 3 },
+          { limit: 0 },
+        ];
+        for (const range of ranges) {
+          const records = await store.messages.list(conversation.id, range);
+          expect(await listKnown(conversation.id, range, () => false)).toEqual(records);
+          // Held: the odd seqs, at the rev the store has; seq 2 at a rev it no longer has.
+          const asked: [number, number][] = [];
+          const page = await listKnown(conversation.id, range, (seq, rev) => {
+            asked.push([seq, rev]);
+            return seq % 2 === 1 || (seq === 2 && rev === 2);
+          });
+          expect(asked).toEqual(records.map((m) => [m.seq, m.rev]));
+          expect(page).toEqual(
+            records.map((m) =>
+              m.seq % 2 === 1
+                ? { seq: m.seq, rev: m.rev, hasAttachments: m.hasAttachments !== false }
+                : m,
+            ),
+          );
+        }
+      });
     });
 
     describeMessageLifecycle({ store: () => store, user });

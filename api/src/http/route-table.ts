@@ -47,9 +47,24 @@ type HonoursRanges<N extends RouteName> = true extends {
   ? true
   : false;
 
+/**
+ * A JSON body already serialized: `text` is exactly `JSON.stringify` of a `T` (a cached
+ * answer, say), or its UTF-8 bytes, sent as it is instead of Koa stringifying an object.
+ */
+export class JsonText<T> {
+  /** Only for the types: which body this is the JSON of. */
+  declare readonly of: T;
+  constructor(readonly text: string | Buffer) {}
+}
+
+/** A reply whose JSON body may also come as its JsonText. */
+type MaybeSerialized<R> = R extends { status: infer S; body: infer B }
+  ? { status: S; body: B | JsonText<B> }
+  : R;
+
 /** `{ status, body }` for one of the statuses the table declares for the route. */
 export type RouteResult<N extends RouteName> =
-  | RouteReply<N, 'input', BinaryBody>
+  | MaybeSerialized<RouteReply<N, 'input', BinaryBody>>
   | (HonoursRanges<N> extends true ? RangeNotSatisfiable : never);
 
 export type RouteHandler<N extends RouteName> = (
@@ -112,7 +127,11 @@ export function routeTableRouter(
         throw new Error(`route ${name} answered ${reply.status}, which the table does not declare`);
       }
       ctx.status = reply.status;
-      if (declared.kind !== 'empty') ctx.body = reply.body;
+      if (declared.kind === 'json' && reply.body instanceof JsonText) {
+        ctx.body = reply.body.text;
+        // A string would go out as text (or html): it is the JSON Koa writes for an object.
+        ctx.type = 'json';
+      } else if (declared.kind !== 'empty') ctx.body = reply.body;
       // Koa would otherwise write the status text ("Created") as a body.
       else if (reply.status !== 204) ctx.body = '';
     };

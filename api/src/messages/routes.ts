@@ -1,4 +1,5 @@
-import type { RouteHandlers } from '../http/route-table';
+import type { RouteReply } from '@chat/protocol';
+import { JsonText, type RouteHandlers } from '../http/route-table';
 import type { ReceiptsService } from './receipts';
 import type { MessagesService } from './service';
 
@@ -22,7 +23,9 @@ export function messagesRoutes(
 
     listMessages: async ({ params, query, caller }) => ({
       status: 200,
-      body: { messages: await messages.history(caller.userId, params.id, query) },
+      body: new JsonText<RouteReply<'listMessages'>['body']>(
+        await messages.historyJson(caller.userId, params.id, query),
+      ),
     }),
 
     markRead: async ({ params, body, caller }) => {

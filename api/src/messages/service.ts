@@ -19,6 +19,7 @@ import { mentionsIn } from './mentions';
 import type { SendLimiter } from './send-limiter';
 import type { TypingService } from './typing';
 import { toAttachment, type UploadService } from '../uploads/service';
+import { PageViews } from './page-views';
 import { toMessage, withAttachments } from './views';
 
 export interface MessagesServiceDeps {
@@ -42,6 +43,11 @@ export interface MessagesServiceDeps {
   logger?: { warn(details: object, message: string): void };
   /** Web Push (issue #19): told of each new message after it was emitted; returns at once. */
   pushes?: { messageSent(message: Message, members: readonly string[]): void };
+  /**
+   * Bytes of message views kept as JSON for history pages (see PageViews); `false` keeps
+   * none and builds every page from records. Default PAGE_VIEWS_BYTES.
+   */
+  pageViews?: number | false;
 }
 
 /** Where a send came from; a socket is not sent its own message back. */
@@ -107,7 +113,16 @@ export class MessagesService {
    */
   private readonly announced = new RecentIds(ANNOUNCED_REMEMBERED);
 
-  constructor(private readonly deps: MessagesServiceDeps) {}
+  /** History pages' message views, kept as JSON while their revs hold. */
+  private readonly pageViews: PageViews;
+
+  constructor(private readonly deps: MessagesServiceDeps) {
+    const { messages, attachments, pageViews } = deps;
+    this.pageViews =
+      pageViews === false
+        ? new PageViews({ list: (id, range) => messages.list(id, range) }, attachments)
+        : new PageViews(messages, attachments, pageViews);
+  }
 
   /**
    * Input already validated by the contract schema. Resolves once the message is durable;
@@ -320,6 +335,21 @@ export class MessagesService {
       throw messageNotFound();
     }
     return withAttachments(records, this.deps.attachments);
+  }
+
+  /**
+   * `history` as the JSON of its REST answer, `{"messages":[…]}`, byte for byte what
+   * stringifying `{ messages: await history(…) }` gives, from views kept while their
+   * messages' revs hold (PageViews).
+   * @throws ApiError('not_found') as `history`.
+   */
+  async historyJson(callerId: string, conversationId: string, range: HistoryRange) {
+    await this.deps.membership.requireMember(conversationId, callerId);
+    const page = await this.pageViews.page(conversationId, range);
+    if (range.around !== undefined && !page.seqs.includes(range.around)) {
+      throw messageNotFound();
+    }
+    return page.json;
   }
 
   /**

@@ -434,6 +434,14 @@ export interface ConversationStore {
   ): Promise<boolean>;
 }
 
+/** A message of a `listKnown` page that the caller holds at this rev. */
+export interface MessageVersion {
+  seq: number;
+  rev: number;
+  /** As MessageRecord's: false when nothing was ever attached to it. */
+  hasAttachments: boolean;
+}
+
 export interface MessageStore {
   /**
    * Stores a message with the next seq of its conversation (1, 2, 3, … no gaps, no
@@ -445,6 +453,20 @@ export interface MessageStore {
   append(input: NewMessage): Promise<{ message: MessageRecord; created: boolean }>;
   /** Ascending seq (ascending rev for changedAfter). See HistoryRange; without a cursor, the newest `limit`. */
   list(conversationId: string, range: HistoryRange): Promise<MessageRecord[]>;
+  /**
+   * Optional (the SQLite store has it; a store without it is always read with `list`): the
+   * page `list` would answer, read in one snapshot, with each message for which
+   * `holds(seq, rev)` is true given as its version only, the others as records. A message's
+   * rev moves with every change of its record, so a caller keeping what it built from a
+   * record at (seq, rev) can use it again for as long as the rev is the same, whichever
+   * process changed the message. `hasAttachments` can change without a new rev: it is
+   * read each time.
+   */
+  listKnown?(
+    conversationId: string,
+    range: HistoryRange,
+    holds: (seq: number, rev: number) => boolean,
+  ): Promise<(MessageRecord | MessageVersion)[]>;
   /** The message `seq` of the conversation, or null. */
   get(conversationId: string, seq: number): Promise<MessageRecord | null>;
   /** The message a sender stored under `clientId` (a retried send), or null. */
