@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   AvatarRecord,
+  ConversationListHead,
   ConversationRecord,
   ConversationStore,
   ConversationSummary,
@@ -81,6 +82,57 @@ const MEMBERS_SELECT = `
   FROM conversation_members me
   JOIN conversation_members cm ON cm.conversation_id = me.conversation_id`;
 
+/**
+ * The list's part read on every request by a caller that keeps the shared views
+ * (`ConversationStore.listHeadsForMember`), with HEAD_MEMBERS_SELECT. A conversation's
+ * version is the text of what its shared view is made of besides what never changes
+ * (type, creation): the rev (every message appended, edited, deleted or reacted to moves
+ * it, so it covers the last message's view), the title and avatar (changed without a
+ * message: a rename's system message comes in a later write, an avatar change has none),
+ * whether the last message has files (attached in a write after its append), and, from
+ * the member rows, the members and admins in order.
+ */
+const HEADS_SELECT = `
+  SELECT c.id,
+         json_array(c.rev, c.last_seq, c.title, c.avatar, m.has_attachments),
+         me.notifications,
+         (SELECT count(*) FROM messages u
+           WHERE u.conversation_id = c.id AND u.seq > me.read_seq AND u.sender_id <> me.user_id
+         ),
+         me.read_seq
+  FROM conversation_members me
+  JOIN conversations c ON c.id = me.conversation_id
+  LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+  WHERE me.user_id = ? AND (c.last_seq > 0 OR me.opened = 1)`;
+
+type HeadRow = [string, string, NotificationLevel, number, number];
+
+/**
+ * Every member of the member's conversations, in no order (sorting by position in SQL
+ * costs a temporary B-tree; each conversation's few rows are sorted here).
+ */
+const HEAD_MEMBERS_SELECT = `
+  SELECT cm.conversation_id, cm.position, cm.user_id, cm.delivered_seq, cm.read_seq, cm.admin
+  FROM conversation_members me
+  JOIN conversation_members cm ON cm.conversation_id = me.conversation_id
+  WHERE me.user_id = ?`;
+
+type HeadMemberRow = [string, number, string, number, number, number];
+
+/** The members' part of a head: the version's and the receipts' JSON, from position-sorted rows. */
+function membersPart(rows: HeadMemberRow[]): { digest: string; receiptsJson: string } {
+  rows.sort((a, b) => a[1] - b[1]);
+  let digest = '';
+  let receiptsJson = '[';
+  for (let i = 0; i < rows.length; i++) {
+    const [, , userId, deliveredSeq, readSeq, admin] = rows[i] as HeadMemberRow;
+    const id = JSON.stringify(userId);
+    digest += `${id}${admin}`;
+    receiptsJson += `${i === 0 ? '' : ','}{"userId":${id},"deliveredSeq":${deliveredSeq},"readSeq":${readSeq}}`;
+  }
+  return { digest, receiptsJson: `${receiptsJson}]` };
+}
+
 /** The unordered pair as one key, the same whichever side asks. */
 export function directKey(userA: string, userB: string): string {
   return JSON.stringify(userA < userB ? [userA, userB] : [userB, userA]);
@@ -120,6 +172,23 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
   const membersForUser = db
     .prepare<[string], string>(
       `${MEMBERS_SELECT} WHERE me.user_id = ? ORDER BY cm.conversation_id, cm.position`,
+    )
+    .pluck(true);
+  const headsFor = db.prepare<[string], HeadRow>(HEADS_SELECT).raw(true);
+  const headMembersFor = db.prepare<[string], HeadMemberRow>(HEAD_MEMBERS_SELECT).raw(true);
+  // The conversations whose views the caller does not hold, their ids as one JSON array.
+  const summariesIn = db
+    .prepare<[string, string], string>(
+      `${SUMMARY_SELECT}
+       WHERE me.user_id = ? AND me.conversation_id IN (SELECT value FROM json_each(?))`,
+    )
+    .pluck(true);
+  const membersIn = db
+    .prepare<[string], string>(
+      `SELECT json_array(cm.conversation_id, cm.user_id, cm.delivered_seq, cm.read_seq, cm.admin)
+       FROM conversation_members cm
+       WHERE cm.conversation_id IN (SELECT value FROM json_each(?))
+       ORDER BY cm.conversation_id, cm.position`,
     )
     .pluck(true);
   const summaryOne = db
@@ -241,6 +310,39 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
       membersForUser.all(userId).map((row) => JSON.parse(row) as MemberTuple),
     ),
   );
+  const listHeadsForMember = db.transaction(
+    (userId: string, known: (conversationId: string, version: string) => boolean) => {
+      const memberRows = new Map<string, HeadMemberRow[]>();
+      for (const row of headMembersFor.all(userId)) {
+        const list = memberRows.get(row[0]);
+        if (list) list.push(row);
+        else memberRows.set(row[0], [row]);
+      }
+      const heads = headsFor.all(userId).map((row) => {
+        const [conversationId, conversationVersion, notifications, unreadCount, readSeq] = row;
+        const { digest, receiptsJson } = membersPart(memberRows.get(conversationId) ?? []);
+        return {
+          conversationId,
+          version: `${conversationVersion}${digest}`,
+          notifications,
+          unreadCount,
+          readSeq,
+          receiptsJson,
+          summary: null as ConversationSummary | null,
+        } satisfies ConversationListHead;
+      });
+      const missing = heads.filter((head) => !known(head.conversationId, head.version));
+      if (missing.length > 0) {
+        const ids = JSON.stringify(missing.map((head) => head.conversationId));
+        const members = membersIn.all(ids).map((row) => JSON.parse(row) as MemberTuple);
+        const summaries = new Map(
+          assemble(summariesIn.all(userId, ids), members).map((s) => [s.conversation.id, s]),
+        );
+        for (const head of missing) head.summary = summaries.get(head.conversationId) ?? null;
+      }
+      return heads;
+    },
+  );
   const summaryFor = db.transaction((conversationId: string, userId: string) => {
     const row = summaryOne.get(conversationId, userId);
     return row ? (assemble([row], membersOne.all(conversationId))[0] ?? null) : null;
@@ -344,6 +446,7 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
       }),
     findById: (id) => run(() => findById(id)),
     listForMember: (userId) => run(() => listForMember(userId)),
+    listHeadsForMember: (userId, known) => run(() => listHeadsForMember(userId, known)),
     summaryFor: (conversationId, userId) => run(() => summaryFor(conversationId, userId)),
     peerIds: (userId) => run(() => peers.all(userId, userId).map((p) => p.user_id)),
   };
