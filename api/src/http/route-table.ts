@@ -17,6 +17,7 @@ import {
 import type { AccessClaims } from '../auth/tokens';
 import type { AppContext, AppState } from './context';
 import { validate } from './errors';
+import { JsonText } from './json-text';
 
 /** What a handler gets: the request as the route table's schemas output it. */
 export interface RouteRequest<N extends RouteName> {
@@ -47,9 +48,16 @@ type HonoursRanges<N extends RouteName> = true extends {
   ? true
   : false;
 
+/** A JSON answer may also be given as its text (`JsonText`); bytes stay bytes. */
+type OrText<R> = R extends { status: infer S; body: infer B }
+  ? [B] extends [BinaryBody]
+    ? R
+    : { status: S; body: B | JsonText<B> }
+  : R;
+
 /** `{ status, body }` for one of the statuses the table declares for the route. */
 export type RouteResult<N extends RouteName> =
-  | RouteReply<N, 'input', BinaryBody>
+  | OrText<RouteReply<N, 'input', BinaryBody>>
   | (HonoursRanges<N> extends true ? RangeNotSatisfiable : never);
 
 export type RouteHandler<N extends RouteName> = (
@@ -112,7 +120,10 @@ export function routeTableRouter(
         throw new Error(`route ${name} answered ${reply.status}, which the table does not declare`);
       }
       ctx.status = reply.status;
-      if (declared.kind !== 'empty') ctx.body = reply.body;
+      if (declared.kind !== 'empty' && reply.body instanceof JsonText) {
+        ctx.body = reply.body.text;
+        ctx.type = 'application/json';
+      } else if (declared.kind !== 'empty') ctx.body = reply.body;
       // Koa would otherwise write the status text ("Created") as a body.
       else if (reply.status !== 204) ctx.body = '';
     };
