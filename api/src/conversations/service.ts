@@ -14,14 +14,21 @@ import type { ConversationRecord, ConversationSummary, Store, UserRecord } from 
 import type { CreationLimiter } from './creation-limiter';
 import { conversationNotFound, type Membership } from './membership';
 import { toAttachment } from '../uploads/service';
-import { freshSummary, toConversation, toConversationWithMemberIds } from './views';
+import { freshSummary, sharedViewText, toConversation, toConversationWithMemberIds } from './views';
 import { toUser } from '../auth/service';
+import { JsonText } from '../http/json-text';
+import type { ConversationListViews, ListEntry } from './list-views';
 
 export interface ConversationsServiceDeps {
   store: Pick<Store, 'users' | 'conversations'> & { attachments?: Store['attachments'] };
   membership: Membership;
   notifier: Notifier;
   creationLimiter: CreationLimiter;
+  /**
+   * Views kept between requests of the list (`listText`); without them, or with a store
+   * that cannot say which are still valid, every list is built anew.
+   */
+  listViews?: ConversationListViews;
 }
 
 export class ConversationsService {
@@ -140,6 +147,83 @@ export class ConversationsService {
     };
   }
 
+  /**
+   * The same answer as `list`, byte for byte, as JSON text put together from the views kept
+   * in `listViews`: each conversation's shared view is made once per version the store
+   * reports (any change of it moves the version), its per-member parts (receipts, unread
+   * count, read position, notifications) come fresh from the store on every request, and
+   * each member's user view is kept until the store's row for it reads otherwise. Null when
+   * there are no kept views or the store cannot report versions (then `list` answers).
+   */
+  async listText(
+    callerId: string,
+    query: ConversationListQuery,
+  ): Promise<JsonText<ConversationListResponse | ConversationListIdsResponse> | null> {
+    const { conversations, users } = this.deps.store;
+    const views = this.deps.listViews;
+    if (!views || !conversations.listHeadsForMember || !users.viewRowsByIds) return null;
+    // The views found valid are held here, so none can be evicted before they are used.
+    const held = new Map<string, ListEntry>();
+    const heads = await conversations.listHeadsForMember(callerId, (id, version) => {
+      const entry = views.conversation(id, version);
+      if (entry) held.set(id, entry);
+      return entry !== undefined;
+    });
+    const made = heads.flatMap(({ summary, version }) => (summary ? [{ summary, version }] : []));
+    const files = await this.lastMessagesFiles(made.map(({ summary }) => summary));
+    for (const { summary, version } of made) {
+      const entry: ListEntry = {
+        version,
+        ...keyOf(summary),
+        memberIds: summary.conversation.memberIds,
+        memberIdsJson: JSON.stringify(summary.conversation.memberIds),
+        text: sharedViewText(summary, lastFilesOf(summary, files)),
+      };
+      views.keep(entry);
+      held.set(entry.id, entry);
+    }
+    const listed = heads.map((head) => {
+      const entry = held.get(head.conversationId);
+      if (!entry) throw new Error('a conversation of the list has neither a view nor a summary');
+      return { head, entry };
+    });
+    listed.sort((a, b) => compareKeys(a.entry, b.entry));
+    const after = query.cursor === undefined ? null : readCursor(query.cursor);
+    const start = after === null ? 0 : listed.findIndex((s) => compareKeys(s.entry, after) > 0);
+    const page = start < 0 ? [] : listed.slice(start, start + query.limit);
+    const ids = new Set(page.flatMap(({ entry }) => entry.memberIds));
+    const userJson = new Map<string, string>();
+    for (const [id, row] of await users.viewRowsByIds([...ids])) {
+      userJson.set(id, views.userJson(id, row));
+    }
+    const byIds = query.members === 'ids';
+    const parts = page.map(({ head, entry }) => {
+      const { memberIds, text } = entry;
+      let members: string;
+      if (byIds) {
+        members = memberIds.every((id) => userJson.has(id))
+          ? entry.memberIdsJson
+          : JSON.stringify(memberIds.filter((id) => userJson.has(id)));
+      } else {
+        const views: string[] = [];
+        for (const id of memberIds) {
+          const json = userJson.get(id);
+          if (json !== undefined) views.push(json);
+        }
+        members = `[${views.join(',')}]`;
+      }
+      return `${text.head}${members}${text.middle}${head.readSeq},"unreadCount":${head.unreadCount},"receipts":${head.receiptsJson}${text.tail}${JSON.stringify(head.notifications)}${text.end}`;
+    });
+    const last = page.at(-1);
+    const more = start >= 0 && start + query.limit < listed.length;
+    const nextCursor = JSON.stringify(more && last ? writeCursor(last.entry) : null);
+    return new JsonText(
+      byIds
+        ? `{"conversations":[${parts.join(',')}],"users":[${[...userJson.values()].join(',')}],"nextCursor":${nextCursor}}`
+        : `{"conversations":[${parts.join(',')}],"nextCursor":${nextCursor}}`,
+    );
+  }
+
   /** The page's summaries, its members' users, its last messages' files and the next cursor. */
   private async listPage(callerId: string, query: ConversationListQuery): Promise<ListPage> {
     const after = query.cursor === undefined ? null : readCursor(query.cursor);
@@ -150,9 +234,26 @@ export class ConversationsService {
     const page = start < 0 ? [] : summaries.slice(start, start + query.limit);
     const ids = new Set(page.flatMap((s) => s.summary.conversation.memberIds));
     const users = usersById(await this.deps.store.users.findByIds([...ids]));
-    // The last messages' files, in one query: the list's previews say "📷 Photo". Only of
-    // those that can have any, as a history page does (withAttachments): most have none.
-    const lastIds = page.flatMap(({ summary: { lastMessage: last } }) =>
+    const files = await this.lastMessagesFiles(page.map(({ summary }) => summary));
+    const last = page.at(-1);
+    const more = start >= 0 && start + query.limit < summaries.length;
+    return {
+      summaries: page.map(({ summary }) => summary),
+      users,
+      files,
+      nextCursor: more && last ? writeCursor(last.key) : null,
+    };
+  }
+
+  /**
+   * The last messages' files, in one query, by message id: the list's previews say
+   * "📷 Photo". Only of those that can have any, as a history page does
+   * (withAttachments): most have none.
+   */
+  private async lastMessagesFiles(
+    summaries: readonly ConversationSummary[],
+  ): Promise<Map<string, Attachment[]>> {
+    const lastIds = summaries.flatMap(({ lastMessage: last }) =>
       last && last.kind === 'text' && last.deletedAt === null && last.hasAttachments !== false
         ? [last.id]
         : [],
@@ -166,14 +267,7 @@ export class ConversationsService {
         files.set(record.use.messageId, list);
       }
     }
-    const last = page.at(-1);
-    const more = start >= 0 && start + query.limit < summaries.length;
-    return {
-      summaries: page.map(({ summary }) => summary),
-      users,
-      files,
-      nextCursor: more && last ? writeCursor(last.key) : null,
-    };
+    return files;
   }
 
   /** Stores the caller's level; every socket of theirs hears the conversation as it is now. */
@@ -242,7 +336,14 @@ interface ListPage {
 
 /** The attachments of a summary's last message, as the page read them. */
 function lastFiles(summary: ConversationSummary, page: ListPage): Attachment[] | undefined {
-  return summary.lastMessage ? page.files.get(summary.lastMessage.id) : undefined;
+  return lastFilesOf(summary, page.files);
+}
+
+function lastFilesOf(
+  summary: ConversationSummary,
+  files: ReadonlyMap<string, Attachment[]>,
+): Attachment[] | undefined {
+  return summary.lastMessage ? files.get(summary.lastMessage.id) : undefined;
 }
 
 /** Where a conversation sits in the list: its last activity, then its id. */
