@@ -93,19 +93,26 @@ const MEMBERS_SELECT = `
  * the member rows, the members and admins in order.
  */
 const HEADS_SELECT = `
-  SELECT c.id,
-         json_array(c.rev, c.last_seq, c.title, c.avatar, m.has_attachments),
-         me.notifications,
-         (SELECT count(*) FROM messages u
-           WHERE u.conversation_id = c.id AND u.seq > me.read_seq AND u.sender_id <> me.user_id
-         ),
-         me.read_seq
+  SELECT c.id, c.rev, c.last_seq, json_array(c.title, c.avatar, m.has_attachments),
+         me.notifications, me.read_seq
   FROM conversation_members me
   JOIN conversations c ON c.id = me.conversation_id
   LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
   WHERE me.user_id = ? AND (c.last_seq > 0 OR me.opened = 1)`;
 
-type HeadRow = [string, string, NotificationLevel, number, number];
+type HeadRow = [string, number, number, string, NotificationLevel, number];
+
+/** As SUMMARY_SELECT counts them: messages from others after the member's read watermark. */
+const UNREAD_SELECT = `
+  SELECT count(*) FROM messages
+  WHERE conversation_id = ? AND seq > ? AND sender_id <> ?`;
+
+/**
+ * Unread counts kept by conversation and member while the conversation's rev (moved by
+ * every message appended or changed) and the member's read watermark stay as they were,
+ * when the count cannot change. At most this many, then it starts over.
+ */
+const UNREAD_KEPT_MAX = 50_000;
 
 /**
  * Every member of the member's conversations, in no order (sorting by position in SQL
@@ -310,6 +317,24 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
       membersForUser.all(userId).map((row) => JSON.parse(row) as MemberTuple),
     ),
   );
+  const unreadCount = db.prepare<[string, number, string], number>(UNREAD_SELECT).pluck(true);
+  const unreadKept = new Map<string, { rev: number; readSeq: number; count: number }>();
+  const unreadOf = (
+    conversationId: string,
+    userId: string,
+    rev: number,
+    lastSeq: number,
+    readSeq: number,
+  ): number => {
+    if (readSeq >= lastSeq) return 0;
+    const key = `${conversationId} ${userId}`;
+    const kept = unreadKept.get(key);
+    if (kept?.rev === rev && kept.readSeq === readSeq) return kept.count;
+    const count = unreadCount.get(conversationId, readSeq, userId) ?? 0;
+    if (unreadKept.size >= UNREAD_KEPT_MAX) unreadKept.clear();
+    unreadKept.set(key, { rev, readSeq, count });
+    return count;
+  };
   const listHeadsForMember = db.transaction(
     (userId: string, known: (conversationId: string, version: string) => boolean) => {
       const memberRows = new Map<string, HeadMemberRow[]>();
@@ -319,13 +344,13 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
         else memberRows.set(row[0], [row]);
       }
       const heads = headsFor.all(userId).map((row) => {
-        const [conversationId, conversationVersion, notifications, unreadCount, readSeq] = row;
+        const [conversationId, rev, lastSeq, viewJson, notifications, readSeq] = row;
         const { digest, receiptsJson } = membersPart(memberRows.get(conversationId) ?? []);
         return {
           conversationId,
-          version: `${conversationVersion}${digest}`,
+          version: `${rev}:${lastSeq}:${viewJson}${digest}`,
           notifications,
-          unreadCount,
+          unreadCount: unreadOf(conversationId, userId, rev, lastSeq, readSeq),
           readSeq,
           receiptsJson,
           summary: null as ConversationSummary | null,
