@@ -26,15 +26,70 @@ export interface ListEntry {
   at: number;
   id: string;
   memberIds: readonly string[];
-  /** `memberIds` as JSON, the `members` of the `members=ids` form. */
-  memberIdsJson: string;
-  text: SharedViewText;
+  /**
+   * The view's text as UTF-8, ready to be copied into an answer: written out once, an
+   * answer of 200 conversations is a copy of its pieces, not a string of a few thousand
+   * parts that the write would flatten and encode again.
+   */
+  bytes: {
+    head: Buffer;
+    /** `head`, the member ids as JSON (the `members=ids` form) and `middle`, together. */
+    headWithIds: Buffer;
+    middle: Buffer;
+    tail: Buffer;
+    end: Buffer;
+  };
+}
+
+export function listEntry(
+  version: string,
+  key: { at: number; id: string },
+  memberIds: readonly string[],
+  text: SharedViewText,
+): ListEntry {
+  return {
+    version,
+    at: key.at,
+    id: key.id,
+    memberIds,
+    bytes: {
+      head: Buffer.from(text.head),
+      headWithIds: Buffer.from(`${text.head}${JSON.stringify(memberIds)}${text.middle}`),
+      middle: Buffer.from(text.middle),
+      tail: Buffer.from(text.tail),
+      end: Buffer.from(text.end),
+    },
+  };
+}
+
+/** Pieces of an answer, text or UTF-8, copied into one buffer at the end. */
+export class JsonPieces {
+  private readonly pieces: (Buffer | string)[] = [];
+  private length = 0;
+
+  push(piece: Buffer | string): void {
+    this.pieces.push(piece);
+    this.length += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+  }
+
+  toBuffer(): Buffer {
+    const out = Buffer.allocUnsafe(this.length);
+    let at = 0;
+    for (const piece of this.pieces) {
+      if (typeof piece === 'string') at += out.write(piece, at);
+      else {
+        out.set(piece, at);
+        at += piece.length;
+      }
+    }
+    return out;
+  }
 }
 
 /** A user's view as JSON, valid while the store's row for it reads `row`. */
 interface UserEntry {
   row: string;
-  json: string;
+  view: Buffer;
 }
 
 /** The values of a `UserStore.viewRowsByIds` row. */
@@ -63,7 +118,7 @@ export class ConversationListViews {
     });
     this.users = new LRUCache({
       maxSize: options.userChars ?? 4_000_000,
-      sizeCalculation: (entry) => entry.row.length + entry.json.length + 64,
+      sizeCalculation: (entry) => entry.row.length + entry.view.length + 64,
     });
   }
 
@@ -77,37 +132,40 @@ export class ConversationListViews {
     this.conversations.set(entry.id, entry);
   }
 
-  /** The user's view as JSON, made from `row` (see `UserStore.viewRowsByIds`) or kept. */
-  userJson(id: string, row: string): string {
+  /** The user's view as UTF-8 JSON, made from `row` (see `UserStore.viewRowsByIds`) or kept. */
+  userView(id: string, row: string): Buffer {
     const kept = this.users.get(id);
-    if (kept?.row === row) return kept.json;
+    if (kept?.row === row) return kept.view;
     const [, username, displayName, createdAt, deletedAt, avatar] = JSON.parse(row) as UserViewRow;
-    const json = JSON.stringify(
-      toUser({
-        id,
-        username,
-        displayName,
-        passwordHash: '',
-        createdAt: new Date(createdAt),
-        lastSeenAt: null,
-        deletedAt: deletedAt === null ? null : new Date(deletedAt),
-        avatar,
-      }),
+    const view = Buffer.from(
+      JSON.stringify(
+        toUser({
+          id,
+          username,
+          displayName,
+          passwordHash: '',
+          createdAt: new Date(createdAt),
+          lastSeenAt: null,
+          deletedAt: deletedAt === null ? null : new Date(deletedAt),
+          avatar,
+        }),
+      ),
     );
-    this.users.set(id, { row, json });
-    return json;
+    this.users.set(id, { row, view });
+    return view;
   }
 }
 
 function entryChars(entry: ListEntry): number {
-  const { head, middle, tail, end } = entry.text;
+  const { head, headWithIds, middle, tail, end } = entry.bytes;
   return (
     entry.version.length +
-    entry.memberIdsJson.length * 2 +
     head.length +
+    headWithIds.length +
     middle.length +
     tail.length +
     end.length +
-    128
+    entry.memberIds.length * 40 +
+    256
   );
 }

@@ -17,7 +17,7 @@ import { toAttachment } from '../uploads/service';
 import { freshSummary, sharedViewText, toConversation, toConversationWithMemberIds } from './views';
 import { toUser } from '../auth/service';
 import { JsonText } from '../http/json-text';
-import type { ConversationListViews, ListEntry } from './list-views';
+import { JsonPieces, listEntry, type ConversationListViews, type ListEntry } from './list-views';
 
 export interface ConversationsServiceDeps {
   store: Pick<Store, 'users' | 'conversations'> & { attachments?: Store['attachments'] };
@@ -172,13 +172,12 @@ export class ConversationsService {
     const made = heads.flatMap(({ summary, version }) => (summary ? [{ summary, version }] : []));
     const files = await this.lastMessagesFiles(made.map(({ summary }) => summary));
     for (const { summary, version } of made) {
-      const entry: ListEntry = {
+      const entry = listEntry(
         version,
-        ...keyOf(summary),
-        memberIds: summary.conversation.memberIds,
-        memberIdsJson: JSON.stringify(summary.conversation.memberIds),
-        text: sharedViewText(summary, lastFilesOf(summary, files)),
-      };
+        keyOf(summary),
+        summary.conversation.memberIds,
+        sharedViewText(summary, lastFilesOf(summary, files)),
+      );
       views.keep(entry);
       held.set(entry.id, entry);
     }
@@ -192,36 +191,53 @@ export class ConversationsService {
     const start = after === null ? 0 : listed.findIndex((s) => compareKeys(s.entry, after) > 0);
     const page = start < 0 ? [] : listed.slice(start, start + query.limit);
     const ids = new Set(page.flatMap(({ entry }) => entry.memberIds));
-    const userJson = new Map<string, string>();
+    const userViews = new Map<string, Buffer>();
     for (const [id, row] of await users.viewRowsByIds([...ids])) {
-      userJson.set(id, views.userJson(id, row));
+      userViews.set(id, views.userView(id, row));
     }
     const byIds = query.members === 'ids';
-    const parts = page.map(({ head, entry }) => {
-      const { memberIds, text } = entry;
-      let members: string;
-      if (byIds) {
-        members = memberIds.every((id) => userJson.has(id))
-          ? entry.memberIdsJson
-          : JSON.stringify(memberIds.filter((id) => userJson.has(id)));
-      } else {
-        const views: string[] = [];
-        for (const id of memberIds) {
-          const json = userJson.get(id);
-          if (json !== undefined) views.push(json);
+    const out = new JsonPieces();
+    out.push('{"conversations":[');
+    page.forEach(({ head, entry: { memberIds, bytes } }, i) => {
+      if (i > 0) out.push(',');
+      if (byIds && memberIds.every((id) => userViews.has(id))) out.push(bytes.headWithIds);
+      else {
+        out.push(bytes.head);
+        if (byIds) out.push(JSON.stringify(memberIds.filter((id) => userViews.has(id))));
+        else {
+          out.push('[');
+          let first = true;
+          for (const id of memberIds) {
+            const view = userViews.get(id);
+            if (view === undefined) continue;
+            if (!first) out.push(',');
+            out.push(view);
+            first = false;
+          }
+          out.push(']');
         }
-        members = `[${views.join(',')}]`;
+        out.push(bytes.middle);
       }
-      return `${text.head}${members}${text.middle}${head.readSeq},"unreadCount":${head.unreadCount},"receipts":${head.receiptsJson}${text.tail}${JSON.stringify(head.notifications)}${text.end}`;
+      out.push(`${head.readSeq},"unreadCount":${head.unreadCount},"receipts":${head.receiptsJson}`);
+      out.push(bytes.tail);
+      out.push(NOTIFICATIONS_JSON[head.notifications]);
+      out.push(bytes.end);
     });
+    out.push(']');
+    if (byIds) {
+      out.push(',"users":[');
+      let first = true;
+      for (const view of userViews.values()) {
+        if (!first) out.push(',');
+        out.push(view);
+        first = false;
+      }
+      out.push(']');
+    }
     const last = page.at(-1);
     const more = start >= 0 && start + query.limit < listed.length;
-    const nextCursor = JSON.stringify(more && last ? writeCursor(last.entry) : null);
-    return new JsonText(
-      byIds
-        ? `{"conversations":[${parts.join(',')}],"users":[${[...userJson.values()].join(',')}],"nextCursor":${nextCursor}}`
-        : `{"conversations":[${parts.join(',')}],"nextCursor":${nextCursor}}`,
-    );
+    out.push(`,"nextCursor":${JSON.stringify(more && last ? writeCursor(last.entry) : null)}}`);
+    return new JsonText(out.toBuffer());
   }
 
   /** The page's summaries, its members' users, its last messages' files and the next cursor. */
@@ -320,6 +336,13 @@ export class ConversationsService {
     return toConversation(summary, viewerId, users);
   }
 }
+
+/** Each notification level as the view's JSON spells it. */
+const NOTIFICATIONS_JSON: Record<NotificationLevel, Buffer> = {
+  all: Buffer.from(JSON.stringify('all')),
+  mentions: Buffer.from(JSON.stringify('mentions')),
+  none: Buffer.from(JSON.stringify('none')),
+};
 
 function usersById(users: readonly UserRecord[]): Map<string, UserRecord> {
   return new Map(users.map((user) => [user.id, user]));

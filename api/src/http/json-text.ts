@@ -6,5 +6,10 @@
 export class JsonText<T> {
   /** Only for the types: what the text spells. */
   declare readonly spells: T;
-  constructor(readonly text: string) {}
+  /** The text, or its UTF-8 bytes. */
+  constructor(readonly body: string | Buffer) {}
+
+  get text(): string {
+    return typeof this.body === 'string' ? this.body : this.body.toString('utf8');
+  }
 }

@@ -121,7 +121,7 @@ export function routeTableRouter(
       }
       ctx.status = reply.status;
       if (declared.kind !== 'empty' && reply.body instanceof JsonText) {
-        ctx.body = reply.body.text;
+        ctx.body = reply.body.body;
         ctx.type = 'application/json';
       } else if (declared.kind !== 'empty') ctx.body = reply.body;
       // Koa would otherwise write the status text ("Created") as a body.
