@@ -203,6 +203,27 @@ describe('the conversation list from kept views', () => {
       await expectSameLists([eve, fay, gus], other);
       await changes.removeMember(group.id, gus.user.id);
       await expectSameLists([eve, fay], other);
+
+      // A file attached to the last message after its append, and receipts moving.
+      const { message } = await api.store.messages.append({
+        conversationId: group.id,
+        senderId: fay.user.id,
+        clientId: 'file-after-append',
+        body: 'a file follows',
+      });
+      await expectSameLists([eve, fay], other);
+      const file = await uploaded(api, fay.accessToken, new TextEncoder().encode('x'), 'x.txt');
+      const attached = await api.store.attachments.attach([file.id], fay.user.id, {
+        kind: 'message',
+        conversationId: group.id,
+        messageId: message.id,
+      });
+      expect(attached).toBe(true);
+      await expectSameLists([eve, fay], other);
+      await api.store.receipts.advance(group.id, eve.user.id, 'delivered', message.seq);
+      await expectSameLists([eve, fay], other);
+      await api.store.receipts.advance(group.id, eve.user.id, 'read', message.seq);
+      await expectSameLists([eve, fay], other);
     } finally {
       await other.close();
     }

@@ -84,23 +84,23 @@ const MEMBERS_SELECT = `
 
 /**
  * The list's part read on every request by a caller that keeps the shared views
- * (`ConversationStore.listHeadsForMember`), with HEAD_MEMBERS_SELECT. A conversation's
- * version is the text of what its shared view is made of besides what never changes
- * (type, creation): the rev (every message appended, edited, deleted or reacted to moves
- * it, so it covers the last message's view), the title and avatar (changed without a
- * message: a rename's system message comes in a later write, an avatar change has none),
- * whether the last message has files (attached in a write after its append), and, from
- * the member rows, the members and admins in order.
+ * (`ConversationStore.listHeadsForMember`), from the conversation rows alone. A
+ * conversation's version is its rev (every message appended, edited, deleted or reacted
+ * to moves it, so it covers the last message's view), its last seq and its view_rev
+ * (migration 15: the title, the avatar, the members and admins, files attached after an
+ * append). The last column sums the members' watermarks: they only ever move forward
+ * (ReceiptStore.advance) and the members only change with view_rev, so an unchanged sum
+ * under an unchanged view_rev means unchanged receipts.
  */
 const HEADS_SELECT = `
-  SELECT c.id, c.rev, c.last_seq, json_array(c.title, c.avatar, m.has_attachments),
-         me.notifications, me.read_seq
+  SELECT c.id, c.rev, c.last_seq, c.view_rev, me.notifications, me.read_seq,
+         (SELECT sum(r.delivered_seq + r.read_seq) FROM conversation_members r
+           WHERE r.conversation_id = c.id)
   FROM conversation_members me
   JOIN conversations c ON c.id = me.conversation_id
-  LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
   WHERE me.user_id = ? AND (c.last_seq > 0 OR me.opened = 1)`;
 
-type HeadRow = [string, number, number, string, NotificationLevel, number];
+type HeadRow = [string, number, number, number, NotificationLevel, number, number | null];
 
 /** As SUMMARY_SELECT counts them: messages from others after the member's read watermark. */
 const UNREAD_SELECT = `
@@ -108,36 +108,19 @@ const UNREAD_SELECT = `
   WHERE conversation_id = ? AND seq > ? AND sender_id <> ?`;
 
 /**
- * Unread counts kept by conversation and member while the conversation's rev (moved by
- * every message appended or changed) and the member's read watermark stay as they were,
- * when the count cannot change. At most this many, then it starts over.
+ * How many unread counts (by conversation and member) and receipts (by conversation) the
+ * store keeps, each while what it follows from is unchanged; past this it starts over.
  */
-const UNREAD_KEPT_MAX = 50_000;
+const KEPT_MAX = 50_000;
 
-/**
- * Every member of the member's conversations, in no order (sorting by position in SQL
- * costs a temporary B-tree; each conversation's few rows are sorted here).
- */
-const HEAD_MEMBERS_SELECT = `
-  SELECT cm.conversation_id, cm.position, cm.user_id, cm.delivered_seq, cm.read_seq, cm.admin
-  FROM conversation_members me
-  JOIN conversation_members cm ON cm.conversation_id = me.conversation_id
-  WHERE me.user_id = ?`;
-
-type HeadMemberRow = [string, number, string, number, number, number];
-
-/** The members' part of a head: the version's and the receipts' JSON, from position-sorted rows. */
-function membersPart(rows: HeadMemberRow[]): { digest: string; receiptsJson: string } {
-  rows.sort((a, b) => a[1] - b[1]);
-  let digest = '';
-  let receiptsJson = '[';
-  for (let i = 0; i < rows.length; i++) {
-    const [, , userId, deliveredSeq, readSeq, admin] = rows[i] as HeadMemberRow;
-    const id = JSON.stringify(userId);
-    digest += `${id}${admin}`;
-    receiptsJson += `${i === 0 ? '' : ','}{"userId":${id},"deliveredSeq":${deliveredSeq},"readSeq":${readSeq}}`;
+/** The view's `receipts` as JSON, from a conversation's member rows in position order. */
+function receiptsJsonOf(members: readonly MemberTuple[]): string {
+  let json = '[';
+  for (let i = 0; i < members.length; i++) {
+    const [, userId, deliveredSeq, readSeq] = members[i] as MemberTuple;
+    json += `${i === 0 ? '' : ','}{"userId":${JSON.stringify(userId)},"deliveredSeq":${deliveredSeq},"readSeq":${readSeq}}`;
   }
-  return { digest, receiptsJson: `${receiptsJson}]` };
+  return `${json}]`;
 }
 
 /** The unordered pair as one key, the same whichever side asks. */
@@ -182,7 +165,6 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
     )
     .pluck(true);
   const headsFor = db.prepare<[string], HeadRow>(HEADS_SELECT).raw(true);
-  const headMembersFor = db.prepare<[string], HeadMemberRow>(HEAD_MEMBERS_SELECT).raw(true);
   // The conversations whose views the caller does not hold, their ids as one JSON array.
   const summariesIn = db
     .prepare<[string, string], string>(
@@ -331,28 +313,46 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
     const kept = unreadKept.get(key);
     if (kept?.rev === rev && kept.readSeq === readSeq) return kept.count;
     const count = unreadCount.get(conversationId, readSeq, userId) ?? 0;
-    if (unreadKept.size >= UNREAD_KEPT_MAX) unreadKept.clear();
+    if (unreadKept.size >= KEPT_MAX) unreadKept.clear();
     unreadKept.set(key, { rev, readSeq, count });
     return count;
   };
+  const receiptsKept = new Map<string, { viewRev: number; sum: number | null; json: string }>();
   const listHeadsForMember = db.transaction(
     (userId: string, known: (conversationId: string, version: string) => boolean) => {
-      const memberRows = new Map<string, HeadMemberRow[]>();
-      for (const row of headMembersFor.all(userId)) {
-        const list = memberRows.get(row[0]);
-        if (list) list.push(row);
-        else memberRows.set(row[0], [row]);
+      const rows = headsFor.all(userId);
+      const receipts = new Map<string, string>();
+      const unknownReceipts: string[] = [];
+      for (const [conversationId, , , viewRev, , , sum] of rows) {
+        const kept = receiptsKept.get(conversationId);
+        if (kept?.viewRev === viewRev && kept.sum === sum) receipts.set(conversationId, kept.json);
+        else unknownReceipts.push(conversationId);
       }
-      const heads = headsFor.all(userId).map((row) => {
-        const [conversationId, rev, lastSeq, viewJson, notifications, readSeq] = row;
-        const { digest, receiptsJson } = membersPart(memberRows.get(conversationId) ?? []);
+      if (unknownReceipts.length > 0) {
+        const byConversation = new Map<string, MemberTuple[]>();
+        for (const row of membersIn.all(JSON.stringify(unknownReceipts))) {
+          const member = JSON.parse(row) as MemberTuple;
+          const list = byConversation.get(member[0]);
+          if (list) list.push(member);
+          else byConversation.set(member[0], [member]);
+        }
+        if (receiptsKept.size + unknownReceipts.length > KEPT_MAX) receiptsKept.clear();
+        for (const [conversationId, , , viewRev, , , sum] of rows) {
+          if (receipts.has(conversationId)) continue;
+          const json = receiptsJsonOf(byConversation.get(conversationId) ?? []);
+          receipts.set(conversationId, json);
+          receiptsKept.set(conversationId, { viewRev, sum, json });
+        }
+      }
+      const heads = rows.map((row) => {
+        const [conversationId, rev, lastSeq, viewRev, notifications, readSeq] = row;
         return {
           conversationId,
-          version: `${rev}:${lastSeq}:${viewJson}${digest}`,
+          version: `${rev}:${lastSeq}:${viewRev}`,
           notifications,
           unreadCount: unreadOf(conversationId, userId, rev, lastSeq, readSeq),
           readSeq,
-          receiptsJson,
+          receiptsJson: receipts.get(conversationId) ?? '[]',
           summary: null as ConversationSummary | null,
         } satisfies ConversationListHead;
       });
