@@ -107,17 +107,17 @@ export class ConversationListViews {
 
   constructor(
     options: {
-      /** Characters of conversation views kept, about half the bytes they take. */
-      conversationChars?: number;
-      userChars?: number;
+      /** About the bytes of conversation views kept (their UTF-8, versions, member ids). */
+      conversationBytes?: number;
+      userBytes?: number;
     } = {},
   ) {
     this.conversations = new LRUCache({
-      maxSize: options.conversationChars ?? 16_000_000,
-      sizeCalculation: entryChars,
+      maxSize: options.conversationBytes ?? 16_000_000,
+      sizeCalculation: entryBytes,
     });
     this.users = new LRUCache({
-      maxSize: options.userChars ?? 4_000_000,
+      maxSize: options.userBytes ?? 4_000_000,
       sizeCalculation: (entry) => entry.row.length + entry.view.length + 64,
     });
   }
@@ -156,7 +156,7 @@ export class ConversationListViews {
   }
 }
 
-function entryChars(entry: ListEntry): number {
+function entryBytes(entry: ListEntry): number {
   const { head, headWithIds, middle, tail, end } = entry.bytes;
   return (
     entry.version.length +
