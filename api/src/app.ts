@@ -22,6 +22,7 @@ import { GroupsService } from './conversations/groups';
 import { Membership } from './conversations/membership';
 import { conversationsRoutes } from './conversations/routes';
 import { ConversationsService } from './conversations/service';
+import { ConversationListViews } from './conversations/list-views';
 import { docsRoutes } from './docs/routes';
 import { healthRoutes } from './health/routes';
 import { clientAddressResolver } from './http/client-address';
@@ -210,6 +211,7 @@ export function createApp(deps: AppDeps): App {
     store,
     membership,
     notifier,
+    listViews: new ConversationListViews(),
     creationLimiter: createCreationLimiter({
       enabled: config.rateLimits,
       shared: scaleOut?.limiterStore,

@@ -29,7 +29,9 @@ export function conversationsRoutes(
 
     listConversations: async ({ query, caller }) => ({
       status: 200,
-      body: await conversations.list(caller.userId, query),
+      body:
+        (await conversations.listText(caller.userId, query)) ??
+        (await conversations.list(caller.userId, query)),
     }),
 
     getConversation: async ({ params, caller }) => ({

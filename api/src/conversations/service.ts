@@ -14,14 +14,21 @@ import type { ConversationRecord, ConversationSummary, Store, UserRecord } from 
 import type { CreationLimiter } from './creation-limiter';
 import { conversationNotFound, type Membership } from './membership';
 import { toAttachment } from '../uploads/service';
-import { freshSummary, toConversation, toConversationWithMemberIds } from './views';
+import { freshSummary, sharedViewText, toConversation, toConversationWithMemberIds } from './views';
 import { toUser } from '../auth/service';
+import { JsonText } from '../http/json-text';
+import { JsonPieces, listEntry, type ConversationListViews, type ListEntry } from './list-views';
 
 export interface ConversationsServiceDeps {
   store: Pick<Store, 'users' | 'conversations'> & { attachments?: Store['attachments'] };
   membership: Membership;
   notifier: Notifier;
   creationLimiter: CreationLimiter;
+  /**
+   * Views kept between requests of the list (`listText`); without them, or with a store
+   * that cannot say which are still valid, every list is built anew.
+   */
+  listViews?: ConversationListViews;
 }
 
 export class ConversationsService {
@@ -140,6 +147,99 @@ export class ConversationsService {
     };
   }
 
+  /**
+   * The same answer as `list`, byte for byte, as JSON text put together from the views kept
+   * in `listViews`: each conversation's shared view is made once per version the store
+   * reports (any change of it moves the version), its per-member parts (receipts, unread
+   * count, read position, notifications) come fresh from the store on every request, and
+   * each member's user view is kept until the store's row for it reads otherwise. Null when
+   * there are no kept views or the store cannot report versions (then `list` answers).
+   */
+  async listText(
+    callerId: string,
+    query: ConversationListQuery,
+  ): Promise<JsonText<ConversationListResponse | ConversationListIdsResponse> | null> {
+    const { conversations, users } = this.deps.store;
+    const views = this.deps.listViews;
+    if (!views || !conversations.listHeadsForMember || !users.viewRowsByIds) return null;
+    // The views found valid are held here, so none can be evicted before they are used.
+    const held = new Map<string, ListEntry>();
+    const heads = await conversations.listHeadsForMember(callerId, (id, version) => {
+      const entry = views.conversation(id, version);
+      if (entry) held.set(id, entry);
+      return entry !== undefined;
+    });
+    const made = heads.flatMap(({ summary, version }) => (summary ? [{ summary, version }] : []));
+    const files = await this.lastMessagesFiles(made.map(({ summary }) => summary));
+    for (const { summary, version } of made) {
+      const entry = listEntry(
+        version,
+        keyOf(summary),
+        summary.conversation.memberIds,
+        sharedViewText(summary, lastFilesOf(summary, files)),
+      );
+      views.keep(entry);
+      held.set(entry.id, entry);
+    }
+    const listed = heads.map((head) => {
+      const entry = held.get(head.conversationId);
+      if (!entry) throw new Error('a conversation of the list has neither a view nor a summary');
+      return { head, entry };
+    });
+    listed.sort((a, b) => compareKeys(a.entry, b.entry));
+    const after = query.cursor === undefined ? null : readCursor(query.cursor);
+    const start = after === null ? 0 : listed.findIndex((s) => compareKeys(s.entry, after) > 0);
+    const page = start < 0 ? [] : listed.slice(start, start + query.limit);
+    const ids = new Set(page.flatMap(({ entry }) => entry.memberIds));
+    const userViews = new Map<string, Buffer>();
+    for (const [id, row] of await users.viewRowsByIds([...ids])) {
+      userViews.set(id, views.userView(id, row));
+    }
+    const byIds = query.members === 'ids';
+    const out = new JsonPieces();
+    out.push('{"conversations":[');
+    page.forEach(({ head, entry: { memberIds, bytes } }, i) => {
+      if (i > 0) out.push(',');
+      if (byIds && memberIds.every((id) => userViews.has(id))) out.push(bytes.headWithIds);
+      else {
+        out.push(bytes.head);
+        if (byIds) out.push(JSON.stringify(memberIds.filter((id) => userViews.has(id))));
+        else {
+          out.push('[');
+          let first = true;
+          for (const id of memberIds) {
+            const view = userViews.get(id);
+            if (view === undefined) continue;
+            if (!first) out.push(',');
+            out.push(view);
+            first = false;
+          }
+          out.push(']');
+        }
+        out.push(bytes.middle);
+      }
+      out.push(`${head.readSeq},"unreadCount":${head.unreadCount},"receipts":${head.receiptsJson}`);
+      out.push(bytes.tail);
+      out.push(NOTIFICATIONS_JSON[head.notifications]);
+      out.push(bytes.end);
+    });
+    out.push(']');
+    if (byIds) {
+      out.push(',"users":[');
+      let first = true;
+      for (const view of userViews.values()) {
+        if (!first) out.push(',');
+        out.push(view);
+        first = false;
+      }
+      out.push(']');
+    }
+    const last = page.at(-1);
+    const more = start >= 0 && start + query.limit < listed.length;
+    out.push(`,"nextCursor":${JSON.stringify(more && last ? writeCursor(last.entry) : null)}}`);
+    return new JsonText(out.toBuffer());
+  }
+
   /** The page's summaries, its members' users, its last messages' files and the next cursor. */
   private async listPage(callerId: string, query: ConversationListQuery): Promise<ListPage> {
     const after = query.cursor === undefined ? null : readCursor(query.cursor);
@@ -150,9 +250,26 @@ export class ConversationsService {
     const page = start < 0 ? [] : summaries.slice(start, start + query.limit);
     const ids = new Set(page.flatMap((s) => s.summary.conversation.memberIds));
     const users = usersById(await this.deps.store.users.findByIds([...ids]));
-    // The last messages' files, in one query: the list's previews say "📷 Photo". Only of
-    // those that can have any, as a history page does (withAttachments): most have none.
-    const lastIds = page.flatMap(({ summary: { lastMessage: last } }) =>
+    const files = await this.lastMessagesFiles(page.map(({ summary }) => summary));
+    const last = page.at(-1);
+    const more = start >= 0 && start + query.limit < summaries.length;
+    return {
+      summaries: page.map(({ summary }) => summary),
+      users,
+      files,
+      nextCursor: more && last ? writeCursor(last.key) : null,
+    };
+  }
+
+  /**
+   * The last messages' files, in one query, by message id: the list's previews say
+   * "📷 Photo". Only of those that can have any, as a history page does
+   * (withAttachments): most have none.
+   */
+  private async lastMessagesFiles(
+    summaries: readonly ConversationSummary[],
+  ): Promise<Map<string, Attachment[]>> {
+    const lastIds = summaries.flatMap(({ lastMessage: last }) =>
       last && last.kind === 'text' && last.deletedAt === null && last.hasAttachments !== false
         ? [last.id]
         : [],
@@ -166,14 +283,7 @@ export class ConversationsService {
         files.set(record.use.messageId, list);
       }
     }
-    const last = page.at(-1);
-    const more = start >= 0 && start + query.limit < summaries.length;
-    return {
-      summaries: page.map(({ summary }) => summary),
-      users,
-      files,
-      nextCursor: more && last ? writeCursor(last.key) : null,
-    };
+    return files;
   }
 
   /** Stores the caller's level; every socket of theirs hears the conversation as it is now. */
@@ -227,6 +337,13 @@ export class ConversationsService {
   }
 }
 
+/** Each notification level as the view's JSON spells it. */
+const NOTIFICATIONS_JSON: Record<NotificationLevel, Buffer> = {
+  all: Buffer.from(JSON.stringify('all')),
+  mentions: Buffer.from(JSON.stringify('mentions')),
+  none: Buffer.from(JSON.stringify('none')),
+};
+
 function usersById(users: readonly UserRecord[]): Map<string, UserRecord> {
   return new Map(users.map((user) => [user.id, user]));
 }
@@ -242,7 +359,14 @@ interface ListPage {
 
 /** The attachments of a summary's last message, as the page read them. */
 function lastFiles(summary: ConversationSummary, page: ListPage): Attachment[] | undefined {
-  return summary.lastMessage ? page.files.get(summary.lastMessage.id) : undefined;
+  return lastFilesOf(summary, page.files);
+}
+
+function lastFilesOf(
+  summary: ConversationSummary,
+  files: ReadonlyMap<string, Attachment[]>,
+): Attachment[] | undefined {
+  return summary.lastMessage ? files.get(summary.lastMessage.id) : undefined;
 }
 
 /** Where a conversation sits in the list: its last activity, then its id. */

@@ -2,6 +2,7 @@ import type { Attachment, Conversation, ConversationWithMemberIds, User } from '
 import { toUser } from '../auth/service';
 import { toMessage } from '../messages/views';
 import type { ConversationRecord, ConversationSummary, UserRecord } from '../store/types';
+import type { SharedViewText } from './list-views';
 
 /** A conversation as `viewerId` sees it: their read watermark and unread count. */
 export function toConversation(
@@ -43,6 +44,24 @@ export function toConversationWithMemberIds(
 ): ConversationWithMemberIds {
   const members = summary.conversation.memberIds.filter((id) => users.has(id));
   return conversationWith(summary, viewerId, members, lastAttachments);
+}
+
+/**
+ * The view's JSON around its members and per-member parts (see `SharedViewText`), made
+ * from the same view as the answers built as objects, so both spell the same bytes.
+ */
+export function sharedViewText(
+  summary: ConversationSummary,
+  lastAttachments: readonly Attachment[] = [],
+): SharedViewText {
+  const view = conversationWith(summary, '', null, lastAttachments);
+  const json = JSON.stringify;
+  return {
+    head: `{"id":${json(view.id)},"type":${json(view.type)},"title":${json(view.title)},"members":`,
+    middle: `,"createdAt":${json(view.createdAt)},"lastMessage":${json(view.lastMessage)},"lastReadSeq":`,
+    tail: `,"rev":${json(view.rev)},"admins":${json(view.admins)},"notifications":`,
+    end: `,"avatar":${json(view.avatar)}}`,
+  };
 }
 
 /** Everything of a conversation's view but how its members are given. */

@@ -17,6 +17,7 @@ import {
 import type { AccessClaims } from '../auth/tokens';
 import type { AppContext, AppState } from './context';
 import { validate } from './errors';
+import { JsonText } from './json-text';
 
 /** What a handler gets: the request as the route table's schemas output it. */
 export interface RouteRequest<N extends RouteName> {
@@ -47,24 +48,16 @@ type HonoursRanges<N extends RouteName> = true extends {
   ? true
   : false;
 
-/**
- * A JSON body already serialized: `text` is exactly `JSON.stringify` of a `T` (a cached
- * answer, say), or its UTF-8 bytes, sent as it is instead of Koa stringifying an object.
- */
-export class JsonText<T> {
-  /** Only for the types: which body this is the JSON of. */
-  declare readonly of: T;
-  constructor(readonly text: string | Buffer) {}
-}
-
-/** A reply whose JSON body may also come as its JsonText. */
-type MaybeSerialized<R> = R extends { status: infer S; body: infer B }
-  ? { status: S; body: B | JsonText<B> }
+/** A JSON answer may also be given as its text (`JsonText`); bytes stay bytes. */
+type OrText<R> = R extends { status: infer S; body: infer B }
+  ? [B] extends [BinaryBody]
+    ? R
+    : { status: S; body: B | JsonText<B> }
   : R;
 
 /** `{ status, body }` for one of the statuses the table declares for the route. */
 export type RouteResult<N extends RouteName> =
-  | MaybeSerialized<RouteReply<N, 'input', BinaryBody>>
+  | OrText<RouteReply<N, 'input', BinaryBody>>
   | (HonoursRanges<N> extends true ? RangeNotSatisfiable : never);
 
 export type RouteHandler<N extends RouteName> = (
@@ -128,7 +121,7 @@ export function routeTableRouter(
       }
       ctx.status = reply.status;
       if (declared.kind === 'json' && reply.body instanceof JsonText) {
-        ctx.body = reply.body.text;
+        ctx.body = reply.body.body;
         // A string would go out as text (or html): it is the JSON Koa writes for an object.
         ctx.type = 'json';
       } else if (declared.kind !== 'empty') ctx.body = reply.body;

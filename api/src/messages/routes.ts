@@ -1,5 +1,6 @@
 import type { RouteReply } from '@chat/protocol';
-import { JsonText, type RouteHandlers } from '../http/route-table';
+import { JsonText } from '../http/json-text';
+import type { RouteHandlers } from '../http/route-table';
 import type { ReceiptsService } from './receipts';
 import type { MessagesService } from './service';
 

@@ -192,6 +192,23 @@ export interface ConversationSummary {
   notifications: NotificationLevel;
 }
 
+/** One conversation of `ConversationStore.listHeadsForMember`. */
+export interface ConversationListHead {
+  conversationId: string;
+  version: string;
+  notifications: NotificationLevel;
+  unreadCount: number;
+  /** The member's own read watermark. */
+  readSeq: number;
+  /**
+   * The view's `receipts`, already JSON: `[{"userId":…,"deliveredSeq":…,"readSeq":…}, …]`
+   * for every member in memberIds order.
+   */
+  receiptsJson: string;
+  /** The whole summary, when `known` said the caller holds no view of this version. */
+  summary: ConversationSummary | null;
+}
+
 export interface NewUser {
   username: string;
   displayName: string;
@@ -297,6 +314,14 @@ export interface UserStore {
   /** Those that exist, in no particular order. */
   findByIds(ids: readonly string[]): Promise<UserRecord[]>;
   /**
+   * (optional) What a user's public view is made of, for those of `ids` that exist, in the
+   * order `findByIds` gives them: each as `[id, row]`, `row` a JSON array of
+   * `[id, username, displayName, createdAt (epoch ms), deletedAt (epoch ms or null),
+   * avatar (AvatarRecord or null)]`. Two equal `row` strings make the same view, so a
+   * caller may keep the view it made of one and compare the text (the conversation list).
+   */
+  viewRowsByIds?(ids: readonly string[]): Promise<[id: string, row: string][]>;
+  /**
    * Users whose username or display name starts with `prefix`, case-insensitively,
    * ordered by username. An empty prefix matches everyone. Deleted accounts never match.
    */
@@ -384,6 +409,18 @@ export interface ConversationStore {
    * for every member at once. `summaryFor` answers every member either way.
    */
   listForMember(userId: string): Promise<ConversationSummary[]>;
+  /**
+   * (optional) The member's list as `listForMember` lists it, in no particular order, for a
+   * caller that keeps each conversation's shared view between requests: for every
+   * conversation its `version`, text that changes whenever anything of its view but the
+   * per-member parts (receipts, unread count, read position, notifications) changes, and
+   * those per-member parts, read fresh; the whole summary only where `known(id, version)`
+   * says the caller holds no view of that version. One snapshot for all of it.
+   */
+  listHeadsForMember?(
+    userId: string,
+    known: (conversationId: string, version: string) => boolean,
+  ): Promise<ConversationListHead[]>;
   /** One conversation as `userId` sees it; null when missing or `userId` is no member. */
   summaryFor(conversationId: string, userId: string): Promise<ConversationSummary | null>;
   /** Distinct users who share at least one conversation with `userId`, without `userId`. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   AvatarRecord,
+  ConversationListHead,
   ConversationRecord,
   ConversationStore,
   ConversationSummary,
@@ -81,6 +82,47 @@ const MEMBERS_SELECT = `
   FROM conversation_members me
   JOIN conversation_members cm ON cm.conversation_id = me.conversation_id`;
 
+/**
+ * The list's part read on every request by a caller that keeps the shared views
+ * (`ConversationStore.listHeadsForMember`), from the conversation rows alone. A
+ * conversation's version is its rev (every message appended, edited, deleted or reacted
+ * to moves it, so it covers the last message's view), its last seq and its view_rev
+ * (migration 15: the title, the avatar, the members and admins, files attached after an
+ * append). The last column sums the members' watermarks: they only ever move forward
+ * (ReceiptStore.advance) and the members only change with view_rev, so an unchanged sum
+ * under an unchanged view_rev means unchanged receipts.
+ */
+const HEADS_SELECT = `
+  SELECT c.id, c.rev, c.last_seq, c.view_rev, me.notifications, me.read_seq,
+         (SELECT sum(r.delivered_seq + r.read_seq) FROM conversation_members r
+           WHERE r.conversation_id = c.id)
+  FROM conversation_members me
+  JOIN conversations c ON c.id = me.conversation_id
+  WHERE me.user_id = ? AND (c.last_seq > 0 OR me.opened = 1)`;
+
+type HeadRow = [string, number, number, number, NotificationLevel, number, number | null];
+
+/** As SUMMARY_SELECT counts them: messages from others after the member's read watermark. */
+const UNREAD_SELECT = `
+  SELECT count(*) FROM messages
+  WHERE conversation_id = ? AND seq > ? AND sender_id <> ?`;
+
+/**
+ * How many unread counts (by conversation and member) and receipts (by conversation) the
+ * store keeps, each while what it follows from is unchanged; past this it starts over.
+ */
+const KEPT_MAX = 50_000;
+
+/** The view's `receipts` as JSON, from a conversation's member rows in position order. */
+function receiptsJsonOf(members: readonly MemberTuple[]): string {
+  let json = '[';
+  for (let i = 0; i < members.length; i++) {
+    const [, userId, deliveredSeq, readSeq] = members[i] as MemberTuple;
+    json += `${i === 0 ? '' : ','}{"userId":${JSON.stringify(userId)},"deliveredSeq":${deliveredSeq},"readSeq":${readSeq}}`;
+  }
+  return `${json}]`;
+}
+
 /** The unordered pair as one key, the same whichever side asks. */
 export function directKey(userA: string, userB: string): string {
   return JSON.stringify(userA < userB ? [userA, userB] : [userB, userA]);
@@ -120,6 +162,22 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
   const membersForUser = db
     .prepare<[string], string>(
       `${MEMBERS_SELECT} WHERE me.user_id = ? ORDER BY cm.conversation_id, cm.position`,
+    )
+    .pluck(true);
+  const headsFor = db.prepare<[string], HeadRow>(HEADS_SELECT).raw(true);
+  // The conversations whose views the caller does not hold, their ids as one JSON array.
+  const summariesIn = db
+    .prepare<[string, string], string>(
+      `${SUMMARY_SELECT}
+       WHERE me.user_id = ? AND me.conversation_id IN (SELECT value FROM json_each(?))`,
+    )
+    .pluck(true);
+  const membersIn = db
+    .prepare<[string], string>(
+      `SELECT json_array(cm.conversation_id, cm.user_id, cm.delivered_seq, cm.read_seq, cm.admin)
+       FROM conversation_members cm
+       WHERE cm.conversation_id IN (SELECT value FROM json_each(?))
+       ORDER BY cm.conversation_id, cm.position`,
     )
     .pluck(true);
   const summaryOne = db
@@ -241,6 +299,75 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
       membersForUser.all(userId).map((row) => JSON.parse(row) as MemberTuple),
     ),
   );
+  const unreadCount = db.prepare<[string, number, string], number>(UNREAD_SELECT).pluck(true);
+  const unreadKept = new Map<string, { rev: number; readSeq: number; count: number }>();
+  const unreadOf = (
+    conversationId: string,
+    userId: string,
+    rev: number,
+    lastSeq: number,
+    readSeq: number,
+  ): number => {
+    if (readSeq >= lastSeq) return 0;
+    const key = `${conversationId} ${userId}`;
+    const kept = unreadKept.get(key);
+    if (kept?.rev === rev && kept.readSeq === readSeq) return kept.count;
+    const count = unreadCount.get(conversationId, readSeq, userId) ?? 0;
+    if (unreadKept.size >= KEPT_MAX) unreadKept.clear();
+    unreadKept.set(key, { rev, readSeq, count });
+    return count;
+  };
+  const receiptsKept = new Map<string, { viewRev: number; sum: number | null; json: string }>();
+  const listHeadsForMember = db.transaction(
+    (userId: string, known: (conversationId: string, version: string) => boolean) => {
+      const rows = headsFor.all(userId);
+      const receipts = new Map<string, string>();
+      const unknownReceipts: string[] = [];
+      for (const [conversationId, , , viewRev, , , sum] of rows) {
+        const kept = receiptsKept.get(conversationId);
+        if (kept?.viewRev === viewRev && kept.sum === sum) receipts.set(conversationId, kept.json);
+        else unknownReceipts.push(conversationId);
+      }
+      if (unknownReceipts.length > 0) {
+        const byConversation = new Map<string, MemberTuple[]>();
+        for (const row of membersIn.all(JSON.stringify(unknownReceipts))) {
+          const member = JSON.parse(row) as MemberTuple;
+          const list = byConversation.get(member[0]);
+          if (list) list.push(member);
+          else byConversation.set(member[0], [member]);
+        }
+        if (receiptsKept.size + unknownReceipts.length > KEPT_MAX) receiptsKept.clear();
+        for (const [conversationId, , , viewRev, , , sum] of rows) {
+          if (receipts.has(conversationId)) continue;
+          const json = receiptsJsonOf(byConversation.get(conversationId) ?? []);
+          receipts.set(conversationId, json);
+          receiptsKept.set(conversationId, { viewRev, sum, json });
+        }
+      }
+      const heads = rows.map((row) => {
+        const [conversationId, rev, lastSeq, viewRev, notifications, readSeq] = row;
+        return {
+          conversationId,
+          version: `${rev}:${lastSeq}:${viewRev}`,
+          notifications,
+          unreadCount: unreadOf(conversationId, userId, rev, lastSeq, readSeq),
+          readSeq,
+          receiptsJson: receipts.get(conversationId) ?? '[]',
+          summary: null as ConversationSummary | null,
+        } satisfies ConversationListHead;
+      });
+      const missing = heads.filter((head) => !known(head.conversationId, head.version));
+      if (missing.length > 0) {
+        const ids = JSON.stringify(missing.map((head) => head.conversationId));
+        const members = membersIn.all(ids).map((row) => JSON.parse(row) as MemberTuple);
+        const summaries = new Map(
+          assemble(summariesIn.all(userId, ids), members).map((s) => [s.conversation.id, s]),
+        );
+        for (const head of missing) head.summary = summaries.get(head.conversationId) ?? null;
+      }
+      return heads;
+    },
+  );
   const summaryFor = db.transaction((conversationId: string, userId: string) => {
     const row = summaryOne.get(conversationId, userId);
     return row ? (assemble([row], membersOne.all(conversationId))[0] ?? null) : null;
@@ -344,6 +471,7 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
       }),
     findById: (id) => run(() => findById(id)),
     listForMember: (userId) => run(() => listForMember(userId)),
+    listHeadsForMember: (userId, known) => run(() => listHeadsForMember(userId, known)),
     summaryFor: (conversationId, userId) => run(() => summaryFor(conversationId, userId)),
     peerIds: (userId) => run(() => peers.all(userId, userId).map((p) => p.user_id)),
   };

@@ -24,6 +24,13 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
   const byIds = db.prepare<[string], UserRow>(
     `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))`,
   );
+  // The same statement over the same ids, so the rows come in findByIds' order.
+  const viewRowsByIds = db
+    .prepare<[string], [string, string]>(
+      `SELECT id, json_array(id, username, display_name, created_at, deleted_at, json(avatar))
+       FROM users WHERE id IN (SELECT value FROM json_each(?))`,
+    )
+    .raw(true);
   // LIKE folds ASCII case (usernames are ASCII); display names are compared lower-cased by
   // JavaScript so that 'É' finds 'é' too.
   const search = db.prepare<[{ pattern: string; excludeId: string; limit: number }], UserRow>(
@@ -100,6 +107,8 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
     findByUsername: (username) => run(() => nullable(byUsername.get(username))),
     findByIds: (ids) =>
       run(() => (ids.length === 0 ? [] : byIds.all(JSON.stringify(ids)).map(toUser))),
+    viewRowsByIds: (ids) =>
+      run(() => (ids.length === 0 ? [] : viewRowsByIds.all(JSON.stringify(ids)))),
     search: (prefix, { excludeId, limit }) =>
       run(() =>
         search
