@@ -62,7 +62,6 @@ export class PageViews {
   ) {
     this.views = new LRUCache<string, KeptView>({
       maxSize: maxBytes,
-      // Two bytes a code unit, and about 100 for the entry, its key and the LRU's slots.
       // The head's bytes, two a code unit of the strings, and about 200 for the entry, its
       // Buffer's own backing store and the LRU's slots.
       sizeCalculation: (view, key) => view.head.length + (view.id.length + key.length) * 2 + 200,
