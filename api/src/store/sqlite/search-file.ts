@@ -265,7 +265,12 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
     // The requests the last thread left unanswered (their deadlines still run).
     for (const id of waiting.keys()) worker?.postMessage({ type: 'catchup', id });
   };
-  start();
+  try {
+    start();
+  } catch (error) {
+    reader.close();
+    throw error;
+  }
 
   return {
     reader,
