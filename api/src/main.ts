@@ -25,9 +25,15 @@ function describeDatabase(url: string): string {
   return url.replace(/^(mongodb(?:\+srv)?:\/\/)[^@/]*@/, '$1***@');
 }
 
-async function openDatabase(config: Config): Promise<Store> {
+async function openDatabase(config: Config, logger: Logger): Promise<Store> {
   try {
-    return await openStore(config.databaseUrl);
+    return await openStore(config.databaseUrl, {
+      // The store starts the thread again by itself; searches answer 503 meanwhile.
+      onSearchFailure: ({ error, restartInMs }) =>
+        safeLog(() =>
+          logger.error({ error, restartInMs }, 'the search index thread failed; restarting it'),
+        ),
+    });
   } catch (err) {
     fail(`cannot open the database ${describeDatabase(config.databaseUrl)}: ${errorText(err)}`);
   }
@@ -109,7 +115,7 @@ async function main(): Promise<void> {
     logger.info('generated a JWT secret and stored it beside the database file');
   }
 
-  const store = await openDatabase(config);
+  const store = await openDatabase(config, logger);
   const scaleOut = await startScaleOutOrFail(config, logger).catch(async (err: unknown) => {
     await store.close().catch(() => undefined);
     throw err;

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { openSqliteStore } from './sqlite';
+import { openSqliteStore, type SqliteStoreOptions } from './sqlite';
 import type { Store } from './types';
 
 export type { Store } from './types';
@@ -32,8 +32,11 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
   throw new Error(USAGE);
 }
 
+/** What the store reports while it runs (SQLite only). */
+export type StoreOptions = Pick<SqliteStoreOptions, 'onSearchFailure'>;
+
 /** Opens the store a DATABASE_URL names; for SQLite, creates the file's folder if missing. */
-export async function openStore(databaseUrl: string): Promise<Store> {
+export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {
   const target = parseDatabaseUrl(databaseUrl);
   if (target.kind === 'mongodb') {
     // Loaded only when asked for, so a SQLite deployment never pays for the driver.
@@ -41,5 +44,5 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     return openMongoStore(target.url);
   }
   if (target.path !== ':memory:') await mkdir(dirname(target.path), { recursive: true });
-  return openSqliteStore(target.path);
+  return openSqliteStore(target.path, options);
 }

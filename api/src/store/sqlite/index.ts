@@ -11,7 +11,12 @@ import { createMessageStore } from './messages';
 import { migrate } from './migrations';
 import { createPushStore } from './push';
 import { createReceiptStore } from './receipts';
-import { openSearchIndex, type SearchIndex } from './search-file';
+import {
+  openSearchIndex,
+  type SearchIndex,
+  type SearchThreadFailure,
+  type SearchThreadStats,
+} from './search-file';
 import { createSessionStore } from './sessions';
 import { createUserStore } from './users';
 
@@ -23,6 +28,11 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Open the file read-only: reads work, every write rejects with StoreUnavailable. */
   readonly?: boolean;
+  /**
+   * Told of each failure of the search index's thread (search-file.ts), which the store
+   * starts again by itself after a pause: for the app's log.
+   */
+  onSearchFailure?: (failure: SearchThreadFailure) => void;
 }
 
 export interface SqliteStore extends Store {
@@ -38,10 +48,12 @@ export interface SqliteStore extends Store {
   readonly checkpoints: CheckpointStats | null;
   /**
    * Resolves once every message stored before the search file was made is in its index
-   * (the index's thread does that in the background; see search-file.ts). Rejects if the
-   * thread ends first (the store closed, or a failure); the store works on either way.
+   * (the index's thread does that in the background, started again if it fails; see
+   * search-file.ts). Rejects if the store closes first.
    */
   readonly searchIndexed: Promise<void>;
+  /** The search index's thread (running, failures, last error); null for read-only or in-memory. */
+  readonly searchThread: SearchThreadStats | null;
 }
 
 /**
@@ -76,6 +88,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       busyTimeoutMs,
       readonly: options.readonly ?? false,
       group: context.group,
+      ...(options.onSearchFailure ? { onFailure: options.onSearchFailure } : {}),
     });
   } catch (error) {
     db.close();
@@ -94,6 +107,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   return {
     kind: 'sqlite',
     searchIndexed,
+    searchThread: search.stats,
     database: db,
     users: createUserStore(context),
     sessions: createSessionStore(context),

@@ -23,23 +23,36 @@ import { createIndexer, searchSchemaSql } from './search-worker.mjs';
  * asks the thread to catch up with every message stored so far, so it still finds every
  * message whose send was acknowledged.
  *
+ * The API runs for weeks: a thread that fails (a step's SQLite error such as SQLITE_FULL or
+ * SQLITE_IOERR ends it, with its connections; a crash) is started again after a pause of
+ * 1 s, doubling up to 60 s while it keeps failing. Meanwhile the index may lack messages,
+ * so a search waits for the next thread (its request is posted again to it) and fails with
+ * StoreUnavailable (503) if none is back within `unavailableMs`: never a silent partial
+ * answer.
+ *
  * An in-memory store has no file a thread could open: its index is an attached in-memory
  * database that the store indexes itself, on its own connection, before each search.
  */
 export interface SearchIndex {
   /** The connection searches run on; null when there is no index to search (see below). */
   readonly reader: Database.Database | null;
-  /** Resolves once everything stored before this call is in the index. */
+  /**
+   * Resolves once everything stored before this call is in the index. Rejects with
+   * StoreUnavailable if no thread can do it (one failed and none is back within
+   * `unavailableMs`, or the index stopped).
+   */
   catchUp(): Promise<void>;
   /**
-   * Resolves once the messages older than the index are in it, and merged; rejects if the
-   * thread ends before.
+   * Resolves once the messages older than the index are in it, and merged (by whichever
+   * thread gets there: a failed one is started again); rejects if the index stops before.
    */
   readonly backfilled: Promise<void>;
   /** Indexes what is stored, ends the thread and closes the reader. Idempotent. */
   stop(): Promise<void>;
   /** The thread's last failure, if any. */
   readonly lastError: string | null;
+  /** The thread's state; null when there is none (read-only or in-memory). */
+  readonly stats: SearchThreadStats | null;
 }
 
 /** The search file of a messages' file. */
@@ -56,6 +69,31 @@ export interface SearchIndexOptions {
   /** Poll intervals of the thread: while messages arrive, and once quiet. */
   activeMs?: number;
   idleMs?: number;
+  /** The first pause before a failed thread is started again (doubling up to 60 s). */
+  restartMs?: number;
+  /**
+   * How long a search waits for a thread while none runs before it fails with
+   * StoreUnavailable. Default: the busy timeout, at least twice restartMs.
+   */
+  unavailableMs?: number;
+  /** Told of each failure of the thread, which is then started again by itself. */
+  onFailure?: (failure: SearchThreadFailure) => void;
+}
+
+export interface SearchThreadFailure {
+  /** What failed (an SQLite error's message, or how the thread ended). */
+  error: string;
+  /** When the next thread starts. */
+  restartInMs: number;
+}
+
+/** The index's thread, for tests and maintenance. */
+export interface SearchThreadStats {
+  /** Whether a thread runs now (false between a failure and its restart, and once stopped). */
+  readonly running: boolean;
+  /** Times a thread ended without being asked to (each was started again). */
+  readonly failures: number;
+  readonly lastError: string | null;
 }
 
 type WorkerMessage =
@@ -63,10 +101,15 @@ type WorkerMessage =
   | { type: 'queue'; queueTo: number }
   | { type: 'backfilled' }
   | { type: 'closed' }
-  | { type: 'error'; message: string; ids: number[] };
+  | { type: 'error'; message: string };
 
 /** Queue entries applied by the thread are deleted from the messages' file at most this often. */
 const PRUNE_MS = 10_000;
+/** The pause before a failed thread is started again: doubled at each failure, up to the max. */
+const RESTART_MS = 1_000;
+const MAX_RESTART_MS = 60_000;
+/** A thread that ran this long before it failed was healthy: the pause starts over. */
+const HEALTHY_MS = 60_000;
 
 export function openSearchIndex(db: Database.Database, options: SearchIndexOptions): SearchIndex {
   if (db.memory) return inMemoryIndex(db);
@@ -75,11 +118,24 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
 
   createSearchFile(db, searchPath, options.busyTimeoutMs);
   const reader = openReader(options.path, searchPath, options.busyTimeoutMs);
+  const firstRestartMs = options.restartMs ?? RESTART_MS;
+  const waitMs = options.unavailableMs ?? Math.max(options.busyTimeoutMs, 2 * firstRestartMs);
 
-  let lastError: string | null = null;
-  let running = true;
+  const stats = { running: false, failures: 0, lastError: null as string | null };
   let nextId = 1;
-  const waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  /**
+   * Catch-up requests not answered yet, whichever thread they were posted to: a thread that
+   * dies leaves them here, and the next one is asked again. `deadline` runs only while a
+   * request waits with no thread to answer it.
+   */
+  const waiting = new Map<
+    number,
+    {
+      resolve: () => void;
+      reject: (error: Error) => void;
+      deadline: NodeJS.Timeout | undefined;
+    }
+  >();
   let backfilled!: () => void;
   let backfillFailed!: (error: Error) => void;
   const backfilledPromise = new Promise<void>((resolve, reject) => {
@@ -92,99 +148,167 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
   let pruneAt = 0;
   const prune = db.prepare<[number]>('DELETE FROM search_queue WHERE seq <= ?');
 
-  const worker = new Worker(new URL('./search-worker.mjs', import.meta.url), {
-    // Plain JavaScript: none of the parent's flags (loaders, preloads) apply to it.
-    execArgv: [],
-    workerData: {
-      searchWorker: true,
-      searchPath,
-      messagesPath: options.path,
-      busyTimeoutMs: options.busyTimeoutMs,
-      activeMs: options.activeMs ?? 50,
-      idleMs: options.idleMs ?? 200,
-    },
-  });
-  worker.unref();
-  const settle = (ids: readonly number[], error: Error | null) => {
-    for (const id of ids) {
-      const entry = waiting.get(id);
-      waiting.delete(id);
-      if (error) entry?.reject(error);
-      else entry?.resolve();
-    }
+  const settle = (id: number, error: Error | null) => {
+    const entry = waiting.get(id);
+    if (!entry) return;
+    waiting.delete(id);
+    clearTimeout(entry.deadline);
+    if (error) entry.reject(error);
+    else entry.resolve();
   };
-  let closed!: () => void;
-  const closedPromise = new Promise<void>((resolve) => (closed = resolve));
-  worker.on('message', (message: WorkerMessage) => {
-    switch (message.type) {
-      case 'caught':
-        settle(message.ids, null);
-        break;
-      case 'error':
-        lastError = message.message;
-        settle(message.ids, new StoreUnavailable(`search index: ${message.message}`));
-        break;
-      case 'backfilled':
-        backfilled();
-        break;
-      case 'queue':
-        // Rare (edits and deletions): the applied entries go with the next group commit.
-        if (message.queueTo > pruned && Date.now() >= pruneAt) {
-          pruneAt = Date.now() + PRUNE_MS;
-          const upTo = message.queueTo;
-          options.group
-            .write(() => prune.run(upTo))
-            .then(() => (pruned = upTo))
-            .catch(() => undefined);
-        }
-        break;
-      case 'closed':
-        closed();
-        break;
-    }
-  });
-  const exited = new Promise<void>((resolve) => {
-    worker.once('exit', () => {
-      running = false;
-      const ended = new StoreUnavailable(
-        `the search index thread ended (${lastError ?? 'closed'})`,
+  /** A request with no thread to answer it fails if none is back within waitMs. */
+  const armDeadline = (id: number) => {
+    const entry = waiting.get(id);
+    if (!entry || entry.deadline !== undefined) return;
+    entry.deadline = setTimeout(() => {
+      settle(
+        id,
+        new StoreUnavailable(
+          `the search index thread is not running (${stats.lastError ?? 'restarting'})`,
+        ),
       );
-      settle([...waiting.keys()], ended);
-      // Settled already if the backfill was done; otherwise it never will be by this thread.
-      backfillFailed(ended);
-      closed();
-      resolve();
-    });
-  });
-  worker.on('error', (error: Error) => {
-    lastError = error.message;
-  });
+    }, waitMs);
+  };
 
+  let worker: Worker | null = null;
   let stopping: Promise<void> | null = null;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let delayMs = firstRestartMs;
+  /** Resolves when the current thread has ended, whether asked to or not. */
+  let exited: Promise<void> = Promise.resolve();
+  let closed: Promise<void> = Promise.resolve();
+
+  const start = () => {
+    restartTimer = undefined;
+    const startedAt = Date.now();
+    const thread = new Worker(new URL('./search-worker.mjs', import.meta.url), {
+      // Plain JavaScript: none of the parent's flags (loaders, preloads) apply to it.
+      execArgv: [],
+      workerData: {
+        searchWorker: true,
+        searchPath,
+        messagesPath: options.path,
+        busyTimeoutMs: options.busyTimeoutMs,
+        activeMs: options.activeMs ?? 50,
+        idleMs: options.idleMs ?? 200,
+      },
+    });
+    thread.unref();
+    worker = thread;
+    stats.running = true;
+    let closedNow!: () => void;
+    closed = new Promise<void>((resolve) => (closedNow = resolve));
+    thread.on('message', (message: WorkerMessage) => {
+      switch (message.type) {
+        case 'caught':
+          for (const id of message.ids) settle(id, null);
+          break;
+        case 'error':
+          // The thread ends after this: its requests go to the next one (see 'exit').
+          stats.lastError = message.message;
+          break;
+        case 'backfilled':
+          backfilled();
+          break;
+        case 'queue':
+          // Rare (edits and deletions): the applied entries go with the next group commit.
+          if (message.queueTo > pruned && Date.now() >= pruneAt) {
+            pruneAt = Date.now() + PRUNE_MS;
+            const upTo = message.queueTo;
+            options.group
+              .write(() => prune.run(upTo))
+              .then(() => (pruned = upTo))
+              .catch(() => undefined);
+          }
+          break;
+        case 'closed':
+          closedNow();
+          break;
+      }
+    });
+    // Typed here: @types/node 24 declares the listener's argument as any.
+    thread.on('error', (error: Error) => {
+      stats.lastError = error.message;
+    });
+    exited = new Promise<void>((resolve) => {
+      thread.once('exit', () => {
+        worker = null;
+        stats.running = false;
+        closedNow();
+        resolve();
+        if (stopping) return;
+        // Not asked to end: a failure (a step's SQLite error, a crash). Started again after
+        // a pause that doubles while it keeps failing and starts over once it ran a while.
+        if (Date.now() - startedAt >= HEALTHY_MS) delayMs = firstRestartMs;
+        const restartInMs = delayMs;
+        delayMs = Math.min(delayMs * 2, MAX_RESTART_MS);
+        stats.failures++;
+        options.onFailure?.({ error: stats.lastError ?? 'the thread ended', restartInMs });
+        for (const id of waiting.keys()) armDeadline(id);
+        restartTimer = setTimeout(restart, restartInMs);
+        // Never what keeps a process alive, as the thread itself.
+        restartTimer.unref();
+      });
+    });
+  };
+  const restart = () => {
+    try {
+      start();
+    } catch (error) {
+      // Cannot even be made (out of resources): tried again as after a failure.
+      stats.lastError = error instanceof Error ? error.message : String(error);
+      restartTimer = setTimeout(restart, delayMs);
+      restartTimer.unref();
+      delayMs = Math.min(delayMs * 2, MAX_RESTART_MS);
+      return;
+    }
+    // The requests the last thread left unanswered (their deadlines still run).
+    for (const id of waiting.keys()) worker?.postMessage({ type: 'catchup', id });
+  };
+  try {
+    start();
+  } catch (error) {
+    reader.close();
+    throw error;
+  }
+
   return {
     reader,
     backfilled: backfilledPromise,
     get lastError() {
-      return lastError;
+      return stats.lastError;
     },
+    stats,
     catchUp() {
-      // A thread that died leaves the index as it is: searches find what it holds.
-      if (!running) return Promise.resolve();
+      if (stopping) return Promise.reject(new StoreUnavailable('the store is closed'));
       const id = nextId++;
       return new Promise<void>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        worker.postMessage({ type: 'catchup', id });
+        waiting.set(id, { resolve, reject, deadline: undefined });
+        // No thread: the index may lack acknowledged messages, so the search waits for the
+        // next thread (posted to it by restart) or fails; it never answers from a stale index.
+        if (worker) worker.postMessage({ type: 'catchup', id });
+        else armDeadline(id);
       });
     },
     stop() {
       stopping ??= (async () => {
+        clearTimeout(restartTimer);
+        restartTimer = undefined;
+        const thread = worker;
+        if (thread) {
+          thread.postMessage({ type: 'close' });
+          const timer = setTimeout(() => void thread.terminate(), 10_000);
+          await closed;
+          await exited;
+          clearTimeout(timer);
+        }
+        const ended = new StoreUnavailable(
+          `the search index thread ended (${stats.lastError ?? 'closed'})`,
+        );
+        for (const id of [...waiting.keys()]) settle(id, ended);
+        // Settled already if a thread finished the backfill; otherwise none will now.
+        backfillFailed(ended);
         reader.close();
-        if (!running) return;
-        worker.postMessage({ type: 'close' });
-        const timer = setTimeout(() => void worker.terminate(), 10_000);
-        await closedPromise;
-        await exited;
-        clearTimeout(timer);
       })();
       return stopping;
     },
@@ -290,6 +414,7 @@ function readOnlyIndex(path: string, searchPath: string, busyTimeoutMs: number):
     reader,
     backfilled: Promise.resolve(),
     lastError: null,
+    stats: null,
     catchUp: () => Promise.resolve(),
     stop() {
       if (reader?.open) reader.close();
@@ -314,6 +439,7 @@ function inMemoryIndex(db: Database.Database): SearchIndex {
     reader: db,
     backfilled: Promise.resolve(),
     lastError: null,
+    stats: null,
     catchUp: () => {
       try {
         catchUp();

@@ -217,12 +217,27 @@ function runThread() {
         delay = result.idle ? options.idleMs : options.activeMs;
       }
     } catch (error) {
+      // The thread ends, with its connections (an I/O error or a damaged file can leave a
+      // connection unusable): search-file.ts starts another after a pause and asks it again
+      // for the requests this one leaves unanswered.
       const message = error instanceof Error ? error.message : String(error);
-      port.postMessage({ type: 'error', message, ids: answering });
-      delay = options.idleMs;
+      port.postMessage({ type: 'error', message });
+      if (!closing) end();
+      return;
     }
     if (!closing) schedule(delay);
   }
+
+  const end = () => {
+    closing = true;
+    if (timer !== undefined) clearTimeout(timer);
+    try {
+      db.close();
+    } catch {
+      // Ending anyway.
+    }
+    port.close();
+  };
 
   const schedule = (/** @type {number} */ delay) => {
     if (timer !== undefined) clearTimeout(timer);
