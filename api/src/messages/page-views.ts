@@ -38,8 +38,7 @@ interface KeptView {
  */
 interface KeptPage {
   seqs: number[];
-  revs: number[];
-  views: KeptView[];
+  messages: { seq: number; view: KeptView }[];
   json: Buffer;
 }
 
@@ -119,12 +118,13 @@ export class PageViews {
     let allSame = kept !== undefined;
     const entries = await listKnown.call(this.messages, conversationId, range, (seq, rev) => {
       if (allSame && kept !== undefined) {
-        if (kept.seqs[same] === seq && kept.revs[same] === rev) {
+        const next = kept.messages[same];
+        if (next?.seq === seq && next.view.rev === rev) {
           same += 1;
           return true;
         }
         allSame = false;
-        for (let i = 0; i < same; i++) held.set(kept.seqs[i], kept.views[i]);
+        for (const known of kept.messages.slice(0, same)) held.set(known.seq, known.view);
       }
       const view = this.views.get(prefix + String(seq));
       if (view?.rev !== rev) return false;
@@ -135,18 +135,20 @@ export class PageViews {
       // The same messages at the same revs, and none of them shows attachments now either
       // (one can be attached with no new rev).
       const unchanged =
-        same === kept.seqs.length &&
+        same === kept.messages.length &&
         same === entries.length &&
         entries.every(
-          (e, i) => !isRecord(e) && !(e.hasAttachments && kept.views[i].showsAttachments),
+          (e, i) =>
+            !isRecord(e) &&
+            !(e.hasAttachments && kept.messages[i]?.view.showsAttachments !== false),
         );
       if (unchanged) return { seqs: kept.seqs, json: kept.json };
-      for (let i = 0; i < same; i++) held.set(kept.seqs[i], kept.views[i]);
+      for (const known of kept.messages.slice(0, same)) held.set(known.seq, known.view);
     }
     const page = entries.map((entry) =>
       isRecord(entry)
-        ? { view: this.keep(prefix, entry), files: entry.hasAttachments !== false }
-        : { view: held.get(entry.seq) as KeptView, files: entry.hasAttachments },
+        ? { seq: entry.seq, view: this.keep(prefix, entry), files: entry.hasAttachments !== false }
+        : { seq: entry.seq, view: held.get(entry.seq) as KeptView, files: entry.hasAttachments },
     );
     const showing = page.filter((p) => p.files && p.view.showsAttachments);
     const files = await this.filesOf(showing.map((p) => p.view.id));
@@ -161,8 +163,7 @@ export class PageViews {
     if (showing.length === 0) {
       this.pages.set(pageKey, {
         seqs,
-        revs: page.map((p) => p.view.rev),
-        views: page.map((p) => p.view),
+        messages: page.map(({ seq, view }) => ({ seq, view })),
         json,
       });
     } else {
