@@ -188,6 +188,27 @@ describe('PageViews', () => {
     }
   });
 
+  it('answers an unchanged page with the bytes it joined, and joins them again after a change', async () => {
+    for (let i = 1; i <= 8; i++) await send(one, `message ${i}`);
+    const views = new PageViews(one.messages, one.attachments);
+    const first = await views.page(conversationId, { limit: 5 });
+    expect((await views.page(conversationId, { limit: 5 })).json).toBe(first.json);
+    // Another range of the same conversation is a page of its own.
+    expect(text((await views.page(conversationId, { limit: 4 })).json)).toBe(
+      await fresh({ limit: 4 }),
+    );
+    expect((await views.page(conversationId, { limit: 5 })).json).toBe(first.json);
+
+    await two.messages.edit(conversationId, 6, { body: 'changed', mentions: [] });
+    const edited = await views.page(conversationId, { limit: 5 });
+    expect(edited.json).not.toBe(first.json);
+    expect(text(edited.json)).toBe(await fresh({ limit: 5 }));
+    await attach(two, 7);
+    const attached = await views.page(conversationId, { limit: 5 });
+    expect(text(attached.json)).toBe(await fresh({ limit: 5 }));
+    expect(text(attached.json)).toContain('"attachments":[{');
+  });
+
   it('keeps no more than its bound, and still answers every page right', async () => {
     for (let i = 1; i <= 60; i++) await send(one, `message ${i} ${'x'.repeat(i * 10)}`);
     const maxBytes = 8 * 1024;

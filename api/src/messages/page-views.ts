@@ -30,6 +30,24 @@ interface KeptView {
   showsAttachments: boolean;
 }
 
+/**
+ * The last page built for a (conversation, range), as long as none of its messages showed
+ * attachments (those are read each time). Used again when the store reports the very same
+ * messages at the same revs, in the same order, still showing none: then not one of its
+ * views is looked up, and its bytes are not joined again.
+ */
+interface KeptPage {
+  seqs: number[];
+  messages: { seq: number; view: KeptView }[];
+  json: Buffer;
+}
+
+/**
+ * What the kept pages may hold besides the views (UTF-8 bytes): a page's JSON, and its
+ * views' heads again for those the views' own bound has let go of, about as many bytes.
+ */
+export const PAGES_BYTES = 8 * 1024 * 1024;
+
 const ATTACHMENTS_TAIL = '[]}';
 const NO_ATTACHMENTS = Buffer.from(ATTACHMENTS_TAIL);
 const PAGE_OPEN = Buffer.from('{"messages":[');
@@ -54,6 +72,13 @@ export interface HistoryPage {
  */
 export class PageViews {
   private readonly views: LRUCache<string, KeptView>;
+  private readonly pages = new LRUCache<string, KeptPage>({
+    maxSize: PAGES_BYTES,
+    // The JSON twice (its own bytes and the views' heads it holds), 16 bytes a message for
+    // its seq, rev and view, and about 200 for the entry and its key.
+    sizeCalculation: (page, key) =>
+      page.json.length * 2 + page.seqs.length * 16 + key.length * 2 + 200,
+  });
 
   constructor(
     private readonly messages: Pick<MessageStore, 'list' | 'listKnown'>,
@@ -84,27 +109,66 @@ export class PageViews {
     }
     const held = new Map<number, KeptView>();
     const prefix = `${conversationId}:`;
+    const pageKey = prefix + pageKeyOf(range);
+    const kept = this.pages.get(pageKey);
+    // How many of the kept page's messages the store has reported unchanged so far, in
+    // order; once one differs, the others are looked up one by one.
+    let same = 0;
+    let allSame = kept !== undefined;
     const entries = await listKnown.call(this.messages, conversationId, range, (seq, rev) => {
+      if (allSame && kept !== undefined) {
+        const next = kept.messages[same];
+        if (next?.seq === seq && next.view.rev === rev) {
+          same += 1;
+          return true;
+        }
+        allSame = false;
+        for (const known of kept.messages.slice(0, same)) held.set(known.seq, known.view);
+      }
       const view = this.views.get(prefix + String(seq));
       if (view?.rev !== rev) return false;
       held.set(seq, view);
       return true;
     });
+    if (kept !== undefined && allSame) {
+      // The same messages at the same revs, and none of them shows attachments now either
+      // (one can be attached with no new rev).
+      const unchanged =
+        same === kept.messages.length &&
+        same === entries.length &&
+        entries.every(
+          (e, i) =>
+            !isRecord(e) &&
+            !(e.hasAttachments && kept.messages[i]?.view.showsAttachments !== false),
+        );
+      if (unchanged) return { seqs: kept.seqs, json: kept.json };
+      for (const known of kept.messages.slice(0, same)) held.set(known.seq, known.view);
+    }
     const page = entries.map((entry) =>
       isRecord(entry)
-        ? { view: this.keep(prefix, entry), files: entry.hasAttachments !== false }
-        : { view: held.get(entry.seq) as KeptView, files: entry.hasAttachments },
+        ? { seq: entry.seq, view: this.keep(prefix, entry), files: entry.hasAttachments !== false }
+        : { seq: entry.seq, view: held.get(entry.seq) as KeptView, files: entry.hasAttachments },
     );
-    const files = await this.filesOf(
-      page.filter((p) => p.files && p.view.showsAttachments).map((p) => p.view.id),
-    );
+    const showing = page.filter((p) => p.files && p.view.showsAttachments);
+    const files = await this.filesOf(showing.map((p) => p.view.id));
     const parts: Buffer[] = [PAGE_OPEN];
     page.forEach(({ view }, i) => {
       if (i > 0) parts.push(COMMA);
       parts.push(view.head, files.get(view.id) ?? NO_ATTACHMENTS);
     });
     parts.push(PAGE_CLOSE);
-    return { seqs: entries.map((entry) => entry.seq), json: Buffer.concat(parts) };
+    const seqs = entries.map((entry) => entry.seq);
+    const json = Buffer.concat(parts);
+    if (showing.length === 0) {
+      this.pages.set(pageKey, {
+        seqs,
+        messages: page.map(({ seq, view }) => ({ seq, view })),
+        json,
+      });
+    } else {
+      this.pages.delete(pageKey);
+    }
+    return { seqs, json };
   }
 
   /** The view of a record read now, kept under its (conversation, seq). */
@@ -147,6 +211,11 @@ export class PageViews {
     for (const [id, list] of lists) json.set(id, Buffer.from(`${JSON.stringify(list)}}`));
     return json;
   }
+}
+
+/** A range as a key: which of HistoryRange's fields are given, and their values. */
+function pageKeyOf(range: HistoryRange): string {
+  return JSON.stringify(range);
 }
 
 function isRecord(entry: MessageRecord | MessageVersion): entry is MessageRecord {
