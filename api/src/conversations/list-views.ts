@@ -86,9 +86,9 @@ export class JsonPieces {
   }
 }
 
-/** A user's view as JSON, valid while the store's row for it reads `row`. */
+/** A user's view as JSON, valid while the store reports `version` for it. */
 interface UserEntry {
-  row: string;
+  version: number;
   view: Buffer;
 }
 
@@ -118,7 +118,7 @@ export class ConversationListViews {
     });
     this.users = new LRUCache({
       maxSize: options.userBytes ?? 4_000_000,
-      sizeCalculation: (entry) => entry.row.length + entry.view.length + 64,
+      sizeCalculation: (entry) => entry.view.length + 64,
     });
   }
 
@@ -132,10 +132,14 @@ export class ConversationListViews {
     this.conversations.set(entry.id, entry);
   }
 
-  /** The user's view as UTF-8 JSON, made from `row` (see `UserStore.viewRowsByIds`) or kept. */
-  userView(id: string, row: string): Buffer {
-    const kept = this.users.get(id);
-    if (kept?.row === row) return kept.view;
+  /** The user's view made at `version`, if kept. */
+  userView(id: string, version: number): Buffer | undefined {
+    const entry = this.users.get(id);
+    return entry?.version === version ? entry.view : undefined;
+  }
+
+  /** The user's view as UTF-8 JSON made from `row` (see `UserStore.viewRowsByIds`), kept. */
+  keepUserView(id: string, version: number, row: string): Buffer {
     const [, username, displayName, createdAt, deletedAt, avatar] = JSON.parse(row) as UserViewRow;
     const view = Buffer.from(
       JSON.stringify(
@@ -151,7 +155,7 @@ export class ConversationListViews {
         }),
       ),
     );
-    this.users.set(id, { row, view });
+    this.users.set(id, { version, view });
     return view;
   }
 }
