@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LIMITS, type Conversation, type Message } from '@chat/protocol';
 import {
@@ -224,6 +225,30 @@ describe('the conversation list from kept views', () => {
       await expectSameLists([eve, fay], other);
       await api.store.receipts.advance(group.id, eve.user.id, 'read', message.seq);
       await expectSameLists([eve, fay], other);
+
+      // A member's profile changed in the store alone: each column the user's view shows.
+      const users = api.store.users;
+      await users.setDisplayName(fay.user.id, 'Fay by the store');
+      await expectSameLists([eve, fay], other);
+      const avatar = {
+        id: randomUUID(),
+        name: 'fay.png',
+        contentType: 'image/png',
+        size: 10,
+        width: 8,
+        height: 8,
+        thumbnail: false,
+      };
+      await users.setAvatar(fay.user.id, avatar);
+      await expectSameLists([eve, fay], other);
+      await users.setAvatar(fay.user.id, { ...avatar, thumbnail: true });
+      await expectSameLists([eve, fay], other);
+      await users.setLastSeen(fay.user.id, new Date());
+      await expectSameLists([eve, fay], other);
+      await users.markDeleted(fay.user.id, new Date());
+      await expectSameLists([eve], other);
+      await users.releaseUsername(fay.user.id);
+      await expectSameLists([eve], other);
     } finally {
       await other.close();
     }

@@ -65,15 +65,20 @@ export function listEntry(
 /** Pieces of an answer, text or UTF-8, copied into one buffer at the end. */
 export class JsonPieces {
   private readonly pieces: (Buffer | string)[] = [];
-  private length = 0;
+  /**
+   * At most the answer's bytes: a string's UTF-16 length times 3 is at least its UTF-8
+   * length, so no piece is measured until it is written (`Buffer.byteLength` on each of
+   * the few hundred text pieces was 6-8 % of the answer's CPU).
+   */
+  private bound = 0;
 
   push(piece: Buffer | string): void {
     this.pieces.push(piece);
-    this.length += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+    this.bound += typeof piece === 'string' ? piece.length * 3 : piece.length;
   }
 
   toBuffer(): Buffer {
-    const out = Buffer.allocUnsafe(this.length);
+    const out = Buffer.allocUnsafe(this.bound);
     let at = 0;
     for (const piece of this.pieces) {
       if (typeof piece === 'string') at += out.write(piece, at);
@@ -82,13 +87,13 @@ export class JsonPieces {
         at += piece.length;
       }
     }
-    return out;
+    return out.subarray(0, at);
   }
 }
 
-/** A user's view as JSON, valid while the store's row for it reads `row`. */
+/** A user's view as JSON, valid while the store reports `version` for it. */
 interface UserEntry {
-  row: string;
+  version: number;
   view: Buffer;
 }
 
@@ -118,7 +123,7 @@ export class ConversationListViews {
     });
     this.users = new LRUCache({
       maxSize: options.userBytes ?? 4_000_000,
-      sizeCalculation: (entry) => entry.row.length + entry.view.length + 64,
+      sizeCalculation: (entry) => entry.view.length + 64,
     });
   }
 
@@ -132,10 +137,14 @@ export class ConversationListViews {
     this.conversations.set(entry.id, entry);
   }
 
-  /** The user's view as UTF-8 JSON, made from `row` (see `UserStore.viewRowsByIds`) or kept. */
-  userView(id: string, row: string): Buffer {
-    const kept = this.users.get(id);
-    if (kept?.row === row) return kept.view;
+  /** The user's view made at `version`, if kept. */
+  userView(id: string, version: number): Buffer | undefined {
+    const entry = this.users.get(id);
+    return entry?.version === version ? entry.view : undefined;
+  }
+
+  /** The user's view as UTF-8 JSON made from `row` (see `UserStore.viewRowsByIds`), kept. */
+  keepUserView(id: string, version: number, row: string): Buffer {
     const [, username, displayName, createdAt, deletedAt, avatar] = JSON.parse(row) as UserViewRow;
     const view = Buffer.from(
       JSON.stringify(
@@ -151,7 +160,7 @@ export class ConversationListViews {
         }),
       ),
     );
-    this.users.set(id, { row, view });
+    this.users.set(id, { version, view });
     return view;
   }
 }

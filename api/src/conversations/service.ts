@@ -191,9 +191,19 @@ export class ConversationsService {
     const start = after === null ? 0 : listed.findIndex((s) => compareKeys(s.entry, after) > 0);
     const page = start < 0 ? [] : listed.slice(start, start + query.limit);
     const ids = new Set(page.flatMap(({ entry }) => entry.memberIds));
+    // As for the conversations, the views found valid are held from the store's check on;
+    // the answer's users come in the store's order.
+    const heldUsers = new Map<string, Buffer>();
+    const rows = await users.viewRowsByIds([...ids], (id, version) => {
+      const view = views.userView(id, version);
+      if (view) heldUsers.set(id, view);
+      return view !== undefined;
+    });
     const userViews = new Map<string, Buffer>();
-    for (const [id, row] of await users.viewRowsByIds([...ids])) {
-      userViews.set(id, views.userView(id, row));
+    for (const [id, version, row] of rows) {
+      const view = row === null ? heldUsers.get(id) : views.keepUserView(id, version, row);
+      if (view === undefined) throw new Error('a member of the list has neither a view nor a row');
+      userViews.set(id, view);
     }
     const byIds = query.members === 'ids';
     const out = new JsonPieces();

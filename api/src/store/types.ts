@@ -315,12 +315,17 @@ export interface UserStore {
   findByIds(ids: readonly string[]): Promise<UserRecord[]>;
   /**
    * (optional) What a user's public view is made of, for those of `ids` that exist, in the
-   * order `findByIds` gives them: each as `[id, row]`, `row` a JSON array of
+   * order `findByIds` gives them: each as `[id, version, row]`, `version` a number that
+   * moves whenever anything the view shows changes, `row` a JSON array of
    * `[id, username, displayName, createdAt (epoch ms), deletedAt (epoch ms or null),
-   * avatar (AvatarRecord or null)]`. Two equal `row` strings make the same view, so a
-   * caller may keep the view it made of one and compare the text (the conversation list).
+   * avatar (AvatarRecord or null)]` read in the same snapshot as `version`, or null where
+   * `known(id, version)` says the caller holds a view made at that version (the
+   * conversation list keeps them between requests).
    */
-  viewRowsByIds?(ids: readonly string[]): Promise<[id: string, row: string][]>;
+  viewRowsByIds?(
+    ids: readonly string[],
+    known: (id: string, version: number) => boolean,
+  ): Promise<[id: string, version: number, row: string | null][]>;
   /**
    * Users whose username or display name starts with `prefix`, case-insensitively,
    * ordered by username. An empty prefix matches everyone. Deleted accounts never match.

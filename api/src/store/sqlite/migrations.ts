@@ -530,6 +530,22 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 16,
+    name: 'users count the changes of their public views',
+    // The conversation list keeps each member's user view between requests and checks it
+    // against view_rev alone, moved by a trigger on every column the view shows: the id,
+    // username, display name, creation time, deletion and avatar. The last-seen time, the
+    // password hash and the lower-cased name for search do not move it.
+    sql: `
+      ALTER TABLE users ADD COLUMN view_rev INTEGER NOT NULL DEFAULT 0;
+      CREATE TRIGGER users_view_rev
+        AFTER UPDATE OF id, username, display_name, created_at, deleted_at, avatar ON users
+      BEGIN
+        UPDATE users SET view_rev = view_rev + 1 WHERE id = new.id;
+      END;
+    `,
+  },
 ];
 
 /**

@@ -24,13 +24,31 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
   const byIds = db.prepare<[string], UserRow>(
     `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))`,
   );
-  // The same statement over the same ids, so the rows come in findByIds' order.
-  const viewRowsByIds = db
+  // The same lookup over the same ids, so the rows come in findByIds' order: the versions
+  // of all, then the rows of those the caller does not hold, in one snapshot.
+  const viewVersions = db
+    .prepare<[string], [string, number]>(
+      `SELECT id, view_rev FROM users WHERE id IN (SELECT value FROM json_each(?))`,
+    )
+    .raw(true);
+  const viewRows = db
     .prepare<[string], [string, string]>(
       `SELECT id, json_array(id, username, display_name, created_at, deleted_at, json(avatar))
        FROM users WHERE id IN (SELECT value FROM json_each(?))`,
     )
     .raw(true);
+  const viewRowsByIds = db.transaction(
+    (ids: readonly string[], known: (id: string, version: number) => boolean) => {
+      const versions = viewVersions.all(JSON.stringify(ids));
+      const unknown = versions.filter(([id, version]) => !known(id, version)).map(([id]) => id);
+      const rows = new Map(unknown.length === 0 ? [] : viewRows.all(JSON.stringify(unknown)));
+      return versions.map(([id, version]): [string, number, string | null] => [
+        id,
+        version,
+        rows.get(id) ?? null,
+      ]);
+    },
+  );
   // LIKE folds ASCII case (usernames are ASCII); display names are compared lower-cased by
   // JavaScript so that 'É' finds 'é' too.
   const search = db.prepare<[{ pattern: string; excludeId: string; limit: number }], UserRow>(
@@ -107,8 +125,7 @@ export function createUserStore({ db, run, group }: SqliteContext): UserStore {
     findByUsername: (username) => run(() => nullable(byUsername.get(username))),
     findByIds: (ids) =>
       run(() => (ids.length === 0 ? [] : byIds.all(JSON.stringify(ids)).map(toUser))),
-    viewRowsByIds: (ids) =>
-      run(() => (ids.length === 0 ? [] : viewRowsByIds.all(JSON.stringify(ids)))),
+    viewRowsByIds: (ids, known) => run(() => (ids.length === 0 ? [] : viewRowsByIds(ids, known))),
     search: (prefix, { excludeId, limit }) =>
       run(() =>
         search
