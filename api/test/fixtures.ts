@@ -1,5 +1,7 @@
 /** Starting points many API test files share. */
+import { randomUUID } from 'node:crypto';
 import type { Conversation } from '@chat/protocol';
+import { searchTerms } from '../src/store/search-terms';
 import type { Store } from '../src/store/types';
 import {
   openDirect,
@@ -40,4 +42,29 @@ export async function startWithDirect<S extends Store = Store>(
     await api.close();
     throw err;
   }
+}
+
+/**
+ * Alice and Bob's direct conversation in a store (made on the first call, found on later
+ * ones, so two stores on one file share it): Alice sends, Bob searches.
+ */
+export async function aliceAndBobSearching(store: Store) {
+  const user = async (name: string) =>
+    (await store.users.findByUsername(name)) ??
+    store.users.create({ username: name, displayName: name, passwordHash: 'x' });
+  const a = await user('alice');
+  const b = await user('bob');
+  const { conversation } = await store.conversations.findOrCreateDirect(a.id, b.id);
+  const send = (body: string) =>
+    store.messages.append({
+      conversationId: conversation.id,
+      senderId: a.id,
+      clientId: randomUUID(),
+      body,
+    });
+  const found = async (text: string) =>
+    (await store.messages.search({ userId: b.id, terms: searchTerms(text), limit: 10 })).map(
+      (m) => m.body,
+    );
+  return { a, b, conversation, send, found };
 }

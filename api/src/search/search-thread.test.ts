@@ -1,5 +1,4 @@
 import { createHook } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import {
   startTestApi,
   type TestApi,
 } from '../../test/helpers';
+import { aliceAndBobSearching } from '../../test/fixtures';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite';
 import type { SearchThreadFailure } from '../store/sqlite/search-file';
 import { searchTerms } from '../store/search-terms';
@@ -75,39 +75,17 @@ function openWatched() {
   return { store: opened, failure };
 }
 
-/** Alice and Bob's conversation (made on the first call on a file): Alice sends, Bob searches. */
-async function aliceAndBob(s: SqliteStore) {
-  const user = async (name: string) =>
-    (await s.users.findByUsername(name)) ??
-    s.users.create({ username: name, displayName: name, passwordHash: 'x' });
-  const a = await user('alice');
-  const b = await user('bob');
-  const { conversation } = await s.conversations.findOrCreateDirect(a.id, b.id);
-  const send = (body: string) =>
-    s.messages.append({
-      conversationId: conversation.id,
-      senderId: a.id,
-      clientId: randomUUID(),
-      body,
-    });
-  const found = async (text: string) =>
-    (await s.messages.search({ userId: b.id, terms: searchTerms(text), limit: 10 })).map(
-      (m) => m.body,
-    );
-  return { send, found };
-}
-
 describe("the search index's thread", () => {
   it('is started again after a failure: the backfill completes and a search waiting meanwhile finds the message sent', async () => {
     const first = openSqliteStore(path());
-    const before = await aliceAndBob(first);
+    const before = await aliceAndBobSearching(first);
     for (let i = 0; i < 5; i++) await before.send(`beacon ${i}`);
     await first.close();
     // The next opening backfills these five, with a thread that fails before it can.
     await rm(`${path()}.search`);
     const watched = openWatched();
     const held = lockSearchFile(path());
-    const { send, found } = await aliceAndBob(watched.store);
+    const { send, found } = await aliceAndBobSearching(watched.store);
     await send('while failing');
     const waiting = found('failing');
 
@@ -142,7 +120,7 @@ describe("the search index's thread", () => {
     }).enable();
     try {
       const watched = openWatched();
-      const { send, found } = await aliceAndBob(watched.store);
+      const { send, found } = await aliceAndBobSearching(watched.store);
       await send('first');
       expect(await found('first')).toEqual(['first']);
       lockSearchFile(path());

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { aliceAndBobSearching } from '../../test/fixtures';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite';
 import { ftsMatch } from '../store/sqlite/messages';
 import { checkSearchFile, searchFileMatches } from '../store/sqlite/search-file';
@@ -288,22 +289,7 @@ describe("sqlite search, changes and the index's steps", () => {
       .get(ftsMatch(searchTerms(text)));
 
   it('edits and deletes messages not indexed yet, and a search then finds them as they are', async () => {
-    const u = (name: string) =>
-      memory.users.create({ username: name, displayName: name, passwordHash: 'x' });
-    const a = await u('alice');
-    const b = await u('bob');
-    const { conversation } = await memory.conversations.findOrCreateDirect(a.id, b.id);
-    const send = (body: string) =>
-      memory.messages.append({
-        conversationId: conversation.id,
-        senderId: a.id,
-        clientId: randomUUID(),
-        body,
-      });
-    const found = async (text: string) =>
-      (await memory.messages.search({ userId: b.id, terms: searchTerms(text), limit: 10 })).map(
-        (m) => m.body,
-      );
+    const { conversation, send, found } = await aliceAndBobSearching(memory);
     const sent = await Promise.all(['one apple', 'two apples', 'three pears'].map(send));
     // Queued before the inserts are indexed: the queue's entries find them in the tail.
     await memory.messages.edit(conversation.id, sent[0]?.message.seq ?? 0, {
