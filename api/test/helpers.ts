@@ -4,7 +4,7 @@
  * features, desktop client core, end-to-end) can use them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
@@ -549,4 +549,15 @@ export async function getBytes(
     bytes,
     body: json ? (JSON.parse(bytes.toString('utf8')) as unknown) : null,
   };
+}
+
+/** Linux's number for the SCHED_IDLE scheduling policy. */
+export const SCHED_IDLE = 5;
+
+/** Scheduling policy of each thread of this process, the main thread first (Linux: field 41). */
+export function threadPolicies(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[38]);
+  });
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createHashPool, HASH_THREAD_NICENESS, type HashPool } from './hash-pool';
 import { ARGON2ID } from './passwords';
+import { SCHED_IDLE, threadPolicies } from '../../test/helpers';
 
 const OPTIONS = { algorithm: ARGON2ID, memoryCost: 512, timeCost: 2, parallelism: 1 };
 
@@ -14,15 +15,6 @@ function threadNiceness(): number[] {
     return Number(fields[16]);
   });
 }
-
-/** Scheduling policy of each thread of this process (Linux: field 41; SCHED_IDLE is 5). */
-function threadPolicies(): number[] {
-  return readdirSync('/proc/self/task').map((tid) => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[38]);
-  });
-}
-const SCHED_IDLE = 5;
 
 describe('password hashing threads', () => {
   let pool: HashPool | undefined;

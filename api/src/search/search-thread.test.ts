@@ -9,7 +9,9 @@ import {
   openDirect,
   postMessage,
   registerUser,
+  SCHED_IDLE,
   startTestApi,
+  threadPolicies,
   type TestApi,
 } from '../../test/helpers';
 import { aliceAndBobSearching } from '../../test/fixtures';
@@ -76,6 +78,21 @@ function openWatched() {
 }
 
 describe("the search index's thread", () => {
+  it.runIf(process.platform === 'linux')(
+    'indexes under SCHED_IDLE, leaving the event loop thread under the normal policy',
+    async () => {
+      const before = threadPolicies().filter((p) => p === SCHED_IDLE).length;
+      const { store: opened } = openWatched();
+      const { send, found } = await aliceAndBobSearching(opened);
+      await send('an idle thread indexed this');
+      // The thread lowers its priority before its first step, and a search waits for one.
+      expect(await found('idle')).toEqual(['an idle thread indexed this']);
+      const after = threadPolicies();
+      expect(after.filter((p) => p === SCHED_IDLE).length).toBe(before + 1);
+      expect(after[0]).toBe(0);
+    },
+  );
+
   it('is started again after a failure: the backfill completes and a search waiting meanwhile finds the message sent', async () => {
     const first = openSqliteStore(path());
     const before = await aliceAndBobSearching(first);

@@ -23,6 +23,10 @@
  * marks' range, whatever happened to it meanwhile, so applying an entry twice or late
  * changes nothing.
  */
+import { execFileSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -167,12 +171,31 @@ export function createIndexer(db, names) {
   };
 }
 
+/**
+ * Indexing is never urgent next to delivery: a search waits for it, a message does not. On
+ * Linux this thread runs at nice 10 and, where util-linux's chrt is installed, under
+ * SCHED_IDLE, so a woken event loop (which carries every socket) preempts it instead of
+ * waiting for its core (as the hashing threads do: hash-worker.mjs).
+ */
+function lowerPriority() {
+  if (process.platform !== 'linux') return;
+  try {
+    // On Linux a nice value belongs to a thread: 0 means this thread.
+    setPriority(0, 10);
+    const tid = readlinkSync('/proc/thread-self').split('/').at(-1) ?? '';
+    execFileSync('chrt', ['--idle', '-p', '0', tid], { stdio: 'ignore' });
+  } catch {
+    // Not allowed, or no chrt: indexing still works, at the priority it has.
+  }
+}
+
 /** The thread: polls for new messages and queued changes, answers catch-up requests. */
 function runThread() {
   /** @type {{ searchPath: string, messagesPath: string, busyTimeoutMs: number, activeMs: number, idleMs: number }} */
   const options = workerData;
   if (!parentPort) return;
   const port = parentPort;
+  lowerPriority();
   const db = new Database(options.searchPath, { timeout: options.busyTimeoutMs });
   // The index can be rebuilt from the messages, and a lost transaction takes its marks
   // with it: no fsync per step is needed for it to stay exact.
