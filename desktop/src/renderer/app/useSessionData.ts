@@ -6,8 +6,9 @@ const PEOPLE_BATCH = 256;
 
 async function loadPeople(ids: readonly string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += PEOPLE_BATCH) {
+    const asOf = getAppStore().getState().presenceEvents;
     const result = await window.chat.getPeople({ userIds: ids.slice(i, i + PEOPLE_BATCH) });
-    if (result.ok) getAppStore().dispatch({ type: 'people', people: result.value });
+    if (result.ok) getAppStore().dispatch({ type: 'people', people: result.value, asOf });
   }
 }
 

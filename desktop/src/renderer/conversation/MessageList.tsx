@@ -279,8 +279,9 @@ export function MessageList({
     }
     if (unknown.size === 0) return;
     for (const id of unknown) asked.current.add(id);
+    const asOf = getAppStore().getState().presenceEvents;
     void window.chat.getPeople({ userIds: [...unknown] }).then((result) => {
-      if (result.ok) getAppStore().dispatch({ type: 'people', people: result.value });
+      if (result.ok) getAppStore().dispatch({ type: 'people', people: result.value, asOf });
     });
   }, [items, names, conversation.members]);
   const [highlight, setHighlight] = useState<{ key: string; ms: number } | null>(null);

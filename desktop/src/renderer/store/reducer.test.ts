@@ -291,6 +291,23 @@ describe('reducer: presence', () => {
     expect(back.presence.u2?.online).toBe(true);
   });
 
+  it('keeps a presence event over an answer asked for before it arrived', () => {
+    const online = {
+      type: 'event' as const,
+      event: { type: 'presence' as const, userId: 'u2', online: true, lastSeenAt: null },
+    };
+    // Asked while Bob was offline; Bob came online; then the (older) answer arrived.
+    const crossed = run([
+      { type: 'event', event: { type: 'connection', status: 'online' } },
+      online,
+      { type: 'people', people: [person(false)], asOf: 0 },
+    ]);
+    expect(crossed.presence.u2?.online).toBe(true);
+    // An answer asked for after the event is the newer news.
+    const later = run([{ type: 'people', people: [person(false)], asOf: 1 }], crossed);
+    expect(later.presence.u2?.online).toBe(false);
+  });
+
   it('keeps presence while catching up (the socket is up)', () => {
     const state = run([
       { type: 'people', people: [person(true)] },

@@ -94,6 +94,13 @@ export interface ChatUiState {
   conversationsLoaded: boolean;
   messages: Record<string, MessageList>;
   presence: Record<string, Presence>;
+  /**
+   * How many `presence` events have arrived, and the count at each user's last one: a
+   * `people` answer asked for before a user's last event is older news than it (the
+   * request crossed the event on the wire) and leaves that user's presence alone.
+   */
+  presenceEvents: number;
+  presenceEventAt: Record<string, number>;
   typing: Record<string, string[]>;
   settings: ShellSettings | null;
   activeId: string | null;
@@ -133,7 +140,12 @@ export type Action =
     }
   /** "Jump to latest": back to the live tail. */
   | { type: 'window-closed'; conversationId: string }
-  | { type: 'people'; people: Person[] }
+  | {
+      type: 'people';
+      people: Person[];
+      /** `presenceEvents` when the people were asked for (see ChatUiState). */
+      asOf?: number;
+    }
   | { type: 'select'; conversationId: string | null }
   | { type: 'dismiss-notice' }
   /** The user flipped a control: shown at once; the shell's `settings` event confirms it. */
@@ -149,6 +161,8 @@ export const initialState: ChatUiState = {
   conversationsLoaded: false,
   messages: {},
   presence: {},
+  presenceEvents: 0,
+  presenceEventAt: {},
   typing: {},
   settings: null,
   activeId: null,
@@ -315,6 +329,7 @@ function cleared(state: ChatUiState): ChatUiState {
     conversationsLoaded: false,
     messages: {},
     presence: {},
+    presenceEventAt: {},
     typing: {},
     activeId: null,
     names: {},
@@ -421,6 +436,8 @@ function applyEvent(state: ChatUiState, event: ChatEvent): ChatUiState {
           ...state.presence,
           [event.userId]: { online: event.online, lastSeenAt: event.lastSeenAt },
         },
+        presenceEvents: state.presenceEvents + 1,
+        presenceEventAt: { ...state.presenceEventAt, [event.userId]: state.presenceEvents + 1 },
       };
     case 'typing':
       return { ...state, typing: { ...state.typing, [event.conversationId]: event.userIds } };
@@ -558,7 +575,8 @@ export function reducer(state: ChatUiState, action: Action): ChatUiState {
       const presence = { ...state.presence };
       const names = { ...state.names };
       for (const p of action.people) {
-        presence[p.id] = { online: p.online, lastSeenAt: p.lastSeenAt };
+        const newer = action.asOf !== undefined && (state.presenceEventAt[p.id] ?? 0) > action.asOf;
+        if (!newer) presence[p.id] = { online: p.online, lastSeenAt: p.lastSeenAt };
         names[p.id] = p.displayName;
       }
       return { ...state, presence, names };
