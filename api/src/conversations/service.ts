@@ -13,7 +13,7 @@ import type { Notifier } from '../realtime/notifier';
 import type { ConversationRecord, ConversationSummary, Store, UserRecord } from '../store/types';
 import type { CreationLimiter } from './creation-limiter';
 import { conversationNotFound, type Membership } from './membership';
-import { toAttachment } from '../uploads/service';
+import { attachmentsByMessage, mayShowAttachments } from '../messages/views';
 import { freshSummary, sharedViewText, toConversation, toConversationWithMemberIds } from './views';
 import { toUser } from '../auth/service';
 import { JsonText } from '../http/json-text';
@@ -280,20 +280,9 @@ export class ConversationsService {
     summaries: readonly ConversationSummary[],
   ): Promise<Map<string, Attachment[]>> {
     const lastIds = summaries.flatMap(({ lastMessage: last }) =>
-      last && last.kind === 'text' && last.deletedAt === null && last.hasAttachments !== false
-        ? [last.id]
-        : [],
+      last && mayShowAttachments(last) ? [last.id] : [],
     );
-    const files = new Map<string, Attachment[]>();
-    if (this.deps.store.attachments && lastIds.length > 0) {
-      for (const record of await this.deps.store.attachments.listForMessages(lastIds)) {
-        if (record.use?.kind !== 'message') continue;
-        const list = files.get(record.use.messageId) ?? [];
-        list.push(toAttachment(record));
-        files.set(record.use.messageId, list);
-      }
-    }
-    return files;
+    return attachmentsByMessage(lastIds, this.deps.store.attachments);
   }
 
   /** Stores the caller's level; every socket of theirs hears the conversation as it is now. */

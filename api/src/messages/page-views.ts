@@ -1,5 +1,4 @@
 import { LRUCache } from 'lru-cache';
-import type { Attachment } from '@chat/protocol';
 import type {
   AttachmentStore,
   HistoryRange,
@@ -7,8 +6,7 @@ import type {
   MessageStore,
   MessageVersion,
 } from '../store/types';
-import { toAttachment } from '../uploads/service';
-import { toMessage, withAttachments } from './views';
+import { attachmentsByMessage, toMessage, withAttachments } from './views';
 
 /** How much JSON the views of history pages keep by default (UTF-16 code units × 2). */
 export const PAGE_VIEWS_BYTES = 32 * 1024 * 1024;
@@ -198,17 +196,10 @@ export class PageViews {
    * its view, read in one lookup.
    */
   private async filesOf(messageIds: readonly string[]): Promise<Map<string, Buffer>> {
-    const lists = new Map<string, Attachment[]>();
-    if (messageIds.length === 0 || !this.attachments) return new Map();
-    for (const record of await this.attachments.listForMessages(messageIds)) {
-      const messageId = record.use?.kind === 'message' ? record.use.messageId : null;
-      if (messageId === null) continue;
-      const list = lists.get(messageId) ?? [];
-      list.push(toAttachment(record));
-      lists.set(messageId, list);
-    }
     const json = new Map<string, Buffer>();
-    for (const [id, list] of lists) json.set(id, Buffer.from(`${JSON.stringify(list)}}`));
+    for (const [id, list] of await attachmentsByMessage(messageIds, this.attachments)) {
+      json.set(id, Buffer.from(`${JSON.stringify(list)}}`));
+    }
     return json;
   }
 }

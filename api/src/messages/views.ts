@@ -46,27 +46,45 @@ export function toMessage(record: MessageRecord, attachments: readonly Attachmen
 }
 
 /**
- * Several stored messages as sent, their attachments read in one query for the lot (a
- * history page is one lookup, not one per message).
+ * Whether a message can show attachments that must be looked up: system and deleted
+ * messages show none, nor do those the store knows nothing was ever attached to.
  */
-export async function withAttachments(
-  records: readonly MessageRecord[],
+export function mayShowAttachments(
+  record: Pick<MessageRecord, 'kind' | 'deletedAt' | 'hasAttachments'>,
+): boolean {
+  return record.kind === 'text' && record.deletedAt === null && record.hasAttachments !== false;
+}
+
+/**
+ * The attachments of these messages as their views carry them, by message id, read in one
+ * query for the lot (a history page is one lookup, not one per message); none without a
+ * store or ids.
+ */
+export async function attachmentsByMessage(
+  messageIds: readonly string[],
   store: Pick<AttachmentStore, 'listForMessages'> | undefined,
-): Promise<Message[]> {
-  // System and deleted messages have none, nor do those the store knows nothing was ever
-  // attached to: most pages need no lookup at all.
-  const ids = records
-    .filter((r) => r.kind === 'text' && r.deletedAt === null && r.hasAttachments !== false)
-    .map((r) => r.id);
-  if (ids.length === 0 || !store) return records.map((r) => toMessage(r));
+): Promise<Map<string, Attachment[]>> {
   const byMessage = new Map<string, Attachment[]>();
-  for (const record of await store.listForMessages(ids)) {
+  if (messageIds.length === 0 || !store) return byMessage;
+  for (const record of await store.listForMessages(messageIds)) {
     const messageId = messageIdOf(record);
     if (messageId === null) continue;
     const list = byMessage.get(messageId) ?? [];
     list.push(toAttachment(record));
     byMessage.set(messageId, list);
   }
+  return byMessage;
+}
+
+/** Several stored messages as sent, their attachments read in one query for the lot. */
+export async function withAttachments(
+  records: readonly MessageRecord[],
+  store: Pick<AttachmentStore, 'listForMessages'> | undefined,
+): Promise<Message[]> {
+  // Most pages need no lookup at all.
+  const ids = records.filter(mayShowAttachments).map((r) => r.id);
+  if (ids.length === 0 || !store) return records.map((r) => toMessage(r));
+  const byMessage = await attachmentsByMessage(ids, store);
   return records.map((r) => toMessage(r, byMessage.get(r.id)));
 }
 
