@@ -328,10 +328,27 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
         if (kept?.viewRev === viewRev && kept.sum === sum) receipts.set(conversationId, kept.json);
         else unknownReceipts.push(conversationId);
       }
+      const heads = rows.map(([conversationId, rev, lastSeq, viewRev, notifications, readSeq]) => ({
+        conversationId,
+        version: `${rev}:${lastSeq}:${viewRev}`,
+        notifications,
+        unreadCount: unreadOf(conversationId, userId, rev, lastSeq, readSeq),
+        readSeq,
+        receiptsJson: '[]',
+        summary: null as ConversationSummary | null,
+      }));
+      const missing = heads.filter((head) => !known(head.conversationId, head.version));
+      // The member rows of both the receipts to make and the summaries to read, in one read.
+      const memberIds = new Set([...unknownReceipts, ...missing.map((h) => h.conversationId)]);
+      const members =
+        memberIds.size === 0
+          ? []
+          : membersIn
+              .all(JSON.stringify([...memberIds]))
+              .map((row) => JSON.parse(row) as MemberTuple);
       if (unknownReceipts.length > 0) {
         const byConversation = new Map<string, MemberTuple[]>();
-        for (const row of membersIn.all(JSON.stringify(unknownReceipts))) {
-          const member = JSON.parse(row) as MemberTuple;
+        for (const member of members) {
           const list = byConversation.get(member[0]);
           if (list) list.push(member);
           else byConversation.set(member[0], [member]);
@@ -344,28 +361,15 @@ export function createConversationStore({ db, run }: SqliteContext): Conversatio
           receiptsKept.set(conversationId, { viewRev, sum, json });
         }
       }
-      const heads = rows.map((row) => {
-        const [conversationId, rev, lastSeq, viewRev, notifications, readSeq] = row;
-        return {
-          conversationId,
-          version: `${rev}:${lastSeq}:${viewRev}`,
-          notifications,
-          unreadCount: unreadOf(conversationId, userId, rev, lastSeq, readSeq),
-          readSeq,
-          receiptsJson: receipts.get(conversationId) ?? '[]',
-          summary: null as ConversationSummary | null,
-        } satisfies ConversationListHead;
-      });
-      const missing = heads.filter((head) => !known(head.conversationId, head.version));
+      for (const head of heads) head.receiptsJson = receipts.get(head.conversationId) ?? '[]';
       if (missing.length > 0) {
         const ids = JSON.stringify(missing.map((head) => head.conversationId));
-        const members = membersIn.all(ids).map((row) => JSON.parse(row) as MemberTuple);
         const summaries = new Map(
           assemble(summariesIn.all(userId, ids), members).map((s) => [s.conversation.id, s]),
         );
         for (const head of missing) head.summary = summaries.get(head.conversationId) ?? null;
       }
-      return heads;
+      return heads satisfies ConversationListHead[];
     },
   );
   const summaryFor = db.transaction((conversationId: string, userId: string) => {
