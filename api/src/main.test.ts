@@ -191,7 +191,7 @@ describe('npm run api', () => {
 
       const failure = await logged(api, 'the search index thread failed; restarting it');
       expect(failure).toMatchObject({ level: 50, restartInMs: 1_000 });
-      expect(failure.error).toMatch(/not a database|malformed/i);
+      expect(failure.error, api.stdout() + api.stderr()).toMatch(/not a database|malformed/i);
       const damage = await logged(
         api,
         'the search index file was damaged; moved it aside and rebuilding the index',

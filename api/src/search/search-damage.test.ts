@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aliceAndBobSearching } from '../../test/fixtures';
+import { lockSearchFile } from '../../test/helpers';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite';
 import {
   checkSearchFile,
@@ -25,7 +26,9 @@ let store: SqliteStore | undefined;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chat-search-damage-'));
 });
+let lock: { release(): void } | undefined;
 afterEach(async () => {
+  lock?.release();
   await store?.close();
   store = undefined;
   await rm(dir, { recursive: true, force: true });
@@ -101,11 +104,17 @@ function openWatched() {
     },
   });
   store = opened;
-  const damage = async () => {
-    while (damages.length === 0) await new Promise<void>((resolve) => (arrived = resolve));
-    return damages[0];
+  const arrival = async <T>(list: T[], n: number) => {
+    while (list.length < n) await new Promise<void>((resolve) => (arrived = resolve));
+    return list[n - 1];
   };
-  return { store: opened, failures, damages, damage };
+  return {
+    store: opened,
+    failures,
+    damages,
+    failure: (n: number) => arrival(failures, n),
+    damage: () => arrival(damages, 1),
+  };
 }
 
 /** A store of `count` messages, closed (so its search file is whole), and their bodies. */
@@ -175,6 +184,27 @@ describe('a damaged search file', () => {
       running: true,
     });
     checkSearchFile(path());
+  });
+
+  it('damaged while no thread runs: the next thread meets it as it opens, and it is rebuilt', async () => {
+    const bodies = await storeOf(5);
+    const watched = openWatched();
+    const { send, found } = await aliceAndBobSearching(watched.store);
+    await watched.store.searchIndexed;
+    // The thread fails on the lock (SQLITE_BUSY), and is started again a second later.
+    lock = lockSearchFile(path());
+    await send('lantern while down');
+    expect((await watched.failure(1))?.error).toMatch(/locked|busy/i);
+    lock.release();
+    checkpoint(searchPath());
+    writeOver(searchPath(), 0);
+
+    const damage = await watched.damage();
+    expect(damage?.error).toMatch(/not a database/i);
+    expect(watched.failures).toHaveLength(2);
+    expect(movedAside()).toHaveLength(1);
+    await watched.store.searchIndexed;
+    expect(await found('lantern')).toEqual(['lantern while down', ...bodies]);
   });
 
   it('while the store runs, a search meets it in the index pages: moved aside and rebuilt', async () => {

@@ -275,9 +275,9 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
           break;
       }
     });
-    // Typed here: @types/node 24 declares the listener's argument as any.
-    thread.on('error', (error: Error) => {
-      stats.lastError = error.message;
+    thread.on('error', (error: unknown) => {
+      // What a thread throws arrives serialized: not always an Error any more.
+      stats.lastError = error instanceof Error ? error.message : String(error);
     });
     exited = new Promise<void>((resolve) => {
       thread.once('exit', () => {

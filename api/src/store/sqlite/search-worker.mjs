@@ -232,14 +232,36 @@ function runThread() {
   if (!parentPort) return;
   const port = parentPort;
   lowerPriority();
-  const db = new Database(options.searchPath, { timeout: options.busyTimeoutMs });
-  // The index can be rebuilt from the messages, and a lost transaction takes its marks
-  // with it: no fsync per step is needed for it to stay exact.
-  db.pragma('synchronous = NORMAL');
-  // Removed words' pages are zeroed in the file, as the messages' file's are (index.ts).
-  db.pragma('secure_delete = ON');
-  db.prepare('ATTACH ? AS messages').run(options.messagesPath);
-  const indexer = createIndexer(db, { search: 'main', messages: 'messages' });
+  /**
+   * Tells search-file.ts why this thread ends (it starts another after a pause and asks it
+   * again for the requests this one leaves unanswered, and builds a damaged file anew first).
+   *
+   * @param {unknown} error
+   */
+  const report = (error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    const damaged = isDamage(error) && searchFileDamaged(options.searchPath, options.busyTimeoutMs);
+    port.postMessage({ type: 'error', message, damaged });
+  };
+  /** @type {import('better-sqlite3').Database} */
+  let db;
+  /** @type {Indexer} */
+  let indexer;
+  try {
+    db = new Database(options.searchPath, { timeout: options.busyTimeoutMs });
+    // The index can be rebuilt from the messages, and a lost transaction takes its marks
+    // with it: no fsync per step is needed for it to stay exact.
+    db.pragma('synchronous = NORMAL');
+    // Removed words' pages are zeroed in the file, as the messages' file's are (index.ts).
+    db.pragma('secure_delete = ON');
+    db.prepare('ATTACH ? AS messages').run(options.messagesPath);
+    indexer = createIndexer(db, { search: 'main', messages: 'messages' });
+  } catch (error) {
+    // A file damaged while no thread ran shows here, on the first read of its header.
+    report(error);
+    port.close();
+    return;
+  }
 
   /** @type {number[]} */
   let waiting = [];
@@ -276,13 +298,9 @@ function runThread() {
         delay = result.idle ? options.idleMs : options.activeMs;
       }
     } catch (error) {
-      // The thread ends, with its connections (an I/O error or a damaged file can leave a
-      // connection unusable): search-file.ts starts another after a pause and asks it again
-      // for the requests this one leaves unanswered, and builds a damaged file anew first.
-      const message = error instanceof Error ? error.message : String(error);
-      const damaged =
-        isDamage(error) && searchFileDamaged(options.searchPath, options.busyTimeoutMs);
-      port.postMessage({ type: 'error', message, damaged });
+      // The thread ends, with its connections: an I/O error or a damaged file can leave a
+      // connection unusable.
+      report(error);
       if (!closing) end();
       return;
     }
