@@ -35,7 +35,7 @@ export type { SearchThreadStats } from '../types';
  * answer.
  *
  * A damaged search file (found on opening, by a thread's step or by a search) is moved aside
- * and built anew from the messages while the store runs (search-damage.ts). Until the new
+ * and built anew from the messages while the store runs (search-file-disk.ts). Until the new
  * index holds every message again, searches fail with StoreUnavailable at once: the first
  * build after an upgrade answers from the part done so far, newest first, but a rebuild
  * must not make messages that were found a moment ago silently disappear.
