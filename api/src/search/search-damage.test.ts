@@ -134,24 +134,23 @@ describe('a damaged search file', () => {
     writeOver(searchPath(), 0);
 
     const watched = openWatched();
+    // Asked before the new thread can have indexed anything: never the part rebuilt so far.
+    const early = watched.store.messages.search({ userId: 'x', terms: ['lantern'], limit: 10 });
     const damage = watched.damages[0];
     expect(damage?.error).toMatch(/not a database|malformed/i);
     expect(damage?.movedTo).toMatch(/chat\.db\.search\.damaged-\d{4}-\d\d-\d\dT[\d-]+Z$/);
     expect(existsSync(damage?.movedTo ?? '')).toBe(true);
     expect(watched.store.searchThread).toMatchObject({ rebuilding: true, rebuilds: 1 });
+    await expect(early).rejects.toBeInstanceOf(StoreUnavailable);
 
-    const { send, found } = await aliceAndBobSearching(watched.store);
-    // Never the part rebuilt so far.
-    const early = expect(found('lantern')).rejects.toBeInstanceOf(StoreUnavailable);
+    const { b, send, found } = await aliceAndBobSearching(watched.store);
     await send('lantern sent meanwhile');
-    await early;
-
     await watched.store.searchIndexed;
     expect(watched.store.searchThread).toMatchObject({ rebuilding: false, failures: 0 });
     expect(await found('lantern')).toEqual(['lantern sent meanwhile', ...bodies.slice(0, 9)]);
     expect(await found('meanwhile')).toEqual(['lantern sent meanwhile']);
     const all = await watched.store.messages.search({
-      userId: (await aliceAndBobSearching(watched.store)).b.id,
+      userId: b.id,
       terms: ['lantern'],
       limit: 100,
     });
