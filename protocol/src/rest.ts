@@ -225,7 +225,7 @@ export const SearchReadinessCheck = z.discriminatedUnion('status', [
     /** Times the thread failed since the instance started. */
     failures: z.number().int().nonnegative(),
     /** What is wrong, in general words (never the error itself, which the log has). */
-    lastError: z.string().optional(),
+    message: z.string().optional(),
   }),
   z.object({ status: z.literal('not_configured') }),
 ]);

@@ -135,7 +135,7 @@ describe('readiness and the search index thread', () => {
     expect(body.checks.search).toEqual({
       status: 'degraded',
       failures: 1,
-      lastError: 'The search index thread is restarting.',
+      message: 'The search index thread is restarting.',
     });
     // The public body names neither the file nor SQLite's error.
     expect(JSON.stringify(down.body)).not.toMatch(/sqlite|locked|busy|\.search|chat-api-test/i);
@@ -159,7 +159,7 @@ describe('readiness and the search index thread', () => {
     expect(searchCheck({ ...thread, rebuilding: true, rebuilds: 1 })).toEqual({
       status: 'degraded',
       failures: 0,
-      lastError: 'The search index is being rebuilt.',
+      message: 'The search index is being rebuilt.',
     });
     expect(searchCheck({ ...thread, rebuilding: false, rebuilds: 1 })).toEqual({ status: 'ok' });
   });

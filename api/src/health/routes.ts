@@ -52,10 +52,10 @@ export function searchCheck(thread: SearchThreadStats | null): SearchReadinessCh
   if (!thread) return { status: 'not_configured' };
   const { failures } = thread;
   if (thread.rebuilding) {
-    return { status: 'degraded', failures, lastError: 'The search index is being rebuilt.' };
+    return { status: 'degraded', failures, message: 'The search index is being rebuilt.' };
   }
   if (!thread.running) {
-    return { status: 'degraded', failures, lastError: 'The search index thread is restarting.' };
+    return { status: 'degraded', failures, message: 'The search index thread is restarting.' };
   }
   return { status: 'ok' };
 }
