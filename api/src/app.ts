@@ -188,6 +188,7 @@ export function createApp(deps: AppDeps): App {
     // Read at scrape time, once the push service below exists.
     pushQueue: () => push.busy,
     ...(scaleOut ? { redisErrors: () => scaleOut.redisErrors() } : {}),
+    ...(store.searchThread ? { searchThread: store.searchThread } : {}),
   });
   const notifier = createSocketNotifier(realtime.io);
   const membership = new Membership(store.conversations);
@@ -319,6 +320,7 @@ export function createApp(deps: AppDeps): App {
       ...healthRoutes({
         pingStore: () => store.ping(),
         pingRedis: scaleOut ? () => scaleOut.ping() : undefined,
+        searchThread: store.searchThread ?? null,
       }),
       ...docsRoutes(),
       ...authRoutes(auth),

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AuthResponse } from '@chat/protocol';
@@ -68,6 +69,42 @@ async function listeningUrl(api: Run): Promise<string> {
     timeoutMs: 20_000,
     what: () => `the API to log its address; it wrote: ${api.stdout()}${api.stderr()}`,
   });
+}
+
+/** The API's JSON log lines (pino) so far. */
+function logLines(api: Run): Record<string, unknown>[] {
+  return api
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+async function logged(api: Run, msg: string): Promise<Record<string, unknown>> {
+  return waitFor(() => logLines(api).find((line) => line.msg === msg), {
+    timeoutMs: 20_000,
+    what: () => `the API to log "${msg}"; it wrote: ${api.stdout()}${api.stderr()}`,
+  });
+}
+
+/**
+ * Damages a search file under a running API for real: its WAL is copied into it (so no page
+ * is read from the WAL any more) and every byte, header included, is overwritten.
+ */
+function damageSearchFile(file: string): void {
+  const db = new Database(file, { timeout: 5_000 });
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, Buffer.alloc(size, 0x5a), 0, size, 0);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 describe('npm run api', () => {
@@ -137,6 +174,45 @@ describe('npm run api', () => {
       expect(api.stdout()).not.toContain(accessToken);
     } finally {
       for (const socket of sockets) socket.disconnect();
+      api.kill('SIGKILL');
+    }
+  });
+
+  test('logs a failure of the search index thread, and a damaged search file moved aside and rebuilt', async () => {
+    const database = join(dir, 'chat.sqlite');
+    const api = run(process.execPath, ['--import', 'tsx', 'api/src/main.ts'], {
+      DATABASE_URL: `sqlite:${database}`,
+      PORT: '0',
+    });
+    try {
+      const url = await listeningUrl(api);
+      // The thread reads the file at its next poll (a fraction of a second) and fails.
+      damageSearchFile(`${database}.search`);
+
+      const failure = await logged(api, 'the search index thread failed; restarting it');
+      expect(failure).toMatchObject({ level: 50, restartInMs: 1_000 });
+      expect(failure.error, api.stdout() + api.stderr()).toMatch(/not a database|malformed/i);
+      const damage = await logged(
+        api,
+        'the search index file was damaged; moved it aside and rebuilding the index',
+      );
+      expect(damage).toMatchObject({ level: 50, error: failure.error });
+      expect(damage.movedTo).toMatch(/chat\.sqlite\.search\.damaged-[\dTZ-]+Z$/);
+      expect(existsSync(String(damage.movedTo))).toBe(true);
+
+      // Serving all along, and search comes back by itself.
+      await waitFor(
+        async () => {
+          const ready = await fetch(`${url}/api/health/ready`);
+          const body = (await ready.json()) as { checks?: { search?: { status?: string } } };
+          return ready.status === 200 && body.checks?.search?.status === 'ok' ? true : undefined;
+        },
+        { timeoutMs: 20_000, what: () => 'search to be ok again after the rebuild' },
+      );
+      api.kill('SIGTERM');
+      expect(await api.exited).toEqual({ code: 0, signal: null });
+      expect(api.stderr()).toBe('');
+    } finally {
       api.kill('SIGKILL');
     }
   });

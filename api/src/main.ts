@@ -33,6 +33,15 @@ async function openDatabase(config: Config, logger: Logger): Promise<Store> {
         safeLog(() =>
           logger.error({ error, restartInMs }, 'the search index thread failed; restarting it'),
         ),
+      // Disk trouble or a bad restore: the moved file is kept for a look, and searches
+      // answer 503 until the rebuild holds every message.
+      onSearchDamaged: ({ error, movedTo }) =>
+        safeLog(() =>
+          logger.error(
+            { error, movedTo },
+            'the search index file was damaged; moved it aside and rebuilding the index',
+          ),
+        ),
     });
   } catch (err) {
     fail(`cannot open the database ${describeDatabase(config.databaseUrl)}: ${errorText(err)}`);

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import type { Logger } from 'pino';
 import type {
@@ -560,4 +561,22 @@ export function threadPolicies(): number[] {
     const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
     return Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[38]);
   });
+}
+
+/**
+ * Takes the write lock of a SQLite database's search file from a connection of its own until
+ * released (idempotent), so that the store's search index thread fails for real: its next
+ * step gives up after the busy timeout with SQLITE_BUSY and the thread ends, as it would on
+ * SQLITE_FULL or an I/O error.
+ */
+export function lockSearchFile(databaseFile: string): { release(): void } {
+  const db = new Database(`${databaseFile}.search`);
+  db.exec('BEGIN IMMEDIATE');
+  return {
+    release() {
+      if (!db.open) return;
+      db.exec('ROLLBACK');
+      db.close();
+    },
+  };
 }

@@ -211,9 +211,33 @@ export const ReadinessCheck = z.object({
   /** How long it took to answer, in milliseconds; absent when not configured. */
   ms: z.number().nonnegative().optional(),
 });
+/**
+ * The search index's writer, where it runs beside the store (SQLite's thread). Search is a
+ * feature, not what decides whether an instance serves traffic: `degraded` (the thread is
+ * down until its restart, or the index is being rebuilt; searches answer 503 meanwhile)
+ * never makes readiness fail. `not_configured` where the store searches by itself (MongoDB,
+ * an in-memory database).
+ */
+export const SearchReadinessCheck = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('ok') }),
+  z.object({
+    status: z.literal('degraded'),
+    /** Times the thread failed since the instance started. */
+    failures: z.number().int().nonnegative(),
+    /** What is wrong, in general words (never the error itself, which the log has). */
+    message: z.string().optional(),
+  }),
+  z.object({ status: z.literal('not_configured') }),
+]);
+export type SearchReadinessCheck = z.infer<typeof SearchReadinessCheck>;
 export const ReadinessResponse = z.object({
   status: z.literal('ok'),
-  checks: z.object({ store: ReadinessCheck, redis: ReadinessCheck }),
+  checks: z.object({
+    store: ReadinessCheck,
+    redis: ReadinessCheck,
+    /** Added after `store` and `redis`: absent from older servers' answers. */
+    search: SearchReadinessCheck.optional(),
+  }),
 });
 export type ReadinessResponse = z.infer<typeof ReadinessResponse>;
 

@@ -207,7 +207,7 @@ export const ROUTES = defineRoutes({
     responses: {
       200: json(
         ReadinessResponse,
-        'The store and, when configured, Redis answered within the deadline (2 s each).',
+        'The store and, when configured, Redis answered within the deadline (2 s each). `checks.search` says whether search works now; a `degraded` search (its index thread restarting or rebuilding) does not make the instance unready.',
       ),
     },
     // `unavailable` (503, naming what failed), as any route can.

@@ -1,6 +1,7 @@
-import type { ErrorDetail, ReadinessResponse } from '@chat/protocol';
+import type { ErrorDetail, ReadinessResponse, SearchReadinessCheck } from '@chat/protocol';
 import { ApiError } from '../http/errors';
 import type { RouteHandlers } from '../http/route-table';
+import type { SearchThreadStats } from '../store/types';
 
 /** How long each dependency may take to answer a readiness check. */
 export const READINESS_DEADLINE_MS = 2_000;
@@ -10,6 +11,8 @@ export interface HealthDeps {
   pingStore: () => Promise<void>;
   /** Redis's PING; absent when the API runs without Redis. */
   pingRedis?: () => Promise<void>;
+  /** The store's search index thread (read live at each check); null where it has none. */
+  searchThread: SearchThreadStats | null;
   deadlineMs?: number;
 }
 
@@ -40,9 +43,28 @@ async function check(ping: () => Promise<void>, deadlineMs: number): Promise<Che
 }
 
 /**
+ * The search thread's state in public words: the body is public, so neither the error (file
+ * paths, SQLite's words) nor anything else internal is said; the log has them. A search that
+ * is down never makes the instance unready: it would take away an instance that still
+ * delivers every message.
+ */
+export function searchCheck(thread: SearchThreadStats | null): SearchReadinessCheck {
+  if (!thread) return { status: 'not_configured' };
+  const { failures } = thread;
+  if (thread.rebuilding) {
+    return { status: 'degraded', failures, message: 'The search index is being rebuilt.' };
+  }
+  if (!thread.running) {
+    return { status: 'degraded', failures, message: 'The search index thread is restarting.' };
+  }
+  return { status: 'ok' };
+}
+
+/**
  * `/api/health` (ready to serve: unchanged since version 1), `/api/health/live` (the
  * process answers; for a supervisor deciding on a restart) and `/api/health/ready` (the
- * store and Redis answer; for a load balancer deciding where to send traffic).
+ * store and Redis answer; for a load balancer deciding where to send traffic; it also says
+ * how search is, without failing over it).
  */
 export function healthRoutes(
   deps: HealthDeps,
@@ -76,6 +98,7 @@ export function healthRoutes(
         checks: {
           store: { status: 'ok', ms: store.ok ? store.ms : 0 },
           redis: redis?.ok ? { status: 'ok', ms: redis.ms } : { status: 'not_configured' },
+          search: searchCheck(deps.searchThread),
         },
       };
       return { status: 200, body };

@@ -5,6 +5,7 @@ import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppState } from '../http/context';
 import { ApiError } from '../http/errors';
+import type { SearchThreadStats } from '../store/types';
 
 /** Where the gauges read their values at scrape time. */
 export interface MetricsSources {
@@ -16,6 +17,8 @@ export interface MetricsSources {
   pushQueue?: () => number;
   /** Error events per Redis connection; absent without Redis. */
   redisErrors?: () => Readonly<Record<string, number>>;
+  /** The store's search index thread; absent where the store has none (see Store). */
+  searchThread?: SearchThreadStats;
 }
 
 /**
@@ -104,12 +107,52 @@ export class ApiMetrics {
         },
       });
     }
+    const search = sources.searchThread;
+    if (search) searchThreadMetrics(search, registers);
   }
 
   /** The exposition text, and its content type. */
   async scrape(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/**
+ * The search index's thread: down or rebuilding as a gauge (searches answer 503 while it is
+ * 1, without the instance being unready), failures and rebuilds as counters.
+ */
+function searchThreadMetrics(thread: SearchThreadStats, registers: Registry[]): void {
+  new Gauge({
+    name: 'chat_search_index_degraded',
+    help: 'Whether search is unavailable now: its index thread is restarting (1) or rebuilding a damaged index (1).',
+    registers,
+    collect() {
+      this.set(thread.rebuilding || !thread.running ? 1 : 0);
+    },
+  });
+  const counted = (name: string, help: string, count: () => number) => {
+    let seen = 0;
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        const now = count();
+        this.inc(Math.max(0, now - seen));
+        seen = now;
+      },
+    });
+  };
+  counted(
+    'chat_search_index_failures_total',
+    'Failures of the search index thread (each is restarted after a pause).',
+    () => thread.failures,
+  );
+  counted(
+    'chat_search_index_rebuilds_total',
+    'Times the search file was found damaged, moved aside and rebuilt from the messages.',
+    () => thread.rebuilds,
+  );
 }
 
 /**

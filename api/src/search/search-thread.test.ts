@@ -2,10 +2,10 @@ import { createHook } from 'node:async_hooks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   errorOf,
+  lockSearchFile,
   openDirect,
   postMessage,
   registerUser,
@@ -30,12 +30,12 @@ import { StoreUnavailable } from '../store/types';
 
 let dir: string;
 let store: SqliteStore | undefined;
-let lock: Database.Database | undefined;
+let lock: { release(): void } | undefined;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chat-search-thread-'));
 });
 afterEach(async () => {
-  lock?.close();
+  lock?.release();
   lock = undefined;
   await store?.close();
   store = undefined;
@@ -44,18 +44,10 @@ afterEach(async () => {
 
 const path = () => join(dir, 'chat.db');
 
-/** Takes the search file's write lock from a connection of its own, until released. */
-function lockSearchFile(file: string): { release(): void } {
-  const db = new Database(`${file}.search`);
-  db.exec('BEGIN IMMEDIATE');
-  lock = db;
-  return {
-    release() {
-      db.exec('ROLLBACK');
-      db.close();
-      lock = undefined;
-    },
-  };
+/** Takes the search file's write lock (see the helper), released after each test. */
+function lockSearch(file: string): { release(): void } {
+  lock = lockSearchFile(file);
+  return lock;
 }
 
 /** A store with a short busy timeout whose thread failures arrive in order, as promises. */
@@ -101,7 +93,7 @@ describe("the search index's thread", () => {
     // The next opening backfills these five, with a thread that fails before it can.
     await rm(`${path()}.search`);
     const watched = openWatched();
-    const held = lockSearchFile(path());
+    const held = lockSearch(path());
     const { send, found } = await aliceAndBobSearching(watched.store);
     await send('while failing');
     const waiting = found('failing');
@@ -140,7 +132,7 @@ describe("the search index's thread", () => {
       const { send, found } = await aliceAndBobSearching(watched.store);
       await send('first');
       expect(await found('first')).toEqual(['first']);
-      lockSearchFile(path());
+      lockSearch(path());
       await send('second');
       const waiting = found('second');
       waiting.catch(() => undefined);
@@ -164,7 +156,7 @@ describe("the search index's thread", () => {
 describe('GET /api/search while the thread cannot come back', () => {
   let api: TestApi<SqliteStore>;
   afterEach(async () => {
-    lock?.close();
+    lock?.release();
     lock = undefined;
     await api.close();
   });
@@ -182,7 +174,7 @@ describe('GET /api/search while the thread cannot come back', () => {
     expect((await search()).status).toBe(200);
 
     // Held for good: every thread started fails at its first step.
-    lockSearchFile(api.databaseFile);
+    lockSearch(api.databaseFile);
     await postMessage(api, ben.accessToken, direct.id, 'harbour two');
     const response = await search();
     expect(response.status).toBe(503);

@@ -33,7 +33,7 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
 }
 
 /** What the store reports while it runs (SQLite only). */
-export type StoreOptions = Pick<SqliteStoreOptions, 'onSearchFailure'>;
+export type StoreOptions = Pick<SqliteStoreOptions, 'onSearchFailure' | 'onSearchDamaged'>;
 
 /** Opens the store a DATABASE_URL names; for SQLite, creates the file's folder if missing. */
 export async function openStore(databaseUrl: string, options: StoreOptions = {}): Promise<Store> {

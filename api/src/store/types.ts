@@ -662,8 +662,32 @@ export interface Store {
    */
   ping(): Promise<void>;
   readonly push: PushStore;
+  /**
+   * The search index's writer where it is a thread beside the store (SQLite: search-file.ts),
+   * for readiness and metrics. Absent or null where there is none to watch: MongoDB searches
+   * in the database itself (its ping covers it), an in-memory or read-only SQLite store
+   * indexes on its own connection or not at all.
+   */
+  readonly searchThread?: SearchThreadStats | null;
   /** Flushes pending writes and closes connections. */
   close(): Promise<void>;
+}
+
+/** The search index's thread, read live (the object changes as the thread does). */
+export interface SearchThreadStats {
+  /** Whether a thread runs now (false between a failure and its restart, and once stopped). */
+  readonly running: boolean;
+  /** Times a thread ended without being asked to (each was started again). */
+  readonly failures: number;
+  /** The last failure's error, as SQLite or the thread said it (for logs, not for clients). */
+  readonly lastError: string | null;
+  /**
+   * Whether the index is being built again from the messages after its file was found
+   * damaged: searches answer 503 until it holds every message again.
+   */
+  readonly rebuilding: boolean;
+  /** Times the search file was found damaged, moved aside and rebuilt. */
+  readonly rebuilds: number;
 }
 
 /**

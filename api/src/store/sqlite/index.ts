@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { Store } from '../types';
+import type { SearchThreadStats, Store } from '../types';
 import type { CheckpointStats, Checkpointer } from './checkpointer';
 import { createAttachmentStore } from './attachments';
 import { startCheckpointer } from './checkpointer';
@@ -13,9 +13,9 @@ import { createPushStore } from './push';
 import { createReceiptStore } from './receipts';
 import {
   openSearchIndex,
+  type SearchFileDamage,
   type SearchIndex,
   type SearchThreadFailure,
-  type SearchThreadStats,
 } from './search-file';
 import { createSessionStore } from './sessions';
 import { createUserStore } from './users';
@@ -33,6 +33,11 @@ export interface SqliteStoreOptions {
    * starts again by itself after a pause: for the app's log.
    */
   onSearchFailure?: (failure: SearchThreadFailure) => void;
+  /**
+   * Told when the search file is found damaged (on opening, by the thread or by a search):
+   * it has been moved aside, and the store builds the index again from the messages.
+   */
+  onSearchDamaged?: (damage: SearchFileDamage) => void;
 }
 
 export interface SqliteStore extends Store {
@@ -49,10 +54,10 @@ export interface SqliteStore extends Store {
   /**
    * Resolves once every message stored before the search file was made is in its index
    * (the index's thread does that in the background, started again if it fails; see
-   * search-file.ts). Rejects if the store closes first.
+   * search-file.ts), a damaged file's rebuild included. Rejects if the store closes first.
    */
   readonly searchIndexed: Promise<void>;
-  /** The search index's thread (running, failures, last error); null for read-only or in-memory. */
+  /** The search index's thread (running, failures, rebuilds); null for read-only or in-memory. */
   readonly searchThread: SearchThreadStats | null;
 }
 
@@ -89,6 +94,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       readonly: options.readonly ?? false,
       group: context.group,
       ...(options.onSearchFailure ? { onFailure: options.onSearchFailure } : {}),
+      ...(options.onSearchDamaged ? { onDamaged: options.onSearchDamaged } : {}),
     });
   } catch (error) {
     db.close();
@@ -102,11 +108,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     db.close();
     throw toStoreError(error);
   }
-  const searchIndexed = search.backfilled;
 
   return {
     kind: 'sqlite',
-    searchIndexed,
+    get searchIndexed() {
+      return search.backfilled;
+    },
     searchThread: search.stats,
     database: db,
     users: createUserStore(context),

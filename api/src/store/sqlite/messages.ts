@@ -296,7 +296,15 @@ export function createMessageStore(context: SqliteContext, index: SearchIndex): 
     search: async (query) => {
       if (context.isClosed()) throw new StoreUnavailable('the store is closed');
       await index.catchUp();
-      return run(() => (search ? search(query) : []));
+      return run(() => {
+        try {
+          return search ? search(query) : [];
+        } catch (error) {
+          // A damaged search file shows here first when no step of the thread reads its pages.
+          index.queryFailed(error);
+          throw error;
+        }
+      });
     },
   };
 }

@@ -1,9 +1,13 @@
-import { chmodSync, closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { StoreUnavailable } from '../types';
+import { StoreUnavailable, type SearchThreadStats } from '../types';
 import type { GroupCommit } from './group-commit';
-import { createIndexer, searchSchemaSql } from './search-worker.mjs';
+import { createSearchFile, moveAside, type SearchFileDamage } from './search-file-disk';
+import { createIndexer, isDamage, searchSchemaSql } from './search-worker.mjs';
+
+export type { SearchFileDamage } from './search-file-disk';
+export type { SearchThreadStats } from '../types';
 
 /**
  * The search index in a database file of its own, written by a thread of its own.
@@ -30,6 +34,12 @@ import { createIndexer, searchSchemaSql } from './search-worker.mjs';
  * StoreUnavailable (503) if none is back within `unavailableMs`: never a silent partial
  * answer.
  *
+ * A damaged search file (found on opening, by a thread's step or by a search) is moved aside
+ * and built anew from the messages while the store runs (search-file-disk.ts). Until the new
+ * index holds every message again, searches fail with StoreUnavailable at once: the first
+ * build after an upgrade answers from the part done so far, newest first, but a rebuild
+ * must not make messages that were found a moment ago silently disappear.
+ *
  * An in-memory store has no file a thread could open: its index is an attached in-memory
  * database that the store indexes itself, on its own connection, before each search.
  */
@@ -45,8 +55,14 @@ export interface SearchIndex {
   /**
    * Resolves once the messages older than the index are in it, and merged (by whichever
    * thread gets there: a failed one is started again); rejects if the index stops before.
+   * After a rebuild, the rebuild's (an earlier promise still pending follows it).
    */
   readonly backfilled: Promise<void>;
+  /**
+   * A search on `reader` failed with this error: if it says the file is damaged, the thread
+   * checks the file and, if so, it is rebuilt.
+   */
+  queryFailed(error: unknown): void;
   /** Indexes what is stored, ends the thread and closes the reader. Idempotent. */
   stop(): Promise<void>;
   /** The thread's last failure, if any. */
@@ -78,6 +94,8 @@ export interface SearchIndexOptions {
   unavailableMs?: number;
   /** Told of each failure of the thread, which is then started again by itself. */
   onFailure?: (failure: SearchThreadFailure) => void;
+  /** Told when the search file was found damaged and moved aside, before it is rebuilt. */
+  onDamaged?: (damage: SearchFileDamage) => void;
 }
 
 export interface SearchThreadFailure {
@@ -87,21 +105,13 @@ export interface SearchThreadFailure {
   restartInMs: number;
 }
 
-/** The index's thread, for tests and maintenance. */
-export interface SearchThreadStats {
-  /** Whether a thread runs now (false between a failure and its restart, and once stopped). */
-  readonly running: boolean;
-  /** Times a thread ended without being asked to (each was started again). */
-  readonly failures: number;
-  readonly lastError: string | null;
-}
-
 type WorkerMessage =
   | { type: 'caught'; ids: number[] }
   | { type: 'queue'; queueTo: number }
   | { type: 'backfilled' }
   | { type: 'closed' }
-  | { type: 'error'; message: string };
+  /** `damaged`: the thread checked the search file itself after the error, and it is. */
+  | { type: 'error'; message: string; damaged: boolean };
 
 /** Queue entries applied by the thread are deleted from the messages' file at most this often. */
 const PRUNE_MS = 10_000;
@@ -116,12 +126,18 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
   const searchPath = searchFilePath(options.path);
   if (options.readonly) return readOnlyIndex(options.path, searchPath, options.busyTimeoutMs);
 
-  createSearchFile(db, searchPath, options.busyTimeoutMs);
+  const damagedOnOpening = createSearchFile(db, searchPath, options.busyTimeoutMs);
   const reader = openReader(options.path, searchPath, options.busyTimeoutMs);
   const firstRestartMs = options.restartMs ?? RESTART_MS;
   const waitMs = options.unavailableMs ?? Math.max(options.busyTimeoutMs, 2 * firstRestartMs);
 
-  const stats = { running: false, failures: 0, lastError: null as string | null };
+  const stats = {
+    running: false,
+    failures: 0,
+    lastError: null as string | null,
+    rebuilding: false,
+    rebuilds: 0,
+  };
   let nextId = 1;
   /**
    * Catch-up requests not answered yet, whichever thread they were posted to: a thread that
@@ -136,14 +152,7 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
       deadline: NodeJS.Timeout | undefined;
     }
   >();
-  let backfilled!: () => void;
-  let backfillFailed!: (error: Error) => void;
-  const backfilledPromise = new Promise<void>((resolve, reject) => {
-    backfilled = resolve;
-    backfillFailed = reject;
-  });
-  // Nobody may be waiting: a failure must not become an unhandled rejection.
-  backfilledPromise.catch(() => undefined);
+  let backfill = settleable();
   let pruned = 0;
   let pruneAt = 0;
   const prune = db.prepare<[number]>('DELETE FROM search_queue WHERE seq <= ?');
@@ -170,7 +179,42 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
     }, waitMs);
   };
 
+  /**
+   * The search file is damaged and moved aside: searches fail from now until the new index
+   * holds every message, and whoever waits for the backfill waits for the rebuild's.
+   */
+  const rebuilding = (damage: SearchFileDamage) => {
+    stats.rebuilding = true;
+    stats.rebuilds++;
+    const next = settleable();
+    backfill.resolve(next.promise);
+    backfill = next;
+    const unavailable = new StoreUnavailable('the search index is being rebuilt');
+    for (const id of [...waiting.keys()]) settle(id, unavailable);
+    options.onDamaged?.(damage);
+  };
+  /** Moves the damaged file aside and makes an empty one, the reader attached to it. */
+  const rebuild = (error: string) => {
+    try {
+      reader.exec('DETACH search');
+      try {
+        const movedTo = moveAside(searchPath, new Date());
+        createSearchFile(db, searchPath, options.busyTimeoutMs);
+        rebuilding({ error, movedTo });
+      } finally {
+        reader.prepare('ATTACH ? AS search').run(searchPath);
+      }
+    } catch (failure) {
+      // The next opening makes the file again (a file without marks is made anew); until
+      // then no search answers from what is there.
+      stats.rebuilding = true;
+      stats.lastError = failure instanceof Error ? failure.message : String(failure);
+    }
+  };
+
   let worker: Worker | null = null;
+  /** Whether a search already asked the current thread to check the file (a full read). */
+  let checkAsked = false;
   let stopping: Promise<void> | null = null;
   let restartTimer: NodeJS.Timeout | undefined;
   let delayMs = firstRestartMs;
@@ -181,6 +225,9 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
   const start = () => {
     restartTimer = undefined;
     const startedAt = Date.now();
+    /** The error after which this thread found the search file damaged. */
+    let damagedBy: string | null = null;
+    checkAsked = false;
     const thread = new Worker(new URL('./search-worker.mjs', import.meta.url), {
       // Plain JavaScript: none of the parent's flags (loaders, preloads) apply to it.
       execArgv: [],
@@ -206,9 +253,11 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
         case 'error':
           // The thread ends after this: its requests go to the next one (see 'exit').
           stats.lastError = message.message;
+          if (message.damaged) damagedBy = message.message;
           break;
         case 'backfilled':
-          backfilled();
+          stats.rebuilding = false;
+          backfill.resolve();
           break;
         case 'queue':
           // Rare (edits and deletions): the applied entries go with the next group commit.
@@ -226,9 +275,9 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
           break;
       }
     });
-    // Typed here: @types/node 24 declares the listener's argument as any.
-    thread.on('error', (error: Error) => {
-      stats.lastError = error.message;
+    thread.on('error', (error: unknown) => {
+      // What a thread throws arrives serialized: not always an Error any more.
+      stats.lastError = error instanceof Error ? error.message : String(error);
     });
     exited = new Promise<void>((resolve) => {
       thread.once('exit', () => {
@@ -244,6 +293,7 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
         delayMs = Math.min(delayMs * 2, MAX_RESTART_MS);
         stats.failures++;
         options.onFailure?.({ error: stats.lastError ?? 'the thread ended', restartInMs });
+        if (damagedBy !== null) rebuild(damagedBy);
         for (const id of waiting.keys()) armDeadline(id);
         restartTimer = setTimeout(restart, restartInMs);
         // Never what keeps a process alive, as the thread itself.
@@ -265,6 +315,12 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
     // The requests the last thread left unanswered (their deadlines still run).
     for (const id of waiting.keys()) worker?.postMessage({ type: 'catchup', id });
   };
+  const queryFailed = (error: unknown) => {
+    if (!isDamage(error) || !worker || checkAsked) return;
+    checkAsked = true;
+    worker.postMessage({ type: 'check', error: error instanceof Error ? error.message : '' });
+  };
+  if (damagedOnOpening) rebuilding(damagedOnOpening);
   try {
     start();
   } catch (error) {
@@ -274,13 +330,19 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
 
   return {
     reader,
-    backfilled: backfilledPromise,
+    get backfilled() {
+      return backfill.promise;
+    },
     get lastError() {
       return stats.lastError;
     },
     stats,
+    queryFailed,
     catchUp() {
       if (stopping) return Promise.reject(new StoreUnavailable('the store is closed'));
+      if (stats.rebuilding) {
+        return Promise.reject(new StoreUnavailable('the search index is being rebuilt'));
+      }
       const id = nextId++;
       return new Promise<void>((resolve, reject) => {
         waiting.set(id, { resolve, reject, deadline: undefined });
@@ -307,7 +369,7 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
         );
         for (const id of [...waiting.keys()]) settle(id, ended);
         // Settled already if a thread finished the backfill; otherwise none will now.
-        backfillFailed(ended);
+        backfill.reject(ended);
         reader.close();
       })();
       return stopping;
@@ -315,82 +377,20 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
   };
 }
 
-/**
- * Creates the search file if it is not there (a new store, one upgraded by migration 14, or
- * a file removed to rebuild the index): the marks start at the next message's key, so new
- * messages are the tail and the ones already stored the backfill, newest first.
- */
-function createSearchFile(db: Database.Database, searchPath: string, busyTimeoutMs: number) {
-  if (existsSync(searchPath) && aheadOfMessages(db, searchPath)) {
-    for (const file of [searchPath, `${searchPath}-wal`, `${searchPath}-shm`])
-      rmSync(file, { force: true });
-  }
-  if (!existsSync(searchPath)) closeSync(openSync(searchPath, 'a', 0o600));
-  for (const file of [searchPath, `${searchPath}-wal`, `${searchPath}-shm`]) {
-    if (!existsSync(file)) continue;
-    const mode = statSync(file).mode & 0o777;
-    if ((mode & 0o077) !== 0) chmodSync(file, mode & 0o700);
-  }
-  const search = new Database(searchPath, { timeout: busyTimeoutMs });
-  try {
-    search.pragma('journal_mode = WAL');
-    search.pragma('secure_delete = ON');
-    const start = db
-      .prepare<[], number>('SELECT coalesce(max(key), 0) + 1 FROM messages')
-      .pluck(true)
-      .get();
-    const queueTo = db
-      .prepare<[], number>('SELECT coalesce(max(seq), 0) FROM search_queue')
-      .pluck(true)
-      .get();
-    search
-      .transaction(() => {
-        search.exec(searchSchemaSql('main'));
-        search
-          .prepare<[number, number, number]>(
-            `INSERT OR IGNORE INTO search_state (id, indexed_from, indexed_to, queue_to)
-             VALUES (1, ?, ?, ?)`,
-          )
-          .run(start ?? 1, start ?? 1, queueTo ?? 0);
-      })
-      .immediate();
-  } finally {
-    search.close();
-  }
-}
-
-/**
- * Whether the search file has indexed more than the messages' file holds: the messages' file
- * was put back from a backup (operations.md) or replaced, so the index describes other
- * messages and is rebuilt. Its marks can only be ahead so: a thread moves them to what it
- * read from the messages' file, and the queue's numbers are never given twice.
- */
-function aheadOfMessages(db: Database.Database, searchPath: string): boolean {
-  const search = new Database(searchPath, { readonly: true, fileMustExist: true });
-  try {
-    const marks = search
-      .prepare<[], { to: number; queueTo: number }>(
-        'SELECT indexed_to AS "to", queue_to AS queueTo FROM search_state WHERE id = 1',
-      )
-      .get();
-    if (!marks) return false;
-    const next = db
-      .prepare<[], number>('SELECT coalesce(max(key), 0) + 1 FROM messages')
-      .pluck(true)
-      .get();
-    const queued = db
-      .prepare<[], number>(
-        "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'search_queue'",
-      )
-      .pluck(true)
-      .get();
-    return marks.to > (next ?? 1) || marks.queueTo > (queued ?? 0);
-  } catch {
-    // No marks table (a file cut short while it was made): made again.
-    return true;
-  } finally {
-    search.close();
-  }
+/** A promise with its settling functions; nobody may be waiting, so a rejection is handled. */
+function settleable(): {
+  promise: Promise<void>;
+  resolve: (value?: PromiseLike<void>) => void;
+  reject: (error: Error) => void;
+} {
+  let resolve!: (value?: PromiseLike<void>) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((done, fail) => {
+    resolve = (value) => done(value);
+    reject = fail;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
 
 function openReader(path: string, searchPath: string, busyTimeoutMs: number): Database.Database {
@@ -415,6 +415,7 @@ function readOnlyIndex(path: string, searchPath: string, busyTimeoutMs: number):
     backfilled: Promise.resolve(),
     lastError: null,
     stats: null,
+    queryFailed: () => undefined,
     catchUp: () => Promise.resolve(),
     stop() {
       if (reader?.open) reader.close();
@@ -440,6 +441,7 @@ function inMemoryIndex(db: Database.Database): SearchIndex {
     backfilled: Promise.resolve(),
     lastError: null,
     stats: null,
+    queryFailed: () => undefined,
     catchUp: () => {
       try {
         catchUp();

@@ -12,3 +12,5 @@ export interface Indexer {
 }
 export function searchSchemaSql(schema: string): string;
 export function createIndexer(db: Database, names: { search: string; messages: string }): Indexer;
+export function isDamage(error: unknown): boolean;
+export function searchFileDamaged(path: string, busyTimeoutMs: number): boolean;

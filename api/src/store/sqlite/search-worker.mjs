@@ -172,6 +172,42 @@ export function createIndexer(db, names) {
 }
 
 /**
+ * Whether an error is SQLite's word for a file that is not (or no longer) a sound database:
+ * SQLITE_CORRUPT and SQLITE_NOTADB with their extended codes (SQLITE_CORRUPT_VTAB is FTS5's).
+ *
+ * @param {unknown} error
+ */
+export function isDamage(error) {
+  const code = /** @type {{ code?: unknown }} */ (error)?.code;
+  return typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)(_|$)/.test(code);
+}
+
+/**
+ * Whether the search file itself is damaged, checked on a connection of its own: an error
+ * seen on a connection that also reads the messages' file may have come from that file, and
+ * moving the search file aside would not mend it. SQLite's quick_check covers the file's
+ * b-trees, FTS5's integrity-check the index kept in them. Both read the whole file: run
+ * only after a damage error, and here, off the API's event loop.
+ *
+ * @param {string} path the search file
+ * @param {number} busyTimeoutMs
+ */
+export function searchFileDamaged(path, busyTimeoutMs) {
+  /** @type {import('better-sqlite3').Database | undefined} */
+  let db;
+  try {
+    db = new Database(path, { fileMustExist: true, timeout: busyTimeoutMs });
+    if (db.pragma('quick_check', { simple: true }) !== 'ok') return true;
+    db.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+    return false;
+  } catch (error) {
+    return isDamage(error);
+  } finally {
+    db?.close();
+  }
+}
+
+/**
  * Indexing is never urgent next to delivery: a search waits for it, a message does not. On
  * Linux this thread runs at nice 10 and, where util-linux's chrt is installed, under
  * SCHED_IDLE, so a woken event loop (which carries every socket) preempts it instead of
@@ -196,14 +232,36 @@ function runThread() {
   if (!parentPort) return;
   const port = parentPort;
   lowerPriority();
-  const db = new Database(options.searchPath, { timeout: options.busyTimeoutMs });
-  // The index can be rebuilt from the messages, and a lost transaction takes its marks
-  // with it: no fsync per step is needed for it to stay exact.
-  db.pragma('synchronous = NORMAL');
-  // Removed words' pages are zeroed in the file, as the messages' file's are (index.ts).
-  db.pragma('secure_delete = ON');
-  db.prepare('ATTACH ? AS messages').run(options.messagesPath);
-  const indexer = createIndexer(db, { search: 'main', messages: 'messages' });
+  /**
+   * Tells search-file.ts why this thread ends (it starts another after a pause and asks it
+   * again for the requests this one leaves unanswered, and builds a damaged file anew first).
+   *
+   * @param {unknown} error
+   */
+  const report = (error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    const damaged = isDamage(error) && searchFileDamaged(options.searchPath, options.busyTimeoutMs);
+    port.postMessage({ type: 'error', message, damaged });
+  };
+  /** @type {import('better-sqlite3').Database} */
+  let db;
+  /** @type {Indexer} */
+  let indexer;
+  try {
+    db = new Database(options.searchPath, { timeout: options.busyTimeoutMs });
+    // The index can be rebuilt from the messages, and a lost transaction takes its marks
+    // with it: no fsync per step is needed for it to stay exact.
+    db.pragma('synchronous = NORMAL');
+    // Removed words' pages are zeroed in the file, as the messages' file's are (index.ts).
+    db.pragma('secure_delete = ON');
+    db.prepare('ATTACH ? AS messages').run(options.messagesPath);
+    indexer = createIndexer(db, { search: 'main', messages: 'messages' });
+  } catch (error) {
+    // A file damaged while no thread ran shows here, on the first read of its header.
+    report(error);
+    port.close();
+    return;
+  }
 
   /** @type {number[]} */
   let waiting = [];
@@ -240,11 +298,9 @@ function runThread() {
         delay = result.idle ? options.idleMs : options.activeMs;
       }
     } catch (error) {
-      // The thread ends, with its connections (an I/O error or a damaged file can leave a
-      // connection unusable): search-file.ts starts another after a pause and asks it again
-      // for the requests this one leaves unanswered.
-      const message = error instanceof Error ? error.message : String(error);
-      port.postMessage({ type: 'error', message });
+      // The thread ends, with its connections: an I/O error or a damaged file can leave a
+      // connection unusable.
+      report(error);
       if (!closing) end();
       return;
     }
@@ -267,12 +323,19 @@ function runThread() {
     timer = setTimeout(tick, delay);
   };
 
-  port.on('message', (/** @type {{ type: string, id?: number }} */ message) => {
+  port.on('message', (/** @type {{ type: string, id?: number, error?: string }} */ message) => {
     if (message.type === 'catchup' && message.id !== undefined) {
       waiting.push(message.id);
       // At once: a search waits for the answer (a timer would add a millisecond or more).
       if (timer !== undefined) clearTimeout(timer);
       tick();
+    } else if (message.type === 'check' && message.error !== undefined) {
+      // A search on the API's own connection met a damage error: this thread checks the
+      // file, and ends so that a damaged one is moved aside and built anew.
+      if (!closing && searchFileDamaged(options.searchPath, options.busyTimeoutMs)) {
+        port.postMessage({ type: 'error', message: message.error, damaged: true });
+        end();
+      }
     } else if (message.type === 'close') {
       closing = true;
       if (timer !== undefined) clearTimeout(timer);

@@ -1,0 +1,230 @@
+import { existsSync, openSync, closeSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aliceAndBobSearching } from '../../test/fixtures';
+import { lockSearchFile } from '../../test/helpers';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite';
+import {
+  checkSearchFile,
+  type SearchFileDamage,
+  type SearchThreadFailure,
+} from '../store/sqlite/search-file';
+import { StoreUnavailable } from '../store/types';
+
+/**
+ * A damaged search file (SQLITE_NOTADB, SQLITE_CORRUPT) heals without a restart: the store
+ * moves it aside and builds the index again from the messages while they keep being stored,
+ * and searches answer 503 meanwhile, never a part of the messages. The files are damaged for
+ * real here, by writing over their bytes.
+ */
+
+let dir: string;
+let store: SqliteStore | undefined;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'chat-search-damage-'));
+});
+let lock: { release(): void } | undefined;
+afterEach(async () => {
+  lock?.release();
+  await store?.close();
+  store = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const path = () => join(dir, 'chat.db');
+const searchPath = () => `${path()}.search`;
+
+/** Writes garbage over the file from `from` to its end (the header is the first 100 bytes). */
+function writeOver(file: string, from: number): void {
+  const fd = openSync(file, 'r+');
+  try {
+    const size = statSync(file).size;
+    writeSync(fd, Buffer.alloc(Math.max(0, size - from), 0x5a), 0, size - from, from);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes garbage over the pages of the search file's index, keeping the header, the schema
+ * and the marks' page: a thread with nothing to index reads only those, a search the rest.
+ */
+function writeOverIndexPages(file: string): void {
+  const db = new Database(file, { readonly: true });
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  const marks = db
+    .prepare<[], number>("SELECT rootpage FROM sqlite_schema WHERE name = 'search_state'")
+    .pluck(true)
+    .get();
+  db.close();
+  const fd = openSync(file, 'r+');
+  try {
+    for (let page = 2; page <= pages; page++) {
+      if (page !== marks)
+        writeSync(fd, Buffer.alloc(pageSize, 0x5a), 0, pageSize, (page - 1) * pageSize);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Copies the search file's WAL into it, so every page is read from the file itself. */
+function checkpoint(file: string): void {
+  const db = new Database(file, { timeout: 5_000 });
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
+/** The names damaged search files were moved to (without their WALs). */
+const movedAside = () =>
+  readdirSync(dir).filter((name) => /\.search\.damaged-[\dTZ-]+Z$/.test(name));
+
+/** A store whose search failures and damages arrive as promises. */
+function openWatched() {
+  const failures: SearchThreadFailure[] = [];
+  const damages: SearchFileDamage[] = [];
+  let arrived: (() => void) | null = null;
+  const tell = () => arrived?.();
+  const opened = openSqliteStore(path(), {
+    busyTimeoutMs: 500,
+    onSearchFailure: (failure) => {
+      failures.push(failure);
+      tell();
+    },
+    onSearchDamaged: (damage) => {
+      damages.push(damage);
+      tell();
+    },
+  });
+  store = opened;
+  const arrival = async <T>(list: T[], n: number) => {
+    while (list.length < n) await new Promise<void>((resolve) => (arrived = resolve));
+    return list[n - 1];
+  };
+  return {
+    store: opened,
+    failures,
+    damages,
+    failure: (n: number) => arrival(failures, n),
+    damage: () => arrival(damages, 1),
+  };
+}
+
+/** A store of `count` messages, closed (so its search file is whole), and their bodies. */
+async function storeOf(count: number): Promise<string[]> {
+  const first = openSqliteStore(path());
+  const { send } = await aliceAndBobSearching(first);
+  const bodies = Array.from({ length: count }, (_, i) => `lantern ${i}`);
+  for (const body of bodies) await send(body);
+  await first.searchIndexed;
+  await first.close();
+  return bodies.reverse();
+}
+
+describe('a damaged search file', () => {
+  it('found on opening is moved aside and rebuilt; searches answer 503 until every message is back', async () => {
+    const bodies = await storeOf(12);
+    writeOver(searchPath(), 0);
+
+    const watched = openWatched();
+    // Asked before the new thread can have indexed anything: never the part rebuilt so far.
+    const early = watched.store.messages.search({ userId: 'x', terms: ['lantern'], limit: 10 });
+    const damage = watched.damages[0];
+    expect(damage?.error).toMatch(/not a database|malformed/i);
+    expect(damage?.movedTo).toMatch(/chat\.db\.search\.damaged-\d{4}-\d\d-\d\dT[\d-]+Z$/);
+    expect(existsSync(damage?.movedTo ?? '')).toBe(true);
+    expect(watched.store.searchThread).toMatchObject({ rebuilding: true, rebuilds: 1 });
+    await expect(early).rejects.toBeInstanceOf(StoreUnavailable);
+
+    const { b, send, found } = await aliceAndBobSearching(watched.store);
+    await send('lantern sent meanwhile');
+    await watched.store.searchIndexed;
+    expect(watched.store.searchThread).toMatchObject({ rebuilding: false, failures: 0 });
+    expect(await found('lantern')).toEqual(['lantern sent meanwhile', ...bodies.slice(0, 9)]);
+    expect(await found('meanwhile')).toEqual(['lantern sent meanwhile']);
+    const all = await watched.store.messages.search({
+      userId: b.id,
+      terms: ['lantern'],
+      limit: 100,
+    });
+    expect(all).toHaveLength(13);
+    checkSearchFile(path());
+  });
+
+  it('while the store runs, the thread meets it: moved aside and rebuilt, with the messages sent meanwhile', async () => {
+    const bodies = await storeOf(8);
+    const watched = openWatched();
+    const { send, found } = await aliceAndBobSearching(watched.store);
+    await watched.store.searchIndexed;
+    expect(await found('lantern')).toEqual(bodies);
+
+    checkpoint(searchPath());
+    writeOver(searchPath(), 0);
+    const damage = await watched.damage();
+
+    expect(damage?.error).toMatch(/not a database|malformed/i);
+    expect(movedAside()).toHaveLength(1);
+    // The thread failed on it (told and logged as a failure), and is started again.
+    expect(watched.failures[0]?.error).toBe(damage?.error);
+    await send('lantern after the damage');
+    await watched.store.searchIndexed;
+    expect(await found('lantern')).toEqual(['lantern after the damage', ...bodies]);
+    expect(watched.store.searchThread).toMatchObject({
+      rebuilding: false,
+      rebuilds: 1,
+      failures: 1,
+      running: true,
+    });
+    checkSearchFile(path());
+  });
+
+  it('damaged while no thread runs: the next thread meets it as it opens, and it is rebuilt', async () => {
+    const bodies = await storeOf(5);
+    const watched = openWatched();
+    const { send, found } = await aliceAndBobSearching(watched.store);
+    await watched.store.searchIndexed;
+    // The thread fails on the lock (SQLITE_BUSY), and is started again a second later.
+    lock = lockSearchFile(path());
+    await send('lantern while down');
+    expect((await watched.failure(1))?.error).toMatch(/locked|busy/i);
+    lock.release();
+    checkpoint(searchPath());
+    writeOver(searchPath(), 0);
+
+    const damage = await watched.damage();
+    expect(damage?.error).toMatch(/not a database/i);
+    expect(watched.failures).toHaveLength(2);
+    expect(movedAside()).toHaveLength(1);
+    await watched.store.searchIndexed;
+    expect(await found('lantern')).toEqual(['lantern while down', ...bodies]);
+  });
+
+  it('while the store runs, a search meets it in the index pages: moved aside and rebuilt', async () => {
+    const bodies = await storeOf(300);
+    const watched = openWatched();
+    const { send, found } = await aliceAndBobSearching(watched.store);
+    await watched.store.searchIndexed;
+    const twentyNines = bodies.filter((b) => b.startsWith('lantern 29')).slice(0, 10);
+    expect(await found('lantern 29')).toEqual(twentyNines);
+
+    checkpoint(searchPath());
+    writeOverIndexPages(searchPath());
+    const failed = found('lantern 29');
+    await expect(failed).rejects.toBeInstanceOf(StoreUnavailable);
+    const damage = await watched.damage();
+
+    expect(damage?.error).toMatch(/malformed|corrupt/i);
+    expect(movedAside()).toHaveLength(1);
+    await send('lantern 29 again');
+    await watched.store.searchIndexed;
+    expect(await found('lantern 29')).toEqual(['lantern 29 again', ...twentyNines.slice(0, 9)]);
+    checkSearchFile(path());
+  });
+});
