@@ -27,10 +27,14 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'chat-search-damage-'));
 });
 let lock: { release(): void } | undefined;
+/** A second store on the same file, where a test opens one. */
+let other: SqliteStore | undefined;
 afterEach(async () => {
   lock?.release();
   await store?.close();
+  await other?.close();
   store = undefined;
+  other = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -225,6 +229,54 @@ describe('a damaged search file', () => {
     await send('lantern 29 again');
     await watched.store.searchIndexed;
     expect(await found('lantern 29')).toEqual(['lantern 29 again', ...twentyNines.slice(0, 9)]);
+    checkSearchFile(path());
+  });
+
+  it('two stores on one file: the first to meet it moves it aside, the other follows to the new file, and neither answers from the old one', async () => {
+    const bodies = await storeOf(6);
+    const first = openWatched();
+    const damages: SearchFileDamage[] = [];
+    let damaged: (() => void) | null = null;
+    const opened = openSqliteStore(path(), {
+      busyTimeoutMs: 500,
+      onSearchDamaged: (damage) => {
+        damages.push(damage);
+        damaged?.();
+      },
+    });
+    other = opened;
+    const one = await aliceAndBobSearching(first.store);
+    const two = await aliceAndBobSearching(opened);
+    await Promise.all([first.store.searchIndexed, opened.searchIndexed]);
+    expect(await two.found('lantern')).toEqual(bodies);
+
+    checkpoint(searchPath());
+    writeOver(searchPath(), 0);
+    // Whichever thread meets it first: one damage told, by one store.
+    await Promise.race([first.damage(), new Promise<void>((resolve) => (damaged = resolve))]);
+    await two.send('lantern after the damage');
+
+    /**
+     * A search through `store` once its index is whole again: 503 until then, and each 503
+     * is followed by the rebuild the store reports done (a few at most: the damage, then the
+     * new file followed).
+     */
+    const settled = async (store: SqliteStore, found: (text: string) => Promise<string[]>) => {
+      for (let attempt = 0; attempt < 4; attempt++) {
+        try {
+          return await found('lantern');
+        } catch (error) {
+          if (!(error instanceof StoreUnavailable)) throw error;
+          await store.searchIndexed;
+        }
+      }
+      throw new Error('search still unavailable after the rebuilds the store reported done');
+    };
+    const expected = ['lantern after the damage', ...bodies];
+    expect(await settled(opened, two.found)).toEqual(expected);
+    expect(await settled(first.store, one.found)).toEqual(expected);
+    expect(first.damages.length + damages.length).toBe(1);
+    expect(movedAside()).toHaveLength(1);
     checkSearchFile(path());
   });
 });

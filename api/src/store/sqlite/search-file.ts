@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { StoreUnavailable, type SearchThreadStats } from '../types';
 import type { GroupCommit } from './group-commit';
 import { createSearchFile, moveAside, type SearchFileDamage } from './search-file-disk';
-import { createIndexer, isDamage, searchSchemaSql } from './search-worker.mjs';
+import { createIndexer, fileIdentity, isDamage, searchSchemaSql } from './search-worker.mjs';
 
 export type { SearchFileDamage } from './search-file-disk';
 export type { SearchThreadStats } from '../types';
@@ -128,6 +128,11 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
 
   const damagedOnOpening = createSearchFile(db, searchPath, options.busyTimeoutMs);
   const reader = openReader(options.path, searchPath, options.busyTimeoutMs);
+  /**
+   * The search file the reader has attached (see fileIdentity): another process on this
+   * messages' file may move it aside and make a new one, and this store then follows.
+   */
+  let attached = fileIdentity(searchPath);
   const firstRestartMs = options.restartMs ?? RESTART_MS;
   const waitMs = options.unavailableMs ?? Math.max(options.busyTimeoutMs, 2 * firstRestartMs);
 
@@ -180,10 +185,11 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
   };
 
   /**
-   * The search file is damaged and moved aside: searches fail from now until the new index
-   * holds every message, and whoever waits for the backfill waits for the rebuild's.
+   * The index is being built anew: searches fail from now until it holds every message, and
+   * whoever waits for the backfill waits for the rebuild's. `damage` when this store moved
+   * the file aside; null when another process did.
    */
-  const rebuilding = (damage: SearchFileDamage) => {
+  const rebuilding = (damage: SearchFileDamage | null) => {
     stats.rebuilding = true;
     stats.rebuilds++;
     const next = settleable();
@@ -191,18 +197,29 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
     backfill = next;
     const unavailable = new StoreUnavailable('the search index is being rebuilt');
     for (const id of [...waiting.keys()]) settle(id, unavailable);
-    options.onDamaged?.(damage);
+    worker?.postMessage({ type: 'rebuilding' });
+    if (damage) options.onDamaged?.(damage);
   };
-  /** Moves the damaged file aside and makes an empty one, the reader attached to it. */
-  const rebuild = (error: string) => {
+  /**
+   * Makes the reader use a sound search file: the damaged one is moved aside and an empty
+   * one made; if another process did that already (the path names another file than the one
+   * attached, or none), the file there now is used, made if missing.
+   */
+  const rebuild = (error: string | null) => {
     try {
       reader.exec('DETACH search');
       try {
-        const movedTo = moveAside(searchPath, new Date());
-        createSearchFile(db, searchPath, options.busyTimeoutMs);
-        rebuilding({ error, movedTo });
+        if (error !== null && fileIdentity(searchPath) === attached) {
+          const movedTo = moveAside(searchPath, new Date());
+          createSearchFile(db, searchPath, options.busyTimeoutMs);
+          rebuilding({ error, movedTo });
+        } else {
+          createSearchFile(db, searchPath, options.busyTimeoutMs);
+          rebuilding(null);
+        }
       } finally {
         reader.prepare('ATTACH ? AS search').run(searchPath);
+        attached = fileIdentity(searchPath);
       }
     } catch (failure) {
       // The next opening makes the file again (a file without marks is made anew); until
@@ -211,6 +228,8 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
       stats.lastError = failure instanceof Error ? failure.message : String(failure);
     }
   };
+  /** Whether the path still names the file the reader has attached. */
+  const followed = () => fileIdentity(searchPath) === attached;
 
   let worker: Worker | null = null;
   /** Whether a search already asked the current thread to check the file (a full read). */
@@ -261,7 +280,8 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
           break;
         case 'queue':
           // Rare (edits and deletions): the applied entries go with the next group commit.
-          if (message.queueTo > pruned && Date.now() >= pruneAt) {
+          // Not while another process's new file may still need those entries.
+          if (message.queueTo > pruned && Date.now() >= pruneAt && followed()) {
             pruneAt = Date.now() + PRUNE_MS;
             const upTo = message.queueTo;
             options.group
@@ -293,7 +313,7 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
         delayMs = Math.min(delayMs * 2, MAX_RESTART_MS);
         stats.failures++;
         options.onFailure?.({ error: stats.lastError ?? 'the thread ended', restartInMs });
-        if (damagedBy !== null) rebuild(damagedBy);
+        if (damagedBy !== null || !followed()) rebuild(damagedBy);
         for (const id of waiting.keys()) armDeadline(id);
         restartTimer = setTimeout(restart, restartInMs);
         // Never what keeps a process alive, as the thread itself.
@@ -340,6 +360,8 @@ export function openSearchIndex(db: Database.Database, options: SearchIndexOptio
     queryFailed,
     catchUp() {
       if (stopping) return Promise.reject(new StoreUnavailable('the store is closed'));
+      // A stat: a search never answers from a file another process has moved aside.
+      if (!followed()) rebuild(null);
       if (stats.rebuilding) {
         return Promise.reject(new StoreUnavailable('the search index is being rebuilt'));
       }

@@ -14,3 +14,4 @@ export function searchSchemaSql(schema: string): string;
 export function createIndexer(db: Database, names: { search: string; messages: string }): Indexer;
 export function isDamage(error: unknown): boolean;
 export function searchFileDamaged(path: string, busyTimeoutMs: number): boolean;
+export function fileIdentity(path: string): string | null;

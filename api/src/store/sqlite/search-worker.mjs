@@ -24,7 +24,7 @@
  * changes nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
@@ -183,6 +183,19 @@ export function isDamage(error) {
 }
 
 /**
+ * The file at `path` as the file system knows it (device and inode), or null if there is
+ * none. Two processes on one messages' file share its search file: when one moves a damaged
+ * search file aside and makes a new one, the other's connections still hold the old one,
+ * and only this tells it (search-file.ts follows the file the path names).
+ *
+ * @param {string} path
+ */
+export function fileIdentity(path) {
+  const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return stat ? `${stat.dev}:${stat.ino}` : null;
+}
+
+/**
  * Whether the search file itself is damaged, checked on a connection of its own: an error
  * seen on a connection that also reads the messages' file may have come from that file, and
  * moving the search file aside would not mend it. SQLite's quick_check covers the file's
@@ -247,8 +260,11 @@ function runThread() {
   let db;
   /** @type {Indexer} */
   let indexer;
+  /** @type {string | null} The file this thread's connection opened (see fileIdentity). */
+  let identity = null;
   try {
     db = new Database(options.searchPath, { timeout: options.busyTimeoutMs });
+    identity = fileIdentity(options.searchPath);
     // The index can be rebuilt from the messages, and a lost transaction takes its marks
     // with it: no fsync per step is needed for it to stay exact.
     db.pragma('synchronous = NORMAL');
@@ -285,6 +301,11 @@ function runThread() {
     waiting = [];
     let delay;
     try {
+      if (fileIdentity(options.searchPath) !== identity) {
+        // Another process moved the file aside (damaged) or it was removed: the next thread
+        // opens the file there now, and search-file.ts attaches its reader to it too.
+        throw new Error('the search file was moved aside or removed by another process');
+      }
       const result = catchUp(!closing);
       if (answering.length > 0) port.postMessage({ type: 'caught', ids: answering });
       if (result.queueTo !== lastQueueTo) {
@@ -336,6 +357,10 @@ function runThread() {
         port.postMessage({ type: 'error', message: message.error, damaged: true });
         end();
       }
+    } else if (message.type === 'rebuilding') {
+      // The index is being built anew (a damaged file moved aside by another process):
+      // 'backfilled' is said once more, when the new file holds every message.
+      backfillDone = false;
     } else if (message.type === 'close') {
       closing = true;
       if (timer !== undefined) clearTimeout(timer);
