@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AuthResponse } from '@chat/protocol';
 import { waitFor } from '../test/api-process';
+import { damageSearchFile } from '../test/helpers';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -85,26 +85,6 @@ async function logged(api: Run, msg: string): Promise<Record<string, unknown>> {
     timeoutMs: 20_000,
     what: () => `the API to log "${msg}"; it wrote: ${api.stdout()}${api.stderr()}`,
   });
-}
-
-/**
- * Damages a search file under a running API for real: its WAL is copied into it (so no page
- * is read from the WAL any more) and every byte, header included, is overwritten.
- */
-function damageSearchFile(file: string): void {
-  const db = new Database(file, { timeout: 5_000 });
-  try {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  } finally {
-    db.close();
-  }
-  const size = statSync(file).size;
-  const fd = openSync(file, 'r+');
-  try {
-    writeSync(fd, Buffer.alloc(size, 0x5a), 0, size, 0);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 describe('npm run api', () => {

@@ -4,7 +4,16 @@
  * features, desktop client core, end-to-end) can use them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -579,4 +588,34 @@ export function lockSearchFile(databaseFile: string): { release(): void } {
       db.close();
     },
   };
+}
+
+/** Copies a SQLite file's WAL into it, so that every page is read from the file itself. */
+export function checkpointFile(file: string): void {
+  const db = new Database(file, { timeout: 5_000 });
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
+/** Writes garbage over a file from byte `from` to its end (a SQLite header is the first 100). */
+export function writeOver(file: string, from = 0): void {
+  const fd = openSync(file, 'r+');
+  try {
+    const size = statSync(file).size;
+    writeSync(fd, Buffer.alloc(Math.max(0, size - from), 0x5a), 0, size - from, from);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Damages a search file for real, under a running store or not: its WAL is copied into it
+ * (no page is read from the WAL any more) and every byte, header included, is overwritten.
+ */
+export function damageSearchFile(file: string): void {
+  checkpointFile(file);
+  writeOver(file);
 }

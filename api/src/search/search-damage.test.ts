@@ -1,11 +1,11 @@
-import { existsSync, openSync, closeSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aliceAndBobSearching } from '../../test/fixtures';
-import { lockSearchFile } from '../../test/helpers';
+import { checkpointFile, damageSearchFile, lockSearchFile, writeOver } from '../../test/helpers';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite';
 import {
   checkSearchFile,
@@ -41,17 +41,6 @@ afterEach(async () => {
 const path = () => join(dir, 'chat.db');
 const searchPath = () => `${path()}.search`;
 
-/** Writes garbage over the file from `from` to its end (the header is the first 100 bytes). */
-function writeOver(file: string, from: number): void {
-  const fd = openSync(file, 'r+');
-  try {
-    const size = statSync(file).size;
-    writeSync(fd, Buffer.alloc(Math.max(0, size - from), 0x5a), 0, size - from, from);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Writes garbage over the pages of the search file's index, keeping the header, the schema
  * and the marks' page: a thread with nothing to index reads only those, a search the rest.
@@ -73,16 +62,6 @@ function writeOverIndexPages(file: string): void {
     }
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Copies the search file's WAL into it, so every page is read from the file itself. */
-function checkpoint(file: string): void {
-  const db = new Database(file, { timeout: 5_000 });
-  try {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  } finally {
-    db.close();
   }
 }
 
@@ -135,7 +114,7 @@ async function storeOf(count: number): Promise<string[]> {
 describe('a damaged search file', () => {
   it('found on opening is moved aside and rebuilt; searches answer 503 until every message is back', async () => {
     const bodies = await storeOf(12);
-    writeOver(searchPath(), 0);
+    writeOver(searchPath());
 
     const watched = openWatched();
     // Asked before the new thread can have indexed anything: never the part rebuilt so far.
@@ -169,8 +148,7 @@ describe('a damaged search file', () => {
     await watched.store.searchIndexed;
     expect(await found('lantern')).toEqual(bodies);
 
-    checkpoint(searchPath());
-    writeOver(searchPath(), 0);
+    damageSearchFile(searchPath());
     const damage = await watched.damage();
 
     expect(damage?.error).toMatch(/not a database|malformed/i);
@@ -199,8 +177,7 @@ describe('a damaged search file', () => {
     await send('lantern while down');
     expect((await watched.failure(1))?.error).toMatch(/locked|busy/i);
     lock.release();
-    checkpoint(searchPath());
-    writeOver(searchPath(), 0);
+    damageSearchFile(searchPath());
 
     const damage = await watched.damage();
     expect(damage?.error).toMatch(/not a database/i);
@@ -218,7 +195,7 @@ describe('a damaged search file', () => {
     const twentyNines = bodies.filter((b) => b.startsWith('lantern 29')).slice(0, 10);
     expect(await found('lantern 29')).toEqual(twentyNines);
 
-    checkpoint(searchPath());
+    checkpointFile(searchPath());
     writeOverIndexPages(searchPath());
     const failed = found('lantern 29');
     await expect(failed).rejects.toBeInstanceOf(StoreUnavailable);
@@ -250,8 +227,7 @@ describe('a damaged search file', () => {
     await Promise.all([first.store.searchIndexed, opened.searchIndexed]);
     expect(await two.found('lantern')).toEqual(bodies);
 
-    checkpoint(searchPath());
-    writeOver(searchPath(), 0);
+    damageSearchFile(searchPath());
     // Whichever thread meets it first: one damage told, by one store.
     await Promise.race([first.damage(), new Promise<void>((resolve) => (damaged = resolve))]);
     await two.send('lantern after the damage');
