@@ -150,7 +150,7 @@ function searchThreadMetrics(thread: SearchThreadStats, registers: Registry[]): 
   );
   counted(
     'chat_search_index_rebuilds_total',
-    'Times the search file was found damaged, moved aside and rebuilt from the messages.',
+    'Times the search index was rebuilt from the messages after its file was found damaged and moved aside (by this process or another on the same file).',
     () => thread.rebuilds,
   );
 }

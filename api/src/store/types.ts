@@ -686,7 +686,7 @@ export interface SearchThreadStats {
    * damaged: searches answer 503 until it holds every message again.
    */
   readonly rebuilding: boolean;
-  /** Times the search file was found damaged, moved aside and rebuilt. */
+  /** Rebuilds after a damaged search file, moved aside by this store or another on the file. */
   readonly rebuilds: number;
 }
 
