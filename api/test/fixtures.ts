@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Conversation } from '@chat/protocol';
 import { searchTerms } from '../src/store/search-terms';
+import { openSqliteStore } from '../src/store/sqlite';
+import type { SearchFileDamage, SearchThreadFailure } from '../src/store/sqlite/search-file';
 import type { Store } from '../src/store/types';
 import {
   openDirect,
@@ -67,4 +69,36 @@ export async function aliceAndBobSearching(store: Store) {
       (m) => m.body,
     );
   return { a, b, conversation, send, found };
+}
+
+/**
+ * A SQLite store on `path` whose search thread's failures and damaged search files are kept
+ * in order and arrive as promises (`failure(n)`, `damage(n)`: the n-th, once told).
+ */
+export function watchedSqliteStore(path: string, busyTimeoutMs: number) {
+  const failures: SearchThreadFailure[] = [];
+  const damages: SearchFileDamage[] = [];
+  let arrived: (() => void) | null = null;
+  const store = openSqliteStore(path, {
+    busyTimeoutMs,
+    onSearchFailure: (failure) => {
+      failures.push(failure);
+      arrived?.();
+    },
+    onSearchDamaged: (damage) => {
+      damages.push(damage);
+      arrived?.();
+    },
+  });
+  const arrival = async <T>(list: T[], n: number) => {
+    while (list.length < n) await new Promise<void>((resolve) => (arrived = resolve));
+    return list[n - 1];
+  };
+  return {
+    store,
+    failures,
+    damages,
+    failure: (n: number) => arrival(failures, n),
+    damage: (n = 1) => arrival(damages, n),
+  };
 }

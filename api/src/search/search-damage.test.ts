@@ -4,14 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { aliceAndBobSearching } from '../../test/fixtures';
+import { aliceAndBobSearching, watchedSqliteStore } from '../../test/fixtures';
 import { checkpointFile, damageSearchFile, lockSearchFile, writeOver } from '../../test/helpers';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite';
-import {
-  checkSearchFile,
-  type SearchFileDamage,
-  type SearchThreadFailure,
-} from '../store/sqlite/search-file';
+import { checkSearchFile } from '../store/sqlite/search-file';
 import { StoreUnavailable } from '../store/types';
 
 /**
@@ -69,35 +65,11 @@ function writeOverIndexPages(file: string): void {
 const movedAside = () =>
   readdirSync(dir).filter((name) => /\.search\.damaged-[\dTZ-]+Z$/.test(name));
 
-/** A store whose search failures and damages arrive as promises. */
+/** A store whose search failures and damages arrive as promises, closed after the test. */
 function openWatched() {
-  const failures: SearchThreadFailure[] = [];
-  const damages: SearchFileDamage[] = [];
-  let arrived: (() => void) | null = null;
-  const tell = () => arrived?.();
-  const opened = openSqliteStore(path(), {
-    busyTimeoutMs: 500,
-    onSearchFailure: (failure) => {
-      failures.push(failure);
-      tell();
-    },
-    onSearchDamaged: (damage) => {
-      damages.push(damage);
-      tell();
-    },
-  });
-  store = opened;
-  const arrival = async <T>(list: T[], n: number) => {
-    while (list.length < n) await new Promise<void>((resolve) => (arrived = resolve));
-    return list[n - 1];
-  };
-  return {
-    store: opened,
-    failures,
-    damages,
-    failure: (n: number) => arrival(failures, n),
-    damage: () => arrival(damages, 1),
-  };
+  const watched = watchedSqliteStore(path(), 500);
+  store = watched.store;
+  return watched;
 }
 
 /** A store of `count` messages, closed (so its search file is whole), and their bodies. */
@@ -212,24 +184,16 @@ describe('a damaged search file', () => {
   it('two stores on one file: the first to meet it moves it aside, the other follows to the new file, and neither answers from the old one', async () => {
     const bodies = await storeOf(6);
     const first = openWatched();
-    const damages: SearchFileDamage[] = [];
-    let damaged: (() => void) | null = null;
-    const opened = openSqliteStore(path(), {
-      busyTimeoutMs: 500,
-      onSearchDamaged: (damage) => {
-        damages.push(damage);
-        damaged?.();
-      },
-    });
-    other = opened;
+    const second = watchedSqliteStore(path(), 500);
+    other = second.store;
     const one = await aliceAndBobSearching(first.store);
-    const two = await aliceAndBobSearching(opened);
-    await Promise.all([first.store.searchIndexed, opened.searchIndexed]);
+    const two = await aliceAndBobSearching(second.store);
+    await Promise.all([first.store.searchIndexed, second.store.searchIndexed]);
     expect(await two.found('lantern')).toEqual(bodies);
 
     damageSearchFile(searchPath());
     // Whichever thread meets it first: one damage told, by one store.
-    await Promise.race([first.damage(), new Promise<void>((resolve) => (damaged = resolve))]);
+    await Promise.race([first.damage(), second.damage()]);
     await two.send('lantern after the damage');
 
     /**
@@ -249,9 +213,9 @@ describe('a damaged search file', () => {
       throw new Error('search still unavailable after the rebuilds the store reported done');
     };
     const expected = ['lantern after the damage', ...bodies];
-    expect(await settled(opened, two.found)).toEqual(expected);
+    expect(await settled(second.store, two.found)).toEqual(expected);
     expect(await settled(first.store, one.found)).toEqual(expected);
-    expect(first.damages.length + damages.length).toBe(1);
+    expect(first.damages.length + second.damages.length).toBe(1);
     expect(movedAside()).toHaveLength(1);
     checkSearchFile(path());
   });

@@ -14,9 +14,8 @@ import {
   threadPolicies,
   type TestApi,
 } from '../../test/helpers';
-import { aliceAndBobSearching } from '../../test/fixtures';
+import { aliceAndBobSearching, watchedSqliteStore } from '../../test/fixtures';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite';
-import type { SearchThreadFailure } from '../store/sqlite/search-file';
 import { searchTerms } from '../store/search-terms';
 import { StoreUnavailable } from '../store/types';
 
@@ -52,21 +51,9 @@ function lockSearch(file: string): { release(): void } {
 
 /** A store with a short busy timeout whose thread failures arrive in order, as promises. */
 function openWatched() {
-  const failures: SearchThreadFailure[] = [];
-  let arrived: (() => void) | null = null;
-  const opened = openSqliteStore(path(), {
-    busyTimeoutMs: 200,
-    onSearchFailure: (failure) => {
-      failures.push(failure);
-      arrived?.();
-    },
-  });
-  store = opened;
-  const failure = async (n: number) => {
-    while (failures.length < n) await new Promise<void>((resolve) => (arrived = resolve));
-    return failures[n - 1];
-  };
-  return { store: opened, failure };
+  const watched = watchedSqliteStore(path(), 200);
+  store = watched.store;
+  return watched;
 }
 
 describe("the search index's thread", () => {
