@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppState } from '../http/context';
+import { searchCheck } from '../health/routes';
 import { ApiError } from '../http/errors';
 import type { SearchThreadStats } from '../store/types';
 
@@ -127,7 +128,8 @@ function searchThreadMetrics(thread: SearchThreadStats, registers: Registry[]): 
     help: 'Whether search is unavailable now: its index thread is restarting (1) or rebuilding a damaged index (1).',
     registers,
     collect() {
-      this.set(thread.rebuilding || !thread.running ? 1 : 0);
+      // As readiness reports it, so the two never disagree.
+      this.set(searchCheck(thread).status === 'degraded' ? 1 : 0);
     },
   });
   const counted = (name: string, help: string, count: () => number) => {
